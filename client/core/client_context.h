@@ -1,0 +1,41 @@
+// State every part of the client core shares: its configuration, identity, injected
+// randomness, counters and the one output queue the driver drains.
+//
+// One ClientContext per ClientCore, owned by it; the parts (control channel,
+// discovery, tunnels) hold a reference and never outlive it. Outputs are appended in
+// the order they must be performed, so parts that run in sequence within one input
+// produce one well-ordered queue.
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "client/core/client_config.h"
+#include "client/core/client_core.h"
+#include "client/core/client_events.h"
+#include "client/core/client_stats.h"
+#include "protocol/identity.h"
+#include "protocol/messages.h"
+#include "protocol/random.h"
+
+namespace yt {
+
+struct ClientContext {
+  ClientContext(ClientConfig config_in, Identity identity_in, RandomSource& rng_in)
+      : config(std::move(config_in)), identity(identity_in), rng(rng_in) {}
+
+  ClientConfig config;
+  Identity identity;
+  RandomSource& rng;
+  ClientStats stats;
+  std::vector<ClientCore::Output> outputs;
+
+  void emit(ClientEvent event) { outputs.emplace_back(std::move(event)); }
+  // The client has one UDP socket, so `from` stays unset (io_boundary.h).
+  void send_datagram(Endpoint to, const Datagram& datagram) {
+    outputs.emplace_back(SendDatagram{Endpoint{}, to, encode_datagram(datagram)});
+  }
+  void send_bytes(Endpoint to, Bytes payload) { outputs.emplace_back(SendDatagram{Endpoint{}, to, std::move(payload)}); }
+};
+
+}  // namespace yt

@@ -1,0 +1,371 @@
+// ClientCore wires the parts together: the control channel (connection and login),
+// discovery, the membership view, pending requests and the tunnel table. It owns the
+// order of effects: every input is handled to completion, appending to one output
+// queue, before the driver drains it.
+#include "client/core/client_core.h"
+
+#include <map>
+#include <utility>
+
+#include "client/core/client_context.h"
+#include "client/core/control_channel.h"
+#include "client/core/discovery.h"
+#include "client/core/membership.h"
+#include "client/core/requests.h"
+#include "client/core/tunnel_table.h"
+
+namespace yt {
+
+const char* to_string(ClientState s) {
+  switch (s) {
+    case ClientState::kStopped: return "stopped";
+    case ClientState::kConnecting: return "connecting";
+    case ClientState::kLoggingIn: return "logging in";
+    case ClientState::kDiscovering: return "discovering";
+    case ClientState::kOnline: return "online";
+  }
+  return "?";
+}
+
+const char* to_string(TunnelState s) {
+  switch (s) {
+    case TunnelState::kWaiting: return "waiting";
+    case TunnelState::kPunching: return "punching";
+    case TunnelState::kHandshaking: return "handshaking";
+    case TunnelState::kDirect: return "direct";
+    case TunnelState::kFailed: return "failed";
+  }
+  return "?";
+}
+
+const char* to_string(SendError e) {
+  switch (e) {
+    case SendError::kNoTunnel: return "no tunnel to that peer";
+    case SendError::kTooLarge: return "payload too large";
+    case SendError::kNotLoggedIn: return "not logged in";
+    case SendError::kInvalidArgument: return "invalid argument";
+  }
+  return "?";
+}
+
+struct ClientCore::Impl {
+  Impl(ClientConfig config, Identity identity, RandomSource& rng)
+      : ctx(std::move(config), identity, rng),
+        control(ctx),
+        discovery(ctx),
+        membership(identity.public_key),
+        tunnels(ctx) {}
+
+  ClientContext ctx;
+  ControlChannel control;
+  Discovery discovery;
+  Membership membership;
+  RequestTracker requests;
+  TunnelTable tunnels;
+
+  bool started = false;
+  bool online = false;  // discovery finished on the current connection
+  std::optional<Ipv4> virtual_ip;
+  std::optional<Endpoint> mapped;
+
+  void handle(Time now, std::vector<ControlNotice> notices);
+  void handle_message(Time now, ControlMessage& message);
+  void connection_ended();
+  void finish_discovery(const DiscoveryResult& result);
+  void prune_tunnels();
+  // Sends a request already registered under `id`; unregisters it if it cannot go.
+  Result<std::uint32_t, SendError> submit(std::uint32_t id, const ControlMessage& message);
+};
+
+void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
+  for (ControlNotice& notice : notices) {
+    if (auto* in = std::get_if<ControlLoggedIn>(&notice)) {
+      virtual_ip = in->reply.virtual_ip;
+      tunnels.set_server_lost(false);
+      ctx.emit(LoggedIn{in->reply.virtual_ip, in->reply.prefix_length});
+      discovery.start(now, in->reply.discovery_token, in->reply.discovery_endpoints);
+    } else if (auto* failed = std::get_if<ControlLoginFailed>(&notice)) {
+      connection_ended();
+      ctx.emit(LoginFailed{std::move(failed->reason)});
+    } else if (auto* lost = std::get_if<ControlLost>(&notice)) {
+      connection_ended();
+      ctx.emit(ServerLost{std::move(lost->reason)});
+    } else if (auto* received = std::get_if<ControlReceived>(&notice)) {
+      handle_message(now, received->message);
+    }
+  }
+}
+
+void ClientCore::Impl::connection_ended() {
+  discovery.cancel();
+  online = false;
+  tunnels.set_server_lost(true);
+  for (std::uint32_t id : requests.take_all()) {
+    ctx.emit(RequestDone{id, ReplyCode::kNotLoggedIn, "connection to the server lost"});
+  }
+}
+
+void ClientCore::Impl::finish_discovery(const DiscoveryResult& result) {
+  if (!result.udp_blocked) mapped = result.mapped;
+  ctx.emit(DiscoveryDone{result.mapped, result.udp_blocked});
+  control.send(DiscoveryReport{result.mapped, basic_profile(result, ctx.config.lan_endpoints)});
+  online = true;
+}
+
+void ClientCore::Impl::prune_tunnels() {
+  std::vector<PublicKey> gone;
+  for (const auto& entry : tunnels.tunnels()) {
+    if (!membership.shares_network(entry.first)) gone.push_back(entry.first);
+  }
+  for (const PublicKey& peer : gone) tunnels.remove(peer, "no longer shares a network");
+}
+
+void ClientCore::Impl::handle_message(Time now, ControlMessage& message) {
+  if (auto* reply = std::get_if<Reply>(&message)) {
+    std::optional<PendingRequest> request = requests.complete(reply->request_id);
+    if (!request) return;  // answered after we gave up on it (connection loss)
+    if (request->kind == RequestKind::kSetNickname && reply->code == ReplyCode::kOk) {
+      ctx.config.nickname = request->argument;  // so the next login keeps it
+    }
+    ctx.emit(RequestDone{reply->request_id, reply->code, std::move(reply->message)});
+    if (request->kind == RequestKind::kLeaveNetwork && reply->code == ReplyCode::kOk) {
+      // The server tells the others with MemberLeft and us only with a fresh
+      // snapshot, which does not prune (see NetworkSnapshot); so our own leave prunes here.
+      membership.remove(MemberLeft{request->argument, ctx.identity.public_key});
+      prune_tunnels();
+    }
+  } else if (auto* snapshot = std::get_if<NetworkSnapshot>(&message)) {
+    // No pruning here: a snapshot too large for one frame is completed by
+    // MemberUpdates that follow it (server/core/presence.cpp), so a peer missing
+    // from it may still share a network. A tunnel that really lost its reason to
+    // exist goes silent at the other end too and ends by peer_timeout.
+    membership.replace(std::move(*snapshot));
+    ctx.emit(Synced{});
+  } else if (auto* update = std::get_if<MemberUpdate>(&message)) {
+    membership.update(*update);
+    if (update->member.online) tunnels.set_peer_offline(update->member.key, false);
+    ctx.emit(MembershipChanged{update->network, update->member.key});
+  } else if (auto* left = std::get_if<MemberLeft>(&message)) {
+    membership.remove(*left);
+    ctx.emit(MembershipChanged{left->network, left->key});
+    prune_tunnels();
+  } else if (auto* instruction = std::get_if<TunnelInstruction>(&message)) {
+    tunnels.instruct(now, *instruction);
+  } else if (auto* offline = std::get_if<PeerOffline>(&message)) {
+    tunnels.set_peer_offline(offline->peer, true);
+  } else {
+    // Client-to-server messages echoed back, or a LoginReply out of turn.
+    ++ctx.stats.control_failures;
+  }
+}
+
+Result<std::uint32_t, SendError> ClientCore::Impl::submit(std::uint32_t id, const ControlMessage& message) {
+  if (!control.send(message)) {
+    (void)requests.complete(id);
+    return Err{SendError::kNotLoggedIn};
+  }
+  return id;
+}
+
+// ---------------------------------------------------------------------------------
+
+ClientCore::ClientCore(ClientConfig config, Identity identity, RandomSource& rng)
+    : impl_(std::make_unique<Impl>(std::move(config), identity, rng)) {}
+
+ClientCore::~ClientCore() = default;
+
+void ClientCore::start(Time now) {
+  if (impl_->started) return;
+  impl_->started = true;
+  impl_->control.start(now);
+}
+
+void ClientCore::stop(Time now) {
+  Impl& s = *impl_;
+  if (!s.started) return;
+  s.started = false;
+  s.control.stop(now);
+  s.discovery.cancel();
+  s.online = false;
+  for (std::uint32_t id : s.requests.take_all()) {
+    s.ctx.emit(RequestDone{id, ReplyCode::kNotLoggedIn, "client stopped"});
+  }
+  s.tunnels.clear("client stopped");
+  s.tunnels.set_server_lost(false);
+  s.membership.clear();
+}
+
+void ClientCore::on_stream_connected(Time now, ConnId conn) {
+  impl_->handle(now, impl_->control.on_connected(now, conn));
+}
+
+void ClientCore::on_stream_data(Time now, ConnId conn, ByteView data) {
+  impl_->handle(now, impl_->control.on_data(now, conn, data));
+}
+
+void ClientCore::on_stream_closed(Time now, ConnId conn) {
+  impl_->handle(now, impl_->control.on_closed(now, conn));
+}
+
+void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
+  Impl& s = *impl_;
+  auto decoded = decode_datagram(data);
+  if (!decoded) {
+    ++s.ctx.stats.malformed_datagrams;
+    return;
+  }
+  Datagram& datagram = decoded.value();
+  if (auto* reply = std::get_if<DiscoveryReply>(&datagram)) {
+    if (auto result = s.discovery.on_reply(now, from, *reply)) s.finish_discovery(*result);
+  } else if (auto* probe = std::get_if<PunchProbe>(&datagram)) {
+    s.tunnels.on_punch(now, from, probe->tunnel_id, probe->sequence, false);
+  } else if (auto* ack = std::get_if<PunchAck>(&datagram)) {
+    s.tunnels.on_punch(now, from, ack->tunnel_id, ack->sequence, true);
+  } else if (auto* init = std::get_if<PeerHandshakeInit>(&datagram)) {
+    s.tunnels.on_handshake_init(now, from, *init);
+  } else if (auto* resp = std::get_if<PeerHandshakeResp>(&datagram)) {
+    s.tunnels.on_handshake_resp(now, from, *resp);
+  } else if (auto* data_msg = std::get_if<PeerData>(&datagram)) {
+    auto received = s.tunnels.on_data(now, from, *data_msg);
+    if (!received) return;
+    PeerPayload& payload = received->second;
+    switch (payload.type) {
+      case PeerPayloadType::kPacket:
+        s.ctx.emit(PacketReceived{received->first, std::move(payload.body)});
+        break;
+      case PeerPayloadType::kChat:
+        s.ctx.emit(ChatReceived{received->first, std::string(payload.body.begin(), payload.body.end())});
+        break;
+      case PeerPayloadType::kKeepalive:
+        break;
+    }
+  } else {
+    // A DiscoveryProbe: only servers take those.
+    ++s.ctx.stats.malformed_datagrams;
+  }
+}
+
+void ClientCore::on_timer(Time now) {
+  Impl& s = *impl_;
+  s.handle(now, s.control.on_timer(now));
+  if (auto result = s.discovery.on_timer(now)) s.finish_discovery(*result);
+  s.tunnels.on_timer(now);
+}
+
+std::optional<Time> ClientCore::next_deadline() const {
+  const Impl& s = *impl_;
+  std::optional<Time> next = s.control.next_deadline();
+  for (std::optional<Time> t : {s.discovery.next_deadline(), s.tunnels.next_deadline()}) {
+    if (t && (!next || *t < *next)) next = t;
+  }
+  return next;
+}
+
+Result<std::uint32_t, SendError> ClientCore::create_network(Time now, const std::string& name,
+                                                            const std::string& password) {
+  if (!impl_->online) return Err{SendError::kNotLoggedIn};
+  if (!valid_name(name, kMaxNameLength) || password.size() > kMaxPasswordLength) {
+    return Err{SendError::kInvalidArgument};
+  }
+  std::uint32_t id = impl_->requests.add(RequestKind::kCreateNetwork, name);
+  return impl_->submit(id, CreateNetwork{id, name, password});
+}
+
+Result<std::uint32_t, SendError> ClientCore::join_network(Time now, const std::string& name,
+                                                          const std::string& password) {
+  if (!impl_->online) return Err{SendError::kNotLoggedIn};
+  if (!valid_name(name, kMaxNameLength) || password.size() > kMaxPasswordLength) {
+    return Err{SendError::kInvalidArgument};
+  }
+  std::uint32_t id = impl_->requests.add(RequestKind::kJoinNetwork, name);
+  return impl_->submit(id, JoinNetwork{id, name, password});
+}
+
+Result<std::uint32_t, SendError> ClientCore::leave_network(Time now, const std::string& name) {
+  if (!impl_->online) return Err{SendError::kNotLoggedIn};
+  if (!valid_name(name, kMaxNameLength)) return Err{SendError::kInvalidArgument};
+  std::uint32_t id = impl_->requests.add(RequestKind::kLeaveNetwork, name);
+  return impl_->submit(id, LeaveNetwork{id, name});
+}
+
+Result<std::uint32_t, SendError> ClientCore::set_nickname(Time now, const std::string& nickname) {
+  if (!impl_->online) return Err{SendError::kNotLoggedIn};
+  if (!valid_name(nickname, kMaxNicknameLength)) return Err{SendError::kInvalidArgument};
+  std::uint32_t id = impl_->requests.add(RequestKind::kSetNickname, nickname);
+  return impl_->submit(id, SetNickname{id, nickname});
+}
+
+Status<SendError> ClientCore::send_to_peer(Time now, const PublicKey& peer, ByteView payload,
+                                           PeerPayloadType type) {
+  Impl& s = *impl_;
+  switch (type) {
+    case PeerPayloadType::kKeepalive:
+      if (!payload.empty()) return Err{SendError::kInvalidArgument};
+      break;
+    case PeerPayloadType::kChat:
+      if (payload.size() > kMaxChatLength) return Err{SendError::kTooLarge};
+      break;
+    case PeerPayloadType::kPacket:
+      break;
+    default:
+      return Err{SendError::kInvalidArgument};
+  }
+  if (payload.size() > s.ctx.config.max_payload) return Err{SendError::kTooLarge};
+  return s.tunnels.send(now, peer, PeerPayload{type, payload.to_bytes()});
+}
+
+std::vector<ClientCore::Output> ClientCore::drain_outputs() {
+  std::vector<Output> out;
+  out.swap(impl_->ctx.outputs);
+  return out;
+}
+
+ClientState ClientCore::state() const {
+  const Impl& s = *impl_;
+  if (!s.started) return ClientState::kStopped;
+  switch (s.control.phase()) {
+    case ControlChannel::Phase::kIdle:
+      return ClientState::kStopped;
+    case ControlChannel::Phase::kConnecting:
+    case ControlChannel::Phase::kRetryWait:
+      return ClientState::kConnecting;
+    case ControlChannel::Phase::kHandshaking:
+    case ControlChannel::Phase::kLoggingIn:
+      return ClientState::kLoggingIn;
+    case ControlChannel::Phase::kLoggedIn:
+      return s.online ? ClientState::kOnline : ClientState::kDiscovering;
+  }
+  return ClientState::kStopped;
+}
+
+const PublicKey& ClientCore::public_key() const { return impl_->ctx.identity.public_key; }
+
+std::optional<Ipv4> ClientCore::virtual_ip() const { return impl_->virtual_ip; }
+
+std::optional<Endpoint> ClientCore::mapped_endpoint() const { return impl_->mapped; }
+
+const std::vector<NetworkInfo>& ClientCore::networks() const { return impl_->membership.networks(); }
+
+std::vector<PeerStatus> ClientCore::peers() const {
+  const Impl& s = *impl_;
+  std::vector<PeerStatus> out;
+  for (const auto& [key, member] : s.membership.peers()) {
+    PeerStatus status;
+    status.key = key;
+    status.nickname = member.nickname;
+    status.virtual_ip = member.virtual_ip;
+    status.online = member.online;
+    if (const Tunnel* tunnel = s.tunnels.find(key)) {
+      status.has_tunnel = true;
+      status.tunnel = tunnel->state();
+      if (tunnel->direct()) status.path = tunnel->path();
+      status.last_received = tunnel->last_received();
+    }
+    out.push_back(std::move(status));
+  }
+  return out;
+}
+
+const ClientStats& ClientCore::stats() const { return impl_->ctx.stats; }
+
+}  // namespace yt

@@ -1,0 +1,124 @@
+// The sans-IO client: keeps the control connection to the mediation server (login,
+// discovery, sync, requests), and the encrypted peer-to-peer tunnels the server
+// tells it to build. It owns no socket, clock or thread: see
+// protocol/io_boundary.h for the driver contract.
+//
+// The client uses ONE UDP socket for discovery and for all tunnels, so the mapped
+// endpoint the server sees is the one peers can reach.
+//
+// Tunnel life: a TunnelInstruction arrives -> at its start time the client sends
+// PunchProbes to every candidate every punch_interval; a probe or ack that arrives
+// marks a working path; the initiator then sends PeerHandshakeInit (Noise IK with the
+// peer's key, kPeerPrologue + tunnel id) on that path, the responder answers, and
+// the tunnel is up (TunnelUp). The server never sees tunnel keys. Data is sealed per
+// tunnel; keepalives hold NAT mappings. If the server is lost, tunnels stay up and
+// are probed for liveness; the client reconnects with backoff.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "client/core/client_config.h"
+#include "client/core/client_events.h"
+#include "client/core/client_stats.h"
+#include "protocol/identity.h"
+#include "protocol/io_boundary.h"
+#include "protocol/messages.h"
+#include "protocol/random.h"
+#include "protocol/result.h"
+#include "protocol/time.h"
+
+namespace yt {
+
+enum class ClientState : std::uint8_t {
+  kStopped,      // before start() / after stop()
+  kConnecting,   // TCP connect in progress (or waiting to retry)
+  kLoggingIn,    // handshake and LoginRequest sent
+  kDiscovering,  // probing the discovery endpoints
+  kOnline,       // synced; requests allowed
+};
+const char* to_string(ClientState s);
+
+enum class TunnelState : std::uint8_t {
+  kWaiting,      // instruction received, start time not reached
+  kPunching,     // sending probes
+  kHandshaking,  // a path answered; Noise handshake in flight
+  kDirect,       // authenticated direct path
+  kFailed,       // punching ended without a path
+};
+const char* to_string(TunnelState s);
+
+struct PeerStatus {
+  PublicKey key{};
+  std::string nickname;
+  Ipv4 virtual_ip;
+  bool online = false;          // as the server last said
+  bool has_tunnel = false;
+  TunnelState tunnel = TunnelState::kWaiting;
+  Endpoint path;                // valid when kDirect
+  std::optional<Time> last_received;
+};
+
+enum class SendError : std::uint8_t {
+  kNoTunnel,      // no established tunnel to that peer (or no peer with that address)
+  kTooLarge,      // larger than ClientConfig::max_payload
+  kNotLoggedIn,   // requests need an online control connection
+  kInvalidArgument,
+};
+const char* to_string(SendError e);
+
+class ClientCore {
+ public:
+  using Output = std::variant<SendDatagram, OpenStream, SendStream, CloseStream, ClientEvent>;
+
+  // `rng` must outlive the core.
+  ClientCore(ClientConfig config, Identity identity, RandomSource& rng);
+  ~ClientCore();
+  ClientCore(const ClientCore&) = delete;
+  ClientCore& operator=(const ClientCore&) = delete;
+
+  // Begin connecting to the server (OpenStream comes out).
+  void start(Time now);
+  // Close the control connection and tear down all tunnels.
+  void stop(Time now);
+
+  void on_stream_connected(Time now, ConnId conn);
+  void on_stream_data(Time now, ConnId conn, ByteView data);
+  // Connection refused, reset or closed by the server.
+  void on_stream_closed(Time now, ConnId conn);
+  void on_datagram(Time now, Endpoint from, ByteView data);
+  void on_timer(Time now);
+  std::optional<Time> next_deadline() const;
+
+  // Requests to the server. On success returns the request id; the outcome arrives
+  // as a RequestDone event with the same id. Fails at once when not online or when
+  // an argument is out of range (names <= 64 bytes, non-empty).
+  Result<std::uint32_t, SendError> create_network(Time now, const std::string& name, const std::string& password);
+  Result<std::uint32_t, SendError> join_network(Time now, const std::string& name, const std::string& password);
+  Result<std::uint32_t, SendError> leave_network(Time now, const std::string& name);
+  Result<std::uint32_t, SendError> set_nickname(Time now, const std::string& nickname);
+
+  // Seal `payload` for `peer` and queue it on the tunnel's path.
+  Status<SendError> send_to_peer(Time now, const PublicKey& peer, ByteView payload,
+                                 PeerPayloadType type = PeerPayloadType::kPacket);
+
+  std::vector<Output> drain_outputs();
+
+  ClientState state() const;
+  const PublicKey& public_key() const;
+  std::optional<Ipv4> virtual_ip() const;
+  std::optional<Endpoint> mapped_endpoint() const;
+  const std::vector<NetworkInfo>& networks() const;
+  // Every peer sharing a network with us, sorted by key.
+  std::vector<PeerStatus> peers() const;
+  const ClientStats& stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace yt

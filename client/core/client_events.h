@@ -1,0 +1,75 @@
+// Events the client core reports to its driver (daemon, CLI, tests, scenarios).
+// They are outputs like any other: drained in order after each input.
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include "protocol/bytes.h"
+#include "protocol/endpoint.h"
+#include "protocol/identity.h"
+#include "protocol/messages.h"
+#include "protocol/time.h"
+
+namespace yt {
+
+struct LoggedIn {
+  Ipv4 virtual_ip;
+  std::uint8_t prefix_length = 8;
+};
+// The server refused us or could not be authenticated; `reason` is for humans.
+struct LoginFailed {
+  std::string reason;
+};
+// The control connection went away; tunnels stay up and liveness checks start.
+struct ServerLost {
+  std::string reason;
+};
+struct DiscoveryDone {
+  Endpoint mapped_endpoint;
+  bool udp_blocked = false;
+};
+// A NetworkSnapshot arrived: networks() is current.
+struct Synced {};
+struct RequestDone {
+  std::uint32_t request_id = 0;
+  ReplyCode code = ReplyCode::kOk;
+  std::string message;
+};
+// Membership or online state changed in `network`.
+struct MembershipChanged {
+  std::string network;
+  PublicKey member{};
+};
+// First authenticated datagram over a direct path. `time_to_direct` is measured
+// from the server's tunnel instruction (DESIGN.md section 5).
+struct TunnelUp {
+  PublicKey peer{};
+  Endpoint path;
+  Duration time_to_direct{0};
+};
+struct TunnelDown {
+  PublicKey peer{};
+  std::string reason;
+};
+// Punching ended without a direct path.
+struct TunnelFailed {
+  PublicKey peer{};
+  std::string reason;
+};
+// An authenticated packet from `peer` (an IP packet in TUN mode, else an
+// application datagram).
+struct PacketReceived {
+  PublicKey peer{};
+  Bytes packet;
+};
+struct ChatReceived {
+  PublicKey peer{};
+  std::string text;
+};
+
+using ClientEvent = std::variant<LoggedIn, LoginFailed, ServerLost, DiscoveryDone, Synced, RequestDone,
+                                 MembershipChanged, TunnelUp, TunnelDown, TunnelFailed, PacketReceived,
+                                 ChatReceived>;
+
+}  // namespace yt

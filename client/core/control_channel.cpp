@@ -1,0 +1,304 @@
+#include "client/core/control_channel.h"
+
+#include <string_view>
+
+#include "client/core/duration_text.h"
+
+namespace yt {
+
+namespace {
+
+std::string reject_reason(const ControlFrame& frame) {
+  std::string reason;
+  switch (frame.reject_reason) {
+    case HandshakeRejectReason::kBadHandshake:
+      reason = "server key mismatch: the server could not authenticate this handshake";
+      break;
+    case HandshakeRejectReason::kServerBusy:
+      reason = "server busy";
+      break;
+  }
+  // The reject is unauthenticated: its text is shown, quoted, never acted upon.
+  if (!frame.reject_text.empty()) reason += " (server says: \"" + frame.reject_text + "\")";
+  return reason;
+}
+
+std::string handshake_failure(HandshakeError e) {
+  switch (e) {
+    case HandshakeError::kResponderNotAuthentic:
+      return "server failed authentication: not the pinned key";
+    case HandshakeError::kMalformed:
+      return "malformed handshake response from the server";
+    case HandshakeError::kInvalidKey:
+      return "the pinned server key is invalid";
+    default:
+      return "handshake failed";
+  }
+}
+
+}  // namespace
+
+ControlChannel::ControlChannel(ClientContext& ctx)
+    : ctx_(ctx), backoff_(ctx.config.reconnect_min, ctx.config.reconnect_max) {}
+
+bool ControlChannel::connected() const {
+  return phase_ == Phase::kConnecting || phase_ == Phase::kHandshaking || phase_ == Phase::kLoggingIn ||
+         phase_ == Phase::kLoggedIn;
+}
+
+std::optional<Time> ControlChannel::retry_at() const {
+  if (phase_ != Phase::kRetryWait) return std::nullopt;
+  return retry_at_;
+}
+
+void ControlChannel::start(Time now) {
+  if (phase_ != Phase::kIdle) return;
+  backoff_.reset();
+  open(now);
+}
+
+void ControlChannel::stop(Time now) {
+  if (connected()) ctx_.outputs.emplace_back(CloseStream{conn_});
+  phase_ = Phase::kIdle;
+  initiator_.reset();
+  session_.reset();
+  framer_ = StreamFramer{};
+}
+
+void ControlChannel::open(Time now) {
+  conn_ = next_conn_++;
+  phase_ = Phase::kConnecting;
+  attempt_started_ = now;
+  framer_ = StreamFramer{};
+  initiator_.reset();
+  session_.reset();
+  ctx_.outputs.emplace_back(OpenStream{conn_, ctx_.config.server});
+}
+
+void ControlChannel::fail(Time now, ControlNotice notice, bool close_stream, std::vector<ControlNotice>& out) {
+  if (close_stream) ctx_.outputs.emplace_back(CloseStream{conn_});
+  initiator_.reset();
+  session_.reset();
+  framer_ = StreamFramer{};
+  phase_ = Phase::kRetryWait;
+  retry_at_ = now + backoff_.next(ctx_.rng);
+  out.push_back(std::move(notice));
+}
+
+std::vector<ControlNotice> ControlChannel::on_connected(Time now, ConnId conn) {
+  std::vector<ControlNotice> out;
+  if (conn != conn_ || phase_ != Phase::kConnecting) return out;
+  initiator_.emplace(ctx_.identity, ctx_.config.server_key, as_bytes(kControlPrologue), ctx_.rng);
+  auto msg1 = initiator_->write_init(ByteView{});
+  if (!msg1) {
+    fail(now, ControlLoginFailed{handshake_failure(msg1.error())}, true, out);
+    return out;
+  }
+  phase_ = Phase::kHandshaking;
+  ControlFrame frame;
+  frame.type = ControlFrameType::kHandshakeInit;
+  frame.body = std::move(msg1.value());
+  send_frame(frame);
+  return out;
+}
+
+std::vector<ControlNotice> ControlChannel::on_data(Time now, ConnId conn, ByteView data) {
+  std::vector<ControlNotice> out;
+  if (conn != conn_ || !connected() || phase_ == Phase::kConnecting) return out;
+  framer_.push(data);
+  // Stop at the first frame that ends the attempt: later bytes belong to a dead
+  // connection.
+  while (connected() && conn == conn_) {
+    std::optional<Bytes> frame = framer_.next();
+    if (!frame) break;
+    handle_frame(now, *frame, out);
+  }
+  if (connected() && conn == conn_ && framer_.failed()) {
+    ++ctx_.stats.control_failures;
+    if (phase_ == Phase::kLoggedIn) {
+      fail(now, ControlLost{"protocol error on the control stream"}, true, out);
+    } else {
+      fail(now, ControlLoginFailed{"protocol error on the control stream"}, true, out);
+    }
+  }
+  return out;
+}
+
+std::vector<ControlNotice> ControlChannel::on_closed(Time now, ConnId conn) {
+  std::vector<ControlNotice> out;
+  if (conn != conn_ || !connected()) return out;
+  switch (phase_) {
+    case Phase::kLoggedIn:
+      fail(now, ControlLost{"connection closed by the server"}, false, out);
+      break;
+    case Phase::kConnecting:
+      fail(now, ControlLoginFailed{"could not connect to the server"}, false, out);
+      break;
+    default:
+      fail(now, ControlLoginFailed{"connection closed during login"}, false, out);
+      break;
+  }
+  return out;
+}
+
+std::vector<ControlNotice> ControlChannel::on_timer(Time now) {
+  std::vector<ControlNotice> out;
+  const ClientConfig& cfg = ctx_.config;
+  switch (phase_) {
+    case Phase::kIdle:
+      break;
+    case Phase::kRetryWait:
+      if (now >= retry_at_) {
+        ++ctx_.stats.reconnects;
+        open(now);
+      }
+      break;
+    case Phase::kConnecting:
+    case Phase::kHandshaking:
+    case Phase::kLoggingIn:
+      if (now >= attempt_started_ + cfg.login_timeout) {
+        fail(now, ControlLoginFailed{"login timed out after " + duration_text(cfg.login_timeout)}, true, out);
+      }
+      break;
+    case Phase::kLoggedIn:
+      if (now >= last_received_ + cfg.server_timeout) {
+        fail(now, ControlLost{"no frame from the server for " + duration_text(cfg.server_timeout)}, true, out);
+      } else if (now >= last_ping_ + cfg.control_ping_interval) {
+        last_ping_ = now;
+        send(Ping{++ping_nonce_});
+      }
+      break;
+  }
+  return out;
+}
+
+std::optional<Time> ControlChannel::next_deadline() const {
+  const ClientConfig& cfg = ctx_.config;
+  switch (phase_) {
+    case Phase::kIdle:
+      return std::nullopt;
+    case Phase::kRetryWait:
+      return retry_at_;
+    case Phase::kConnecting:
+    case Phase::kHandshaking:
+    case Phase::kLoggingIn:
+      return attempt_started_ + cfg.login_timeout;
+    case Phase::kLoggedIn:
+      return std::min(last_received_ + cfg.server_timeout, last_ping_ + cfg.control_ping_interval);
+  }
+  return std::nullopt;
+}
+
+bool ControlChannel::send(const ControlMessage& message) {
+  if (!session_ || !connected()) return false;
+  auto sealed = session_->seal(encode_control(message), ByteView{});
+  if (!sealed) return false;
+  ControlFrame frame;
+  frame.type = ControlFrameType::kSealed;
+  frame.body = std::move(sealed.value());
+  return send_frame(frame);
+}
+
+bool ControlChannel::send_frame(const ControlFrame& frame) {
+  std::optional<Bytes> framed = frame_for_stream(encode_control_frame(frame));
+  if (!framed) return false;
+  ctx_.outputs.emplace_back(SendStream{conn_, std::move(*framed)});
+  return true;
+}
+
+void ControlChannel::handle_frame(Time now, ByteView bytes, std::vector<ControlNotice>& out) {
+  auto decoded = decode_control_frame(bytes);
+  if (!decoded) {
+    ++ctx_.stats.control_failures;
+    return;
+  }
+  ControlFrame& frame = decoded.value();
+  switch (frame.type) {
+    case ControlFrameType::kHandshakeResp: {
+      if (phase_ != Phase::kHandshaking || !initiator_) {
+        ++ctx_.stats.control_failures;
+        return;
+      }
+      auto done = initiator_->read_response(frame.body);
+      if (!done) {
+        // A TCP stream carries exactly one answer from whoever we reached: if it does
+        // not authenticate, that peer is not our server, so no later msg2 will come.
+        ++ctx_.stats.control_failures;
+        fail(now, ControlLoginFailed{handshake_failure(done.error())}, true, out);
+        return;
+      }
+      session_.emplace(done->keys);
+      initiator_.reset();
+      phase_ = Phase::kLoggingIn;
+      last_received_ = now;
+      send(LoginRequest{ctx_.config.nickname, ctx_.config.lan_endpoints});
+      return;
+    }
+    case ControlFrameType::kHandshakeReject:
+      if (phase_ != Phase::kHandshaking) {
+        // Unauthenticated: after the handshake it can only be an injection.
+        ++ctx_.stats.control_failures;
+        return;
+      }
+      fail(now, ControlLoginFailed{reject_reason(frame)}, true, out);
+      return;
+    case ControlFrameType::kSealed:
+      handle_sealed(now, frame.body, out);
+      return;
+    case ControlFrameType::kHandshakeInit:
+      ++ctx_.stats.control_failures;
+      return;
+  }
+}
+
+void ControlChannel::handle_sealed(Time now, ByteView body, std::vector<ControlNotice>& out) {
+  if (!session_) {
+    ++ctx_.stats.control_failures;
+    return;
+  }
+  auto plaintext = session_->open(body, ByteView{});
+  if (!plaintext) {
+    ++ctx_.stats.control_failures;
+    return;
+  }
+  auto message = decode_control(plaintext.value());
+  if (!message) {
+    ++ctx_.stats.control_failures;
+    return;
+  }
+  // Only authenticated frames prove the server is alive.
+  last_received_ = now;
+  ControlMessage& m = message.value();
+
+  if (phase_ == Phase::kLoggingIn) {
+    auto* reply = std::get_if<LoginReply>(&m);
+    if (!reply) {
+      ++ctx_.stats.control_failures;
+      return;
+    }
+    if (reply->code != ReplyCode::kOk) {
+      std::string reason = std::string("login refused: ") + to_string(reply->code);
+      if (!reply->message.empty()) reason += " (" + reply->message + ")";
+      fail(now, ControlLoginFailed{std::move(reason)}, true, out);
+      return;
+    }
+    phase_ = Phase::kLoggedIn;
+    backoff_.reset();
+    last_ping_ = now;
+    out.push_back(ControlLoggedIn{std::move(*reply)});
+    return;
+  }
+
+  if (auto* ping = std::get_if<Ping>(&m)) {
+    send(Pong{ping->nonce});
+    return;
+  }
+  if (std::holds_alternative<Pong>(m)) return;
+  if (std::holds_alternative<LoginReply>(m)) {
+    ++ctx_.stats.control_failures;
+    return;
+  }
+  out.push_back(ControlReceived{std::move(m)});
+}
+
+}  // namespace yt

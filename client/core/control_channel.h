@@ -1,0 +1,111 @@
+// The client's control connection to its mediation server: connect, Noise IK
+// handshake with the pinned server key, login, keep-alive pings, loss detection and
+// reconnection with exponential backoff.
+//
+// Life of one attempt (a new ConnId each time):
+//   OpenStream -> on_connected -> kHandshakeInit (prologue kControlPrologue, empty
+//   payload) -> kHandshakeResp -> sealed LoginRequest -> LoginReply -> logged in.
+// Any failure before the LoginReply (refused connection, kHandshakeReject, a response
+// that does not authenticate as the pinned key, a refused login, login_timeout) ends
+// the attempt with a LoginFailed notice; after login, a closed stream or
+// server_timeout without a valid frame ends it with a Lost notice. Either way the
+// stream is closed and the next attempt waits for the backoff delay, which restarts
+// from reconnect_min after every successful login.
+//
+// Sealed frames carry one ControlMessage each, as Session::seal output with empty
+// associated data (the frame header is not secret and is checked by the decoder).
+//
+// The channel tells its owner what happened through notices, in order, returned from
+// each input; it emits no ClientEvent itself, so the owner decides what each means.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "client/core/backoff.h"
+#include "client/core/client_context.h"
+#include "protocol/handshake.h"
+#include "protocol/io_boundary.h"
+#include "protocol/messages.h"
+#include "protocol/session.h"
+#include "protocol/stream_framer.h"
+#include "protocol/time.h"
+
+namespace yt {
+
+struct ControlLoggedIn {
+  LoginReply reply;
+};
+// An attempt ended before login completed; a retry is scheduled.
+struct ControlLoginFailed {
+  std::string reason;
+};
+// A logged-in connection went away; a reconnect is scheduled.
+struct ControlLost {
+  std::string reason;
+};
+// A message from the logged-in server (Ping/Pong are handled here and not passed on).
+struct ControlReceived {
+  ControlMessage message;
+};
+using ControlNotice = std::variant<ControlLoggedIn, ControlLoginFailed, ControlLost, ControlReceived>;
+
+class ControlChannel {
+ public:
+  enum class Phase : std::uint8_t {
+    kIdle,         // not started, or stopped
+    kConnecting,   // OpenStream sent, waiting for on_connected
+    kRetryWait,    // between attempts, waiting for the backoff delay
+    kHandshaking,  // msg1 sent, waiting for msg2
+    kLoggingIn,    // LoginRequest sent, waiting for LoginReply
+    kLoggedIn,
+  };
+
+  explicit ControlChannel(ClientContext& ctx);
+
+  // From kIdle: opens the first connection. Ignored in any other phase.
+  void start(Time now);
+  // Closes the stream (if any) and returns to kIdle; no notice.
+  void stop(Time now);
+
+  std::vector<ControlNotice> on_connected(Time now, ConnId conn);
+  std::vector<ControlNotice> on_data(Time now, ConnId conn, ByteView data);
+  std::vector<ControlNotice> on_closed(Time now, ConnId conn);
+  std::vector<ControlNotice> on_timer(Time now);
+  std::optional<Time> next_deadline() const;
+
+  // Seals `message` and queues it on the stream. False when there is no session yet
+  // (before the handshake completed) or the message does not fit one frame.
+  bool send(const ControlMessage& message);
+
+  Phase phase() const { return phase_; }
+  bool logged_in() const { return phase_ == Phase::kLoggedIn; }
+  // When the next attempt starts; set in kRetryWait only.
+  std::optional<Time> retry_at() const;
+
+ private:
+  void open(Time now);
+  void fail(Time now, ControlNotice notice, bool close_stream, std::vector<ControlNotice>& out);
+  void handle_frame(Time now, ByteView frame, std::vector<ControlNotice>& out);
+  void handle_sealed(Time now, ByteView body, std::vector<ControlNotice>& out);
+  bool send_frame(const ControlFrame& frame);
+  bool connected() const;
+
+  ClientContext& ctx_;
+  Backoff backoff_;
+  Phase phase_ = Phase::kIdle;
+  ConnId conn_ = 0;
+  ConnId next_conn_ = 1;
+  Time attempt_started_{};
+  Time retry_at_{};
+  Time last_received_{};
+  Time last_ping_{};
+  std::uint64_t ping_nonce_ = 0;
+  StreamFramer framer_;
+  std::optional<HandshakeInitiator> initiator_;
+  std::optional<Session> session_;
+};
+
+}  // namespace yt

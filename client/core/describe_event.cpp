@@ -1,0 +1,38 @@
+#include "client/core/describe_event.h"
+
+namespace yt {
+namespace {
+
+std::string text(const LoggedIn& e) {
+  return "logged in as " + e.virtual_ip.to_string() + "/" + std::to_string(e.prefix_length);
+}
+std::string text(const LoginFailed& e) { return "login failed: " + e.reason; }
+std::string text(const ServerLost& e) { return "server lost: " + e.reason; }
+std::string text(const DiscoveryDone& e) {
+  return e.udp_blocked ? std::string("discovery: UDP blocked") : "discovery: mapped " + e.mapped_endpoint.to_string();
+}
+std::string text(const Synced&) { return "synced"; }
+std::string text(const RequestDone& e) {
+  std::string s = "request " + std::to_string(e.request_id) + ": " + to_string(e.code);
+  if (!e.message.empty()) s += " (" + e.message + ")";
+  return s;
+}
+std::string text(const MembershipChanged& e) { return "membership changed in " + e.network + ": " + node_id(e.member); }
+std::string text(const TunnelUp& e) {
+  return "tunnel up to " + node_id(e.peer) + " via " + e.path.to_string() + " after " +
+         std::to_string(to_ms(e.time_to_direct)) + " ms";
+}
+std::string text(const TunnelDown& e) { return "tunnel down to " + node_id(e.peer) + ": " + e.reason; }
+std::string text(const TunnelFailed& e) { return "tunnel failed to " + node_id(e.peer) + ": " + e.reason; }
+std::string text(const PacketReceived& e) {
+  return "packet from " + node_id(e.peer) + ": " + std::to_string(e.packet.size()) + " bytes";
+}
+std::string text(const ChatReceived& e) { return "chat from " + node_id(e.peer) + ": " + e.text; }
+
+}  // namespace
+
+std::string describe(const ClientEvent& event) {
+  return std::visit([](const auto& e) { return text(e); }, event);
+}
+
+}  // namespace yt

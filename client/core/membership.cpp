@@ -1,0 +1,79 @@
+#include "client/core/membership.h"
+
+#include <algorithm>
+
+namespace yt {
+
+namespace {
+
+bool by_key(const MemberInfo& a, const MemberInfo& b) { return a.key < b.key; }
+
+}  // namespace
+
+void Membership::replace(NetworkSnapshot snapshot) {
+  networks_ = std::move(snapshot.networks);
+  std::sort(networks_.begin(), networks_.end(),
+            [](const NetworkInfo& a, const NetworkInfo& b) { return a.name < b.name; });
+  for (NetworkInfo& n : networks_) std::sort(n.members.begin(), n.members.end(), by_key);
+}
+
+NetworkInfo* Membership::find(const std::string& name) {
+  auto it = std::lower_bound(networks_.begin(), networks_.end(), name,
+                             [](const NetworkInfo& n, const std::string& key) { return n.name < key; });
+  if (it == networks_.end() || it->name != name) return nullptr;
+  return &*it;
+}
+
+void Membership::update(const MemberUpdate& update) {
+  NetworkInfo* network = find(update.network);
+  if (!network) {
+    // An update can overtake the snapshot that would have listed the network.
+    auto it = std::lower_bound(networks_.begin(), networks_.end(), update.network,
+                               [](const NetworkInfo& n, const std::string& key) { return n.name < key; });
+    network = &*networks_.insert(it, NetworkInfo{update.network, {}});
+  }
+  auto& members = network->members;
+  auto it = std::lower_bound(members.begin(), members.end(), update.member, by_key);
+  if (it != members.end() && it->key == update.member.key) {
+    *it = update.member;
+  } else {
+    members.insert(it, update.member);
+  }
+}
+
+void Membership::remove(const MemberLeft& left) {
+  NetworkInfo* network = find(left.network);
+  if (!network) return;
+  if (left.key == self_) {
+    networks_.erase(networks_.begin() + (network - networks_.data()));
+    return;
+  }
+  auto& members = network->members;
+  members.erase(std::remove_if(members.begin(), members.end(),
+                               [&](const MemberInfo& m) { return m.key == left.key; }),
+                members.end());
+}
+
+bool Membership::shares_network(const PublicKey& peer) const {
+  if (peer == self_) return false;
+  for (const NetworkInfo& n : networks_) {
+    for (const MemberInfo& m : n.members) {
+      if (m.key == peer) return true;
+    }
+  }
+  return false;
+}
+
+std::map<PublicKey, MemberInfo> Membership::peers() const {
+  std::map<PublicKey, MemberInfo> out;
+  for (const NetworkInfo& n : networks_) {
+    for (const MemberInfo& m : n.members) {
+      if (m.key == self_) continue;
+      auto [it, inserted] = out.emplace(m.key, m);
+      if (!inserted && m.online) it->second.online = true;
+    }
+  }
+  return out;
+}
+
+}  // namespace yt

@@ -1,0 +1,41 @@
+// The client's view of its networks and their members, as the server last described
+// them: replaced by every NetworkSnapshot, patched by MemberUpdate and MemberLeft.
+//
+// Networks are kept sorted by name and members by key, whatever order the server
+// used, so everything derived from the view is deterministic.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "protocol/identity.h"
+#include "protocol/messages.h"
+
+namespace yt {
+
+class Membership {
+ public:
+  explicit Membership(const PublicKey& self) : self_(self) {}
+
+  void replace(NetworkSnapshot snapshot);
+  void update(const MemberUpdate& update);
+  // Our own departure removes the whole network.
+  void remove(const MemberLeft& left);
+  void clear() { networks_.clear(); }
+
+  const std::vector<NetworkInfo>& networks() const { return networks_; }
+  bool shares_network(const PublicKey& peer) const;
+  // Every member other than us, once each; nickname and address from the first
+  // network (by name) that lists it, online if any network says so.
+  std::map<PublicKey, MemberInfo> peers() const;
+
+ private:
+  NetworkInfo* find(const std::string& name);
+
+  PublicKey self_;
+  std::vector<NetworkInfo> networks_;
+};
+
+}  // namespace yt

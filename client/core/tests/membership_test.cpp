@@ -1,0 +1,63 @@
+#include "client/core/membership.h"
+
+#include <gtest/gtest.h>
+
+namespace yt {
+namespace {
+
+PublicKey key(std::uint8_t b) {
+  PublicKey k{};
+  k[0] = b;
+  return k;
+}
+MemberInfo member(std::uint8_t b, bool online = true) {
+  return MemberInfo{key(b), "m" + std::to_string(b), Ipv4{25u << 24 | b}, online};
+}
+
+TEST(Membership, SnapshotIsSortedByNameAndKey) {
+  Membership m(key(1));
+  m.replace(NetworkSnapshot{{NetworkInfo{"zeta", {member(3), member(1)}}, NetworkInfo{"alpha", {member(2), member(1)}}}});
+  ASSERT_EQ(m.networks().size(), 2u);
+  EXPECT_EQ(m.networks()[0].name, "alpha");
+  EXPECT_EQ(m.networks()[1].members[0].key, key(1));
+  EXPECT_EQ(m.networks()[1].members[1].key, key(3));
+}
+
+TEST(Membership, UpdatesInsertAndReplaceMembers) {
+  Membership m(key(1));
+  m.replace(NetworkSnapshot{{NetworkInfo{"lan", {member(1)}}}});
+  m.update(MemberUpdate{"lan", member(2)});
+  m.update(MemberUpdate{"lan", member(2, false)});
+  m.update(MemberUpdate{"new", member(3)});  // overtook its snapshot
+  ASSERT_EQ(m.networks().size(), 2u);
+  ASSERT_EQ(m.networks()[0].members.size(), 2u);
+  EXPECT_FALSE(m.networks()[0].members[1].online);
+  EXPECT_EQ(m.networks()[1].name, "new");
+}
+
+TEST(Membership, SharesNetworkAndPeers) {
+  Membership m(key(1));
+  m.replace(NetworkSnapshot{{NetworkInfo{"a", {member(1), member(2, false)}}, NetworkInfo{"b", {member(1), member(2, true), member(3)}}}});
+  EXPECT_TRUE(m.shares_network(key(2)));
+  EXPECT_FALSE(m.shares_network(key(1)));  // ourselves
+  EXPECT_FALSE(m.shares_network(key(9)));
+  auto peers = m.peers();
+  ASSERT_EQ(peers.size(), 2u);
+  EXPECT_TRUE(peers.at(key(2)).online);  // online in any network
+  m.remove(MemberLeft{"b", key(3)});
+  EXPECT_FALSE(m.shares_network(key(3)));
+  m.remove(MemberLeft{"a", key(2)});
+  EXPECT_TRUE(m.shares_network(key(2)));  // still in b
+}
+
+TEST(Membership, OurOwnDepartureRemovesTheNetwork) {
+  Membership m(key(1));
+  m.replace(NetworkSnapshot{{NetworkInfo{"lan", {member(1), member(2)}}}});
+  m.remove(MemberLeft{"lan", key(1)});
+  EXPECT_TRUE(m.networks().empty());
+  EXPECT_FALSE(m.shares_network(key(2)));
+  m.remove(MemberLeft{"nonexistent", key(2)});  // harmless
+}
+
+}  // namespace
+}  // namespace yt

@@ -1,0 +1,419 @@
+// Tunnels (tunnel.h, tunnel_table.h) between two ClientCores wired by hand: punching,
+// the peer handshake, sessions, keepalives, timeouts and send errors.
+#include "client/core/tunnel.h"
+
+#include <gtest/gtest.h>
+
+#include "client/core/tests/test_support.h"
+
+namespace yt::test {
+namespace {
+
+const Endpoint kA{Ipv4::from_octets(203, 0, 113, 1), 40001};
+const Endpoint kB{Ipv4::from_octets(203, 0, 113, 2), 40002};
+const Ipv4 kVipA = Ipv4::from_octets(25, 0, 0, 1);
+const Ipv4 kVipB = Ipv4::from_octets(25, 0, 0, 2);
+constexpr std::uint64_t kTunnelId = 0x1122334455667788;
+
+// The control connection stays quiet in these tests: no pings to answer.
+ClientConfig quiet_config() {
+  ClientConfig config;
+  config.control_ping_interval = 24h;
+  config.server_timeout = 48h;
+  return config;
+}
+
+struct TunnelTest : ::testing::Test {
+  void SetUp() override {
+    ca = bring_online(a, sa, kT0, kA, kVipA);
+    cb = bring_online(b, sb, kT0, kB, kVipB);
+    NetworkInfo lan{"lan", {{a.identity.public_key, "a", kVipA, true}, {b.identity.public_key, "b", kVipB, true}}};
+    a.data(kT0, ca, sa.seal(NetworkSnapshot{{lan}}));
+    b.data(kT0, cb, sb.seal(NetworkSnapshot{{lan}}));
+  }
+
+  TunnelInstruction instruction_for_a(std::uint64_t id = kTunnelId) const {
+    return TunnelInstruction{b.identity.public_key, kVipB, id, TunnelRole::kInitiator, 100, {kB}};
+  }
+  TunnelInstruction instruction_for_b(std::uint64_t id = kTunnelId) const {
+    return TunnelInstruction{a.identity.public_key, kVipA, id, TunnelRole::kResponder, 100, {kA}};
+  }
+  void instruct(const TunnelInstruction& for_a, const TunnelInstruction& for_b) {
+    a.data(wire.now, ca, sa.seal(for_a));
+    b.data(wire.now, cb, sb.seal(for_b));
+  }
+  void instruct() { instruct(instruction_for_a(), instruction_for_b()); }
+  void bring_up() {
+    instruct();
+    wire.run_for(1s);
+    ASSERT_EQ(a.events_of<TunnelUp>().size(), 1u);
+    ASSERT_EQ(b.events_of<TunnelUp>().size(), 1u);
+  }
+  static std::optional<PeerStatus> status(const Driven& d, const PublicKey& peer) {
+    for (const PeerStatus& p : d.core->peers()) {
+      if (p.key == peer) return p;
+    }
+    return std::nullopt;
+  }
+  static bool is(const SendDatagram& d, DatagramType type) {
+    return d.payload.size() > 1 && d.payload[1] == static_cast<std::uint8_t>(type);
+  }
+
+  Identity server_id = make_server_identity();
+  ScriptedServer sa{server_id, 1};
+  ScriptedServer sb{server_id, 2};
+  Driven a{1, kA, server_id.public_key, quiet_config()};
+  Driven b{2, kB, server_id.public_key, quiet_config()};
+  ConnId ca = 0, cb = 0;
+  Wire wire{a, b};
+  const PublicKey& ka = a.identity.public_key;
+  const PublicKey& kb = b.identity.public_key;
+};
+
+TEST_F(TunnelTest, WaitsForTheStartThenPunchesHandshakesAndComesUp) {
+  instruct();
+  EXPECT_EQ(status(a, kb)->tunnel, TunnelState::kWaiting);
+  wire.run_until(kT0 + 99ms);
+  EXPECT_TRUE(a.sent<PunchProbe>().empty());
+  EXPECT_TRUE(b.sent<PunchProbe>().empty());
+
+  wire.run_until(kT0 + 100ms);
+  auto probes = a.sent<PunchProbe>();
+  ASSERT_EQ(probes.size(), 1u);
+  EXPECT_EQ(probes[0].first, kB);
+  EXPECT_EQ(probes[0].second.tunnel_id, kTunnelId);
+  EXPECT_EQ(status(a, kb)->tunnel, TunnelState::kPunching);
+
+  // Probes cross at 110 ms; the initiator's handshake reaches the responder at 120 ms
+  // and its answer comes back at 130 ms.
+  wire.run_until(kT0 + 110ms);
+  EXPECT_EQ(status(a, kb)->tunnel, TunnelState::kHandshaking);
+  auto inits = a.sent<PeerHandshakeInit>();
+  ASSERT_EQ(inits.size(), 1u);
+  EXPECT_EQ(inits[0].first, kB);
+  EXPECT_EQ(inits[0].second.tunnel_id, kTunnelId);
+  EXPECT_NE(inits[0].second.sender_index, 0u);
+  EXPECT_FALSE(b.sent<PeerHandshakeInit>().size());  // the responder never initiates
+
+  wire.run_until(kT0 + 130ms);
+  auto up_a = a.events_of<TunnelUp>();
+  auto up_b = b.events_of<TunnelUp>();
+  ASSERT_EQ(up_a.size(), 1u);
+  ASSERT_EQ(up_b.size(), 1u);
+  EXPECT_EQ(up_a[0].peer, kb);
+  EXPECT_EQ(up_a[0].path, kB);
+  EXPECT_EQ(up_a[0].time_to_direct, 130ms);
+  EXPECT_EQ(up_b[0].peer, ka);
+  EXPECT_EQ(up_b[0].path, kA);
+  EXPECT_EQ(up_b[0].time_to_direct, 120ms);
+  EXPECT_EQ(status(a, kb)->tunnel, TunnelState::kDirect);
+  EXPECT_EQ(status(a, kb)->path, kB);
+  EXPECT_EQ(status(b, ka)->last_received, kT0 + 120ms);
+
+  // Punching stops once up.
+  std::size_t probes_at_up = a.sent<PunchProbe>().size();
+  wire.run_for(1s);
+  EXPECT_EQ(a.sent<PunchProbe>().size(), probes_at_up);
+}
+
+TEST_F(TunnelTest, ProbesGoToEveryCandidateEveryPunchInterval) {
+  TunnelInstruction ia = instruction_for_a();
+  Endpoint dead{Ipv4::from_octets(10, 9, 9, 9), 9};
+  ia.candidates = {dead, kB};
+  instruct(ia, instruction_for_b());
+  wire.filter = [](SendDatagram&, Endpoint&) { return false; };  // nothing arrives
+  wire.run_until(kT0 + 100ms + 4 * 50ms);
+  auto probes = a.sent<PunchProbe>();
+  ASSERT_EQ(probes.size(), 10u);  // 5 rounds x 2 candidates
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    EXPECT_EQ(probes[i].first, i % 2 == 0 ? dead : kB);
+    EXPECT_EQ(probes[i].second.sequence, i / 2);
+  }
+}
+
+TEST_F(TunnelTest, PacketsAndChatBothWays) {
+  bring_up();
+  Bytes packet = {0x45, 0, 0, 20, 1, 2, 3, 4};
+  ASSERT_TRUE(a.core->send_to_peer(wire.now, kb, packet));
+  ASSERT_TRUE(b.core->send_to_peer(wire.now, ka, as_bytes("hello"), PeerPayloadType::kChat));
+  a.drain();
+  b.drain();
+  wire.run_for(20ms);
+  auto packets = b.events_of<PacketReceived>();
+  ASSERT_EQ(packets.size(), 1u);
+  EXPECT_EQ(packets[0].peer, ka);
+  EXPECT_EQ(packets[0].packet, packet);
+  auto chats = a.events_of<ChatReceived>();
+  ASSERT_EQ(chats.size(), 1u);
+  EXPECT_EQ(chats[0].text, "hello");
+  EXPECT_EQ(b.stats().packets_received, 1u);
+}
+
+TEST_F(TunnelTest, ResponderRejectsAnInitiatorWithTheWrongKey) {
+  // The server told b to expect some third key; a's handshake is authentic but a is
+  // not that peer.
+  SeededRandom other_rng(77, 0);
+  TunnelInstruction ib = instruction_for_b();
+  ib.peer = Identity::generate(other_rng).public_key;
+  instruct(instruction_for_a(), ib);
+  wire.run_for(2s);
+  EXPECT_GE(b.stats().handshake_failures, 1u);
+  EXPECT_TRUE(b.sent<PeerHandshakeResp>().empty());
+  EXPECT_TRUE(a.events_of<TunnelUp>().empty());
+  EXPECT_TRUE(b.events_of<TunnelUp>().empty());
+  wire.run_for(10s);
+  EXPECT_EQ(a.events_of<TunnelFailed>().size(), 1u);
+}
+
+TEST_F(TunnelTest, InitiatorWithTheWrongPeerKeyGetsNoTunnel) {
+  SeededRandom other_rng(77, 0);
+  TunnelInstruction ia = instruction_for_a();
+  ia.peer = Identity::generate(other_rng).public_key;  // a encrypts to a key b does not hold
+  instruct(ia, instruction_for_b());
+  wire.run_for(2s);
+  EXPECT_GE(b.stats().handshake_failures, 1u);
+  EXPECT_TRUE(a.events_of<TunnelUp>().empty());
+  EXPECT_TRUE(b.events_of<TunnelUp>().empty());
+}
+
+TEST_F(TunnelTest, LostResponseIsRecoveredByTheRetransmittedInit) {
+  int responses = 0;
+  wire.filter = [&](SendDatagram& d, Endpoint&) {
+    return !(is(d, DatagramType::kPeerHandshakeResp) && responses++ == 0);
+  };
+  instruct();
+  wire.run_for(1s);
+  EXPECT_TRUE(a.events_of<TunnelUp>().empty());
+  EXPECT_EQ(b.events_of<TunnelUp>().size(), 1u);
+  wire.run_for(200ms);  // handshake_retry is 1 s after the first init at 110 ms
+  auto up = a.events_of<TunnelUp>();
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0].time_to_direct, 1130ms);
+  auto inits = a.sent<PeerHandshakeInit>();
+  ASSERT_EQ(inits.size(), 2u);
+  EXPECT_EQ(inits[0].second.noise, inits[1].second.noise);  // the same msg1, resent
+  EXPECT_EQ(b.stats().handshake_failures, 0u);
+  EXPECT_EQ(b.events_of<TunnelUp>().size(), 1u);
+  ASSERT_TRUE(a.core->send_to_peer(wire.now, kb, Bytes{42}));
+  a.drain();
+  wire.run_for(20ms);
+  EXPECT_EQ(b.events_of<PacketReceived>().size(), 1u);
+}
+
+TEST_F(TunnelTest, TamperedDataIsCountedAsAuthFailure) {
+  bring_up();
+  wire.filter = [](SendDatagram& d, Endpoint&) {
+    if (is(d, DatagramType::kPeerData)) d.payload.back() ^= 0x01;
+    return true;
+  };
+  ASSERT_TRUE(a.core->send_to_peer(wire.now, kb, Bytes{1, 2, 3}));
+  a.drain();
+  wire.run_for(20ms);
+  EXPECT_EQ(b.stats().auth_failures, 1u);
+  EXPECT_TRUE(b.events_of<PacketReceived>().empty());
+}
+
+TEST_F(TunnelTest, ReplayedDataIsCountedAndDropped) {
+  bring_up();
+  std::optional<SendDatagram> copy;
+  wire.filter = [&](SendDatagram& d, Endpoint&) {
+    if (is(d, DatagramType::kPeerData) && !copy) copy = d;
+    return true;
+  };
+  ASSERT_TRUE(a.core->send_to_peer(wire.now, kb, Bytes{9}));
+  a.drain();
+  wire.run_for(20ms);
+  ASSERT_TRUE(copy);
+  b.datagram(wire.now, kA, copy->payload);
+  EXPECT_EQ(b.stats().replayed, 1u);
+  EXPECT_EQ(b.events_of<PacketReceived>().size(), 1u);
+}
+
+TEST_F(TunnelTest, DataFromANewEndpointMovesThePath) {
+  bring_up();
+  Endpoint rebound{kA.ip, 50505};
+  a.aliases.push_back(rebound);
+  wire.filter = [&](SendDatagram&, Endpoint& from) {
+    if (from == kA) from = rebound;  // a's NAT picked a new port
+    return true;
+  };
+  ASSERT_TRUE(a.core->send_to_peer(wire.now, kb, Bytes{1}));
+  a.drain();
+  wire.run_for(20ms);
+  EXPECT_EQ(status(b, ka)->path, rebound);
+  ASSERT_TRUE(b.core->send_to_peer(wire.now, ka, Bytes{2}));
+  b.drain();
+  EXPECT_EQ(b.datagrams.back().to, rebound);
+  wire.run_for(20ms);
+  EXPECT_EQ(a.events_of<PacketReceived>().size(), 1u);
+}
+
+TEST_F(TunnelTest, KeepaliveAfterTwentyFiveIdleSeconds) {
+  bring_up();
+  Time up_at = kT0 + 130ms;  // a's tunnel came up here; nothing sent since
+  auto data_sent = [&] {
+    std::size_t n = 0;
+    for (const SendDatagram& d : a.datagrams) n += is(d, DatagramType::kPeerData);
+    return n;
+  };
+  wire.run_until(up_at + 25s - 1us);
+  EXPECT_EQ(data_sent(), 0u);
+  wire.run_until(up_at + 25s);
+  EXPECT_EQ(data_sent(), 1u);
+  // Traffic postpones the next one.
+  wire.run_until(up_at + 40s);
+  ASSERT_TRUE(a.core->send_to_peer(wire.now, kb, Bytes{1}));
+  a.drain();
+  wire.run_until(up_at + 65s - 1us);
+  EXPECT_EQ(data_sent(), 2u);
+  wire.run_until(up_at + 65s);
+  EXPECT_EQ(data_sent(), 3u);
+  EXPECT_TRUE(b.events_of<PacketReceived>().size() == 1u);  // keepalives are not packets
+  EXPECT_TRUE(a.events_of<TunnelDown>().empty());
+}
+
+TEST_F(TunnelTest, SilentPeerTimesOut) {
+  bring_up();
+  wire.filter = [&](SendDatagram& d, Endpoint& from) { return from != kB; };  // b -> a all lost
+  Time last_from_b = kT0 + 130ms;  // b's handshake response
+  wire.run_until(last_from_b + 130s - 1us);
+  EXPECT_TRUE(a.events_of<TunnelDown>().empty());
+  wire.run_until(last_from_b + 130s);
+  auto down = a.events_of<TunnelDown>();
+  ASSERT_EQ(down.size(), 1u);
+  EXPECT_EQ(down[0].peer, kb);
+  EXPECT_FALSE(status(a, kb)->has_tunnel);
+  auto sent = a.core->send_to_peer(wire.now, kb, Bytes{1});
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error(), SendError::kNoTunnel);
+}
+
+TEST_F(TunnelTest, PunchingWithoutAnswerFailsAfterPunchDuration) {
+  wire.filter = [](SendDatagram&, Endpoint&) { return false; };
+  instruct();
+  wire.run_until(kT0 + 100ms + 10s - 1us);
+  EXPECT_TRUE(a.events_of<TunnelFailed>().empty());
+  wire.run_until(kT0 + 100ms + 10s);
+  auto failed = a.events_of<TunnelFailed>();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].peer, kb);
+  EXPECT_FALSE(failed[0].reason.empty());
+  EXPECT_EQ(b.events_of<TunnelFailed>().size(), 1u);
+  EXPECT_EQ(status(a, kb)->tunnel, TunnelState::kFailed);
+  EXPECT_EQ(a.sent<PunchProbe>().size(), 200u);  // 10 s / 50 ms
+  std::size_t before = a.datagrams.size();
+  wire.run_for(1min);
+  EXPECT_EQ(a.datagrams.size(), before);  // quiet once failed
+}
+
+TEST_F(TunnelTest, SendErrors) {
+  SeededRandom other_rng(77, 0);
+  PublicKey stranger = Identity::generate(other_rng).public_key;
+  auto no_tunnel = a.core->send_to_peer(wire.now, stranger, Bytes{1});
+  ASSERT_FALSE(no_tunnel);
+  EXPECT_EQ(no_tunnel.error(), SendError::kNoTunnel);
+
+  instruct();  // a tunnel that is not up yet
+  auto not_up = a.core->send_to_peer(wire.now, kb, Bytes{1});
+  ASSERT_FALSE(not_up);
+  EXPECT_EQ(not_up.error(), SendError::kNoTunnel);
+  wire.run_for(1s);
+
+  auto too_large = a.core->send_to_peer(wire.now, kb, Bytes(1401, 0));
+  ASSERT_FALSE(too_large);
+  EXPECT_EQ(too_large.error(), SendError::kTooLarge);
+  EXPECT_TRUE(a.core->send_to_peer(wire.now, kb, Bytes(1400, 0)));
+  auto long_chat = a.core->send_to_peer(wire.now, kb, Bytes(1001, 'x'), PeerPayloadType::kChat);
+  ASSERT_FALSE(long_chat);
+  EXPECT_EQ(long_chat.error(), SendError::kTooLarge);
+  auto keepalive_body = a.core->send_to_peer(wire.now, kb, Bytes{1}, PeerPayloadType::kKeepalive);
+  ASSERT_FALSE(keepalive_body);
+  EXPECT_EQ(keepalive_body.error(), SendError::kInvalidArgument);
+  EXPECT_TRUE(a.core->send_to_peer(wire.now, kb, Bytes{}, PeerPayloadType::kKeepalive));
+}
+
+TEST_F(TunnelTest, ALaterInstructionKeepsTheLiveTunnel) {
+  bring_up();
+  instruct(instruction_for_a(kTunnelId + 1), instruction_for_b(kTunnelId + 1));
+  wire.run_for(15s);
+  EXPECT_EQ(a.events_of<TunnelUp>().size(), 1u);
+  EXPECT_TRUE(a.events_of<TunnelDown>().empty());
+  EXPECT_TRUE(a.events_of<TunnelFailed>().empty());
+  EXPECT_EQ(a.sent<PeerHandshakeInit>().size(), 1u);  // no new handshake needed
+  ASSERT_TRUE(a.core->send_to_peer(wire.now, kb, Bytes{5}));
+  a.drain();
+  wire.run_for(20ms);
+  EXPECT_EQ(b.events_of<PacketReceived>().size(), 1u);
+  // The new id is the tunnel's now: probes under it are answered, the old id is gone.
+  std::size_t unknown = b.stats().unknown_tunnel;
+  b.datagram(wire.now, kA, encode_datagram(PunchProbe{kTunnelId, 0}));
+  EXPECT_EQ(b.stats().unknown_tunnel, unknown + 1);
+  b.datagram(wire.now, kA, encode_datagram(PunchProbe{kTunnelId + 1, 0}));
+  EXPECT_EQ(b.sent<PunchAck>().back().second.tunnel_id, kTunnelId + 1);
+}
+
+TEST_F(TunnelTest, LeavingTheSharedNetworkTearsTheTunnelDown) {
+  bring_up();
+  a.data(wire.now, ca, sa.seal(MemberLeft{"lan", kb}));
+  auto down = a.events_of<TunnelDown>();
+  ASSERT_EQ(down.size(), 1u);
+  EXPECT_EQ(down[0].peer, kb);
+  EXPECT_EQ(a.events_of<MembershipChanged>().back().member, kb);
+  EXPECT_TRUE(a.core->peers().empty());
+}
+
+TEST_F(TunnelTest, OurOwnLeaveTearsTheTunnelDownButASnapshotAloneDoesNot) {
+  bring_up();
+  // A snapshot may be continued by MemberUpdates: it does not prune on its own.
+  a.data(wire.now, ca, sa.seal(NetworkSnapshot{}));
+  EXPECT_TRUE(a.events_of<TunnelDown>().empty());
+  NetworkInfo lan{"lan", {{ka, "a", kVipA, true}, {kb, "b", kVipB, true}}};
+  a.data(wire.now, ca, sa.seal(NetworkSnapshot{{lan}}));
+  auto left = a.core->leave_network(wire.now, "lan");
+  ASSERT_TRUE(left);
+  a.drain();
+  a.data(wire.now, ca, sa.seal(Reply{left.value(), ReplyCode::kOk, ""}));
+  ASSERT_EQ(a.events_of<TunnelDown>().size(), 1u);
+  EXPECT_EQ(a.events_of<TunnelDown>()[0].peer, kb);
+  EXPECT_TRUE(a.core->networks().empty());
+}
+
+TEST_F(TunnelTest, PeerOfflineStartsLivenessProbes) {
+  bring_up();
+  Time up_at = kT0 + 130ms;
+  a.data(wire.now, ca, sa.seal(PeerOffline{kb}));
+  wire.run_until(up_at + 5s);
+  std::size_t n = 0;
+  for (const SendDatagram& d : a.datagrams) n += is(d, DatagramType::kPeerData);
+  EXPECT_EQ(n, 1u);
+  wire.run_until(up_at + 20s);
+  n = 0;
+  for (const SendDatagram& d : a.datagrams) n += is(d, DatagramType::kPeerData);
+  EXPECT_EQ(n, 4u);
+  // The peer answers (its own keepalives), so the tunnel stays.
+  wire.run_for(3min);
+  EXPECT_TRUE(a.events_of<TunnelDown>().empty());
+}
+
+TEST_F(TunnelTest, StopDropsAllTunnels) {
+  bring_up();
+  a.core->stop(wire.now);
+  a.drain();
+  auto down = a.events_of<TunnelDown>();
+  ASSERT_EQ(down.size(), 1u);
+  EXPECT_EQ(down[0].reason, "client stopped");
+  EXPECT_EQ(a.core->state(), ClientState::kStopped);
+  EXPECT_TRUE(a.core->peers().empty());
+  EXPECT_EQ(a.core->next_deadline(), std::nullopt);
+}
+
+TEST(PeerPrologue, IsThePeerPrologueFollowedByTheTunnelIdBigEndian) {
+  Bytes p = peer_prologue(0x0102030405060708);
+  std::string text(kPeerPrologue);
+  ASSERT_EQ(p.size(), text.size() + 8);
+  EXPECT_EQ(std::string(p.begin(), p.begin() + text.size()), text);
+  EXPECT_EQ(to_hex(ByteView(p.data() + text.size(), 8)), "0102030405060708");
+}
+
+}  // namespace
+}  // namespace yt::test

@@ -1,0 +1,305 @@
+#include "client/core/tunnel.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "client/core/duration_text.h"
+
+namespace yt {
+
+namespace {
+
+// PeerData binds its receiver index as associated data: a sealed payload cannot be
+// replayed under another index, and the header needs no separate check.
+std::array<std::uint8_t, 4> data_ad(std::uint32_t receiver_index) {
+  return {static_cast<std::uint8_t>(receiver_index >> 24), static_cast<std::uint8_t>(receiver_index >> 16),
+          static_cast<std::uint8_t>(receiver_index >> 8), static_cast<std::uint8_t>(receiver_index)};
+}
+
+}  // namespace
+
+Bytes peer_prologue(std::uint64_t tunnel_id) {
+  // Built by hand rather than with WireWriter::raw: g++ 12 reports a bogus
+  // -Wstringop-overflow for a vector insert from a constant array.
+  std::string_view text(kPeerPrologue);
+  Bytes out(text.begin(), text.end());
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(tunnel_id >> shift));
+  return out;
+}
+
+Tunnel::Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfig& config)
+    : peer_(instruction.peer),
+      peer_virtual_ip_(instruction.peer_virtual_ip),
+      tunnel_id_(instruction.tunnel_id),
+      role_(instruction.role),
+      candidates_(instruction.candidates),
+      instructed_at_(now),
+      start_at_(now + std::chrono::milliseconds(instruction.start_delay_ms)),
+      punch_end_(start_at_ + config.punch_duration),
+      next_probe_at_(start_at_) {}
+
+std::optional<Time> Tunnel::last_received() const {
+  if (!current_) return std::nullopt;
+  return last_received_;
+}
+
+void Tunnel::adopt(const TunnelInstruction& instruction, TunnelEnv& env) {
+  candidates_ = instruction.candidates;
+  peer_virtual_ip_ = instruction.peer_virtual_ip;
+  // A repeated instruction changes nothing else: the handshake state of this id
+  // (an answer to resend, a re-handshake in flight) stays valid.
+  if (instruction.tunnel_id == tunnel_id_ && instruction.role == role_) return;
+  abandon_handshake(env);
+  tunnel_id_ = instruction.tunnel_id;
+  role_ = instruction.role;
+  answered_noise_.clear();
+  answered_resp_.clear();
+  answered_sender_index_ = 0;
+}
+
+Duration Tunnel::keepalive_period(const ClientConfig& config) const {
+  if (liveness_checks()) return std::min(config.liveness_probe_interval, config.keepalive_interval);
+  return config.keepalive_interval;
+}
+
+void Tunnel::on_timer(Time now, TunnelEnv& env) {
+  if (closed_) return;
+  const ClientConfig& cfg = env.ctx.config;
+
+  if (punching_possible()) {
+    if (now >= punch_end_) {
+      abandon_handshake(env);
+      state_ = TunnelState::kFailed;
+      env.ctx.emit(TunnelFailed{peer_, "no direct path after " + duration_text(cfg.punch_duration) +
+                                           " of punching (relay fallback not available yet)"});
+      return;
+    }
+    if (now >= start_at_) {
+      if (state_ == TunnelState::kWaiting) state_ = TunnelState::kPunching;
+      if (now >= next_probe_at_) {
+        send_probes(now, env);
+        next_probe_at_ += cfg.punch_interval;
+        if (next_probe_at_ <= now) next_probe_at_ = now + cfg.punch_interval;
+      }
+    }
+  }
+
+  if (initiator_ && now >= next_handshake_at_) {
+    if (now >= handshake_until_) {
+      abandon_handshake(env);
+    } else {
+      env.ctx.send_bytes(handshake_path_, pending_init_);
+      next_handshake_at_ = now + cfg.handshake_retry;
+    }
+  }
+
+  if (current_) {
+    if (now >= last_received_ + cfg.peer_timeout) {
+      close("no authenticated packet from the peer for " + duration_text(cfg.peer_timeout), env);
+      return;
+    }
+    if (now >= last_sent_ + keepalive_period(cfg) &&
+        !send(now, PeerPayload{PeerPayloadType::kKeepalive, {}}, env)) {
+      // Only an exhausted session (2^64 messages) cannot send; without rekeying
+      // (a later issue) the tunnel is over, and the timer must not spin.
+      close("session exhausted", env);
+      return;
+    }
+  }
+}
+
+std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
+  if (closed_) return std::nullopt;
+  std::optional<Time> next;
+  auto consider = [&next](Time t) {
+    if (!next || t < *next) next = t;
+  };
+  if (punching_possible()) {
+    consider(punch_end_);
+    consider(std::max(start_at_, next_probe_at_));
+  }
+  if (initiator_) consider(next_handshake_at_);
+  if (current_) {
+    consider(last_received_ + config.peer_timeout);
+    consider(last_sent_ + keepalive_period(config));
+  }
+  return next;
+}
+
+void Tunnel::send_probes(Time now, TunnelEnv& env) {
+  std::uint32_t sequence = probe_sequence_++;
+  for (const Endpoint& candidate : candidates_) {
+    env.ctx.send_datagram(candidate, PunchProbe{tunnel_id_, sequence});
+  }
+}
+
+void Tunnel::on_punch(Time now, Endpoint from, std::uint32_t sequence, bool is_ack, TunnelEnv& env) {
+  if (closed_) return;
+  if (!is_ack) env.ctx.send_datagram(from, PunchAck{tunnel_id_, sequence});
+  if (role_ != TunnelRole::kInitiator || initiator_) return;
+  if (punching_possible()) {
+    start_handshake(now, from, punch_end_, env);
+  } else if (current_ && session_tunnel_id_ != tunnel_id_) {
+    // Direct, but the peer punches under the id we adopted: it lost its state.
+    start_handshake(now, from, now + env.ctx.config.punch_duration, env);
+  }
+}
+
+void Tunnel::start_handshake(Time now, Endpoint to, Time until, TunnelEnv& env) {
+  ClientContext& ctx = env.ctx;
+  initiator_.emplace(ctx.identity, peer_, peer_prologue(tunnel_id_), ctx.rng);
+  auto msg1 = initiator_->write_init(ByteView{});
+  if (!msg1) {
+    // Only a low-order peer key gets here: the server handed us a bad key.
+    ++ctx.stats.handshake_failures;
+    initiator_.reset();
+    return;
+  }
+  pending_index_ = env.indexes.allocate(ctx.rng, peer_);
+  pending_init_ = encode_datagram(PeerHandshakeInit{pending_index_, tunnel_id_, std::move(msg1.value())});
+  handshake_path_ = to;
+  handshake_until_ = until;
+  next_handshake_at_ = now + ctx.config.handshake_retry;
+  if (!current_) state_ = TunnelState::kHandshaking;
+  ctx.send_bytes(to, pending_init_);
+}
+
+void Tunnel::abandon_handshake(TunnelEnv& env) {
+  if (!initiator_) return;
+  initiator_.reset();
+  env.indexes.release(pending_index_);
+  pending_index_ = 0;
+  pending_init_.clear();
+  if (state_ == TunnelState::kHandshaking) state_ = TunnelState::kPunching;
+}
+
+void Tunnel::on_handshake_init(Time now, Endpoint from, const PeerHandshakeInit& init, TunnelEnv& env) {
+  ClientContext& ctx = env.ctx;
+  if (closed_) return;
+  if (!answered_noise_.empty() && init.sender_index == answered_sender_index_ && init.noise == answered_noise_) {
+    // A retransmission: our answer was lost. The path stays where the authenticated
+    // original came from; a copy proves nothing about its source.
+    ctx.send_bytes(from, answered_resp_);
+    return;
+  }
+  if (role_ != TunnelRole::kResponder) {
+    ++ctx.stats.handshake_failures;
+    return;
+  }
+  auto received = read_init(ctx.identity, peer_prologue(tunnel_id_), init.noise, now, env.guard);
+  if (!received) {
+    ++ctx.stats.handshake_failures;
+    return;
+  }
+  if (received->initiator_static != peer_) {
+    // Authentic, but not the peer the server introduced: someone else who learned
+    // the tunnel id. Never answer.
+    ++ctx.stats.handshake_failures;
+    return;
+  }
+  auto response = write_response(received.value(), ByteView{}, ctx.rng);
+  if (!response) {
+    ++ctx.stats.handshake_failures;
+    return;
+  }
+  std::uint32_t local_index = env.indexes.allocate(ctx.rng, peer_);
+  answered_sender_index_ = init.sender_index;
+  answered_noise_ = init.noise;
+  answered_resp_ =
+      encode_datagram(PeerHandshakeResp{local_index, init.sender_index, std::move(response->message)});
+  ctx.send_bytes(from, answered_resp_);
+  install_session(now, from, response->keys, local_index, init.sender_index, env);
+}
+
+void Tunnel::on_handshake_resp(Time now, Endpoint from, const PeerHandshakeResp& resp, TunnelEnv& env) {
+  ClientContext& ctx = env.ctx;
+  if (closed_ || !initiator_ || resp.receiver_index != pending_index_) {
+    ++ctx.stats.unknown_session;
+    return;
+  }
+  auto done = initiator_->read_response(resp.noise);
+  if (!done) {
+    // The initiator stays usable: a forged answer must not kill the handshake.
+    ++ctx.stats.handshake_failures;
+    return;
+  }
+  SessionKeys keys = done->keys;
+  std::uint32_t local_index = pending_index_;
+  initiator_.reset();
+  pending_index_ = 0;
+  pending_init_.clear();
+  install_session(now, from, keys, local_index, resp.sender_index, env);
+}
+
+void Tunnel::install_session(Time now, Endpoint from, const SessionKeys& keys, std::uint32_t local_index,
+                             std::uint32_t remote_index, TunnelEnv& env) {
+  if (previous_) env.indexes.release(previous_->local_index);
+  previous_ = std::move(current_);
+  current_.emplace(KeyedSession{Session(keys), local_index, remote_index});
+  session_tunnel_id_ = tunnel_id_;
+  bool was_direct = state_ == TunnelState::kDirect;
+  state_ = TunnelState::kDirect;
+  path_ = from;
+  last_received_ = now;
+  last_sent_ = now;
+  if (!was_direct) env.ctx.emit(TunnelUp{peer_, path_, now - instructed_at_});
+}
+
+std::optional<PeerPayload> Tunnel::on_data(Time now, Endpoint from, const PeerData& data, TunnelEnv& env) {
+  ClientContext& ctx = env.ctx;
+  KeyedSession* keyed = nullptr;
+  if (current_ && current_->local_index == data.receiver_index) {
+    keyed = &*current_;
+  } else if (previous_ && previous_->local_index == data.receiver_index) {
+    keyed = &*previous_;
+  }
+  if (closed_ || !keyed) {
+    ++ctx.stats.unknown_session;
+    return std::nullopt;
+  }
+  auto ad = data_ad(data.receiver_index);
+  auto plaintext = keyed->session.open(data.sealed, ByteView(ad.data(), ad.size()));
+  if (!plaintext) {
+    switch (plaintext.error()) {
+      case SessionError::kReplayed: ++ctx.stats.replayed; break;
+      case SessionError::kMalformed: ++ctx.stats.malformed_datagrams; break;
+      case SessionError::kAuthFailed:
+      case SessionError::kCounterExhausted: ++ctx.stats.auth_failures; break;
+    }
+    return std::nullopt;
+  }
+  ++ctx.stats.packets_received;
+  last_received_ = now;
+  if (from != path_) path_ = from;  // NAT rebinding: answer where the peer now is
+  auto payload = decode_peer_payload(plaintext.value());
+  if (!payload) {
+    ++ctx.stats.malformed_datagrams;
+    return std::nullopt;
+  }
+  return std::move(payload.value());
+}
+
+Status<SendError> Tunnel::send(Time now, const PeerPayload& payload, TunnelEnv& env) {
+  if (closed_ || !current_) return Err{SendError::kNoTunnel};
+  auto ad = data_ad(current_->remote_index);
+  auto sealed = current_->session.seal(encode_peer_payload(payload), ByteView(ad.data(), ad.size()));
+  if (!sealed) return Err{SendError::kNoTunnel};
+  env.ctx.send_datagram(path_, PeerData{current_->remote_index, std::move(sealed.value())});
+  ++env.ctx.stats.packets_sent;
+  last_sent_ = now;
+  return Ok{};
+}
+
+void Tunnel::close(const std::string& reason, TunnelEnv& env) {
+  if (closed_) return;
+  abandon_handshake(env);
+  if (current_) env.indexes.release(current_->local_index);
+  if (previous_) env.indexes.release(previous_->local_index);
+  current_.reset();
+  previous_.reset();
+  bool was_direct = state_ == TunnelState::kDirect;
+  closed_ = true;
+  if (was_direct) env.ctx.emit(TunnelDown{peer_, reason});
+}
+
+}  // namespace yt

@@ -1,0 +1,151 @@
+// One tunnel to one peer: hole punching, the peer Noise IK handshake, the AEAD session
+// and keepalives. Owned by TunnelTable, which routes datagrams to it.
+//
+// Timeline (all from the instruction's arrival, `instructed_at`):
+//   [instructed_at, start)        kWaiting: nothing sent (start = + start_delay_ms)
+//   [start, start+punch_duration) PunchProbe to every candidate every punch_interval
+//                                 until a session exists.
+//   A probe or ack from endpoint E (any time before the window ends): the initiator
+//   sends PeerHandshakeInit to E (kHandshaking) and resends the same bytes every
+//   handshake_retry while the window lasts. The responder answers a valid init from
+//   the expected key with PeerHandshakeResp to its source. Each side is kDirect with
+//   path = the source of the authenticated handshake message; TunnelUp reports
+//   time_to_direct = now - instructed_at.
+//   Window over without a session: kFailed + TunnelFailed (relay fallback later).
+//
+// Retransmitted inits are byte-identical (one HandshakeInitiator writes msg1 once),
+// and the replay guard refuses a second read of them, so the responder keeps its last
+// answer and resends it for an identical init instead of failing the handshake.
+//
+// Once direct: every authenticated PeerData refreshes last_received and moves the
+// path to its source (NAT rebinding). A keepalive goes out when nothing was sent for
+// keepalive_interval, or liveness_probe_interval while the server is lost or has
+// reported the peer offline; no authenticated packet for peer_timeout: TunnelDown.
+//
+// A later instruction for a direct tunnel (see adopt()) keeps the session and path,
+// so traffic is not interrupted, and takes the new tunnel id and role for future
+// handshakes: if the peer lost its state (restart) it punches and handshakes under
+// the new id, and we answer - as initiator by starting a fresh handshake on its probe,
+// as responder by accepting its init. The new session replaces the old one, which
+// stays open for receiving until the next replacement, so packets in flight across
+// the switch are not lost.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/core/client_context.h"
+#include "client/core/client_core.h"
+#include "client/core/session_indexes.h"
+#include "protocol/handshake.h"
+#include "protocol/messages.h"
+#include "protocol/session.h"
+#include "protocol/time.h"
+
+namespace yt {
+
+// What a tunnel needs from its table, for the duration of one call.
+struct TunnelEnv {
+  ClientContext& ctx;
+  SessionIndexes& indexes;
+  HandshakeReplayGuard& guard;
+};
+
+// kPeerPrologue followed by the tunnel id, u64 big-endian (messages.h).
+Bytes peer_prologue(std::uint64_t tunnel_id);
+
+class Tunnel {
+ public:
+  Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfig& config);
+
+  // Takes the id, role, candidates and address of a newer instruction for the same
+  // peer while the tunnel is direct. An in-flight re-handshake under the old id is
+  // abandoned.
+  void adopt(const TunnelInstruction& instruction, TunnelEnv& env);
+
+  void on_timer(Time now, TunnelEnv& env);
+  std::optional<Time> next_deadline(const ClientConfig& config) const;
+
+  void on_punch(Time now, Endpoint from, std::uint32_t sequence, bool is_ack, TunnelEnv& env);
+  // Precondition: init.tunnel_id == tunnel_id().
+  void on_handshake_init(Time now, Endpoint from, const PeerHandshakeInit& init, TunnelEnv& env);
+  // Precondition: resp.receiver_index is one of this tunnel's indexes.
+  void on_handshake_resp(Time now, Endpoint from, const PeerHandshakeResp& resp, TunnelEnv& env);
+  // Opens one PeerData; nullopt when it is dropped (and counted).
+  std::optional<PeerPayload> on_data(Time now, Endpoint from, const PeerData& data, TunnelEnv& env);
+
+  // Seals and sends on the direct path. kNoTunnel when not direct.
+  Status<SendError> send(Time now, const PeerPayload& payload, TunnelEnv& env);
+
+  // Releases every session index and, if the tunnel was up, emits TunnelDown.
+  void close(const std::string& reason, TunnelEnv& env);
+
+  void set_liveness_checks(bool server_lost) { server_lost_ = server_lost; }
+  void set_peer_offline(bool offline) { peer_offline_ = offline; }
+
+  const PublicKey& peer() const { return peer_; }
+  std::uint64_t tunnel_id() const { return tunnel_id_; }
+  TunnelRole role() const { return role_; }
+  TunnelState state() const { return state_; }
+  bool closed() const { return closed_; }
+  bool direct() const { return state_ == TunnelState::kDirect; }
+  Endpoint path() const { return path_; }
+  std::optional<Time> last_received() const;
+  bool liveness_checks() const { return server_lost_ || peer_offline_; }
+
+ private:
+  struct KeyedSession {
+    Session session;
+    std::uint32_t local_index = 0;
+    std::uint32_t remote_index = 0;
+  };
+
+  void send_probes(Time now, TunnelEnv& env);
+  void start_handshake(Time now, Endpoint to, Time until, TunnelEnv& env);
+  void abandon_handshake(TunnelEnv& env);
+  void install_session(Time now, Endpoint from, const SessionKeys& keys, std::uint32_t local_index,
+                       std::uint32_t remote_index, TunnelEnv& env);
+  Duration keepalive_period(const ClientConfig& config) const;
+  bool punching_possible() const { return !current_ && state_ != TunnelState::kFailed; }
+
+  PublicKey peer_{};
+  Ipv4 peer_virtual_ip_;
+  std::uint64_t tunnel_id_ = 0;
+  TunnelRole role_ = TunnelRole::kInitiator;
+  std::vector<Endpoint> candidates_;
+  TunnelState state_ = TunnelState::kWaiting;
+  bool closed_ = false;
+
+  Time instructed_at_{};
+  Time start_at_{};
+  Time punch_end_{};
+  Time next_probe_at_{};
+  std::uint32_t probe_sequence_ = 0;
+
+  // Initiator side of a handshake in flight.
+  std::optional<HandshakeInitiator> initiator_;
+  std::uint32_t pending_index_ = 0;
+  Bytes pending_init_;  // the encoded PeerHandshakeInit, resent as is
+  Endpoint handshake_path_;
+  Time next_handshake_at_{};
+  Time handshake_until_{};
+
+  // Responder side: the last init answered and the encoded answer.
+  std::uint32_t answered_sender_index_ = 0;
+  Bytes answered_noise_;
+  Bytes answered_resp_;
+
+  std::optional<KeyedSession> current_;
+  std::optional<KeyedSession> previous_;  // receive-only, across a re-handshake
+  std::uint64_t session_tunnel_id_ = 0;   // the tunnel id current_ was made under
+  Endpoint path_;
+  Time last_received_{};
+  Time last_sent_{};
+
+  bool server_lost_ = false;
+  bool peer_offline_ = false;
+};
+
+}  // namespace yt

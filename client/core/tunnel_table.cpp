@@ -1,0 +1,161 @@
+#include "client/core/tunnel_table.h"
+
+namespace yt {
+
+void TunnelTable::instruct(Time now, const TunnelInstruction& instruction) {
+  if (instruction.peer == ctx_.identity.public_key) {
+    ++ctx_.stats.control_failures;
+    return;
+  }
+  auto owner = tunnel_ids_.find(instruction.tunnel_id);
+  if (owner != tunnel_ids_.end() && owner->second != instruction.peer) {
+    ++ctx_.stats.control_failures;
+    return;
+  }
+  TunnelEnv e = env();
+  auto it = tunnels_.find(instruction.peer);
+  if (it != tunnels_.end() && it->second.direct()) {
+    // Keep the live session: re-instructions follow every server reconnect, and
+    // tearing down a working tunnel for one would drop traffic (outage survival).
+    tunnel_ids_.erase(it->second.tunnel_id());
+    it->second.adopt(instruction, e);
+    it->second.set_peer_offline(false);
+    tunnel_ids_[instruction.tunnel_id] = instruction.peer;
+    return;
+  }
+  if (it != tunnels_.end()) {
+    // Not up yet (or failed): restart from scratch under the new plan, silently.
+    it->second.close("re-instructed", e);
+    erase(it);
+  }
+  auto [created, inserted] =
+      tunnels_.emplace(instruction.peer, Tunnel(instruction, now, ctx_.config));
+  created->second.set_liveness_checks(server_lost_);
+  tunnel_ids_[instruction.tunnel_id] = instruction.peer;
+}
+
+void TunnelTable::erase(std::map<PublicKey, Tunnel>::iterator it) {
+  auto id = tunnel_ids_.find(it->second.tunnel_id());
+  if (id != tunnel_ids_.end() && id->second == it->first) tunnel_ids_.erase(id);
+  tunnels_.erase(it);
+}
+
+Tunnel* TunnelTable::by_tunnel_id(std::uint64_t tunnel_id) {
+  auto id = tunnel_ids_.find(tunnel_id);
+  if (id == tunnel_ids_.end()) return nullptr;
+  auto it = tunnels_.find(id->second);
+  return it == tunnels_.end() ? nullptr : &it->second;
+}
+
+Tunnel* TunnelTable::by_index(std::uint32_t index) {
+  const PublicKey* owner = indexes_.find(index);
+  if (!owner) return nullptr;
+  auto it = tunnels_.find(*owner);
+  return it == tunnels_.end() ? nullptr : &it->second;
+}
+
+void TunnelTable::on_punch(Time now, Endpoint from, std::uint64_t tunnel_id, std::uint32_t sequence,
+                           bool is_ack) {
+  Tunnel* tunnel = by_tunnel_id(tunnel_id);
+  if (!tunnel) {
+    ++ctx_.stats.unknown_tunnel;
+    return;
+  }
+  TunnelEnv e = env();
+  tunnel->on_punch(now, from, sequence, is_ack, e);
+}
+
+void TunnelTable::on_handshake_init(Time now, Endpoint from, const PeerHandshakeInit& init) {
+  Tunnel* tunnel = by_tunnel_id(init.tunnel_id);
+  if (!tunnel) {
+    ++ctx_.stats.unknown_tunnel;
+    return;
+  }
+  TunnelEnv e = env();
+  tunnel->on_handshake_init(now, from, init, e);
+}
+
+void TunnelTable::on_handshake_resp(Time now, Endpoint from, const PeerHandshakeResp& resp) {
+  Tunnel* tunnel = by_index(resp.receiver_index);
+  if (!tunnel) {
+    ++ctx_.stats.unknown_session;
+    return;
+  }
+  TunnelEnv e = env();
+  tunnel->on_handshake_resp(now, from, resp, e);
+}
+
+std::optional<std::pair<PublicKey, PeerPayload>> TunnelTable::on_data(Time now, Endpoint from,
+                                                                      const PeerData& data) {
+  Tunnel* tunnel = by_index(data.receiver_index);
+  if (!tunnel) {
+    ++ctx_.stats.unknown_session;
+    return std::nullopt;
+  }
+  TunnelEnv e = env();
+  auto payload = tunnel->on_data(now, from, data, e);
+  if (!payload) return std::nullopt;
+  return std::make_pair(tunnel->peer(), std::move(*payload));
+}
+
+Status<SendError> TunnelTable::send(Time now, const PublicKey& peer, const PeerPayload& payload) {
+  auto it = tunnels_.find(peer);
+  if (it == tunnels_.end()) return Err{SendError::kNoTunnel};
+  TunnelEnv e = env();
+  return it->second.send(now, payload, e);
+}
+
+void TunnelTable::on_timer(Time now) {
+  TunnelEnv e = env();
+  for (auto it = tunnels_.begin(); it != tunnels_.end();) {
+    it->second.on_timer(now, e);
+    if (it->second.closed()) {
+      auto next = std::next(it);
+      erase(it);
+      it = next;
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::optional<Time> TunnelTable::next_deadline() const {
+  std::optional<Time> next;
+  for (const auto& entry : tunnels_) {
+    std::optional<Time> t = entry.second.next_deadline(ctx_.config);
+    if (t && (!next || *t < *next)) next = t;
+  }
+  return next;
+}
+
+void TunnelTable::set_server_lost(bool lost) {
+  server_lost_ = lost;
+  for (auto& entry : tunnels_) entry.second.set_liveness_checks(lost);
+}
+
+void TunnelTable::set_peer_offline(const PublicKey& peer, bool offline) {
+  auto it = tunnels_.find(peer);
+  if (it != tunnels_.end()) it->second.set_peer_offline(offline);
+}
+
+void TunnelTable::remove(const PublicKey& peer, const std::string& reason) {
+  auto it = tunnels_.find(peer);
+  if (it == tunnels_.end()) return;
+  TunnelEnv e = env();
+  it->second.close(reason, e);
+  erase(it);
+}
+
+void TunnelTable::clear(const std::string& reason) {
+  TunnelEnv e = env();
+  for (auto& entry : tunnels_) entry.second.close(reason, e);
+  tunnels_.clear();
+  tunnel_ids_.clear();
+}
+
+const Tunnel* TunnelTable::find(const PublicKey& peer) const {
+  auto it = tunnels_.find(peer);
+  return it == tunnels_.end() ? nullptr : &it->second;
+}
+
+}  // namespace yt

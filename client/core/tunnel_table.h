@@ -1,0 +1,66 @@
+// All tunnels of one client, one per peer, and the routing of peer datagrams to them:
+// punch and handshake-init messages by tunnel id, handshake responses and data by
+// our session index. Unknown ids and indexes are counted and dropped.
+//
+// Iteration is in key order (std::map) so timers fire, and outputs come out, in an
+// order that depends only on the inputs.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "client/core/client_context.h"
+#include "client/core/session_indexes.h"
+#include "client/core/tunnel.h"
+#include "protocol/handshake.h"
+#include "protocol/messages.h"
+
+namespace yt {
+
+class TunnelTable {
+ public:
+  explicit TunnelTable(ClientContext& ctx) : ctx_(ctx) {}
+
+  // A new tunnel, or, for a peer with a direct tunnel, the new id and role adopted
+  // by the live tunnel (tunnel.h). An instruction naming ourselves, or a tunnel id
+  // that belongs to another peer, is counted as a control failure and ignored.
+  void instruct(Time now, const TunnelInstruction& instruction);
+
+  void on_punch(Time now, Endpoint from, std::uint64_t tunnel_id, std::uint32_t sequence, bool is_ack);
+  void on_handshake_init(Time now, Endpoint from, const PeerHandshakeInit& init);
+  void on_handshake_resp(Time now, Endpoint from, const PeerHandshakeResp& resp);
+  // The payload and its sender; nullopt when dropped.
+  std::optional<std::pair<PublicKey, PeerPayload>> on_data(Time now, Endpoint from, const PeerData& data);
+
+  Status<SendError> send(Time now, const PublicKey& peer, const PeerPayload& payload);
+
+  void on_timer(Time now);
+  std::optional<Time> next_deadline() const;
+
+  // While the server is lost, every tunnel checks its own liveness.
+  void set_server_lost(bool lost);
+  void set_peer_offline(const PublicKey& peer, bool offline);
+
+  // Tears down the tunnel to `peer` (TunnelDown if it was up). No-op without one.
+  void remove(const PublicKey& peer, const std::string& reason);
+  void clear(const std::string& reason);
+
+  const Tunnel* find(const PublicKey& peer) const;
+  const std::map<PublicKey, Tunnel>& tunnels() const { return tunnels_; }
+
+ private:
+  TunnelEnv env() { return TunnelEnv{ctx_, indexes_, guard_}; }
+  Tunnel* by_tunnel_id(std::uint64_t tunnel_id);
+  Tunnel* by_index(std::uint32_t index);
+  void erase(std::map<PublicKey, Tunnel>::iterator it);
+
+  ClientContext& ctx_;
+  std::map<PublicKey, Tunnel> tunnels_;
+  std::map<std::uint64_t, PublicKey> tunnel_ids_;
+  SessionIndexes indexes_;
+  HandshakeReplayGuard guard_;
+  bool server_lost_ = false;
+};
+
+}  // namespace yt

@@ -1,0 +1,33 @@
+// A TCP connection on an ns-3 socket with an unbounded send queue: the core hands
+// over whole frames, while an ns-3 TCP socket accepts only what fits its send
+// buffer. Bytes wait here until the socket reports space.
+#pragma once
+
+#include <ns3/socket.h>
+
+#include <deque>
+#include <functional>
+
+#include "protocol/bytes.h"
+
+namespace yt::emulation {
+
+class Ns3StreamConnection {
+ public:
+  explicit Ns3StreamConnection(ns3::Ptr<ns3::Socket> socket);
+  ~Ns3StreamConnection();
+
+  void send(ByteView data);
+  // Closes after the queued bytes are written.
+  void close();
+  ns3::Ptr<ns3::Socket> socket() const { return socket_; }
+
+ private:
+  void flush();
+  ns3::Ptr<ns3::Socket> socket_;
+  std::deque<std::uint8_t> pending_;
+  bool close_requested_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace yt::emulation

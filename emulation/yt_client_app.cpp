@@ -1,0 +1,165 @@
+#include "emulation/yt_client_app.h"
+
+#include <ns3/inet-socket-address.h>
+#include <ns3/ipv4.h>
+#include <ns3/log.h>
+#include <ns3/node.h>
+#include <ns3/tcp-socket-factory.h>
+#include <ns3/udp-socket-factory.h>
+#include <ns3/uinteger.h>
+
+#include "client/core/describe_event.h"
+#include "emulation/ns3_conversions.h"
+
+namespace yt::emulation {
+
+NS_OBJECT_ENSURE_REGISTERED(YtClientApp);
+
+ns3::TypeId YtClientApp::GetTypeId() {
+  static ns3::TypeId tid =
+      ns3::TypeId("yt::emulation::YtClientApp")
+          .SetParent<ns3::Application>()
+          .AddConstructor<YtClientApp>()
+          .AddAttribute("UdpPort", "Local UDP port for discovery and tunnels (0: ephemeral).",
+                        ns3::UintegerValue(4500), ns3::MakeUintegerAccessor(&YtClientApp::udp_port_),
+                        ns3::MakeUintegerChecker<uint16_t>());
+  return tid;
+}
+
+YtClientApp::YtClientApp() = default;
+YtClientApp::~YtClientApp() = default;
+
+void YtClientApp::Setup(const std::string& name, ClientConfig config, std::optional<Identity> identity,
+                        EventLog* log) {
+  name_ = name;
+  config_ = std::move(config);
+  log_ = log;
+  if (identity) identity_ = *identity;
+}
+
+int64_t YtClientApp::AssignStreams(int64_t stream) { return rng_.assign_streams(stream); }
+
+void YtClientApp::StartApplication() {
+  if (identity_.public_key == PublicKey{}) identity_ = Identity::generate(rng_);
+  udp_ = ns3::Socket::CreateSocket(GetNode(), ns3::UdpSocketFactory::GetTypeId());
+  udp_->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), udp_port_));
+  udp_->SetRecvCallback(ns3::MakeCallback(&YtClientApp::OnUdpReceive, this));
+
+  // LAN candidates: every non-loopback address of this node with our UDP port.
+  ns3::Ptr<ns3::Ipv4> ipv4 = GetNode()->GetObject<ns3::Ipv4>();
+  config_.lan_endpoints.clear();
+  for (uint32_t i = 1; i < ipv4->GetNInterfaces(); ++i) {
+    for (uint32_t j = 0; j < ipv4->GetNAddresses(i); ++j) {
+      config_.lan_endpoints.push_back(Endpoint{from_ns3(ipv4->GetAddress(i, j).GetLocal()), udp_port_});
+    }
+  }
+  core_ = std::make_unique<ClientCore>(config_, identity_, rng_);
+  if (log_) log_->add(name_, "start, key " + node_id(identity_.public_key));
+  core_->start(core_now());
+  Pump();
+}
+
+void YtClientApp::StopApplication() {
+  if (!core_) return;
+  core_->stop(core_now());
+  Pump();
+  timer_.Cancel();
+  streams_.clear();
+  if (udp_) udp_->Close();
+}
+
+void YtClientApp::DoDispose() {
+  timer_.Cancel();
+  streams_.clear();
+  core_.reset();
+  udp_ = nullptr;
+  ns3::Application::DoDispose();
+}
+
+void YtClientApp::OnUdpReceive(ns3::Ptr<ns3::Socket> socket) {
+  ns3::Address from;
+  while (ns3::Ptr<ns3::Packet> packet = socket->RecvFrom(from)) {
+    Bytes bytes = from_packet(packet);
+    core_->on_datagram(core_now(), from_ns3(ns3::InetSocketAddress::ConvertFrom(from)), bytes);
+  }
+  Pump();
+}
+
+void YtClientApp::OnTimer() {
+  core_->on_timer(core_now());
+  Pump();
+}
+
+void YtClientApp::Pump() {
+  // Performing an output can complete synchronously inside ns-3 (e.g. a refused
+  // connect); the guard keeps the drain loop flat instead of re-entering it.
+  if (pumping_ || !core_) return;
+  pumping_ = true;
+  for (;;) {
+    std::vector<ClientCore::Output> outputs = core_->drain_outputs();
+    if (outputs.empty()) break;
+    for (ClientCore::Output& output : outputs) Perform(output);
+  }
+  pumping_ = false;
+  RearmTimer();
+}
+
+void YtClientApp::RearmTimer() {
+  timer_.Cancel();
+  std::optional<Time> deadline = core_->next_deadline();
+  if (!deadline) return;
+  Duration delay = *deadline - core_now();
+  if (delay < Duration(0)) delay = Duration(0);
+  timer_ = ns3::Simulator::Schedule(to_ns3(delay), &YtClientApp::OnTimer, this);
+}
+
+void YtClientApp::Perform(ClientCore::Output& output) {
+  if (auto* d = std::get_if<SendDatagram>(&output)) {
+    udp_->SendTo(to_packet(d->payload), 0, to_ns3(d->to));
+  } else if (auto* o = std::get_if<yt::OpenStream>(&output)) {
+    OpenStream(o->conn, o->to);
+  } else if (auto* s = std::get_if<SendStream>(&output)) {
+    auto it = streams_.find(s->conn);
+    if (it != streams_.end()) it->second->send(s->data);
+  } else if (auto* c = std::get_if<CloseStream>(&output)) {
+    auto it = streams_.find(c->conn);
+    if (it != streams_.end()) {
+      it->second->close();
+      streams_.erase(it);
+    }
+  } else if (auto* e = std::get_if<ClientEvent>(&output)) {
+    if (log_) log_->add(name_, describe(*e));
+    if (on_event_) on_event_(*e);
+  }
+}
+
+void YtClientApp::OpenStream(ConnId conn, Endpoint to) {
+  ns3::Ptr<ns3::Socket> socket = ns3::Socket::CreateSocket(GetNode(), ns3::TcpSocketFactory::GetTypeId());
+  socket->Bind();
+  auto connected = [this, conn](ns3::Ptr<ns3::Socket>) {
+    core_->on_stream_connected(core_now(), conn);
+    Pump();
+  };
+  auto failed = [this, conn](ns3::Ptr<ns3::Socket>) {
+    if (streams_.erase(conn) == 0) return;
+    core_->on_stream_closed(core_now(), conn);
+    Pump();
+  };
+  auto receive = [this, conn](ns3::Ptr<ns3::Socket> s) {
+    while (ns3::Ptr<ns3::Packet> packet = s->Recv()) {
+      if (packet->GetSize() == 0) break;
+      Bytes bytes = from_packet(packet);
+      core_->on_stream_data(core_now(), conn, bytes);
+    }
+    Pump();
+  };
+  socket->SetConnectCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(connected),
+                             ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed));
+  socket->SetCloseCallbacks(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed),
+                            ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed));
+  socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(receive));
+  streams_[conn] = std::make_unique<Ns3StreamConnection>(socket);
+  socket->Connect(to_ns3(to));
+}
+
+}  // namespace yt::emulation

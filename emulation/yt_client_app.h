@@ -1,0 +1,69 @@
+// An ns-3 Application that runs one yellowtail ClientCore on a node: one UDP socket
+// for discovery and tunnels, one TCP socket per control-connection attempt, and an
+// ns-3 event for the core's next deadline. The same core object runs in
+// yellowtaild; only this driver differs.
+#pragma once
+
+#include <ns3/application.h>
+#include <ns3/event-id.h>
+#include <ns3/socket.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "client/core/client_core.h"
+#include "emulation/event_log.h"
+#include "emulation/ns3_random_source.h"
+#include "emulation/ns3_stream_connection.h"
+
+namespace yt::emulation {
+
+class YtClientApp : public ns3::Application {
+ public:
+  static ns3::TypeId GetTypeId();
+  YtClientApp();
+  ~YtClientApp() override;
+
+  // Must be called before the application starts. The identity is drawn from this
+  // node's ns-3 random stream when `identity` is empty. `log` may be null.
+  void Setup(const std::string& name, ClientConfig config, std::optional<Identity> identity, EventLog* log);
+  int64_t AssignStreams(int64_t stream);
+
+  // Scenario hooks: called for every event the core reports, after logging it.
+  void SetEventCallback(std::function<void(const ClientEvent&)> callback) { on_event_ = std::move(callback); }
+
+  // Direct access for scenario actions (create/join/send) between events. Call
+  // Pump() afterwards so the outputs are performed.
+  ClientCore& Core() { return *core_; }
+  void Pump();
+  const std::string& Name() const { return name_; }
+  const PublicKey& Key() const { return identity_.public_key; }
+
+ private:
+  void StartApplication() override;
+  void StopApplication() override;
+  void DoDispose() override;
+
+  void OnUdpReceive(ns3::Ptr<ns3::Socket> socket);
+  void OnTimer();
+  void Perform(ClientCore::Output& output);
+  void OpenStream(ConnId conn, Endpoint to);
+  void RearmTimer();
+
+  std::string name_;
+  ClientConfig config_;
+  Identity identity_;
+  Ns3RandomSource rng_;
+  EventLog* log_ = nullptr;
+  uint16_t udp_port_ = 0;  // attribute "UdpPort"
+  std::unique_ptr<ClientCore> core_;
+  ns3::Ptr<ns3::Socket> udp_;
+  std::map<ConnId, std::unique_ptr<Ns3StreamConnection>> streams_;
+  ns3::EventId timer_;
+  std::function<void(const ClientEvent&)> on_event_;
+  bool pumping_ = false;
+};
+
+}  // namespace yt::emulation

@@ -1,0 +1,149 @@
+#include "emulation/yt_server_app.h"
+
+#include <ns3/inet-socket-address.h>
+#include <ns3/node.h>
+#include <ns3/tcp-socket-factory.h>
+#include <ns3/udp-socket-factory.h>
+
+#include "emulation/ns3_conversions.h"
+
+namespace yt::emulation {
+
+NS_OBJECT_ENSURE_REGISTERED(YtServerApp);
+
+ns3::TypeId YtServerApp::GetTypeId() {
+  static ns3::TypeId tid = ns3::TypeId("yt::emulation::YtServerApp")
+                               .SetParent<ns3::Application>()
+                               .AddConstructor<YtServerApp>();
+  return tid;
+}
+
+YtServerApp::YtServerApp() = default;
+YtServerApp::~YtServerApp() = default;
+
+void YtServerApp::Setup(const std::string& name, ServerConfig config, Identity identity, Storage* storage,
+                        uint16_t control_port, EventLog* log) {
+  name_ = name;
+  config_ = std::move(config);
+  identity_ = identity;
+  storage_ = storage;
+  control_port_ = control_port;
+  log_ = log;
+}
+
+int64_t YtServerApp::AssignStreams(int64_t stream) { return rng_.assign_streams(stream); }
+
+void YtServerApp::StartApplication() {
+  core_ = std::make_unique<ServerCore>(config_, identity_, *storage_, rng_);
+  listener_ = ns3::Socket::CreateSocket(GetNode(), ns3::TcpSocketFactory::GetTypeId());
+  listener_->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), control_port_));
+  listener_->Listen();
+  listener_->SetAcceptCallback(ns3::MakeCallback(&YtServerApp::OnAcceptRequest, this),
+                               ns3::MakeCallback(&YtServerApp::OnAccept, this));
+  for (const Endpoint& local : config_.discovery_endpoints) {
+    ns3::Ptr<ns3::Socket> socket = ns3::Socket::CreateSocket(GetNode(), ns3::UdpSocketFactory::GetTypeId());
+    socket->Bind(to_ns3(local));
+    socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(
+        [this, local](ns3::Ptr<ns3::Socket> s) { OnUdpReceive(s, local); }));
+    udp_[local] = socket;
+  }
+  if (log_) log_->add(name_, "server up, key " + node_id(identity_.public_key));
+}
+
+void YtServerApp::StopApplication() {
+  // An outage: every connection drops at once, without goodbye. Storage stays.
+  timer_.Cancel();
+  streams_.clear();
+  if (listener_) listener_->Close();
+  for (auto& [local, socket] : udp_) socket->Close();
+  udp_.clear();
+  core_.reset();
+  if (log_) log_->add(name_, "server down");
+}
+
+void YtServerApp::DoDispose() {
+  timer_.Cancel();
+  streams_.clear();
+  core_.reset();
+  listener_ = nullptr;
+  udp_.clear();
+  ns3::Application::DoDispose();
+}
+
+void YtServerApp::OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from) {
+  if (!core_) {
+    socket->Close();
+    return;
+  }
+  ConnId conn = next_conn_++;
+  auto receive = [this, conn](ns3::Ptr<ns3::Socket> s) {
+    while (ns3::Ptr<ns3::Packet> packet = s->Recv()) {
+      if (packet->GetSize() == 0) break;
+      Bytes bytes = from_packet(packet);
+      core_->on_stream_data(core_now(), conn, bytes);
+    }
+    Pump();
+  };
+  auto closed = [this, conn](ns3::Ptr<ns3::Socket>) {
+    if (streams_.erase(conn) == 0 || !core_) return;
+    core_->on_stream_closed(core_now(), conn);
+    Pump();
+  };
+  socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(receive));
+  socket->SetCloseCallbacks(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(closed),
+                            ns3::Callback<void, ns3::Ptr<ns3::Socket>>(closed));
+  streams_[conn] = std::make_unique<Ns3StreamConnection>(socket);
+  core_->on_stream_accepted(core_now(), conn, from_ns3(ns3::InetSocketAddress::ConvertFrom(from)));
+  Pump();
+}
+
+void YtServerApp::OnUdpReceive(ns3::Ptr<ns3::Socket> socket, Endpoint local) {
+  ns3::Address from;
+  while (ns3::Ptr<ns3::Packet> packet = socket->RecvFrom(from)) {
+    Bytes bytes = from_packet(packet);
+    core_->on_datagram(core_now(), local, from_ns3(ns3::InetSocketAddress::ConvertFrom(from)), bytes);
+  }
+  Pump();
+}
+
+void YtServerApp::OnTimer() {
+  if (!core_) return;
+  core_->on_timer(core_now());
+  Pump();
+}
+
+void YtServerApp::Pump() {
+  if (pumping_ || !core_) return;
+  pumping_ = true;
+  for (;;) {
+    std::vector<ServerCore::Output> outputs = core_->drain_outputs();
+    if (outputs.empty()) break;
+    for (ServerCore::Output& output : outputs) {
+      if (auto* d = std::get_if<SendDatagram>(&output)) {
+        auto it = udp_.find(d->from);
+        if (it == udp_.end()) it = udp_.begin();  // `from` unset: the primary socket
+        if (it != udp_.end()) it->second->SendTo(to_packet(d->payload), 0, to_ns3(d->to));
+      } else if (auto* s = std::get_if<SendStream>(&output)) {
+        auto it = streams_.find(s->conn);
+        if (it != streams_.end()) it->second->send(s->data);
+      } else if (auto* c = std::get_if<CloseStream>(&output)) {
+        CloseConnection(c->conn);
+      }
+    }
+  }
+  pumping_ = false;
+  timer_.Cancel();
+  if (std::optional<Time> deadline = core_->next_deadline()) {
+    Duration delay = *deadline - core_now();
+    timer_ = ns3::Simulator::Schedule(to_ns3(delay < Duration(0) ? Duration(0) : delay), &YtServerApp::OnTimer, this);
+  }
+}
+
+void YtServerApp::CloseConnection(ConnId conn) {
+  auto it = streams_.find(conn);
+  if (it == streams_.end()) return;
+  it->second->close();
+  streams_.erase(it);
+}
+
+}  // namespace yt::emulation

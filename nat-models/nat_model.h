@@ -1,0 +1,162 @@
+// NatModel: one NAT device as a pure packet translator (DESIGN.md section 4).
+//
+// The driver (ns-3 router's RouteInput, the userspace namespace NAT, a test) parses
+// each packet crossing the device into a PacketHeader and calls
+//   outbound()  for packets arriving from the LAN side,
+//   inbound()   for packets arriving from the Internet side,
+//   inbound_icmp_error() for ICMP errors arriving from the Internet side,
+// then acts on the Verdict (see verdict.h): forward the rewritten header, send it
+// back into the LAN (kHairpin), or drop and count. The model never sends, reads a
+// clock, or draws randomness except from the RandomSource it was given, so the same
+// inputs and seed give the same translations (STYLE.md rules 1-3).
+//
+// Time: every call takes `now` (monotonic, the driver's epoch). Expired mappings
+// are swept at the start of every call; a driver that wants memory released while
+// no traffic flows can arm a timer for next_expiry() and call expire(now).
+//
+// Single-threaded (STYLE.md rule 11). The RandomSource must outlive the model.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "nat-models/mapping_table.h"
+#include "nat-models/nat_config.h"
+#include "nat-models/one_to_one.h"
+#include "nat-models/packet.h"
+#include "nat-models/port_allocator.h"
+#include "nat-models/verdict.h"
+#include "protocol/endpoint.h"
+#include "protocol/random.h"
+#include "protocol/result.h"
+#include "protocol/time.h"
+
+namespace yt::nat {
+
+struct NatCounters {
+  // Packets per verdict, indexed by static_cast<size_t>(Verdict).
+  std::array<std::uint64_t, kVerdictCount> outbound{};
+  std::array<std::uint64_t, kVerdictCount> inbound{};
+  std::array<std::uint64_t, kVerdictCount> icmp{};
+  std::uint64_t mappings_created = 0;
+  std::uint64_t mappings_expired = 0;
+  std::uint64_t mappings_flushed = 0;  // removed by flush() or change_public_ips()
+};
+
+// A read-only view of one mapping, for status output and tests.
+struct MappingInfo {
+  Transport transport = Transport::kUdp;
+  Endpoint internal;
+  Endpoint public_endpoint;
+  Endpoint remote_key;  // the destination part the mapping is keyed on (zero for EIM)
+  Time created;
+  Time expires;
+  std::size_t sessions = 0;  // remote endpoints tracked (filter state)
+};
+
+class NatModel {
+ public:
+  // config is normalized() first. public_ips: the device's Internet-side addresses,
+  // duplicates ignored; may be empty (every outbound packet is then
+  // kDropNoPublicIp). rng is borrowed and must outlive the model.
+  NatModel(NatConfig config, std::vector<Ipv4> public_ips, RandomSource& rng);
+
+  // A packet from the LAN side. The source is any internal endpoint; the
+  // destination any address, including the NAT's own public IPs (hairpinning).
+  //   kForward: packet.src now holds the public endpoint; send to the Internet.
+  //   kHairpin: packet.src holds the sender's public endpoint and packet.dst the
+  //             internal endpoint behind the addressed mapping; send to the LAN.
+  //   drops:    packet left unchanged. kDropBlocked (firewall), kDropNoHairpin,
+  //             kDropTcpState (non-SYN without tracked connection),
+  //             kDropPortExhausted, kDropNoPublicIp; on the hairpin path also the
+  //             inbound drops (kDropNoMapping, kDropFiltered, ...) for the target.
+  // Creates the mapping if needed and refreshes it (outbound always refreshes).
+  Verdict outbound(Time now, PacketHeader& packet);
+
+  // A packet from the Internet side.
+  //   kForward: packet.dst now holds the internal endpoint; send to the LAN.
+  //   drops:    packet unchanged. kDropNotForNat (dst IP not ours), kDropBlocked,
+  //             kDropNoMapping / kDropExpired, kDropFiltered, kDropTcpState.
+  // Never creates a mapping. Refreshes the mapping if config.inbound_refresh (UDP)
+  // or always (TCP), when the packet passes the filter.
+  Verdict inbound(Time now, PacketHeader& packet);
+
+  // An ICMP error (destination/port unreachable, TTL exceeded, ...) arriving from
+  // the Internet side. `embedded` is the header quoted inside it: the original
+  // outbound packet as it looked outside (src = our public endpoint, dst = the
+  // remote). On kForward, embedded.src is rewritten to the internal endpoint; the
+  // driver rewrites the quoted header and sends the ICMP to embedded.src.ip.
+  // Drops: kDropNotForNat, kDropBlocked, kDropNoMapping / kDropExpired, and
+  // kDropFiltered when the mapping never sent to embedded.dst. Never deletes,
+  // shortens or refreshes a mapping (RFC 4787 and RFC 5382: ICMP errors must not
+  // destroy NAT state).
+  Verdict inbound_icmp_error(Time now, PacketHeader& embedded);
+
+  // NAT reboot: every mapping, port, block and dynamic 1:1 binding is forgotten,
+  // sequential counters restart from a new random point. Counters are kept.
+  void flush();
+  // New public addresses (DHCP renew, PPPoE reconnect): as flush(), then the new
+  // set is used. Packets to an old address get kDropNotForNat.
+  void change_public_ips(std::vector<Ipv4> public_ips);
+
+  // Sweeps mappings expired at `now` (every other entry point does this too).
+  void expire(Time now);
+  // When the earliest live mapping expires; nullopt when there is none.
+  std::optional<Time> next_expiry() const;
+
+  bool owns_public_ip(Ipv4 ip) const;
+  const std::vector<Ipv4>& public_ips() const { return public_ips_; }
+  const NatConfig& config() const { return config_; }
+  // Live mappings at `now` (1:1 mode: bound addresses).
+  std::size_t mapping_count(Time now) const;
+  // Live mappings at `now`, soonest-expiring first (empty in 1:1 mode).
+  std::vector<MappingInfo> mappings(Time now) const;
+  // The public endpoint a packet from `internal` to `remote` would leave with now,
+  // if a live mapping exists; does not create or refresh anything.
+  std::optional<Endpoint> find_public_endpoint(Transport transport, Endpoint internal, Endpoint remote,
+                                               Time now) const;
+  const NatCounters& counters() const { return counters_; }
+
+ private:
+  struct HostState {
+    Ipv4 public_ip;                  // the paired address
+    std::optional<PortRange> block;  // CGNAT port block
+    std::uint32_t mappings = 0;
+  };
+
+  Verdict outbound_impl(Time now, PacketHeader& packet);
+  Verdict outbound_napt(Time now, PacketHeader& packet, bool to_self);
+  Verdict outbound_one_to_one(PacketHeader& packet, bool to_self);
+  Verdict inbound_impl(Time now, PacketHeader& packet);
+  // The inbound half shared by inbound() and hairpinning; `hairpin` skips the
+  // firewall's replies-only rule, as the packet never left the device.
+  Verdict inbound_napt(Time now, PacketHeader& packet, bool hairpin);
+  Verdict inbound_one_to_one(PacketHeader& packet);
+  Verdict icmp_impl(Time now, PacketHeader& embedded);
+
+  Result<Mapping*, Verdict> create_mapping(Time now, const MappingKey& key);
+  std::vector<Ipv4> candidate_ips(Ipv4 host);
+  void release(const Mapping& m);
+  Session& touch_session(Mapping& m, Endpoint remote, Time now);
+  void track_tcp(Mapping& m, Endpoint remote, TcpFlags flags, Direction dir, Time now);
+  void refresh_tcp_expiry(Mapping& m, Time now);
+  Duration udp_lifetime(bool replied) const;
+  PortRange whole_range() const { return PortRange{config_.port_min, config_.port_max}; }
+  std::optional<std::size_t> public_index(Ipv4 ip) const;
+  void set_public_ips(std::vector<Ipv4> public_ips);
+
+  NatConfig config_;
+  std::vector<Ipv4> public_ips_;
+  RandomSource& rng_;
+  MappingTable table_;
+  PortAllocator ports_;
+  std::unordered_map<Ipv4, HostState> hosts_;  // internal IPs holding a mapping
+  OneToOneTable one_to_one_;
+  NatCounters counters_;
+};
+
+}  // namespace yt::nat

@@ -1,0 +1,138 @@
+#include "platform/asio_client_driver.h"
+
+#include <boost/asio/ip/tcp.hpp>
+
+namespace yt {
+
+AsioClientDriver::AsioClientDriver(boost::asio::io_context& io, RandomSource& rng)
+    : io_(io), rng_(rng), udp_(io), timer_(io) {}
+
+AsioClientDriver::~AsioClientDriver() {
+  *alive_ = false;
+  for (auto& [conn, stream] : streams_) stream->close();
+}
+
+Result<std::unique_ptr<AsioClientDriver>, std::string> AsioClientDriver::create(boost::asio::io_context& io,
+                                                                                 ClientConfig config,
+                                                                                 Identity identity, RandomSource& rng,
+                                                                                 Endpoint udp_bind) {
+  std::unique_ptr<AsioClientDriver> driver(new AsioClientDriver(io, rng));
+  boost::system::error_code error;
+  driver->udp_.open(boost::asio::ip::udp::v4(), error);
+  if (!error) driver->udp_.bind(to_udp(udp_bind), error);
+  if (error) return Err{"cannot bind UDP " + udp_bind.to_string() + ": " + error.message()};
+  Endpoint bound = driver->udp_endpoint();
+  if (config.lan_endpoints.empty() && bound.ip.value != 0) config.lan_endpoints.push_back(bound);
+  driver->core_ = std::make_unique<ClientCore>(std::move(config), identity, rng);
+  return driver;
+}
+
+Endpoint AsioClientDriver::udp_endpoint() const {
+  boost::system::error_code error;
+  auto local = udp_.local_endpoint(error);
+  return error ? Endpoint{} : from_asio(local);
+}
+
+void AsioClientDriver::start() {
+  receive_udp();
+  core_->start(clock_.now());
+  pump();
+}
+
+void AsioClientDriver::stop() {
+  core_->stop(clock_.now());
+  pump();
+  timer_.cancel();
+  boost::system::error_code ignored;
+  udp_.close(ignored);
+}
+
+void AsioClientDriver::receive_udp() {
+  udp_.async_receive_from(boost::asio::buffer(udp_buffer_), udp_from_,
+                          [this, alive = alive_](const boost::system::error_code& error, std::size_t n) {
+                            if (!*alive || error == boost::asio::error::operation_aborted || !udp_.is_open()) return;
+                            // Other errors (ICMP port unreachable surfacing as
+                            // connection_refused) say nothing about the next datagram.
+                            if (!error) {
+                              core_->on_datagram(clock_.now(), from_asio(udp_from_), ByteView(udp_buffer_.data(), n));
+                              pump();
+                            }
+                            receive_udp();
+                          });
+}
+
+void AsioClientDriver::pump() {
+  if (pumping_) return;  // outputs never re-enter the drain loop
+  pumping_ = true;
+  for (;;) {
+    std::vector<ClientCore::Output> outputs = core_->drain_outputs();
+    if (outputs.empty()) break;
+    for (ClientCore::Output& output : outputs) perform(output);
+  }
+  pumping_ = false;
+  rearm_timer();
+}
+
+void AsioClientDriver::rearm_timer() {
+  std::optional<Time> deadline = core_->next_deadline();
+  timer_.cancel();
+  if (!deadline) return;
+  timer_.expires_at(clock_.to_steady(*deadline));
+  timer_.async_wait([this, alive = alive_](const boost::system::error_code& error) {
+    if (!*alive || error == boost::asio::error::operation_aborted) return;
+    core_->on_timer(clock_.now());
+    pump();
+  });
+}
+
+void AsioClientDriver::perform(ClientCore::Output& output) {
+  if (auto* d = std::get_if<SendDatagram>(&output)) {
+    boost::system::error_code ignored;  // UDP is best effort; the core retries
+    udp_.send_to(boost::asio::buffer(d->payload), to_udp(d->to), 0, ignored);
+  } else if (auto* o = std::get_if<OpenStream>(&output)) {
+    open_stream(o->conn, o->to);
+  } else if (auto* s = std::get_if<SendStream>(&output)) {
+    auto it = streams_.find(s->conn);
+    if (it != streams_.end()) it->second->send(s->data);
+  } else if (auto* c = std::get_if<CloseStream>(&output)) {
+    auto it = streams_.find(c->conn);
+    if (it != streams_.end()) {
+      it->second->close();
+      streams_.erase(it);
+    }
+  } else if (auto* e = std::get_if<ClientEvent>(&output)) {
+    if (on_event_) on_event_(*e);
+  }
+}
+
+void AsioClientDriver::open_stream(ConnId conn, Endpoint to) {
+  auto stream = std::make_shared<AsioStream>(boost::asio::ip::tcp::socket(io_));
+  streams_[conn] = stream;
+  stream->socket().async_connect(to_tcp(to), [this, conn, stream, alive = alive_](const boost::system::error_code& error) {
+    if (!*alive) return;
+    auto it = streams_.find(conn);
+    if (it == streams_.end() || it->second != stream) return;  // the core closed it meanwhile
+    if (error) {
+      streams_.erase(it);
+      core_->on_stream_closed(clock_.now(), conn);
+      pump();
+      return;
+    }
+    stream->start(
+        [this, conn, alive](ByteView data) {
+          if (!*alive) return;
+          core_->on_stream_data(clock_.now(), conn, data);
+          pump();
+        },
+        [this, conn, alive](const std::string&) {
+          if (!*alive) return;
+          streams_.erase(conn);
+          core_->on_stream_closed(clock_.now(), conn);
+          pump();
+        });
+    core_->on_stream_connected(clock_.now(), conn);
+    pump();
+  });
+}
+
+}  // namespace yt

@@ -1,0 +1,67 @@
+// Drives one ClientCore with Boost.Asio: one UDP socket (discovery and tunnels), a
+// TCP connection per control attempt, and a steady_timer for the core's deadline.
+// Single-threaded: every handler runs on the io_context given at construction,
+// which must be run by one thread (STYLE.md rule 11).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "client/core/client_core.h"
+#include "platform/asio_conversions.h"
+#include "platform/asio_stream.h"
+#include "protocol/result.h"
+
+namespace yt {
+
+class AsioClientDriver {
+ public:
+  // Binds the UDP socket to `udp_bind` (port 0: any free port). Errors (address in
+  // use, not local, no permission) come back as a readable message, nothing thrown.
+  // `rng` must outlive the driver.
+  static Result<std::unique_ptr<AsioClientDriver>, std::string> create(boost::asio::io_context& io,
+                                                                        ClientConfig config, Identity identity,
+                                                                        RandomSource& rng, Endpoint udp_bind);
+  ~AsioClientDriver();
+
+  void start();
+  void stop();
+
+  // Called for each event after the core produced it.
+  void set_event_handler(std::function<void(const ClientEvent&)> handler) { on_event_ = std::move(handler); }
+
+  // For commands between events: call the core, then pump() so its outputs happen.
+  ClientCore& core() { return *core_; }
+  Time now() const { return clock_.now(); }
+  void pump();
+  Endpoint udp_endpoint() const;
+
+ private:
+  AsioClientDriver(boost::asio::io_context& io, RandomSource& rng);
+  void receive_udp();
+  void perform(ClientCore::Output& output);
+  void open_stream(ConnId conn, Endpoint to);
+  void rearm_timer();
+
+  boost::asio::io_context& io_;
+  RandomSource& rng_;
+  DriverClock clock_;
+  boost::asio::ip::udp::socket udp_;
+  boost::asio::ip::udp::endpoint udp_from_;
+  std::array<std::uint8_t, 65536> udp_buffer_;
+  boost::asio::steady_timer timer_;
+  std::unique_ptr<ClientCore> core_;
+  std::map<ConnId, std::shared_ptr<AsioStream>> streams_;
+  std::function<void(const ClientEvent&)> on_event_;
+  bool pumping_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace yt

@@ -1,0 +1,146 @@
+#include "platform/asio_server_driver.h"
+
+namespace yt {
+
+AsioServerDriver::AsioServerDriver(boost::asio::io_context& io) : io_(io), acceptor_(io), timer_(io) {}
+
+AsioServerDriver::~AsioServerDriver() {
+  *alive_ = false;
+  for (auto& [conn, stream] : streams_) stream->close();
+}
+
+Result<std::unique_ptr<AsioServerDriver>, std::string> AsioServerDriver::create(boost::asio::io_context& io,
+                                                                                 ServerConfig config,
+                                                                                 Identity identity, Storage& storage,
+                                                                                 RandomSource& rng, Endpoint control) {
+  std::unique_ptr<AsioServerDriver> driver(new AsioServerDriver(io));
+  boost::system::error_code error;
+  auto& acceptor = driver->acceptor_;
+  acceptor.open(boost::asio::ip::tcp::v4(), error);
+  if (!error) acceptor.set_option(boost::asio::ip::tcp::acceptor::reuse_address(true), error);
+  if (!error) acceptor.bind(to_tcp(control), error);
+  if (!error) acceptor.listen(boost::asio::socket_base::max_listen_connections, error);
+  if (error) return Err{"cannot listen on TCP " + control.to_string() + ": " + error.message()};
+
+  for (const Endpoint& wanted : config.discovery_endpoints) {
+    auto udp = std::make_unique<UdpSocket>(io);
+    udp->socket.open(boost::asio::ip::udp::v4(), error);
+    if (!error) udp->socket.bind(to_udp(wanted), error);
+    if (error) return Err{"cannot bind UDP " + wanted.to_string() + ": " + error.message()};
+    udp->local = from_asio(udp->socket.local_endpoint());
+    driver->discovery_.push_back(udp->local);
+    driver->udp_.push_back(std::move(udp));
+  }
+  // The core advertises and answers from the endpoints actually bound (port 0
+  // resolved), so tests can run on ephemeral ports.
+  config.discovery_endpoints = driver->discovery_;
+  driver->core_ = std::make_unique<ServerCore>(std::move(config), identity, storage, rng);
+  return driver;
+}
+
+Endpoint AsioServerDriver::control_endpoint() const {
+  boost::system::error_code error;
+  auto local = acceptor_.local_endpoint(error);
+  return error ? Endpoint{} : from_asio(local);
+}
+
+void AsioServerDriver::start() {
+  accept();
+  for (std::size_t i = 0; i < udp_.size(); ++i) receive_udp(i);
+}
+
+void AsioServerDriver::stop() {
+  *alive_ = false;
+  alive_ = std::make_shared<bool>(true);
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  for (auto& udp : udp_) udp->socket.close(ignored);
+  for (auto& [conn, stream] : streams_) stream->close();
+  streams_.clear();
+  timer_.cancel();
+}
+
+void AsioServerDriver::accept() {
+  acceptor_.async_accept([this, alive = alive_](const boost::system::error_code& error,
+                                                boost::asio::ip::tcp::socket socket) {
+    if (!*alive || error == boost::asio::error::operation_aborted) return;
+    if (!error) {
+      boost::system::error_code ignored;
+      Endpoint remote = from_asio(socket.remote_endpoint(ignored));
+      ConnId conn = next_conn_++;
+      auto stream = std::make_shared<AsioStream>(std::move(socket));
+      streams_[conn] = stream;
+      stream->start(
+          [this, conn, alive](ByteView data) {
+            if (!*alive) return;
+            core_->on_stream_data(clock_.now(), conn, data);
+            pump();
+          },
+          [this, conn, alive](const std::string&) {
+            if (!*alive) return;
+            streams_.erase(conn);
+            core_->on_stream_closed(clock_.now(), conn);
+            pump();
+          });
+      core_->on_stream_accepted(clock_.now(), conn, remote);
+      pump();
+    }
+    // Accept errors such as EMFILE are transient: keep accepting.
+    accept();
+  });
+}
+
+void AsioServerDriver::receive_udp(std::size_t index) {
+  UdpSocket& udp = *udp_[index];
+  udp.socket.async_receive_from(boost::asio::buffer(udp.buffer), udp.from,
+                                [this, index, alive = alive_](const boost::system::error_code& error, std::size_t n) {
+                                  if (!*alive || error == boost::asio::error::operation_aborted) return;
+                                  UdpSocket& u = *udp_[index];
+                                  if (!error) {
+                                    core_->on_datagram(clock_.now(), u.local, from_asio(u.from),
+                                                       ByteView(u.buffer.data(), n));
+                                    pump();
+                                  }
+                                  receive_udp(index);
+                                });
+}
+
+void AsioServerDriver::pump() {
+  if (pumping_) return;
+  pumping_ = true;
+  for (;;) {
+    std::vector<ServerCore::Output> outputs = core_->drain_outputs();
+    if (outputs.empty()) break;
+    for (ServerCore::Output& output : outputs) {
+      if (auto* d = std::get_if<SendDatagram>(&output)) {
+        UdpSocket* from = udp_.empty() ? nullptr : udp_.front().get();
+        for (auto& u : udp_) {
+          if (u->local == d->from) from = u.get();
+        }
+        boost::system::error_code ignored;
+        if (from) from->socket.send_to(boost::asio::buffer(d->payload), to_udp(d->to), 0, ignored);
+      } else if (auto* s = std::get_if<SendStream>(&output)) {
+        auto it = streams_.find(s->conn);
+        if (it != streams_.end()) it->second->send(s->data);
+      } else if (auto* c = std::get_if<CloseStream>(&output)) {
+        auto it = streams_.find(c->conn);
+        if (it != streams_.end()) {
+          it->second->close();
+          streams_.erase(it);
+        }
+      }
+    }
+  }
+  pumping_ = false;
+  timer_.cancel();
+  if (std::optional<Time> deadline = core_->next_deadline()) {
+    timer_.expires_at(clock_.to_steady(*deadline));
+    timer_.async_wait([this, alive = alive_](const boost::system::error_code& error) {
+      if (!*alive || error == boost::asio::error::operation_aborted) return;
+      core_->on_timer(clock_.now());
+      pump();
+    });
+  }
+}
+
+}  // namespace yt

@@ -1,0 +1,55 @@
+// The I/O boundary: everything a core needs from the outside world, as plain values.
+//
+// A core (client, server, relay) never performs I/O. Its driver (platform/ with
+// Asio, emulation/ with ns-3, or a test's fake network) does this, and only this:
+//
+//   - hands it inputs: `on_datagram`, `on_stream_*`, `on_timer`, each with `now`;
+//   - after every input, drains its outputs (`drain_outputs()`) and performs them in
+//     order: send a datagram, open / write / close a stream;
+//   - asks `next_deadline()` and arranges to call `on_timer(now)` at or after it.
+//
+// Randomness comes from a RandomSource given at construction; time only as `now`.
+// Cores are single-threaded and never call back into their driver, so they are
+// never re-entered (STYLE.md rules 2, 3, 4, 11).
+#pragma once
+
+#include <cstdint>
+
+#include "protocol/bytes.h"
+#include "protocol/endpoint.h"
+
+namespace yt {
+
+// Names one stream connection for its whole life. The side that opens a stream
+// picks the id (the client core for its control connection; the server driver for
+// accepted connections); ids are never reused by that side.
+using ConnId = std::uint64_t;
+
+// Send one UDP datagram. `from` is the local endpoint to send from: the server has
+// several discovery sockets; a client has one UDP socket and leaves `from` unset.
+struct SendDatagram {
+  Endpoint from;
+  Endpoint to;
+  Bytes payload;
+};
+
+// Open a TCP connection; the driver answers with on_stream_connected or
+// on_stream_closed (connection refused / unreachable) for the same id.
+struct OpenStream {
+  ConnId conn = 0;
+  Endpoint to;
+};
+
+// Append bytes to a stream, in order. Ignored by the driver if the stream is gone.
+struct SendStream {
+  ConnId conn = 0;
+  Bytes data;
+};
+
+// Close a stream (after flushing what was queued). The driver does not report
+// on_stream_closed for a stream the core closed itself.
+struct CloseStream {
+  ConnId conn = 0;
+};
+
+}  // namespace yt

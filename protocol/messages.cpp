@@ -1,0 +1,489 @@
+#include "protocol/messages.h"
+
+#include "protocol/wire.h"
+
+namespace yt {
+
+const char* to_string(DecodeError e) {
+  switch (e) {
+    case DecodeError::kTruncated: return "truncated";
+    case DecodeError::kBadVersion: return "bad version";
+    case DecodeError::kUnknownType: return "unknown type";
+    case DecodeError::kTrailingBytes: return "trailing bytes";
+    case DecodeError::kFieldOutOfRange: return "field out of range";
+  }
+  return "?";
+}
+
+const char* to_string(ReplyCode c) {
+  switch (c) {
+    case ReplyCode::kOk: return "ok";
+    case ReplyCode::kWrongPassword: return "wrong password";
+    case ReplyCode::kUnknownNetwork: return "unknown network";
+    case ReplyCode::kNetworkExists: return "network already exists";
+    case ReplyCode::kNotMember: return "not a member of that network";
+    case ReplyCode::kAlreadyMember: return "already a member of that network";
+    case ReplyCode::kInvalidArgument: return "invalid argument";
+    case ReplyCode::kServerError: return "server error";
+    case ReplyCode::kNotLoggedIn: return "not logged in";
+  }
+  return "?";
+}
+
+namespace {
+
+// A decoder keeps its first error: the reader's truncation, or a field check.
+struct Decoder {
+  WireReader r;
+  std::optional<DecodeError> error;
+
+  explicit Decoder(ByteView in) : r(in) {}
+  void fail(DecodeError e) {
+    if (!error) error = e;
+  }
+  std::string name(std::size_t max) {
+    std::string s = r.str8();
+    if (s.size() > max) fail(DecodeError::kFieldOutOfRange);
+    return s;
+  }
+  PublicKey key() { return r.fixed<kKeySize>(); }
+  bool flag() {
+    std::uint8_t v = r.u8();
+    if (v > 1) fail(DecodeError::kFieldOutOfRange);
+    return v == 1;
+  }
+  template <typename Enum>
+  Enum enumeration(std::uint8_t min, std::uint8_t max) {
+    std::uint8_t v = r.u8();
+    if (v < min || v > max) fail(DecodeError::kFieldOutOfRange);
+    return static_cast<Enum>(v);
+  }
+  std::vector<Endpoint> endpoints(std::size_t max) {
+    std::size_t n = r.u8();
+    if (n > max) fail(DecodeError::kFieldOutOfRange);
+    std::vector<Endpoint> out;
+    for (std::size_t i = 0; i < n && !r.failed(); ++i) out.push_back(r.endpoint());
+    return out;
+  }
+  template <typename T>
+  Result<T, DecodeError> finish(T value) {
+    if (r.failed()) return Err{DecodeError::kTruncated};
+    if (error) return Err{*error};
+    if (!r.done()) return Err{DecodeError::kTrailingBytes};
+    return value;
+  }
+};
+
+void put_endpoints(WireWriter& w, const std::vector<Endpoint>& endpoints) {
+  std::size_t n = endpoints.size() > kMaxCandidates ? kMaxCandidates : endpoints.size();
+  w.u8(static_cast<std::uint8_t>(n));
+  for (std::size_t i = 0; i < n; ++i) w.endpoint(endpoints[i]);
+}
+
+void put_member(WireWriter& w, const MemberInfo& m) {
+  w.fixed(m.key);
+  w.str8(m.nickname);
+  w.u32(m.virtual_ip.value);
+  w.u8(m.online ? 1 : 0);
+}
+
+MemberInfo get_member(Decoder& d) {
+  MemberInfo m;
+  m.key = d.key();
+  m.nickname = d.name(kMaxNicknameLength);
+  m.virtual_ip.value = d.r.u32();
+  m.online = d.flag();
+  return m;
+}
+
+void put_profile(WireWriter& w, const NatProfile& p) {
+  w.u8(p.behind_nat);
+  w.u8(p.udp_blocked);
+  w.u8(static_cast<std::uint8_t>(p.mapping));
+  w.u8(static_cast<std::uint8_t>(p.filtering));
+  w.u8(static_cast<std::uint8_t>(p.allocation));
+  w.u32(static_cast<std::uint32_t>(p.port_delta));
+  w.u8(p.hairpinning);
+  std::size_t n = p.public_ips.size() > kMaxCandidates ? kMaxCandidates : p.public_ips.size();
+  w.u8(static_cast<std::uint8_t>(n));
+  for (std::size_t i = 0; i < n; ++i) w.u32(p.public_ips[i].value);
+  w.u32(static_cast<std::uint32_t>(to_ms(p.mapping_lifetime)));
+}
+
+NatProfile get_profile(Decoder& d) {
+  NatProfile p;
+  p.behind_nat = d.flag();
+  p.udp_blocked = d.flag();
+  p.mapping = d.enumeration<MappingBehavior>(0, 2);
+  p.filtering = d.enumeration<FilteringBehavior>(0, 2);
+  p.allocation = d.enumeration<PortAllocation>(0, 2);
+  p.port_delta = static_cast<std::int32_t>(d.r.u32());
+  p.hairpinning = d.flag();
+  std::size_t n = d.r.u8();
+  if (n > kMaxCandidates) d.fail(DecodeError::kFieldOutOfRange);
+  for (std::size_t i = 0; i < n && !d.r.failed(); ++i) p.public_ips.push_back(Ipv4{d.r.u32()});
+  p.mapping_lifetime = std::chrono::milliseconds(d.r.u32());
+  return p;
+}
+
+// ---- control message bodies
+
+void put(WireWriter& w, const LoginRequest& m) {
+  w.str8(m.nickname);
+  put_endpoints(w, m.lan_endpoints);
+}
+void put(WireWriter& w, const LoginReply& m) {
+  w.u8(static_cast<std::uint8_t>(m.code));
+  w.str8(m.message);
+  w.u32(m.virtual_ip.value);
+  w.u8(m.prefix_length);
+  w.u64(m.discovery_token);
+  put_endpoints(w, m.discovery_endpoints);
+}
+void put(WireWriter& w, const DiscoveryReport& m) {
+  w.endpoint(m.mapped_endpoint);
+  put_profile(w, m.profile);
+}
+void put(WireWriter& w, const CreateNetwork& m) {
+  w.u32(m.request_id);
+  w.str8(m.name);
+  w.str8(m.password);
+}
+void put(WireWriter& w, const JoinNetwork& m) {
+  w.u32(m.request_id);
+  w.str8(m.name);
+  w.str8(m.password);
+}
+void put(WireWriter& w, const LeaveNetwork& m) {
+  w.u32(m.request_id);
+  w.str8(m.name);
+}
+void put(WireWriter& w, const SetNickname& m) {
+  w.u32(m.request_id);
+  w.str8(m.nickname);
+}
+void put(WireWriter& w, const Reply& m) {
+  w.u32(m.request_id);
+  w.u8(static_cast<std::uint8_t>(m.code));
+  w.str8(m.message);
+}
+void put(WireWriter& w, const NetworkSnapshot& m) {
+  w.u16(static_cast<std::uint16_t>(m.networks.size()));
+  for (const NetworkInfo& n : m.networks) {
+    w.str8(n.name);
+    w.u16(static_cast<std::uint16_t>(n.members.size()));
+    for (const MemberInfo& member : n.members) put_member(w, member);
+  }
+}
+void put(WireWriter& w, const MemberUpdate& m) {
+  w.str8(m.network);
+  put_member(w, m.member);
+}
+void put(WireWriter& w, const MemberLeft& m) {
+  w.str8(m.network);
+  w.fixed(m.key);
+}
+void put(WireWriter& w, const TunnelInstruction& m) {
+  w.fixed(m.peer);
+  w.u32(m.peer_virtual_ip.value);
+  w.u64(m.tunnel_id);
+  w.u8(static_cast<std::uint8_t>(m.role));
+  w.u32(m.start_delay_ms);
+  put_endpoints(w, m.candidates);
+}
+void put(WireWriter& w, const PeerOffline& m) { w.fixed(m.peer); }
+void put(WireWriter& w, const Ping& m) { w.u64(m.nonce); }
+void put(WireWriter& w, const Pong& m) { w.u64(m.nonce); }
+
+Result<ControlMessage, DecodeError> get_control(Decoder& d, std::uint8_t type) {
+  switch (type) {
+    case 1: {
+      LoginRequest m;
+      m.nickname = d.name(kMaxNicknameLength);
+      m.lan_endpoints = d.endpoints(kMaxCandidates);
+      return d.finish<ControlMessage>(m);
+    }
+    case 2: {
+      LoginReply m;
+      m.code = d.enumeration<ReplyCode>(0, 8);
+      m.message = d.r.str8();
+      m.virtual_ip.value = d.r.u32();
+      m.prefix_length = d.r.u8();
+      if (m.prefix_length > 32) d.fail(DecodeError::kFieldOutOfRange);
+      m.discovery_token = d.r.u64();
+      m.discovery_endpoints = d.endpoints(kMaxCandidates);
+      return d.finish<ControlMessage>(m);
+    }
+    case 3: {
+      DiscoveryReport m;
+      m.mapped_endpoint = d.r.endpoint();
+      m.profile = get_profile(d);
+      return d.finish<ControlMessage>(m);
+    }
+    case 4: {
+      CreateNetwork m;
+      m.request_id = d.r.u32();
+      m.name = d.name(kMaxNameLength);
+      m.password = d.name(kMaxPasswordLength);
+      return d.finish<ControlMessage>(m);
+    }
+    case 5: {
+      JoinNetwork m;
+      m.request_id = d.r.u32();
+      m.name = d.name(kMaxNameLength);
+      m.password = d.name(kMaxPasswordLength);
+      return d.finish<ControlMessage>(m);
+    }
+    case 6: {
+      LeaveNetwork m;
+      m.request_id = d.r.u32();
+      m.name = d.name(kMaxNameLength);
+      return d.finish<ControlMessage>(m);
+    }
+    case 7: {
+      SetNickname m;
+      m.request_id = d.r.u32();
+      m.nickname = d.name(kMaxNicknameLength);
+      return d.finish<ControlMessage>(m);
+    }
+    case 8: {
+      Reply m;
+      m.request_id = d.r.u32();
+      m.code = d.enumeration<ReplyCode>(0, 8);
+      m.message = d.r.str8();
+      return d.finish<ControlMessage>(m);
+    }
+    case 9: {
+      NetworkSnapshot m;
+      std::size_t networks = d.r.u16();
+      for (std::size_t i = 0; i < networks && !d.r.failed(); ++i) {
+        NetworkInfo n;
+        n.name = d.name(kMaxNameLength);
+        std::size_t members = d.r.u16();
+        for (std::size_t j = 0; j < members && !d.r.failed(); ++j) n.members.push_back(get_member(d));
+        m.networks.push_back(std::move(n));
+      }
+      return d.finish<ControlMessage>(m);
+    }
+    case 10: {
+      MemberUpdate m;
+      m.network = d.name(kMaxNameLength);
+      m.member = get_member(d);
+      return d.finish<ControlMessage>(m);
+    }
+    case 11: {
+      MemberLeft m;
+      m.network = d.name(kMaxNameLength);
+      m.key = d.key();
+      return d.finish<ControlMessage>(m);
+    }
+    case 12: {
+      TunnelInstruction m;
+      m.peer = d.key();
+      m.peer_virtual_ip.value = d.r.u32();
+      m.tunnel_id = d.r.u64();
+      m.role = d.enumeration<TunnelRole>(1, 2);
+      m.start_delay_ms = d.r.u32();
+      m.candidates = d.endpoints(kMaxCandidates);
+      return d.finish<ControlMessage>(m);
+    }
+    case 13: {
+      PeerOffline m;
+      m.peer = d.key();
+      return d.finish<ControlMessage>(m);
+    }
+    case 14: {
+      Ping m;
+      m.nonce = d.r.u64();
+      return d.finish<ControlMessage>(m);
+    }
+    case 15: {
+      Pong m;
+      m.nonce = d.r.u64();
+      return d.finish<ControlMessage>(m);
+    }
+  }
+  return Err{DecodeError::kUnknownType};
+}
+
+// ---- datagram bodies
+
+void put(WireWriter& w, const DiscoveryProbe& m) {
+  w.u64(m.token);
+  w.u64(m.transaction);
+  w.u8(static_cast<std::uint8_t>((m.change_ip ? 1 : 0) | (m.change_port ? 2 : 0)));
+}
+void put(WireWriter& w, const DiscoveryReply& m) {
+  w.u64(m.transaction);
+  w.endpoint(m.mapped);
+  w.endpoint(m.responder);
+}
+void put(WireWriter& w, const PunchProbe& m) {
+  w.u64(m.tunnel_id);
+  w.u32(m.sequence);
+}
+void put(WireWriter& w, const PunchAck& m) {
+  w.u64(m.tunnel_id);
+  w.u32(m.sequence);
+}
+void put(WireWriter& w, const PeerHandshakeInit& m) {
+  w.u32(m.sender_index);
+  w.u64(m.tunnel_id);
+  w.raw(m.noise);
+}
+void put(WireWriter& w, const PeerHandshakeResp& m) {
+  w.u32(m.sender_index);
+  w.u32(m.receiver_index);
+  w.raw(m.noise);
+}
+void put(WireWriter& w, const PeerData& m) {
+  w.u32(m.receiver_index);
+  w.raw(m.sealed);
+}
+
+Result<Datagram, DecodeError> get_datagram(Decoder& d, std::uint8_t type) {
+  switch (type) {
+    case 1: {
+      DiscoveryProbe m;
+      m.token = d.r.u64();
+      m.transaction = d.r.u64();
+      std::uint8_t flags = d.r.u8();
+      if (flags > 3) d.fail(DecodeError::kFieldOutOfRange);
+      m.change_ip = flags & 1;
+      m.change_port = flags & 2;
+      return d.finish<Datagram>(m);
+    }
+    case 2: {
+      DiscoveryReply m;
+      m.transaction = d.r.u64();
+      m.mapped = d.r.endpoint();
+      m.responder = d.r.endpoint();
+      return d.finish<Datagram>(m);
+    }
+    case 3: {
+      PunchProbe m;
+      m.tunnel_id = d.r.u64();
+      m.sequence = d.r.u32();
+      return d.finish<Datagram>(m);
+    }
+    case 4: {
+      PunchAck m;
+      m.tunnel_id = d.r.u64();
+      m.sequence = d.r.u32();
+      return d.finish<Datagram>(m);
+    }
+    case 5: {
+      PeerHandshakeInit m;
+      m.sender_index = d.r.u32();
+      m.tunnel_id = d.r.u64();
+      m.noise = d.r.rest().to_bytes();
+      if (m.noise.empty()) d.fail(DecodeError::kTruncated);
+      return d.finish<Datagram>(m);
+    }
+    case 6: {
+      PeerHandshakeResp m;
+      m.sender_index = d.r.u32();
+      m.receiver_index = d.r.u32();
+      m.noise = d.r.rest().to_bytes();
+      if (m.noise.empty()) d.fail(DecodeError::kTruncated);
+      return d.finish<Datagram>(m);
+    }
+    case 7: {
+      PeerData m;
+      m.receiver_index = d.r.u32();
+      m.sealed = d.r.rest().to_bytes();
+      if (m.sealed.empty()) d.fail(DecodeError::kTruncated);
+      return d.finish<Datagram>(m);
+    }
+  }
+  return Err{DecodeError::kUnknownType};
+}
+
+// Reads version and type; nullopt error means "go on with the body".
+std::optional<DecodeError> read_header(Decoder& d, std::uint8_t& type) {
+  std::uint8_t version = d.r.u8();
+  type = d.r.u8();
+  if (d.r.failed()) return DecodeError::kTruncated;
+  if (version != kProtocolVersion) return DecodeError::kBadVersion;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Bytes encode_control_frame(const ControlFrame& frame) {
+  WireWriter w;
+  w.u8(kProtocolVersion);
+  w.u8(static_cast<std::uint8_t>(frame.type));
+  if (frame.type == ControlFrameType::kHandshakeReject) {
+    w.u8(static_cast<std::uint8_t>(frame.reject_reason));
+    w.str8(frame.reject_text);
+  } else {
+    w.raw(frame.body);
+  }
+  return w.take();
+}
+
+Result<ControlFrame, DecodeError> decode_control_frame(ByteView bytes) {
+  Decoder d(bytes);
+  std::uint8_t type;
+  if (auto e = read_header(d, type)) return Err{*e};
+  ControlFrame frame;
+  if (type < 1 || type > 4) return Err{DecodeError::kUnknownType};
+  frame.type = static_cast<ControlFrameType>(type);
+  if (frame.type == ControlFrameType::kHandshakeReject) {
+    frame.reject_reason = d.enumeration<HandshakeRejectReason>(1, 2);
+    frame.reject_text = d.r.str8();
+  } else {
+    frame.body = d.r.rest().to_bytes();
+    if (frame.body.empty()) d.fail(DecodeError::kTruncated);
+  }
+  return d.finish(std::move(frame));
+}
+
+Bytes encode_control(const ControlMessage& message) {
+  WireWriter w;
+  w.u8(kProtocolVersion);
+  w.u8(static_cast<std::uint8_t>(message.index() + 1));
+  std::visit([&w](const auto& m) { put(w, m); }, message);
+  return w.take();
+}
+
+Result<ControlMessage, DecodeError> decode_control(ByteView plaintext) {
+  Decoder d(plaintext);
+  std::uint8_t type;
+  if (auto e = read_header(d, type)) return Err{*e};
+  return get_control(d, type);
+}
+
+Bytes encode_datagram(const Datagram& datagram) {
+  WireWriter w;
+  w.u8(kProtocolVersion);
+  w.u8(static_cast<std::uint8_t>(datagram.index() + 1));
+  std::visit([&w](const auto& m) { put(w, m); }, datagram);
+  return w.take();
+}
+
+Result<Datagram, DecodeError> decode_datagram(ByteView bytes) {
+  Decoder d(bytes);
+  std::uint8_t type;
+  if (auto e = read_header(d, type)) return Err{*e};
+  return get_datagram(d, type);
+}
+
+Bytes encode_peer_payload(const PeerPayload& payload) {
+  WireWriter w;
+  w.u8(static_cast<std::uint8_t>(payload.type));
+  w.raw(payload.body);
+  return w.take();
+}
+
+Result<PeerPayload, DecodeError> decode_peer_payload(ByteView plaintext) {
+  Decoder d(plaintext);
+  PeerPayload p;
+  p.type = d.enumeration<PeerPayloadType>(1, 3);
+  p.body = d.r.rest().to_bytes();
+  if (p.type == PeerPayloadType::kKeepalive && !p.body.empty()) d.fail(DecodeError::kTrailingBytes);
+  return d.finish(std::move(p));
+}
+
+}  // namespace yt

@@ -1,0 +1,287 @@
+// yellowtail wire messages, version 1. This comment is the wire spec.
+//
+// All integers are big-endian. str8 = u8 length + UTF-8 bytes; bytes16 = u16 length +
+// bytes; endpoint = u32 IPv4 + u16 port; key = 32 raw bytes.
+//
+// Two channels:
+//
+// 1. The control stream (TCP, client <-> mediation server). The byte stream is cut
+//    into frames: u16 length + frame (stream_framer.h). Every frame starts with the
+//    version byte (1) and a ControlFrameType:
+//      kHandshakeInit   (C->S) version, type, Noise IK msg1 (rest of frame)
+//      kHandshakeResp   (S->C) version, type, Noise IK msg2
+//      kHandshakeReject (S->C) version, type, u8 reason, str8 text  -- unauthenticated,
+//                       informational only: a client shows it, never trusts it
+//      kSealed          (both) version, type, Session::seal output whose plaintext is
+//                       one ControlMessage (encode_control / decode_control)
+//    The Noise prologue is kControlPrologue.
+//
+// 2. UDP datagrams (client <-> server discovery, client <-> client). Every datagram
+//    starts with the version byte (1) and a DatagramType; see the structs below.
+//    Peer handshakes use the prologue kPeerPrologue followed by the tunnel id (u64).
+//    The plaintext of a PeerData payload is u8 PeerPayloadType + body.
+//
+// Decoders never read past the end, never throw, and reject a wrong version, an
+// unknown type, a short body and trailing bytes alike (DecodeError).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "protocol/bytes.h"
+#include "protocol/endpoint.h"
+#include "protocol/identity.h"
+#include "protocol/nat_taxonomy.h"
+#include "protocol/result.h"
+
+namespace yt {
+
+constexpr std::uint8_t kProtocolVersion = 1;
+constexpr char kControlPrologue[] = "yellowtail-control-v1";
+constexpr char kPeerPrologue[] = "yellowtail-peer-v1";
+
+// Names and nicknames are short so that one member fits easily in a frame.
+constexpr std::size_t kMaxNameLength = 64;
+constexpr std::size_t kMaxNicknameLength = 64;
+constexpr std::size_t kMaxPasswordLength = 128;
+constexpr std::size_t kMaxChatLength = 1000;
+constexpr std::size_t kMaxCandidates = 16;
+
+enum class DecodeError : std::uint8_t {
+  kTruncated,        // ran out of bytes
+  kBadVersion,       // first byte is not kProtocolVersion
+  kUnknownType,      // type byte not defined in this version
+  kTrailingBytes,    // a complete message followed by extra bytes
+  kFieldOutOfRange,  // a field value this version does not allow (e.g. a too long name)
+};
+const char* to_string(DecodeError e);
+
+// ---------------------------------------------------------------- control stream
+
+enum class ControlFrameType : std::uint8_t {
+  kHandshakeInit = 1,
+  kHandshakeResp = 2,
+  kHandshakeReject = 3,
+  kSealed = 4,
+};
+
+enum class HandshakeRejectReason : std::uint8_t {
+  kBadHandshake = 1,    // the server could not authenticate the handshake
+  kServerBusy = 2,
+};
+
+struct ControlFrame {
+  ControlFrameType type = ControlFrameType::kSealed;
+  Bytes body;                 // msg1, msg2 or sealed bytes
+  HandshakeRejectReason reject_reason = HandshakeRejectReason::kBadHandshake;  // kHandshakeReject only
+  std::string reject_text;                                                      // kHandshakeReject only
+};
+Bytes encode_control_frame(const ControlFrame& frame);
+Result<ControlFrame, DecodeError> decode_control_frame(ByteView frame);
+
+// Status of a request, shared by every Reply.
+enum class ReplyCode : std::uint8_t {
+  kOk = 0,
+  kWrongPassword = 1,
+  kUnknownNetwork = 2,
+  kNetworkExists = 3,
+  kNotMember = 4,
+  kAlreadyMember = 5,
+  kInvalidArgument = 6,
+  kServerError = 7,
+  kNotLoggedIn = 8,
+};
+const char* to_string(ReplyCode c);
+
+// Which side sends the peer handshake init; the other answers.
+enum class TunnelRole : std::uint8_t { kInitiator = 1, kResponder = 2 };
+
+struct MemberInfo {
+  PublicKey key{};
+  std::string nickname;
+  Ipv4 virtual_ip;
+  bool online = false;
+};
+
+struct NetworkInfo {
+  std::string name;
+  std::vector<MemberInfo> members;
+};
+
+// C->S, first message after the handshake. `lan_endpoints` are the client's own
+// UDP socket addresses, offered as candidates to peers behind the same public IP.
+struct LoginRequest {
+  std::string nickname;
+  std::vector<Endpoint> lan_endpoints;
+};
+
+// S->C. On success carries the client's virtual address (bound to its key for
+// good) and what the client needs for discovery.
+struct LoginReply {
+  ReplyCode code = ReplyCode::kOk;
+  std::string message;
+  Ipv4 virtual_ip;
+  std::uint8_t prefix_length = 8;
+  std::uint64_t discovery_token = 0;         // ties UDP probes to this control session
+  std::vector<Endpoint> discovery_endpoints;  // where to send DiscoveryProbe
+};
+
+// C->S after discovery: what the client learned. Sync (NetworkSnapshot) follows.
+struct DiscoveryReport {
+  Endpoint mapped_endpoint;  // as seen by the server's primary discovery endpoint
+  NatProfile profile;
+};
+
+struct CreateNetwork {
+  std::uint32_t request_id = 0;
+  std::string name;
+  std::string password;
+};
+struct JoinNetwork {
+  std::uint32_t request_id = 0;
+  std::string name;
+  std::string password;
+};
+struct LeaveNetwork {
+  std::uint32_t request_id = 0;
+  std::string name;
+};
+struct SetNickname {
+  std::uint32_t request_id = 0;
+  std::string nickname;
+};
+struct Reply {
+  std::uint32_t request_id = 0;
+  ReplyCode code = ReplyCode::kOk;
+  std::string message;
+};
+
+// S->C: the whole membership view (sent after discovery, and after join/create).
+struct NetworkSnapshot {
+  std::vector<NetworkInfo> networks;
+};
+
+// S->C: one member of one network changed (joined, went online/offline, renamed).
+struct MemberUpdate {
+  std::string network;
+  MemberInfo member;
+};
+// S->C: a member left a network.
+struct MemberLeft {
+  std::string network;
+  PublicKey key{};
+};
+
+// S->C: set up a tunnel to `peer`. Both sides get one with the same tunnel id and
+// start punching `start_delay_ms` after receiving it (the server subtracts each
+// side's one-way delay so the probes cross inside the NAT timeouts).
+struct TunnelInstruction {
+  PublicKey peer{};
+  Ipv4 peer_virtual_ip;
+  std::uint64_t tunnel_id = 0;
+  TunnelRole role = TunnelRole::kInitiator;
+  std::uint32_t start_delay_ms = 0;
+  std::vector<Endpoint> candidates;  // the peer's endpoints to probe, best first
+};
+
+// S->C: the server lost `peer`. The client checks the tunnel's liveness itself
+// rather than tearing it down (outage survival).
+struct PeerOffline {
+  PublicKey peer{};
+};
+
+struct Ping {
+  std::uint64_t nonce = 0;
+};
+struct Pong {
+  std::uint64_t nonce = 0;
+};
+
+using ControlMessage = std::variant<LoginRequest, LoginReply, DiscoveryReport, CreateNetwork, JoinNetwork,
+                                    LeaveNetwork, SetNickname, Reply, NetworkSnapshot, MemberUpdate, MemberLeft,
+                                    TunnelInstruction, PeerOffline, Ping, Pong>;
+
+// Type byte of each ControlMessage alternative, in variant order starting at 1.
+Bytes encode_control(const ControlMessage& message);
+Result<ControlMessage, DecodeError> decode_control(ByteView plaintext);
+
+// ---------------------------------------------------------------- UDP datagrams
+
+enum class DatagramType : std::uint8_t {
+  kDiscoveryProbe = 1,
+  kDiscoveryReply = 2,
+  kPunchProbe = 3,
+  kPunchAck = 4,
+  kPeerHandshakeInit = 5,
+  kPeerHandshakeResp = 6,
+  kPeerData = 7,
+};
+
+// C->S. `token` comes from LoginReply; `transaction` matches the reply.
+struct DiscoveryProbe {
+  std::uint64_t token = 0;
+  std::uint64_t transaction = 0;
+  bool change_ip = false;    // RFC 5780: ask for the reply from the other IP
+  bool change_port = false;  // RFC 5780: ask for the reply from the other port
+};
+// S->C: where the probe came from (the client's mapped endpoint) and which server
+// endpoint saw it.
+struct DiscoveryReply {
+  std::uint64_t transaction = 0;
+  Endpoint mapped;
+  Endpoint responder;
+};
+
+// C->C, unauthenticated path probes. The tunnel id is known only to the two peers
+// and the server, so stray traffic does not count as a path; the handshake that
+// follows authenticates.
+struct PunchProbe {
+  std::uint64_t tunnel_id = 0;
+  std::uint32_t sequence = 0;
+};
+struct PunchAck {
+  std::uint64_t tunnel_id = 0;
+  std::uint32_t sequence = 0;
+};
+
+struct PeerHandshakeInit {
+  std::uint32_t sender_index = 0;  // the initiator's local session index
+  std::uint64_t tunnel_id = 0;
+  Bytes noise;                     // Noise IK msg1
+};
+struct PeerHandshakeResp {
+  std::uint32_t sender_index = 0;    // the responder's local session index
+  std::uint32_t receiver_index = 0;  // echoes the initiator's sender_index
+  Bytes noise;                       // Noise IK msg2
+};
+// Encrypted peer traffic. `receiver_index` picks the session at the receiver, so a
+// peer may change endpoints (NAT rebinding) without a new handshake.
+struct PeerData {
+  std::uint32_t receiver_index = 0;
+  Bytes sealed;  // Session::seal output
+};
+
+using Datagram = std::variant<DiscoveryProbe, DiscoveryReply, PunchProbe, PunchAck, PeerHandshakeInit,
+                              PeerHandshakeResp, PeerData>;
+
+// Type byte of each Datagram alternative, in variant order starting at 1.
+Bytes encode_datagram(const Datagram& datagram);
+Result<Datagram, DecodeError> decode_datagram(ByteView bytes);
+
+// What a PeerData plaintext carries.
+enum class PeerPayloadType : std::uint8_t {
+  kPacket = 1,     // an IP packet (or, without a TUN device, an application datagram)
+  kKeepalive = 2,  // empty; holds NAT mappings open and proves liveness
+  kChat = 3,       // UTF-8 text for the peer's chat
+};
+struct PeerPayload {
+  PeerPayloadType type = PeerPayloadType::kPacket;
+  Bytes body;
+};
+Bytes encode_peer_payload(const PeerPayload& payload);
+Result<PeerPayload, DecodeError> decode_peer_payload(ByteView plaintext);
+
+}  // namespace yt

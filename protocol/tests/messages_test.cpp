@@ -1,0 +1,177 @@
+// Every wire message against fixed bytes (the wire spec in messages.h), plus the
+// decoders' refusal of truncated, trailing, unknown and out-of-range input.
+#include "protocol/messages.h"
+
+#include <gtest/gtest.h>
+
+namespace yt {
+namespace {
+
+PublicKey key_of(std::uint8_t fill) {
+  PublicKey k;
+  k.fill(fill);
+  return k;
+}
+const std::string kKeyAA(64, 'a');  // hex of 32 bytes of 0xaa
+
+Endpoint ep(const char* text) { return *Endpoint::parse(text); }
+
+std::string hex_control(const ControlMessage& m) { return to_hex(encode_control(m)); }
+std::string hex_datagram(const Datagram& d) { return to_hex(encode_datagram(d)); }
+
+struct ControlCase {
+  const char* name;
+  ControlMessage message;
+  std::string hex;
+};
+
+std::vector<ControlCase> control_cases() {
+  MemberInfo member{key_of(0xaa), "bo", *Ipv4::parse("25.0.0.2"), true};
+  NatProfile profile;
+  profile.mapping = MappingBehavior::kAddressPortDependent;
+  profile.filtering = FilteringBehavior::kAddressPortDependent;
+  profile.allocation = PortAllocation::kSequential;
+  profile.port_delta = 2;
+  profile.public_ips = {*Ipv4::parse("203.0.113.1")};
+  profile.mapping_lifetime = std::chrono::seconds(30);
+  return {
+      {"LoginRequest", LoginRequest{"al", {ep("192.168.1.2:4000")}}, "0101" "02616c" "01" "c0a80102" "0fa0"},
+      {"LoginReply",
+       LoginReply{ReplyCode::kOk, "", *Ipv4::parse("25.0.0.1"), 8, 0x0102030405060708ULL, {ep("198.51.100.1:3478")}},
+       "0102" "00" "00" "19000001" "08" "0102030405060708" "01" "c6336401" "0d96"},
+      {"DiscoveryReport", DiscoveryReport{ep("203.0.113.1:1000"), profile},
+       "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101" "00007530"},
+      {"CreateNetwork", CreateNetwork{7, "net", "pw"}, "0104" "00000007" "036e6574" "027077"},
+      {"JoinNetwork", JoinNetwork{8, "net", ""}, "0105" "00000008" "036e6574" "00"},
+      {"LeaveNetwork", LeaveNetwork{9, "net"}, "0106" "00000009" "036e6574"},
+      {"SetNickname", SetNickname{10, "al"}, "0107" "0000000a" "02616c"},
+      {"Reply", Reply{7, ReplyCode::kWrongPassword, "no"}, "0108" "00000007" "01" "026e6f"},
+      {"NetworkSnapshot", NetworkSnapshot{{NetworkInfo{"n", {member}}}},
+       "0109" "0001" "016e" "0001" + kKeyAA + "02626f" "19000002" "01"},
+      {"MemberUpdate", MemberUpdate{"n", member}, "010a" "016e" + kKeyAA + "02626f" "19000002" "01"},
+      {"MemberLeft", MemberLeft{"n", key_of(0xaa)}, "010b" "016e" + kKeyAA},
+      {"TunnelInstruction",
+       TunnelInstruction{key_of(0xaa), *Ipv4::parse("25.0.0.2"), 0x1122334455667788ULL, TunnelRole::kResponder, 250,
+                         {ep("203.0.113.2:5000")}},
+       "010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "01" "cb007102" "1388"},
+      {"PeerOffline", PeerOffline{key_of(0xaa)}, "010d" + kKeyAA},
+      {"Ping", Ping{1}, "010e" "0000000000000001"},
+      {"Pong", Pong{2}, "010f" "0000000000000002"},
+  };
+}
+
+TEST(MessagesTest, ControlMessagesMatchFixedBytesAndRoundTrip) {
+  for (const ControlCase& c : control_cases()) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(hex_control(c.message), c.hex);
+    auto decoded = decode_control(*from_hex(c.hex));
+    ASSERT_TRUE(decoded.ok()) << to_string(decoded.error());
+    EXPECT_EQ(decoded->index(), c.message.index());
+    EXPECT_EQ(to_hex(encode_control(*decoded)), c.hex);
+  }
+}
+
+TEST(MessagesTest, EveryTruncationOfEveryControlMessageIsRefused) {
+  for (const ControlCase& c : control_cases()) {
+    Bytes full = *from_hex(c.hex);
+    for (std::size_t n = 0; n < full.size(); ++n) {
+      auto decoded = decode_control(ByteView(full.data(), n));
+      EXPECT_FALSE(decoded.ok()) << c.name << " accepted a " << n << "-byte prefix";
+    }
+    Bytes longer = full;
+    longer.push_back(0);
+    auto decoded = decode_control(longer);
+    ASSERT_FALSE(decoded.ok()) << c.name;
+    EXPECT_EQ(decoded.error(), DecodeError::kTrailingBytes) << c.name;
+  }
+}
+
+TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
+  EXPECT_EQ(decode_control(*from_hex("020e0000000000000001")).error(), DecodeError::kBadVersion);
+  EXPECT_EQ(decode_control(*from_hex("01ff")).error(), DecodeError::kUnknownType);
+  EXPECT_EQ(decode_control(*from_hex("0100")).error(), DecodeError::kUnknownType);
+  // Reply with code 99.
+  EXPECT_EQ(decode_control(*from_hex("0108" "00000007" "63" "00")).error(), DecodeError::kFieldOutOfRange);
+  // TunnelInstruction with role 3.
+  EXPECT_EQ(decode_control(*from_hex("010c" + kKeyAA + "19000002" "1122334455667788" "03" "000000fa" "00")).error(),
+            DecodeError::kFieldOutOfRange);
+  // A 65-byte network name.
+  std::string long_name = "0106" "00000009" "41" + std::string(65 * 2, '6');
+  EXPECT_EQ(decode_control(*from_hex(long_name)).error(), DecodeError::kFieldOutOfRange);
+  // A member's online flag of 2.
+  EXPECT_EQ(decode_control(*from_hex("010a" "016e" + kKeyAA + "02626f" "19000002" "02")).error(),
+            DecodeError::kFieldOutOfRange);
+}
+
+struct DatagramCase {
+  const char* name;
+  Datagram datagram;
+  std::string hex;
+  std::size_t tail = 0;  // bytes of the variable-length tail (noise, sealed), if any
+};
+
+std::vector<DatagramCase> datagram_cases() {
+  return {
+      {"DiscoveryProbe", DiscoveryProbe{0x0102030405060708ULL, 9, true, false},
+       "0101" "0102030405060708" "0000000000000009" "01"},
+      {"DiscoveryReply", DiscoveryReply{9, ep("203.0.113.1:1000"), ep("198.51.100.1:3478")},
+       "0102" "0000000000000009" "cb007101" "03e8" "c6336401" "0d96"},
+      {"PunchProbe", PunchProbe{0x1122334455667788ULL, 3}, "0103" "1122334455667788" "00000003"},
+      {"PunchAck", PunchAck{0x1122334455667788ULL, 3}, "0104" "1122334455667788" "00000003"},
+      {"PeerHandshakeInit", PeerHandshakeInit{5, 0x1122334455667788ULL, {0xde, 0xad}},
+       "0105" "00000005" "1122334455667788" "dead", 2},
+      {"PeerHandshakeResp", PeerHandshakeResp{6, 5, {0xbe, 0xef}}, "0106" "00000006" "00000005" "beef", 2},
+      {"PeerData", PeerData{6, {0x01, 0x02, 0x03}}, "0107" "00000006" "010203", 3},
+  };
+}
+
+TEST(MessagesTest, DatagramsMatchFixedBytesAndRoundTrip) {
+  for (const DatagramCase& c : datagram_cases()) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(hex_datagram(c.datagram), c.hex);
+    auto decoded = decode_datagram(*from_hex(c.hex));
+    ASSERT_TRUE(decoded.ok()) << to_string(decoded.error());
+    EXPECT_EQ(to_hex(encode_datagram(*decoded)), c.hex);
+  }
+}
+
+TEST(MessagesTest, EveryTruncationOfEveryDatagramIsRefused) {
+  for (const DatagramCase& c : datagram_cases()) {
+    Bytes full = *from_hex(c.hex);
+    for (std::size_t n = 0; n < full.size(); ++n) {
+      // The variable-length tails (noise, sealed) accept any non-empty rest, so a
+      // prefix that keeps at least one tail byte is a valid shorter message.
+      auto decoded = decode_datagram(ByteView(full.data(), n));
+      if (c.tail > 0 && n > full.size() - c.tail) continue;
+      EXPECT_FALSE(decoded.ok()) << c.name << " accepted a " << n << "-byte prefix";
+    }
+  }
+  EXPECT_EQ(decode_datagram(*from_hex("0101" "0102030405060708" "0000000000000009" "04")).error(),
+            DecodeError::kFieldOutOfRange);
+}
+
+TEST(MessagesTest, ControlFramesMatchFixedBytes) {
+  ControlFrame init{ControlFrameType::kHandshakeInit, {0xab}};
+  EXPECT_EQ(to_hex(encode_control_frame(init)), "0101ab");
+  ControlFrame reject;
+  reject.type = ControlFrameType::kHandshakeReject;
+  reject.reject_reason = HandshakeRejectReason::kBadHandshake;
+  reject.reject_text = "no";
+  EXPECT_EQ(to_hex(encode_control_frame(reject)), "0103" "01" "026e6f");
+  auto decoded = decode_control_frame(*from_hex("0103" "01" "026e6f"));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->reject_text, "no");
+  EXPECT_EQ(decode_control_frame(*from_hex("0104")).error(), DecodeError::kTruncated);  // empty sealed body
+  EXPECT_EQ(decode_control_frame(*from_hex("0105ab")).error(), DecodeError::kUnknownType);
+}
+
+TEST(MessagesTest, PeerPayloads) {
+  EXPECT_EQ(to_hex(encode_peer_payload({PeerPayloadType::kChat, {0x68, 0x69}})), "036869");
+  EXPECT_TRUE(decode_peer_payload(*from_hex("02")).ok());
+  EXPECT_EQ(decode_peer_payload(*from_hex("0200")).error(), DecodeError::kTrailingBytes);
+  EXPECT_EQ(decode_peer_payload(*from_hex("04")).error(), DecodeError::kFieldOutOfRange);
+  EXPECT_EQ(decode_peer_payload(Bytes{}).error(), DecodeError::kTruncated);
+}
+
+}  // namespace
+}  // namespace yt

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package yellowtail needs. Idempotent: when everything is
+# present it only checks, in well under a second. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libsodium-dev libboost-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libns3-dev ns3 libgsl-dev
+  pybind11-dev python3-dev python3-pytest python3-matplotlib python3-numpy
+  iproute2 iptables nftables iputils-ping procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: these packages are missing and installing them needs root: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,211 @@
+// Online/offline fan-out, membership snapshots and tunnel instructions: the part of
+// the server core that turns "who is online in which network" into messages.
+#include "server/core/server_core_impl.h"
+
+namespace yt {
+namespace {
+
+// Wire bytes of one network inside a NetworkSnapshot: measured with the real
+// encoder rather than recomputed, so the split below cannot drift from messages.cpp.
+std::size_t entry_size(const NetworkInfo& network) {
+  static_assert(kMaxFrameSize > kSealedFrameOverhead, "frame budget");
+  NetworkSnapshot one;
+  one.networks.push_back(network);
+  return encode_control(one).size() - encode_control(NetworkSnapshot{}).size();
+}
+
+}  // namespace
+
+void ServerCore::Impl::go_online(Client& c) {
+  c.online = true;
+  ++online_count_;
+  auto snapshot = build_snapshot(c.key);
+  if (!snapshot) {
+    // Unsynced, the client would show a stale view for as long as it stays
+    // connected; closing makes it reconnect and retry with backoff.
+    ++stats_.storage_errors;
+    c.online = false;
+    --online_count_;
+    doom(c, /*emit_close=*/true);
+    return;
+  }
+  send_snapshot(c, snapshot.value());
+
+  // Peers come from the snapshot just sent, so the client's view and the updates
+  // and tunnels that follow agree.
+  std::map<PublicKey, std::vector<std::string>> peers;
+  for (const NetworkInfo& network : snapshot.value().networks) {
+    for (const MemberInfo& member : network.members) {
+      if (member.online && member.key != c.key) peers[member.key].push_back(network.name);
+    }
+  }
+  MemberInfo me = member_info(c);
+  for (const auto& [key, networks] : peers) {
+    Client* peer = find_online(key);
+    if (!peer) continue;
+    for (const std::string& network : networks) send(*peer, MemberUpdate{network, me});
+  }
+  for (const auto& [key, networks] : peers) {
+    if (Client* peer = find_online(key)) instruct_if_new(c, *peer);
+  }
+}
+
+void ServerCore::Impl::go_offline(Client& c) {
+  MemberInfo me = member_info(c);  // online is already false
+  auto peers = online_peers(c.key);
+  if (peers) {
+    for (const auto& [key, networks] : peers.value()) {
+      Client* peer = find_online(key);
+      if (!peer) continue;
+      for (const std::string& network : networks) send(*peer, MemberUpdate{network, me});
+      send(*peer, PeerOffline{c.key});
+    }
+  } else {
+    // Without storage the membership is unknown, but the peers it was told to
+    // tunnel with are known here; they at least start checking liveness.
+    ++stats_.storage_errors;
+    auto it = tunnels_.find(c.key);
+    if (it != tunnels_.end()) {
+      for (const PublicKey& key : it->second) {
+        if (Client* peer = find_online(key)) send(*peer, PeerOffline{c.key});
+      }
+    }
+  }
+  auto it = tunnels_.find(c.key);
+  if (it != tunnels_.end()) {
+    std::set<PublicKey> partners = it->second;
+    for (const PublicKey& partner : partners) forget_tunnel(c.key, partner);
+  }
+}
+
+Result<std::map<PublicKey, std::vector<std::string>>, StorageError> ServerCore::Impl::online_peers(
+    const PublicKey& key) {
+  auto names = storage_.networks_of(key);
+  if (!names) return Err{names.error()};
+  std::map<PublicKey, std::vector<std::string>> peers;
+  for (const std::string& name : names.value()) {
+    auto keys = storage_.members(name);
+    if (!keys) return Err{keys.error()};
+    for (const PublicKey& member : keys.value()) {
+      if (member != key && find_online(member)) peers[member].push_back(name);
+    }
+  }
+  return peers;
+}
+
+MemberInfo ServerCore::Impl::member_info(const Client& c) const {
+  return MemberInfo{c.key, c.record.nickname, c.record.virtual_ip, c.online};
+}
+
+Result<MemberInfo, StorageError> ServerCore::Impl::lookup_member(const PublicKey& key) {
+  // A logged-in client's record is current (its nickname may be newer than a
+  // stale read from a storage shared with other instances).
+  if (Client* c = find_logged_in(key)) return member_info(*c);
+  auto record = storage_.find_client(key);
+  if (!record) return Err{record.error()};
+  MemberInfo info;
+  info.key = key;
+  if (record.value()) {
+    info.nickname = record.value()->nickname;
+    info.virtual_ip = record.value()->virtual_ip;
+  }
+  return info;
+}
+
+Result<NetworkSnapshot, StorageError> ServerCore::Impl::build_snapshot(const PublicKey& key) {
+  auto names = storage_.networks_of(key);
+  if (!names) return Err{names.error()};
+  NetworkSnapshot snapshot;
+  for (const std::string& name : names.value()) {
+    auto keys = storage_.members(name);
+    if (!keys) return Err{keys.error()};
+    NetworkInfo network;
+    network.name = name;
+    for (const PublicKey& member : keys.value()) {
+      auto info = lookup_member(member);
+      if (!info) return Err{info.error()};
+      network.members.push_back(std::move(info.value()));
+    }
+    snapshot.networks.push_back(std::move(network));
+  }
+  return snapshot;
+}
+
+void ServerCore::Impl::send_snapshot(Client& c, const NetworkSnapshot& snapshot) {
+  // One frame holds at most 64 KiB. A full network (256 members with 64-byte
+  // nicknames) is about 26 KB, so each network alone always fits, but a client in
+  // many large networks can outgrow one frame. The networks that do not fit follow
+  // as MemberUpdates, one per member, which a client applies like snapshot entries.
+  const std::size_t budget = kMaxFrameSize - kSealedFrameOverhead - encode_control(NetworkSnapshot{}).size();
+  NetworkSnapshot first;
+  std::vector<const NetworkInfo*> overflow;
+  std::size_t used = 0;
+  for (const NetworkInfo& network : snapshot.networks) {
+    std::size_t size = entry_size(network);
+    if (overflow.empty() && used + size <= budget) {
+      first.networks.push_back(network);
+      used += size;
+    } else {
+      overflow.push_back(&network);
+    }
+  }
+  send(c, first);
+  for (const NetworkInfo* network : overflow) {
+    for (const MemberInfo& member : network->members) send(c, MemberUpdate{network->name, member});
+  }
+}
+
+bool ServerCore::Impl::resync(Client& c) {
+  auto snapshot = build_snapshot(c.key);
+  if (!snapshot) {
+    ++stats_.storage_errors;
+    return false;
+  }
+  send_snapshot(c, snapshot.value());
+  return true;
+}
+
+void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
+  if (a.key == b.key) return;
+  auto known = tunnels_.find(a.key);
+  if (known != tunnels_.end() && known->second.count(b.key)) return;
+
+  std::uint64_t tunnel_id = 0;
+  while (tunnel_id == 0) tunnel_id = rng_.next_u64();  // 0 reads as "no tunnel" in logs
+  TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, config_.punch_lead);
+  send(a, plan.for_a);
+  send(b, plan.for_b);
+  tunnels_[a.key].insert(b.key);
+  tunnels_[b.key].insert(a.key);
+  stats_.tunnel_instructions += 2;  // counts messages: one per side
+}
+
+void ServerCore::Impl::forget_tunnel(const PublicKey& a, const PublicKey& b) {
+  for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
+    auto it = tunnels_.find(from);
+    if (it == tunnels_.end()) continue;
+    it->second.erase(to);
+    if (it->second.empty()) tunnels_.erase(it);
+  }
+}
+
+TunnelSide ServerCore::Impl::tunnel_side(const Client& c) const {
+  TunnelSide side;
+  side.key = c.key;
+  side.virtual_ip = c.record.virtual_ip;
+  side.lan_endpoints = c.lan_endpoints;
+  // Only what the server saw is offered to peers, never what the client claims: a
+  // client must not be able to aim its peers' punch probes at a third party. The
+  // claim is the only source when the server has no discovery endpoints at all
+  // (e.g. a test setup), and is used then.
+  if (c.mapped_at_primary) {
+    side.mapped = c.mapped_at_primary;
+  } else if (c.mapped_anywhere) {
+    side.mapped = c.mapped_anywhere;
+  } else if (config_.discovery_endpoints.empty() && !c.report.mapped_endpoint.is_unset()) {
+    side.mapped = c.report.mapped_endpoint;
+  }
+  return side;
+}
+
+}  // namespace yt

@@ -1,0 +1,43 @@
+// Tunables of the mediation server core. Every field has a default and says why.
+#pragma once
+
+#include <vector>
+
+#include "protocol/endpoint.h"
+#include "protocol/password_hash.h"
+#include "protocol/time.h"
+
+namespace yt {
+
+struct ServerConfig {
+  // Virtual addresses come from here (Hamachi's 25.0.0.0/8 avoids RFC 1918 clashes
+  // with users' LANs). The network and broadcast addresses are never handed out.
+  Ipv4Prefix address_range{Ipv4::from_octets(25, 0, 0, 0), 8};
+
+  // Where clients send discovery probes, as reachable from the Internet. The first
+  // is the primary; RFC 5780 tests use the others (other IP / other port).
+  std::vector<Endpoint> discovery_endpoints;
+
+  // How far ahead both peers of a tunnel are told to start punching: long enough for
+  // the instruction to reach both over their control connections, short enough
+  // that users do not wait. 250 ms covers intercontinental one-way delays.
+  Duration punch_lead = 250ms;
+
+  // A control connection that says nothing for this long is considered lost. Clients
+  // ping every 30 s (client_config.h), so three missed pings.
+  Duration client_idle_timeout = 95s;
+
+  // A connection that has not completed the handshake and login in this time is
+  // dropped, so half-open connections cannot pile up.
+  Duration login_timeout = 10s;
+
+  // Argon2id cost for network passwords. interactive() in production; tests and
+  // large simulations use minimum() because the hash is CPU-bound.
+  PwhashStrength password_strength = PwhashStrength::interactive();
+
+  // Upper bounds that keep one client from exhausting the server.
+  std::size_t max_networks_per_client = 256;
+  std::size_t max_members_per_network = 256;
+};
+
+}  // namespace yt

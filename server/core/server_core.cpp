@@ -1,0 +1,357 @@
+#include "server/core/server_core.h"
+
+#include <type_traits>
+
+#include "server/core/address_allocator.h"
+#include "server/core/discovery_responder.h"
+#include "server/core/server_core_impl.h"
+
+namespace yt {
+
+// ---- public surface: every entry point ends with reap(), so connections closed
+// while handling it are announced offline and forgotten before control returns.
+
+ServerCore::ServerCore(ServerConfig config, Identity identity, Storage& storage, RandomSource& rng)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(identity), storage, rng)) {}
+
+ServerCore::~ServerCore() = default;
+
+void ServerCore::on_stream_accepted(Time now, ConnId conn, Endpoint remote) {
+  impl_->accept(now, conn, remote);
+  impl_->reap();
+}
+
+void ServerCore::on_stream_data(Time now, ConnId conn, ByteView data) {
+  impl_->receive(now, conn, data);
+  impl_->reap();
+}
+
+void ServerCore::on_stream_closed(Time now, ConnId conn) {
+  impl_->peer_closed(conn);
+  impl_->reap();
+}
+
+void ServerCore::on_datagram(Time now, Endpoint local, Endpoint remote, ByteView data) {
+  impl_->datagram(local, remote, data);
+  impl_->reap();
+}
+
+void ServerCore::on_timer(Time now) {
+  impl_->expire(now);
+  impl_->reap();
+}
+
+std::optional<Time> ServerCore::next_deadline() const {
+  if (impl_->deadlines_.empty()) return std::nullopt;
+  return impl_->deadlines_.begin()->first;
+}
+
+std::vector<ServerCore::Output> ServerCore::drain_outputs() {
+  std::vector<Output> out;
+  out.swap(impl_->outputs_);
+  return out;
+}
+
+const ServerStats& ServerCore::stats() const { return impl_->stats_; }
+std::size_t ServerCore::online_clients() const { return impl_->online_count_; }
+const PublicKey& ServerCore::public_key() const { return impl_->identity_.public_key; }
+
+// ---- connections
+
+ServerCore::Impl::Impl(ServerConfig config, Identity identity, Storage& storage, RandomSource& rng)
+    : config_(std::move(config)), identity_(std::move(identity)), storage_(storage), rng_(rng) {}
+
+void ServerCore::Impl::accept(Time now, ConnId conn, Endpoint remote) {
+  // The driver never reuses an id; if it did, the old state must not leak into the
+  // new connection, so it is retired first (nothing to close: the socket is new).
+  if (Client* stale = find_conn(conn)) {
+    doom(*stale, /*emit_close=*/false);
+    reap();
+  }
+  Client& c = conns_[conn];
+  c.conn = conn;
+  c.remote = remote;
+  c.accepted_at = now;
+  set_deadline(c, now + config_.login_timeout);
+  ++stats_.connections_accepted;
+}
+
+void ServerCore::Impl::receive(Time now, ConnId conn, ByteView data) {
+  Client* c = find_conn(conn);
+  if (!c) return;
+  c->channel.push(data);
+  while (!c->closing) {
+    std::optional<Bytes> frame = c->channel.next_frame();
+    if (!frame) break;
+    handle_frame(*c, *frame, now);
+    // Any frame counts as activity once logged in; before that the login timeout
+    // stands, so a client cannot hold a connection open by chattering.
+    if (c->logged_in && !c->closing) set_deadline(*c, now + config_.client_idle_timeout);
+  }
+  if (!c->closing && c->channel.framing_failed()) {
+    ++stats_.malformed_frames;
+    doom(*c, /*emit_close=*/true);
+  }
+}
+
+void ServerCore::Impl::peer_closed(ConnId conn) {
+  if (Client* c = find_conn(conn)) doom(*c, /*emit_close=*/false);
+}
+
+void ServerCore::Impl::expire(Time now) {
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    Client* c = find_conn(deadlines_.begin()->second);
+    if (!c) {
+      deadlines_.erase(deadlines_.begin());
+      continue;
+    }
+    // Login timeouts count here too: both drop a connection that did not progress.
+    ++stats_.idle_disconnects;
+    doom(*c, /*emit_close=*/true);  // also removes the deadline entry
+  }
+}
+
+void ServerCore::Impl::handle_frame(Client& c, ByteView frame, Time now) {
+  auto incoming = c.channel.receive(frame, now, identity_, replay_guard_, rng_);
+  if (!incoming) {
+    switch (incoming.error().failure) {
+      case ChannelFailure::kMalformedFrame:
+      case ChannelFailure::kMalformedMessage:
+        ++stats_.malformed_frames;
+        break;
+      case ChannelFailure::kBadHandshake:
+        ++stats_.handshake_failures;
+        send_raw(c, ControlChannel::reject_frame(incoming.error().handshake));
+        break;
+      case ChannelFailure::kReplayedHandshake:
+        // handshake.h: a replay is dropped without an answer; the replayer could
+        // not read one, and it must not learn the server keeps a replay cache.
+        ++stats_.handshake_failures;
+        break;
+      case ChannelFailure::kAuthFailed:
+        ++stats_.auth_failures;
+        break;
+    }
+    doom(c, /*emit_close=*/true);
+    return;
+  }
+  if (auto* established = std::get_if<ControlChannel::Established>(&incoming.value())) {
+    c.key = established->client;
+    send_raw(c, std::move(established->reply));
+    return;
+  }
+  handle_message(c, std::get<ControlMessage>(incoming.value()));
+}
+
+void ServerCore::Impl::handle_message(Client& c, ControlMessage& message) {
+  std::visit(
+      [this, &c](auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, LoginRequest>) {
+          handle_login(c, m);
+        } else if constexpr (std::is_same_v<T, DiscoveryReport>) {
+          handle_report(c, m);
+        } else if constexpr (std::is_same_v<T, CreateNetwork>) {
+          handle_create(c, m);
+        } else if constexpr (std::is_same_v<T, JoinNetwork>) {
+          handle_join(c, m);
+        } else if constexpr (std::is_same_v<T, LeaveNetwork>) {
+          handle_leave(c, m);
+        } else if constexpr (std::is_same_v<T, SetNickname>) {
+          handle_set_nickname(c, m);
+        } else if constexpr (std::is_same_v<T, Ping>) {
+          send(c, Pong{m.nonce});
+        } else {
+          // A server-to-client message from a client: it speaks another protocol or
+          // is broken; either way nothing it says next can be trusted to mean much.
+          ++stats_.malformed_frames;
+          doom(c, /*emit_close=*/true);
+        }
+      },
+      message);
+}
+
+// ---- login and discovery
+
+void ServerCore::Impl::handle_login(Client& c, const LoginRequest& m) {
+  LoginReply reply;
+  if (c.logged_in) {
+    reply.code = ReplyCode::kInvalidArgument;
+    reply.message = "already logged in on this connection";
+    send(c, reply);
+    return;
+  }
+  // A client that never set a nickname shows up under its node id rather than blank.
+  std::string nickname = m.nickname.empty() ? node_id(c.key) : m.nickname;
+  auto record = find_or_create_client(storage_, config_.address_range, c.key, nickname);
+  if (!record) {
+    reply.code = ReplyCode::kServerError;
+    if (record.error() == AllocationError::kStorage) {
+      ++stats_.storage_errors;
+      reply.message = "server storage error; try again later";
+    } else {
+      reply.message = "no free virtual address left in " + config_.address_range.to_string();
+    }
+    send(c, reply);
+    return;
+  }
+  // The login nickname is the client's current setting, so it wins over the stored
+  // one. Failing to store it is not worth refusing the login over.
+  if (!m.nickname.empty() && record.value().nickname != m.nickname) {
+    if (storage_.set_nickname(c.key, m.nickname)) {
+      record.value().nickname = m.nickname;
+    } else {
+      ++stats_.storage_errors;
+    }
+  }
+
+  // The same key on a new connection replaces the old one (a client restarted or
+  // its old TCP connection is half-dead). The old one's peers hear it go offline now;
+  // they hear it online again after this connection's DiscoveryReport.
+  if (Client* old = find_logged_in(c.key)) {
+    doom(*old, /*emit_close=*/true);
+    retire(*old);
+  }
+
+  c.logged_in = true;
+  c.record = std::move(record.value());
+  c.lan_endpoints = m.lan_endpoints;
+  c.discovery_token = fresh_token();
+  by_key_[c.key] = c.conn;
+  by_token_[c.discovery_token] = c.conn;
+  ++stats_.logins;
+
+  reply.code = ReplyCode::kOk;
+  reply.message = "logged in as " + c.record.nickname + " (" + node_id(c.key) + ")";
+  reply.virtual_ip = c.record.virtual_ip;
+  reply.prefix_length = config_.address_range.length;
+  reply.discovery_token = c.discovery_token;
+  reply.discovery_endpoints = config_.discovery_endpoints;
+  send(c, reply);
+}
+
+void ServerCore::Impl::handle_report(Client& c, const DiscoveryReport& m) {
+  if (!c.logged_in) return;  // nothing to attach it to; the client will log in first
+  c.report = m;
+  if (!c.online) {
+    go_online(c);
+    return;
+  }
+  // A repeated report (the client's network changed) refreshes what the server
+  // knows for future tunnel plans and resyncs the client. Existing pairs are not
+  // instructed again: the clients re-probe their own tunnels (outage survival).
+  resync(c);
+}
+
+void ServerCore::Impl::datagram(Endpoint local, Endpoint remote, ByteView data) {
+  auto decoded = decode_datagram(data);
+  if (!decoded) {
+    ++stats_.malformed_datagrams;
+    return;
+  }
+  auto* probe = std::get_if<DiscoveryProbe>(&decoded.value());
+  if (!probe) {
+    ++stats_.malformed_datagrams;  // only discovery probes are addressed to the server
+    return;
+  }
+  auto it = by_token_.find(probe->token);
+  Client* c = it == by_token_.end() ? nullptr : find_conn(it->second);
+  if (!c) {
+    // Never answered: the server must not reflect unauthenticated traffic.
+    ++stats_.unknown_discovery_tokens;
+    return;
+  }
+  const bool at_primary = config_.discovery_endpoints.empty() || local == config_.discovery_endpoints.front();
+  if (at_primary) c->mapped_at_primary = remote;
+  c->mapped_anywhere = remote;
+
+  Endpoint from = choose_reply_source(local, probe->change_ip, probe->change_port, config_.discovery_endpoints);
+  DiscoveryReply reply{probe->transaction, remote, from};
+  outputs_.push_back(SendDatagram{from, remote, encode_datagram(reply)});
+  ++stats_.discovery_replies;
+}
+
+// ---- helpers
+
+ServerCore::Impl::Client* ServerCore::Impl::find_conn(ConnId conn) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end() || it->second.closing) return nullptr;
+  return &it->second;
+}
+
+ServerCore::Impl::Client* ServerCore::Impl::find_logged_in(const PublicKey& key) {
+  auto it = by_key_.find(key);
+  return it == by_key_.end() ? nullptr : find_conn(it->second);
+}
+
+ServerCore::Impl::Client* ServerCore::Impl::find_online(const PublicKey& key) {
+  Client* c = find_logged_in(key);
+  return c && c->online ? c : nullptr;
+}
+
+void ServerCore::Impl::set_deadline(Client& c, Time deadline) {
+  deadlines_.erase({c.deadline, c.conn});
+  c.deadline = deadline;
+  deadlines_.insert({deadline, c.conn});
+}
+
+void ServerCore::Impl::send(Client& c, const ControlMessage& message) {
+  if (c.closing) return;
+  std::optional<Bytes> framed = c.channel.seal(message);
+  if (!framed) {
+    // Only an exhausted session (2^64 messages) or an impossible oversize message
+    // gets here; the connection cannot carry on without losing messages.
+    doom(c, /*emit_close=*/true);
+    return;
+  }
+  outputs_.push_back(SendStream{c.conn, std::move(*framed)});
+}
+
+void ServerCore::Impl::send_raw(Client& c, Bytes framed) {
+  if (c.closing || framed.empty()) return;
+  outputs_.push_back(SendStream{c.conn, std::move(framed)});
+}
+
+void ServerCore::Impl::doom(Client& c, bool emit_close) {
+  if (c.closing) return;
+  c.closing = true;
+  deadlines_.erase({c.deadline, c.conn});
+  if (emit_close) outputs_.push_back(CloseStream{c.conn});
+  doomed_.push_back(c.conn);
+}
+
+void ServerCore::Impl::retire(Client& c) {
+  if (c.retired) return;
+  c.retired = true;
+  if (c.logged_in) {
+    auto it = by_key_.find(c.key);
+    if (it != by_key_.end() && it->second == c.conn) by_key_.erase(it);
+    by_token_.erase(c.discovery_token);
+  }
+  if (c.online) {
+    c.online = false;
+    --online_count_;
+    go_offline(c);
+  }
+}
+
+void ServerCore::Impl::reap() {
+  // Index loop: retiring one client may doom others (a failed send), which appends.
+  for (std::size_t i = 0; i < doomed_.size(); ++i) {
+    auto it = conns_.find(doomed_[i]);
+    if (it == conns_.end()) continue;
+    retire(it->second);
+  }
+  for (ConnId conn : doomed_) conns_.erase(conn);
+  doomed_.clear();
+}
+
+std::uint64_t ServerCore::Impl::fresh_token() {
+  // Zero is never handed out so that an all-zero probe is always unknown.
+  for (;;) {
+    std::uint64_t token = rng_.next_u64();
+    if (token != 0 && by_token_.count(token) == 0) return token;
+  }
+}
+
+}  // namespace yt

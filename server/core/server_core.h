@@ -1,0 +1,69 @@
+// The sans-IO mediation server: logs clients in, assigns their virtual addresses,
+// answers discovery probes, keeps network membership, and drives tunnel setup
+// between peers. It owns no socket, clock or thread: see protocol/io_boundary.h for
+// the driver contract.
+//
+// Sequence per control connection (Hamachi's login / discovery / synchronization):
+//   1. Noise IK handshake: the client pins the server key; the server learns and
+//      authenticates the client key (kControlPrologue).
+//   2. LoginRequest -> LoginReply: the virtual IP bound to the key (allocated on first
+//      login and stored), a discovery token, the discovery endpoints.
+//   3. DiscoveryProbe(s) over UDP carrying the token -> DiscoveryReply with the mapped
+//      endpoint; the server records the mapped endpoint for the session.
+//   4. DiscoveryReport -> the client is online: NetworkSnapshot to it, MemberUpdate
+//      to every online member sharing a network, and for every online peer sharing a
+//      network a TunnelInstruction to both sides with one tunnel id and start delay.
+// Afterwards: Create/Join/Leave/SetNickname requests get Replies and push updates;
+// Ping gets Pong; a closed or idle connection makes the client offline, and its
+// peers get MemberUpdate(offline) and PeerOffline.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "protocol/identity.h"
+#include "protocol/io_boundary.h"
+#include "protocol/random.h"
+#include "protocol/time.h"
+#include "server/core/server_config.h"
+#include "server/core/server_stats.h"
+#include "server/core/storage.h"
+
+namespace yt {
+
+class ServerCore {
+ public:
+  using Output = std::variant<SendDatagram, SendStream, CloseStream>;
+
+  // `storage` and `rng` must outlive the core.
+  ServerCore(ServerConfig config, Identity identity, Storage& storage, RandomSource& rng);
+  ~ServerCore();
+  ServerCore(const ServerCore&) = delete;
+  ServerCore& operator=(const ServerCore&) = delete;
+
+  // A client connected to the control port. `conn` is chosen by the driver.
+  void on_stream_accepted(Time now, ConnId conn, Endpoint remote);
+  void on_stream_data(Time now, ConnId conn, ByteView data);
+  // The peer closed or the connection broke. Not called for CloseStream outputs.
+  void on_stream_closed(Time now, ConnId conn);
+  // A datagram arrived on the local endpoint `local` (one of the discovery endpoints).
+  void on_datagram(Time now, Endpoint local, Endpoint remote, ByteView data);
+  void on_timer(Time now);
+  // When on_timer should next run; nullopt when nothing is pending.
+  std::optional<Time> next_deadline() const;
+
+  // Outputs in the order they must be performed. Call after every input.
+  std::vector<Output> drain_outputs();
+
+  const ServerStats& stats() const;
+  std::size_t online_clients() const;
+  const PublicKey& public_key() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace yt

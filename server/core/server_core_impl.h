@@ -1,0 +1,117 @@
+// Internal to server/core, not a contract: the state behind ServerCore, shared by
+// the files that implement its parts, one job each:
+//   server_core.cpp       connections, frames, handshake, login, discovery, timers
+//   presence.cpp          online/offline fan-out, snapshots, tunnel instructions
+//   network_requests.cpp  Create/Join/Leave/SetNickname
+//
+// Closing is deferred: doom() emits CloseStream (if asked) and queues the
+// connection; reap(), run at the end of every entry point, announces it offline and
+// erases it. So no handler ever erases a connection another frame above it on the
+// call stack still refers to, and fan-out loops never see the map change under them.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "protocol/handshake.h"
+#include "protocol/messages.h"
+#include "server/core/control_channel.h"
+#include "server/core/server_core.h"
+#include "server/core/tunnel_planner.h"
+
+namespace yt {
+
+struct ServerCore::Impl {
+  // One control connection and, once logged in, the client behind it.
+  struct Client {
+    ConnId conn = 0;
+    Endpoint remote;
+    ControlChannel channel;
+    Time accepted_at;
+    Time deadline;  // login or idle timeout, whichever applies now (see deadlines_)
+
+    PublicKey key{};  // valid once channel.established()
+    bool logged_in = false;
+    bool online = false;   // sent its DiscoveryReport; peers see it online
+    bool closing = false;  // doomed: no more input or output; reap() removes it
+    bool retired = false;  // offline fan-out already done
+
+    ClientRecord record;  // valid when logged_in; nickname kept current
+    std::uint64_t discovery_token = 0;
+    std::vector<Endpoint> lan_endpoints;
+    std::optional<Endpoint> mapped_at_primary;  // where probes to the primary endpoint came from
+    std::optional<Endpoint> mapped_anywhere;    // latest probe source at any endpoint
+    DiscoveryReport report;
+  };
+
+  Impl(ServerConfig config, Identity identity, Storage& storage, RandomSource& rng);
+
+  // ---- server_core.cpp
+  void accept(Time now, ConnId conn, Endpoint remote);
+  void receive(Time now, ConnId conn, ByteView data);
+  void peer_closed(ConnId conn);
+  void datagram(Endpoint local, Endpoint remote, ByteView data);
+  void expire(Time now);
+  void handle_frame(Client& c, ByteView frame, Time now);
+  void handle_message(Client& c, ControlMessage& message);
+  void handle_login(Client& c, const LoginRequest& m);
+  void handle_report(Client& c, const DiscoveryReport& m);
+
+  Client* find_conn(ConnId conn);
+  Client* find_logged_in(const PublicKey& key);
+  Client* find_online(const PublicKey& key);
+  void set_deadline(Client& c, Time deadline);
+  void send(Client& c, const ControlMessage& message);
+  void send_raw(Client& c, Bytes framed);
+  void doom(Client& c, bool emit_close);
+  void retire(Client& c);
+  void reap();
+  std::uint64_t fresh_token();
+
+  // ---- presence.cpp
+  void go_online(Client& c);
+  void go_offline(Client& c);
+  // Online peers sharing at least one network with `key`, each with the shared
+  // network names (sorted). Ordered by key, so fan-out order is deterministic.
+  Result<std::map<PublicKey, std::vector<std::string>>, StorageError> online_peers(const PublicKey& key);
+  MemberInfo member_info(const Client& c) const;
+  Result<MemberInfo, StorageError> lookup_member(const PublicKey& key);
+  Result<NetworkSnapshot, StorageError> build_snapshot(const PublicKey& key);
+  void send_snapshot(Client& c, const NetworkSnapshot& snapshot);
+  // build + send; false when storage failed (counted), and nothing was sent.
+  bool resync(Client& c);
+  void instruct_if_new(Client& a, Client& b);
+  void forget_tunnel(const PublicKey& a, const PublicKey& b);
+  TunnelSide tunnel_side(const Client& c) const;
+
+  // ---- network_requests.cpp
+  void handle_create(Client& c, const CreateNetwork& m);
+  void handle_join(Client& c, const JoinNetwork& m);
+  void handle_leave(Client& c, const LeaveNetwork& m);
+  void handle_set_nickname(Client& c, const SetNickname& m);
+  void reply(Client& c, std::uint32_t request_id, ReplyCode code, std::string message);
+  void reply_storage_error(Client& c, std::uint32_t request_id);
+
+  ServerConfig config_;
+  Identity identity_;
+  Storage& storage_;
+  RandomSource& rng_;
+  ServerStats stats_;
+  HandshakeReplayGuard replay_guard_;
+  std::vector<Output> outputs_;
+
+  std::map<ConnId, Client> conns_;
+  std::set<std::pair<Time, ConnId>> deadlines_;  // one entry per live connection
+  std::vector<ConnId> doomed_;
+  std::map<PublicKey, ConnId> by_key_;        // logged-in clients
+  std::map<std::uint64_t, ConnId> by_token_;  // discovery tokens of logged-in clients
+  // Pairs already told to build a tunnel, both directions, kept while both stay
+  // online and share a network: the server never instructs the same pair twice.
+  std::map<PublicKey, std::set<PublicKey>> tunnels_;
+  std::size_t online_count_ = 0;
+};
+
+}  // namespace yt

@@ -1,0 +1,23 @@
+// Counters the server core keeps for status output; every dropped input is counted
+// under its reason (STYLE.md rule 6).
+#pragma once
+
+#include <cstdint>
+
+namespace yt {
+
+struct ServerStats {
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t logins = 0;
+  std::uint64_t handshake_failures = 0;      // bad key, replay, malformed msg1
+  std::uint64_t malformed_frames = 0;        // undecodable control frames (connection closed)
+  std::uint64_t auth_failures = 0;           // sealed frames that did not authenticate
+  std::uint64_t malformed_datagrams = 0;
+  std::uint64_t unknown_discovery_tokens = 0;
+  std::uint64_t discovery_replies = 0;
+  std::uint64_t tunnel_instructions = 0;
+  std::uint64_t idle_disconnects = 0;
+  std::uint64_t storage_errors = 0;
+};
+
+}  // namespace yt

@@ -1,0 +1,654 @@
+#include "server/core/server_core.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "server/core/memory_storage.h"
+#include "server/core/tests/server_harness.h"
+
+namespace yt::test {
+namespace {
+
+bool in_usable_range(Ipv4 ip, const Ipv4Prefix& range) {
+  return range.contains(ip) && ip != range.base && ip != range.broadcast();
+}
+
+// A and B in one network "lan", both online, their tunnel instructions taken.
+struct TwoPeers {
+  MemoryStorage storage;
+  Harness h{storage};
+  FakeClient* a = nullptr;
+  FakeClient* b = nullptr;
+
+  TwoPeers() {
+    a = &h.connect();
+    b = &h.connect();
+    h.bring_online(*a, "alice");
+    h.bring_online(*b, "bob");
+    EXPECT_EQ(h.request(*a, CreateNetwork{1, "lan", "secret"}).code, ReplyCode::kOk);
+    EXPECT_EQ(h.request(*b, JoinNetwork{2, "lan", "secret"}).code, ReplyCode::kOk);
+    EXPECT_EQ(a->take<TunnelInstruction>().size(), 1u);
+    EXPECT_EQ(b->take<TunnelInstruction>().size(), 1u);
+    a->inbox().clear();
+    b->inbox().clear();
+  }
+};
+
+// ---- login and addresses
+
+TEST(ServerCoreLogin, AssignsAnAddressInRangeAndKeepsItForTheKey) {
+  MemoryStorage storage;
+  Identity id;
+  Ipv4 first;
+  {
+    Harness h(storage);
+    FakeClient& c = h.connect();
+    id = c.identity();
+    LoginReply reply = h.login(c, "alice");
+    EXPECT_EQ(reply.code, ReplyCode::kOk);
+    EXPECT_TRUE(in_usable_range(reply.virtual_ip, test_config().address_range));
+    EXPECT_EQ(reply.prefix_length, 8);
+    EXPECT_NE(reply.discovery_token, 0u);
+    EXPECT_EQ(reply.discovery_endpoints, std::vector<Endpoint>{kPrimary});
+    first = reply.virtual_ip;
+
+    h.close(c);
+    FakeClient& again = h.connect(id);
+    EXPECT_EQ(h.login(again, "alice").virtual_ip, first);
+    EXPECT_EQ(h.server().stats().logins, 2u);
+  }
+  // A restarted server over the same storage gives the same address.
+  Harness restarted(storage, test_config(), /*seed=*/99);
+  FakeClient& c = restarted.connect(id);
+  EXPECT_EQ(restarted.login(c).virtual_ip, first);
+}
+
+TEST(ServerCoreLogin, DifferentKeysGetDifferentAddresses) {
+  MemoryStorage storage;
+  Harness h(storage);
+  std::set<std::uint32_t> seen;
+  for (int i = 0; i < 50; ++i) {
+    FakeClient& c = h.connect();
+    LoginReply reply = h.login(c);
+    ASSERT_EQ(reply.code, ReplyCode::kOk);
+    EXPECT_TRUE(in_usable_range(reply.virtual_ip, test_config().address_range));
+    EXPECT_TRUE(seen.insert(reply.virtual_ip.value).second);
+  }
+}
+
+TEST(ServerCoreLogin, SmallRangeIsFilledWithoutNetworkOrBroadcastThenRefuses) {
+  MemoryStorage storage;
+  ServerConfig config = test_config();
+  config.address_range = *Ipv4Prefix::parse("10.9.0.0/29");  // 6 usable hosts
+  Harness h(storage, config);
+  std::set<std::uint32_t> seen;
+  for (int i = 0; i < 6; ++i) {
+    FakeClient& c = h.connect();
+    LoginReply reply = h.login(c);
+    ASSERT_EQ(reply.code, ReplyCode::kOk);
+    EXPECT_TRUE(in_usable_range(reply.virtual_ip, config.address_range));
+    EXPECT_TRUE(seen.insert(reply.virtual_ip.value).second);
+  }
+  FakeClient& seventh = h.connect();
+  LoginReply reply = h.login(seventh);
+  EXPECT_EQ(reply.code, ReplyCode::kServerError);
+  EXPECT_FALSE(reply.message.empty());
+}
+
+TEST(ServerCoreLogin, EmptyNicknameShowsTheNodeId) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.login(c);
+  auto record = storage.find_client(c.key());
+  ASSERT_TRUE(record.ok() && record.value());
+  EXPECT_EQ(record.value()->nickname, node_id(c.key()));
+}
+
+TEST(ServerCoreLogin, WrongPinnedServerKeyIsRejectedAndClosed) {
+  MemoryStorage storage;
+  Harness h(storage);
+  SeededRandom other(1234);
+  FakeClient& c = h.connect(std::nullopt, Identity::generate(other).public_key);
+  h.handshake(c);
+  EXPECT_FALSE(c.established());
+  ASSERT_EQ(c.rejects().size(), 1u);
+  EXPECT_EQ(c.rejects()[0].reject_reason, HandshakeRejectReason::kBadHandshake);
+  EXPECT_NE(c.rejects()[0].reject_text.find("server's key"), std::string::npos);
+  EXPECT_TRUE(c.closed());
+  EXPECT_EQ(h.server().stats().handshake_failures, 1u);
+  EXPECT_FALSE(h.server().next_deadline().has_value());
+}
+
+TEST(ServerCoreLogin, ReplayedHandshakeIsDroppedWithoutAnswer) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  Bytes hello = c.hello_bytes();
+  h.send_bytes(c, hello);
+  EXPECT_TRUE(c.established());
+  FakeClient& replayer = h.connect();
+  h.send_bytes(replayer, hello);
+  EXPECT_TRUE(replayer.closed());
+  EXPECT_TRUE(replayer.rejects().empty());
+  EXPECT_EQ(h.server().stats().handshake_failures, 1u);
+}
+
+TEST(ServerCoreLogin, RequestsBeforeLoginAreRefused) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.handshake(c);
+  EXPECT_EQ(h.request(c, CreateNetwork{5, "x", ""}).code, ReplyCode::kNotLoggedIn);
+  EXPECT_EQ(h.request(c, JoinNetwork{6, "x", ""}).code, ReplyCode::kNotLoggedIn);
+  auto network = storage.find_network("x");
+  EXPECT_FALSE(network.value().has_value());
+}
+
+TEST(ServerCoreLogin, SecondLoginOnOneConnectionIsRefused) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.login(c);
+  h.send(c, LoginRequest{"again", {}});
+  auto replies = c.take<LoginReply>();
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].code, ReplyCode::kInvalidArgument);
+  EXPECT_FALSE(c.closed());
+}
+
+TEST(ServerCoreLogin, PingGetsPong) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.login(c);
+  h.send(c, Ping{0xfeed});
+  auto pongs = c.take<Pong>();
+  ASSERT_EQ(pongs.size(), 1u);
+  EXPECT_EQ(pongs[0].nonce, 0xfeedu);
+}
+
+// ---- malformed input
+
+TEST(ServerCoreMalformed, GarbageFramesOfManyLengthsCloseTheConnection) {
+  MemoryStorage storage;
+  Harness h(storage);
+  SeededRandom rng(5);
+  for (std::size_t length = 1; length < 300; length += 7) {
+    // Random frame, then a frame with a valid header around a random handshake body.
+    FakeClient& c = h.connect();
+    h.send_bytes(c, *frame_for_stream(rng.bytes(length)));
+    EXPECT_TRUE(c.closed()) << length;
+
+    FakeClient& d = h.connect();
+    Bytes frame = {kProtocolVersion, static_cast<std::uint8_t>(ControlFrameType::kHandshakeInit)};
+    Bytes body = rng.bytes(length);
+    frame.insert(frame.end(), body.begin(), body.end());
+    h.send_bytes(d, *frame_for_stream(frame));
+    EXPECT_TRUE(d.closed()) << length;
+  }
+  EXPECT_GT(h.server().stats().malformed_frames + h.server().stats().handshake_failures, 0u);
+  EXPECT_EQ(h.server().online_clients(), 0u);
+}
+
+TEST(ServerCoreMalformed, RawStreamGarbageNeverCrashes) {
+  MemoryStorage storage;
+  Harness h(storage);
+  SeededRandom rng(6);
+  for (std::size_t length = 0; length < 600; length += 13) {
+    FakeClient& c = h.connect();
+    h.send_bytes(c, rng.bytes(length));
+    // Either closed, or waiting for the rest of a frame whose length prefix it read.
+    if (!c.closed()) {
+      h.advance(test_config().login_timeout);
+      EXPECT_TRUE(c.closed());
+    }
+  }
+}
+
+TEST(ServerCoreMalformed, ZeroLengthFrameCloses) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.send_bytes(c, Bytes{0, 0});
+  EXPECT_TRUE(c.closed());
+  EXPECT_EQ(h.server().stats().malformed_frames, 1u);
+}
+
+TEST(ServerCoreMalformed, SealedGarbageAfterHandshakeIsAnAuthFailure) {
+  MemoryStorage storage;
+  Harness h(storage);
+  SeededRandom rng(7);
+  for (std::size_t length = 1; length < 100; length += 9) {
+    FakeClient& c = h.connect();
+    h.login(c);
+    Bytes frame = {kProtocolVersion, static_cast<std::uint8_t>(ControlFrameType::kSealed)};
+    Bytes body = rng.bytes(length);
+    frame.insert(frame.end(), body.begin(), body.end());
+    h.send_bytes(c, *frame_for_stream(frame));
+    EXPECT_TRUE(c.closed()) << length;
+  }
+  EXPECT_EQ(h.server().stats().auth_failures, 11u);
+}
+
+TEST(ServerCoreMalformed, ValidlySealedNonsenseIsMalformed) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.login(c);
+  // A server-to-client message sent by a client.
+  h.send(c, PeerOffline{});
+  EXPECT_TRUE(c.closed());
+  EXPECT_EQ(h.server().stats().malformed_frames, 1u);
+}
+
+TEST(ServerCoreMalformed, SealedFrameBeforeHandshakeCloses) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  Bytes frame = {kProtocolVersion, static_cast<std::uint8_t>(ControlFrameType::kSealed), 1, 2, 3};
+  h.send_bytes(c, *frame_for_stream(frame));
+  EXPECT_TRUE(c.closed());
+}
+
+// ---- discovery
+
+TEST(ServerCoreDiscovery, ValidTokenGetsTheMappedEndpoint) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.login(c);
+  Endpoint mapped{Ipv4::from_octets(192, 0, 2, 7), 61000};
+  auto reply = h.probe(c, mapped, c.token());
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->mapped, mapped);
+  EXPECT_EQ(reply->responder, kPrimary);
+  EXPECT_EQ(h.last_reply_source(), kPrimary);
+  EXPECT_EQ(h.server().stats().discovery_replies, 1u);
+}
+
+TEST(ServerCoreDiscovery, UnknownTokenAndGarbageGetNothing) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.login(c);
+  Endpoint from{Ipv4::from_octets(192, 0, 2, 7), 61000};
+  EXPECT_FALSE(h.probe(c, from, c.token() + 1).has_value());
+  EXPECT_FALSE(h.probe(c, from, 0).has_value());
+  EXPECT_EQ(h.server().stats().unknown_discovery_tokens, 2u);
+
+  h.server().on_datagram(h.now(), kPrimary, from, Bytes{1, 2, 3});
+  h.server().on_datagram(h.now(), kPrimary, from, encode_datagram(PunchProbe{1, 2}));
+  h.pump();
+  EXPECT_TRUE(h.datagrams().empty());
+  EXPECT_EQ(h.server().stats().malformed_datagrams, 2u);
+
+  // A token dies with its connection.
+  std::uint64_t token = c.token();
+  h.close(c);
+  EXPECT_FALSE(h.probe(c, from, token).has_value());
+}
+
+TEST(ServerCoreDiscovery, ChangeRequestsAnswerFromTheAlternateEndpoints) {
+  MemoryStorage storage;
+  ServerConfig config = test_config();
+  Endpoint other_port{kPrimary.ip, 3479};
+  Endpoint other_ip{Ipv4::from_octets(198, 51, 100, 2), 3478};
+  Endpoint other_both{other_ip.ip, 3479};
+  config.discovery_endpoints = {kPrimary, other_port, other_ip, other_both};
+  Harness h(storage, config);
+  FakeClient& c = h.connect();
+  h.login(c);
+  Endpoint from{Ipv4::from_octets(192, 0, 2, 7), 61000};
+
+  EXPECT_EQ(h.probe(c, from, c.token(), kPrimary, true, true)->responder, other_both);
+  EXPECT_EQ(h.last_reply_source(), other_both);
+  EXPECT_EQ(h.probe(c, from, c.token(), kPrimary, false, true)->responder, other_port);
+  EXPECT_EQ(h.probe(c, from, c.token(), kPrimary, true, false)->responder, other_ip);
+  EXPECT_EQ(h.probe(c, from, c.token(), other_both, true, true)->responder, kPrimary);
+}
+
+TEST(ServerCoreDiscovery, ChangeRequestWithoutAlternatesAnswersFromLocal) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.login(c);
+  Endpoint from{Ipv4::from_octets(192, 0, 2, 7), 61000};
+  EXPECT_EQ(h.probe(c, from, c.token(), kPrimary, true, true)->responder, kPrimary);
+}
+
+// ---- going online and tunnels
+
+TEST(ServerCoreTunnels, TwoMembersOnlineGetMatchingInstructions) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& a = h.connect();
+  FakeClient& b = h.connect();
+  h.login(a, "alice");
+  h.login(b, "bob");
+  ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
+  ASSERT_EQ(h.request(b, JoinNetwork{2, "lan", "pw"}).code, ReplyCode::kOk);
+  EXPECT_TRUE(a.take<TunnelInstruction>().empty());  // nobody is online yet
+  EXPECT_EQ(a.take<NetworkSnapshot>().size(), 1u);  // the create's resync
+  EXPECT_EQ(b.take<NetworkSnapshot>().size(), 1u);  // the join's resync
+  a.inbox().clear();
+  b.inbox().clear();
+
+  Endpoint mapped_a{Ipv4::from_octets(192, 0, 2, 1), 40001};
+  Endpoint mapped_b{Ipv4::from_octets(192, 0, 2, 2), 40002};
+  h.discover(a, mapped_a);
+  EXPECT_EQ(a.take<NetworkSnapshot>().size(), 1u);
+  EXPECT_TRUE(a.take<TunnelInstruction>().empty());  // b is not online yet
+  h.discover(b, mapped_b);
+  EXPECT_EQ(h.server().online_clients(), 2u);
+
+  auto snapshots = b.take<NetworkSnapshot>();
+  ASSERT_EQ(snapshots.size(), 1u);
+  ASSERT_EQ(snapshots[0].networks.size(), 1u);
+  EXPECT_EQ(snapshots[0].networks[0].name, "lan");
+  ASSERT_EQ(snapshots[0].networks[0].members.size(), 2u);
+  for (const MemberInfo& m : snapshots[0].networks[0].members) EXPECT_TRUE(m.online);
+
+  auto updates = a.take<MemberUpdate>();
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].network, "lan");
+  EXPECT_EQ(updates[0].member.key, b.key());
+  EXPECT_EQ(updates[0].member.nickname, "bob");
+  EXPECT_TRUE(updates[0].member.online);
+
+  auto ta = a.take<TunnelInstruction>();
+  auto tb = b.take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  ASSERT_EQ(tb.size(), 1u);
+  EXPECT_EQ(ta[0].tunnel_id, tb[0].tunnel_id);
+  EXPECT_NE(ta[0].tunnel_id, 0u);
+  EXPECT_NE(ta[0].role, tb[0].role);
+  EXPECT_EQ(ta[0].role, a.key() < b.key() ? TunnelRole::kInitiator : TunnelRole::kResponder);
+  EXPECT_EQ(ta[0].peer, b.key());
+  EXPECT_EQ(tb[0].peer, a.key());
+  EXPECT_EQ(ta[0].peer_virtual_ip, b.virtual_ip());
+  EXPECT_EQ(tb[0].peer_virtual_ip, a.virtual_ip());
+  EXPECT_EQ(ta[0].candidates, std::vector<Endpoint>{mapped_b});
+  EXPECT_EQ(tb[0].candidates, std::vector<Endpoint>{mapped_a});
+  EXPECT_EQ(ta[0].start_delay_ms, 250u);
+  EXPECT_EQ(h.server().stats().tunnel_instructions, 2u);
+}
+
+TEST(ServerCoreTunnels, JoinWhileBothOnlineInstructsOnceOnly) {
+  TwoPeers p;  // the join itself instructed the pair
+  // A second shared network and other changes must not instruct the pair again.
+  ASSERT_EQ(p.h.request(*p.a, CreateNetwork{3, "second", ""}).code, ReplyCode::kOk);
+  ASSERT_EQ(p.h.request(*p.b, JoinNetwork{4, "second", "anything"}).code, ReplyCode::kOk);
+  ASSERT_EQ(p.h.request(*p.b, SetNickname{5, "robert"}).code, ReplyCode::kOk);
+  EXPECT_TRUE(p.a->take<TunnelInstruction>().empty());
+  EXPECT_TRUE(p.b->take<TunnelInstruction>().empty());
+  auto updates = p.a->take<MemberUpdate>();
+  ASSERT_FALSE(updates.empty());
+  EXPECT_EQ(updates.back().member.nickname, "robert");
+}
+
+TEST(ServerCoreTunnels, SamePublicIpPutsLanEndpointsFirst) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& a = h.connect();
+  FakeClient& b = h.connect();
+  Endpoint lan_a{Ipv4::from_octets(192, 168, 1, 10), 5000};
+  Endpoint lan_b{Ipv4::from_octets(192, 168, 1, 11), 5000};
+  Ipv4 shared_public = Ipv4::from_octets(192, 0, 2, 50);
+  h.bring_online(a, "a", {lan_a}, Endpoint{shared_public, 1001});
+  h.bring_online(b, "b", {lan_b}, Endpoint{shared_public, 1002});
+  ASSERT_EQ(h.request(a, CreateNetwork{1, "home", ""}).code, ReplyCode::kOk);
+  ASSERT_EQ(h.request(b, JoinNetwork{2, "home", ""}).code, ReplyCode::kOk);
+  auto ta = a.take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  EXPECT_EQ(ta[0].candidates, (std::vector<Endpoint>{lan_b, Endpoint{shared_public, 1002}}));
+  auto tb = b.take<TunnelInstruction>();
+  ASSERT_EQ(tb.size(), 1u);
+  EXPECT_EQ(tb[0].candidates, (std::vector<Endpoint>{lan_a, Endpoint{shared_public, 1001}}));
+}
+
+TEST(ServerCoreTunnels, LeavingTheOnlySharedNetworkAllowsAFreshInstructionLater) {
+  TwoPeers p;
+  ASSERT_EQ(p.h.request(*p.b, LeaveNetwork{7, "lan"}).code, ReplyCode::kOk);
+  auto left = p.a->take<MemberLeft>();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].network, "lan");
+  EXPECT_EQ(left[0].key, p.b->key());
+  auto snapshot = p.b->take<NetworkSnapshot>();
+  ASSERT_EQ(snapshot.size(), 1u);
+  EXPECT_TRUE(snapshot[0].networks.empty());
+
+  ASSERT_EQ(p.h.request(*p.b, JoinNetwork{8, "lan", "secret"}).code, ReplyCode::kOk);
+  EXPECT_EQ(p.a->take<TunnelInstruction>().size(), 1u);
+  EXPECT_EQ(p.b->take<TunnelInstruction>().size(), 1u);
+}
+
+// ---- requests
+
+TEST(ServerCoreRequests, WrongPasswordChangesNothing) {
+  TwoPeers p;
+  FakeClient& c = p.h.connect();
+  p.h.bring_online(c, "carol");
+  c.inbox().clear();
+  auto members_before = p.storage.members("lan").value();
+  Reply reply = p.h.request(c, JoinNetwork{9, "lan", "guess"});
+  EXPECT_EQ(reply.code, ReplyCode::kWrongPassword);
+  EXPECT_EQ(reply.request_id, 9u);
+  EXPECT_FALSE(reply.message.empty());
+  EXPECT_EQ(p.storage.members("lan").value(), members_before);
+  EXPECT_TRUE(p.storage.networks_of(c.key()).value().empty());
+  EXPECT_TRUE(p.a->inbox().empty());
+  EXPECT_TRUE(c.take<NetworkSnapshot>().empty());
+}
+
+TEST(ServerCoreRequests, ErrorsCarryTheirCodes) {
+  TwoPeers p;
+  EXPECT_EQ(p.h.request(*p.a, JoinNetwork{1, "nope", ""}).code, ReplyCode::kUnknownNetwork);
+  EXPECT_EQ(p.h.request(*p.b, CreateNetwork{2, "lan", "x"}).code, ReplyCode::kNetworkExists);
+  EXPECT_EQ(p.h.request(*p.b, JoinNetwork{3, "lan", "secret"}).code, ReplyCode::kAlreadyMember);
+  EXPECT_EQ(p.h.request(*p.a, LeaveNetwork{4, "nope"}).code, ReplyCode::kNotMember);
+  EXPECT_EQ(p.h.request(*p.a, CreateNetwork{5, "", ""}).code, ReplyCode::kInvalidArgument);
+  EXPECT_EQ(p.h.request(*p.a, SetNickname{6, ""}).code, ReplyCode::kInvalidArgument);
+  Reply left = p.h.request(*p.a, LeaveNetwork{7, "lan"});
+  EXPECT_EQ(left.code, ReplyCode::kOk);
+  EXPECT_EQ(left.request_id, 7u);
+  EXPECT_EQ(p.h.request(*p.a, LeaveNetwork{8, "lan"}).code, ReplyCode::kNotMember);
+}
+
+TEST(ServerCoreRequests, NetworkLimitsAreEnforced) {
+  MemoryStorage storage;
+  ServerConfig config = test_config();
+  config.max_networks_per_client = 1;
+  config.max_members_per_network = 1;
+  Harness h(storage, config);
+  FakeClient& a = h.connect();
+  FakeClient& b = h.connect();
+  h.login(a);
+  h.login(b);
+  ASSERT_EQ(h.request(a, CreateNetwork{1, "one", ""}).code, ReplyCode::kOk);
+  EXPECT_EQ(h.request(a, CreateNetwork{2, "two", ""}).code, ReplyCode::kInvalidArgument);
+  EXPECT_EQ(h.request(b, JoinNetwork{3, "one", ""}).code, ReplyCode::kInvalidArgument);
+  EXPECT_EQ(storage.members("one").value().size(), 1u);
+}
+
+TEST(ServerCoreRequests, StorageFailureGivesServerErrorAndIsCounted) {
+  TwoPeers p;
+  p.storage.set_failing(true);
+  EXPECT_EQ(p.h.request(*p.a, CreateNetwork{1, "new", ""}).code, ReplyCode::kServerError);
+  EXPECT_EQ(p.h.request(*p.a, JoinNetwork{2, "lan", ""}).code, ReplyCode::kServerError);
+  EXPECT_EQ(p.h.request(*p.a, SetNickname{3, "x"}).code, ReplyCode::kServerError);
+  EXPECT_GE(p.h.server().stats().storage_errors, 3u);
+  FakeClient& c = p.h.connect();
+  EXPECT_EQ(p.h.login(c).code, ReplyCode::kServerError);
+  // Going offline without storage still tells the tunnel partner.
+  p.h.close(*p.a);
+  EXPECT_EQ(p.b->take<PeerOffline>().size(), 1u);
+  p.storage.set_failing(false);
+  EXPECT_EQ(p.h.request(*p.b, CreateNetwork{4, "new", ""}).code, ReplyCode::kOk);
+}
+
+TEST(ServerCoreRequests, MembershipSurvivesRestart) {
+  MemoryStorage storage;
+  Identity alice;
+  {
+    Harness h(storage);
+    FakeClient& a = h.connect();
+    alice = a.identity();
+    h.bring_online(a, "alice");
+    ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
+  }
+  Harness h(storage, test_config(), 2);
+  FakeClient& a = h.connect(alice);
+  h.bring_online(a);
+  auto snapshots = a.take<NetworkSnapshot>();
+  ASSERT_EQ(snapshots.size(), 1u);
+  ASSERT_EQ(snapshots[0].networks.size(), 1u);
+  EXPECT_EQ(snapshots[0].networks[0].name, "lan");
+  EXPECT_EQ(snapshots[0].networks[0].members[0].nickname, "alice");
+}
+
+TEST(ServerCoreRequests, SnapshotTooBigForOneFrameContinuesAsMemberUpdates) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& a = h.connect();
+  h.login(a, "alice");
+  // Three networks of 250 members with 64-byte nicknames: about 26 KB each, so two
+  // fit in one frame and the third must follow as MemberUpdates.
+  const std::string long_name(kMaxNicknameLength, 'n');
+  for (int n = 0; n < 3; ++n) {
+    std::string name = "big" + std::to_string(n);
+    ASSERT_TRUE(storage.create_network(NetworkRecord{name, "", a.key()}).ok());
+    for (std::uint32_t i = 0; i < 249; ++i) {
+      PublicKey key{};
+      key[0] = static_cast<std::uint8_t>(n + 1);
+      key[1] = static_cast<std::uint8_t>(i >> 8);
+      key[2] = static_cast<std::uint8_t>(i);
+      ASSERT_TRUE(storage.insert_client(ClientRecord{key, long_name, Ipv4{0x0a000000u + n * 1000 + i}}).ok());
+      ASSERT_TRUE(storage.add_member(name, key).ok());
+    }
+  }
+  h.discover(a, Endpoint{Ipv4::from_octets(192, 0, 2, 1), 1});
+  auto snapshots = a.take<NetworkSnapshot>();
+  ASSERT_EQ(snapshots.size(), 1u);
+  ASSERT_EQ(snapshots[0].networks.size(), 2u);
+  EXPECT_EQ(snapshots[0].networks[0].name, "big0");
+  EXPECT_EQ(snapshots[0].networks[1].members.size(), 250u);
+  auto rest = a.take<MemberUpdate>();
+  ASSERT_EQ(rest.size(), 250u);
+  for (const MemberUpdate& u : rest) EXPECT_EQ(u.network, "big2");
+}
+
+// ---- offline
+
+TEST(ServerCoreOffline, IdlePeerGoesOfflineForItsPeers) {
+  TwoPeers p;
+  const Duration idle = test_config().client_idle_timeout;
+  // b keeps pinging; a goes silent.
+  for (Duration t{0}; t < idle + 10s; t += 20s) {
+    p.h.advance(20s);
+    if (!p.b->closed()) p.h.send(*p.b, Ping{1});
+  }
+  EXPECT_TRUE(p.a->closed());
+  EXPECT_FALSE(p.b->closed());
+  EXPECT_EQ(p.h.server().stats().idle_disconnects, 1u);
+  EXPECT_EQ(p.h.server().online_clients(), 1u);
+  auto updates = p.b->take<MemberUpdate>();
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].member.key, p.a->key());
+  EXPECT_FALSE(updates[0].member.online);
+  auto offline = p.b->take<PeerOffline>();
+  ASSERT_EQ(offline.size(), 1u);
+  EXPECT_EQ(offline[0].peer, p.a->key());
+}
+
+TEST(ServerCoreOffline, NextDeadlineTracksIdleAndLoginTimeouts) {
+  MemoryStorage storage;
+  Harness h(storage);
+  EXPECT_FALSE(h.server().next_deadline().has_value());
+  FakeClient& c = h.connect();
+  EXPECT_EQ(h.server().next_deadline(), h.now() + test_config().login_timeout);
+  h.advance(1s);
+  h.login(c);
+  EXPECT_EQ(h.server().next_deadline(), h.now() + test_config().client_idle_timeout);
+  h.advance(5s);
+  h.send(c, Ping{2});
+  EXPECT_EQ(h.server().next_deadline(), h.now() + test_config().client_idle_timeout);
+  h.close(c);
+  EXPECT_FALSE(h.server().next_deadline().has_value());
+}
+
+TEST(ServerCoreOffline, SilentConnectionIsDroppedAtLoginTimeout) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.advance(test_config().login_timeout - 1us);
+  EXPECT_FALSE(c.closed());
+  h.advance(1us);
+  EXPECT_TRUE(c.closed());
+
+  // Handshaking is not logging in: chatter without a login does not extend it.
+  FakeClient& d = h.connect();
+  h.handshake(d);
+  h.advance(test_config().login_timeout / 2);
+  h.send(d, Ping{3});
+  h.advance(test_config().login_timeout / 2);
+  EXPECT_TRUE(d.closed());
+}
+
+TEST(ServerCoreOffline, ClosedConnectionGoesOffline) {
+  TwoPeers p;
+  p.h.close(*p.b);
+  EXPECT_EQ(p.a->take<PeerOffline>().size(), 1u);
+  EXPECT_EQ(p.h.server().online_clients(), 1u);
+}
+
+TEST(ServerCoreOffline, SameKeyReconnectReplacesTheOldConnection) {
+  TwoPeers p;
+  auto first_id = p.h.server().stats().tunnel_instructions;
+  FakeClient& a2 = p.h.connect(p.a->identity());
+  LoginReply reply = p.h.login(a2);
+  EXPECT_EQ(reply.code, ReplyCode::kOk);
+  EXPECT_EQ(reply.virtual_ip, p.a->virtual_ip());
+  EXPECT_TRUE(p.a->closed());
+  EXPECT_EQ(p.b->take<PeerOffline>().size(), 1u);
+  EXPECT_EQ(p.h.server().online_clients(), 1u);
+
+  p.h.discover(a2, Endpoint{Ipv4::from_octets(192, 0, 2, 99), 777});
+  EXPECT_EQ(p.h.server().online_clients(), 2u);
+  auto tb = p.b->take<TunnelInstruction>();
+  ASSERT_EQ(tb.size(), 1u);
+  EXPECT_EQ(tb[0].candidates, (std::vector<Endpoint>{Endpoint{Ipv4::from_octets(192, 0, 2, 99), 777}}));
+  EXPECT_EQ(a2.take<TunnelInstruction>().size(), 1u);
+  EXPECT_EQ(p.h.server().stats().tunnel_instructions, first_id + 2);
+
+  // Closing the new connection is what takes the key offline now.
+  p.h.close(a2);
+  EXPECT_EQ(p.h.server().online_clients(), 1u);
+}
+
+// ---- determinism
+
+TEST(ServerCoreDeterminism, SameSeedsSameOutputs) {
+  auto run = [] {
+    MemoryStorage storage;
+    Harness h(storage);
+    FakeClient& a = h.connect();
+    FakeClient& b = h.connect();
+    h.bring_online(a, "a");
+    h.bring_online(b, "b");
+    (void)h.request(a, CreateNetwork{1, "n", "pw"});
+    (void)h.request(b, JoinNetwork{2, "n", "pw"});
+    h.advance(200s);
+    std::vector<Bytes> out;
+    for (const auto& o : h.history()) {
+      if (auto* s = std::get_if<SendStream>(&o)) out.push_back(s->data);
+      if (auto* d = std::get_if<SendDatagram>(&o)) out.push_back(d->payload);
+    }
+    return out;
+  };
+  EXPECT_EQ(run(), run());
+}
+
+}  // namespace
+}  // namespace yt::test

@@ -1,0 +1,107 @@
+// yellowtail-server: the mediation server (login, discovery, membership, tunnel
+// instructions) on real sockets, with its state in SQLite.
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <cstdio>
+
+#include "platform/asio_server_driver.h"
+#include "platform/key_file.h"
+#include "platform/sqlite_storage.h"
+#include "platform/system_random.h"
+
+namespace {
+
+template <typename T, typename Parse>
+bool parse_into(const std::string& text, T& out, Parse parse, const char* what) {
+  auto value = parse(text);
+  if (!value) {
+    std::fprintf(stderr, "yellowtail-server: invalid %s '%s'\n", what, text.c_str());
+    return false;
+  }
+  out = *value;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "yellowtail-server: the mediation server. Logs clients in, assigns their virtual\n"
+      "addresses, answers NAT discovery probes, keeps network membership and tells\n"
+      "peers when and where to punch tunnels. State is kept in SQLite."};
+  std::string listen = "0.0.0.0:12975";
+  std::vector<std::string> discovery;
+  std::string db = "/var/lib/yellowtail-server/server.db";
+  std::string key_path = "/var/lib/yellowtail-server/server.key";
+  std::string range = "25.0.0.0/8";
+  std::string strength = "interactive";
+  bool print_key = false;
+  app.add_option("--listen", listen, "TCP control endpoint IP:PORT")->capture_default_str();
+  app.add_option("--discovery", discovery,
+                 "UDP discovery endpoint IP:PORT (repeatable; default: the --listen endpoint, UDP)");
+  app.add_option("--db", db, "SQLite database file (':memory:' for none)")->capture_default_str();
+  app.add_option("--key", key_path, "server secret key file (created, mode 0600, if missing)")->capture_default_str();
+  app.add_option("--range", range, "virtual IPv4 range handed to clients")->capture_default_str();
+  app.add_option("--password-strength", strength, "argon2id cost for network passwords: interactive|minimum")
+      ->check(CLI::IsMember({"interactive", "minimum"}))
+      ->capture_default_str();
+  app.add_flag("--print-public-key", print_key, "print the server's public key (hex) and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  if (!yt::SystemRandom::init()) {
+    std::fprintf(stderr, "yellowtail-server: cannot initialize libsodium\n");
+    return 1;
+  }
+  yt::SystemRandom rng;
+  auto identity = yt::load_or_create_identity(key_path, rng);
+  if (!identity) {
+    std::fprintf(stderr, "yellowtail-server: %s\n", identity.error().c_str());
+    return 1;
+  }
+  if (print_key) {
+    std::printf("%s\n", yt::key_to_hex(identity->public_key).c_str());
+    return 0;
+  }
+
+  yt::ServerConfig config;
+  yt::Endpoint control;
+  if (!parse_into(listen, control, yt::Endpoint::parse, "--listen endpoint")) return 2;
+  if (!parse_into(range, config.address_range, yt::Ipv4Prefix::parse, "--range prefix")) return 2;
+  if (discovery.empty()) discovery.push_back(listen);
+  for (const std::string& d : discovery) {
+    yt::Endpoint e;
+    if (!parse_into(d, e, yt::Endpoint::parse, "--discovery endpoint")) return 2;
+    config.discovery_endpoints.push_back(e);
+  }
+  config.password_strength =
+      strength == "minimum" ? yt::PwhashStrength::minimum() : yt::PwhashStrength::interactive();
+
+  auto storage = yt::SqliteStorage::open(db);
+  if (!storage) {
+    std::fprintf(stderr, "yellowtail-server: %s\n", storage.error().c_str());
+    return 1;
+  }
+
+  boost::asio::io_context io;
+  auto driver = yt::AsioServerDriver::create(io, config, *identity, **storage, rng, control);
+  if (!driver) {
+    std::fprintf(stderr, "yellowtail-server: %s\n", driver.error().c_str());
+    return 1;
+  }
+  (*driver)->start();
+  std::fprintf(stderr, "yellowtail-server: listening on %s (TCP), discovery on",
+               (*driver)->control_endpoint().to_string().c_str());
+  for (const yt::Endpoint& e : (*driver)->discovery_endpoints()) std::fprintf(stderr, " %s", e.to_string().c_str());
+  std::fprintf(stderr, " (UDP)\nyellowtail-server: public key %s\n", yt::key_to_hex(identity->public_key).c_str());
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    std::fprintf(stderr, "yellowtail-server: signal %d, shutting down\n", signal);
+    (*driver)->stop();
+    io.stop();
+  });
+  io.run();
+  return 0;
+}
