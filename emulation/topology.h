@@ -1,16 +1,48 @@
 // Builds the simulated Internet: one core router with a point-to-point access link
-// to every site. A site is a server, a host with a public address, or (with the
-// NAT models) a NAT router with hosts on its LAN. Addresses come from the
-// documentation ranges: servers 198.51.100.0/24, public sites 203.0.113.0/24 and
-// 192.0.2.0/24, each site on its own /30 access link.
+// to every site. A site is a server, a host with a public address, or a NAT site: a
+// chain of NAT routers (emulation/nat_router.h) with hosts on the innermost LAN.
+//
+// Address plan (all inside the simulation; documentation and private ranges only):
+//   servers       198.51.100.0/24, one /30 slot per address: the server's access
+//                 link is slot k (server .4k+1, core .4k+2). A server with several
+//                 addresses takes one further slot per extra address and uses its
+//                 .4k+1 as a secondary /32 on the same access interface; the core
+//                 routes it there with a host route (RFC 5780 discovery needs two
+//                 IPs; one link keeps both on the same path and delay). 64 slots.
+//   public sites  203.0.113.0/24 (64 slots), then 192.0.2.0/24 (64 slots), one /30
+//                 slot per access link as above: public hosts and the outermost NAT
+//                 of each NAT site. Extra public IPs of a NAT (a pool, or new ones
+//                 from ChangePublicIps) take further slots: the slot's .4k+1 is
+//                 routed by the core to the NAT's access link (host route) and
+//                 claimed by the NAT's routing; it is on no interface.
+//   NAT site s    s = 1, 2, ... in creation order (at most 254 sites):
+//                 innermost LAN 192.168.s.0/24: NAT router .1, hosts .2, .3, ...
+//                 (one LAN per site, so addresses are unique in the whole run);
+//                 in a chain, the LAN of the i-th NAT from the inside (i >= 1) is
+//                 100.(63+i).s.0/24 (RFC 6598 shared address space; 100.64.s.0/24
+//                 for the CGNAT of "home-behind-cgnat"): that NAT .1, the WAN
+//                 addresses of the NAT inside it .2, .3, ... (its public IPs).
+// Hosts and inner NATs have a default route to the next NAT out; the outermost NAT
+// to the core. The core has no route to private or shared space, so packets to
+// another site's LAN address die there, as on the real Internet.
+//
+// Links: access links are point-to-point with LinkSpec's rate, delay and loss (loss
+// on both directions of the link). NAT LANs, and the links between the NATs of a
+// chain, are CSMA with LanSpec's rate and a short delay and no loss; ARP caches on
+// them are filled at build time so the first packets are not held for ARP (ns-3
+// queues only 3 per unresolved address). NAT sites are IPv4-only
+// (the NAT models are), so there is no ICMPv6 chatter on their LANs.
 #pragma once
 
+#include <ns3/net-device-container.h>
 #include <ns3/node-container.h>
 #include <ns3/node.h>
 
 #include <string>
 #include <vector>
 
+#include "emulation/nat_router.h"
+#include "nat-models/nat_config.h"
 #include "protocol/endpoint.h"
 #include "protocol/time.h"
 
@@ -22,34 +54,98 @@ struct LinkSpec {
   double loss_rate = 0.0;          // per packet, on the access link, both ways
 };
 
+// A NAT site's LAN and the links between the NATs of a chain.
+struct LanSpec {
+  // One-way. Ethernet and a quiet home Wi-Fi are well under a millisecond; what
+  // matters to punching is that the LAN is much shorter than the access link.
+  Duration delay = 200us;
+  std::string data_rate = "1Gbps";
+};
+
+struct NatSiteOptions {
+  LanSpec lan;
+  // Public IPs of the outermost NAT. 0: what its config needs, i.e. one, or in
+  // one-to-one mode one per address on its LAN side (and at least as many as
+  // one_to_one_hosts lists). Inner NATs of a chain always get what their config
+  // needs, from their shared-space LAN.
+  int public_ips = 0;
+};
+
+struct NatSite {
+  std::vector<ns3::Ptr<ns3::Node>> hosts;    // on the innermost LAN: 192.168.s.2, .3, ...
+  std::vector<ns3::Ptr<ns3::Node>> routers;  // innermost first, one per chain entry
+  std::vector<ns3::Ptr<NatRouting>> nats;    // nats[i] is routers[i]'s routing
+  std::vector<Ipv4> public_ips;              // the outermost NAT's public IPs, current
+  int index = 0;                             // s in the address plan
+
+  // False when AddNatSite refused its input (nothing was built).
+  bool Valid() const { return !routers.empty(); }
+  ns3::Ptr<NatRouting> Outermost() const { return nats.empty() ? nullptr : nats.back(); }
+};
+
 class Topology {
  public:
   Topology();
 
-  // A server site. Returns the node; its address is server_address(node).
-  ns3::Ptr<ns3::Node> AddServer(const LinkSpec& link = LinkSpec());
-  // A host with a public address (no NAT).
+  // A server site with `addresses` public IPs (1..4; see the address plan).
+  // Returns the node, or null when `addresses` is out of range or the server
+  // range is full. AddressOf(node) is the first address, AddressesOf(node) all.
+  ns3::Ptr<ns3::Node> AddServer(const LinkSpec& link = LinkSpec(), int addresses = 1);
+  // A host with a public address (no NAT). Null when the site range is full.
   ns3::Ptr<ns3::Node> AddPublicHost(const LinkSpec& link = LinkSpec());
 
-  // The address of a node's access interface (its public address for servers
-  // and public hosts).
+  // A NAT site: `chain` lists the NAT devices a packet from the LAN crosses,
+  // innermost first (size 1: one NAT; 2: a home NAT behind a CGNAT, as from
+  // nat::profile_chain()), `hosts` (0..200) hosts on the innermost LAN, `access`
+  // the outermost NAT's access link. In one-to-one mode a config with an empty
+  // one_to_one_hosts is given the addresses on its LAN side in order (host k owns
+  // public IP k for good, like a cloud elastic IP). Returns an invalid NatSite
+  // (nothing built) when the chain is empty, `hosts` is out of range, or the site
+  // or NAT-site ranges are full.
+  NatSite AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const LinkSpec& access = LinkSpec(),
+                     const NatSiteOptions& options = NatSiteOptions());
+
+  // The outermost NAT of `site` gets as many new public IPs as it has now (a
+  // PPPoE reconnect or DHCP renumbering): fresh site slots, routed to its access
+  // link, then NatModel::change_public_ips (all mappings gone). The old addresses
+  // stay routed to the NAT, which drops traffic to them (kDropNotForNat). Updates
+  // site.public_ips and returns the new addresses; empty (nothing changed) when
+  // the site is invalid or the site range is full.
+  std::vector<Ipv4> ChangePublicIps(NatSite& site);
+
+  // The address of a node's first interface: the public address for servers and
+  // public hosts, the LAN address for hosts behind NATs, the WAN-side address for
+  // NAT routers.
   Ipv4 AddressOf(ns3::Ptr<ns3::Node> node) const;
+  // Every address of that interface (a server's secondary addresses included).
+  std::vector<Ipv4> AddressesOf(ns3::Ptr<ns3::Node> node) const;
   ns3::Ptr<ns3::Node> CoreRouter() const { return core_; }
 
-  // Sets the loss model seeds to ns-3 streams starting at `stream`.
+  // Fixes the random streams of everything the topology built: loss models first
+  // (as before NAT sites existed, so public-only runs draw the same numbers), then
+  // the NAT models, then the CSMA backoff. Returns the number of streams used.
   int64_t AssignStreams(int64_t stream);
 
  private:
+  struct Attachment {
+    uint32_t site_interface = 0;  // on the attached node
+    uint32_t core_interface = 0;  // on the core router
+  };
   // Connects `node` to the core router and gives it `address`/30 (the router takes
   // the next address). Installs the Internet stack on `node` if it has none.
-  void Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, const LinkSpec& link);
+  Attachment Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, const LinkSpec& link);
+  // The core sends `address` to `next_hop` over its `core_interface`.
+  void RouteFromCore(Ipv4 address, Ipv4 next_hop, uint32_t core_interface);
   Ipv4 NextSiteAddress();
 
   ns3::Ptr<ns3::Node> core_;
   std::vector<ns3::Ptr<ns3::Node>> nodes_;
   std::vector<ns3::Ptr<ns3::Object>> loss_models_;
+  std::vector<ns3::Ptr<NatRouting>> nat_routings_;
+  ns3::NetDeviceContainer lan_devices_;  // CSMA devices of every NAT site
   int servers_ = 0;
   int sites_ = 0;
+  int nat_sites_ = 0;
 };
 
 }  // namespace yt::emulation

@@ -8,6 +8,8 @@
 #include <ns3/udp-socket-factory.h>
 #include <ns3/uinteger.h>
 
+#include <algorithm>
+
 #include "client/core/describe_event.h"
 #include "emulation/ns3_conversions.h"
 
@@ -115,6 +117,10 @@ void YtClientApp::RearmTimer() {
 
 void YtClientApp::Perform(ClientCore::Output& output) {
   if (auto* d = std::get_if<SendDatagram>(&output)) {
+    if (udp_allowed_only_ &&
+        std::find(udp_allowed_only_->begin(), udp_allowed_only_->end(), d->to.ip) == udp_allowed_only_->end()) {
+      return;
+    }
     udp_->SendTo(to_packet(d->payload), 0, to_ns3(d->to));
   } else if (auto* o = std::get_if<yt::OpenStream>(&output)) {
     OpenStream(o->conn, o->to);

@@ -41,6 +41,12 @@ class YtClientApp : public ns3::Application {
   const std::string& Name() const { return name_; }
   const PublicKey& Key() const { return identity_.public_key; }
 
+  // Fault injection: when set, every datagram to an address other than `allowed`
+  // (the server's) is dropped before it leaves the node, like a host firewall
+  // that blocks peer-to-peer UDP. Used to prove the punch-rate guard catches a
+  // broken punch path.
+  void BlockPeerUdp(std::vector<Ipv4> allowed) { udp_allowed_only_ = std::move(allowed); }
+
  private:
   void StartApplication() override;
   void StopApplication() override;
@@ -64,6 +70,7 @@ class YtClientApp : public ns3::Application {
   ns3::EventId timer_;
   std::function<void(const ClientEvent&)> on_event_;
   bool pumping_ = false;
+  std::optional<std::vector<Ipv4>> udp_allowed_only_;
 };
 
 }  // namespace yt::emulation

@@ -2,6 +2,8 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "platform/local_addresses.h"
+
 namespace yt {
 
 AsioClientDriver::AsioClientDriver(boost::asio::io_context& io, RandomSource& rng)
@@ -15,7 +17,8 @@ AsioClientDriver::~AsioClientDriver() {
 Result<std::unique_ptr<AsioClientDriver>, std::string> AsioClientDriver::create(boost::asio::io_context& io,
                                                                                  ClientConfig config,
                                                                                  Identity identity, RandomSource& rng,
-                                                                                 Endpoint udp_bind) {
+                                                                                 Endpoint udp_bind,
+                                                                                 const std::vector<std::string>& lan_exclude) {
   std::unique_ptr<AsioClientDriver> driver(new AsioClientDriver(io, rng));
   boost::system::error_code error;
   driver->udp_.open(boost::asio::ip::udp::v4(), error);
@@ -23,6 +26,15 @@ Result<std::unique_ptr<AsioClientDriver>, std::string> AsioClientDriver::create(
   if (error) return Err{"cannot bind UDP " + udp_bind.to_string() + ": " + error.message()};
   Endpoint bound = driver->udp_endpoint();
   if (config.lan_endpoints.empty() && bound.ip.value != 0) config.lan_endpoints.push_back(bound);
+  if (config.lan_endpoints.empty()) {
+    // Bound to every address: offer each of them, so that peers on our LAN can
+    // reach us where the NAT does not hairpin (local_addresses.h).
+    // At most 8: a LoginRequest carries few candidates (kMaxCandidates), and a host
+    // with dozens of container bridges should not crowd out the mapped endpoint.
+    for (Ipv4 ip : local_ipv4_addresses(lan_exclude)) {
+      if (config.lan_endpoints.size() < 8) config.lan_endpoints.push_back(Endpoint{ip, bound.port});
+    }
+  }
   driver->core_ = std::make_unique<ClientCore>(std::move(config), identity, rng);
   return driver;
 }
@@ -33,9 +45,9 @@ Endpoint AsioClientDriver::udp_endpoint() const {
   return error ? Endpoint{} : from_asio(local);
 }
 
-void AsioClientDriver::start() {
+void AsioClientDriver::start(bool log_in) {
   receive_udp();
-  core_->start(clock_.now());
+  if (log_in) core_->start(clock_.now());
   pump();
 }
 

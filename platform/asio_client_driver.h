@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "client/core/client_core.h"
 #include "platform/asio_conversions.h"
@@ -25,13 +26,19 @@ class AsioClientDriver {
  public:
   // Binds the UDP socket to `udp_bind` (port 0: any free port). Errors (address in
   // use, not local, no permission) come back as a readable message, nothing thrown.
-  // `rng` must outlive the driver.
-  static Result<std::unique_ptr<AsioClientDriver>, std::string> create(boost::asio::io_context& io,
-                                                                        ClientConfig config, Identity identity,
-                                                                        RandomSource& rng, Endpoint udp_bind);
+  // `rng` must outlive the driver. Unless config.lan_endpoints is given, the LAN
+  // candidates offered to peers are the bound address or, when bound to 0.0.0.0,
+  // every local address (local_addresses.h) except those of `lan_exclude`
+  // interfaces (the daemon's own adapter).
+  static Result<std::unique_ptr<AsioClientDriver>, std::string> create(
+      boost::asio::io_context& io, ClientConfig config, Identity identity, RandomSource& rng, Endpoint udp_bind,
+      const std::vector<std::string>& lan_exclude = {});
   ~AsioClientDriver();
 
-  void start();
+  // Starts receiving and, with `log_in`, the core (login). With `log_in` false the
+  // core stays stopped until the caller runs core().start() and pump(): a daemon
+  // whose user logged out must not reach for the server at boot.
+  void start(bool log_in = true);
   void stop();
 
   // Called for each event after the core produced it.

@@ -108,6 +108,8 @@ void put_profile(WireWriter& w, const NatProfile& p) {
   w.u8(static_cast<std::uint8_t>(n));
   for (std::size_t i = 0; i < n; ++i) w.u32(p.public_ips[i].value);
   w.u32(static_cast<std::uint32_t>(to_ms(p.mapping_lifetime)));
+  w.u8(p.mapping_known);
+  w.u8(p.filtering_known);
 }
 
 NatProfile get_profile(Decoder& d) {
@@ -123,6 +125,8 @@ NatProfile get_profile(Decoder& d) {
   if (n > kMaxCandidates) d.fail(DecodeError::kFieldOutOfRange);
   for (std::size_t i = 0; i < n && !d.r.failed(); ++i) p.public_ips.push_back(Ipv4{d.r.u32()});
   p.mapping_lifetime = std::chrono::milliseconds(d.r.u32());
+  p.mapping_known = d.flag();
+  p.filtering_known = d.flag();
   return p;
 }
 
@@ -340,6 +344,7 @@ void put(WireWriter& w, const PeerData& m) {
   w.u32(m.receiver_index);
   w.raw(m.sealed);
 }
+void put(WireWriter& w, const HairpinProbe& m) { w.u64(m.transaction); }
 
 Result<Datagram, DecodeError> get_datagram(Decoder& d, std::uint8_t type) {
   switch (type) {
@@ -393,6 +398,11 @@ Result<Datagram, DecodeError> get_datagram(Decoder& d, std::uint8_t type) {
       m.receiver_index = d.r.u32();
       m.sealed = d.r.rest().to_bytes();
       if (m.sealed.empty()) d.fail(DecodeError::kTruncated);
+      return d.finish<Datagram>(m);
+    }
+    case 8: {
+      HairpinProbe m;
+      m.transaction = d.r.u64();
       return d.finish<Datagram>(m);
     }
   }
@@ -470,19 +480,85 @@ Result<Datagram, DecodeError> decode_datagram(ByteView bytes) {
   return get_datagram(d, type);
 }
 
+namespace {
+
+PeerPayload payload_of(PeerPayloadType type) {
+  PeerPayload p;
+  p.type = type;
+  return p;
+}
+
+}  // namespace
+
+PeerPayload PeerPayload::packet(Bytes packet) {
+  PeerPayload p = payload_of(PeerPayloadType::kPacket);
+  p.body = std::move(packet);
+  return p;
+}
+
+PeerPayload PeerPayload::keepalive() { return payload_of(PeerPayloadType::kKeepalive); }
+
+PeerPayload PeerPayload::chat(std::string network, Bytes text) {
+  PeerPayload p = payload_of(PeerPayloadType::kChat);
+  p.network = std::move(network);
+  p.body = std::move(text);
+  return p;
+}
+
+PeerPayload PeerPayload::ping(std::uint64_t nonce) {
+  PeerPayload p = payload_of(PeerPayloadType::kPing);
+  p.nonce = nonce;
+  return p;
+}
+
+PeerPayload PeerPayload::pong(std::uint64_t nonce) {
+  PeerPayload p = payload_of(PeerPayloadType::kPong);
+  p.nonce = nonce;
+  return p;
+}
+
 Bytes encode_peer_payload(const PeerPayload& payload) {
   WireWriter w;
   w.u8(static_cast<std::uint8_t>(payload.type));
-  w.raw(payload.body);
+  switch (payload.type) {
+    case PeerPayloadType::kPacket:
+      w.raw(payload.body);
+      break;
+    case PeerPayloadType::kKeepalive:
+      break;
+    case PeerPayloadType::kChat:
+      w.str8(payload.network);
+      w.raw(payload.body);
+      break;
+    case PeerPayloadType::kPing:
+    case PeerPayloadType::kPong:
+      w.u64(payload.nonce);
+      break;
+  }
   return w.take();
 }
 
 Result<PeerPayload, DecodeError> decode_peer_payload(ByteView plaintext) {
   Decoder d(plaintext);
   PeerPayload p;
-  p.type = d.enumeration<PeerPayloadType>(1, 3);
-  p.body = d.r.rest().to_bytes();
-  if (p.type == PeerPayloadType::kKeepalive && !p.body.empty()) d.fail(DecodeError::kTrailingBytes);
+  p.type = d.enumeration<PeerPayloadType>(1, 5);
+  if (d.r.failed() || d.error) return d.finish(std::move(p));  // no body to read for an unknown type
+  switch (p.type) {
+    case PeerPayloadType::kPacket:
+      p.body = d.r.rest().to_bytes();
+      break;
+    case PeerPayloadType::kKeepalive:
+      break;
+    case PeerPayloadType::kChat:
+      p.network = d.name(kMaxNameLength);
+      p.body = d.r.rest().to_bytes();
+      if (p.body.size() > kMaxChatLength) d.fail(DecodeError::kFieldOutOfRange);
+      break;
+    case PeerPayloadType::kPing:
+    case PeerPayloadType::kPong:
+      p.nonce = d.r.u64();
+      break;
+  }
   return d.finish(std::move(p));
 }
 

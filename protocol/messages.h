@@ -19,7 +19,8 @@
 // 2. UDP datagrams (client <-> server discovery, client <-> client). Every datagram
 //    starts with the version byte (1) and a DatagramType; see the structs below.
 //    Peer handshakes use the prologue kPeerPrologue followed by the tunnel id (u64).
-//    The plaintext of a PeerData payload is u8 PeerPayloadType + body.
+//    The plaintext of a PeerData payload is u8 PeerPayloadType + body, the body
+//    depending on the type (see PeerPayloadType).
 //
 // Decoders never read past the end, never throw, and reject a wrong version, an
 // unknown type, a short body and trailing bytes alike (DecodeError).
@@ -218,6 +219,7 @@ enum class DatagramType : std::uint8_t {
   kPeerHandshakeInit = 5,
   kPeerHandshakeResp = 6,
   kPeerData = 7,
+  kHairpinProbe = 8,
 };
 
 // C->S. `token` comes from LoginReply; `transaction` matches the reply.
@@ -264,22 +266,42 @@ struct PeerData {
   Bytes sealed;  // Session::seal output
 };
 
+// C->C, from a client to its own mapped endpoint during discovery: if the NAT
+// hairpins, it comes back to the sender. `transaction` is random and known only to
+// the sender, so a copy from anywhere else is not mistaken for a hairpinned one.
+struct HairpinProbe {
+  std::uint64_t transaction = 0;
+};
+
 using Datagram = std::variant<DiscoveryProbe, DiscoveryReply, PunchProbe, PunchAck, PeerHandshakeInit,
-                              PeerHandshakeResp, PeerData>;
+                              PeerHandshakeResp, PeerData, HairpinProbe>;
 
 // Type byte of each Datagram alternative, in variant order starting at 1.
 Bytes encode_datagram(const Datagram& datagram);
 Result<Datagram, DecodeError> decode_datagram(ByteView bytes);
 
-// What a PeerData plaintext carries.
+// What a PeerData plaintext carries, and the body that follows the type byte.
 enum class PeerPayloadType : std::uint8_t {
-  kPacket = 1,     // an IP packet (or, without a TUN device, an application datagram)
-  kKeepalive = 2,  // empty; holds NAT mappings open and proves liveness
-  kChat = 3,       // UTF-8 text for the peer's chat
+  kPacket = 1,     // the rest: an IP packet (or, without a TUN device, an application datagram)
+  kKeepalive = 2,  // nothing; holds NAT mappings open and proves liveness
+  kChat = 3,       // str8 network + the rest: UTF-8 text (<= kMaxChatLength bytes). The
+                   // network is empty for a private chat, else the network it went to
+  kPing = 4,       // u64 nonce; answered at once with kPong and the same nonce
+  kPong = 5,       // u64 nonce of the kPing answered; gives round-trip time and liveness
 };
+// One struct for every type; the fields a type does not use stay empty / zero and
+// are neither encoded nor decoded. The factories fill in the fields of each type.
 struct PeerPayload {
   PeerPayloadType type = PeerPayloadType::kPacket;
-  Bytes body;
+  Bytes body;               // kPacket: the packet; kChat: the text
+  std::string network;      // kChat only
+  std::uint64_t nonce = 0;  // kPing / kPong only
+
+  static PeerPayload packet(Bytes packet);
+  static PeerPayload keepalive();
+  static PeerPayload chat(std::string network, Bytes text);
+  static PeerPayload ping(std::uint64_t nonce);
+  static PeerPayload pong(std::uint64_t nonce);
 };
 Bytes encode_peer_payload(const PeerPayload& payload);
 Result<PeerPayload, DecodeError> decode_peer_payload(ByteView plaintext);

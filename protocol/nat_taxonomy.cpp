@@ -32,7 +32,8 @@ const char* to_string(PortAllocation p) {
 std::string NatProfile::summary() const {
   if (udp_blocked) return "udp-blocked";
   if (!behind_nat) return "no-nat";
-  std::string s = std::string(to_string(mapping)) + "/" + to_string(filtering) + " " + to_string(allocation);
+  std::string s = std::string(to_string(mapping)) + (mapping_known ? "" : "?") + "/" + to_string(filtering) +
+                  (filtering_known ? "" : "?") + " " + to_string(allocation);
   if (allocation == PortAllocation::kSequential) s += "(" + std::to_string(port_delta) + ")";
   if (hairpinning) s += " hairpin";
   return s;

@@ -39,6 +39,12 @@ const char* to_string(PortAllocation p);
 
 // What discovery learned about the path from a client to the Internet. Kept by the
 // server and used to plan punches.
+//
+// `mapping` and `filtering` can only be measured against a server with discovery
+// endpoints on two IPs and two ports (RFC 5780). When one could not be pinned down
+// (fewer endpoints, lost probes) its *_known flag is false and the field holds the
+// most restrictive behaviour consistent with what was seen (APDM / APDF when nothing
+// was): a guess a planner may use, but should not trust.
 struct NatProfile {
   bool behind_nat = true;          // false: the mapped endpoint equals the local one
   bool udp_blocked = false;        // no discovery reply came back over UDP
@@ -49,8 +55,11 @@ struct NatProfile {
   bool hairpinning = false;
   std::vector<Ipv4> public_ips;    // more than one: the NAT pools addresses
   Duration mapping_lifetime{0};    // 0: not measured
+  bool mapping_known = false;      // `mapping` was measured, not guessed
+  bool filtering_known = false;    // `filtering` was measured, not guessed
 
-  // "EIM/APDF preserve" style summary for logs and the CLI.
+  // "EIM/APDF preserve" style summary for logs and the CLI; a guessed behaviour is
+  // marked with '?', e.g. "APDM?/APDF? preserve".
   std::string summary() const;
 };
 

@@ -27,6 +27,14 @@ struct ClientConfig {
   // Once the server is lost, tunnels are probed this often to tell live from dead
   // quickly, without waiting for the next keepalive.
   Duration liveness_probe_interval = 5s;
+  // While probing, this many probes in a row with no answer mean the peer is gone:
+  // 15 s instead of peer_timeout, since every probe (kPing) is answered (kPong).
+  // Three, not one, so that a lost datagram or two does not cut a live tunnel.
+  int liveness_probe_misses = 3;
+  // Every direct tunnel pings its peer this often, for the round-trip time shown by
+  // status output and as an answered liveness check. As often as the keepalive, so
+  // on an idle tunnel it replaces it rather than adding to it.
+  Duration ping_interval = 25s;
 
   // Control-connection ping; also how the client notices a dead server behind a
   // NAT that silently dropped the TCP mapping.
@@ -41,9 +49,23 @@ struct ClientConfig {
   Duration login_timeout = 10s;
 
   // Discovery probes are UDP and may be lost: retry a few times before deciding
-  // that UDP is blocked.
+  // that UDP is blocked. Each of discovery's two probe rounds (discovery.h) resends
+  // its unanswered probes this often, each probe at most this many times.
   Duration discovery_retry = 500ms;
   int discovery_attempts = 6;
+  // Some discovery answers speak by their absence: a reply the NAT filters, a
+  // hairpinned probe it drops. Such an answer is given up on this long after it
+  // should have come (after the primary endpoint's answer plus one measured round
+  // trip; after the hairpin probe left). Replies sent together arrive within a few
+  // ms of each other; 100 ms covers a slower alternate server path, and costs at
+  // most 200 ms on the common APDF NAT without hairpinning.
+  Duration discovery_absence_wait = 100ms;
+  // A NAT keeps the filter state our probes to the alternate discovery endpoints
+  // created for the life of the mapping; a rerun within that time (a reconnect)
+  // would see the change-request replies pass and read APDF as EIF. So a rerun on
+  // the same mapping this soon keeps the previous filtering result. RFC 4787 REQ-5
+  // asks for mapping lifetimes of at least 2 min and recommends 5; 10 min leaves room.
+  Duration discovery_filter_state_lifetime = 10min;
 
   // Punching: probes every `punch_interval` to every candidate for `punch_duration`
   // after the scheduled start. 50 ms is faster than typical NAT state creation
@@ -54,8 +76,20 @@ struct ClientConfig {
   Duration handshake_retry = 1s;
 
   // Largest payload accepted by send_to_peer: fits a 1500-byte path with UDP, IP
-  // and our framing overhead.
+  // and our framing overhead. Also the largest IP packet send_ip_packet takes, so
+  // the adapter's MTU must not exceed it.
   std::size_t max_payload = 1400;
+
+  // True when a TUN adapter carries real IP packets: a kPacket from a peer is then
+  // delivered only if it is IPv4 from that peer's virtual IP to us, broadcast or
+  // multicast (cryptokey routing, ip_router.h). False keeps the raw datagram mode of
+  // the tests and the datagram bridge: payloads are delivered as they come.
+  bool ip_mode = false;
+  // A broadcast or multicast packet from the adapter is copied to every peer with a
+  // direct tunnel, each copy sealed and sent on our upstream. The cap bounds what one
+  // packet costs (a chatty SSDP or mDNS host in a big network): 256 is the largest
+  // network Hamachi offered, and 256 x 1400 bytes is already 360 kB per packet.
+  std::size_t max_broadcast_fanout = 256;
 };
 
 }  // namespace yt

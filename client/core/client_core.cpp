@@ -4,12 +4,14 @@
 // queue, before the driver drains it.
 #include "client/core/client_core.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
 #include "client/core/client_context.h"
 #include "client/core/control_channel.h"
 #include "client/core/discovery.h"
+#include "client/core/ip_router.h"
 #include "client/core/membership.h"
 #include "client/core/requests.h"
 #include "client/core/tunnel_table.h"
@@ -62,11 +64,13 @@ struct ClientCore::Impl {
   Membership membership;
   RequestTracker requests;
   TunnelTable tunnels;
+  IpRouter router;
 
   bool started = false;
   bool online = false;  // discovery finished on the current connection
   std::optional<Ipv4> virtual_ip;
   std::optional<Endpoint> mapped;
+  std::optional<NatProfile> nat_profile;
 
   void handle(Time now, std::vector<ControlNotice> notices);
   void handle_message(Time now, ControlMessage& message);
@@ -75,12 +79,19 @@ struct ClientCore::Impl {
   void prune_tunnels();
   // Sends a request already registered under `id`; unregisters it if it cannot go.
   Result<std::uint32_t, SendError> submit(std::uint32_t id, const ControlMessage& message);
+
+  Result<SendReport, IpRouteError> send_ip(Time now, ByteView packet);
+  // Cryptokey routing of a packet received in ip_mode; counts what it refuses.
+  bool accept_ip(const PublicKey& peer, ByteView packet);
+  void on_chat(const PublicKey& peer, PeerPayload& payload);
+  std::string nickname_of(const PublicKey& peer) const;
 };
 
 void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
   for (ControlNotice& notice : notices) {
     if (auto* in = std::get_if<ControlLoggedIn>(&notice)) {
       virtual_ip = in->reply.virtual_ip;
+      router.set_address(in->reply.virtual_ip, in->reply.prefix_length);
       tunnels.set_server_lost(false);
       ctx.emit(LoggedIn{in->reply.virtual_ip, in->reply.prefix_length});
       discovery.start(now, in->reply.discovery_token, in->reply.discovery_endpoints);
@@ -107,8 +118,9 @@ void ClientCore::Impl::connection_ended() {
 
 void ClientCore::Impl::finish_discovery(const DiscoveryResult& result) {
   if (!result.udp_blocked) mapped = result.mapped;
-  ctx.emit(DiscoveryDone{result.mapped, result.udp_blocked});
-  control.send(DiscoveryReport{result.mapped, basic_profile(result, ctx.config.lan_endpoints)});
+  nat_profile = result.profile;
+  ctx.emit(DiscoveryDone{result.mapped, result.udp_blocked, result.profile});
+  control.send(DiscoveryReport{result.mapped, result.profile});
   online = true;
 }
 
@@ -165,6 +177,92 @@ Result<std::uint32_t, SendError> ClientCore::Impl::submit(std::uint32_t id, cons
     return Err{SendError::kNotLoggedIn};
   }
   return id;
+}
+
+Result<SendReport, IpRouteError> ClientCore::Impl::send_ip(Time now, ByteView packet) {
+  ClientStats& st = ctx.stats;
+  router.sync(membership);
+  auto route = router.route(
+      packet,
+      [this](const PublicKey& peer) {
+        const Tunnel* tunnel = tunnels.find(peer);
+        return tunnel && tunnel->direct();
+      },
+      ctx.config.max_broadcast_fanout);
+  if (route && packet.size() > ctx.config.max_payload) route = Err{IpRouteError::kTooLarge};
+  if (!route) {
+    switch (route.error()) {
+      case IpRouteError::kNoAddress: ++st.ip_no_address; break;
+      case IpRouteError::kMalformed: ++st.ip_malformed; break;
+      case IpRouteError::kUnsupported: ++st.ip_unsupported; break;
+      case IpRouteError::kTooLarge: ++st.ip_too_large; break;
+      case IpRouteError::kBadSource: ++st.ip_bad_source; break;
+      case IpRouteError::kNoRoute: ++st.ip_no_route; break;
+      case IpRouteError::kNoTunnel: ++st.ip_no_tunnel; break;
+      case IpRouteError::kSpoofedSource:
+      case IpRouteError::kNotForUs: break;  // receive-side reasons
+    }
+    return Err{route.error()};
+  }
+  SendReport report{0, route->no_tunnel, route->over_fanout};
+  PeerPayload payload = PeerPayload::packet(packet.to_bytes());
+  for (const PublicKey& peer : route->peers) {
+    if (tunnels.send(now, peer, payload)) {
+      ++report.sent;
+    } else {
+      ++report.no_tunnel;  // an exhausted session: as good as no tunnel
+    }
+  }
+  if (route->destination == IpDestination::kUnicast && report.sent == 0) {
+    ++st.ip_no_tunnel;
+    return Err{IpRouteError::kNoTunnel};
+  }
+  st.ip_sent += report.sent;
+  st.ip_no_tunnel += report.no_tunnel;
+  st.ip_fanout_excess += report.over_fanout;
+  return report;
+}
+
+bool ClientCore::Impl::accept_ip(const PublicKey& peer, ByteView packet) {
+  ClientStats& st = ctx.stats;
+  router.sync(membership);
+  auto accepted = router.check_received(packet, peer);
+  if (accepted) {
+    ++st.ip_delivered;
+    return true;
+  }
+  switch (accepted.error()) {
+    case IpRouteError::kMalformed: ++st.ip_received_malformed; break;
+    case IpRouteError::kUnsupported: ++st.ip_received_unsupported; break;
+    case IpRouteError::kSpoofedSource: ++st.spoofed_source; break;
+    default: ++st.not_for_us; break;  // kNotForUs, or no address of ours yet
+  }
+  return false;
+}
+
+std::string ClientCore::Impl::nickname_of(const PublicKey& peer) const {
+  for (const NetworkInfo& n : membership.networks()) {
+    for (const MemberInfo& m : n.members) {
+      if (m.key == peer) return m.nickname;
+    }
+  }
+  return {};
+}
+
+void ClientCore::Impl::on_chat(const PublicKey& peer, PeerPayload& payload) {
+  if (!payload.network.empty()) {
+    // A peer may only speak in a network we share with it: otherwise a member of
+    // one network could make text appear in another's chat.
+    const NetworkInfo* network = membership.network(payload.network);
+    bool shared = network && std::any_of(network->members.begin(), network->members.end(),
+                                         [&](const MemberInfo& m) { return m.key == peer; });
+    if (!shared) {
+      ++ctx.stats.chat_bad_network;
+      return;
+    }
+  }
+  ctx.emit(ChatReceived{peer, std::string(payload.body.begin(), payload.body.end()), std::move(payload.network),
+                        nickname_of(peer)});
 }
 
 // ---------------------------------------------------------------------------------
@@ -231,14 +329,19 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
     PeerPayload& payload = received->second;
     switch (payload.type) {
       case PeerPayloadType::kPacket:
+        if (s.ctx.config.ip_mode && !s.accept_ip(received->first, payload.body)) break;
         s.ctx.emit(PacketReceived{received->first, std::move(payload.body)});
         break;
       case PeerPayloadType::kChat:
-        s.ctx.emit(ChatReceived{received->first, std::string(payload.body.begin(), payload.body.end())});
+        s.on_chat(received->first, payload);
         break;
       case PeerPayloadType::kKeepalive:
-        break;
+      case PeerPayloadType::kPing:
+      case PeerPayloadType::kPong:
+        break;  // the tunnel's own business (tunnel.h)
     }
+  } else if (auto* hairpin = std::get_if<HairpinProbe>(&datagram)) {
+    if (auto result = s.discovery.on_hairpin(now, from, *hairpin)) s.finish_discovery(*result);
   } else {
     // A DiscoveryProbe: only servers take those.
     ++s.ctx.stats.malformed_datagrams;
@@ -311,7 +414,42 @@ Status<SendError> ClientCore::send_to_peer(Time now, const PublicKey& peer, Byte
       return Err{SendError::kInvalidArgument};
   }
   if (payload.size() > s.ctx.config.max_payload) return Err{SendError::kTooLarge};
-  return s.tunnels.send(now, peer, PeerPayload{type, payload.to_bytes()});
+  // A kChat payload is the text of a private chat (empty network).
+  PeerPayload sealed;
+  sealed.type = type;
+  sealed.body = payload.to_bytes();
+  return s.tunnels.send(now, peer, sealed);
+}
+
+Result<SendReport, IpRouteError> ClientCore::send_ip_packet(Time now, ByteView ip_packet) {
+  return impl_->send_ip(now, ip_packet);
+}
+
+Status<SendError> ClientCore::send_chat(Time now, const PublicKey& peer, std::string text) {
+  if (text.empty()) return Err{SendError::kInvalidArgument};
+  if (text.size() > kMaxChatLength) return Err{SendError::kTooLarge};
+  return impl_->tunnels.send(now, peer, PeerPayload::chat("", Bytes(text.begin(), text.end())));
+}
+
+Result<SendReport, SendError> ClientCore::send_network_chat(Time now, const std::string& network, std::string text) {
+  Impl& s = *impl_;
+  if (text.empty()) return Err{SendError::kInvalidArgument};
+  if (text.size() > kMaxChatLength) return Err{SendError::kTooLarge};
+  const NetworkInfo* info = s.membership.network(network);
+  if (!info) return Err{SendError::kInvalidArgument};
+  PeerPayload payload = PeerPayload::chat(network, Bytes(text.begin(), text.end()));
+  SendReport report;
+  // Members are unique within one network, so each peer gets one copy.
+  for (const MemberInfo& m : info->members) {
+    if (m.key == s.ctx.identity.public_key) continue;
+    const Tunnel* tunnel = s.tunnels.find(m.key);
+    if (tunnel && tunnel->direct() && s.tunnels.send(now, m.key, payload)) {
+      ++report.sent;
+    } else if (m.online || tunnel) {
+      ++report.no_tunnel;
+    }
+  }
+  return report;
 }
 
 std::vector<ClientCore::Output> ClientCore::drain_outputs() {
@@ -344,7 +482,27 @@ std::optional<Ipv4> ClientCore::virtual_ip() const { return impl_->virtual_ip; }
 
 std::optional<Endpoint> ClientCore::mapped_endpoint() const { return impl_->mapped; }
 
+std::optional<NatProfile> ClientCore::nat_profile() const { return impl_->nat_profile; }
+
 const std::vector<NetworkInfo>& ClientCore::networks() const { return impl_->membership.networks(); }
+
+namespace {
+
+std::string no_path_reason(const MemberInfo& member, const Tunnel* tunnel) {
+  if (tunnel && tunnel->direct()) return {};
+  if (!member.online) return "peer offline";
+  if (!tunnel) return "waiting for the server to plan a tunnel";
+  switch (tunnel->state()) {
+    case TunnelState::kWaiting: return "punching scheduled";
+    case TunnelState::kPunching: return "punching";
+    case TunnelState::kHandshaking: return "handshaking";
+    case TunnelState::kDirect: return {};
+    case TunnelState::kFailed: return "no direct path (relay not available yet)";
+  }
+  return {};
+}
+
+}  // namespace
 
 std::vector<PeerStatus> ClientCore::peers() const {
   const Impl& s = *impl_;
@@ -360,7 +518,9 @@ std::vector<PeerStatus> ClientCore::peers() const {
       status.tunnel = tunnel->state();
       if (tunnel->direct()) status.path = tunnel->path();
       status.last_received = tunnel->last_received();
+      status.rtt = tunnel->rtt();
     }
+    status.no_path_reason = no_path_reason(member, s.tunnels.find(key));
     out.push_back(std::move(status));
   }
   return out;

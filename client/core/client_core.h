@@ -24,6 +24,7 @@
 #include "client/core/client_config.h"
 #include "client/core/client_events.h"
 #include "client/core/client_stats.h"
+#include "client/core/ip_router.h"
 #include "protocol/identity.h"
 #include "protocol/io_boundary.h"
 #include "protocol/messages.h"
@@ -60,6 +61,17 @@ struct PeerStatus {
   TunnelState tunnel = TunnelState::kWaiting;
   Endpoint path;                // valid when kDirect
   std::optional<Time> last_received;
+  std::optional<Duration> rtt;  // last answered ping over the direct path
+  // Why no traffic can flow to this peer yet, for humans ("punching", "peer
+  // offline", ...); empty when the path is direct.
+  std::string no_path_reason;
+};
+
+// What one send to several peers did (a broadcast IP packet, a network chat).
+struct SendReport {
+  std::size_t sent = 0;         // copies sealed and queued, one per peer
+  std::size_t no_tunnel = 0;    // online peers left out: no direct tunnel
+  std::size_t over_fanout = 0;  // peers left out by ClientConfig::max_broadcast_fanout
 };
 
 enum class SendError : std::uint8_t {
@@ -101,9 +113,29 @@ class ClientCore {
   Result<std::uint32_t, SendError> leave_network(Time now, const std::string& name);
   Result<std::uint32_t, SendError> set_nickname(Time now, const std::string& nickname);
 
-  // Seal `payload` for `peer` and queue it on the tunnel's path.
+  // Seal `payload` for `peer` and queue it on the tunnel's path. A kChat payload is
+  // the text of a private chat (send_chat is the checked way); kPing and kPong belong
+  // to the tunnel itself (kInvalidArgument).
   Status<SendError> send_to_peer(Time now, const PublicKey& peer, ByteView payload,
                                  PeerPayloadType type = PeerPayloadType::kPacket);
+
+  // IP layer: routes one IPv4 packet read from the adapter (rules in ip_router.h):
+  // to the peer owning the destination, or, for a broadcast or multicast, to every
+  // peer with a direct tunnel, once each. Every refusal is also counted in stats().
+  // Errors: kNoAddress (before the first login), kMalformed, kUnsupported (IPv6),
+  // kTooLarge (over max_payload: the adapter MTU is too big), kBadSource (not our
+  // virtual IP), kNoRoute, kNoTunnel (unicast only: a broadcast that reaches nobody
+  // is Ok with sent == 0). Works in either mode; receivers filter in ip_mode.
+  Result<SendReport, IpRouteError> send_ip_packet(Time now, ByteView ip_packet);
+
+  // Private chat to one peer (ChatReceived with an empty network there). `text` is
+  // UTF-8 (not checked), 1..kMaxChatLength bytes: kInvalidArgument when empty,
+  // kTooLarge when longer; kNoTunnel without a direct tunnel.
+  Status<SendError> send_chat(Time now, const PublicKey& peer, std::string text);
+  // Chat to every peer of `network` with a direct tunnel, once each (ChatReceived
+  // with that network there). kInvalidArgument when we are not in `network` or the
+  // text is empty, kTooLarge when it is longer than kMaxChatLength.
+  Result<SendReport, SendError> send_network_chat(Time now, const std::string& network, std::string text);
 
   std::vector<Output> drain_outputs();
 
@@ -111,6 +143,9 @@ class ClientCore {
   const PublicKey& public_key() const;
   std::optional<Ipv4> virtual_ip() const;
   std::optional<Endpoint> mapped_endpoint() const;
+  // What the latest discovery run learned (discovery.h); nullopt before the first
+  // run ends. Kept across reconnects until a new run replaces it.
+  std::optional<NatProfile> nat_profile() const;
   const std::vector<NetworkInfo>& networks() const;
   // Every peer sharing a network with us, sorted by key.
   std::vector<PeerStatus> peers() const;

@@ -9,6 +9,7 @@
 #include "protocol/endpoint.h"
 #include "protocol/identity.h"
 #include "protocol/messages.h"
+#include "protocol/nat_taxonomy.h"
 #include "protocol/time.h"
 
 namespace yt {
@@ -25,9 +26,11 @@ struct LoginFailed {
 struct ServerLost {
   std::string reason;
 };
+// Discovery ended (discovery.h); the same profile went to the server.
 struct DiscoveryDone {
   Endpoint mapped_endpoint;
   bool udp_blocked = false;
+  NatProfile profile;
 };
 // A NetworkSnapshot arrived: networks() is current.
 struct Synced {};
@@ -63,9 +66,14 @@ struct PacketReceived {
   PublicKey peer{};
   Bytes packet;
 };
+// Chat text from `peer`. `network` is empty for a private chat, else the network it
+// was sent to (checked: we and the sender are both in it). `nickname` is the sender's
+// at arrival, from the membership view (empty if unknown).
 struct ChatReceived {
   PublicKey peer{};
   std::string text;
+  std::string network;
+  std::string nickname;
 };
 
 using ClientEvent = std::variant<LoggedIn, LoginFailed, ServerLost, DiscoveryDone, Synced, RequestDone,

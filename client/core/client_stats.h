@@ -17,6 +17,25 @@ struct ClientStats {
   std::uint64_t packets_sent = 0;
   std::uint64_t packets_received = 0;
   std::uint64_t reconnects = 0;
+
+  // IP layer, adapter -> peers (send_ip_packet; see ip_router.h for the rules).
+  std::uint64_t ip_sent = 0;           // copies sealed to peers: a broadcast counts once per peer
+  std::uint64_t ip_no_tunnel = 0;      // copies not sent: the peer has no direct tunnel (yet)
+  std::uint64_t ip_no_route = 0;       // unicast to an address no peer of ours has
+  std::uint64_t ip_fanout_excess = 0;  // broadcast copies left out by max_broadcast_fanout
+  std::uint64_t ip_bad_source = 0;     // source is not our virtual IP (spoofing, or a loop)
+  std::uint64_t ip_malformed = 0;      // not a well-formed IPv4 packet
+  std::uint64_t ip_unsupported = 0;    // IPv6 or another version: not routed yet
+  std::uint64_t ip_too_large = 0;      // over ClientConfig::max_payload
+  std::uint64_t ip_no_address = 0;     // sent before we had a virtual IP
+  // IP layer, peers -> adapter (ip_mode only; cryptokey routing).
+  std::uint64_t ip_delivered = 0;          // PacketReceived emitted
+  std::uint64_t spoofed_source = 0;        // source is not the sending peer's virtual IP
+  std::uint64_t not_for_us = 0;            // destination is not us, broadcast or multicast
+  std::uint64_t ip_received_malformed = 0; // not a well-formed IPv4 packet
+  std::uint64_t ip_received_unsupported = 0;  // IPv6 or another version
+  // Chat.
+  std::uint64_t chat_bad_network = 0;  // network chat naming a network the sender and we do not share
 };
 
 }  // namespace yt

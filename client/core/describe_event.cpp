@@ -9,7 +9,8 @@ std::string text(const LoggedIn& e) {
 std::string text(const LoginFailed& e) { return "login failed: " + e.reason; }
 std::string text(const ServerLost& e) { return "server lost: " + e.reason; }
 std::string text(const DiscoveryDone& e) {
-  return e.udp_blocked ? std::string("discovery: UDP blocked") : "discovery: mapped " + e.mapped_endpoint.to_string();
+  if (e.udp_blocked) return "discovery: UDP blocked";
+  return "discovery: mapped " + e.mapped_endpoint.to_string() + ", " + e.profile.summary();
 }
 std::string text(const Synced&) { return "synced"; }
 std::string text(const RequestDone& e) {
@@ -27,7 +28,10 @@ std::string text(const TunnelFailed& e) { return "tunnel failed to " + node_id(e
 std::string text(const PacketReceived& e) {
   return "packet from " + node_id(e.peer) + ": " + std::to_string(e.packet.size()) + " bytes";
 }
-std::string text(const ChatReceived& e) { return "chat from " + node_id(e.peer) + ": " + e.text; }
+std::string text(const ChatReceived& e) {
+  std::string from = e.nickname.empty() ? node_id(e.peer) : e.nickname + " (" + node_id(e.peer) + ")";
+  return (e.network.empty() ? "chat from " : "chat in " + e.network + " from ") + from + ": " + e.text;
+}
 
 }  // namespace
 

@@ -1,23 +1,58 @@
-// NAT discovery: DiscoveryProbes over the client's UDP socket to the server's primary
-// discovery endpoint, retried until a DiscoveryReply names the mapped endpoint or the
-// attempts run out (then UDP counts as blocked).
+// NAT discovery in the manner of RFC 5780: probes from the client's one UDP socket
+// (the same socket as the tunnels, so the mapping measured is the one peers meet) to
+// the server's discovery endpoints, read by classify_nat() (nat_classifier.h) into
+// the NatProfile the client reports.
 //
-// Each attempt carries a fresh random transaction id; a reply to any attempt of the
-// current run is accepted, so a slow first reply is not wasted. Further replies to the
-// run's probes (a slow path answers every retry) are ignored; a reply matching no
-// probe of the latest run is counted as malformed.
+// Endpoint roles come from LoginReply::discovery_endpoints: the first is the primary
+// P; "other IP" is one on another IP (preferring another port too, RFC 5780's
+// CHANGE-REQUEST with both flags), "other port" one on P's IP with another port.
+// Any of these may be missing; the profile then says what it could not measure.
 //
-// Only the basic profile is produced for now (behind_nat, udp_blocked, public IP);
-// the RFC 5780 mapping / filtering / allocation tests are a later issue, and until
-// then those fields keep NatProfile's defaults.
+// Two rounds, each sent at once and in parallel:
+//
+//   1. Filtering round, all to P: a plain probe (the mapped endpoint, and whether UDP
+//      works at all), a change request for a reply from the other IP (EIF test), one
+//      for a reply from P's other port (ADF test). Nothing has been sent anywhere
+//      else yet, so a change reply that arrives passed the NAT's filter on its own
+//      merit. When the first answer arrives (round-trip time r), unanswered change
+//      requests are sent once more, and the round ends when all are answered or
+//      r + discovery_absence_wait later. Without any answer, every probe is resent
+//      every discovery_retry; after discovery_attempts sends and one more
+//      discovery_retry, UDP counts as blocked (3 s by default) and the run ends.
+//   2. Mapping round: a plain probe to every other endpoint, back to back (so an
+//      APDM NAT creates its mappings in a row and its allocation step shows), then,
+//      when the mapped endpoint is not our own address, a HairpinProbe to it. The
+//      round ends when every server probe is answered and the hairpin probe has come
+//      back or discovery_absence_wait has passed since it left. Unanswered probes
+//      are resent every discovery_retry; after discovery_attempts sends the round
+//      ends with what it has (those endpoints count as unanswered).
+// Typical length: one round trip to P, plus r + 100 ms when a change reply is
+// filtered, plus one round trip (at least 100 ms without hairpinning). Bound:
+// 2 x discovery_attempts x discovery_retry + round trip + absence wait.
+//
+// Every send carries a fresh random transaction id. A reply is matched to its probe
+// by it, and a reply to any send of a probe counts. Replies matching no probe of the
+// latest run are counted as malformed; replies to probes of the latest run that come
+// late (after their round, or after the run) are ignored without counting, so late
+// change replies never reach the filtering verdict after the mapping round has
+// opened the NAT's filter to the alternate endpoints.
+//
+// A rerun (after a reconnect) that finds the same primary mapping within
+// discovery_filter_state_lifetime of our last probe to an alternate endpoint cannot
+// trust its change replies (the filter state is still open); it keeps the previous
+// run's filtering reading, or reports filtering as unknown if there is none.
+//
+// Not done: measuring the mapping lifetime (mapping_lifetime stays 0), and rerunning
+// on its own when the mapped endpoint changes (discovery runs after each login).
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
-#include <set>
 #include <vector>
 
 #include "client/core/client_context.h"
+#include "client/core/nat_classifier.h"
 #include "protocol/endpoint.h"
 #include "protocol/messages.h"
 #include "protocol/nat_taxonomy.h"
@@ -26,39 +61,83 @@
 namespace yt {
 
 struct DiscoveryResult {
-  Endpoint mapped;           // unset when udp_blocked
+  Endpoint mapped;  // as the primary endpoint saw it; unset when udp_blocked
   bool udp_blocked = false;
+  NatProfile profile;
 };
 
 class Discovery {
  public:
   explicit Discovery(ClientContext& ctx) : ctx_(ctx) {}
 
-  // Starts a run: the first probe goes out now. With no endpoints there is nothing to
-  // probe and the run ends at the next on_timer with udp_blocked.
+  // Starts a run (abandoning any run in progress): the filtering round goes out now.
+  // With no endpoints there is nothing to probe and the run ends at the next on_timer
+  // with udp_blocked.
   void start(Time now, std::uint64_t token, const std::vector<Endpoint>& endpoints);
-  void cancel() { running_ = false; }
-  bool running() const { return running_; }
+  void cancel() { phase_ = Phase::kIdle; }
+  bool running() const { return phase_ != Phase::kIdle; }
 
-  // A result ends the run.
+  // Each returns the result when the input ended the run.
   std::optional<DiscoveryResult> on_reply(Time now, Endpoint from, const DiscoveryReply& reply);
+  std::optional<DiscoveryResult> on_hairpin(Time now, Endpoint from, const HairpinProbe& probe);
   std::optional<DiscoveryResult> on_timer(Time now);
   std::optional<Time> next_deadline() const;
 
  private:
-  void send_probe(Time now);
+  enum class Phase : std::uint8_t { kIdle, kFiltering, kMapping };
+  enum class Kind : std::uint8_t { kPrimary, kOtherIp, kOtherPort, kMapping, kHairpin };
+  struct Probe {
+    Kind kind = Kind::kPrimary;
+    Endpoint to;
+    bool change_ip = false;
+    bool change_port = false;
+    bool answered = false;
+    // Change requests: the reply came from where it was asked to come from. A server
+    // that could not honour the request answers from the probed endpoint instead.
+    bool conclusive = false;
+    std::optional<Endpoint> mapped;
+  };
+  struct Sent {
+    std::size_t probe = 0;
+    Time at;
+  };
+  struct FilterReading {
+    std::optional<bool> other_ip;
+    std::optional<bool> other_port;
+  };
+
+  static Probe make_probe(Kind kind, Endpoint to, bool change_ip = false, bool change_port = false);
+  static bool in_filtering_round(Kind kind) {
+    return kind == Kind::kPrimary || kind == Kind::kOtherIp || kind == Kind::kOtherPort;
+  }
+  bool in_current_round(Kind kind) const { return in_filtering_round(kind) == (phase_ == Phase::kFiltering); }
+  void send(Time now, std::size_t index);
+  // Sends every unanswered probe of the current round; counts a round of sends.
+  void send_round(Time now);
+  void start_mapping_round(Time now);
+  std::optional<DiscoveryResult> progress(Time now);
+  DiscoveryResult finish();
+  FilterReading filter_reading() const;
 
   ClientContext& ctx_;
-  bool running_ = false;
+  Phase phase_ = Phase::kIdle;
   std::uint64_t token_ = 0;
-  std::optional<Endpoint> target_;
-  int sent_ = 0;
-  Time next_at_{};
-  std::set<std::uint64_t> transactions_;
-};
+  std::vector<Endpoint> endpoints_;  // deduplicated, primary first
+  std::vector<Probe> probes_;
+  std::map<std::uint64_t, Sent> transactions_;  // every send of the latest run
+  Time run_started_{};
+  int sends_ = 0;                    // rounds of sends in the current round
+  Time retry_at_{};                  // next resend, or the end of the round's attempts
+  std::optional<Endpoint> mapped_;   // the primary mapping, from the first answer
+  Time settle_at_{};                 // kFiltering, once mapped_ is known
+  Time hairpin_until_{};             // kMapping
 
-// The profile reported after discovery: behind a NAT unless the mapped endpoint is one
-// of our own socket addresses.
-NatProfile basic_profile(const DiscoveryResult& result, const std::vector<Endpoint>& lan_endpoints);
+  // Across runs: the filter state our mapping probes left in the NAT.
+  std::optional<Time> alternates_sent_;  // our last probe to a non-primary endpoint
+  Endpoint alternates_mapping_;          // the primary mapping then
+  std::optional<Time> alternates_sent_before_;  // the two above when the latest run started
+  Endpoint alternates_mapping_before_;
+  std::optional<FilterReading> last_clean_reading_;  // from the latest unpolluted run
+};
 
 }  // namespace yt

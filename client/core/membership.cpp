@@ -11,20 +11,27 @@ bool by_key(const MemberInfo& a, const MemberInfo& b) { return a.key < b.key; }
 }  // namespace
 
 void Membership::replace(NetworkSnapshot snapshot) {
+  ++version_;
   networks_ = std::move(snapshot.networks);
   std::sort(networks_.begin(), networks_.end(),
             [](const NetworkInfo& a, const NetworkInfo& b) { return a.name < b.name; });
   for (NetworkInfo& n : networks_) std::sort(n.members.begin(), n.members.end(), by_key);
 }
 
-NetworkInfo* Membership::find(const std::string& name) {
+const NetworkInfo* Membership::network(const std::string& name) const {
   auto it = std::lower_bound(networks_.begin(), networks_.end(), name,
                              [](const NetworkInfo& n, const std::string& key) { return n.name < key; });
   if (it == networks_.end() || it->name != name) return nullptr;
   return &*it;
 }
 
+NetworkInfo* Membership::find(const std::string& name) {
+  // networks_ is ours and not const: the const lookup's answer may be written.
+  return const_cast<NetworkInfo*>(network(name));
+}
+
 void Membership::update(const MemberUpdate& update) {
+  ++version_;
   NetworkInfo* network = find(update.network);
   if (!network) {
     // An update can overtake the snapshot that would have listed the network.
@@ -42,6 +49,7 @@ void Membership::update(const MemberUpdate& update) {
 }
 
 void Membership::remove(const MemberLeft& left) {
+  ++version_;
   NetworkInfo* network = find(left.network);
   if (!network) return;
   if (left.key == self_) {

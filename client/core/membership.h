@@ -23,19 +23,28 @@ class Membership {
   void update(const MemberUpdate& update);
   // Our own departure removes the whole network.
   void remove(const MemberLeft& left);
-  void clear() { networks_.clear(); }
+  void clear() {
+    networks_.clear();
+    ++version_;
+  }
 
   const std::vector<NetworkInfo>& networks() const { return networks_; }
   bool shares_network(const PublicKey& peer) const;
+  // The network of that name, or nullptr when we are not in it.
+  const NetworkInfo* network(const std::string& name) const;
   // Every member other than us, once each; nickname and address from the first
   // network (by name) that lists it, online if any network says so.
   std::map<PublicKey, MemberInfo> peers() const;
+  // Changes with every call that may have changed the view, so a part that derives
+  // a table from it (ip_router.h) rebuilds only when needed.
+  std::uint64_t version() const { return version_; }
 
  private:
   NetworkInfo* find(const std::string& name);
 
   PublicKey self_;
   std::vector<NetworkInfo> networks_;
+  std::uint64_t version_ = 0;
 };
 
 }  // namespace yt

@@ -57,9 +57,34 @@ void Tunnel::adopt(const TunnelInstruction& instruction, TunnelEnv& env) {
   answered_sender_index_ = 0;
 }
 
-Duration Tunnel::keepalive_period(const ClientConfig& config) const {
-  if (liveness_checks()) return std::min(config.liveness_probe_interval, config.keepalive_interval);
-  return config.keepalive_interval;
+Duration Tunnel::ping_period(const ClientConfig& config) const {
+  if (liveness_checks()) return std::min(config.liveness_probe_interval, config.ping_interval);
+  return config.ping_interval;
+}
+
+Time Tunnel::next_ping_at(const ClientConfig& config) const {
+  // A period that shrinks (liveness checks start) takes effect at once.
+  return last_ping_at_ ? *last_ping_at_ + ping_period(config) : last_sent_;
+}
+
+bool Tunnel::send_ping(Time now, TunnelEnv& env) {
+  PeerPayload ping = PeerPayload::ping(ping_nonce_ + 1);
+  if (!send(now, ping, env)) return false;
+  ++ping_nonce_;
+  last_ping_at_ = now;
+  ++unanswered_pings_;
+  return true;
+}
+
+void Tunnel::on_ping_payload(Time now, const PeerPayload& payload, TunnelEnv& env) {
+  if (payload.type == PeerPayloadType::kPing) {
+    // Answered even while we are pinging ourselves: each side measures its own RTT.
+    (void)send(now, PeerPayload::pong(payload.nonce), env);
+  } else if (payload.type == PeerPayloadType::kPong && last_ping_at_ && payload.nonce == ping_nonce_) {
+    // An answer to an older ping is not timed: its send time is gone. It still
+    // proved liveness when it authenticated.
+    rtt_ = now - *last_ping_at_;
+  }
 }
 
 void Tunnel::on_timer(Time now, TunnelEnv& env) {
@@ -98,10 +123,20 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
       close("no authenticated packet from the peer for " + duration_text(cfg.peer_timeout), env);
       return;
     }
-    if (now >= last_sent_ + keepalive_period(cfg) &&
-        !send(now, PeerPayload{PeerPayloadType::kKeepalive, {}}, env)) {
-      // Only an exhausted session (2^64 messages) cannot send; without rekeying
-      // (a later issue) the tunnel is over, and the timer must not spin.
+    if (now >= next_ping_at(cfg)) {
+      if (liveness_checks() && unanswered_pings_ >= cfg.liveness_probe_misses) {
+        close("no answer to " + std::to_string(unanswered_pings_) + " liveness probes", env);
+        return;
+      }
+      if (!send_ping(now, env)) {
+        // Only an exhausted session (2^64 messages) cannot send; without rekeying
+        // (a later issue) the tunnel is over, and the timer must not spin.
+        close("session exhausted", env);
+        return;
+      }
+    }
+    if (now >= last_sent_ + cfg.keepalive_interval &&
+        !send(now, PeerPayload::keepalive(), env)) {
       close("session exhausted", env);
       return;
     }
@@ -121,7 +156,8 @@ std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
   if (initiator_) consider(next_handshake_at_);
   if (current_) {
     consider(last_received_ + config.peer_timeout);
-    consider(last_sent_ + keepalive_period(config));
+    consider(next_ping_at(config));
+    consider(last_sent_ + config.keepalive_interval);
   }
   return next;
 }
@@ -242,7 +278,12 @@ void Tunnel::install_session(Time now, Endpoint from, const SessionKeys& keys, s
   path_ = from;
   last_received_ = now;
   last_sent_ = now;
-  if (!was_direct) env.ctx.emit(TunnelUp{peer_, path_, now - instructed_at_});
+  if (!was_direct) {
+    env.ctx.emit(TunnelUp{peer_, path_, now - instructed_at_});
+    // The first ping goes out with the next timer, so the RTT is known at once.
+    last_ping_at_.reset();
+    unanswered_pings_ = 0;
+  }
 }
 
 std::optional<PeerPayload> Tunnel::on_data(Time now, Endpoint from, const PeerData& data, TunnelEnv& env) {
@@ -270,12 +311,14 @@ std::optional<PeerPayload> Tunnel::on_data(Time now, Endpoint from, const PeerDa
   }
   ++ctx.stats.packets_received;
   last_received_ = now;
+  unanswered_pings_ = 0;
   if (from != path_) path_ = from;  // NAT rebinding: answer where the peer now is
   auto payload = decode_peer_payload(plaintext.value());
   if (!payload) {
     ++ctx.stats.malformed_datagrams;
     return std::nullopt;
   }
+  on_ping_payload(now, payload.value(), env);
   return std::move(payload.value());
 }
 

@@ -18,9 +18,15 @@
 // answer and resends it for an identical init instead of failing the handshake.
 //
 // Once direct: every authenticated PeerData refreshes last_received and moves the
-// path to its source (NAT rebinding). A keepalive goes out when nothing was sent for
-// keepalive_interval, or liveness_probe_interval while the server is lost or has
-// reported the peer offline; no authenticated packet for peer_timeout: TunnelDown.
+// path to its source (NAT rebinding). A kPing goes out as soon as the tunnel is
+// direct and then every ping_interval, or every liveness_probe_interval while the
+// server is lost or has reported the peer offline (liveness checks); the peer answers
+// each at once with a kPong carrying the same nonce, which gives the round-trip time
+// (rtt()). A keepalive goes out when nothing at all was sent for keepalive_interval
+// (only when ping_interval is the longer). No authenticated packet for peer_timeout:
+// TunnelDown. While liveness checks are on, liveness_probe_misses pings in a row
+// with no authenticated packet since the first of them: TunnelDown too, in about
+// misses x liveness_probe_interval rather than peer_timeout.
 //
 // A later instruction for a direct tunnel (see adopt()) keeps the session and path,
 // so traffic is not interrupted, and takes the new tunnel id and role for future
@@ -93,6 +99,8 @@ class Tunnel {
   bool direct() const { return state_ == TunnelState::kDirect; }
   Endpoint path() const { return path_; }
   std::optional<Time> last_received() const;
+  // The round trip of the last answered ping; nullopt before the first answer.
+  std::optional<Duration> rtt() const { return rtt_; }
   bool liveness_checks() const { return server_lost_ || peer_offline_; }
 
  private:
@@ -107,7 +115,10 @@ class Tunnel {
   void abandon_handshake(TunnelEnv& env);
   void install_session(Time now, Endpoint from, const SessionKeys& keys, std::uint32_t local_index,
                        std::uint32_t remote_index, TunnelEnv& env);
-  Duration keepalive_period(const ClientConfig& config) const;
+  Duration ping_period(const ClientConfig& config) const;
+  Time next_ping_at(const ClientConfig& config) const;
+  bool send_ping(Time now, TunnelEnv& env);
+  void on_ping_payload(Time now, const PeerPayload& payload, TunnelEnv& env);
   bool punching_possible() const { return !current_ && state_ != TunnelState::kFailed; }
 
   PublicKey peer_{};
@@ -143,6 +154,11 @@ class Tunnel {
   Endpoint path_;
   Time last_received_{};
   Time last_sent_{};
+
+  std::optional<Time> last_ping_at_;   // nullopt: the first ping is due
+  std::uint64_t ping_nonce_ = 0;       // of the last ping sent; a counter: the session authenticates
+  int unanswered_pings_ = 0;           // pings sent since the last authenticated packet
+  std::optional<Duration> rtt_;
 
   bool server_lost_ = false;
   bool peer_offline_ = false;

@@ -1,102 +1,167 @@
-// yellowtaild: the yellowtail client daemon. This version runs the datagram bridge
-// (--no-tun); the TUN adapter and the CLI's control socket come next.
+// yellowtaild: the yellowtail client daemon. Creates the virtual adapter (or, with
+// --no-tun, a local datagram bridge), logs in to the mediation server, builds
+// tunnels to the members of its networks and serves the yellowtail CLI on a local
+// control socket. Configuration: daemon_config.h; flags: yellowtaild --help.
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <ctime>
+#include <unistd.h>
 
-#include "client/core/describe_event.h"
+#include "client/daemon/chat_history.h"
+#include "client/daemon/control_session.h"
+#include "client/daemon/daemon_config.h"
+#include "client/daemon/daemon_options.h"
+#include "client/daemon/daemon_service.h"
+#include "client/daemon/daemon_state.h"
 #include "client/daemon/datagram_bridge.h"
+#include "client/daemon/tun_adapter.h"
 #include "platform/asio_client_driver.h"
 #include "platform/key_file.h"
+#include "platform/state_dir.h"
 #include "platform/system_random.h"
+#include "platform/unix_listener.h"
 
 namespace {
 
-void log_line(const std::string& text) {
-  std::time_t t = std::time(nullptr);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%H:%M:%S", std::localtime(&t));
-  std::fprintf(stderr, "%s yellowtaild: %s\n", stamp, text.c_str());
+// Start-up failures go to stderr as one plain line, before and regardless of the
+// log level, so that a refused start always says why.
+int refuse(const std::string& why, int code = 1) {
+  std::fprintf(stderr, "yellowtaild: %s\n", why.c_str());
+  return code;
+}
+
+spdlog::level::level_enum to_spdlog(yt::LogLevel level) {
+  switch (level) {
+    case yt::LogLevel::kTrace: return spdlog::level::trace;
+    case yt::LogLevel::kDebug: return spdlog::level::debug;
+    case yt::LogLevel::kInfo: return spdlog::level::info;
+    case yt::LogLevel::kWarn: return spdlog::level::warn;
+    case yt::LogLevel::kError: return spdlog::level::err;
+    case yt::LogLevel::kCritical: return spdlog::level::critical;
+    case yt::LogLevel::kOff: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+// Reads the config file (an explicit --config must exist; the default may not),
+// then the flags over it, then validates.
+yt::Result<yt::DaemonConfig, std::string> load_config(const yt::DaemonOptions& options) {
+  yt::DaemonSettings settings;
+  auto text = yt::read_small_file(options.config_path(), 1 << 20);
+  if (!text) return yt::Err{text.error()};
+  if (*text) {
+    if (auto applied = yt::apply_toml(**text, options.config_path(), settings); !applied) {
+      return yt::Err{applied.error()};
+    }
+  } else if (options.config_given()) {
+    return yt::Err{"config file " + options.config_path() + " does not exist"};
+  }
+  options.apply(settings);
+  return yt::validate(settings);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "yellowtaild: the yellowtail client daemon. Logs in to a mediation server, joins\n"
-      "networks and builds encrypted peer-to-peer tunnels to their members."};
-  std::string server, server_key_hex, key_path = "/var/lib/yellowtail/client.key", nickname;
-  std::string udp = "0.0.0.0:0", bridge = "127.0.0.1:0";
-  std::string create, join, password;
-  bool no_tun = false;
-  app.add_option("--server", server, "mediation server control endpoint IP:PORT")->required();
-  app.add_option("--server-key", server_key_hex, "the server's public key (hex), pinned")->required();
-  app.add_option("--key", key_path, "this client's secret key file (created, mode 0600, if missing)")
-      ->capture_default_str();
-  app.add_option("--nick", nickname, "nickname shown to peers");
-  app.add_option("--udp", udp, "local UDP endpoint for discovery and tunnels")->capture_default_str();
-  app.add_flag("--no-tun", no_tun, "no TUN adapter: move datagrams through the local bridge port instead");
-  app.add_option("--bridge", bridge, "with --no-tun: local bridge endpoint")->capture_default_str();
-  app.add_option("--create", create, "create this network after login");
-  app.add_option("--join", join, "join this network after login");
-  app.add_option("--password", password, "password for --create / --join");
+      "yellowtaild: the yellowtail client daemon. Adds a virtual network adapter, logs in\n"
+      "to a mediation server, and builds encrypted peer-to-peer tunnels to the members of\n"
+      "its networks. Control it with the `yellowtail` command. Flags win over the config\n"
+      "file; [section.key] names the file setting of each flag."};
+  yt::DaemonOptions options(app);
   CLI11_PARSE(app, argc, argv);
 
-  if (!no_tun) {
-    std::fprintf(stderr, "yellowtaild: TUN mode is not available in this build yet; run with --no-tun\n");
-    return 2;
-  }
-  yt::ClientConfig config;
-  auto server_endpoint = yt::Endpoint::parse(server);
-  auto server_key = yt::key_from_hex(server_key_hex);
-  auto udp_endpoint = yt::Endpoint::parse(udp);
-  auto bridge_endpoint = yt::Endpoint::parse(bridge);
-  if (!server_endpoint) return std::fprintf(stderr, "yellowtaild: invalid --server '%s'\n", server.c_str()), 2;
-  if (!server_key) return std::fprintf(stderr, "yellowtaild: --server-key must be 64 hex digits\n"), 2;
-  if (!udp_endpoint) return std::fprintf(stderr, "yellowtaild: invalid --udp '%s'\n", udp.c_str()), 2;
-  if (!bridge_endpoint) return std::fprintf(stderr, "yellowtaild: invalid --bridge '%s'\n", bridge.c_str()), 2;
-  config.server = *server_endpoint;
-  config.server_key = *server_key;
-  config.nickname = nickname;
+  auto loaded = load_config(options);
+  if (!loaded) return refuse(loaded.error(), 2);
+  const yt::DaemonConfig config = std::move(*loaded);
 
-  if (!yt::SystemRandom::init()) return std::fprintf(stderr, "yellowtaild: cannot initialize libsodium\n"), 1;
+  spdlog::set_default_logger(spdlog::stderr_logger_st("yellowtaild"));
+  // Under systemd the journal adds its own timestamps; the level tag stays.
+  spdlog::set_pattern(::getenv("INVOCATION_ID") ? "[%l] %v" : "%Y-%m-%d %H:%M:%S.%e [%l] %v");
+  spdlog::set_level(to_spdlog(config.log_level));
+
+  if (!yt::SystemRandom::init()) return refuse("cannot initialize libsodium's random generator");
   yt::SystemRandom rng;
-  auto identity = yt::load_or_create_identity(key_path, rng);
-  if (!identity) return std::fprintf(stderr, "yellowtaild: %s\n", identity.error().c_str()), 1;
+  if (auto ready = yt::prepare_state_dir(config.state_dir); !ready) return refuse(ready.error());
+  std::string state_path = config.state_dir + "/state.json";
+  auto state = yt::load_daemon_state(state_path);
+  if (!state) return refuse(state.error());
+  auto history = yt::ChatHistory::open(config.state_dir + "/chat.jsonl", config.chat_history);
+  if (!history) return refuse(history.error());
+  if (history->skipped_lines() > 0) {
+    spdlog::warn("chat history: skipped {} damaged lines", history->skipped_lines());
+  }
+  auto identity = yt::load_or_create_identity(config.key_file, rng);
+  if (!identity) return refuse(identity.error());
 
   boost::asio::io_context io;
-  auto driver = yt::AsioClientDriver::create(io, config, *identity, rng, *udp_endpoint);
-  if (!driver) return std::fprintf(stderr, "yellowtaild: %s\n", driver.error().c_str()), 1;
-  auto bridge_socket = yt::DatagramBridge::create(io, *bridge_endpoint, **driver);
-  if (!bridge_socket) return std::fprintf(stderr, "yellowtaild: %s\n", bridge_socket.error().c_str()), 1;
+  std::unique_ptr<yt::TunAdapter> adapter;
+  if (config.tun) {
+    auto created = yt::TunAdapter::create(io, config.device, config.mtu, config.routes);
+    if (!created) return refuse(created.error());
+    adapter = std::move(*created);
+  }
 
+  yt::ClientConfig client;
+  client.server = config.server;
+  client.server_key = config.server_key;
+  client.nickname = state->nickname.empty() ? config.nickname : state->nickname;
+  client.ip_mode = config.tun;
+  std::vector<std::string> own_interfaces;
+  if (adapter) own_interfaces.push_back(adapter->name());
+  auto driver = yt::AsioClientDriver::create(io, client, *identity, rng, config.udp, own_interfaces);
+  if (!driver) return refuse(driver.error());
   yt::AsioClientDriver& d = **driver;
-  yt::DatagramBridge& b = **bridge_socket;
+
+  std::unique_ptr<yt::DatagramBridge> bridge;
+  if (!config.tun) {
+    auto created = yt::DatagramBridge::create(io, config.bridge, d);
+    if (!created) return refuse(created.error());
+    bridge = std::move(*created);
+  }
+
+  auto listener = yt::UnixListener::create(io, config.control_socket, config.control_group);
+  if (!listener) return refuse(listener.error());
+
+  yt::DaemonService service(io, config, d, adapter.get(), bridge.get(), std::move(*state), state_path,
+                            std::move(*history));
   bool requested = false;
   d.set_event_handler([&](const yt::ClientEvent& event) {
-    log_line(yt::describe(event));
-    if (auto* packet = std::get_if<yt::PacketReceived>(&event)) b.deliver(packet->peer, packet->packet);
+    service.on_event(event);
     if (std::holds_alternative<yt::Synced>(event) && !requested) {
       requested = true;
       // Deferred: the handler runs inside the driver's drain loop.
       boost::asio::post(io, [&] {
-        if (!create.empty()) (void)d.core().create_network(d.now(), create, password);
-        if (!join.empty()) (void)d.core().join_network(d.now(), join, password);
+        if (!options.create().empty()) (void)d.core().create_network(d.now(), options.create(), options.password());
+        if (!options.join().empty()) (void)d.core().join_network(d.now(), options.join(), options.password());
         d.pump();
       });
     }
   });
-  log_line("key " + yt::node_id(identity->public_key) + ", udp " + d.udp_endpoint().to_string() + ", bridge " +
-           b.local_endpoint().to_string());
-  b.start();
-  d.start();
+  (*listener)->start([&](yt::UnixListener::Socket socket) {
+    spdlog::debug("control connection from uid {}", yt::peer_uid(socket));
+    std::make_shared<yt::ControlSession>(std::move(socket), [&](const yt::ControlRequest& request,
+                                                                yt::ControlSession::Reply reply) {
+      service.handle(request, std::move(reply));
+    })->start();
+  });
+  if (adapter) adapter->start([&](yt::ByteView packet) { service.on_adapter_packet(packet); });
+  if (bridge) bridge->start();
+
+  spdlog::info("key {} ({}), udp {}, {}, control socket {}", yt::node_id(identity->public_key),
+               yt::key_to_hex(identity->public_key), d.udp_endpoint().to_string(),
+               adapter ? "adapter " + adapter->name() : "bridge " + bridge->local_endpoint().to_string(),
+               config.control_socket);
+  service.start();
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int) {
-    log_line("shutting down");
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    spdlog::info("signal {}, shutting down", signal);
     d.stop();
     io.stop();
   });

@@ -34,13 +34,14 @@ std::vector<ControlCase> control_cases() {
   profile.port_delta = 2;
   profile.public_ips = {*Ipv4::parse("203.0.113.1")};
   profile.mapping_lifetime = std::chrono::seconds(30);
+  profile.mapping_known = true;
   return {
       {"LoginRequest", LoginRequest{"al", {ep("192.168.1.2:4000")}}, "0101" "02616c" "01" "c0a80102" "0fa0"},
       {"LoginReply",
        LoginReply{ReplyCode::kOk, "", *Ipv4::parse("25.0.0.1"), 8, 0x0102030405060708ULL, {ep("198.51.100.1:3478")}},
        "0102" "00" "00" "19000001" "08" "0102030405060708" "01" "c6336401" "0d96"},
       {"DiscoveryReport", DiscoveryReport{ep("203.0.113.1:1000"), profile},
-       "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101" "00007530"},
+       "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101" "00007530" "01" "00"},
       {"CreateNetwork", CreateNetwork{7, "net", "pw"}, "0104" "00000007" "036e6574" "027077"},
       {"JoinNetwork", JoinNetwork{8, "net", ""}, "0105" "00000008" "036e6574" "00"},
       {"LeaveNetwork", LeaveNetwork{9, "net"}, "0106" "00000009" "036e6574"},
@@ -98,6 +99,11 @@ TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
   // A 65-byte network name.
   std::string long_name = "0106" "00000009" "41" + std::string(65 * 2, '6');
   EXPECT_EQ(decode_control(*from_hex(long_name)).error(), DecodeError::kFieldOutOfRange);
+  // A DiscoveryReport whose filtering_known flag is 2.
+  EXPECT_EQ(decode_control(*from_hex("0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01"
+                                     "cb007101" "00007530" "01" "02"))
+                .error(),
+            DecodeError::kFieldOutOfRange);
   // A member's online flag of 2.
   EXPECT_EQ(decode_control(*from_hex("010a" "016e" + kKeyAA + "02626f" "19000002" "02")).error(),
             DecodeError::kFieldOutOfRange);
@@ -122,6 +128,7 @@ std::vector<DatagramCase> datagram_cases() {
        "0105" "00000005" "1122334455667788" "dead", 2},
       {"PeerHandshakeResp", PeerHandshakeResp{6, 5, {0xbe, 0xef}}, "0106" "00000006" "00000005" "beef", 2},
       {"PeerData", PeerData{6, {0x01, 0x02, 0x03}}, "0107" "00000006" "010203", 3},
+      {"HairpinProbe", HairpinProbe{0x1122334455667788ULL}, "0108" "1122334455667788"},
   };
 }
 
@@ -151,7 +158,9 @@ TEST(MessagesTest, EveryTruncationOfEveryDatagramIsRefused) {
 }
 
 TEST(MessagesTest, ControlFramesMatchFixedBytes) {
-  ControlFrame init{ControlFrameType::kHandshakeInit, {0xab}};
+  ControlFrame init;
+  init.type = ControlFrameType::kHandshakeInit;
+  init.body = {0xab};
   EXPECT_EQ(to_hex(encode_control_frame(init)), "0101ab");
   ControlFrame reject;
   reject.type = ControlFrameType::kHandshakeReject;
@@ -166,11 +175,54 @@ TEST(MessagesTest, ControlFramesMatchFixedBytes) {
 }
 
 TEST(MessagesTest, PeerPayloads) {
-  EXPECT_EQ(to_hex(encode_peer_payload({PeerPayloadType::kChat, {0x68, 0x69}})), "036869");
+  EXPECT_EQ(to_hex(encode_peer_payload(PeerPayload::packet({0x45, 0x00}))), "014500");
+  EXPECT_EQ(to_hex(encode_peer_payload(PeerPayload::keepalive())), "02");
   EXPECT_TRUE(decode_peer_payload(*from_hex("02")).ok());
   EXPECT_EQ(decode_peer_payload(*from_hex("0200")).error(), DecodeError::kTrailingBytes);
-  EXPECT_EQ(decode_peer_payload(*from_hex("04")).error(), DecodeError::kFieldOutOfRange);
+  EXPECT_EQ(decode_peer_payload(*from_hex("06")).error(), DecodeError::kFieldOutOfRange);
+  EXPECT_EQ(decode_peer_payload(*from_hex("00")).error(), DecodeError::kFieldOutOfRange);
   EXPECT_EQ(decode_peer_payload(Bytes{}).error(), DecodeError::kTruncated);
+  auto packet = decode_peer_payload(*from_hex("01"));
+  ASSERT_TRUE(packet.ok());
+  EXPECT_TRUE(packet->body.empty());
+}
+
+TEST(MessagesTest, ChatPayloads) {
+  // Private chat: empty network name.
+  EXPECT_EQ(to_hex(encode_peer_payload(PeerPayload::chat("", {0x68, 0x69}))), "03006869");
+  // Network chat to "lan".
+  PeerPayload chat = PeerPayload::chat("lan", {0x68, 0x69});
+  EXPECT_EQ(to_hex(encode_peer_payload(chat)), "03036c616e6869");
+  auto decoded = decode_peer_payload(*from_hex("03036c616e6869"));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->type, PeerPayloadType::kChat);
+  EXPECT_EQ(decoded->network, "lan");
+  EXPECT_EQ(decoded->body, (Bytes{0x68, 0x69}));
+  EXPECT_EQ(decode_peer_payload(*from_hex("0300")).value().body.size(), 0u);
+  EXPECT_EQ(decode_peer_payload(*from_hex("03")).error(), DecodeError::kTruncated);
+  EXPECT_EQ(decode_peer_payload(*from_hex("03056c616e")).error(), DecodeError::kTruncated);
+
+  Bytes longest = {0x03, 0x00};
+  longest.resize(2 + kMaxChatLength, 'x');
+  EXPECT_TRUE(decode_peer_payload(longest).ok());
+  longest.push_back('x');
+  EXPECT_EQ(decode_peer_payload(longest).error(), DecodeError::kFieldOutOfRange);
+  Bytes long_name = {0x03, static_cast<std::uint8_t>(kMaxNameLength + 1)};
+  long_name.resize(2 + kMaxNameLength + 1, 'n');
+  EXPECT_EQ(decode_peer_payload(long_name).error(), DecodeError::kFieldOutOfRange);
+}
+
+TEST(MessagesTest, PingPongPayloads) {
+  PeerPayload ping = PeerPayload::ping(0x0102030405060708);
+  EXPECT_EQ(to_hex(encode_peer_payload(ping)), "040102030405060708");
+  PeerPayload pong = PeerPayload::pong(0xfffffffffffffffe);
+  EXPECT_EQ(to_hex(encode_peer_payload(pong)), "05fffffffffffffffe");
+  auto decoded = decode_peer_payload(*from_hex("050102030405060708"));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->type, PeerPayloadType::kPong);
+  EXPECT_EQ(decoded->nonce, 0x0102030405060708u);
+  EXPECT_EQ(decode_peer_payload(*from_hex("04010203")).error(), DecodeError::kTruncated);
+  EXPECT_EQ(decode_peer_payload(*from_hex("04010203040506070809")).error(), DecodeError::kTrailingBytes);
 }
 
 }  // namespace

@@ -194,6 +194,7 @@ TunnelSide ServerCore::Impl::tunnel_side(const Client& c) const {
   side.key = c.key;
   side.virtual_ip = c.record.virtual_ip;
   side.lan_endpoints = c.lan_endpoints;
+  side.profile = c.report.profile;
   // Only what the server saw is offered to peers, never what the client claims: a
   // client must not be able to aim its peers' punch probes at a third party. The
   // claim is the only source when the server has no discovery endpoints at all

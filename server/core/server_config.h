@@ -1,6 +1,7 @@
 // Tunables of the mediation server core. Every field has a default and says why.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "protocol/endpoint.h"
@@ -8,6 +9,17 @@
 #include "protocol/time.h"
 
 namespace yt {
+
+// How the server plans a punch (the nat-matrix scenario compares them).
+enum class PunchStrategy : std::uint8_t {
+  // Both sides probe the other's observed endpoint as soon as the instruction
+  // arrives: no LAN candidates, no common start time, no prediction. The textbook
+  // baseline.
+  kNaive,
+  // The project's strategy: LAN candidates for peers behind one public IP, a
+  // common start time, and the planner's NAT-specific additions.
+  kServerDriven,
+};
 
 struct ServerConfig {
   // Virtual addresses come from here (Hamachi's 25.0.0.0/8 avoids RFC 1918 clashes
@@ -22,6 +34,8 @@ struct ServerConfig {
   // the instruction to reach both over their control connections, short enough
   // that users do not wait. 250 ms covers intercontinental one-way delays.
   Duration punch_lead = 250ms;
+
+  PunchStrategy punch_strategy = PunchStrategy::kServerDriven;
 
   // A control connection that says nothing for this long is considered lost. Clients
   // ping every 30 s (client_config.h), so three missed pings.

@@ -54,6 +54,14 @@ std::vector<ServerCore::Output> ServerCore::drain_outputs() {
 
 const ServerStats& ServerCore::stats() const { return impl_->stats_; }
 std::size_t ServerCore::online_clients() const { return impl_->online_count_; }
+
+std::optional<NatProfile> ServerCore::nat_profile(const PublicKey& key) const {
+  auto it = impl_->by_key_.find(key);
+  if (it == impl_->by_key_.end()) return std::nullopt;
+  auto conn = impl_->conns_.find(it->second);
+  if (conn == impl_->conns_.end() || conn->second.closing || !conn->second.online) return std::nullopt;
+  return conn->second.report.profile;
+}
 const PublicKey& ServerCore::public_key() const { return impl_->identity_.public_key; }
 
 // ---- connections

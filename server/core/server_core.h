@@ -25,6 +25,7 @@
 
 #include "protocol/identity.h"
 #include "protocol/io_boundary.h"
+#include "protocol/nat_taxonomy.h"
 #include "protocol/random.h"
 #include "protocol/time.h"
 #include "server/core/server_config.h"
@@ -59,6 +60,10 @@ class ServerCore {
 
   const ServerStats& stats() const;
   std::size_t online_clients() const;
+  // The NAT profile the online client `key` reported in its latest DiscoveryReport
+  // on its current connection; nullopt when it is not online (not connected, or no
+  // report yet). This is what the tunnel planner is given (TunnelSide::profile).
+  std::optional<NatProfile> nat_profile(const PublicKey& key) const;
   const PublicKey& public_key() const;
 
  private:

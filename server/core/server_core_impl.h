@@ -44,7 +44,7 @@ struct ServerCore::Impl {
     std::vector<Endpoint> lan_endpoints;
     std::optional<Endpoint> mapped_at_primary;  // where probes to the primary endpoint came from
     std::optional<Endpoint> mapped_anywhere;    // latest probe source at any endpoint
-    DiscoveryReport report;
+    DiscoveryReport report;  // the latest (valid when online); its profile goes to the tunnel planner
   };
 
   Impl(ServerConfig config, Identity identity, Storage& storage, RandomSource& rng);

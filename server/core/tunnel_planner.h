@@ -17,6 +17,7 @@
 #include "protocol/endpoint.h"
 #include "protocol/identity.h"
 #include "protocol/messages.h"
+#include "protocol/nat_taxonomy.h"
 #include "protocol/time.h"
 
 namespace yt {
@@ -27,6 +28,10 @@ struct TunnelSide {
   Ipv4 virtual_ip;
   std::optional<Endpoint> mapped;       // public endpoint; nullopt when unknown (UDP blocked)
   std::vector<Endpoint> lan_endpoints;  // the client's own socket addresses
+  // The NAT profile the client's discovery reported (DiscoveryReport). It is the
+  // client's claim: fit to choose a strategy for its side, never a source of
+  // addresses to aim the peer's probes at (those come from what the server saw).
+  NatProfile profile;
 };
 
 struct TunnelPlan {

@@ -59,5 +59,33 @@ TEST(Membership, OurOwnDepartureRemovesTheNetwork) {
   m.remove(MemberLeft{"nonexistent", key(2)});  // harmless
 }
 
+TEST(Membership, NetworkLooksUpByName) {
+  Membership m(key(1));
+  m.replace(NetworkSnapshot{{NetworkInfo{"zeta", {member(1)}}, NetworkInfo{"alpha", {member(1), member(2)}}}});
+  ASSERT_NE(m.network("alpha"), nullptr);
+  EXPECT_EQ(m.network("alpha")->members.size(), 2u);
+  EXPECT_EQ(m.network("zeta")->name, "zeta");
+  EXPECT_EQ(m.network("beta"), nullptr);
+}
+
+TEST(Membership, VersionChangesWithEveryChange) {
+  Membership m(key(1));
+  std::uint64_t v = m.version();
+  m.replace(NetworkSnapshot{{NetworkInfo{"lan", {member(1)}}}});
+  EXPECT_NE(m.version(), v);
+  v = m.version();
+  EXPECT_EQ(m.version(), v);  // reading does not change it
+  (void)m.peers();
+  EXPECT_EQ(m.version(), v);
+  m.update(MemberUpdate{"lan", member(2)});
+  EXPECT_NE(m.version(), v);
+  v = m.version();
+  m.remove(MemberLeft{"lan", key(2)});
+  EXPECT_NE(m.version(), v);
+  v = m.version();
+  m.clear();
+  EXPECT_NE(m.version(), v);
+}
+
 }  // namespace
 }  // namespace yt

@@ -15,15 +15,21 @@ const Ipv4 kVipA = Ipv4::from_octets(25, 0, 0, 1);
 const Ipv4 kVipB = Ipv4::from_octets(25, 0, 0, 2);
 constexpr std::uint64_t kTunnelId = 0x1122334455667788;
 
-// The control connection stays quiet in these tests: no pings to answer.
+// The control connection stays quiet in these tests: no pings to answer. Tunnels
+// ping each other only once, as they come up, so that the keepalive and liveness
+// tests can count datagrams; TunnelPingTest has the default ping interval.
 ClientConfig quiet_config() {
   ClientConfig config;
   config.control_ping_interval = 24h;
   config.server_timeout = 48h;
+  config.ping_interval = 24h;
   return config;
 }
 
 struct TunnelTest : ::testing::Test {
+  explicit TunnelTest(const ClientConfig& config = quiet_config())
+      : a{1, kA, server_id.public_key, config}, b{2, kB, server_id.public_key, config} {}
+
   void SetUp() override {
     ca = bring_online(a, sa, kT0, kA, kVipA);
     cb = bring_online(b, sb, kT0, kB, kVipB);
@@ -62,8 +68,8 @@ struct TunnelTest : ::testing::Test {
   Identity server_id = make_server_identity();
   ScriptedServer sa{server_id, 1};
   ScriptedServer sb{server_id, 2};
-  Driven a{1, kA, server_id.public_key, quiet_config()};
-  Driven b{2, kB, server_id.public_key, quiet_config()};
+  Driven a;
+  Driven b;
   ConnId ca = 0, cb = 0;
   Wire wire{a, b};
   const PublicKey& ka = a.identity.public_key;
@@ -133,6 +139,7 @@ TEST_F(TunnelTest, ProbesGoToEveryCandidateEveryPunchInterval) {
 
 TEST_F(TunnelTest, PacketsAndChatBothWays) {
   bring_up();
+  std::uint64_t received_before = b.stats().packets_received;  // the first ping and pong
   Bytes packet = {0x45, 0, 0, 20, 1, 2, 3, 4};
   ASSERT_TRUE(a.core->send_to_peer(wire.now, kb, packet));
   ASSERT_TRUE(b.core->send_to_peer(wire.now, ka, as_bytes("hello"), PeerPayloadType::kChat));
@@ -146,7 +153,79 @@ TEST_F(TunnelTest, PacketsAndChatBothWays) {
   auto chats = a.events_of<ChatReceived>();
   ASSERT_EQ(chats.size(), 1u);
   EXPECT_EQ(chats[0].text, "hello");
-  EXPECT_EQ(b.stats().packets_received, 1u);
+  EXPECT_EQ(b.stats().packets_received, received_before + 1);
+}
+
+TEST_F(TunnelTest, PrivateAndNetworkChat) {
+  bring_up();
+  ASSERT_TRUE(a.core->send_chat(wire.now, kb, "hey b"));
+  a.drain();
+  wire.run_for(20ms);
+  auto at_b = b.events_of<ChatReceived>();
+  ASSERT_EQ(at_b.size(), 1u);
+  EXPECT_EQ(at_b[0].peer, ka);
+  EXPECT_EQ(at_b[0].text, "hey b");
+  EXPECT_EQ(at_b[0].network, "");
+  EXPECT_EQ(at_b[0].nickname, "a");
+
+  auto sent = b.core->send_network_chat(wire.now, "lan", "hi all");
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->sent, 1u);
+  EXPECT_EQ(sent->no_tunnel, 0u);
+  b.drain();
+  wire.run_for(20ms);
+  auto at_a = a.events_of<ChatReceived>();
+  ASSERT_EQ(at_a.size(), 1u);
+  EXPECT_EQ(at_a[0].network, "lan");
+  EXPECT_EQ(at_a[0].nickname, "b");
+  EXPECT_EQ(at_a[0].text, "hi all");
+}
+
+TEST_F(TunnelTest, NetworkChatNamingANetworkWeDoNotShareIsDropped) {
+  bring_up();
+  // b's view says a is in "secret" too; a's own view has only "lan". A peer must not
+  // make text appear in a network chat it has no part in.
+  NetworkInfo lan{"lan", {{ka, "a", kVipA, true}, {kb, "b", kVipB, true}}};
+  NetworkInfo secret{"secret", {{ka, "a", kVipA, true}, {kb, "b", kVipB, true}}};
+  b.data(wire.now, cb, sb.seal(NetworkSnapshot{{lan, secret}}));
+  auto sent = b.core->send_network_chat(wire.now, "secret", "psst");
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->sent, 1u);
+  b.drain();
+  wire.run_for(20ms);
+  EXPECT_TRUE(a.events_of<ChatReceived>().empty());
+  EXPECT_EQ(a.stats().chat_bad_network, 1u);
+}
+
+TEST_F(TunnelTest, ChatSendErrors) {
+  SeededRandom other_rng(77, 0);
+  PublicKey stranger = Identity::generate(other_rng).public_key;
+  EXPECT_EQ(a.core->send_chat(wire.now, stranger, "x").error(), SendError::kNoTunnel);
+  bring_up();
+  EXPECT_EQ(a.core->send_chat(wire.now, kb, "").error(), SendError::kInvalidArgument);
+  EXPECT_EQ(a.core->send_chat(wire.now, kb, std::string(kMaxChatLength + 1, 'x')).error(), SendError::kTooLarge);
+  EXPECT_TRUE(a.core->send_chat(wire.now, kb, std::string(kMaxChatLength, 'x')));
+  EXPECT_EQ(a.core->send_network_chat(wire.now, "nope", "x").error(), SendError::kInvalidArgument);
+  EXPECT_EQ(a.core->send_network_chat(wire.now, "lan", "").error(), SendError::kInvalidArgument);
+  EXPECT_EQ(a.core->send_network_chat(wire.now, "lan", std::string(kMaxChatLength + 1, 'x')).error(),
+            SendError::kTooLarge);
+  // The tunnel machinery's own payloads are not for callers.
+  EXPECT_EQ(a.core->send_to_peer(wire.now, kb, Bytes(8, 0), PeerPayloadType::kPing).error(),
+            SendError::kInvalidArgument);
+}
+
+TEST_F(TunnelTest, PeerStatusSaysWhyThereIsNoPathYet) {
+  EXPECT_EQ(status(a, kb)->no_path_reason, "waiting for the server to plan a tunnel");
+  wire.filter = [](SendDatagram&, Endpoint&) { return false; };
+  instruct();
+  EXPECT_EQ(status(a, kb)->no_path_reason, "punching scheduled");
+  wire.run_until(kT0 + 100ms);
+  EXPECT_EQ(status(a, kb)->no_path_reason, "punching");
+  wire.run_until(kT0 + 100ms + 10s);
+  EXPECT_EQ(status(a, kb)->no_path_reason, "no direct path (relay not available yet)");
+  MemberInfo offline{kb, "b", kVipB, false};
+  a.data(wire.now, ca, sa.seal(MemberUpdate{"lan", offline}));
+  EXPECT_EQ(status(a, kb)->no_path_reason, "peer offline");
 }
 
 TEST_F(TunnelTest, ResponderRejectsAnInitiatorWithTheWrongKey) {
@@ -250,24 +329,25 @@ TEST_F(TunnelTest, DataFromANewEndpointMovesThePath) {
 
 TEST_F(TunnelTest, KeepaliveAfterTwentyFiveIdleSeconds) {
   bring_up();
-  Time up_at = kT0 + 130ms;  // a's tunnel came up here; nothing sent since
+  Time up_at = kT0 + 130ms;  // a's tunnel came up here and pinged b, and answered b's ping
   auto data_sent = [&] {
     std::size_t n = 0;
     for (const SendDatagram& d : a.datagrams) n += is(d, DatagramType::kPeerData);
     return n;
   };
+  ASSERT_EQ(data_sent(), 2u);
   wire.run_until(up_at + 25s - 1us);
-  EXPECT_EQ(data_sent(), 0u);
+  EXPECT_EQ(data_sent(), 2u);
   wire.run_until(up_at + 25s);
-  EXPECT_EQ(data_sent(), 1u);
+  EXPECT_EQ(data_sent(), 3u);
   // Traffic postpones the next one.
   wire.run_until(up_at + 40s);
   ASSERT_TRUE(a.core->send_to_peer(wire.now, kb, Bytes{1}));
   a.drain();
   wire.run_until(up_at + 65s - 1us);
-  EXPECT_EQ(data_sent(), 2u);
+  EXPECT_EQ(data_sent(), 4u);
   wire.run_until(up_at + 65s);
-  EXPECT_EQ(data_sent(), 3u);
+  EXPECT_EQ(data_sent(), 5u);
   EXPECT_TRUE(b.events_of<PacketReceived>().size() == 1u);  // keepalives are not packets
   EXPECT_TRUE(a.events_of<TunnelDown>().empty());
 }
@@ -275,7 +355,7 @@ TEST_F(TunnelTest, KeepaliveAfterTwentyFiveIdleSeconds) {
 TEST_F(TunnelTest, SilentPeerTimesOut) {
   bring_up();
   wire.filter = [&](SendDatagram& d, Endpoint& from) { return from != kB; };  // b -> a all lost
-  Time last_from_b = kT0 + 130ms;  // b's handshake response
+  Time last_from_b = kT0 + 150ms;  // b's answer to a's first ping
   wire.run_until(last_from_b + 130s - 1us);
   EXPECT_TRUE(a.events_of<TunnelDown>().empty());
   wire.run_until(last_from_b + 130s);
@@ -381,30 +461,103 @@ TEST_F(TunnelTest, OurOwnLeaveTearsTheTunnelDownButASnapshotAloneDoesNot) {
 TEST_F(TunnelTest, PeerOfflineStartsLivenessProbes) {
   bring_up();
   Time up_at = kT0 + 130ms;
+  auto data_sent = [&] {
+    std::size_t n = 0;
+    for (const SendDatagram& d : a.datagrams) n += is(d, DatagramType::kPeerData);
+    return n;
+  };
+  std::size_t at_up = data_sent();  // the first ping and the answer to b's
   a.data(wire.now, ca, sa.seal(PeerOffline{kb}));
   wire.run_until(up_at + 5s);
-  std::size_t n = 0;
-  for (const SendDatagram& d : a.datagrams) n += is(d, DatagramType::kPeerData);
-  EXPECT_EQ(n, 1u);
+  EXPECT_EQ(data_sent(), at_up + 1);
   wire.run_until(up_at + 20s);
-  n = 0;
-  for (const SendDatagram& d : a.datagrams) n += is(d, DatagramType::kPeerData);
-  EXPECT_EQ(n, 4u);
-  // The peer answers (its own keepalives), so the tunnel stays.
+  EXPECT_EQ(data_sent(), at_up + 4);
+  // The peer answers every probe, so the tunnel stays.
   wire.run_for(3min);
   EXPECT_TRUE(a.events_of<TunnelDown>().empty());
+  EXPECT_EQ(status(a, kb)->rtt, 20ms);
 }
 
-TEST_F(TunnelTest, StopDropsAllTunnels) {
+TEST_F(TunnelTest, UnansweredLivenessProbesEndTheTunnelLongBeforePeerTimeout) {
   bring_up();
-  a.core->stop(wire.now);
-  a.drain();
+  Time first_ping = kT0 + 130ms;  // answered
+  a.data(wire.now, ca, sa.seal(PeerOffline{kb}));
+  wire.filter = [&](SendDatagram&, Endpoint& from) { return from != kB; };  // b is gone
+  // Probes at +5, +10, +15 s go unanswered; at +20 s, three misses end the tunnel.
+  wire.run_until(first_ping + 20s - 1us);
+  EXPECT_TRUE(a.events_of<TunnelDown>().empty());
+  wire.run_until(first_ping + 20s);
   auto down = a.events_of<TunnelDown>();
   ASSERT_EQ(down.size(), 1u);
-  EXPECT_EQ(down[0].reason, "client stopped");
-  EXPECT_EQ(a.core->state(), ClientState::kStopped);
-  EXPECT_TRUE(a.core->peers().empty());
-  EXPECT_EQ(a.core->next_deadline(), std::nullopt);
+  EXPECT_EQ(down[0].peer, kb);
+  EXPECT_EQ(down[0].reason, "no answer to 3 liveness probes");
+  EXPECT_FALSE(status(a, kb)->has_tunnel);
+}
+
+// Tunnels with the default ping interval.
+ClientConfig ping_config() {
+  ClientConfig config = quiet_config();
+  config.ping_interval = ClientConfig{}.ping_interval;
+  return config;
+}
+
+struct TunnelPingTest : TunnelTest {
+  TunnelPingTest() : TunnelTest(ping_config()) {}
+};
+
+TEST_F(TunnelPingTest, RttIsMeasuredAsSoonAsTheTunnelIsUp) {
+  EXPECT_FALSE(status(a, kb).has_value() && status(a, kb)->rtt.has_value());
+  bring_up();
+  // One-way delay 10 ms: each side's first ping is answered 20 ms later.
+  EXPECT_EQ(status(a, kb)->rtt, 20ms);
+  EXPECT_EQ(status(b, ka)->rtt, 20ms);
+}
+
+TEST_F(TunnelPingTest, IdleTunnelPingsEveryPingIntervalWithoutExtraKeepalives) {
+  bring_up();
+  Time up_at = kT0 + 130ms;
+  auto data_sent = [&] {
+    std::size_t n = 0;
+    for (const SendDatagram& d : a.datagrams) n += is(d, DatagramType::kPeerData);
+    return n;
+  };
+  EXPECT_EQ(data_sent(), 2u);  // first ping, answer to b's first ping
+  wire.run_until(up_at + 25s - 1us);
+  EXPECT_EQ(data_sent(), 2u);
+  // a's ping, and its answer to b's ping (sent 10 ms before, at b's 25 s mark).
+  wire.run_until(up_at + 25s);
+  EXPECT_EQ(data_sent(), 4u);
+  wire.run_until(up_at + 100s);
+  EXPECT_EQ(data_sent(), 10u);  // 2 per 25 s: pings count as traffic, no keepalive
+  EXPECT_EQ(status(a, kb)->rtt, 20ms);
+  EXPECT_EQ(status(b, ka)->rtt, 20ms);
+  EXPECT_TRUE(a.events_of<PacketReceived>().empty());  // pings are not packets
+  EXPECT_TRUE(b.events_of<PacketReceived>().empty());
+}
+
+TEST_F(TunnelPingTest, WithoutLivenessChecksUnansweredPingsWaitForPeerTimeout) {
+  bring_up();
+  wire.filter = [&](SendDatagram&, Endpoint& from) { return from != kB; };  // b is gone
+  // Five pings go unanswered, but the server still vouches for b: peer_timeout rules.
+  Time last_from_b = kT0 + 150ms;
+  wire.run_until(last_from_b + 130s - 1us);
+  EXPECT_TRUE(a.events_of<TunnelDown>().empty());
+  wire.run_until(last_from_b + 130s);
+  ASSERT_EQ(a.events_of<TunnelDown>().size(), 1u);
+  EXPECT_NE(a.events_of<TunnelDown>()[0].reason.find("no authenticated packet"), std::string::npos);
+}
+
+TEST_F(TunnelPingTest, PingsAlreadyUnansweredCountWhenLivenessChecksStart) {
+  bring_up();
+  Time up_at = kT0 + 130ms;
+  wire.filter = [&](SendDatagram&, Endpoint& from) { return from != kB; };
+  wire.run_until(up_at + 80s);  // pings at 25, 50 and 75 s unanswered
+  EXPECT_TRUE(a.events_of<TunnelDown>().empty());
+  a.closed(wire.now, ca);  // the server is lost: liveness checks start
+  wire.run_for(1ms);       // the next probe is due at once (75 s + 5 s) and finds 3 misses
+  auto down = a.events_of<TunnelDown>();
+  ASSERT_EQ(down.size(), 1u);
+  EXPECT_EQ(down[0].reason, "no answer to 3 liveness probes");
 }
 
 TEST(PeerPrologue, IsThePeerPrologueFollowedByTheTunnelIdBigEndian) {

@@ -318,6 +318,39 @@ TEST(ServerCoreDiscovery, ChangeRequestWithoutAlternatesAnswersFromLocal) {
   EXPECT_EQ(h.probe(c, from, c.token(), kPrimary, true, true)->responder, kPrimary);
 }
 
+TEST(ServerCoreDiscovery, TheReportedProfileIsKeptPerSession) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.login(c);
+  EXPECT_EQ(h.server().nat_profile(c.key()), std::nullopt);  // no report yet
+
+  Endpoint mapped{Ipv4::from_octets(192, 0, 2, 7), 61000};
+  ASSERT_TRUE(h.probe(c, mapped, c.token()).has_value());
+  DiscoveryReport report;
+  report.mapped_endpoint = mapped;
+  report.profile.mapping = MappingBehavior::kAddressPortDependent;
+  report.profile.allocation = PortAllocation::kSequential;
+  report.profile.port_delta = 1;
+  report.profile.mapping_known = true;
+  report.profile.public_ips = {mapped.ip};
+  h.send(c, report);
+  auto kept = h.server().nat_profile(c.key());
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->summary(), "APDM/APDF? sequential(1)");
+  EXPECT_EQ(kept->public_ips, std::vector<Ipv4>{mapped.ip});
+
+  // A later report (the client's network changed) replaces it.
+  report.profile = NatProfile{};
+  report.profile.udp_blocked = true;
+  h.send(c, report);
+  EXPECT_TRUE(h.server().nat_profile(c.key())->udp_blocked);
+
+  // It lives with the session.
+  h.close(c);
+  EXPECT_EQ(h.server().nat_profile(c.key()), std::nullopt);
+}
+
 // ---- going online and tunnels
 
 TEST(ServerCoreTunnels, TwoMembersOnlineGetMatchingInstructions) {

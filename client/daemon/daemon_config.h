@@ -1,0 +1,104 @@
+// yellowtaild's configuration: a TOML file, then command-line flags over it (a flag
+// given on the command line always wins), then validation into typed values.
+//
+// The file (default /etc/yellowtail/yellowtaild.toml, optional) looks like:
+//
+//   [server]
+//   address = "203.0.113.10:12975"   # mediation server, TCP control endpoint
+//   key = "<64 hex digits>"          # its public key, pinned
+//   [client]
+//   nickname = "alice"
+//   state_dir = "/var/lib/yellowtail" # key (client.key, 0600), state, chat history
+//   udp = "0.0.0.0:0"                 # local UDP endpoint for discovery and tunnels
+//   [adapter]
+//   name = "yt0"
+//   mtu = 1400
+//   ipv6_prefix = "fd79:6c74:7461::/48"
+//   routes = ["224.0.0.0/4"]          # extra prefixes routed into the adapter
+//   [control]
+//   socket = "/run/yellowtail/control.sock"
+//   group = "yellowtail"              # members may use the CLI; empty: root only
+//   [log]
+//   level = "info"                    # trace|debug|info|warn|error|critical|off
+//   [chat]
+//   history = 1000                    # messages kept in the state directory
+//
+// Unknown keys and wrong types are errors that name the key and the file: a typo
+// must not silently fall back to a default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "platform/netlink_config.h"
+#include "protocol/endpoint.h"
+#include "protocol/identity.h"
+#include "protocol/result.h"
+
+namespace yt {
+
+// Settings as text, the way the file and the flags give them.
+struct DaemonSettings {
+  std::string server;
+  std::string server_key;
+  std::string nickname;
+  std::string state_dir = "/var/lib/yellowtail";
+  std::string key_file;  // empty: <state_dir>/client.key
+  std::string udp = "0.0.0.0:0";
+  bool tun = true;  // false: the datagram bridge instead of an adapter (--no-tun)
+  std::string bridge = "127.0.0.1:0";
+  std::string device = "yt0";
+  std::int64_t mtu = 1400;
+  std::string ipv6_prefix = "fd79:6c74:7461::/48";
+  std::vector<std::string> routes;
+  std::string control_socket = "/run/yellowtail/control.sock";
+  std::string control_group;
+  std::string log_level = "info";
+  std::int64_t chat_history = 1000;
+};
+
+enum class LogLevel : std::uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
+
+// Settings checked and parsed.
+struct DaemonConfig {
+  Endpoint server;
+  PublicKey server_key{};
+  std::string nickname;
+  std::string state_dir;
+  std::string key_file;
+  Endpoint udp;
+  bool tun = true;
+  Endpoint bridge;
+  std::string device;
+  std::uint32_t mtu = 1400;
+  Ipv6Prefix ipv6_prefix;
+  std::vector<Ipv4Prefix> routes;
+  std::string control_socket;
+  std::string control_group;
+  LogLevel log_level = LogLevel::kInfo;
+  std::size_t chat_history = 1000;
+};
+
+// Limits on the values. The MTU is bounded below by IPv6's minimum link MTU (1280,
+// RFC 8200) since the adapter carries an IPv6 address, and above by the core's
+// largest tunnel payload (ClientConfig::max_payload), which an IP packet must fit.
+constexpr std::int64_t kMinMtu = 1280;
+constexpr std::int64_t kMaxMtu = 1400;
+// Chat history bound: enough for days of conversation, small enough to rewrite the
+// file on every message.
+constexpr std::int64_t kMaxChatHistory = 10000;
+constexpr char kDefaultConfigPath[] = "/etc/yellowtail/yellowtaild.toml";
+
+// Reads TOML `text` over `settings`; only keys present in the text change.
+// `source` names the file in errors ("/etc/yellowtail/yellowtaild.toml:3:7: ...").
+Status<std::string> apply_toml(std::string_view text, const std::string& source, DaemonSettings& settings);
+
+// Checks every value; the first problem comes back as a message naming the setting.
+Result<DaemonConfig, std::string> validate(const DaemonSettings& settings);
+
+Result<LogLevel, std::string> parse_log_level(const std::string& text);
+const char* to_string(LogLevel level);
+
+}  // namespace yt

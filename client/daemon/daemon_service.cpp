@@ -1,0 +1,333 @@
+#include "client/daemon/daemon_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "client/core/describe_event.h"
+#include "client/core/ip_packet.h"
+#include "client/daemon/status_json.h"
+#include "client/daemon/virtual_addresses.h"
+
+namespace yt {
+namespace {
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string send_error_text(SendError error, const ClientCore& core) {
+  if (error == SendError::kNotLoggedIn) {
+    return std::string("not logged in (") + to_string(core.state()) + "); try: yellowtail login";
+  }
+  return to_string(error);
+}
+
+}  // namespace
+
+DaemonService::DaemonService(boost::asio::io_context& io, const DaemonConfig& config, AsioClientDriver& driver,
+                             TunAdapter* adapter, DatagramBridge* bridge, DaemonState state, std::string state_path,
+                             ChatHistory history)
+    : io_(io),
+      config_(config),
+      driver_(driver),
+      adapter_(adapter),
+      bridge_(bridge),
+      state_(std::move(state)),
+      state_path_(std::move(state_path)),
+      history_(std::move(history)),
+      presence_(state_.offline_networks),
+      login_timer_(io) {}
+
+void DaemonService::start() {
+  if (state_.logged_out) spdlog::info("logged out before the last shutdown; staying logged out until `yellowtail login`");
+  driver_.start(!state_.logged_out);
+}
+
+std::string DaemonService::nickname() const { return state_.nickname.empty() ? config_.nickname : state_.nickname; }
+
+void DaemonService::save_state() {
+  state_.offline_networks = presence_.offline_networks();
+  if (auto saved = save_daemon_state(state_path_, state_); !saved) spdlog::error("{}", saved.error());
+}
+
+bool DaemonService::carried(const PublicKey& peer) const {
+  return !presence_.any_offline() || presence_.carries(driver_.core().networks(), peer);
+}
+
+void DaemonService::handle(const ControlRequest& request, ControlSession::Reply reply) {
+  const std::string& command = request.command;
+  const nlohmann::json& args = request.args;
+  auto text_arg = [&](const char* name) { return args.value(name, std::string()); };
+  ClientCore& core = driver_.core();
+  if (command == "status") {
+    StatusExtras extras{state_.logged_out, nickname(), config_.server, prefix_length_, adapter_, std::nullopt,
+                        policy_drops_};
+    if (bridge_) extras.bridge = bridge_->local_endpoint();
+    reply(control_ok(status_json(core, extras)));
+  } else if (command == "list") {
+    reply(control_ok(list_json(core, presence_)));
+  } else if (command == "login") {
+    login(std::move(reply));
+  } else if (command == "logout") {
+    logout(std::move(reply));
+  } else if (command == "create" || command == "join" || command == "leave" || command == "set-nick") {
+    server_request(request, std::move(reply));
+  } else if (command == "go-online" || command == "go-offline") {
+    set_presence(text_arg("network"), command == "go-offline", std::move(reply));
+  } else if (command == "chat") {
+    chat(text_arg("to"), text_arg("text"), std::move(reply));
+  } else if (command == "chat-history") {
+    std::size_t limit = static_cast<std::size_t>(args.value("limit", std::int64_t{50}));
+    nlohmann::json messages = nlohmann::json::array();
+    for (const ChatEntry& entry : history_.recent(text_arg("with"), limit)) messages.push_back(entry.to_json());
+    reply(control_ok({{"messages", messages}}));
+  } else {
+    // parse_control_request only lets known commands through; this is a bug guard.
+    reply(control_error("command '" + command + "' is not handled by this daemon"));
+  }
+}
+
+void DaemonService::login(ControlSession::Reply reply) {
+  ClientCore& core = driver_.core();
+  if (core.state() == ClientState::kOnline && !state_.logged_out) {
+    reply(control_ok({{"state", "online"}, {"virtual_ip", core.virtual_ip() ? core.virtual_ip()->to_string() : ""}}));
+    return;
+  }
+  if (state_.logged_out) {
+    state_.logged_out = false;
+    save_state();
+    core.start(driver_.now());
+    driver_.pump();
+  }
+  login_waiters_.push_back(std::move(reply));
+  if (login_waiters_.size() > 1) return;  // the timer runs for the first one
+  login_timer_.expires_after(kLoginTimeout);
+  login_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error) return;
+    finish_logins(control_error(std::string("login did not complete in ") + std::to_string(kLoginTimeout.count()) +
+                                " s (" + to_string(driver_.core().state()) + "); is the server " +
+                                config_.server.to_string() + " reachable? still trying in the background"));
+  });
+}
+
+void DaemonService::finish_logins(const ControlResponse& response) {
+  login_timer_.cancel();
+  std::vector<ControlSession::Reply> waiters;
+  waiters.swap(login_waiters_);
+  for (ControlSession::Reply& reply : waiters) reply(response);
+}
+
+void DaemonService::logout(ControlSession::Reply reply) {
+  bool was = state_.logged_out;
+  state_.logged_out = true;
+  save_state();
+  driver_.core().stop(driver_.now());
+  driver_.pump();
+  finish_logins(control_error("logged out before the login completed"));
+  reply(control_ok({{"state", "logged out"}, {"already", was}}));
+}
+
+void DaemonService::server_request(const ControlRequest& request, ControlSession::Reply reply) {
+  ClientCore& core = driver_.core();
+  const std::string& command = request.command;
+  std::string argument = request.args.value(command == "set-nick" ? "nickname" : "network", std::string());
+  std::string password = request.args.value("password", std::string());
+  Result<std::uint32_t, SendError> sent = Err{SendError::kInvalidArgument};
+  Time now = driver_.now();
+  if (command == "create") {
+    sent = core.create_network(now, argument, password);
+  } else if (command == "join") {
+    sent = core.join_network(now, argument, password);
+  } else if (command == "leave") {
+    sent = core.leave_network(now, argument);
+  } else {
+    sent = core.set_nickname(now, argument);
+  }
+  if (!sent) {
+    std::string why = sent.error() == SendError::kInvalidArgument
+                          ? (command == "set-nick" ? "a nickname" : "a network name") +
+                                std::string(" must be 1-64 bytes") + (command == "create" || command == "join"
+                                                                           ? " and a password at most 128"
+                                                                           : "")
+                          : send_error_text(sent.error(), core);
+    reply(control_error(command + " " + argument + ": " + why));
+    return;
+  }
+  std::uint32_t id = *sent;
+  Pending pending{std::move(reply), command, argument, std::make_unique<boost::asio::steady_timer>(io_)};
+  pending.timer->expires_after(kRequestTimeout);
+  pending.timer->async_wait([this, id](const boost::system::error_code& error) {
+    if (error) return;
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    Pending late = std::move(it->second);
+    pending_.erase(it);
+    late.reply(control_error(late.command + " " + late.argument + ": no answer from the server in " +
+                             std::to_string(kRequestTimeout.count()) + " s"));
+  });
+  pending_.emplace(id, std::move(pending));
+  driver_.pump();
+}
+
+void DaemonService::finish_request(const RequestDone& done) {
+  auto it = pending_.find(done.request_id);
+  if (it == pending_.end()) return;  // from --create/--join at startup, or timed out
+  Pending pending = std::move(it->second);
+  pending_.erase(it);
+  pending.timer->cancel();
+  if (done.code != ReplyCode::kOk) {
+    std::string why = to_string(done.code);
+    if (!done.message.empty()) why += " (" + done.message + ")";
+    pending.reply(control_error(pending.command + " " + pending.argument + ": " + why));
+    return;
+  }
+  if (pending.command == "set-nick") {
+    state_.nickname = pending.argument;
+    save_state();
+  } else if (pending.command == "leave" && presence_.offline(pending.argument)) {
+    presence_.set_offline(pending.argument, false);
+    save_state();
+  }
+  pending.reply(control_ok({{"command", pending.command}, {"argument", pending.argument}}));
+}
+
+void DaemonService::set_presence(const std::string& network, bool offline, ControlSession::Reply reply) {
+  bool member = false;
+  for (const NetworkInfo& n : driver_.core().networks()) member = member || n.name == network;
+  if (!member) {
+    reply(control_error("you are not in network '" + network + "' (see yellowtail list)"));
+    return;
+  }
+  presence_.set_offline(network, offline);
+  save_state();
+  reply(control_ok({{"network", network}, {"online", !offline}}));
+}
+
+Result<PeerStatus, std::string> DaemonService::find_peer(const std::string& name) const {
+  std::vector<PeerStatus> by_nickname;
+  for (const PeerStatus& peer : driver_.core().peers()) {
+    if (node_id(peer.key) == name || peer.virtual_ip.to_string() == name || key_to_hex(peer.key) == name) return peer;
+    if (peer.nickname == name) by_nickname.push_back(peer);
+  }
+  if (by_nickname.size() == 1) return by_nickname.front();
+  if (by_nickname.empty()) return Err{"no network or peer called '" + name + "' (see yellowtail list)"};
+  std::string ids;
+  for (const PeerStatus& peer : by_nickname) ids += (ids.empty() ? "" : ", ") + node_id(peer.key);
+  return Err{"several peers are called '" + name + "'; name one by node id: " + ids};
+}
+
+void DaemonService::chat(const std::string& to, const std::string& text, ControlSession::Reply reply) {
+  ClientCore& core = driver_.core();
+  ChatEntry entry{unix_ms_now(), true, {}, {}, {}, text};
+  bool is_network = false;
+  for (const NetworkInfo& n : core.networks()) is_network = is_network || n.name == to;
+  if (is_network) {
+    if (presence_.offline(to)) {
+      reply(control_error("you are offline in '" + to + "'; run: yellowtail go-online " + to));
+      return;
+    }
+    auto sent = core.send_network_chat(driver_.now(), to, text);
+    driver_.pump();
+    if (!sent) {
+      reply(control_error("chat to " + to + ": " + to_string(sent.error())));
+      return;
+    }
+    entry.network = to;
+    record_chat(entry);
+    reply(control_ok({{"network", to}, {"sent", sent->sent}, {"no_tunnel", sent->no_tunnel}}));
+    return;
+  }
+  auto peer = find_peer(to);
+  if (!peer) {
+    reply(control_error(peer.error()));
+    return;
+  }
+  std::string label = peer->nickname.empty() ? node_id(peer->key) : peer->nickname;
+  if (!carried(peer->key)) {
+    reply(control_error("you are offline in every network shared with " + label));
+    return;
+  }
+  auto sent = core.send_chat(driver_.now(), peer->key, text);
+  driver_.pump();
+  if (!sent) {
+    std::string why = sent.error() == SendError::kNoTunnel && !peer->no_path_reason.empty()
+                          ? "no direct tunnel yet (" + peer->no_path_reason + ")"
+                          : std::string(to_string(sent.error()));
+    reply(control_error("chat to " + label + ": " + why));
+    return;
+  }
+  entry.peer = node_id(peer->key);
+  entry.nickname = peer->nickname;
+  record_chat(entry);
+  reply(control_ok({{"peer", entry.peer}, {"nickname", peer->nickname}, {"sent", 1}}));
+}
+
+void DaemonService::record_chat(ChatEntry entry) {
+  if (auto saved = history_.add(std::move(entry)); !saved) spdlog::error("chat history: {}", saved.error());
+}
+
+void DaemonService::on_adapter_packet(ByteView packet) {
+  ClientCore& core = driver_.core();
+  if (presence_.any_offline()) {
+    // Unicast to a member we only share offline networks with stays here
+    // (network_presence.h); broadcast fan-out is the core's.
+    auto header = parse_ipv4_header(packet);
+    if (header) {
+      for (const PeerStatus& peer : core.peers()) {
+        if (peer.virtual_ip == header->destination && !carried(peer.key)) {
+          ++policy_drops_;
+          return;
+        }
+      }
+    }
+  }
+  auto sent = core.send_ip_packet(driver_.now(), packet);
+  if (!sent) spdlog::trace("adapter packet not sent: {}", to_string(sent.error()));
+  driver_.pump();
+}
+
+void DaemonService::on_event(const ClientEvent& event) {
+  if (auto* packet = std::get_if<PacketReceived>(&event)) {
+    spdlog::trace("{}", describe(event));
+    if (!carried(packet->peer)) {
+      ++policy_drops_;
+      return;
+    }
+    if (adapter_) adapter_->write(packet->packet);
+    if (bridge_) bridge_->deliver(packet->peer, packet->packet);
+    return;
+  }
+  spdlog::info("{}", describe(event));
+  if (auto* in = std::get_if<LoggedIn>(&event)) {
+    prefix_length_ = in->prefix_length;
+    if (adapter_) {
+      Ipv6Prefix ipv6 = ula_address(config_.ipv6_prefix, in->virtual_ip);
+      if (auto assigned = adapter_->assign(in->virtual_ip, in->prefix_length, ipv6); !assigned) {
+        spdlog::error("adapter {}: {}", adapter_->name(), assigned.error());
+      } else {
+        spdlog::info("adapter {}: {}/{} and {}, MTU {}", adapter_->name(), in->virtual_ip.to_string(),
+                     int(in->prefix_length), ipv6.to_string(), adapter_->mtu());
+      }
+    }
+  } else if (auto* chat = std::get_if<ChatReceived>(&event)) {
+    if (!carried(chat->peer)) {
+      ++policy_drops_;
+      return;
+    }
+    record_chat(ChatEntry{unix_ms_now(), false, chat->network, node_id(chat->peer), chat->nickname, chat->text});
+  } else if (auto* done = std::get_if<RequestDone>(&event)) {
+    finish_request(*done);
+  } else if (std::holds_alternative<Synced>(event)) {
+    if (!login_waiters_.empty()) {
+      ClientCore& core = driver_.core();
+      finish_logins(control_ok({{"state", to_string(core.state())},
+                                {"virtual_ip", core.virtual_ip() ? core.virtual_ip()->to_string() : ""}}));
+    }
+  } else if (auto* failed = std::get_if<LoginFailed>(&event)) {
+    finish_logins(control_error("login failed: " + failed->reason));
+  }
+}
+
+}  // namespace yt

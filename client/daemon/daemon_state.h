@@ -1,0 +1,32 @@
+// What yellowtaild remembers across restarts besides its key: whether the user
+// logged out, the nickname they last set, and which networks they took offline.
+// Kept as JSON in <state_dir>/state.json (mode 0600), rewritten atomically on every
+// change, so a restart (or a crash) resumes as the user left it.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "protocol/result.h"
+
+namespace yt {
+
+struct DaemonState {
+  bool logged_out = false;
+  std::string nickname;  // empty: use the configured one
+  std::set<std::string> offline_networks;
+
+  friend bool operator==(const DaemonState& a, const DaemonState& b) {
+    return a.logged_out == b.logged_out && a.nickname == b.nickname && a.offline_networks == b.offline_networks;
+  }
+};
+
+// The file is small by construction; anything much larger is not ours.
+constexpr std::size_t kMaxStateFileSize = 1 << 20;
+
+// Loads `path`; a missing file is a fresh state. A file that is not valid state is
+// an error naming the file (the user decides whether to delete it).
+Result<DaemonState, std::string> load_daemon_state(const std::string& path);
+Status<std::string> save_daemon_state(const std::string& path, const DaemonState& state);
+
+}  // namespace yt

@@ -1,0 +1,135 @@
+#include <gtest/gtest.h>
+
+#include "client/daemon/cli_args.h"
+#include "client/daemon/cli_format.h"
+#include "client/daemon/control_client.h"
+
+namespace yt {
+namespace {
+
+TEST(CliArgs, CommandsBecomeRequests) {
+  CliParse p = parse_cli({"join", "lan", "--password", "secret"});
+  ASSERT_TRUE(p.run) << p.output;
+  EXPECT_EQ(p.invocation.request.command, "join");
+  EXPECT_EQ(p.invocation.request.args.at("network"), "lan");
+  EXPECT_EQ(p.invocation.request.args.at("password"), "secret");
+
+  p = parse_cli({"create", "lan"});
+  ASSERT_TRUE(p.run);
+  EXPECT_FALSE(p.invocation.request.args.contains("password"));
+
+  p = parse_cli({"chat", "bob", "hello", "there"});
+  ASSERT_TRUE(p.run);
+  EXPECT_EQ(p.invocation.request.args.at("to"), "bob");
+  EXPECT_EQ(p.invocation.request.args.at("text"), "hello there");
+
+  p = parse_cli({"history", "lan", "--limit", "5"});
+  ASSERT_TRUE(p.run);
+  EXPECT_EQ(p.invocation.request.command, "chat-history");
+  EXPECT_EQ(p.invocation.request.args.at("with"), "lan");
+  EXPECT_EQ(p.invocation.request.args.at("limit"), 5);
+
+  p = parse_cli({"set-nick", "carol"});
+  ASSERT_TRUE(p.run);
+  EXPECT_EQ(p.invocation.request.args.at("nickname"), "carol");
+  for (const char* name : {"go-online", "go-offline", "leave"}) {
+    p = parse_cli({name, "lan"});
+    ASSERT_TRUE(p.run) << name;
+    EXPECT_EQ(p.invocation.request.command, name);
+  }
+}
+
+TEST(CliArgs, EveryRequestItBuildsIsValidProtocol) {
+  const std::vector<std::vector<std::string>> lines = {
+      {"status"}, {"list"}, {"login"}, {"logout"}, {"create", "a", "--password", "p"}, {"join", "a"},
+      {"leave", "a"}, {"set-nick", "n"}, {"go-online", "a"}, {"go-offline", "a"}, {"chat", "a", "b"},
+      {"history"}, {"chat-history", "bob"}};
+  for (const auto& line : lines) {
+    CliParse p = parse_cli(line);
+    ASSERT_TRUE(p.run) << line[0] << ": " << p.output;
+    auto parsed = parse_control_request(encode_control_request(p.invocation.request));
+    EXPECT_TRUE(parsed.ok()) << line[0] << ": " << (parsed.ok() ? "" : parsed.error());
+  }
+}
+
+TEST(CliArgs, JsonSocketAndTimeoutBeforeOrAfterTheCommand) {
+  CliParse p = parse_cli({"--json", "--socket", "/tmp/s", "list"});
+  ASSERT_TRUE(p.run);
+  EXPECT_TRUE(p.invocation.json);
+  EXPECT_EQ(p.invocation.socket, "/tmp/s");
+  p = parse_cli({"status", "--json", "--timeout", "3"});
+  ASSERT_TRUE(p.run) << p.output;
+  EXPECT_TRUE(p.invocation.json);
+  EXPECT_EQ(p.invocation.timeout.count(), 3);
+  EXPECT_EQ(p.invocation.socket, kDefaultControlSocket);
+}
+
+TEST(CliArgs, HelpEverywhereExitsZero) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--help"}, {"join", "--help"}, {"chat", "--help"}, {"list", "-h"}}) {
+    CliParse p = parse_cli(args);
+    EXPECT_FALSE(p.run);
+    EXPECT_EQ(p.exit_code, kExitOk);
+    EXPECT_NE(p.output.find("Usage"), std::string::npos) << p.output;
+  }
+}
+
+TEST(CliArgs, WrongInputIsAUsageError) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {}, {"frobnicate"}, {"join"}, {"chat", "bob"}, {"set-nick"}, {"list", "extra"},
+           {"history", "--limit", "0"}, {"--timeout", "0", "list"}, {"status", "--bogus"}}) {
+    CliParse p = parse_cli(args);
+    EXPECT_FALSE(p.run) << (args.empty() ? "(none)" : args[0]);
+    EXPECT_EQ(p.exit_code, kExitUsage) << (args.empty() ? "(none)" : args[0]);
+    EXPECT_FALSE(p.output.empty());
+  }
+}
+
+TEST(CliArgs, UnknownCommandIsNamed) {
+  CliParse p = parse_cli({"--json", "frobnicate", "x"});
+  EXPECT_FALSE(p.run);
+  EXPECT_EQ(p.exit_code, kExitUsage);
+  EXPECT_NE(p.output.find("unknown command 'frobnicate'"), std::string::npos) << p.output;
+  EXPECT_TRUE(parse_cli({"--socket", "/tmp/list", "chat-history"}).run);  // option values are not commands
+}
+
+TEST(CliFormat, ListShowsDirectAndUnreachablePeers) {
+  nlohmann::json result = nlohmann::json::parse(R"({
+    "networks": [{"name": "lan", "online": true, "members": 3}],
+    "peers": [
+      {"nickname": "bob", "node_id": "aaaa-bbbb-cccc", "virtual_ip": "25.0.0.2", "online": true,
+       "networks": ["lan"], "connection": "direct", "path": "198.51.100.18:4000", "rtt_ms": 1.5, "reason": ""},
+      {"nickname": "", "node_id": "dddd-eeee-ffff", "virtual_ip": "25.0.0.3", "online": true,
+       "networks": ["lan"], "connection": "none", "path": null, "rtt_ms": null, "reason": "punching"}]})");
+  std::string text = format_result("list", result);
+  EXPECT_NE(text.find("network lan (online, 3 members)"), std::string::npos) << text;
+  EXPECT_NE(text.find("direct 198.51.100.18:4000, rtt 1.50 ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("dddd-eeee-ffff"), std::string::npos) << text;  // no nickname: node id
+  EXPECT_NE(text.find("not reachable yet: punching"), std::string::npos) << text;
+  EXPECT_EQ(format_result("list", {{"networks", nlohmann::json::array()}}).find("not in any network"), 0u);
+}
+
+TEST(CliFormat, StatusHistoryAndMissingFields) {
+  std::string status = format_result(
+      "status", {{"state", "online"}, {"virtual_ip", "25.1.2.3"}, {"prefix_length", 8}, {"stats", {{"ip_sent", 3}}}});
+  EXPECT_NE(status.find("25.1.2.3/8"), std::string::npos) << status;
+  EXPECT_NE(status.find("ip_sent=3"), std::string::npos) << status;
+  EXPECT_NE(status.find("server      -"), std::string::npos) << status;  // missing: "-"
+  std::string history = format_result(
+      "chat-history",
+      {{"messages",
+        {{{"unix_ms", 0}, {"outgoing", false}, {"network", "lan"}, {"peer", "x"}, {"nickname", "bob"}, {"text", "hi"}},
+         {{"unix_ms", 0}, {"outgoing", true}, {"network", ""}, {"peer", "x"}, {"nickname", "bob"}, {"text", "yo"}}}}});
+  EXPECT_NE(history.find("[lan] bob: hi"), std::string::npos) << history;
+  EXPECT_NE(history.find("me -> bob: yo"), std::string::npos) << history;
+}
+
+TEST(ControlClient, NoDaemonIsUnreachableWithAHint) {
+  auto response = call_daemon("/nonexistent/yt.sock", {"status", nlohmann::json::object()}, std::chrono::seconds(1));
+  ASSERT_FALSE(response.ok());
+  EXPECT_TRUE(response.error().unreachable);
+  EXPECT_NE(response.error().message.find("is yellowtaild running?"), std::string::npos) << response.error().message;
+}
+
+}  // namespace
+}  // namespace yt

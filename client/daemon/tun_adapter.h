@@ -1,0 +1,78 @@
+// The daemon's virtual network adapter: a TUN device set up with the configured
+// name, MTU and extra routes, given the virtual addresses once the server has
+// assigned them, and read and written through Asio on the daemon's io_context.
+//
+// It moves packets only; what a packet means (which peer, broadcast fan-out,
+// cryptokey routing) is the client core's business.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "platform/netlink_config.h"
+#include "platform/tun_device.h"
+#include "protocol/bytes.h"
+#include "protocol/endpoint.h"
+#include "protocol/result.h"
+
+namespace yt {
+
+struct AdapterCounters {
+  std::uint64_t packets_read = 0;     // from the kernel, handed to the core
+  std::uint64_t packets_written = 0;  // to the kernel
+  std::uint64_t write_drops = 0;      // the kernel refused a write (queue full, down)
+  std::uint64_t read_errors = 0;      // reading stopped on an unusable descriptor
+};
+
+class TunAdapter {
+ public:
+  // Creates the device, sets its MTU, brings it up and adds `routes`. Fails with a
+  // readable message (no permission, no TUN support, bad name, ...).
+  static Result<std::unique_ptr<TunAdapter>, std::string> create(boost::asio::io_context& io,
+                                                                  const std::string& name, std::uint32_t mtu,
+                                                                  const std::vector<Ipv4Prefix>& routes);
+  ~TunAdapter();
+
+  // Gives the adapter `ipv4`/`prefix_length` and the IPv6 address `ipv6`, replacing
+  // addresses given earlier. Idempotent.
+  Status<std::string> assign(Ipv4 ipv4, std::uint8_t prefix_length, const Ipv6Prefix& ipv6);
+
+  // Starts reading; `on_packet` gets each packet the kernel routes into the adapter.
+  void start(std::function<void(ByteView)> on_packet);
+  // Writes one packet as if it arrived on the adapter. Never blocks: a packet the
+  // kernel will not take right now is dropped and counted, like on a full NIC ring.
+  void write(ByteView packet);
+
+  const std::string& name() const { return device_->name(); }
+  std::uint32_t mtu() const { return mtu_; }
+  std::optional<Ipv4> ipv4() const { return ipv4_; }
+  std::optional<Ipv6Prefix> ipv6() const { return ipv6_; }
+  const AdapterCounters& counters() const { return counters_; }
+
+ private:
+  TunAdapter(boost::asio::io_context& io, std::unique_ptr<TunDevice> device, std::unique_ptr<NetlinkConfig> netlink,
+             std::uint32_t mtu);
+  void read();
+
+  std::unique_ptr<TunDevice> device_;
+  std::unique_ptr<NetlinkConfig> netlink_;
+  boost::asio::posix::stream_descriptor stream_;
+  std::uint32_t mtu_;
+  std::optional<Ipv4> ipv4_;
+  std::uint8_t prefix_length_ = 0;
+  std::optional<Ipv6Prefix> ipv6_;
+  std::function<void(ByteView)> on_packet_;
+  std::array<std::uint8_t, 65536> buffer_;
+  AdapterCounters counters_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace yt

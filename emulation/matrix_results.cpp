@@ -1,0 +1,173 @@
+#include "emulation/matrix_results.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+namespace yt::emulation {
+
+const char* to_string(AttemptOutcome o) {
+  switch (o) {
+    case AttemptOutcome::kDirect: return "direct";
+    case AttemptOutcome::kRelayed: return "relayed";
+    case AttemptOutcome::kFailed: return "failed";
+  }
+  return "?";
+}
+
+namespace {
+
+std::optional<double> median(std::vector<double> values) {
+  if (values.empty()) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+PairSummary summarize_group(const std::string& a, const std::string& b, const std::string& strategy,
+                            const std::vector<const AttemptRecord*>& group) {
+  PairSummary s{a, b, strategy};
+  std::vector<double> times;
+  for (const AttemptRecord* r : group) {
+    ++s.attempts;
+    if (r->outcome == AttemptOutcome::kDirect) ++s.direct;
+    if (r->outcome == AttemptOutcome::kRelayed) ++s.relayed;
+    if (r->outcome == AttemptOutcome::kFailed) ++s.failed;
+    if (r->time_to_direct_ms) times.push_back(*r->time_to_direct_ms);
+  }
+  s.p2p_rate = s.attempts ? double(s.direct) / s.attempts : 0;
+  s.median_time_to_direct_ms = median(times);
+  return s;
+}
+
+}  // namespace
+
+std::vector<PairSummary> summarize(const std::vector<AttemptRecord>& attempts,
+                                   const std::vector<std::string>& profiles,
+                                   const std::vector<std::string>& strategies) {
+  std::vector<PairSummary> out;
+  for (const std::string& strategy : strategies) {
+    std::vector<const AttemptRecord*> all;
+    for (const std::string& a : profiles) {
+      for (const std::string& b : profiles) {
+        std::vector<const AttemptRecord*> group;
+        for (const AttemptRecord& r : attempts) {
+          if (r.strategy == strategy && r.profile_a == a && r.profile_b == b) group.push_back(&r);
+        }
+        if (group.empty()) continue;
+        all.insert(all.end(), group.begin(), group.end());
+        out.push_back(summarize_group(a, b, strategy, group));
+      }
+    }
+    if (!all.empty()) out.push_back(summarize_group("overall", "overall", strategy, all));
+  }
+  return out;
+}
+
+std::string to_json(const MatrixParameters& parameters, const std::vector<PairSummary>& summaries,
+                    const std::vector<AttemptRecord>& attempts) {
+  nlohmann::ordered_json root;
+  root["parameters"] = {{"profiles", parameters.profiles},
+                        {"strategies", parameters.strategies},
+                        {"seeds", parameters.seeds},
+                        {"access_delay_ms", parameters.access_delay_ms},
+                        {"loss_rate", parameters.loss_rate},
+                        {"time_limit_s", parameters.time_limit_s},
+                        {"fault", parameters.fault}};
+  nlohmann::ordered_json pairs = nlohmann::ordered_json::array();
+  for (const PairSummary& s : summaries) {
+    nlohmann::ordered_json j = {{"profile_a", s.profile_a}, {"profile_b", s.profile_b},
+                                {"strategy", s.strategy},   {"attempts", s.attempts},
+                                {"direct", s.direct},       {"relayed", s.relayed},
+                                {"failed", s.failed},       {"p2p_rate", s.p2p_rate}};
+    j["median_time_to_direct_ms"] =
+        s.median_time_to_direct_ms ? nlohmann::ordered_json(*s.median_time_to_direct_ms) : nlohmann::ordered_json();
+    pairs.push_back(std::move(j));
+  }
+  root["pairs"] = std::move(pairs);
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const AttemptRecord& r : attempts) {
+    nlohmann::ordered_json j = {{"profile_a", r.profile_a}, {"profile_b", r.profile_b}, {"strategy", r.strategy},
+                                {"seed", r.seed},           {"outcome", to_string(r.outcome)}};
+    j["time_to_direct_ms"] = r.time_to_direct_ms ? nlohmann::ordered_json(*r.time_to_direct_ms) : nlohmann::ordered_json();
+    if (!r.failure.empty()) j["failure"] = r.failure;
+    list.push_back(std::move(j));
+  }
+  root["attempts"] = std::move(list);
+  return root.dump(1) + "\n";
+}
+
+std::string to_csv(const std::vector<PairSummary>& summaries) {
+  std::ostringstream out;
+  out << "profile_a,profile_b,strategy,attempts,direct,relayed,failed,p2p_rate,median_time_to_direct_ms\n";
+  for (const PairSummary& s : summaries) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.4f", s.p2p_rate);
+    out << s.profile_a << ',' << s.profile_b << ',' << s.strategy << ',' << s.attempts << ',' << s.direct << ','
+        << s.relayed << ',' << s.failed << ',' << rate << ',';
+    if (s.median_time_to_direct_ms) {
+      char ms[32];
+      std::snprintf(ms, sizeof ms, "%.1f", *s.median_time_to_direct_ms);
+      out << ms;
+    }
+    out << '\n';
+  }
+  return out.str();
+}
+
+std::string to_table(const std::vector<PairSummary>& summaries, const std::vector<std::string>& profiles,
+                     const std::vector<std::string>& strategies) {
+  std::map<std::tuple<std::string, std::string, std::string>, const PairSummary*> index;
+  for (const PairSummary& s : summaries) index[{s.strategy, s.profile_a, s.profile_b}] = &s;
+  std::size_t width = 10;
+  for (const std::string& p : profiles) width = std::max(width, p.size());
+
+  // Columns use short labels (column number) so the grid fits a terminal; the
+  // row label names each profile in full.
+  std::ostringstream out;
+  for (const std::string& strategy : strategies) {
+    out << "\nP2P rate, strategy '" << strategy << "' (row: client A's NAT, column: client B's NAT)\n";
+    out << std::string(width + 4, ' ');
+    for (std::size_t j = 0; j < profiles.size(); ++j) {
+      char head[8];
+      std::snprintf(head, sizeof head, "%5zu", j + 1);
+      out << head;
+    }
+    out << '\n';
+    for (std::size_t i = 0; i < profiles.size(); ++i) {
+      char label[96];
+      std::snprintf(label, sizeof label, "%2zu %-*s ", i + 1, static_cast<int>(width), profiles[i].c_str());
+      out << label;
+      for (const std::string& b : profiles) {
+        auto it = index.find({strategy, profiles[i], b});
+        char cell[8];
+        if (it == index.end()) {
+          std::snprintf(cell, sizeof cell, "%5s", "-");
+        } else {
+          std::snprintf(cell, sizeof cell, "%5.0f", it->second->p2p_rate * 100);
+        }
+        out << cell;
+      }
+      out << '\n';
+    }
+    auto overall = index.find({strategy, "overall", "overall"});
+    if (overall != index.end()) {
+      const PairSummary& s = *overall->second;
+      char line[200];
+      std::snprintf(line, sizeof line, "overall: p2p %.1f%% (%d direct, %d relayed, %d failed of %d attempts)",
+                    s.p2p_rate * 100, s.direct, s.relayed, s.failed, s.attempts);
+      out << line;
+      if (s.median_time_to_direct_ms) {
+        std::snprintf(line, sizeof line, ", median time to direct %.0f ms", *s.median_time_to_direct_ms);
+        out << line;
+      }
+      out << '\n';
+    }
+  }
+  return out.str();
+}
+
+}  // namespace yt::emulation

@@ -1,0 +1,209 @@
+#include "emulation/matrix_scenario.h"
+
+#include <ns3/core-module.h>
+
+#include <algorithm>
+
+#include "emulation/ns3_conversions.h"
+#include "emulation/topology.h"
+#include "emulation/yt_client_app.h"
+#include "emulation/yt_server_app.h"
+#include "nat-models/nat_profiles.h"
+#include "server/core/address_allocator.h"
+#include "server/core/memory_storage.h"
+
+namespace yt::emulation {
+namespace {
+
+// 443: the port that even a TCP-443-only firewall lets out, so every profile can
+// reach the server; what differs between profiles is only the peer-to-peer path.
+constexpr std::uint16_t kControlPort = 443;
+constexpr std::uint16_t kDiscoveryPortPrimary = 3478;
+constexpr std::uint16_t kDiscoveryPortAlternate = 3479;
+constexpr char kNetwork[] = "matrix";
+constexpr char kProbeText[] = "matrix probe";
+
+// A NAT chain for a profile name: a named profile is a chain of one.
+std::vector<nat::NatConfig> chain_for(const std::string& name) {
+  if (auto config = nat::profile(name)) return {*config};
+  if (auto chain = nat::profile_chain(name)) return *chain;
+  return {};
+}
+
+void apply_strategy(const std::string& strategy, ServerConfig& config) {
+  config.punch_strategy = strategy == "naive" ? PunchStrategy::kNaive : PunchStrategy::kServerDriven;
+}
+
+// What one client saw during the attempt.
+struct Side {
+  ns3::Ptr<YtClientApp> app;
+  bool online = false;
+  bool tunnel_up = false;
+  std::optional<Duration> time_to_direct;
+  bool received_probe = false;  // the peer's probe crossed to us over the tunnel
+  std::string failure;
+};
+
+}  // namespace
+
+std::vector<std::string> strategy_names() { return {"naive", "current"}; }
+
+std::vector<std::string> fault_names() { return {"block-peer-udp"}; }
+
+std::vector<std::string> matrix_profile_names() {
+  std::vector<std::string> names = nat::profile_names();
+  for (const std::string& stacked : nat::stacked_profile_names()) names.push_back(stacked);
+  return names;
+}
+
+AttemptRecord run_attempt(const AttemptSpec& spec) {
+  AttemptRecord record{spec.profile_a, spec.profile_b, spec.strategy, spec.seed};
+  ns3::RngSeedManager::SetSeed(1);
+  ns3::RngSeedManager::SetRun(spec.seed);
+
+  Topology topology;
+  LinkSpec link;
+  link.delay = spec.access_delay;
+  link.loss_rate = spec.loss_rate;
+  ns3::Ptr<ns3::Node> server_node = topology.AddServer(link, 2);
+  NatSite site_a = topology.AddNatSite(chain_for(spec.profile_a), 1, link);
+  NatSite site_b = topology.AddNatSite(chain_for(spec.profile_b), 1, link);
+  int64_t stream = topology.AssignStreams(0);
+
+  Ns3RandomSource key_rng;
+  stream += key_rng.assign_streams(stream);
+  Identity server_identity = Identity::generate(key_rng);
+  Identity id_a = Identity::generate(key_rng);
+  Identity id_b = Identity::generate(key_rng);
+
+  // Both clients are members from the start: the run measures the tunnel, not
+  // the create/join conversation (covered by the demo and the unit tests).
+  ServerConfig server_config;
+  MemoryStorage storage;
+  for (const Identity* id : {&id_a, &id_b}) {
+    (void)find_or_create_client(storage, server_config.address_range, id->public_key, "");
+  }
+  (void)storage.create_network(NetworkRecord{kNetwork, "", id_a.public_key});
+  (void)storage.add_member(kNetwork, id_b.public_key);
+
+  std::vector<Ipv4> server_ips = topology.AddressesOf(server_node);
+  Ipv4 ip1 = server_ips.at(0), ip2 = server_ips.at(1);
+  server_config.discovery_endpoints = {Endpoint{ip1, kDiscoveryPortPrimary}, Endpoint{ip1, kDiscoveryPortAlternate},
+                                       Endpoint{ip2, kDiscoveryPortPrimary}, Endpoint{ip2, kDiscoveryPortAlternate}};
+  server_config.password_strength = PwhashStrength::minimum();
+  apply_strategy(spec.strategy, server_config);
+  auto server = ns3::CreateObject<YtServerApp>();
+  server->Setup("server", server_config, server_identity, &storage, kControlPort, nullptr);
+  stream += server->AssignStreams(stream);
+  server_node->AddApplication(server);
+  server->SetStartTime(ns3::Seconds(0));
+
+  Side a, b;
+  auto make_client = [&](Side& side, Side& peer, const NatSite& site, const Identity& id, const char* name,
+                         double start) {
+    ClientConfig config;
+    config.server = Endpoint{ip1, kControlPort};
+    config.server_key = server_identity.public_key;
+    config.nickname = name;
+    side.app = ns3::CreateObject<YtClientApp>();
+    side.app->Setup(name, config, id, nullptr);
+    stream += side.app->AssignStreams(stream);
+    site.hosts.at(0)->AddApplication(side.app);
+    if (spec.fault == "block-peer-udp") side.app->BlockPeerUdp({ip1, ip2});
+    side.app->SetStartTime(ns3::Seconds(start));
+    side.app->SetEventCallback([&side, &peer](const ClientEvent& event) {
+      if (std::holds_alternative<Synced>(event)) side.online = true;
+      if (auto* up = std::get_if<TunnelUp>(&event)) {
+        side.tunnel_up = true;
+        if (!side.time_to_direct) side.time_to_direct = up->time_to_direct;
+        // The probe proves the path carries data, through both NATs.
+        ns3::Simulator::ScheduleNow([&side, key = up->peer] {
+          (void)side.app->Core().send_to_peer(core_now(), key, as_bytes(kProbeText));
+          side.app->Pump();
+        });
+      }
+      if (auto* packet = std::get_if<PacketReceived>(&event)) {
+        if (std::string(packet->packet.begin(), packet->packet.end()) == kProbeText) side.received_probe = true;
+      }
+      if (auto* failed = std::get_if<TunnelFailed>(&event); failed && side.failure.empty()) {
+        side.failure = failed->reason;
+      }
+      if (auto* failed = std::get_if<LoginFailed>(&event); failed && side.failure.empty()) {
+        side.failure = "login failed: " + failed->reason;
+      }
+      (void)peer;
+    });
+  };
+  make_client(a, b, site_a, id_a, "a", 0.5);
+  make_client(b, a, site_b, id_b, "b", 0.6);
+
+  // Stop as soon as the outcome is known, so the matrix runs in seconds; the time
+  // limit starts once both are online.
+  std::optional<ns3::Time> both_online_at;
+  ns3::Time hard_stop = ns3::Seconds(30) + to_ns3(spec.time_limit);
+  std::function<void()> watch = [&] {
+    if (a.online && b.online && !both_online_at) both_online_at = ns3::Simulator::Now();
+    bool decided = (a.received_probe && b.received_probe) ||
+                   (!a.failure.empty() && !b.failure.empty() && !a.tunnel_up && !b.tunnel_up);
+    bool expired = both_online_at && ns3::Simulator::Now() - *both_online_at > to_ns3(spec.time_limit);
+    if (decided || expired || ns3::Simulator::Now() >= hard_stop) {
+      ns3::Simulator::Stop();
+      return;
+    }
+    ns3::Simulator::Schedule(ns3::MilliSeconds(50), watch);
+  };
+  ns3::Simulator::Schedule(ns3::MilliSeconds(50), watch);
+  ns3::Simulator::Run();
+
+  if (a.received_probe && b.received_probe) {
+    record.outcome = AttemptOutcome::kDirect;
+    Duration ttd = std::max(a.time_to_direct.value_or(Duration(0)), b.time_to_direct.value_or(Duration(0)));
+    record.time_to_direct_ms = static_cast<double>(ttd.count()) / 1000.0;
+  } else {
+    record.outcome = AttemptOutcome::kFailed;
+    if (!a.online || !b.online) {
+      record.failure = std::string(!a.online ? "a" : "b") + " never came online";
+      const std::string& why = !a.online ? a.failure : b.failure;
+      if (!why.empty()) record.failure += " (" + why + ")";
+    } else if (!a.failure.empty()) {
+      record.failure = a.failure;
+    } else if (!b.failure.empty()) {
+      record.failure = b.failure;
+    } else if (a.tunnel_up || b.tunnel_up) {
+      record.failure = "tunnel up but data did not cross both ways";
+    } else {
+      record.failure = "no direct path within the time limit";
+    }
+  }
+  record.simulator_events = ns3::Simulator::GetEventCount();
+  ns3::Simulator::Destroy();
+  return record;
+}
+
+MatrixRun run_matrix(const MatrixParameters& parameters, const std::function<void(int, int)>& progress) {
+  MatrixRun run;
+  run.parameters = parameters;
+  int total = static_cast<int>(parameters.profiles.size() * parameters.profiles.size() * parameters.seeds.size() *
+                               parameters.strategies.size());
+  int done = 0;
+  for (const std::string& a : parameters.profiles) {
+    for (const std::string& b : parameters.profiles) {
+      for (const std::string& strategy : parameters.strategies) {
+        for (std::uint64_t seed : parameters.seeds) {
+          AttemptSpec spec{a, b, strategy, seed};
+          spec.access_delay = std::chrono::microseconds(static_cast<std::int64_t>(parameters.access_delay_ms * 1000));
+          spec.loss_rate = parameters.loss_rate;
+          spec.fault = parameters.fault;
+          spec.time_limit = std::chrono::microseconds(static_cast<std::int64_t>(parameters.time_limit_s * 1e6));
+          run.attempts.push_back(run_attempt(spec));
+          run.simulator_events += run.attempts.back().simulator_events;
+          if (progress) progress(++done, total);
+        }
+      }
+    }
+  }
+  run.summaries = summarize(run.attempts, parameters.profiles, parameters.strategies);
+  return run;
+}
+
+}  // namespace yt::emulation

@@ -1,0 +1,58 @@
+// The nat-matrix scenario: for every ordered pair of NAT profiles, every seed and
+// every traversal strategy, one isolated ns-3 run with a mediation server and two
+// clients, each behind its own modeled NAT (or NAT chain). Both clients are
+// members of one network from the start, so each run measures exactly one
+// server-driven tunnel attempt. An attempt is `direct` only when a test datagram
+// crossed the direct tunnel in each direction within the time limit.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "emulation/matrix_results.h"
+#include "protocol/time.h"
+
+namespace yt::emulation {
+
+// Traversal strategies, chosen on the server (which drives the punch):
+//   "naive"   both sides probe the other's observed endpoint at once: no LAN
+//             candidates, no scheduled start, no prediction
+//   "current" the project's strategy: LAN candidates, a scheduled common start,
+//             and whatever the planner currently adds (prediction, ...)
+std::vector<std::string> strategy_names();
+
+// Every profile the matrix knows: the named NAT profiles and the stacked ones.
+std::vector<std::string> matrix_profile_names();
+
+struct AttemptSpec {
+  std::string profile_a;
+  std::string profile_b;
+  std::string strategy;
+  std::uint64_t seed = 1;
+  Duration access_delay = 20ms;  // one-way, each access link
+  double loss_rate = 0;          // per packet, each access link
+  Duration time_limit = 15s;     // after both clients are online
+  // Fault injection: "" (none) or "block-peer-udp" (both clients drop every UDP
+  // datagram not addressed to the server, so no punch path can work).
+  std::string fault;
+};
+
+std::vector<std::string> fault_names();
+
+// Runs one attempt in its own simulation. Profiles and strategies must be valid
+// names (validate with matrix_profile_names() / strategy_names()).
+AttemptRecord run_attempt(const AttemptSpec& spec);
+
+struct MatrixRun {
+  MatrixParameters parameters;
+  std::vector<AttemptRecord> attempts;
+  std::vector<PairSummary> summaries;
+  std::uint64_t simulator_events = 0;  // ns-3 events executed, all attempts
+};
+
+// Runs the whole matrix; `progress(done, total)` is called after each attempt.
+MatrixRun run_matrix(const MatrixParameters& parameters, const std::function<void(int, int)>& progress);
+
+}  // namespace yt::emulation

@@ -1,0 +1,207 @@
+// yellowtail-sim: the research testbed's command line. Runs scenarios inside ns-3
+// with the same client and server cores as the real daemons.
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "emulation/demo_scenario.h"
+#include "emulation/matrix_scenario.h"
+
+namespace {
+
+using namespace yt::emulation;
+
+int run_demo_command(const DemoOptions& options, bool quiet) {
+  auto wall_start = std::chrono::steady_clock::now();
+  DemoResult r = run_demo(options);
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (!quiet) {
+    std::printf("event log (simulated seconds):\n");
+    for (const std::string& line : r.log) std::printf("  %s\n", line.c_str());
+    std::printf("\n");
+  }
+  std::printf("%-34s %s\n", "wrong password refused", r.wrong_password_refused ? "yes" : "NO");
+  std::printf("%-34s %s / %s\n", "direct tunnel (alice / bob)", r.alice_tunnel_up ? "up" : "DOWN",
+              r.bob_tunnel_up ? "up" : "DOWN");
+  std::printf("%-34s %lld ms\n", "time to direct (alice)", static_cast<long long>(yt::to_ms(r.alice_time_to_direct)));
+  std::printf("%-34s %d / %d\n", "datagrams alice -> bob delivered", r.delivered, r.sent);
+  std::printf("%-34s %d / %d\n", "echoes bob -> alice delivered", r.echoed, r.delivered);
+  std::printf("%-34s %.1f s simulated in %.2f s\n", "run", r.simulated_seconds, wall);
+  bool ok = r.alice_tunnel_up && r.bob_tunnel_up && r.wrong_password_refused && r.sent == options.messages &&
+            (options.loss_rate > 0 || (r.delivered == r.sent && r.echoed == r.delivered));
+  return ok ? 0 : 1;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+bool write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "yellowtail-sim: cannot write %s\n", path.c_str());
+    return false;
+  }
+  return true;
+}
+
+struct MatrixOptions {
+  std::string profiles = "all";
+  std::string strategies = "naive,current";
+  int seeds = 10;
+  int first_seed = 1;
+  double delay_ms = 20;
+  double loss = 0;
+  double time_limit_s = 15;
+  std::string out = "out/nat-matrix";
+  std::string fault;
+  bool quiet = false;
+};
+
+int run_matrix_command(const MatrixOptions& o) {
+  MatrixParameters p;
+  std::vector<std::string> known = matrix_profile_names();
+  p.profiles = o.profiles == "all" ? known : split_list(o.profiles);
+  for (const std::string& name : p.profiles) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string list;
+      for (const std::string& k : known) list += " " + k;
+      std::fprintf(stderr, "yellowtail-sim: unknown profile '%s'; known:%s\n", name.c_str(), list.c_str());
+      return 2;
+    }
+  }
+  std::vector<std::string> known_strategies = strategy_names();
+  p.strategies = split_list(o.strategies);
+  for (const std::string& s : p.strategies) {
+    if (std::find(known_strategies.begin(), known_strategies.end(), s) == known_strategies.end()) {
+      std::fprintf(stderr, "yellowtail-sim: unknown strategy '%s'; known: naive current\n", s.c_str());
+      return 2;
+    }
+  }
+  if (p.profiles.empty() || p.strategies.empty()) {
+    std::fprintf(stderr, "yellowtail-sim: --profiles and --strategies must name at least one entry\n");
+    return 2;
+  }
+  for (int i = 0; i < o.seeds; ++i) p.seeds.push_back(static_cast<std::uint64_t>(o.first_seed + i));
+  p.access_delay_ms = o.delay_ms;
+  p.loss_rate = o.loss;
+  p.time_limit_s = o.time_limit_s;
+  p.fault = o.fault;
+
+  std::error_code ec;
+  std::filesystem::create_directories(o.out, ec);
+  if (ec) {
+    std::fprintf(stderr, "yellowtail-sim: cannot create %s: %s\n", o.out.c_str(), ec.message().c_str());
+    return 1;
+  }
+
+  bool tty = ::isatty(STDERR_FILENO);
+  auto wall_start = std::chrono::steady_clock::now();
+  int last_percent = -1;
+  auto progress = [&](int done, int total) {
+    if (o.quiet) return;
+    int percent = done * 100 / total;
+    if (tty) {
+      std::fprintf(stderr, "\r  %d/%d attempts (%d%%)", done, total, percent);
+      if (done == total) std::fprintf(stderr, "\n");
+    } else if (percent / 10 != last_percent / 10 || done == total) {
+      std::fprintf(stderr, "  %d/%d attempts (%d%%)\n", done, total, percent);
+    }
+    last_percent = percent;
+  };
+  std::fprintf(stderr, "nat-matrix: %zu profiles, %zu ordered pairs x %d seeds x %zu strategies\n", p.profiles.size(),
+               p.profiles.size() * p.profiles.size(), o.seeds, p.strategies.size());
+  MatrixRun run = run_matrix(p, progress);
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  std::filesystem::path dir(o.out);
+  if (!write_file(dir / "results.json", to_json(run.parameters, run.summaries, run.attempts)) ||
+      !write_file(dir / "results.csv", to_csv(run.summaries))) {
+    return 1;
+  }
+  std::printf("%s", to_table(run.summaries, p.profiles, p.strategies).c_str());
+  std::printf("\nprofiles:");
+  for (std::size_t i = 0; i < p.profiles.size(); ++i) std::printf(" %zu=%s", i + 1, p.profiles[i].c_str());
+  std::printf("\n%zu attempts in %.1f s wall, %llu simulator events (%.0f events/s); wrote %s/results.{json,csv}\n",
+              run.attempts.size(), wall, static_cast<unsigned long long>(run.simulator_events),
+              wall > 0 ? run.simulator_events / wall : 0.0, o.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"yellowtail-sim: run yellowtail scenarios inside ns-3, with the same client and server\n"
+               "cores as the real daemons."};
+  app.require_subcommand(1);
+
+  DemoOptions demo;
+  bool demo_quiet = false;
+  double demo_delay_ms = 15;
+  CLI::App* demo_cmd = app.add_subcommand(
+      "demo",
+      "a server and two clients (alice, bob): login, discovery, create/join (one wrong\n"
+      "password first), a server-driven direct tunnel, encrypted datagrams both ways");
+  demo_cmd->add_option("--seed", demo.seed, "ns-3 run number; the same seed gives the same log")->capture_default_str();
+  demo_cmd->add_option("--delay-ms", demo_delay_ms, "one-way delay of each access link (ms)")
+      ->check(CLI::Range(0.0, 10000.0))
+      ->capture_default_str();
+  demo_cmd->add_option("--loss", demo.loss_rate, "packet loss probability on each access link")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  demo_cmd->add_option("--messages", demo.messages, "datagrams alice sends; bob echoes each")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  demo_cmd->add_flag("--quiet", demo_quiet, "print only the summary");
+
+  MatrixOptions matrix;
+  CLI::App* matrix_cmd = app.add_subcommand(
+      "nat-matrix",
+      "every ordered pair of NAT profiles x seeds x strategies; each attempt is one\n"
+      "isolated run classified direct/relayed/failed by the path its data took.\n"
+      "Prints a P2P-rate table and writes results.json and results.csv");
+  matrix_cmd->add_option("--profiles", matrix.profiles, "comma-separated profile names, or 'all'")->capture_default_str();
+  matrix_cmd->add_option("--strategies", matrix.strategies, "comma-separated: naive, current")->capture_default_str();
+  matrix_cmd->add_option("--seeds", matrix.seeds, "seeds per pair and strategy")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  matrix_cmd->add_option("--first-seed", matrix.first_seed, "first seed (ns-3 run number)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  matrix_cmd->add_option("--delay-ms", matrix.delay_ms, "one-way delay of each access link (ms)")
+      ->check(CLI::Range(0.0, 10000.0))
+      ->capture_default_str();
+  matrix_cmd->add_option("--loss", matrix.loss, "packet loss probability on each access link")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  matrix_cmd->add_option("--time-limit", matrix.time_limit_s, "seconds after both are online (T of the P2P rate)")
+      ->check(CLI::Range(1.0, 3600.0))
+      ->capture_default_str();
+  matrix_cmd->add_option("--out", matrix.out, "output directory")->capture_default_str();
+  matrix_cmd->add_option("--fault", matrix.fault,
+                         "inject a fault: block-peer-udp (clients drop all UDP except to the server)")
+      ->check(CLI::IsMember(fault_names()));
+  matrix_cmd->add_flag("--quiet", matrix.quiet, "no progress output");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*demo_cmd) {
+    demo.access_delay = std::chrono::microseconds(static_cast<std::int64_t>(demo_delay_ms * 1000));
+    return run_demo_command(demo, demo_quiet);
+  }
+  return run_matrix_command(matrix);
+}

@@ -1,0 +1,205 @@
+// The topology builder: the documented address plan, NAT sites (single and
+// stacked, several hosts, address pools, renumbering), two-address servers, link
+// delays, and refusal of bad input without building anything.
+#include "emulation/topology.h"
+
+#include <gtest/gtest.h>
+#include <ns3/core-module.h>
+
+#include "emulation/ns3_conversions.h"
+#include "emulation/tests/nat_router_test_util.h"
+#include "nat-models/nat_profiles.h"
+
+namespace yt::emulation {
+namespace {
+
+using testing::UdpPeer;
+
+constexpr std::uint16_t kPort = 3478;
+
+Ipv4 ip(const char* text) { return *Ipv4::parse(text); }
+
+class TopologyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ns3::RngSeedManager::SetSeed(1);
+    ns3::RngSeedManager::SetRun(1);
+  }
+  void TearDown() override { ns3::Simulator::Destroy(); }
+  static void RunFor(double seconds) {
+    ns3::Simulator::Stop(ns3::Seconds(seconds));
+    ns3::Simulator::Run();
+  }
+};
+
+TEST_F(TopologyTest, AddressPlan) {
+  Topology topology;
+  ns3::Ptr<ns3::Node> server = topology.AddServer();
+  ns3::Ptr<ns3::Node> server2 = topology.AddServer(LinkSpec(), 2);
+  ns3::Ptr<ns3::Node> public_host = topology.AddPublicHost();
+  NatSite home = topology.AddNatSite(*nat::profile_chain("port-restricted-cone"), 3);
+  NatSite stacked = topology.AddNatSite(*nat::profile_chain("home-behind-cgnat"), 1);
+
+  EXPECT_EQ(topology.AddressOf(server), ip("198.51.100.1"));
+  EXPECT_EQ(topology.AddressesOf(server2), (std::vector<Ipv4>{ip("198.51.100.5"), ip("198.51.100.9")}));
+  EXPECT_EQ(topology.AddressOf(public_host), ip("203.0.113.1"));
+
+  ASSERT_TRUE(home.Valid());
+  EXPECT_EQ(home.index, 1);
+  ASSERT_EQ(home.hosts.size(), 3u);
+  EXPECT_EQ(topology.AddressOf(home.hosts[0]), ip("192.168.1.2"));
+  EXPECT_EQ(topology.AddressOf(home.hosts[2]), ip("192.168.1.4"));
+  EXPECT_EQ(topology.AddressOf(home.routers[0]), ip("203.0.113.5"));
+  EXPECT_EQ(home.public_ips, std::vector<Ipv4>{ip("203.0.113.5")});
+  EXPECT_EQ(home.nats[0]->GetModel()->public_ips(), home.public_ips);
+
+  ASSERT_TRUE(stacked.Valid());
+  ASSERT_EQ(stacked.routers.size(), 2u);
+  EXPECT_EQ(topology.AddressOf(stacked.hosts[0]), ip("192.168.2.2"));
+  EXPECT_EQ(topology.AddressOf(stacked.routers[0]), ip("100.64.2.2"));  // home NAT's WAN
+  EXPECT_EQ(stacked.nats[0]->GetModel()->public_ips(), std::vector<Ipv4>{ip("100.64.2.2")});
+  EXPECT_EQ(topology.AddressOf(stacked.routers[1]), ip("203.0.113.9"));  // the CGNAT
+  EXPECT_EQ(stacked.public_ips, std::vector<Ipv4>{ip("203.0.113.9")});
+  EXPECT_EQ(stacked.Outermost(), stacked.nats[1]);
+}
+
+TEST_F(TopologyTest, RefusesBadInputWithoutBuilding) {
+  Topology topology;
+  EXPECT_FALSE(topology.AddNatSite({}, 1).Valid());
+  EXPECT_FALSE(topology.AddNatSite(*nat::profile_chain("full-cone"), -1).Valid());
+  EXPECT_FALSE(topology.AddNatSite(*nat::profile_chain("full-cone"), 201).Valid());
+  EXPECT_EQ(topology.AddServer(LinkSpec(), 0), nullptr);
+  EXPECT_EQ(topology.AddServer(LinkSpec(), 5), nullptr);
+  // Nothing was allocated by the refusals.
+  NatSite site = topology.AddNatSite(*nat::profile_chain("full-cone"), 1);
+  EXPECT_EQ(site.index, 1);
+  EXPECT_EQ(site.public_ips, std::vector<Ipv4>{ip("203.0.113.1")});
+  EXPECT_EQ(topology.AddressOf(topology.AddServer()), ip("198.51.100.1"));
+  // The site range runs out after 128 slots.
+  for (int i = 1; i < 128; ++i) ASSERT_NE(topology.AddPublicHost(), nullptr);
+  EXPECT_EQ(topology.AddPublicHost(), nullptr);
+}
+
+// Both addresses of a two-address server answer from themselves: an APDF NAT in
+// front of the client would drop a reply from the wrong address.
+TEST_F(TopologyTest, TwoAddressServerAnswersFromEachAddress) {
+  Topology topology;
+  ns3::Ptr<ns3::Node> server = topology.AddServer(LinkSpec(), 2);
+  NatSite site = topology.AddNatSite(*nat::profile_chain("port-restricted-cone"), 1);
+  topology.AssignStreams(0);
+  const std::vector<Ipv4> ips = topology.AddressesOf(server);
+  ASSERT_EQ(ips.size(), 2u);
+  UdpPeer primary(server, kPort, true, ips[0]);
+  UdpPeer secondary(server, kPort, true, ips[1]);
+  UdpPeer host(site.hosts[0], 5000);
+  host.SendAt(0.1, Endpoint{ips[0], kPort}, "one");
+  host.SendAt(0.1, Endpoint{ips[1], kPort}, "two");
+  RunFor(0.5);
+  ASSERT_NE(host.Find("echo:one"), nullptr);
+  ASSERT_NE(host.Find("echo:two"), nullptr);
+  EXPECT_EQ(host.Find("echo:one")->from, (Endpoint{ips[0], kPort}));
+  EXPECT_EQ(host.Find("echo:two")->from, (Endpoint{ips[1], kPort}));
+  // Both came from the same mapping (EIM): the server can compare them (RFC 5780).
+  EXPECT_EQ(primary.received.at(0).from, secondary.received.at(0).from);
+}
+
+// A NAT with a pool: hosts spread over the addresses (paired pooling puts a new
+// host on the least-loaded one) and the core routes each back to the NAT.
+TEST_F(TopologyTest, PublicIpPoolIsRoutedBackToTheNat) {
+  Topology topology;
+  ns3::Ptr<ns3::Node> echo_node = topology.AddPublicHost();
+  NatSiteOptions options;
+  options.public_ips = 2;
+  NatSite site = topology.AddNatSite(*nat::profile_chain("cgnat"), 2, LinkSpec(), options);
+  ASSERT_TRUE(site.Valid());
+  EXPECT_EQ(site.public_ips, (std::vector<Ipv4>{ip("203.0.113.5"), ip("203.0.113.9")}));
+  topology.AssignStreams(0);
+  const Endpoint echo_ep{topology.AddressOf(echo_node), kPort};
+  UdpPeer echo(echo_node, kPort, true);
+  UdpPeer a(site.hosts[0], 5000);
+  UdpPeer b(site.hosts[1], 5000);
+  a.SendAt(0.1, echo_ep, "a");
+  b.SendAt(0.2, echo_ep, "b");
+  RunFor(0.6);
+  ASSERT_NE(echo.Find("a"), nullptr);
+  ASSERT_NE(echo.Find("b"), nullptr);
+  EXPECT_NE(echo.Find("a")->from.ip, echo.Find("b")->from.ip);
+  EXPECT_NE(a.Find("echo:a"), nullptr);
+  EXPECT_NE(b.Find("echo:b"), nullptr);
+}
+
+// One-to-one: each host owns a public IP from the start, so it is reachable before
+// it ever sends (a cloud elastic IP).
+TEST_F(TopologyTest, OneToOneBindsEveryHostToItsOwnAddress) {
+  Topology topology;
+  ns3::Ptr<ns3::Node> remote = topology.AddPublicHost();
+  NatSite site = topology.AddNatSite(*nat::profile_chain("one-to-one"), 2);
+  ASSERT_EQ(site.public_ips.size(), 2u);
+  topology.AssignStreams(0);
+  UdpPeer peer(remote, kPort, true);
+  UdpPeer a(site.hosts[0], 5000);
+  UdpPeer b(site.hosts[1], 5000);
+  peer.SendAt(0.1, Endpoint{site.public_ips[1], 5000}, "to b, unsolicited");
+  a.SendAt(0.1, Endpoint{topology.AddressOf(remote), kPort}, "from a");
+  RunFor(0.5);
+  ASSERT_NE(b.Find("to b, unsolicited"), nullptr);
+  ASSERT_NE(peer.Find("from a"), nullptr);
+  EXPECT_EQ(peer.Find("from a")->from, (Endpoint{site.public_ips[0], 5000}));
+}
+
+// Renumbering: new public IP routed to the NAT, old mappings gone, the old address
+// dead.
+TEST_F(TopologyTest, ChangePublicIps) {
+  Topology topology;
+  ns3::Ptr<ns3::Node> echo_node = topology.AddPublicHost();
+  NatSite site = topology.AddNatSite(*nat::profile_chain("full-cone"), 1);
+  topology.AssignStreams(0);
+  const Ipv4 old_ip = site.public_ips.at(0);
+  const Endpoint echo_ep{topology.AddressOf(echo_node), kPort};
+  UdpPeer echo(echo_node, kPort, true);
+  UdpPeer host(site.hosts[0], 5000);
+  host.SendAt(0.1, echo_ep, "before");
+  std::vector<Ipv4> fresh;
+  ns3::Simulator::Schedule(ns3::Seconds(0.3), [&] { fresh = topology.ChangePublicIps(site); });
+  host.SendAt(0.4, echo_ep, "after");
+  ns3::Simulator::Schedule(ns3::Seconds(0.6), [&] { echo.SendTo(Endpoint{old_ip, 5000}, "to the old address"); });
+  RunFor(1.0);
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_NE(fresh[0], old_ip);
+  EXPECT_EQ(site.public_ips, fresh);
+  EXPECT_EQ(echo.Find("before")->from.ip, old_ip);
+  ASSERT_NE(echo.Find("after"), nullptr);
+  EXPECT_EQ(echo.Find("after")->from.ip, fresh[0]);
+  EXPECT_NE(host.Find("echo:after"), nullptr);
+  EXPECT_EQ(host.Find("to the old address"), nullptr);
+  const nat::NatCounters& counters = site.nats[0]->GetModel()->counters();
+  EXPECT_EQ(counters.inbound[static_cast<std::size_t>(nat::Verdict::kDropNotForNat)], 1u);
+  EXPECT_EQ(counters.mappings_flushed, 1u);
+}
+
+// Round trip = twice the sum of one-way delays: LAN, NAT access link, echo access.
+TEST_F(TopologyTest, LanAndAccessDelaysAddUp) {
+  Topology topology;
+  LinkSpec echo_link;
+  echo_link.delay = 7ms;
+  LinkSpec access;
+  access.delay = 20ms;
+  NatSiteOptions options;
+  options.lan.delay = 2ms;
+  ns3::Ptr<ns3::Node> echo_node = topology.AddPublicHost(echo_link);
+  NatSite site = topology.AddNatSite(*nat::profile_chain("home-behind-cgnat"), 1, access, options);
+  topology.AssignStreams(0);
+  UdpPeer echo(echo_node, kPort, true);
+  UdpPeer host(site.hosts[0], 5000);
+  host.SendAt(0.1, Endpoint{topology.AddressOf(echo_node), kPort}, "ping");
+  RunFor(0.5);
+  ASSERT_NE(host.Find("echo:ping"), nullptr);
+  const double rtt_ms = (host.Find("echo:ping")->at - ns3::Seconds(0.1)).GetMilliSeconds();
+  // Two LAN hops (host-home NAT, home NAT-CGNAT) in a chain of two.
+  const double expected_ms = 2 * (2 + 2 + 20 + 7);
+  EXPECT_GE(rtt_ms, expected_ms);
+  EXPECT_LE(rtt_ms, expected_ms + 1);
+}
+
+}  // namespace
+}  // namespace yt::emulation

@@ -1,0 +1,136 @@
+// Python module `yellowtail`: the research testbed from Python. Scenario scripts
+// run attempts and matrices inside ns-3 with the same cores as the daemons, and
+// get plain dicts and lists back.
+#include <pybind11/functional.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "emulation/demo_scenario.h"
+#include "emulation/matrix_scenario.h"
+
+namespace py = pybind11;
+using namespace yt::emulation;
+
+namespace {
+
+std::chrono::microseconds from_ms(double ms) { return std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000)); }
+
+py::dict attempt_dict(const AttemptRecord& r) {
+  py::dict d;
+  d["profile_a"] = r.profile_a;
+  d["profile_b"] = r.profile_b;
+  d["strategy"] = r.strategy;
+  d["seed"] = r.seed;
+  d["outcome"] = to_string(r.outcome);
+  d["time_to_direct_ms"] = r.time_to_direct_ms ? py::cast(*r.time_to_direct_ms) : py::none();
+  d["failure"] = r.failure;
+  d["simulator_events"] = r.simulator_events;
+  return d;
+}
+
+py::dict summary_dict(const PairSummary& s) {
+  py::dict d;
+  d["profile_a"] = s.profile_a;
+  d["profile_b"] = s.profile_b;
+  d["strategy"] = s.strategy;
+  d["attempts"] = s.attempts;
+  d["direct"] = s.direct;
+  d["relayed"] = s.relayed;
+  d["failed"] = s.failed;
+  d["p2p_rate"] = s.p2p_rate;
+  d["median_time_to_direct_ms"] = s.median_time_to_direct_ms ? py::cast(*s.median_time_to_direct_ms) : py::none();
+  return d;
+}
+
+void check_names(const std::vector<std::string>& given, const std::vector<std::string>& known, const char* what) {
+  for (const std::string& g : given) {
+    if (std::find(known.begin(), known.end(), g) == known.end()) {
+      throw py::value_error(std::string("unknown ") + what + " '" + g + "'");
+    }
+  }
+}
+
+}  // namespace
+
+PYBIND11_MODULE(yellowtail, m) {
+  m.doc() = "yellowtail NAT-traversal testbed: ns-3 scenarios driving the real client and server cores";
+
+  m.def("profile_names", &matrix_profile_names, "NAT profiles known to the matrix (named and stacked)");
+  m.def("strategy_names", &strategy_names, "traversal strategies: naive, current");
+  m.def("fault_names", &fault_names, "injectable faults");
+
+  m.def(
+      "run_attempt",
+      [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
+         double loss, double time_limit_s, const std::string& fault) {
+        check_names({a, b}, matrix_profile_names(), "profile");
+        check_names({strategy}, strategy_names(), "strategy");
+        if (!fault.empty()) check_names({fault}, fault_names(), "fault");
+        if (loss < 0 || loss > 1) throw py::value_error("loss must be in [0, 1]");
+        AttemptSpec spec{a, b, strategy, seed};
+        spec.access_delay = from_ms(delay_ms);
+        spec.loss_rate = loss;
+        spec.time_limit = from_ms(time_limit_s * 1000);
+        spec.fault = fault;
+        py::gil_scoped_release release;
+        AttemptRecord r = run_attempt(spec);
+        py::gil_scoped_acquire acquire;
+        return attempt_dict(r);
+      },
+      py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
+      py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
+      "One tunnel attempt between clients behind the two NAT profiles; returns a dict with the outcome "
+      "(direct/relayed/failed), time_to_direct_ms and the failure reason.");
+
+  m.def(
+      "run_matrix",
+      [](std::vector<std::string> profiles, std::vector<std::string> strategies, std::vector<std::uint64_t> seeds,
+         double delay_ms, double loss, double time_limit_s, const std::string& fault,
+         std::function<void(int, int)> progress) {
+        check_names(profiles, matrix_profile_names(), "profile");
+        check_names(strategies, strategy_names(), "strategy");
+        if (!fault.empty()) check_names({fault}, fault_names(), "fault");
+        MatrixParameters p{profiles, strategies, seeds, delay_ms, loss, time_limit_s, fault};
+        MatrixRun run = run_matrix(p, [&](int done, int total) {
+          if (progress) progress(done, total);
+        });
+        py::dict out;
+        py::list pairs, attempts;
+        for (const PairSummary& s : run.summaries) pairs.append(summary_dict(s));
+        for (const AttemptRecord& r : run.attempts) attempts.append(attempt_dict(r));
+        out["pairs"] = pairs;
+        out["attempts"] = attempts;
+        out["simulator_events"] = run.simulator_events;
+        out["json"] = to_json(run.parameters, run.summaries, run.attempts);
+        out["csv"] = to_csv(run.summaries);
+        out["table"] = to_table(run.summaries, profiles, strategies);
+        return out;
+      },
+      py::arg("profiles"), py::arg("strategies") = std::vector<std::string>{"naive", "current"},
+      py::arg("seeds") = std::vector<std::uint64_t>{1, 2, 3}, py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0,
+      py::arg("time_limit_s") = 15.0, py::arg("fault") = "", py::arg("progress") = nullptr,
+      "Every ordered pair of `profiles` x seeds x strategies. Returns pairs (one summary per "
+      "profile pair and strategy, plus 'overall'), attempts, and the results.json/csv text.");
+
+  m.def(
+      "run_demo",
+      [](std::uint64_t seed, double delay_ms, double loss, int messages) {
+        DemoOptions o;
+        o.seed = seed;
+        o.access_delay = from_ms(delay_ms);
+        o.loss_rate = loss;
+        o.messages = messages;
+        DemoResult r = run_demo(o);
+        py::dict d;
+        d["tunnel_up"] = r.alice_tunnel_up && r.bob_tunnel_up;
+        d["time_to_direct_ms"] = static_cast<double>(r.alice_time_to_direct.count()) / 1000.0;
+        d["wrong_password_refused"] = r.wrong_password_refused;
+        d["sent"] = r.sent;
+        d["delivered"] = r.delivered;
+        d["echoed"] = r.echoed;
+        d["log"] = r.log;
+        return d;
+      },
+      py::arg("seed") = 1, py::arg("delay_ms") = 15.0, py::arg("loss") = 0.0, py::arg("messages") = 10,
+      "The two-client demo; returns its summary and event log.");
+}

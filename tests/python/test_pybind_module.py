@@ -1,0 +1,50 @@
+"""The Python module drives the same ns-3 scenarios as yellowtail-sim."""
+import sys
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def yellowtail(build_dir):
+    sys.path.insert(0, str(build_dir / "pybind"))
+    import yellowtail as module
+    return module
+
+
+def test_lists_profiles_and_strategies(yellowtail):
+    assert "port-restricted-cone" in yellowtail.profile_names()
+    assert "home-behind-cgnat" in yellowtail.profile_names()
+    assert yellowtail.strategy_names() == ["naive", "current"]
+
+
+def test_attempt_outcomes_follow_nat_theory(yellowtail):
+    cone = yellowtail.run_attempt("full-cone", "port-restricted-cone", "current", seed=1)
+    assert cone["outcome"] == "direct"
+    assert cone["time_to_direct_ms"] > 0
+    blocked = yellowtail.run_attempt("symmetric-random", "port-restricted-cone", "naive", seed=1)
+    assert blocked["outcome"] == "failed"
+    assert blocked["failure"]
+
+
+def test_same_seed_same_result(yellowtail):
+    a = yellowtail.run_attempt("cgnat", "linux-masquerade", "current", seed=4)
+    b = yellowtail.run_attempt("cgnat", "linux-masquerade", "current", seed=4)
+    assert a == b
+
+
+def test_bad_input_raises_clear_errors(yellowtail):
+    with pytest.raises(ValueError, match="unknown profile"):
+        yellowtail.run_attempt("no-such-nat", "full-cone")
+    with pytest.raises(ValueError, match="unknown strategy"):
+        yellowtail.run_attempt("full-cone", "full-cone", "telepathy")
+    with pytest.raises(ValueError, match="loss"):
+        yellowtail.run_attempt("full-cone", "full-cone", loss=2.0)
+
+
+def test_matrix_reports_progress_and_overall(yellowtail):
+    seen = []
+    run = yellowtail.run_matrix(["full-cone", "udp-blocked"], ["current"], [1],
+                                progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (4, 4)
+    overall = [p for p in run["pairs"] if p["profile_a"] == "overall"]
+    assert len(overall) == 1 and overall[0]["attempts"] == 4 and overall[0]["direct"] == 1
