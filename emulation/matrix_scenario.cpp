@@ -57,7 +57,11 @@ std::vector<std::string> matrix_profile_names() {
 }
 
 AttemptRecord run_attempt(const AttemptSpec& spec) {
-  AttemptRecord record{spec.profile_a, spec.profile_b, spec.strategy, spec.seed};
+  AttemptRecord record;
+  record.profile_a = spec.profile_a;
+  record.profile_b = spec.profile_b;
+  record.strategy = spec.strategy;
+  record.seed = spec.seed;
   ns3::RngSeedManager::SetSeed(1);
   ns3::RngSeedManager::SetRun(spec.seed);
 
@@ -190,7 +194,11 @@ MatrixRun run_matrix(const MatrixParameters& parameters, const std::function<voi
     for (const std::string& b : parameters.profiles) {
       for (const std::string& strategy : parameters.strategies) {
         for (std::uint64_t seed : parameters.seeds) {
-          AttemptSpec spec{a, b, strategy, seed};
+          AttemptSpec spec;
+          spec.profile_a = a;
+          spec.profile_b = b;
+          spec.strategy = strategy;
+          spec.seed = seed;
           spec.access_delay = std::chrono::microseconds(static_cast<std::int64_t>(parameters.access_delay_ms * 1000));
           spec.loss_rate = parameters.loss_rate;
           spec.fault = parameters.fault;

@@ -172,7 +172,11 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
 
   std::uint64_t tunnel_id = 0;
   while (tunnel_id == 0) tunnel_id = rng_.next_u64();  // 0 reads as "no tunnel" in logs
-  TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, config_.punch_lead);
+  PlanOptions options;
+  options.strategy = config_.punch_strategy;
+  options.lead = config_.punch_lead;
+  options.prediction_window = config_.port_prediction_window;
+  TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, options);
   send(a, plan.for_a);
   send(b, plan.for_b);
   tunnels_[a.key].insert(b.key);
@@ -199,6 +203,7 @@ TunnelSide ServerCore::Impl::tunnel_side(const Client& c) const {
   // client must not be able to aim its peers' punch probes at a third party. The
   // claim is the only source when the server has no discovery endpoints at all
   // (e.g. a test setup), and is used then.
+  side.newest_mapping = c.newest_mapping;
   if (c.mapped_at_primary) {
     side.mapped = c.mapped_at_primary;
   } else if (c.mapped_anywhere) {

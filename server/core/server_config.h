@@ -7,19 +7,9 @@
 #include "protocol/endpoint.h"
 #include "protocol/password_hash.h"
 #include "protocol/time.h"
+#include "server/core/tunnel_planner.h"
 
 namespace yt {
-
-// How the server plans a punch (the nat-matrix scenario compares them).
-enum class PunchStrategy : std::uint8_t {
-  // Both sides probe the other's observed endpoint as soon as the instruction
-  // arrives: no LAN candidates, no common start time, no prediction. The textbook
-  // baseline.
-  kNaive,
-  // The project's strategy: LAN candidates for peers behind one public IP, a
-  // common start time, and the planner's NAT-specific additions.
-  kServerDriven,
-};
 
 struct ServerConfig {
   // Virtual addresses come from here (Hamachi's 25.0.0.0/8 avoids RFC 1918 clashes
@@ -36,6 +26,11 @@ struct ServerConfig {
   Duration punch_lead = 250ms;
 
   PunchStrategy punch_strategy = PunchStrategy::kServerDriven;
+
+  // How many predicted ports of a sequential symmetric NAT a peer probes
+  // (tunnel_planner.h). Each costs the prober one mapping on a symmetric NAT of its
+  // own, so wider is not free; 8 absorbs a few mappings made by other traffic.
+  std::size_t port_prediction_window = 8;
 
   // A control connection that says nothing for this long is considered lost. Clients
   // ping every 30 s (client_config.h), so three missed pings.

@@ -1,5 +1,6 @@
 #include "server/core/server_core.h"
 
+#include <algorithm>
 #include <type_traits>
 
 #include "server/core/address_allocator.h"
@@ -272,6 +273,7 @@ void ServerCore::Impl::datagram(Endpoint local, Endpoint remote, ByteView data) 
   const bool at_primary = config_.discovery_endpoints.empty() || local == config_.discovery_endpoints.front();
   if (at_primary) c->mapped_at_primary = remote;
   c->mapped_anywhere = remote;
+  note_probe_source(*c, remote);
 
   Endpoint from = choose_reply_source(local, probe->change_ip, probe->change_port, config_.discovery_endpoints);
   DiscoveryReply reply{probe->transaction, remote, from};
@@ -280,6 +282,15 @@ void ServerCore::Impl::datagram(Endpoint local, Endpoint remote, ByteView data) 
 }
 
 // ---- helpers
+
+void ServerCore::Impl::note_probe_source(Client& c, Endpoint source) {
+  // Retransmissions come from mappings already seen; only a first appearance is news.
+  constexpr std::size_t kMaxProbeSources = 16;
+  if (std::find(c.probe_sources.begin(), c.probe_sources.end(), source) != c.probe_sources.end()) return;
+  if (c.probe_sources.size() >= kMaxProbeSources) c.probe_sources.erase(c.probe_sources.begin());
+  c.probe_sources.push_back(source);
+  c.newest_mapping = source;
+}
 
 ServerCore::Impl::Client* ServerCore::Impl::find_conn(ConnId conn) {
   auto it = conns_.find(conn);

@@ -44,6 +44,10 @@ struct ServerCore::Impl {
     std::vector<Endpoint> lan_endpoints;
     std::optional<Endpoint> mapped_at_primary;  // where probes to the primary endpoint came from
     std::optional<Endpoint> mapped_anywhere;    // latest probe source at any endpoint
+    // Probe sources in the order they first appeared (capped): the last is the
+    // newest mapping the client's NAT made, the base of port prediction.
+    std::vector<Endpoint> probe_sources;
+    std::optional<Endpoint> newest_mapping;
     DiscoveryReport report;  // the latest (valid when online); its profile goes to the tunnel planner
   };
 
@@ -60,6 +64,7 @@ struct ServerCore::Impl {
   void handle_login(Client& c, const LoginRequest& m);
   void handle_report(Client& c, const DiscoveryReport& m);
 
+  void note_probe_source(Client& c, Endpoint source);
   Client* find_conn(ConnId conn);
   Client* find_logged_in(const PublicKey& key);
   Client* find_online(const PublicKey& key);

@@ -5,38 +5,78 @@
 namespace yt {
 namespace {
 
-std::vector<Endpoint> candidates_for(const TunnelSide& self, const TunnelSide& peer) {
-  std::vector<Endpoint> out;
-  auto add = [&out](Endpoint e) {
-    if (e.is_unset() || out.size() >= kMaxCandidates) return;
-    if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
-  };
+class CandidateList {
+ public:
+  void add(Endpoint e) {
+    if (e.is_unset() || out_.size() >= kMaxCandidates) return;
+    if (std::find(out_.begin(), out_.end(), e) == out_.end()) out_.push_back(e);
+  }
+  std::vector<Endpoint> take() { return std::move(out_); }
+
+ private:
+  std::vector<Endpoint> out_;
+};
+
+bool predictable(const NatProfile& p) {
+  return p.behind_nat && p.mapping != MappingBehavior::kEndpointIndependent &&
+         p.allocation == PortAllocation::kSequential && p.port_delta != 0;
+}
+
+std::vector<Endpoint> server_driven_candidates(const TunnelSide& self, const TunnelSide& peer,
+                                               std::size_t prediction_window) {
+  CandidateList out;
   bool same_public_ip = self.mapped && peer.mapped && self.mapped->ip == peer.mapped->ip;
   if (same_public_ip) {
-    for (Endpoint e : peer.lan_endpoints) add(e);
+    for (Endpoint e : peer.lan_endpoints) out.add(e);
   }
-  if (peer.mapped) add(*peer.mapped);
-  return out;
+  std::vector<Endpoint> predicted = same_public_ip ? std::vector<Endpoint>{}
+                                                   : predicted_endpoints(peer, prediction_window);
+  for (Endpoint e : predicted) out.add(e);
+  bool mapped_useful = predicted.empty() || !peer.profile.mapping_known;
+  if (peer.mapped && mapped_useful) out.add(*peer.mapped);
+  return out.take();
 }
 
 TunnelInstruction instruction_for(const TunnelSide& self, const TunnelSide& peer, std::uint64_t tunnel_id,
-                                   std::uint32_t delay_ms) {
+                                  const PlanOptions& options) {
   TunnelInstruction t;
   t.peer = peer.key;
   t.peer_virtual_ip = peer.virtual_ip;
   t.tunnel_id = tunnel_id;
   t.role = self.key < peer.key ? TunnelRole::kInitiator : TunnelRole::kResponder;
-  t.start_delay_ms = delay_ms;
-  t.candidates = candidates_for(self, peer);
+  if (options.strategy == PunchStrategy::kNaive) {
+    t.start_delay_ms = 0;
+    if (peer.mapped) t.candidates.push_back(*peer.mapped);
+    return t;
+  }
+  std::int64_t ms = to_ms(options.lead);
+  t.start_delay_ms = ms < 0 ? 0 : static_cast<std::uint32_t>(std::min<std::int64_t>(ms, UINT32_MAX));
+  t.candidates = server_driven_candidates(self, peer, options.prediction_window);
   return t;
 }
 
 }  // namespace
 
-TunnelPlan plan_tunnel(const TunnelSide& a, const TunnelSide& b, std::uint64_t tunnel_id, Duration punch_lead) {
-  std::int64_t ms = to_ms(punch_lead);
-  std::uint32_t delay_ms = ms < 0 ? 0 : static_cast<std::uint32_t>(std::min<std::int64_t>(ms, UINT32_MAX));
-  return TunnelPlan{instruction_for(a, b, tunnel_id, delay_ms), instruction_for(b, a, tunnel_id, delay_ms)};
+std::vector<Endpoint> predicted_endpoints(const TunnelSide& side, std::size_t count) {
+  std::vector<Endpoint> out;
+  std::optional<Endpoint> base = side.newest_mapping ? side.newest_mapping : side.mapped;
+  if (!base || !predictable(side.profile)) return out;
+  // Discovery's last probe goes to the client's own mapped endpoint (hairpin test).
+  // A NAT that hairpins made a mapping for it the server never saw; one that does
+  // not drops it before allocating a port (as nat-models does; real devices vary,
+  // which the window absorbs when the peer is a cone).
+  const std::int64_t unseen = side.profile.hairpinning ? 1 : 0;
+  const std::int64_t delta = side.profile.port_delta;
+  for (std::size_t k = 0; k < count; ++k) {
+    std::int64_t port = base->port + delta * (unseen + 1 + static_cast<std::int64_t>(k));
+    if (port < 1 || port > 65535) break;  // NATs do not wrap into other ranges predictably
+    out.push_back(Endpoint{base->ip, static_cast<std::uint16_t>(port)});
+  }
+  return out;
+}
+
+TunnelPlan plan_tunnel(const TunnelSide& a, const TunnelSide& b, std::uint64_t tunnel_id, const PlanOptions& options) {
+  return TunnelPlan{instruction_for(a, b, tunnel_id, options), instruction_for(b, a, tunnel_id, options)};
 }
 
 }  // namespace yt

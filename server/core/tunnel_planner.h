@@ -3,11 +3,35 @@
 //
 // Roles: the side with the smaller public key (byte-wise) is the initiator, so both
 // sides and every server instance agree without coordination.
-// Candidates for each side are the *other* side's endpoints, best first: when both
-// peers show the same public IP (same NAT, e.g. two machines in one house) the
-// peer's LAN endpoints come first, since hairpinning through the NAT is often
-// unsupported; then the peer's mapped endpoint. Duplicates are dropped and the list
-// is cut to kMaxCandidates.
+//
+// Strategies (PunchStrategy; the nat-matrix scenario runs both side by side):
+//
+//   kNaive: each side gets the other's observed mapped endpoint and starts at once
+//   (start delay 0). The textbook baseline the measurements compare against.
+//
+//   kServerDriven, the project's strategy. Candidates for each side are the *other*
+//   side's endpoints, best first, duplicates dropped, cut to kMaxCandidates:
+//   1. LAN endpoints, when both peers show the same public IP (same NAT, e.g. two
+//      machines in one house), since hairpinning through the NAT is often missing.
+//   2. Port prediction, when the peer reported a symmetric NAT (mapping not
+//      endpoint-independent) that allocates ports sequentially with a known delta:
+//      the mapping it will make toward us does not exist yet, so we are told to
+//      probe `prediction_window` ports starting where its next mapping is expected:
+//      the newest mapping the server saw during its discovery, plus one delta per
+//      mapping it made unseen since (its hairpin probe, when the NAT hairpins, see
+//      client/core/discovery.h), plus one. Our probes to those ports open our own
+//      NAT's filter for the packet that comes from the peer's new mapping. When
+//      both sides predict each other, the k-th probe of each goes out through the
+//      k-th new mapping toward the other's k-th predicted port, so the two line up
+//      exactly when both predictions are right.
+//      The peer's old mapped endpoint is then left out (its mapping is bound to
+//      the server's address and filters us), unless mapping was only guessed.
+//   3. The peer's mapped endpoint.
+//   Both sides start after `lead`, so their first probes cross in flight and each
+//   NAT has opened its filter by the time the other's probes arrive.
+//
+// Ports are predicted only inside the peer's observed public IP: a client's claim
+// (its NatProfile) can choose a strategy, never aim probes at a third party.
 #pragma once
 
 #include <cstdint>
@@ -22,11 +46,19 @@
 
 namespace yt {
 
+enum class PunchStrategy : std::uint8_t {
+  kNaive,
+  kServerDriven,
+};
+
 // What the planner needs to know about one peer.
 struct TunnelSide {
   PublicKey key{};
   Ipv4 virtual_ip;
   std::optional<Endpoint> mapped;       // public endpoint; nullopt when unknown (UDP blocked)
+  // The most recently created mapping the server observed (the source of the last
+  // discovery probe that came from a new endpoint): the base of port prediction.
+  std::optional<Endpoint> newest_mapping;
   std::vector<Endpoint> lan_endpoints;  // the client's own socket addresses
   // The NAT profile the client's discovery reported (DiscoveryReport). It is the
   // client's claim: fit to choose a strategy for its side, never a source of
@@ -34,12 +66,22 @@ struct TunnelSide {
   NatProfile profile;
 };
 
+struct PlanOptions {
+  PunchStrategy strategy = PunchStrategy::kServerDriven;
+  Duration lead{0};                    // becomes start_delay_ms (whole ms) unless naive
+  std::size_t prediction_window = 8;   // predicted ports per symmetric peer
+};
+
 struct TunnelPlan {
   TunnelInstruction for_a;  // sent to a; describes b
   TunnelInstruction for_b;  // sent to b; describes a
 };
 
-// Precondition: a.key != b.key. `punch_lead` becomes start_delay_ms (whole ms).
-TunnelPlan plan_tunnel(const TunnelSide& a, const TunnelSide& b, std::uint64_t tunnel_id, Duration punch_lead);
+// The ports where `side`'s next mappings are expected, in the order it will make
+// them; empty when its NAT gives nothing to predict.
+std::vector<Endpoint> predicted_endpoints(const TunnelSide& side, std::size_t count);
+
+// Precondition: a.key != b.key.
+TunnelPlan plan_tunnel(const TunnelSide& a, const TunnelSide& b, std::uint64_t tunnel_id, const PlanOptions& options);
 
 }  // namespace yt

@@ -441,6 +441,69 @@ TEST(ServerCoreTunnels, SamePublicIpPutsLanEndpointsFirst) {
   EXPECT_EQ(tb[0].candidates, (std::vector<Endpoint>{lan_a, Endpoint{shared_public, 1001}}));
 }
 
+// A client behind a sequential symmetric NAT: its discovery probes arrive from
+// mappings 40000..40003 (one per server endpoint), then it reports the profile.
+void discover_symmetric(Harness& h, FakeClient& c, Ipv4 public_ip) {
+  const Endpoint alternates[] = {kPrimary, Endpoint{kPrimary.ip, 3479}, Endpoint{Ipv4::from_octets(198, 51, 100, 5), 3478},
+                                 Endpoint{Ipv4::from_octets(198, 51, 100, 5), 3479}};
+  for (std::uint16_t i = 0; i < 4; ++i) {
+    ASSERT_TRUE(h.probe(c, Endpoint{public_ip, static_cast<std::uint16_t>(40000 + i)}, c.token(), alternates[i]));
+  }
+  ASSERT_TRUE(h.probe(c, Endpoint{public_ip, 40001}, c.token(), alternates[1]));  // a retransmission
+  DiscoveryReport report;
+  report.mapped_endpoint = Endpoint{public_ip, 40000};
+  report.profile.mapping = MappingBehavior::kAddressPortDependent;
+  report.profile.mapping_known = true;
+  report.profile.allocation = PortAllocation::kSequential;
+  report.profile.port_delta = 1;
+  h.send(c, report);
+}
+
+ServerConfig config_with(PunchStrategy strategy) {
+  ServerConfig config = test_config();
+  config.punch_strategy = strategy;
+  config.port_prediction_window = 3;
+  return config;
+}
+
+TEST(ServerCoreTunnels, SequentialSymmetricPeerIsOfferedPredictedPortsPastItsNewestMapping) {
+  MemoryStorage storage;
+  Harness h(storage, config_with(PunchStrategy::kServerDriven));
+  FakeClient& a = h.connect();
+  FakeClient& b = h.connect();
+  Ipv4 nat_b = Ipv4::from_octets(192, 0, 2, 20);
+  h.bring_online(a, "a", {}, Endpoint{Ipv4::from_octets(192, 0, 2, 10), 1000});
+  h.login(b, "b");
+  discover_symmetric(h, b, nat_b);
+  ASSERT_EQ(h.request(a, CreateNetwork{1, "net", ""}).code, ReplyCode::kOk);
+  ASSERT_EQ(h.request(b, JoinNetwork{2, "net", ""}).code, ReplyCode::kOk);
+  auto ta = a.take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  // Newest mapping seen: 40003 (the retransmission from 40001 is not news).
+  EXPECT_EQ(ta[0].candidates, (std::vector<Endpoint>{{nat_b, 40004}, {nat_b, 40005}, {nat_b, 40006}}));
+  auto tb = b.take<TunnelInstruction>();
+  ASSERT_EQ(tb.size(), 1u);
+  EXPECT_EQ(tb[0].candidates, (std::vector<Endpoint>{Endpoint{Ipv4::from_octets(192, 0, 2, 10), 1000}}));
+  EXPECT_EQ(ta[0].start_delay_ms, 250u);
+}
+
+TEST(ServerCoreTunnels, NaiveStrategyOffersTheMappedEndpointAndNoStartDelay) {
+  MemoryStorage storage;
+  Harness h(storage, config_with(PunchStrategy::kNaive));
+  FakeClient& a = h.connect();
+  FakeClient& b = h.connect();
+  Ipv4 nat_b = Ipv4::from_octets(192, 0, 2, 20);
+  h.bring_online(a, "a", {}, Endpoint{Ipv4::from_octets(192, 0, 2, 10), 1000});
+  h.login(b, "b");
+  discover_symmetric(h, b, nat_b);
+  ASSERT_EQ(h.request(a, CreateNetwork{1, "net", ""}).code, ReplyCode::kOk);
+  ASSERT_EQ(h.request(b, JoinNetwork{2, "net", ""}).code, ReplyCode::kOk);
+  auto ta = a.take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  EXPECT_EQ(ta[0].candidates, (std::vector<Endpoint>{Endpoint{nat_b, 40000}}));  // where the primary saw it
+  EXPECT_EQ(ta[0].start_delay_ms, 0u);
+}
+
 TEST(ServerCoreTunnels, LeavingTheOnlySharedNetworkAllowsAFreshInstructionLater) {
   TwoPeers p;
   ASSERT_EQ(p.h.request(*p.b, LeaveNetwork{7, "lan"}).code, ReplyCode::kOk);

@@ -15,13 +15,28 @@ TunnelSide side(std::uint8_t first_key_byte, Endpoint mapped, std::vector<Endpoi
   return s;
 }
 
+PlanOptions lead(int ms) {
+  PlanOptions o;
+  o.lead = std::chrono::milliseconds(ms);
+  return o;
+}
+
+NatProfile symmetric_sequential(std::int32_t delta) {
+  NatProfile p;
+  p.mapping = MappingBehavior::kAddressPortDependent;
+  p.mapping_known = true;
+  p.allocation = PortAllocation::kSequential;
+  p.port_delta = delta;
+  return p;
+}
+
 const Endpoint kLanA{Ipv4::from_octets(192, 168, 0, 2), 5000};
 const Endpoint kLanB{Ipv4::from_octets(192, 168, 0, 3), 5000};
 
 TEST(TunnelPlanner, SmallerKeyInitiatesAndCandidatesAreThePeers) {
   TunnelSide a = side(9, {Ipv4::from_octets(192, 0, 2, 1), 1000}, {kLanA});
   TunnelSide b = side(3, {Ipv4::from_octets(192, 0, 2, 2), 2000}, {kLanB});
-  TunnelPlan plan = plan_tunnel(a, b, 77, std::chrono::milliseconds(250));
+  TunnelPlan plan = plan_tunnel(a, b, 77, lead(250));
   EXPECT_EQ(plan.for_a.tunnel_id, 77u);
   EXPECT_EQ(plan.for_b.tunnel_id, 77u);
   EXPECT_EQ(plan.for_a.role, TunnelRole::kResponder);
@@ -37,7 +52,7 @@ TEST(TunnelPlanner, SamePublicIpOffersLanEndpointsFirstWithoutDuplicates) {
   Ipv4 nat = Ipv4::from_octets(192, 0, 2, 9);
   TunnelSide a = side(1, {nat, 1000}, {kLanA, kLanA});
   TunnelSide b = side(2, {nat, 1001}, {kLanB, Endpoint{}});
-  TunnelPlan plan = plan_tunnel(a, b, 5, std::chrono::milliseconds(0));
+  TunnelPlan plan = plan_tunnel(a, b, 5, lead(0));
   EXPECT_EQ(plan.for_a.candidates, (std::vector<Endpoint>{kLanB, Endpoint{nat, 1001}}));
   EXPECT_EQ(plan.for_b.candidates, (std::vector<Endpoint>{kLanA, Endpoint{nat, 1000}}));
 }
@@ -46,7 +61,7 @@ TEST(TunnelPlanner, UnknownMappedEndpointGivesNoPublicCandidate) {
   TunnelSide a = side(1, {Ipv4::from_octets(192, 0, 2, 1), 1000}, {kLanA});
   TunnelSide b = side(2, {}, {kLanB});
   b.mapped.reset();
-  TunnelPlan plan = plan_tunnel(a, b, 5, std::chrono::milliseconds(100));
+  TunnelPlan plan = plan_tunnel(a, b, 5, lead(100));
   EXPECT_TRUE(plan.for_a.candidates.empty());
   EXPECT_EQ(plan.for_b.candidates, std::vector<Endpoint>{*a.mapped});
 }
@@ -57,7 +72,94 @@ TEST(TunnelPlanner, CandidateListIsCapped) {
   for (std::uint16_t p = 1; p <= 40; ++p) many.push_back({Ipv4::from_octets(10, 0, 0, 1), p});
   TunnelSide a = side(1, {nat, 1000});
   TunnelSide b = side(2, {nat, 1001}, many);
-  EXPECT_EQ(plan_tunnel(a, b, 5, std::chrono::milliseconds(1)).for_a.candidates.size(), kMaxCandidates);
+  EXPECT_EQ(plan_tunnel(a, b, 5, lead(1)).for_a.candidates.size(), kMaxCandidates);
+}
+
+TEST(TunnelPlanner, NaiveOffersOnlyTheMappedEndpointAndStartsAtOnce) {
+  Ipv4 nat = Ipv4::from_octets(192, 0, 2, 9);
+  TunnelSide a = side(1, {nat, 1000}, {kLanA});
+  TunnelSide b = side(2, {nat, 1001}, {kLanB});
+  b.profile = symmetric_sequential(1);
+  b.newest_mapping = Endpoint{nat, 1003};
+  PlanOptions naive = lead(250);
+  naive.strategy = PunchStrategy::kNaive;
+  TunnelPlan plan = plan_tunnel(a, b, 5, naive);
+  EXPECT_EQ(plan.for_a.candidates, (std::vector<Endpoint>{Endpoint{nat, 1001}}));
+  EXPECT_EQ(plan.for_b.candidates, (std::vector<Endpoint>{Endpoint{nat, 1000}}));
+  EXPECT_EQ(plan.for_a.start_delay_ms, 0u);
+  EXPECT_EQ(plan.for_b.start_delay_ms, 0u);
+}
+
+TEST(TunnelPlanner, SequentialSymmetricPeerGetsPredictedPortsAfterItsNewestMapping) {
+  Ipv4 ip_a = Ipv4::from_octets(192, 0, 2, 1);
+  Ipv4 ip_b = Ipv4::from_octets(198, 51, 100, 2);
+  TunnelSide a = side(1, {ip_a, 1000});
+  TunnelSide b = side(2, {ip_b, 40000});
+  b.profile = symmetric_sequential(2);
+  b.profile.hairpinning = true;
+  b.newest_mapping = Endpoint{ip_b, 40004};  // three discovery mappings: 40000, 40002, 40004
+  PlanOptions options = lead(100);
+  options.prediction_window = 3;
+  TunnelPlan plan = plan_tunnel(a, b, 5, options);
+  // 40006 went to the hairpin probe; the mapping toward a comes next.
+  EXPECT_EQ(plan.for_a.candidates,
+            (std::vector<Endpoint>{{ip_b, 40008}, {ip_b, 40010}, {ip_b, 40012}}));
+  // A NAT without hairpinning dropped that probe before allocating: 40006 is next.
+  b.profile.hairpinning = false;
+  EXPECT_EQ(plan_tunnel(a, b, 5, options).for_a.candidates.front(), (Endpoint{ip_b, 40006}));
+  EXPECT_EQ(plan.for_b.candidates, (std::vector<Endpoint>{Endpoint{ip_a, 1000}}));  // a is a cone
+  EXPECT_EQ(plan.for_a.start_delay_ms, 100u);
+}
+
+TEST(TunnelPlanner, PredictionKeepsTheMappedEndpointWhenMappingWasGuessedAndStaysInPortRange) {
+  Ipv4 ip_b = Ipv4::from_octets(198, 51, 100, 2);
+  TunnelSide a = side(1, {Ipv4::from_octets(192, 0, 2, 1), 1000});
+  TunnelSide b = side(2, {ip_b, 65530});
+  b.profile = symmetric_sequential(2);
+  b.profile.mapping_known = false;
+  PlanOptions options = lead(0);
+  options.prediction_window = 8;
+  // Base falls back to the mapped endpoint; 65532 and 65534 fit, 65536 would not.
+  EXPECT_EQ(plan_tunnel(a, b, 5, options).for_a.candidates,
+            (std::vector<Endpoint>{{ip_b, 65532}, {ip_b, 65534}, {ip_b, 65530}}));
+}
+
+TEST(TunnelPlanner, NothingIsPredictedForConesRandomAllocationOrNoNat) {
+  Ipv4 ip_b = Ipv4::from_octets(198, 51, 100, 2);
+  TunnelSide b = side(2, {ip_b, 40000});
+  b.newest_mapping = Endpoint{ip_b, 40004};
+  NatProfile random = symmetric_sequential(0);
+  random.allocation = PortAllocation::kRandom;
+  NatProfile cone = symmetric_sequential(1);
+  cone.mapping = MappingBehavior::kEndpointIndependent;
+  NatProfile open = symmetric_sequential(1);
+  open.behind_nat = false;
+  for (const NatProfile& p : {random, cone, open}) {
+    b.profile = p;
+    EXPECT_TRUE(predicted_endpoints(b, 8).empty()) << p.summary();
+  }
+}
+
+TEST(TunnelPlanner, TwoSequentialSymmetricPeersPredictEachOtherInTheSameOrder) {
+  Ipv4 ip_a = Ipv4::from_octets(192, 0, 2, 1);
+  Ipv4 ip_b = Ipv4::from_octets(198, 51, 100, 2);
+  TunnelSide a = side(1, {ip_a, 1000});
+  a.profile = symmetric_sequential(1);
+  a.newest_mapping = Endpoint{ip_a, 1003};
+  TunnelSide b = side(2, {ip_b, 5000});
+  b.profile = symmetric_sequential(1);
+  b.newest_mapping = Endpoint{ip_b, 5003};
+  PlanOptions options = lead(0);
+  options.prediction_window = 4;
+  TunnelPlan plan = plan_tunnel(a, b, 5, options);
+  // a's k-th new mapping is 1004+k and goes to b's k-th candidate 5004+k; b's k-th
+  // mapping is 5004+k and goes to 1004+k: each pair of probes matches the other's.
+  ASSERT_EQ(plan.for_a.candidates.size(), 4u);
+  ASSERT_EQ(plan.for_b.candidates.size(), 4u);
+  for (std::size_t k = 0; k < 4; ++k) {
+    EXPECT_EQ(plan.for_a.candidates[k], (Endpoint{ip_b, static_cast<std::uint16_t>(5004 + k)}));
+    EXPECT_EQ(plan.for_b.candidates[k], (Endpoint{ip_a, static_cast<std::uint16_t>(1004 + k)}));
+  }
 }
 
 }  // namespace
