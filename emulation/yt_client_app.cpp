@@ -4,6 +4,7 @@
 #include <ns3/ipv4.h>
 #include <ns3/log.h>
 #include <ns3/node.h>
+#include <ns3/socket.h>
 #include <ns3/tcp-socket-factory.h>
 #include <ns3/udp-socket-factory.h>
 #include <ns3/uinteger.h>
@@ -121,7 +122,14 @@ void YtClientApp::Perform(ClientCore::Output& output) {
         std::find(udp_allowed_only_->begin(), udp_allowed_only_->end(), d->to.ip) == udp_allowed_only_->end()) {
       return;
     }
-    udp_->SendTo(to_packet(d->payload), 0, to_ns3(d->to));
+    ns3::Ptr<ns3::Packet> packet = to_packet(d->payload);
+    if (d->ttl != 0) {
+      // Ipv4L3Protocol takes a SocketIpTtlTag over the default TTL.
+      ns3::SocketIpTtlTag ttl;
+      ttl.SetTtl(d->ttl);
+      packet->AddPacketTag(ttl);
+    }
+    udp_->SendTo(packet, 0, to_ns3(d->to));
   } else if (auto* o = std::get_if<yt::OpenStream>(&output)) {
     OpenStream(o->conn, o->to);
   } else if (auto* s = std::get_if<SendStream>(&output)) {

@@ -1,6 +1,7 @@
 #include "platform/asio_client_driver.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/unicast.hpp>
 
 #include "platform/local_addresses.h"
 
@@ -100,7 +101,16 @@ void AsioClientDriver::rearm_timer() {
 void AsioClientDriver::perform(ClientCore::Output& output) {
   if (auto* d = std::get_if<SendDatagram>(&output)) {
     boost::system::error_code ignored;  // UDP is best effort; the core retries
-    udp_.send_to(boost::asio::buffer(d->payload), to_udp(d->to), 0, ignored);
+    if (d->ttl == 0) {
+      udp_.send_to(boost::asio::buffer(d->payload), to_udp(d->to), 0, ignored);
+    } else {
+      // The send is synchronous, so the socket's TTL can be set around it.
+      boost::asio::ip::unicast::hops normal;
+      udp_.get_option(normal, ignored);
+      udp_.set_option(boost::asio::ip::unicast::hops(d->ttl), ignored);
+      udp_.send_to(boost::asio::buffer(d->payload), to_udp(d->to), 0, ignored);
+      udp_.set_option(normal, ignored);
+    }
   } else if (auto* o = std::get_if<OpenStream>(&output)) {
     open_stream(o->conn, o->to);
   } else if (auto* s = std::get_if<SendStream>(&output)) {

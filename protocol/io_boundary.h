@@ -31,6 +31,10 @@ struct SendDatagram {
   Endpoint from;
   Endpoint to;
   Bytes payload;
+  // IP TTL for this datagram; 0 leaves the system default. A small TTL lets a
+  // client open its own NAT's mapping without the packet reaching the peer's NAT
+  // (TunnelInstruction::prepunch_ttl).
+  std::uint8_t ttl = 0;
 };
 
 // Open a TCP connection; the driver answers with on_stream_connected or

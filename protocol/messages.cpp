@@ -194,6 +194,7 @@ void put(WireWriter& w, const TunnelInstruction& m) {
   w.u8(static_cast<std::uint8_t>(m.role));
   w.u32(m.start_delay_ms);
   put_endpoints(w, m.candidates);
+  w.u8(m.prepunch_ttl);
 }
 void put(WireWriter& w, const PeerOffline& m) { w.fixed(m.peer); }
 void put(WireWriter& w, const Ping& m) { w.u64(m.nonce); }
@@ -289,6 +290,7 @@ Result<ControlMessage, DecodeError> get_control(Decoder& d, std::uint8_t type) {
       m.role = d.enumeration<TunnelRole>(1, 2);
       m.start_delay_ms = d.r.u32();
       m.candidates = d.endpoints(kMaxCandidates);
+      m.prepunch_ttl = d.r.u8();
       return d.finish<ControlMessage>(m);
     }
     case 13: {

@@ -186,6 +186,12 @@ struct TunnelInstruction {
   TunnelRole role = TunnelRole::kInitiator;
   std::uint32_t start_delay_ms = 0;
   std::vector<Endpoint> candidates;  // the peer's endpoints to probe, best first
+  // When non-zero, the first probe round goes out with this IP TTL only, one
+  // punch interval before the rest: it creates our NAT's mapping toward each
+  // candidate but expires before the peer's NAT. A stateful NAT (Linux conntrack)
+  // that saw the peer's probe arrive first would otherwise hold an inbound entry
+  // that clashes with our later outbound one and moves it to another port.
+  std::uint8_t prepunch_ttl = 0;
 };
 
 // S->C: the server lost `peer`. The client checks the tunnel's liveness itself

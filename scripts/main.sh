@@ -18,3 +18,5 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 build/emulation/yellowtail-sim nat-matrix --seeds 10 "$@"
 /usr/bin/python3 scenarios/plot_heatmap.py "$out/results.json" "$out/heatmap.png"
+/usr/bin/python3 scenarios/nat_theory.py "$out/results.json" || true  # reported, not fatal: the run stands
+echo "wrote $out/results.json, $out/results.csv, $out/heatmap.png" >&2

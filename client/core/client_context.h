@@ -32,10 +32,10 @@ struct ClientContext {
 
   void emit(ClientEvent event) { outputs.emplace_back(std::move(event)); }
   // The client has one UDP socket, so `from` stays unset (io_boundary.h).
-  void send_datagram(Endpoint to, const Datagram& datagram) {
-    outputs.emplace_back(SendDatagram{Endpoint{}, to, encode_datagram(datagram)});
+  void send_datagram(Endpoint to, const Datagram& datagram, std::uint8_t ttl = 0) {
+    outputs.emplace_back(SendDatagram{Endpoint{}, to, encode_datagram(datagram), ttl});
   }
-  void send_bytes(Endpoint to, Bytes payload) { outputs.emplace_back(SendDatagram{Endpoint{}, to, std::move(payload)}); }
+  void send_bytes(Endpoint to, Bytes payload) { outputs.emplace_back(SendDatagram{Endpoint{}, to, std::move(payload), 0}); }
 };
 
 }  // namespace yt

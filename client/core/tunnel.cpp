@@ -33,6 +33,7 @@ Tunnel::Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfi
       tunnel_id_(instruction.tunnel_id),
       role_(instruction.role),
       candidates_(instruction.candidates),
+      prepunch_ttl_(instruction.prepunch_ttl),
       instructed_at_(now),
       start_at_(now + std::chrono::milliseconds(instruction.start_delay_ms)),
       punch_end_(start_at_ + config.punch_duration),
@@ -164,8 +165,9 @@ std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
 
 void Tunnel::send_probes(Time now, TunnelEnv& env) {
   std::uint32_t sequence = probe_sequence_++;
+  std::uint8_t ttl = sequence == 0 ? prepunch_ttl_ : 0;  // messages.h: TunnelInstruction
   for (const Endpoint& candidate : candidates_) {
-    env.ctx.send_datagram(candidate, PunchProbe{tunnel_id_, sequence});
+    env.ctx.send_datagram(candidate, PunchProbe{tunnel_id_, sequence}, ttl);
   }
 }
 

@@ -4,7 +4,9 @@
 // Timeline (all from the instruction's arrival, `instructed_at`):
 //   [instructed_at, start)        kWaiting: nothing sent (start = + start_delay_ms)
 //   [start, start+punch_duration) PunchProbe to every candidate every punch_interval
-//                                 until a session exists.
+//                                 until a session exists. With a prepunch_ttl, the
+//                                 first round goes out with that TTL (it only opens
+//                                 our own NAT, see TunnelInstruction).
 //   A probe or ack from endpoint E (any time before the window ends): the initiator
 //   sends PeerHandshakeInit to E (kHandshaking) and resends the same bytes every
 //   handshake_retry while the window lasts. The responder answers a valid init from
@@ -126,6 +128,7 @@ class Tunnel {
   std::uint64_t tunnel_id_ = 0;
   TunnelRole role_ = TunnelRole::kInitiator;
   std::vector<Endpoint> candidates_;
+  std::uint8_t prepunch_ttl_ = 0;
   TunnelState state_ = TunnelState::kWaiting;
   bool closed_ = false;
 

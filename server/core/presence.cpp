@@ -176,6 +176,7 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
   options.strategy = config_.punch_strategy;
   options.lead = config_.punch_lead;
   options.prediction_window = config_.port_prediction_window;
+  options.prepunch_ttl = config_.prepunch_ttl;
   TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, options);
   send(a, plan.for_a);
   send(b, plan.for_b);

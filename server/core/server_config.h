@@ -32,6 +32,12 @@ struct ServerConfig {
   // own, so wider is not free; 8 absorbs a few mappings made by other traffic.
   std::size_t port_prediction_window = 8;
 
+  // TTL of the first probe round (TunnelInstruction::prepunch_ttl; 0: off). 2
+  // passes a home NAT at the first hop and dies at the next router, far short of
+  // the peer's NAT on the Internet. Raise it for clients behind longer NAT chains;
+  // it must stay below the hop count between the peers' NATs.
+  std::uint8_t prepunch_ttl = 2;
+
   // A control connection that says nothing for this long is considered lost. Clients
   // ping every 30 s (client_config.h), so three missed pings.
   Duration client_idle_timeout = 95s;

@@ -277,7 +277,7 @@ void ServerCore::Impl::datagram(Endpoint local, Endpoint remote, ByteView data) 
 
   Endpoint from = choose_reply_source(local, probe->change_ip, probe->change_port, config_.discovery_endpoints);
   DiscoveryReply reply{probe->transaction, remote, from};
-  outputs_.push_back(SendDatagram{from, remote, encode_datagram(reply)});
+  outputs_.push_back(SendDatagram{from, remote, encode_datagram(reply), 0});
   ++stats_.discovery_replies;
 }
 

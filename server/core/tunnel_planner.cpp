@@ -51,6 +51,7 @@ TunnelInstruction instruction_for(const TunnelSide& self, const TunnelSide& peer
   }
   std::int64_t ms = to_ms(options.lead);
   t.start_delay_ms = ms < 0 ? 0 : static_cast<std::uint32_t>(std::min<std::int64_t>(ms, UINT32_MAX));
+  t.prepunch_ttl = options.prepunch_ttl;
   t.candidates = server_driven_candidates(self, peer, options.prediction_window);
   return t;
 }

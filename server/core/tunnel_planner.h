@@ -28,7 +28,8 @@
 //      the server's address and filters us), unless mapping was only guessed.
 //   3. The peer's mapped endpoint.
 //   Both sides start after `lead`, so their first probes cross in flight and each
-//   NAT has opened its filter by the time the other's probes arrive.
+//   NAT has opened its filter by the time the other's probes arrive; with a
+//   prepunch TTL their first round opens only their own NATs (messages.h).
 //
 // Ports are predicted only inside the peer's observed public IP: a client's claim
 // (its NatProfile) can choose a strategy, never aim probes at a third party.
@@ -70,6 +71,7 @@ struct PlanOptions {
   PunchStrategy strategy = PunchStrategy::kServerDriven;
   Duration lead{0};                    // becomes start_delay_ms (whole ms) unless naive
   std::size_t prediction_window = 8;   // predicted ports per symmetric peer
+  std::uint8_t prepunch_ttl = 0;       // TunnelInstruction::prepunch_ttl unless naive
 };
 
 struct TunnelPlan {

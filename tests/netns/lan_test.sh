@@ -19,10 +19,12 @@
 # restart; a ping survives stopping the server. Prints the CLI transcript and the
 # tunnel vs raw RTT.
 #
-# Between two conntrack NATs (alice-bob) the core's punching does not get through
-# today: the first probe to arrive at the other NAT creates a conntrack entry there,
-# the peer's own outgoing mapping then clashes with it and is moved to another port.
-# That pair is reported (direct, or not reachable with its reason), not asserted.
+# Between two conntrack NATs (alice-bob) punching does not reliably get through
+# today: when a peer's probe reaches a NAT before that NAT's own client has sent
+# toward the peer, conntrack holds an inbound entry, and the client's outgoing
+# mapping clashes with it and is moved to another port. The low-TTL first round
+# (TunnelInstruction::prepunch_ttl) is meant to prevent that and sometimes does;
+# the pair is reported (direct, or not reachable with its reason), not asserted.
 #
 # Usage: lan_test.sh SERVER_BIN DAEMON_BIN CLI_BIN
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no /dev/net/tun, no `ip netns`).

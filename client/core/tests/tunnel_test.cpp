@@ -137,6 +137,27 @@ TEST_F(TunnelTest, ProbesGoToEveryCandidateEveryPunchInterval) {
   }
 }
 
+TEST_F(TunnelTest, PrepunchTtlAppliesToTheFirstRoundOnly) {
+  TunnelInstruction ia = instruction_for_a();
+  ia.prepunch_ttl = 2;
+  TunnelInstruction ib = instruction_for_b();
+  ib.prepunch_ttl = 2;
+  instruct(ia, ib);
+  // Packets with a small TTL die on the way, as a real router would drop them.
+  wire.filter = [](SendDatagram& d, Endpoint&) { return d.ttl == 0 || d.ttl > 3; };
+  wire.run_for(1s);
+  std::vector<std::uint8_t> ttls;
+  for (const SendDatagram& d : a.datagrams) {
+    if (is(d, DatagramType::kPunchProbe)) ttls.push_back(d.ttl);
+  }
+  ASSERT_GE(ttls.size(), 2u);
+  EXPECT_EQ(ttls[0], 2);
+  for (std::size_t i = 1; i < ttls.size(); ++i) EXPECT_EQ(ttls[i], 0) << "probe " << i;
+  // The later rounds still bring the tunnel up.
+  EXPECT_EQ(a.events_of<TunnelUp>().size(), 1u);
+  EXPECT_EQ(b.events_of<TunnelUp>().size(), 1u);
+}
+
 TEST_F(TunnelTest, PacketsAndChatBothWays) {
   bring_up();
   std::uint64_t received_before = b.stats().packets_received;  // the first ping and pong

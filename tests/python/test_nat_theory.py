@@ -1,0 +1,47 @@
+"""The traversal theory the nat-matrix is checked against."""
+import nat_theory as theory
+
+
+def test_textbook_pairs():
+    assert theory.expected_direct("full-cone", "symmetric-random", "naive")
+    assert theory.expected_direct("restricted-cone", "symmetric-random", "naive")
+    assert theory.expected_direct("port-restricted-cone", "linux-masquerade", "naive")
+    assert not theory.expected_direct("port-restricted-cone", "symmetric-random", "naive")
+    assert not theory.expected_direct("symmetric-sequential", "symmetric-sequential", "naive")
+    assert not theory.expected_direct("udp-blocked", "full-cone", "current")
+
+
+def test_prediction_helps_sequential_only():
+    assert theory.expected_direct("symmetric-sequential", "port-restricted-cone", "current")
+    assert theory.expected_direct("symmetric-sequential", "symmetric-sequential", "current")
+    assert not theory.expected_direct("symmetric-random", "port-restricted-cone", "current")
+    assert not theory.expected_direct("symmetric-sequential", "symmetric-random", "current")
+
+
+def test_rule_is_symmetric_in_the_pair():
+    for a in theory.PROFILES:
+        for b in theory.PROFILES:
+            for s in ("naive", "current"):
+                assert theory.expected_direct(a, b, s) == theory.expected_direct(b, a, s), (a, b, s)
+
+
+def pair(a, b, strategy, rate):
+    return {"profile_a": a, "profile_b": b, "strategy": strategy, "p2p_rate": rate}
+
+
+def test_differences_name_the_pair():
+    results = {"pairs": [pair("full-cone", "full-cone", "naive", 1.0),
+                         pair("port-restricted-cone", "symmetric-random", "naive", 0.5),
+                         pair("martian", "full-cone", "naive", 1.0),
+                         pair("overall", "overall", "naive", 0.5)]}
+    diffs = theory.differences(results)
+    assert len(diffs) == 2
+    assert "port-restricted-cone x symmetric-random [naive]: measured 50%" in diffs[0]
+    assert "no theory" in diffs[1]
+
+
+def test_cli_skips_lossy_runs(tmp_path, capsys):
+    path = tmp_path / "r.json"
+    path.write_text('{"parameters": {"loss_rate": 0.1}, "pairs": []}')
+    assert theory.main(["nat_theory.py", str(path)]) == 0
+    assert "skipped" in capsys.readouterr().out
