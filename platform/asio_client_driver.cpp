@@ -101,16 +101,16 @@ void AsioClientDriver::rearm_timer() {
 void AsioClientDriver::perform(ClientCore::Output& output) {
   if (auto* d = std::get_if<SendDatagram>(&output)) {
     boost::system::error_code ignored;  // UDP is best effort; the core retries
-    if (d->ttl == 0) {
-      udp_.send_to(boost::asio::buffer(d->payload), to_udp(d->to), 0, ignored);
-    } else {
-      // The send is synchronous, so the socket's TTL can be set around it.
-      boost::asio::ip::unicast::hops normal;
-      udp_.get_option(normal, ignored);
-      udp_.set_option(boost::asio::ip::unicast::hops(d->ttl), ignored);
-      udp_.send_to(boost::asio::buffer(d->payload), to_udp(d->to), 0, ignored);
-      udp_.set_option(normal, ignored);
-    }
+    // The send is synchronous, so the socket's TTL can be set around it. Without
+    // the normal TTL to restore, the datagram goes out with it rather than risk
+    // leaving the socket at a TTL that reaches nobody.
+    boost::asio::ip::unicast::hops normal;
+    boost::system::error_code no_ttl;
+    if (d->ttl != 0) udp_.get_option(normal, no_ttl);
+    bool set_ttl = d->ttl != 0 && !no_ttl;
+    if (set_ttl) udp_.set_option(boost::asio::ip::unicast::hops(d->ttl), ignored);
+    udp_.send_to(boost::asio::buffer(d->payload), to_udp(d->to), 0, ignored);
+    if (set_ttl) udp_.set_option(normal, ignored);
   } else if (auto* o = std::get_if<OpenStream>(&output)) {
     open_stream(o->conn, o->to);
   } else if (auto* s = std::get_if<SendStream>(&output)) {
