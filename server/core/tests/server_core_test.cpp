@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <utility>
 
 #include "server/core/memory_storage.h"
 #include "server/core/tests/server_harness.h"
@@ -459,48 +460,43 @@ void discover_symmetric(Harness& h, FakeClient& c, Ipv4 public_ip) {
   h.send(c, report);
 }
 
-ServerConfig config_with(PunchStrategy strategy) {
+const Ipv4 kConeIp = Ipv4::from_octets(192, 0, 2, 10);
+const Ipv4 kSymmetricIp = Ipv4::from_octets(192, 0, 2, 20);
+
+// A cone client a (mapped kConeIp:1000) and a sequential symmetric client b behind
+// kSymmetricIp share a network under `strategy`; returns the instructions for a and b.
+std::pair<std::vector<TunnelInstruction>, std::vector<TunnelInstruction>> plan_cone_and_symmetric(
+    PunchStrategy strategy) {
   ServerConfig config = test_config();
   config.punch_strategy = strategy;
   config.port_prediction_window = 3;
-  return config;
+  MemoryStorage storage;
+  Harness h(storage, config);
+  FakeClient& a = h.connect();
+  FakeClient& b = h.connect();
+  h.bring_online(a, "a", {}, Endpoint{kConeIp, 1000});
+  h.login(b, "b");
+  discover_symmetric(h, b, kSymmetricIp);
+  EXPECT_EQ(h.request(a, CreateNetwork{1, "net", ""}).code, ReplyCode::kOk);
+  EXPECT_EQ(h.request(b, JoinNetwork{2, "net", ""}).code, ReplyCode::kOk);
+  return {a.take<TunnelInstruction>(), b.take<TunnelInstruction>()};
 }
 
 TEST(ServerCoreTunnels, SequentialSymmetricPeerIsOfferedPredictedPortsPastItsNewestMapping) {
-  MemoryStorage storage;
-  Harness h(storage, config_with(PunchStrategy::kServerDriven));
-  FakeClient& a = h.connect();
-  FakeClient& b = h.connect();
-  Ipv4 nat_b = Ipv4::from_octets(192, 0, 2, 20);
-  h.bring_online(a, "a", {}, Endpoint{Ipv4::from_octets(192, 0, 2, 10), 1000});
-  h.login(b, "b");
-  discover_symmetric(h, b, nat_b);
-  ASSERT_EQ(h.request(a, CreateNetwork{1, "net", ""}).code, ReplyCode::kOk);
-  ASSERT_EQ(h.request(b, JoinNetwork{2, "net", ""}).code, ReplyCode::kOk);
-  auto ta = a.take<TunnelInstruction>();
+  auto [ta, tb] = plan_cone_and_symmetric(PunchStrategy::kServerDriven);
   ASSERT_EQ(ta.size(), 1u);
   // Newest mapping seen: 40003 (the retransmission from 40001 is not news).
-  EXPECT_EQ(ta[0].candidates, (std::vector<Endpoint>{{nat_b, 40004}, {nat_b, 40005}, {nat_b, 40006}}));
-  auto tb = b.take<TunnelInstruction>();
+  EXPECT_EQ(ta[0].candidates,
+            (std::vector<Endpoint>{{kSymmetricIp, 40004}, {kSymmetricIp, 40005}, {kSymmetricIp, 40006}}));
   ASSERT_EQ(tb.size(), 1u);
-  EXPECT_EQ(tb[0].candidates, (std::vector<Endpoint>{Endpoint{Ipv4::from_octets(192, 0, 2, 10), 1000}}));
+  EXPECT_EQ(tb[0].candidates, (std::vector<Endpoint>{Endpoint{kConeIp, 1000}}));
   EXPECT_EQ(ta[0].start_delay_ms, 250u);
 }
 
 TEST(ServerCoreTunnels, NaiveStrategyOffersTheMappedEndpointAndNoStartDelay) {
-  MemoryStorage storage;
-  Harness h(storage, config_with(PunchStrategy::kNaive));
-  FakeClient& a = h.connect();
-  FakeClient& b = h.connect();
-  Ipv4 nat_b = Ipv4::from_octets(192, 0, 2, 20);
-  h.bring_online(a, "a", {}, Endpoint{Ipv4::from_octets(192, 0, 2, 10), 1000});
-  h.login(b, "b");
-  discover_symmetric(h, b, nat_b);
-  ASSERT_EQ(h.request(a, CreateNetwork{1, "net", ""}).code, ReplyCode::kOk);
-  ASSERT_EQ(h.request(b, JoinNetwork{2, "net", ""}).code, ReplyCode::kOk);
-  auto ta = a.take<TunnelInstruction>();
+  auto [ta, tb] = plan_cone_and_symmetric(PunchStrategy::kNaive);
   ASSERT_EQ(ta.size(), 1u);
-  EXPECT_EQ(ta[0].candidates, (std::vector<Endpoint>{Endpoint{nat_b, 40000}}));  // where the primary saw it
+  EXPECT_EQ(ta[0].candidates, (std::vector<Endpoint>{Endpoint{kSymmetricIp, 40000}}));  // where the primary saw it
   EXPECT_EQ(ta[0].start_delay_ms, 0u);
 }
 
