@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libns3-dev ns3 libgsl-dev
   pybind11-dev python3-dev python3-pytest python3-matplotlib python3-numpy
-  iproute2 iptables nftables iputils-ping procps
+  iproute2 iptables nftables conntrack iputils-ping procps
   libcli11-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev python3 util-linux
 )
 

@@ -177,6 +177,7 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
   options.lead = config_.punch_lead;
   options.prediction_window = config_.port_prediction_window;
   options.prepunch_ttl = config_.prepunch_ttl;
+  options.follower_delay = config_.punch_follower_delay;
   TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, options);
   send(a, plan.for_a);
   send(b, plan.for_b);

@@ -38,6 +38,13 @@ struct ServerConfig {
   // it must stay below the hop count between the peers' NATs.
   std::uint8_t prepunch_ttl = 2;
 
+  // How much later than its peer a receptive side (no NAT, or EIM/EIF) starts
+  // punching toward a filtering one, so the filtering side's first probe leaves its
+  // NAT before any probe arrives there (tunnel_planner.h). It must cover the
+  // difference between the two sides' instruction delivery times; it costs no
+  // time to direct, as the filtering side's first probe gets through at once.
+  Duration punch_follower_delay = 100ms;
+
   // A control connection that says nothing for this long is considered lost. Clients
   // ping every 30 s (client_config.h), so three missed pings.
   Duration client_idle_timeout = 95s;

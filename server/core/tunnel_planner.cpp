@@ -37,6 +37,11 @@ std::vector<Endpoint> server_driven_candidates(const TunnelSide& self, const Tun
   return out.take();
 }
 
+std::uint32_t whole_ms(Duration d) {
+  std::int64_t ms = to_ms(d);
+  return ms < 0 ? 0 : static_cast<std::uint32_t>(std::min<std::int64_t>(ms, UINT32_MAX));
+}
+
 TunnelInstruction instruction_for(const TunnelSide& self, const TunnelSide& peer, std::uint64_t tunnel_id,
                                   const PlanOptions& options) {
   TunnelInstruction t;
@@ -49,14 +54,24 @@ TunnelInstruction instruction_for(const TunnelSide& self, const TunnelSide& peer
     if (peer.mapped) t.candidates.push_back(*peer.mapped);
     return t;
   }
-  std::int64_t ms = to_ms(options.lead);
-  t.start_delay_ms = ms < 0 ? 0 : static_cast<std::uint32_t>(std::min<std::int64_t>(ms, UINT32_MAX));
-  t.prepunch_ttl = options.prepunch_ttl;
+  const bool self_receptive = receptive(self.profile);
+  const bool peer_receptive = receptive(peer.profile);
+  Duration start = options.lead;
+  if (self_receptive && !peer_receptive) start += options.follower_delay;
+  t.start_delay_ms = whole_ms(start);
+  if (!self_receptive && !peer_receptive) t.prepunch_ttl = options.prepunch_ttl;
   t.candidates = server_driven_candidates(self, peer, options.prediction_window);
   return t;
 }
 
 }  // namespace
+
+bool receptive(const NatProfile& p) {
+  if (p.udp_blocked) return false;
+  if (!p.filtering_known) return !p.behind_nat;
+  return p.filtering == FilteringBehavior::kEndpointIndependent &&
+         (!p.behind_nat || (p.mapping_known && p.mapping == MappingBehavior::kEndpointIndependent));
+}
 
 std::vector<Endpoint> predicted_endpoints(const TunnelSide& side, std::size_t count) {
   std::vector<Endpoint> out;

@@ -27,9 +27,19 @@
 //      The peer's old mapped endpoint is then left out (its mapping is bound to
 //      the server's address and filters us), unless mapping was only guessed.
 //   3. The peer's mapped endpoint.
-//   Both sides start after `lead`, so their first probes cross in flight and each
-//   NAT has opened its filter by the time the other's probes arrive; with a
-//   prepunch TTL their first round opens only their own NATs (messages.h).
+//   Who sends first: a stateful NAT (Linux conntrack) that sees the peer's probe
+//   before its own client's first packet toward that peer keeps an inbound entry,
+//   and the client's outgoing flow then clashes with it and is moved to another
+//   port; Linux even keeps using that new port for the client's later flows, so
+//   one early probe can spoil every tunnel the client sets up afterwards. So:
+//   - a receptive side (no NAT, or a NAT measured as EIM/EIF: anything sent to
+//     its mapped endpoint gets in) starts `follower_delay` after a side that is
+//     not, and neither side needs a prepunch: the filtering side's first probe
+//     opens its NAT and reaches the receptive side at once;
+//   - two filtering sides start together after `lead`, and their first round
+//     goes out with the prepunch TTL, so it opens only their own NATs
+//     (messages.h) before the full rounds cross.
+//   - two receptive sides start together, without a prepunch.
 //
 // Ports are predicted only inside the peer's observed public IP: a client's claim
 // (its NatProfile) can choose a strategy, never aim probes at a third party.
@@ -72,6 +82,7 @@ struct PlanOptions {
   Duration lead{0};                    // becomes start_delay_ms (whole ms) unless naive
   std::size_t prediction_window = 8;   // predicted ports per symmetric peer
   std::uint8_t prepunch_ttl = 0;       // TunnelInstruction::prepunch_ttl unless naive
+  Duration follower_delay{0};          // how much later a receptive side starts
 };
 
 struct TunnelPlan {
@@ -82,6 +93,11 @@ struct TunnelPlan {
 // The ports where `side`'s next mappings are expected, in the order it will make
 // them; empty when its NAT gives nothing to predict.
 std::vector<Endpoint> predicted_endpoints(const TunnelSide& side, std::size_t count);
+
+// Whether packets sent to `profile`'s mapped endpoint get in without it having
+// sent toward their source first (no NAT, or a NAT measured as EIM and EIF). A
+// guessed filtering behaviour counts as filtering.
+bool receptive(const NatProfile& profile);
 
 // Precondition: a.key != b.key.
 TunnelPlan plan_tunnel(const TunnelSide& a, const TunnelSide& b, std::uint64_t tunnel_id, const PlanOptions& options);

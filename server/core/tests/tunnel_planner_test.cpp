@@ -162,5 +162,85 @@ TEST(TunnelPlanner, TwoSequentialSymmetricPeersPredictEachOtherInTheSameOrder) {
   }
 }
 
+NatProfile no_nat() {
+  NatProfile p;
+  p.behind_nat = false;
+  return p;
+}
+
+NatProfile measured(MappingBehavior m, FilteringBehavior f) {
+  NatProfile p;
+  p.mapping = m;
+  p.mapping_known = true;
+  p.filtering = f;
+  p.filtering_known = true;
+  return p;
+}
+
+PlanOptions timing() {
+  PlanOptions o = lead(250);
+  o.prepunch_ttl = 2;
+  o.follower_delay = std::chrono::milliseconds(100);
+  return o;
+}
+
+TEST(TunnelPlanner, ReceptiveMeansNoNatOrMeasuredEimEif) {
+  using M = MappingBehavior;
+  using F = FilteringBehavior;
+  EXPECT_TRUE(receptive(no_nat()));
+  EXPECT_TRUE(receptive(measured(M::kEndpointIndependent, F::kEndpointIndependent)));
+  EXPECT_FALSE(receptive(measured(M::kEndpointIndependent, F::kAddressPortDependent)));
+  EXPECT_FALSE(receptive(measured(M::kEndpointIndependent, F::kAddressDependent)));
+  EXPECT_FALSE(receptive(measured(M::kAddressPortDependent, F::kEndpointIndependent)));
+  NatProfile guessed = measured(M::kEndpointIndependent, F::kEndpointIndependent);
+  guessed.filtering_known = false;
+  EXPECT_FALSE(receptive(guessed));
+  NatProfile host_firewall = no_nat();  // no NAT, but a stateful filter was measured
+  host_firewall.filtering_known = true;
+  EXPECT_FALSE(receptive(host_firewall));
+  NatProfile blocked = no_nat();
+  blocked.udp_blocked = true;
+  EXPECT_FALSE(receptive(blocked));
+}
+
+TEST(TunnelPlanner, AFilteringSideSendsFirstAtFullTtlTowardAReceptiveOne) {
+  // The real-kernel case: a public host's early probe reaching a Linux NAT first
+  // moved that NAT's client to another port for all its later tunnels.
+  TunnelSide natted = side(1, {Ipv4::from_octets(198, 51, 100, 2), 1000});
+  TunnelSide open = side(2, {Ipv4::from_octets(203, 0, 113, 18), 2000});
+  open.profile = no_nat();
+  for (bool swap : {false, true}) {
+    TunnelPlan plan = swap ? plan_tunnel(open, natted, 5, timing()) : plan_tunnel(natted, open, 5, timing());
+    const TunnelInstruction& to_natted = swap ? plan.for_b : plan.for_a;
+    const TunnelInstruction& to_open = swap ? plan.for_a : plan.for_b;
+    EXPECT_EQ(to_natted.start_delay_ms, 250u);
+    EXPECT_EQ(to_open.start_delay_ms, 350u);
+    EXPECT_EQ(to_natted.prepunch_ttl, 0);
+    EXPECT_EQ(to_open.prepunch_ttl, 0);
+  }
+}
+
+TEST(TunnelPlanner, TwoFilteringSidesStartTogetherWithAPrepunch) {
+  TunnelSide a = side(1, {Ipv4::from_octets(198, 51, 100, 2), 1000});
+  TunnelSide b = side(2, {Ipv4::from_octets(198, 51, 100, 18), 2000});
+  TunnelPlan plan = plan_tunnel(a, b, 5, timing());
+  EXPECT_EQ(plan.for_a.start_delay_ms, 250u);
+  EXPECT_EQ(plan.for_b.start_delay_ms, 250u);
+  EXPECT_EQ(plan.for_a.prepunch_ttl, 2);
+  EXPECT_EQ(plan.for_b.prepunch_ttl, 2);
+}
+
+TEST(TunnelPlanner, TwoReceptiveSidesStartTogetherWithoutAPrepunch) {
+  TunnelSide a = side(1, {Ipv4::from_octets(203, 0, 113, 10), 1000});
+  TunnelSide b = side(2, {Ipv4::from_octets(203, 0, 113, 18), 2000});
+  a.profile = no_nat();
+  b.profile = measured(MappingBehavior::kEndpointIndependent, FilteringBehavior::kEndpointIndependent);
+  TunnelPlan plan = plan_tunnel(a, b, 5, timing());
+  EXPECT_EQ(plan.for_a.start_delay_ms, 250u);
+  EXPECT_EQ(plan.for_b.start_delay_ms, 250u);
+  EXPECT_EQ(plan.for_a.prepunch_ttl, 0);
+  EXPECT_EQ(plan.for_b.prepunch_ttl, 0);
+}
+
 }  // namespace
 }  // namespace yt
