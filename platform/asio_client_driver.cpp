@@ -1,9 +1,9 @@
 #include "platform/asio_client_driver.h"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/unicast.hpp>
 
 #include "platform/local_addresses.h"
+#include "platform/udp_send.h"
 
 namespace yt {
 
@@ -100,17 +100,7 @@ void AsioClientDriver::rearm_timer() {
 
 void AsioClientDriver::perform(ClientCore::Output& output) {
   if (auto* d = std::get_if<SendDatagram>(&output)) {
-    boost::system::error_code ignored;  // UDP is best effort; the core retries
-    // The send is synchronous, so the socket's TTL can be set around it. Without
-    // the normal TTL to restore, the datagram goes out with it rather than risk
-    // leaving the socket at a TTL that reaches nobody.
-    boost::asio::ip::unicast::hops normal;
-    boost::system::error_code no_ttl;
-    if (d->ttl != 0) udp_.get_option(normal, no_ttl);
-    bool set_ttl = d->ttl != 0 && !no_ttl;
-    if (set_ttl) udp_.set_option(boost::asio::ip::unicast::hops(d->ttl), ignored);
-    udp_.send_to(boost::asio::buffer(d->payload), to_udp(d->to), 0, ignored);
-    if (set_ttl) udp_.set_option(normal, ignored);
+    send_datagram(udp_, ByteView(d->payload), d->to, d->ttl);
   } else if (auto* o = std::get_if<OpenStream>(&output)) {
     open_stream(o->conn, o->to);
   } else if (auto* s = std::get_if<SendStream>(&output)) {
