@@ -8,11 +8,15 @@
 namespace yt {
 
 AsioClientDriver::AsioClientDriver(boost::asio::io_context& io, RandomSource& rng)
-    : io_(io), rng_(rng), udp_(io), timer_(io) {}
+    : io_(io),
+      rng_(rng),
+      udp_(io),
+      timer_(io),
+      streams_(core_stream_handlers(core_, clock_, [this] { pump(); })) {}
 
 AsioClientDriver::~AsioClientDriver() {
   *alive_ = false;
-  for (auto& [conn, stream] : streams_) stream->close();
+  streams_.close_all();
 }
 
 Result<std::unique_ptr<AsioClientDriver>, std::string> AsioClientDriver::create(boost::asio::io_context& io,
@@ -104,14 +108,9 @@ void AsioClientDriver::perform(ClientCore::Output& output) {
   } else if (auto* o = std::get_if<OpenStream>(&output)) {
     open_stream(o->conn, o->to);
   } else if (auto* s = std::get_if<SendStream>(&output)) {
-    auto it = streams_.find(s->conn);
-    if (it != streams_.end()) it->second->send(s->data);
+    streams_.send(s->conn, s->data);
   } else if (auto* c = std::get_if<CloseStream>(&output)) {
-    auto it = streams_.find(c->conn);
-    if (it != streams_.end()) {
-      it->second->close();
-      streams_.erase(it);
-    }
+    streams_.close(c->conn);
   } else if (auto* e = std::get_if<ClientEvent>(&output)) {
     if (on_event_) on_event_(*e);
   }
@@ -119,29 +118,16 @@ void AsioClientDriver::perform(ClientCore::Output& output) {
 
 void AsioClientDriver::open_stream(ConnId conn, Endpoint to) {
   auto stream = std::make_shared<AsioStream>(boost::asio::ip::tcp::socket(io_));
-  streams_[conn] = stream;
+  streams_.add(conn, stream);
   stream->socket().async_connect(to_tcp(to), [this, conn, stream, alive = alive_](const boost::system::error_code& error) {
-    if (!*alive) return;
-    auto it = streams_.find(conn);
-    if (it == streams_.end() || it->second != stream) return;  // the core closed it meanwhile
+    if (!*alive || !streams_.holds(conn, stream)) return;  // gone, or the core closed it meanwhile
     if (error) {
-      streams_.erase(it);
+      streams_.forget(conn);
       core_->on_stream_closed(clock_.now(), conn);
       pump();
       return;
     }
-    stream->start(
-        [this, conn, alive](ByteView data) {
-          if (!*alive) return;
-          core_->on_stream_data(clock_.now(), conn, data);
-          pump();
-        },
-        [this, conn, alive](const std::string&) {
-          if (!*alive) return;
-          streams_.erase(conn);
-          core_->on_stream_closed(clock_.now(), conn);
-          pump();
-        });
+    streams_.start(conn);
     core_->on_stream_connected(clock_.now(), conn);
     pump();
   });

@@ -10,7 +10,6 @@
 
 #include <array>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +17,7 @@
 #include "client/core/client_core.h"
 #include "platform/asio_conversions.h"
 #include "platform/asio_stream.h"
+#include "platform/asio_streams.h"
 #include "protocol/result.h"
 
 namespace yt {
@@ -65,7 +65,7 @@ class AsioClientDriver {
   std::array<std::uint8_t, 65536> udp_buffer_;
   boost::asio::steady_timer timer_;
   std::unique_ptr<ClientCore> core_;
-  std::map<ConnId, std::shared_ptr<AsioStream>> streams_;
+  AsioStreams streams_;
   std::function<void(const ClientEvent&)> on_event_;
   bool pumping_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -2,11 +2,15 @@
 
 namespace yt {
 
-AsioServerDriver::AsioServerDriver(boost::asio::io_context& io) : io_(io), acceptor_(io), timer_(io) {}
+AsioServerDriver::AsioServerDriver(boost::asio::io_context& io)
+    : io_(io),
+      acceptor_(io),
+      timer_(io),
+      streams_(core_stream_handlers(core_, clock_, [this] { pump(); })) {}
 
 AsioServerDriver::~AsioServerDriver() {
   *alive_ = false;
-  for (auto& [conn, stream] : streams_) stream->close();
+  streams_.close_all();
 }
 
 Result<std::unique_ptr<AsioServerDriver>, std::string> AsioServerDriver::create(boost::asio::io_context& io,
@@ -55,8 +59,7 @@ void AsioServerDriver::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   for (auto& udp : udp_) udp->socket.close(ignored);
-  for (auto& [conn, stream] : streams_) stream->close();
-  streams_.clear();
+  streams_.close_all();
   timer_.cancel();
 }
 
@@ -68,20 +71,8 @@ void AsioServerDriver::accept() {
       boost::system::error_code ignored;
       Endpoint remote = from_asio(socket.remote_endpoint(ignored));
       ConnId conn = next_conn_++;
-      auto stream = std::make_shared<AsioStream>(std::move(socket));
-      streams_[conn] = stream;
-      stream->start(
-          [this, conn, alive](ByteView data) {
-            if (!*alive) return;
-            core_->on_stream_data(clock_.now(), conn, data);
-            pump();
-          },
-          [this, conn, alive](const std::string&) {
-            if (!*alive) return;
-            streams_.erase(conn);
-            core_->on_stream_closed(clock_.now(), conn);
-            pump();
-          });
+      streams_.add(conn, std::make_shared<AsioStream>(std::move(socket)));
+      streams_.start(conn);
       core_->on_stream_accepted(clock_.now(), conn, remote);
       pump();
     }
@@ -120,14 +111,9 @@ void AsioServerDriver::pump() {
         boost::system::error_code ignored;
         if (from) from->socket.send_to(boost::asio::buffer(d->payload), to_udp(d->to), 0, ignored);
       } else if (auto* s = std::get_if<SendStream>(&output)) {
-        auto it = streams_.find(s->conn);
-        if (it != streams_.end()) it->second->send(s->data);
+        streams_.send(s->conn, s->data);
       } else if (auto* c = std::get_if<CloseStream>(&output)) {
-        auto it = streams_.find(c->conn);
-        if (it != streams_.end()) {
-          it->second->close();
-          streams_.erase(it);
-        }
+        streams_.close(c->conn);
       }
     }
   }

@@ -8,12 +8,12 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <array>
-#include <map>
 #include <memory>
 #include <string>
 
 #include "platform/asio_conversions.h"
 #include "platform/asio_stream.h"
+#include "platform/asio_streams.h"
 #include "protocol/result.h"
 #include "server/core/server_core.h"
 
@@ -60,7 +60,7 @@ class AsioServerDriver {
   std::vector<Endpoint> discovery_;
   boost::asio::steady_timer timer_;
   std::unique_ptr<ServerCore> core_;
-  std::map<ConnId, std::shared_ptr<AsioStream>> streams_;
+  AsioStreams streams_;
   ConnId next_conn_ = 1;
   bool pumping_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

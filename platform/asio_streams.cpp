@@ -1,0 +1,44 @@
+#include "platform/asio_streams.h"
+
+namespace yt {
+
+bool AsioStreams::holds(ConnId conn, const std::shared_ptr<AsioStream>& stream) const {
+  auto it = streams_.find(conn);
+  return it != streams_.end() && it->second == stream;
+}
+
+void AsioStreams::start(ConnId conn) {
+  auto it = streams_.find(conn);
+  if (it == streams_.end()) return;
+  std::shared_ptr<AsioStream> stream = it->second;
+  stream->start(
+      [this, conn, alive = alive_](ByteView data) {
+        if (*alive) handlers_.data(conn, data);
+      },
+      [this, conn, stream, alive = alive_](const std::string&) {
+        if (!*alive || !holds(conn, stream)) return;
+        streams_.erase(conn);
+        handlers_.closed(conn);
+      });
+}
+
+void AsioStreams::send(ConnId conn, ByteView data) {
+  auto it = streams_.find(conn);
+  if (it != streams_.end()) it->second->send(data);
+}
+
+void AsioStreams::close(ConnId conn) {
+  auto it = streams_.find(conn);
+  if (it == streams_.end()) return;
+  it->second->close();
+  streams_.erase(it);
+}
+
+void AsioStreams::close_all() {
+  *alive_ = false;
+  alive_ = std::make_shared<bool>(true);
+  for (auto& [conn, stream] : streams_) stream->close();
+  streams_.clear();
+}
+
+}  // namespace yt

@@ -1,0 +1,68 @@
+// The TCP connections an Asio driver holds for its core, by ConnId: reading them,
+// reporting data and closes, and carrying out the core's SendStream / CloseStream.
+// Both drivers (client and server) use it, so a connection is read, closed and
+// forgotten the same way on either side.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "platform/asio_conversions.h"
+#include "platform/asio_stream.h"
+#include "protocol/bytes.h"
+#include "protocol/io_boundary.h"
+
+namespace yt {
+
+class AsioStreams {
+ public:
+  struct Handlers {
+    std::function<void(ConnId, ByteView)> data;
+    // The peer closed or the connection failed; the stream is already forgotten.
+    std::function<void(ConnId)> closed;
+  };
+
+  explicit AsioStreams(Handlers handlers) : handlers_(std::move(handlers)) {}
+  ~AsioStreams() { close_all(); }
+  AsioStreams(const AsioStreams&) = delete;
+  AsioStreams& operator=(const AsioStreams&) = delete;
+
+  // Holds `stream` under `conn` without reading it yet (a connect in flight).
+  void add(ConnId conn, std::shared_ptr<AsioStream> stream) { streams_[conn] = std::move(stream); }
+  // Whether `stream` is still the one held for `conn`: the core may have closed
+  // (or replaced) it while it was connecting.
+  bool holds(ConnId conn, const std::shared_ptr<AsioStream>& stream) const;
+  // Starts reading the stream held for `conn`.
+  void start(ConnId conn);
+  // Drops `conn` without closing it (its connect failed: nothing to flush).
+  void forget(ConnId conn) { streams_.erase(conn); }
+
+  // The core's outputs; unknown connections (already closed) are ignored.
+  void send(ConnId conn, ByteView data);
+  void close(ConnId conn);  // flushes queued writes, then closes; no handler runs
+  void close_all();
+
+ private:
+  Handlers handlers_;
+  std::map<ConnId, std::shared_ptr<AsioStream>> streams_;
+  // Read handlers outlive neither this table nor a close_all(): they check it.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// Handlers that hand a connection's data and close to a driver's core (client or
+// server: both take the same calls), then let the driver pump the core's outputs.
+template <typename Core>
+AsioStreams::Handlers core_stream_handlers(const std::unique_ptr<Core>& core, const DriverClock& clock,
+                                           std::function<void()> pump) {
+  return AsioStreams::Handlers{[&core, &clock, pump](ConnId conn, ByteView data) {
+                                 core->on_stream_data(clock.now(), conn, data);
+                                 pump();
+                               },
+                               [&core, &clock, pump](ConnId conn) {
+                                 core->on_stream_closed(clock.now(), conn);
+                                 pump();
+                               }};
+}
+
+}  // namespace yt
