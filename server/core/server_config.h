@@ -41,9 +41,12 @@ struct ServerConfig {
   // How much later than its peer a receptive side (no NAT, or EIM/EIF) starts
   // punching toward a filtering one, so the filtering side's first probe leaves its
   // NAT before any probe arrives there (tunnel_planner.h). It must cover the
-  // difference between the two sides' instruction delivery times; it costs no
-  // time to direct, as the filtering side's first probe gets through at once.
-  Duration punch_follower_delay = 100ms;
+  // difference between the two sides' instruction delivery times, including a
+  // lost instruction segment sent again (TCP's minimum RTO: 200 ms on Linux, 1 s
+  // in RFC 6298). It costs no time to direct: the filtering side's first probe gets
+  // through at once, and the receptive side answers it whether it has started or
+  // not; its own probes matter only if its profile was wrong.
+  Duration punch_follower_delay = 1s;
 
   // A control connection that says nothing for this long is considered lost. Clients
   // ping every 30 s (client_config.h), so three missed pings.
