@@ -1,6 +1,7 @@
 #include "emulation/ns3_stream_connection.h"
 
 #include <ns3/packet.h>
+#include <ns3/simulator.h>
 
 #include <vector>
 
@@ -50,6 +51,11 @@ void Ns3StreamConnection::flush() {
     socket_->Close();
     closed_ = true;
   }
+}
+
+void destroy_later(std::unique_ptr<Ns3StreamConnection> connection) {
+  std::shared_ptr<Ns3StreamConnection> held(std::move(connection));
+  ns3::Simulator::ScheduleNow([held] {});
 }
 
 }  // namespace yt::emulation

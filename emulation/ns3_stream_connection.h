@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 
 #include "protocol/bytes.h"
 
@@ -29,5 +30,11 @@ class Ns3StreamConnection {
   bool close_requested_ = false;
   bool closed_ = false;
 };
+
+// Destroys `connection` from a new simulator event. Its destructor clears the
+// socket's callbacks, and ns-3 holds the only reference to a callback: destroying
+// the connection from inside one of them (a close reported, a CloseStream pumped
+// out of a receive) would free that callback's captures while it still runs.
+void destroy_later(std::unique_ptr<Ns3StreamConnection> connection);
 
 }  // namespace yt::emulation

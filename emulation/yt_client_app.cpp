@@ -139,6 +139,7 @@ void YtClientApp::Perform(ClientCore::Output& output) {
     auto it = streams_.find(c->conn);
     if (it != streams_.end()) {
       it->second->close();
+      destroy_later(std::move(it->second));  // we may be inside one of its callbacks
       streams_.erase(it);
     }
   } else if (auto* e = std::get_if<ClientEvent>(&output)) {
@@ -155,7 +156,10 @@ void YtClientApp::OpenStream(ConnId conn, Endpoint to) {
     Pump();
   };
   auto failed = [this, conn](ns3::Ptr<ns3::Socket>) {
-    if (streams_.erase(conn) == 0) return;
+    auto it = streams_.find(conn);
+    if (it == streams_.end()) return;
+    destroy_later(std::move(it->second));  // this closure is one of its callbacks
+    streams_.erase(it);
     core_->on_stream_closed(core_now(), conn);
     Pump();
   };

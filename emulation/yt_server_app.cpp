@@ -85,7 +85,11 @@ void YtServerApp::OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& fro
     Pump();
   };
   auto closed = [this, conn](ns3::Ptr<ns3::Socket>) {
-    if (streams_.erase(conn) == 0 || !core_) return;
+    auto it = streams_.find(conn);
+    if (it == streams_.end()) return;
+    destroy_later(std::move(it->second));  // this closure is one of its callbacks
+    streams_.erase(it);
+    if (!core_) return;
     core_->on_stream_closed(core_now(), conn);
     Pump();
   };
@@ -143,6 +147,7 @@ void YtServerApp::CloseConnection(ConnId conn) {
   auto it = streams_.find(conn);
   if (it == streams_.end()) return;
   it->second->close();
+  destroy_later(std::move(it->second));  // we may be inside one of its callbacks
   streams_.erase(it);
 }
 
