@@ -70,7 +70,8 @@ void Discovery::send(Time now, std::size_t index) {
 
 void Discovery::send_round(Time now) {
   for (std::size_t i = 0; i < probes_.size(); ++i) {
-    if (!probes_[i].answered && in_current_round(probes_[i].kind)) send(now, i);
+    const Probe& p = probes_[i];
+    if (!p.answered && !p.held && !p.dropped && !p.given_up && in_current_round(p.kind)) send(now, i);
   }
   ++sends_;
   retry_at_ = now + ctx_.config.discovery_retry;
@@ -79,12 +80,67 @@ void Discovery::send_round(Time now) {
 void Discovery::start_mapping_round(Time now) {
   phase_ = Phase::kMapping;
   sends_ = 0;
-  // Back to back, in configuration order, so an APDM NAT's allocations are
-  // consecutive; the hairpin probe last, so its mapping (APDM) does not sit between.
-  for (std::size_t i = 1; i < endpoints_.size(); ++i) probes_.push_back(make_probe(Kind::kMapping, endpoints_[i]));
+  // Back to back, clean endpoints first, each group in configuration order, so an
+  // APDM NAT's allocations are consecutive in the order observed; the hairpin probe
+  // last, so its mapping (APDM) does not sit between.
+  const std::vector<Endpoint> claimed = claimed_endpoints();
+  for (bool held : {false, true}) {
+    for (std::size_t i = 1; i < endpoints_.size(); ++i) {
+      if ((std::find(claimed.begin(), claimed.end(), endpoints_[i]) != claimed.end()) != held) continue;
+      Probe p = make_probe(Kind::kMapping, endpoints_[i]);
+      p.held = held;
+      p.batch = held ? 2 : 1;
+      probes_.push_back(p);
+    }
+  }
   const auto& lan = ctx_.config.lan_endpoints;
   const bool behind_nat = std::find(lan.begin(), lan.end(), *mapped_) == lan.end();
-  if (behind_nat) probes_.push_back(make_probe(Kind::kHairpin, *mapped_));
+  if (behind_nat) {
+    Probe hairpin = make_probe(Kind::kHairpin, *mapped_);
+    hairpin.held = holding();
+    probes_.push_back(hairpin);
+  }
+  hairpin_until_ = now + ctx_.config.discovery_absence_wait;
+  send_round(now);
+}
+
+std::optional<Endpoint> Discovery::change_source(const Probe& p) const {
+  if (!p.change_ip && !p.change_port) return std::nullopt;
+  // The server's rule (server/core/discovery_responder.h): the first endpoint in
+  // configuration order that differs from the probed one exactly as asked.
+  for (const Endpoint& e : endpoints_) {
+    if ((e.ip != p.to.ip) == p.change_ip && (e.port != p.to.port) == p.change_port) return e;
+  }
+  return std::nullopt;
+}
+
+std::vector<Endpoint> Discovery::claimed_endpoints() const {
+  std::vector<Endpoint> out;
+  for (const Probe& p : probes_) {
+    if (p.answered || !in_filtering_round(p.kind)) continue;
+    if (auto source = change_source(p)) out.push_back(*source);
+  }
+  return out;
+}
+
+bool Discovery::holding() const {
+  return std::any_of(probes_.begin(), probes_.end(), [](const Probe& p) { return p.held; });
+}
+
+void Discovery::release_held(Time now) {
+  bool new_mapping_seen = false;
+  for (const Probe& p : probes_) {
+    if (p.kind == Kind::kMapping && !p.held && p.mapped && *p.mapped != *mapped_) new_mapping_seen = true;
+  }
+  for (Probe& p : probes_) {
+    if (!p.held) {
+      if (p.kind == Kind::kMapping && !p.answered) p.given_up = true;  // its attempts are spent
+      continue;
+    }
+    p.held = false;
+    if (p.kind == Kind::kMapping && !new_mapping_seen) p.dropped = true;
+  }
+  sends_ = 0;
   hairpin_until_ = now + ctx_.config.discovery_absence_wait;
   send_round(now);
 }
@@ -152,9 +208,15 @@ std::optional<DiscoveryResult> Discovery::progress(Time now) {
   bool server_pending = false;
   bool hairpin_pending = false;
   for (const Probe& p : probes_) {
-    if (p.answered) continue;
+    if (p.answered || p.held || p.dropped || p.given_up) continue;
     if (p.kind == Kind::kMapping) server_pending = true;
     if (p.kind == Kind::kHairpin) hairpin_pending = true;
+  }
+  // The clean batch is answered, or out of attempts (what never answered stays
+  // unanswered): time for the held probes' verdict.
+  if (holding() && (!server_pending || (now >= retry_at_ && sends_ >= attempts))) {
+    release_held(now);
+    return std::nullopt;
   }
   if (!server_pending && (!hairpin_pending || now >= hairpin_until_)) return finish();
   if (now < retry_at_) return std::nullopt;
@@ -173,7 +235,7 @@ std::optional<Time> Discovery::next_deadline() const {
       // Each deadline leads somewhere: at retry_at_ a resend or the end; at
       // hairpin_until_ the end, once only the hairpin probe is outstanding.
       const bool server_pending = std::any_of(probes_.begin(), probes_.end(), [](const Probe& p) {
-        return p.kind == Kind::kMapping && !p.answered;
+        return p.kind == Kind::kMapping && !p.answered && !p.held && !p.dropped && !p.given_up;
       });
       return server_pending ? retry_at_ : std::min(retry_at_, hairpin_until_);
     }
@@ -203,7 +265,7 @@ DiscoveryResult Discovery::finish() {
 
   seen.mappings.push_back(MappingObservation{endpoints_.front(), mapped_, false});
   for (const Probe& p : probes_) {
-    if (p.kind == Kind::kMapping) seen.mappings.push_back(MappingObservation{p.to, p.mapped, true});
+    if (p.kind == Kind::kMapping && !p.dropped) seen.mappings.push_back(MappingObservation{p.to, p.mapped, p.batch});
     if (p.kind == Kind::kHairpin) seen.hairpin = p.answered;
   }
   FilterReading reading = filter_reading();

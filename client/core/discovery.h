@@ -26,9 +26,22 @@
 //      back or discovery_absence_wait has passed since it left. Unanswered probes
 //      are resent every discovery_retry; after discovery_attempts sends the round
 //      ends with what it has (those endpoints count as unanswered).
+//      Claimed endpoints: a change reply the NAT filtered may still have left state
+//      there. Linux conntrack keeps an entry for the dropped packet's 5-tuple, and
+//      our later packet to that endpoint clashes with it: netfilter moves that flow
+//      (and every later new flow of ours) to another port. That misreads an EIM NAT
+//      as APDM and leaves peers a mapped endpoint we no longer use. So the probes to
+//      the endpoints such replies came from are held back: the clean endpoints go
+//      first (batch 1); if they all saw our primary mapping, the NAT maps
+//      endpoint-independently and the held probes are dropped unsent; if any saw a
+//      new mapping, the NAT makes one per destination anyway (a claimed tuple cannot
+//      move it) and the held probes follow as batch 2, then the hairpin probe. With
+//      no clean endpoint there is no evidence either way and nothing claimed is
+//      probed (mapping stays a guess).
 // Typical length: one round trip to P, plus r + 100 ms when a change reply is
-// filtered, plus one round trip (at least 100 ms without hairpinning). Bound:
-// 2 x discovery_attempts x discovery_retry + round trip + absence wait.
+// filtered, plus one round trip (at least 100 ms without hairpinning), plus one
+// more for a held batch. Bound: 3 x discovery_attempts x discovery_retry + round
+// trip + absence wait.
 //
 // Every send carries a fresh random transaction id. A reply is matched to its probe
 // by it, and a reply to any send of a probe counts. Replies matching no probe of the
@@ -96,6 +109,13 @@ class Discovery {
     // that could not honour the request answers from the probed endpoint instead.
     bool conclusive = false;
     std::optional<Endpoint> mapped;
+    // Mapping round: `held` waits for the clean probes' verdict (claimed endpoint);
+    // `dropped` was never sent, as they showed an endpoint-independent mapping;
+    // `given_up` ran out of attempts before the held ones went (counts unanswered).
+    bool held = false;
+    bool dropped = false;
+    bool given_up = false;
+    int batch = 0;
   };
   struct Sent {
     std::size_t probe = 0;
@@ -115,6 +135,13 @@ class Discovery {
   // Sends every unanswered probe of the current round; counts a round of sends.
   void send_round(Time now);
   void start_mapping_round(Time now);
+  // Where the server answers a change request from; nullopt for plain probes.
+  std::optional<Endpoint> change_source(const Probe& p) const;
+  // The sources of change replies that never arrived (see "Claimed endpoints").
+  std::vector<Endpoint> claimed_endpoints() const;
+  bool holding() const;
+  // The clean batch is settled: drops or sends the held probes, sends the hairpin.
+  void release_held(Time now);
   std::optional<DiscoveryResult> progress(Time now);
   DiscoveryResult finish();
   FilterReading filter_reading() const;

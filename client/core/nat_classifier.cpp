@@ -9,7 +9,7 @@ namespace {
 struct Answered {
   Endpoint server;
   Endpoint mapped;
-  bool back_to_back;
+  int batch;
 };
 
 struct MappingVerdict {
@@ -76,21 +76,21 @@ void classify_allocation(const std::vector<Answered>& answered, const std::vecto
   const Endpoint primary = answered.front().mapped;
   struct Created {
     std::uint16_t port;
-    bool back_to_back;
+    int batch;
   };
   std::vector<Endpoint> seen;
   std::vector<Created> created;
   for (const Answered& a : answered) {
     if (std::find(seen.begin(), seen.end(), a.mapped) != seen.end()) continue;
     seen.push_back(a.mapped);
-    if (a.mapped.ip == primary.ip) created.push_back({a.mapped.port, a.back_to_back});
+    if (a.mapped.ip == primary.ip) created.push_back({a.mapped.port, a.batch});
   }
   std::vector<std::int32_t> all_steps;
   std::vector<std::int32_t> batch_steps;
   for (std::size_t i = 1; i < created.size(); ++i) {
     std::int32_t step = static_cast<std::int32_t>(created[i].port) - static_cast<std::int32_t>(created[i - 1].port);
     all_steps.push_back(step);
-    if (created[i].back_to_back && created[i - 1].back_to_back) batch_steps.push_back(step);
+    if (created[i].batch != 0 && created[i].batch == created[i - 1].batch) batch_steps.push_back(step);
   }
   bool sequential = false;
   if (batch_steps.size() >= 2) {
@@ -120,7 +120,7 @@ NatProfile classify_nat(const DiscoveryObservations& seen) {
   }
   std::vector<Answered> answered;
   for (const MappingObservation& m : seen.mappings) {
-    if (m.mapped) answered.push_back({m.server, *m.mapped, m.back_to_back});
+    if (m.mapped) answered.push_back({m.server, *m.mapped, m.batch});
   }
   const Endpoint primary = answered.front().mapped;
   profile.behind_nat =

@@ -55,9 +55,10 @@ namespace yt {
 struct MappingObservation {
   Endpoint server;                 // the discovery endpoint probed
   std::optional<Endpoint> mapped;  // the mapped endpoint it reported; nullopt: no answer
-  // Sent in the batch of mapping probes that leave back to back, after the primary's
-  // probes; consecutive mappings in that batch are the best allocation evidence.
-  bool back_to_back = false;
+  // Mapping probes that left back to back share a batch number (> 0); consecutive
+  // mappings within one batch are the best allocation evidence. 0: sent on its own
+  // (the primary's probes).
+  int batch = 0;
 };
 
 struct DiscoveryObservations {

@@ -178,10 +178,17 @@ TEST(SimDiscovery, TwoEndpointsOnTwoIpsGiveWhatTheyCan) {
   // sim_world's default server: the primary and one on another IP, same port.
   DiscoveryRun cone = discover_behind("port-restricted-cone", {kP, kAI});
   ASSERT_TRUE(cone.done.has_value());
-  EXPECT_EQ(cone.done->profile.mapping, M::kEndpointIndependent);  // two IPs, one mapping
-  EXPECT_TRUE(cone.done->profile.mapping_known);
+  // The other-IP reply was filtered, so the only other endpoint is claimed and never
+  // probed (discovery.h): no mapping evidence, the stricter guess.
+  EXPECT_EQ(cone.done->profile.mapping, M::kAddressPortDependent);
+  EXPECT_FALSE(cone.done->profile.mapping_known);
   EXPECT_EQ(cone.done->profile.filtering, F::kAddressPortDependent);  // ADF or APDF: the stricter
   EXPECT_FALSE(cone.done->profile.filtering_known);
+
+  DiscoveryRun restricted = discover_behind("restricted-cone", {kP, kAI});
+  ASSERT_TRUE(restricted.done.has_value());
+  EXPECT_EQ(restricted.done->profile.mapping, M::kAddressPortDependent);  // likewise
+  EXPECT_FALSE(restricted.done->profile.mapping_known);
 
   DiscoveryRun full = discover_behind("full-cone", {kP, kAI});
   ASSERT_TRUE(full.done.has_value());
@@ -192,8 +199,15 @@ TEST(SimDiscovery, TwoEndpointsOnTwoIpsGiveWhatTheyCan) {
   ASSERT_TRUE(symmetric.done.has_value());
   EXPECT_EQ(symmetric.done->profile.mapping, M::kAddressPortDependent);  // ADM or APDM: the stricter
   EXPECT_FALSE(symmetric.done->profile.mapping_known);
-  EXPECT_EQ(symmetric.done->profile.allocation, A::kSequential);  // one step of +1
-  EXPECT_EQ(symmetric.done->profile.port_delta, 1);
+  // The price of not probing a claimed endpoint: with no second mapping there is
+  // no step to measure, so no port prediction behind this two-endpoint server.
+  EXPECT_NE(symmetric.done->profile.allocation, A::kSequential);
+
+  // Where the other-IP reply passes (EIF), nothing is claimed and AI is probed.
+  DiscoveryRun full_mapping = discover_behind("full-cone", {kP, kAI});
+  ASSERT_TRUE(full_mapping.done.has_value());
+  EXPECT_EQ(full_mapping.done->profile.mapping, M::kEndpointIndependent);
+  EXPECT_TRUE(full_mapping.done->profile.mapping_known);
 }
 
 TEST(SimDiscovery, OneEndpointKeepsConservativeGuessesAndSaysSo) {
@@ -229,12 +243,11 @@ TEST(SimDiscovery, LossOnlyEverPushesTowardsTheStricterReading) {
   }
 }
 
-// Runs discovery behind a port-restricted cone, restarts the server 20 s later and
-// returns the profile of the rerun. The NAT still holds the mapping with sessions to
-// all four discovery endpoints then, so the rerun's change replies pass its filter.
-std::optional<NatProfile> rerun_after_restart(Duration filter_state_lifetime) {
-  auto chain = nat::profile_chain("port-restricted-cone");
-  NatChainTranslator nat(*chain, {kNatPublic}, 1);
+// Runs discovery behind `nat_config`, restarts the server 20 s later and returns the
+// profile of the rerun. The NAT still holds the sessions the first run's mapping
+// probes opened then, so a rerun change reply from one of those endpoints passes.
+std::optional<NatProfile> rerun_after_restart(const nat::NatConfig& nat_config, Duration filter_state_lifetime) {
+  NatChainTranslator nat({nat_config}, {kNatPublic}, 1);
   FakeNetwork net;
   net.add_server(kServerControl, {kP, kAP, kAI, kAB}, sim_server_config());
   ClientOptions client;
@@ -246,7 +259,7 @@ std::optional<NatProfile> rerun_after_restart(Duration filter_state_lifetime) {
   std::size_t alice = net.add_client(std::move(client));
   net.start_client(alice);
   EXPECT_TRUE(net.run_until([&] { return !net.events_of<DiscoveryDone>(alice).empty(); }, 5s));
-  EXPECT_EQ(net.events_of<DiscoveryDone>(alice)[0].profile.filtering, F::kAddressPortDependent);
+  EXPECT_EQ(net.events_of<DiscoveryDone>(alice)[0].profile.filtering, nat_config.filtering);
 
   net.run_for(20s);
   net.stop_server();
@@ -264,16 +277,32 @@ std::optional<NatProfile> rerun_after_restart(Duration filter_state_lifetime) {
 }
 
 TEST(SimDiscovery, ARerunAfterAServerRestartDoesNotMistakeOpenFilterStateForEif) {
-  std::optional<NatProfile> again = rerun_after_restart(ClientConfig{}.discovery_filter_state_lifetime);
+  // An address-dependent mapping: the probe to the other IP shows a new mapping, so
+  // the held probe to the primary IP's other port goes out on the primary mapping
+  // and opens its filter to that port for the rerun's ADF test.
+  nat::NatConfig adm = *nat::profile("port-restricted-cone");
+  adm.mapping = M::kAddressDependent;
+  std::optional<NatProfile> again = rerun_after_restart(adm, ClientConfig{}.discovery_filter_state_lifetime);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->filtering, F::kAddressPortDependent);
+  EXPECT_TRUE(again->filtering_known);
+  EXPECT_EQ(again->mapping, M::kAddressDependent);
+
+  // The trap is real: without the memory the rerun reads the open state as ADF.
+  std::optional<NatProfile> naive = rerun_after_restart(adm, Duration{0});
+  ASSERT_TRUE(naive.has_value());
+  EXPECT_EQ(naive->filtering, F::kAddressDependent);
+}
+
+TEST(SimDiscovery, AnEndpointIndependentNatLeavesNoFilterStateForTheRerun) {
+  // The endpoints whose change replies were filtered are never probed on an EIM
+  // NAT (discovery.h, claimed endpoints), so even without the memory the rerun's
+  // change replies meet a closed filter.
+  std::optional<NatProfile> again = rerun_after_restart(*nat::profile("port-restricted-cone"), Duration{0});
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->filtering, F::kAddressPortDependent);
   EXPECT_TRUE(again->filtering_known);
   EXPECT_EQ(again->mapping, M::kEndpointIndependent);
-
-  // The trap is real: without the memory the rerun reads the open state as EIF.
-  std::optional<NatProfile> naive = rerun_after_restart(Duration{0});
-  ASSERT_TRUE(naive.has_value());
-  EXPECT_EQ(naive->filtering, F::kEndpointIndependent);
 }
 
 }  // namespace

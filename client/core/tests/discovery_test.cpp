@@ -119,21 +119,25 @@ TEST(DiscoverySchedule, PortRestrictedConeFullRunWithTimings) {
   EXPECT_FALSE(h.run_until(kT0 + 160ms));
   EXPECT_EQ(h.now, kT0 + 160ms);
 
-  // Mapping round: the other three endpoints back to back, then the hairpin probe.
+  // Mapping round: AP and AB sent the filtered change replies, so the NAT may hold
+  // state for them (discovery.h, claimed endpoints): only AI, the clean one, first.
   auto round2 = h.take();
   auto probes = Harness::probes(round2);
-  ASSERT_EQ(probes.size(), 3u);
-  EXPECT_EQ(probes[0].first, kAP);
-  EXPECT_EQ(probes[1].first, kAI);
-  EXPECT_EQ(probes[2].first, kAB);
-  for (const auto& [to, p] : probes) EXPECT_FALSE(p.change_ip || p.change_port);
-  auto hairpins = Harness::hairpins(round2);
+  ASSERT_EQ(probes.size(), 1u);
+  EXPECT_EQ(probes[0].first, kAI);
+  EXPECT_FALSE(probes[0].second.change_ip || probes[0].second.change_port);
+  EXPECT_TRUE(Harness::hairpins(round2).empty());
+
+  // AI saw the primary mapping: endpoint-independent, so AP and AB are never probed
+  // (on Linux that would move our mapping); the hairpin probe goes now.
+  Time t = kT0 + 190ms;
+  EXPECT_FALSE(h.answer(t, probes[0].first, probes[0].second, mapped));
+  auto round3 = h.take();
+  EXPECT_TRUE(Harness::probes(round3).empty());
+  auto hairpins = Harness::hairpins(round3);
   ASSERT_EQ(hairpins.size(), 1u);
   EXPECT_EQ(hairpins[0].first, mapped);
-  EXPECT_EQ(round2.back().to, mapped);  // sent last
 
-  Time t = kT0 + 190ms;
-  for (const auto& [to, p] : probes) EXPECT_FALSE(h.answer(t, to, p, mapped));
   auto result = h.d.on_hairpin(t + 1ms, mapped, hairpins[0].second);
   ASSERT_TRUE(result);
   EXPECT_FALSE(h.d.running());
@@ -147,6 +151,77 @@ TEST(DiscoverySchedule, PortRestrictedConeFullRunWithTimings) {
   EXPECT_EQ(p.allocation, PortAllocation::kPreserve);
   EXPECT_TRUE(p.hairpinning);
   EXPECT_EQ(p.summary(), "EIM/APDF preserve hairpin");
+}
+
+// A port-dependent filter on a NAT that maps per destination: the clean endpoint
+// shows a new mapping, so the claimed ones cannot move anything and are probed too,
+// as a second back-to-back batch (their steps measure the allocation).
+TEST(DiscoverySchedule, ANewMappingAtTheCleanEndpointReleasesTheHeldProbes) {
+  Harness h;
+  h.d.start(kT0, 42, kFour);
+  auto round1 = Harness::probes(h.take());
+  const Endpoint primary{kMapped.ip, 5000};
+  h.answer(kT0 + 20ms, round1[0].first, round1[0].second, primary);
+  h.take();
+  h.run_until(kT0 + 140ms);
+  auto batch1 = Harness::probes(h.take());
+  ASSERT_EQ(batch1.size(), 1u);
+  EXPECT_EQ(batch1[0].first, kAI);
+  EXPECT_FALSE(h.answer(kT0 + 160ms, kAI, batch1[0].second, Endpoint{kMapped.ip, 5001}));
+  auto round3 = h.take();
+  auto batch2 = Harness::probes(round3);
+  ASSERT_EQ(batch2.size(), 2u);
+  EXPECT_EQ(batch2[0].first, kAP);  // configuration order within the batch
+  EXPECT_EQ(batch2[1].first, kAB);
+  ASSERT_EQ(Harness::hairpins(round3).size(), 1u);
+  EXPECT_EQ(round3.back().to, primary);  // the hairpin probe last
+  EXPECT_FALSE(h.answer(kT0 + 180ms, kAP, batch2[0].second, Endpoint{kMapped.ip, 5002}));
+  EXPECT_FALSE(h.answer(kT0 + 180ms, kAB, batch2[1].second, Endpoint{kMapped.ip, 5003}));
+  auto result = h.run_until(kT0 + 1s);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->profile.mapping, MappingBehavior::kAddressPortDependent);
+  EXPECT_TRUE(result->profile.mapping_known);
+  EXPECT_EQ(result->profile.allocation, PortAllocation::kSequential);
+  EXPECT_EQ(result->profile.port_delta, 1);
+  EXPECT_FALSE(result->profile.hairpinning);
+}
+
+// Only claimed endpoints (one IP, two ports, the other-port reply filtered): no
+// evidence either way, so nothing claimed is probed and the mapping stays a guess.
+TEST(DiscoverySchedule, WithoutACleanEndpointNothingClaimedIsProbed) {
+  Harness h;
+  h.d.start(kT0, 42, {kP, kAP});
+  auto round1 = Harness::probes(h.take());
+  ASSERT_EQ(round1.size(), 2u);
+  h.answer(kT0 + 20ms, round1[0].first, round1[0].second, kMapped);
+  h.take();
+  h.run_until(kT0 + 140ms);
+  auto sent = h.take();
+  EXPECT_TRUE(Harness::probes(sent).empty());
+  ASSERT_EQ(Harness::hairpins(sent).size(), 1u);
+  auto result = h.run_until(kT0 + 1s);
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(result->profile.mapping_known);
+  EXPECT_EQ(result->profile.filtering, FilteringBehavior::kAddressPortDependent);
+  EXPECT_TRUE(result->profile.filtering_known);
+  for (const auto& [to, p] : Harness::probes(h.take())) EXPECT_NE(to, kAP);
+}
+
+// The clean endpoint never answers: after its attempts the held probes are dropped
+// (no evidence of new mappings) and the run still ends, bounded.
+TEST(DiscoverySchedule, AnUnansweredCleanBatchDropsTheHeldProbesAndEnds) {
+  Harness h;
+  h.d.start(kT0, 42, kFour);
+  auto round1 = Harness::probes(h.take());
+  h.answer(kT0 + 20ms, round1[0].first, round1[0].second, kMapped);
+  h.take();
+  auto result = h.run_until(kT0 + 20s);
+  ASSERT_TRUE(result);
+  EXPECT_LE(h.now, kT0 + 20ms + 120ms + 6 * 500ms + 100ms);
+  for (const auto& [to, p] : Harness::probes(h.take())) {
+    EXPECT_TRUE(to == kAI || to == kP) << to.to_string();  // AP and AB never
+  }
+  EXPECT_FALSE(result->profile.mapping_known);
 }
 
 TEST(DiscoverySchedule, AllChangeRepliesEndTheFilteringRoundAtOnce) {
