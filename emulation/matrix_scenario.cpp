@@ -42,7 +42,20 @@ struct Side {
   std::optional<Duration> time_to_direct;
   bool received_probe = false;  // the peer's probe crossed to us over the tunnel
   std::string failure;
+  std::optional<PublicKey> probing;  // the peer our probes go to, once the tunnel is up
 };
+
+// The probe proves the path carries data, through both NATs. It is repeated until
+// both sides have one: on a lossy link a single lost datagram would otherwise read
+// as no direct path. The attempt's watch stops the simulation once decided.
+constexpr auto kProbeInterval = std::chrono::milliseconds(200);
+
+void send_probes(Side* side, const Side* peer) {
+  if (side->received_probe && peer->received_probe) return;
+  (void)side->app->Core().send_to_peer(core_now(), *side->probing, as_bytes(kProbeText));
+  side->app->Pump();
+  ns3::Simulator::Schedule(to_ns3(kProbeInterval), &send_probes, side, peer);
+}
 
 }  // namespace
 
@@ -120,11 +133,8 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
       if (auto* up = std::get_if<TunnelUp>(&event)) {
         side.tunnel_up = true;
         if (!side.time_to_direct) side.time_to_direct = up->time_to_direct;
-        // The probe proves the path carries data, through both NATs.
-        ns3::Simulator::ScheduleNow([&side, key = up->peer] {
-          (void)side.app->Core().send_to_peer(core_now(), key, as_bytes(kProbeText));
-          side.app->Pump();
-        });
+        if (!side.probing) ns3::Simulator::ScheduleNow(&send_probes, &side, &peer);
+        side.probing = up->peer;
       }
       if (auto* packet = std::get_if<PacketReceived>(&event)) {
         if (std::string(packet->packet.begin(), packet->packet.end()) == kProbeText) side.received_probe = true;
@@ -135,7 +145,6 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
       if (auto* failed = std::get_if<LoginFailed>(&event); failed && side.failure.empty()) {
         side.failure = "login failed: " + failed->reason;
       }
-      (void)peer;
     });
   };
   make_client(a, b, site_a, id_a, "a", 0.5);

@@ -65,7 +65,7 @@ TEST(MatrixScenario, BlockedPeerUdpIsNeverCountedDirect) {
 // Loss makes TCP drop and reopen control connections while the server or client
 // is inside a socket callback; the drivers once destroyed the connection (and so
 // the running callback) under itself and crashed within five seeds.
-TEST(MatrixScenario, LossyControlConnectionsDoNotCrashTheDrivers) {
+TEST(MatrixScenario, LossyLinksNeitherCrashTheDriversNorHideDirectPaths) {
   int direct = 0;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     for (const char* strategy : {"naive", "current"}) {
@@ -79,7 +79,9 @@ TEST(MatrixScenario, LossyControlConnectionsDoNotCrashTheDrivers) {
       direct += r.outcome == AttemptOutcome::kDirect;
     }
   }
-  EXPECT_GT(direct, 0);  // the runs did something, not just survive
+  // A cone pair is direct whenever login gets through: a lost data probe is sent
+  // again rather than read as no path (it once cost a third of these attempts).
+  EXPECT_GE(direct, 9);
 }
 
 }  // namespace
