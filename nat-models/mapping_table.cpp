@@ -1,5 +1,8 @@
 #include "nat-models/mapping_table.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace yt::nat {
 namespace {
 
@@ -58,7 +61,7 @@ MappingTable::MappingTable(std::size_t expired_memory) : expired_memory_(expired
 
 Mapping* MappingTable::find(const MappingKey& key) {
   auto it = by_key_.find(key);
-  return it == by_key_.end() ? nullptr : &by_id_.at(it->second);
+  return it == by_key_.end() ? nullptr : &by_id_.at(it->second.back());
 }
 
 Mapping* MappingTable::find_public(Transport transport, Endpoint public_endpoint) {
@@ -68,12 +71,45 @@ Mapping* MappingTable::find_public(Transport transport, Endpoint public_endpoint
 
 const Mapping* MappingTable::find(const MappingKey& key) const {
   auto it = by_key_.find(key);
-  return it == by_key_.end() ? nullptr : &by_id_.at(it->second);
+  return it == by_key_.end() ? nullptr : &by_id_.at(it->second.back());
 }
 
 const Mapping* MappingTable::find_public(Transport transport, Endpoint public_endpoint) const {
   auto it = by_public_.find(public_key(transport, public_endpoint));
   return it == by_public_.end() ? nullptr : &by_id_.at(it->second);
+}
+
+Mapping* MappingTable::find_with_session(const MappingKey& key, Endpoint remote, Time now) {
+  return const_cast<Mapping*>(std::as_const(*this).find_with_session(key, remote, now));
+}
+
+const Mapping* MappingTable::find_with_session(const MappingKey& key, Endpoint remote, Time now) const {
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return nullptr;
+  for (auto id = it->second.rbegin(); id != it->second.rend(); ++id) {
+    const Mapping& m = by_id_.at(*id);
+    if (m.expires > now && m.live_session(remote, now)) return &m;
+  }
+  return nullptr;
+}
+
+const Mapping* MappingTable::find_live(const MappingKey& key, Time now) const {
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return nullptr;
+  for (auto id = it->second.rbegin(); id != it->second.rend(); ++id) {
+    const Mapping& m = by_id_.at(*id);
+    if (m.expires > now) return &m;
+  }
+  return nullptr;
+}
+
+bool MappingTable::superseded(const Mapping& m, Time now) const {
+  auto it = by_key_.find(m.key);
+  if (it == by_key_.end()) return false;
+  for (auto id = it->second.rbegin(); id != it->second.rend() && *id != m.id; ++id) {
+    if (by_id_.at(*id).expires > now) return true;
+  }
+  return false;
 }
 
 Mapping& MappingTable::insert(const MappingKey& key, Endpoint public_endpoint, Time now, Time expires) {
@@ -84,7 +120,7 @@ Mapping& MappingTable::insert(const MappingKey& key, Endpoint public_endpoint, T
   m.public_endpoint = public_endpoint;
   m.created = now;
   m.expires = expires;
-  by_key_.emplace(key, id);
+  by_key_[key].push_back(id);
   by_public_.emplace(public_key(key.transport, public_endpoint), id);
   by_expiry_.emplace(expires, id);
   return m;
@@ -104,7 +140,7 @@ std::vector<Mapping> MappingTable::expire(Time now) {
     by_expiry_.erase(by_expiry_.begin());
     auto node = by_id_.extract(id);
     Mapping& m = node.mapped();
-    by_key_.erase(m.key);
+    forget_key(m);
     const std::uint64_t pk = public_key(m.key.transport, m.public_endpoint);
     by_public_.erase(pk);
     if (expired_memory_ > 0) {
@@ -132,6 +168,17 @@ std::vector<Mapping> MappingTable::clear() {
   expired_order_.clear();
   expired_.clear();
   return removed;
+}
+
+void MappingTable::forget_key(const Mapping& m) {
+  auto it = by_key_.find(m.key);
+  if (it == by_key_.end()) return;
+  // Removing the current mapping makes the next newest current again, as netfilter
+  // falls back to the newest remaining entry from that source.
+  auto& ids = it->second;
+  auto pos = std::find(ids.begin(), ids.end(), m.id);
+  if (pos != ids.end()) ids.erase(pos);
+  if (ids.empty()) by_key_.erase(it);
 }
 
 bool MappingTable::recently_expired(Transport transport, Endpoint public_endpoint) const {

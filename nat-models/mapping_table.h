@@ -2,8 +2,14 @@
 // public endpoint), each with the remote endpoints it has talked to (sessions: the
 // filter state and, for TCP, connection tracking). Indexed three ways: by mapping
 // key (outbound lookup), by public endpoint (inbound lookup) and by expiry time
-// (sweeping, next_expiry()). Policy (what a key is, how long things live) belongs to
-// NatModel; this file only keeps the indexes consistent.
+// (sweeping, next_expiry()). Policy (what a key is, how long things live, when a key
+// needs another mapping) belongs to NatModel; this file only keeps the indexes
+// consistent.
+//
+// A key usually has one mapping. With NatConfig::unsolicited_inbound_claims_tuple a
+// key can gain newer ones; the newest is its *current* mapping (new flows start
+// there) and the older ones are *superseded*: still found by public endpoint, still
+// serving the remotes they have live sessions with, expiring on their own timers.
 #pragma once
 
 #include <cstddef>
@@ -79,14 +85,26 @@ class MappingTable {
   // recently_expired); 0 disables it.
   explicit MappingTable(std::size_t expired_memory);
 
-  // nullptr when absent. Expired-but-not-swept mappings are returned: callers sweep
-  // with expire(now) first. Pointers stay valid until that mapping is removed.
+  // nullptr when absent. find() gives the key's current (newest) mapping.
+  // Expired-but-not-swept mappings are returned: callers sweep with expire(now)
+  // first. Pointers stay valid until that mapping is removed.
   Mapping* find(const MappingKey& key);
   Mapping* find_public(Transport transport, Endpoint public_endpoint);
   const Mapping* find(const MappingKey& key) const;
   const Mapping* find_public(Transport transport, Endpoint public_endpoint) const;
+  // The newest of the key's mappings that has a live session with `remote` at
+  // `now` (and is itself live), or nullptr. Scans the key's mappings, newest first.
+  Mapping* find_with_session(const MappingKey& key, Endpoint remote, Time now);
+  const Mapping* find_with_session(const MappingKey& key, Endpoint remote, Time now) const;
+  // The newest of the key's mappings still live at `now`, or nullptr: find() for
+  // const callers that cannot sweep first.
+  const Mapping* find_live(const MappingKey& key, Time now) const;
+  // Whether a newer mapping of the same key is live at `now`.
+  bool superseded(const Mapping& m, Time now) const;
 
-  // Precondition: neither `key` nor (transport, public_endpoint) is present.
+  // Precondition: (transport, public_endpoint) is not present. If `key` has
+  // mappings already, the new one becomes its current mapping and they stay,
+  // superseded.
   Mapping& insert(const MappingKey& key, Endpoint public_endpoint, Time now, Time expires);
   void set_expiry(Mapping& m, Time expires);
 
@@ -112,8 +130,12 @@ class MappingTable {
   }
 
  private:
+  // Drops m from its key's list (the key goes with its last mapping).
+  void forget_key(const Mapping& m);
+
   std::unordered_map<MappingId, Mapping> by_id_;
-  std::unordered_map<MappingKey, MappingId, MappingKeyHash> by_key_;
+  // The key's mappings, oldest first: back() is the current one.
+  std::unordered_map<MappingKey, std::vector<MappingId>, MappingKeyHash> by_key_;
   std::unordered_map<std::uint64_t, MappingId> by_public_;
   std::set<std::pair<Time, MappingId>> by_expiry_;
   MappingId next_id_ = 1;

@@ -24,6 +24,7 @@ NatConfig normalized(NatConfig c) {
   c.tcp_transitory_timeout = at_least_one_second(c.tcp_transitory_timeout);
   c.tcp_established_timeout = at_least_one_second(c.tcp_established_timeout);
   if (c.max_sessions_per_mapping == 0) c.max_sessions_per_mapping = 1;
+  if (c.max_unsolicited_tuples == 0) c.max_unsolicited_tuples = 1;
   return c;
 }
 

@@ -80,6 +80,31 @@ struct NatConfig {
   // default and on in the profiles that have it.
   bool hairpinning = false;
 
+  // Whether an unsolicited inbound UDP packet leaves state that moves later flows to
+  // another public port, as Linux conntrack does (measured on kernel 6.1, iptables
+  // and nftables MASQUERADE, `conntrack -E`):
+  //  - conntrack tracks every packet, so one from remote R to public endpoint P that
+  //    matches no mapping, or whose mapping's filter drops it, still creates an
+  //    entry for the tuple R -> P. It lives udp_unreplied_lifetime (the kernel's
+  //    nf_conntrack_udp_timeout, 30 s), refreshed by further packets of that tuple;
+  //    the packet itself is dropped as usual. A packet that passes creates nothing.
+  //  - when an internal endpoint whose mapping is on P then starts a flow to R, the
+  //    flow's reply tuple R -> P is taken, so netfilter gives the flow another public
+  //    port P2 (chosen by preserve_fallback). The endpoint's flows to remotes it has
+  //    live sessions with stay on P, both ways.
+  //  - netfilter starts every new flow on the public port of the newest entry from
+  //    that internal endpoint (find_appropriate_src walks its by-source hash newest
+  //    first), so all later flows to remotes without a live session use P2 (or a
+  //    newer port, when P2 clashes too) while P2's mapping lives; once it expires the
+  //    newest mapping left (P) takes new flows again.
+  // So a peer's punch packet that arrives before ours moves a host off the mapping
+  // it reported to its server, for every later destination, while the server still
+  // sees the old port. Applies to UDP only, in NAPT mode only, and matters for EIM
+  // and ADM mapping: with APDM every remote gets its own mapping anyway, and only a
+  // freshly chosen port whose tuple is taken is passed over. Off by default: an
+  // RFC 4787 NAT keeps no state for a packet it drops.
+  bool unsolicited_inbound_claims_tuple = false;
+
   // --- Timers (RFC 4787 section 4.3, RFC 5382 section 5, RFC 7857 section 2.2) ---
 
   // UDP mapping idle lifetime once a reply has come back. RFC 4787 REQ-5: at least
@@ -114,6 +139,12 @@ struct NatConfig {
   // Past it the remote that would expire soonest is forgotten. 1024 is far beyond
   // what a VPN client talks to through one socket.
   std::size_t max_sessions_per_mapping = 1024;
+  // Cap on unsolicited inbound tuples remembered (unsolicited_inbound_claims_tuple);
+  // past it the one expiring soonest is forgotten, as conntrack evicts unreplied
+  // entries first when its table is full. Peers that send first are a handful;
+  // thousands of tuples within udp_unreplied_lifetime is a scan, whose entries would
+  // only be forgotten soon anyway.
+  std::size_t max_unsolicited_tuples = 4096;
   // How many expired public endpoints are remembered to report kDropExpired rather
   // than kDropNoMapping. Purely diagnostic.
   std::size_t expired_memory = 1024;
@@ -138,8 +169,8 @@ struct NatConfig {
 
 // A copy with out-of-range values clamped: port_min > port_max swapped; port_min 0
 // raised to 1; sequential_delta 0 -> 1; non-positive lifetimes -> 1 s; a block size
-// larger than the range -> the range; max_sessions_per_mapping 0 -> 1; kPreserve as
-// a fallback -> kSequential.
+// larger than the range -> the range; max_sessions_per_mapping and
+// max_unsolicited_tuples 0 -> 1; kPreserve as a fallback -> kSequential.
 NatConfig normalized(NatConfig config);
 
 }  // namespace yt::nat

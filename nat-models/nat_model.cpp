@@ -24,7 +24,10 @@ Session fresh_session(Time now) {
 }  // namespace
 
 NatModel::NatModel(NatConfig config, std::vector<Ipv4> public_ips, RandomSource& rng)
-    : config_(normalized(std::move(config))), rng_(rng), table_(config_.expired_memory) {
+    : config_(normalized(std::move(config))),
+      rng_(rng),
+      table_(config_.expired_memory),
+      unsolicited_(config_.max_unsolicited_tuples) {
   set_public_ips(std::move(public_ips));
 }
 
@@ -70,7 +73,12 @@ Verdict NatModel::inbound_impl(Time now, PacketHeader& packet) {
   expire(now);
   if (!owns_public_ip(packet.dst.ip)) return Verdict::kDropNotForNat;
   if (!transport_allowed(config_, packet.transport)) return Verdict::kDropBlocked;
-  return config_.mode == NatMode::kOneToOne ? inbound_one_to_one(packet) : inbound_napt(now, packet, false);
+  if (config_.mode == NatMode::kOneToOne) return inbound_one_to_one(packet);
+  const Verdict v = inbound_napt(now, packet, false);
+  // For UDP every drop on this path means no mapping matched or its filter said no:
+  // the packets conntrack keeps an entry for.
+  if (v != Verdict::kForward) remember_unsolicited(now, packet);
+  return v;
 }
 
 Verdict NatModel::icmp_impl(Time now, PacketHeader& embedded) {
@@ -99,7 +107,7 @@ Verdict NatModel::icmp_impl(Time now, PacketHeader& embedded) {
 
 Verdict NatModel::outbound_napt(Time now, PacketHeader& packet, bool to_self) {
   const MappingKey key = make_mapping_key(config_.mapping, packet.transport, packet.src, packet.dst);
-  Mapping* m = table_.find(key);
+  Mapping* m = mapping_towards(key, packet.dst, now);
   if (packet.transport == Transport::kTcp) {
     const bool tracked = m && m->live_session(packet.dst, now);
     // A stray RST never deserves new state; other non-SYNs only with loose pickup.
@@ -107,8 +115,13 @@ Verdict NatModel::outbound_napt(Time now, PacketHeader& packet, bool to_self) {
       return Verdict::kDropTcpState;
     }
   }
+  if (m && !m->live_session(packet.dst, now) &&
+      reply_tuple_claimed(packet.transport, m->public_endpoint, packet.dst, now)) {
+    ++counters_.tuple_clashes;
+    m = nullptr;  // the new mapping supersedes the key's current one
+  }
   if (!m) {
-    auto created = create_mapping(now, key);
+    auto created = create_mapping(now, key, packet.dst);
     if (!created) return created.error();
     m = *created;
   }
@@ -166,7 +179,30 @@ Verdict NatModel::inbound_napt(Time now, PacketHeader& packet, bool hairpin) {
   return Verdict::kForward;
 }
 
-Result<Mapping*, Verdict> NatModel::create_mapping(Time now, const MappingKey& key) {
+// A remote the inside already talks to stays on the mapping its flow started on, as
+// a conntrack entry keeps its translation; any other remote starts on the key's
+// newest mapping. Without unsolicited tuples a key has one mapping and this is find().
+Mapping* NatModel::mapping_towards(const MappingKey& key, Endpoint remote, Time now) {
+  Mapping* m = table_.find_with_session(key, remote, now);
+  return m ? m : table_.find(key);
+}
+
+// netfilter refuses a translation whose reply tuple (remote -> public endpoint) is
+// already a conntrack entry; here that entry can only be an unsolicited packet's,
+// since a flow of our own to that remote would be a live session.
+bool NatModel::reply_tuple_claimed(Transport transport, Endpoint public_endpoint, Endpoint remote,
+                                   Time now) const {
+  return config_.unsolicited_inbound_claims_tuple && transport == Transport::kUdp &&
+         unsolicited_.contains(transport, public_endpoint, remote, now);
+}
+
+void NatModel::remember_unsolicited(Time now, const PacketHeader& packet) {
+  if (!config_.unsolicited_inbound_claims_tuple || packet.transport != Transport::kUdp) return;
+  // No reply ever comes for such an entry, so the unreplied timer is the one that runs.
+  unsolicited_.record(packet.transport, packet.dst, packet.src, now + config_.udp_unreplied_lifetime);
+}
+
+Result<Mapping*, Verdict> NatModel::create_mapping(Time now, const MappingKey& key, Endpoint destination) {
   if (config_.max_mappings > 0 && table_.size() >= config_.max_mappings) {
     return Err{Verdict::kDropPortExhausted};
   }
@@ -188,7 +224,7 @@ Result<Mapping*, Verdict> NatModel::create_mapping(Time now, const MappingKey& k
         range = *new_block;
       }
     }
-    const auto port = ports_.allocate(key.transport, ip, range, key.internal.port, policy, rng_);
+    const auto port = allocate_port(now, key.transport, ip, range, key.internal.port, destination, policy);
     if (!port) {
       if (new_block) ports_.release_block(ip, whole, *new_block);
       continue;
@@ -202,6 +238,23 @@ Result<Mapping*, Verdict> NatModel::create_mapping(Time now, const MappingKey& k
     return &table_.insert(key, Endpoint{ip, *port}, now, now);
   }
   return Err{Verdict::kDropPortExhausted};
+}
+
+// Linux checks each candidate's reply tuple and moves on when it is taken. Ports
+// passed over are held during the search so the allocator offers others, then
+// freed: the unsolicited entry claims one tuple, not the port.
+std::optional<std::uint16_t> NatModel::allocate_port(Time now, Transport transport, Ipv4 ip, PortRange range,
+                                                     std::uint16_t internal_port, Endpoint destination,
+                                                     const AllocationPolicy& policy) {
+  std::vector<std::uint16_t> passed_over;
+  auto port = ports_.allocate(transport, ip, range, internal_port, policy, rng_);
+  while (port && reply_tuple_claimed(transport, Endpoint{ip, *port}, destination, now)) {
+    ++counters_.tuple_clashes;
+    passed_over.push_back(*port);
+    port = ports_.allocate(transport, ip, range, internal_port, policy, rng_);
+  }
+  for (std::uint16_t p : passed_over) ports_.release(transport, ip, p);
+  return port;
 }
 
 std::vector<Ipv4> NatModel::candidate_ips(Ipv4 host) {
@@ -319,6 +372,7 @@ Verdict NatModel::inbound_one_to_one(PacketHeader& packet) {
 
 void NatModel::flush() {
   counters_.mappings_flushed += table_.clear().size();
+  unsolicited_.clear();
   ports_.clear();
   hosts_.clear();
   one_to_one_.reset(public_ips_.size(), config_.one_to_one_hosts);
@@ -334,9 +388,15 @@ void NatModel::expire(Time now) {
     release(m);
     ++counters_.mappings_expired;
   }
+  unsolicited_.expire(now);
 }
 
-std::optional<Time> NatModel::next_expiry() const { return table_.next_expiry(); }
+std::optional<Time> NatModel::next_expiry() const {
+  const auto mapping = table_.next_expiry();
+  const auto tuple = unsolicited_.next_expiry();
+  if (!mapping || !tuple) return mapping ? mapping : tuple;
+  return std::min(*mapping, *tuple);
+}
 
 bool NatModel::owns_public_ip(Ipv4 ip) const { return public_index(ip).has_value(); }
 
@@ -356,7 +416,7 @@ std::vector<MappingInfo> NatModel::mappings(Time now) const {
   table_.for_each([&](const Mapping& m) {
     if (m.expires <= now) return;
     out.push_back(MappingInfo{m.transport(), m.internal(), m.public_endpoint, m.key.remote, m.created,
-                              m.expires, m.sessions.size()});
+                              m.expires, m.sessions.size(), table_.superseded(m, now)});
   });
   return out;
 }
@@ -368,9 +428,14 @@ std::optional<Endpoint> NatModel::find_public_endpoint(Transport transport, Endp
     if (!k) return std::nullopt;
     return Endpoint{public_ips_[*k], internal.port};
   }
-  const Mapping* m = table_.find(make_mapping_key(config_.mapping, transport, internal, remote));
-  if (!m || m->expires <= now) return std::nullopt;
+  const MappingKey key = make_mapping_key(config_.mapping, transport, internal, remote);
+  if (const Mapping* m = table_.find_with_session(key, remote, now)) return m->public_endpoint;
+  // What outbound() would pick after sweeping: the newest mapping still live.
+  const Mapping* m = table_.find_live(key, now);
+  if (!m || reply_tuple_claimed(transport, m->public_endpoint, remote, now)) return std::nullopt;
   return m->public_endpoint;
 }
+
+std::size_t NatModel::unsolicited_tuple_count(Time now) const { return unsolicited_.live_count(now); }
 
 }  // namespace yt::nat

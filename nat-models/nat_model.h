@@ -11,8 +11,9 @@
 // inputs and seed give the same translations (STYLE.md rules 1-3).
 //
 // Time: every call takes `now` (monotonic, the driver's epoch). Expired mappings
-// are swept at the start of every call; a driver that wants memory released while
-// no traffic flows can arm a timer for next_expiry() and call expire(now).
+// (and unsolicited tuples, see NatConfig::unsolicited_inbound_claims_tuple) are
+// swept at the start of every call; a driver that wants memory released while no
+// traffic flows can arm a timer for next_expiry() and call expire(now).
 //
 // Single-threaded (STYLE.md rule 11). The RandomSource must outlive the model.
 #pragma once
@@ -29,6 +30,7 @@
 #include "nat-models/one_to_one.h"
 #include "nat-models/packet.h"
 #include "nat-models/port_allocator.h"
+#include "nat-models/unsolicited_tuples.h"
 #include "nat-models/verdict.h"
 #include "protocol/endpoint.h"
 #include "protocol/random.h"
@@ -45,6 +47,9 @@ struct NatCounters {
   std::uint64_t mappings_created = 0;
   std::uint64_t mappings_expired = 0;
   std::uint64_t mappings_flushed = 0;  // removed by flush() or change_public_ips()
+  // Public ports a new flow could not use because an unsolicited inbound tuple held
+  // its reply tuple (unsolicited_inbound_claims_tuple).
+  std::uint64_t tuple_clashes = 0;
 };
 
 // A read-only view of one mapping, for status output and tests.
@@ -56,6 +61,9 @@ struct MappingInfo {
   Time created;
   Time expires;
   std::size_t sessions = 0;  // remote endpoints tracked (filter state)
+  // A newer mapping of the same key takes new flows; this one keeps serving the
+  // remotes it has live sessions with (unsolicited_inbound_claims_tuple).
+  bool superseded = false;
 };
 
 class NatModel {
@@ -75,6 +83,9 @@ class NatModel {
   //             kDropPortExhausted, kDropNoPublicIp; on the hairpin path also the
   //             inbound drops (kDropNoMapping, kDropFiltered, ...) for the target.
   // Creates the mapping if needed and refreshes it (outbound always refreshes).
+  // With unsolicited_inbound_claims_tuple, a UDP flow to a remote with no live
+  // session whose reply tuple an unsolicited packet holds gets a new mapping, which
+  // becomes the internal endpoint's current one (see nat_config.h).
   Verdict outbound(Time now, PacketHeader& packet);
 
   // A packet from the Internet side.
@@ -82,7 +93,9 @@ class NatModel {
   //   drops:    packet unchanged. kDropNotForNat (dst IP not ours), kDropBlocked,
   //             kDropNoMapping / kDropExpired, kDropFiltered, kDropTcpState.
   // Never creates a mapping. Refreshes the mapping if config.inbound_refresh (UDP)
-  // or always (TCP), when the packet passes the filter.
+  // or always (TCP), when the packet passes the filter. With
+  // unsolicited_inbound_claims_tuple, a UDP packet dropped for kDropNoMapping,
+  // kDropExpired or kDropFiltered is remembered as an unsolicited tuple.
   Verdict inbound(Time now, PacketHeader& packet);
 
   // An ICMP error (destination/port unreachable, TTL exceeded, ...) arriving from
@@ -96,29 +109,41 @@ class NatModel {
   // destroy NAT state).
   Verdict inbound_icmp_error(Time now, PacketHeader& embedded);
 
-  // NAT reboot: every mapping, port, block and dynamic 1:1 binding is forgotten,
-  // sequential counters restart from a new random point. Counters are kept.
+  // NAT reboot: every mapping, port, block, unsolicited tuple and dynamic 1:1
+  // binding is forgotten, sequential counters restart from a new random point.
+  // Counters are kept.
   void flush();
   // New public addresses (DHCP renew, PPPoE reconnect): as flush(), then the new
   // set is used. Packets to an old address get kDropNotForNat.
   void change_public_ips(std::vector<Ipv4> public_ips);
 
-  // Sweeps mappings expired at `now` (every other entry point does this too).
+  // Sweeps mappings and unsolicited tuples expired at `now` (every other entry
+  // point does this too).
   void expire(Time now);
-  // When the earliest live mapping expires; nullopt when there is none.
+  // When the earliest live mapping or unsolicited tuple expires; nullopt when there
+  // is none.
   std::optional<Time> next_expiry() const;
 
   bool owns_public_ip(Ipv4 ip) const;
   const std::vector<Ipv4>& public_ips() const { return public_ips_; }
   const NatConfig& config() const { return config_; }
-  // Live mappings at `now` (1:1 mode: bound addresses).
+  // Live mappings at `now`, superseded ones included (1:1 mode: bound addresses).
   std::size_t mapping_count(Time now) const;
-  // Live mappings at `now`, soonest-expiring first (empty in 1:1 mode).
+  // Live mappings at `now`, soonest-expiring first, superseded ones included and
+  // flagged (empty in 1:1 mode).
   std::vector<MappingInfo> mappings(Time now) const;
   // The public endpoint a packet from `internal` to `remote` would leave with now,
-  // if a live mapping exists; does not create or refresh anything.
+  // if a live mapping would carry it: the mapping that has a live session with
+  // `remote` (an older one, when the internal endpoint has moved on since), else the
+  // current mapping a new flow would start on. nullopt when the packet would create
+  // a mapping: none is live, or an unsolicited tuple (remote -> current public
+  // endpoint) would push the new flow to a port not chosen yet. Does not create or
+  // refresh anything.
   std::optional<Endpoint> find_public_endpoint(Transport transport, Endpoint internal, Endpoint remote,
                                                Time now) const;
+  // Unsolicited inbound tuples live at `now` (always 0 unless
+  // unsolicited_inbound_claims_tuple).
+  std::size_t unsolicited_tuple_count(Time now) const;
   const NatCounters& counters() const { return counters_; }
 
  private:
@@ -138,7 +163,14 @@ class NatModel {
   Verdict inbound_one_to_one(PacketHeader& packet);
   Verdict icmp_impl(Time now, PacketHeader& embedded);
 
-  Result<Mapping*, Verdict> create_mapping(Time now, const MappingKey& key);
+  Mapping* mapping_towards(const MappingKey& key, Endpoint remote, Time now);
+  bool reply_tuple_claimed(Transport transport, Endpoint public_endpoint, Endpoint remote, Time now) const;
+  void remember_unsolicited(Time now, const PacketHeader& packet);
+  // `destination`: the flow's remote, whose unsolicited tuples rule out ports.
+  Result<Mapping*, Verdict> create_mapping(Time now, const MappingKey& key, Endpoint destination);
+  std::optional<std::uint16_t> allocate_port(Time now, Transport transport, Ipv4 ip, PortRange range,
+                                             std::uint16_t internal_port, Endpoint destination,
+                                             const AllocationPolicy& policy);
   std::vector<Ipv4> candidate_ips(Ipv4 host);
   void release(const Mapping& m);
   Session& touch_session(Mapping& m, Endpoint remote, Time now);
@@ -153,6 +185,7 @@ class NatModel {
   std::vector<Ipv4> public_ips_;
   RandomSource& rng_;
   MappingTable table_;
+  UnsolicitedTupleTable unsolicited_;
   PortAllocator ports_;
   std::unordered_map<Ipv4, HostState> hosts_;  // internal IPs holding a mapping
   OneToOneTable one_to_one_;

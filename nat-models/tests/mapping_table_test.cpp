@@ -75,6 +75,54 @@ TEST(MappingTableTest, ClearForgetsEverythingWithoutCallingItExpiry) {
   EXPECT_FALSE(t.recently_expired(Transport::kUdp, ep("198.51.100.1:1")));
 }
 
+TEST(MappingTableTest, AKeyKeepsItsSupersededMappingsUntilEachExpires) {
+  MappingTable t(8);
+  const MappingKey key{Transport::kUdp, ep("10.0.0.2:1000"), {}};
+  const Endpoint server = ep("203.0.113.1:1");
+  const Endpoint peer = ep("203.0.113.2:1");
+  Mapping& older = t.insert(key, ep("198.51.100.1:1000"), kT0, kT0 + 20s);
+  older.sessions[server].expires = kT0 + 20s;
+  Mapping& newer = t.insert(key, ep("198.51.100.1:2000"), kT0, kT0 + 10s);
+  newer.sessions[peer].expires = kT0 + 10s;
+
+  EXPECT_EQ(t.find(key), &newer);
+  EXPECT_EQ(t.find_with_session(key, server, kT0), &older);
+  EXPECT_EQ(t.find_with_session(key, peer, kT0), &newer);
+  EXPECT_EQ(t.find_with_session(key, ep("203.0.113.3:1"), kT0), nullptr);
+  EXPECT_EQ(t.find_public(Transport::kUdp, ep("198.51.100.1:1000")), &older);
+  EXPECT_TRUE(t.superseded(older, kT0));
+  EXPECT_FALSE(t.superseded(newer, kT0));
+  EXPECT_EQ(t.size(), 2u);
+
+  // Before a sweep, const lookups skip the expired newer mapping.
+  const MappingTable& view = t;
+  EXPECT_EQ(view.find_live(key, kT0 + 15s), &older);
+  EXPECT_EQ(view.find_with_session(key, peer, kT0 + 15s), nullptr);
+  EXPECT_FALSE(t.superseded(older, kT0 + 15s));
+
+  // Once the newer one is gone the older one is current again.
+  ASSERT_EQ(t.expire(kT0 + 15s).size(), 1u);
+  EXPECT_EQ(t.find(key), &older);
+  ASSERT_EQ(t.expire(kT0 + 20s).size(), 1u);
+  EXPECT_EQ(t.find(key), nullptr);
+  EXPECT_EQ(t.find_live(key, kT0), nullptr);
+  EXPECT_EQ(t.size(), 0u);
+}
+
+TEST(MappingTableTest, ClearForgetsEveryMappingOfAKey) {
+  MappingTable t(8);
+  const MappingKey key{Transport::kUdp, ep("10.0.0.2:1000"), {}};
+  t.insert(key, ep("198.51.100.1:1000"), kT0, kT0 + 10s);
+  t.insert(key, ep("198.51.100.1:2000"), kT0, kT0 + 10s);
+  EXPECT_EQ(t.clear().size(), 2u);
+  EXPECT_EQ(t.find(key), nullptr);
+  Mapping& fresh = t.insert(key, ep("198.51.100.1:1000"), kT0, kT0 + 10s);
+  EXPECT_EQ(t.find(key), &fresh);
+  EXPECT_FALSE(t.superseded(fresh, kT0));
+  EXPECT_EQ(t.expire(kT0 + 10s).size(), 1u);
+  EXPECT_EQ(t.find(key), nullptr);
+}
+
 TEST(MappingTableTest, SessionsAnswerTheFilterQuestions) {
   Mapping m;
   m.sessions[ep("203.0.113.1:5")].expires = kT0 + 10s;

@@ -11,6 +11,7 @@ TEST(NatConfigTest, DefaultsMeetTheRfcFloors) {
   EXPECT_GE(c.tcp_transitory_timeout, Duration(4min));  // RFC 5382 REQ-5
   EXPECT_GE(c.tcp_established_timeout, Duration(124min));
   EXPECT_EQ(c.mapping, MappingBehavior::kEndpointIndependent);  // RFC 4787 REQ-1
+  EXPECT_FALSE(c.unsolicited_inbound_claims_tuple);             // dropped packets leave no state
 }
 
 TEST(NatConfigTest, NormalizedClampsNonsense) {
@@ -23,6 +24,7 @@ TEST(NatConfigTest, NormalizedClampsNonsense) {
   c.port_block_size = 5000;
   c.pooling = PoolingBehavior::kArbitrary;
   c.max_sessions_per_mapping = 0;
+  c.max_unsolicited_tuples = 0;
   const NatConfig n = normalized(c);
   EXPECT_EQ(n.port_min, 1000);
   EXPECT_EQ(n.port_max, 2000);
@@ -32,6 +34,7 @@ TEST(NatConfigTest, NormalizedClampsNonsense) {
   EXPECT_EQ(n.port_block_size, 1001);
   EXPECT_EQ(n.pooling, PoolingBehavior::kPaired);  // blocks imply paired
   EXPECT_EQ(n.max_sessions_per_mapping, 1u);
+  EXPECT_EQ(n.max_unsolicited_tuples, 1u);
 
   NatConfig zero;
   zero.port_min = 0;

@@ -216,6 +216,41 @@ TEST(NatProfilesTest, LinuxMasqueradeTimersAndPickup) {
   EXPECT_NE(clash->port, kHostA.port);
 }
 
+struct EarlyPacketExpectation {
+  const char* name;
+  bool moves;  // an unsolicited packet from a peer moves the host's later flows
+};
+
+// The EIM profiles that let UDP through; with APDM every flow gets a port of its own
+// anyway, so the move cannot be seen from outside.
+const EarlyPacketExpectation kEarlyPacket[] = {
+    {"full-cone", false},       {"restricted-cone", false}, {"port-restricted-cone", false},
+    {"linux-masquerade", true}, {"cgnat", false},
+};
+
+class ProfileEarlyPacketTest : public ::testing::TestWithParam<EarlyPacketExpectation> {};
+
+TEST_P(ProfileEarlyPacketTest, OnlyConntrackMovesLaterFlowsAfterAnUnsolicitedPacket) {
+  const EarlyPacketExpectation& e = GetParam();
+  Harness h(*profile(e.name));
+  const auto to_server = h.udp_out(kHostA, kRemote1);
+  ASSERT_TRUE(to_server);
+  h.udp_in(kRemote2, *to_server);  // the peer's packet arrives before the host sends to it
+  const auto to_peer = h.udp_out(kHostA, kRemote2);
+  const auto later = h.udp_out(kHostA, kStranger);
+  ASSERT_TRUE(to_peer && later);
+  EXPECT_EQ(*to_peer != *to_server, e.moves);
+  EXPECT_EQ(later, to_peer);                          // new flows follow the newest port
+  EXPECT_EQ(h.udp_out(kHostA, kRemote1), to_server);  // the server's flow stays
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, ProfileEarlyPacketTest, ::testing::ValuesIn(kEarlyPacket),
+                         [](const ::testing::TestParamInfo<EarlyPacketExpectation>& info) {
+                           std::string n = info.param.name;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
 TEST(NatProfilesTest, CgnatGivesEachSubscriberABlockOf512) {
   Harness h(*profile("cgnat"));
   std::set<int> blocks_a, blocks_b;
@@ -293,13 +328,11 @@ TEST_F(StackedTest, TwoHomesBehindOneCgnatPunchThroughItsHairpin) {
   const Endpoint pub1 = a.src, pub2 = b.src;
   ASSERT_NE(pub1, pub2);
 
-  // Home 1 sends first: the CGN turns it around, home 2's filter drops it, but
-  // home 1's router now expects pub2.
+  // Home 1 sends first, a low-TTL probe that dies on the way: home 1's router now
+  // expects pub2, and home 2's router never saw anything (see the next test for
+  // why that matters).
   PacketHeader first = udp_packet(kLanHost, pub2);
   ASSERT_EQ(home1_.outbound(now_, first), Verdict::kForward);
-  ASSERT_EQ(cgnat_.outbound(now_, first), Verdict::kHairpin);
-  EXPECT_EQ(first.dst.ip, kHome2Wan);
-  EXPECT_EQ(home2_.inbound(now_, first), Verdict::kDropFiltered);
 
   // Home 2's packet makes it all the way to home 1's host, and then both ways work.
   PacketHeader second = udp_packet(kLanHost, pub1);
@@ -312,8 +345,37 @@ TEST_F(StackedTest, TwoHomesBehindOneCgnatPunchThroughItsHairpin) {
   PacketHeader third = udp_packet(kLanHost, pub2);
   ASSERT_EQ(home1_.outbound(now_, third), Verdict::kForward);
   ASSERT_EQ(cgnat_.outbound(now_, third), Verdict::kHairpin);
+  EXPECT_EQ(third.dst.ip, kHome2Wan);
   ASSERT_EQ(home2_.inbound(now_, third), Verdict::kForward);
   EXPECT_EQ(third.src, pub1);
+}
+
+TEST_F(StackedTest, AFirstPacketReachingTheOtherHomeMovesItsAnswerToAnotherPort) {
+  PacketHeader a = udp_packet(kLanHost, kServer);
+  PacketHeader b = udp_packet(kLanHost, kServer);
+  ASSERT_EQ(up(home1_, a), Verdict::kForward);
+  ASSERT_EQ(up(home2_, b), Verdict::kForward);
+  const Endpoint pub1 = a.src, pub2 = b.src;
+
+  // Home 1's first packet goes all the way: the CGN turns it around and home 2's
+  // conntrack drops it, but keeps its tuple.
+  PacketHeader first = udp_packet(kLanHost, pub2);
+  ASSERT_EQ(home1_.outbound(now_, first), Verdict::kForward);
+  ASSERT_EQ(cgnat_.outbound(now_, first), Verdict::kHairpin);
+  EXPECT_EQ(home2_.inbound(now_, first), Verdict::kDropFiltered);
+
+  // So home 2's answer leaves its router from another port, the CGN maps that to
+  // another public port, and home 1's conntrack, expecting pub2, drops it.
+  PacketHeader second = udp_packet(kLanHost, pub1);
+  ASSERT_EQ(home2_.outbound(now_, second), Verdict::kForward);
+  ASSERT_EQ(cgnat_.outbound(now_, second), Verdict::kHairpin);
+  EXPECT_NE(second.src, pub2);
+  EXPECT_EQ(home1_.inbound(now_, second), Verdict::kDropFiltered);
+  EXPECT_EQ(home2_.counters().tuple_clashes, 1u);
+  // The server still sees home 2 on pub2.
+  PacketHeader keepalive = udp_packet(kLanHost, kServer);
+  ASSERT_EQ(up(home2_, keepalive), Verdict::kForward);
+  EXPECT_EQ(keepalive.src, pub2);
 }
 
 TEST_F(StackedTest, CgnatRebootBreaksTheOuterMappingOnly) {
