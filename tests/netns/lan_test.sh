@@ -354,7 +354,7 @@ cli alice list | sed 's/^/    /'
 # Symmetric random (natC) against a port-dependent filter (natA): no direct path
 # without birthday probing, so either direct or an honest reason.
 pj=$(peer_json alice caroline)
-check "alice reports caroline direct, or not reachable with a reason: $(json 'd["connection"]+" "+d["reason"]' <<<"$pj")" \
+check "alice reports caroline direct, or not reachable with a reason (connection=$(json 'd["connection"]' <<<"$pj"), reason: $(json 'd["reason"]' <<<"$pj"))" \
   python3 -c "import json,sys; p=json.loads(sys.argv[1]); sys.exit(0 if p['connection']=='direct' or p['reason'] else 1)" "$pj"
 start=$(date +%s%N); cli alice list >/dev/null; rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "list answers at once (${ms} ms)" test $rc -eq 0 -a $ms -lt 2000
