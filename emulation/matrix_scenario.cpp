@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "emulation/ns3_conversions.h"
+#include "emulation/path_probes.h"
 #include "emulation/topology.h"
 #include "emulation/yt_client_app.h"
 #include "emulation/yt_server_app.h"
@@ -21,7 +22,6 @@ constexpr std::uint16_t kControlPort = 443;
 constexpr std::uint16_t kDiscoveryPortPrimary = 3478;
 constexpr std::uint16_t kDiscoveryPortAlternate = 3479;
 constexpr char kNetwork[] = "matrix";
-constexpr char kProbeText[] = "matrix probe";
 
 // A NAT chain for a profile name: a named profile is a chain of one.
 std::vector<nat::NatConfig> chain_for(const std::string& name) {
@@ -40,22 +40,8 @@ struct Side {
   bool online = false;
   bool tunnel_up = false;
   std::optional<Duration> time_to_direct;
-  bool received_probe = false;  // the peer's probe crossed to us over the tunnel
   std::string failure;
-  std::optional<PublicKey> probing;  // the peer our probes go to, once the tunnel is up
 };
-
-// The probe proves the path carries data, through both NATs. It is repeated until
-// both sides have one: on a lossy link a single lost datagram would otherwise read
-// as no direct path. The attempt's watch stops the simulation once decided.
-constexpr auto kProbeInterval = std::chrono::milliseconds(200);
-
-void send_probes(Side* side, const Side* peer) {
-  if (side->received_probe && peer->received_probe) return;
-  (void)side->app->Core().send_to_peer(core_now(), *side->probing, as_bytes(kProbeText));
-  side->app->Pump();
-  ns3::Simulator::Schedule(to_ns3(kProbeInterval), &send_probes, side, peer);
-}
 
 }  // namespace
 
@@ -116,7 +102,8 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
   server->SetStartTime(ns3::Seconds(0));
 
   Side a, b;
-  auto make_client = [&](Side& side, Side& peer, const NatSite& site, const Identity& id, const char* name,
+  PathProbes probes;
+  auto make_client = [&](Side& side, const NatSite& site, const Identity& id, const char* name,
                          double start) {
     ClientConfig config;
     config.server = Endpoint{ip1, kControlPort};
@@ -128,16 +115,12 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
     site.hosts.at(0)->AddApplication(side.app);
     if (spec.fault == "block-peer-udp") side.app->BlockPeerUdp({ip1, ip2});
     side.app->SetStartTime(ns3::Seconds(start));
-    side.app->SetEventCallback([&side, &peer](const ClientEvent& event) {
+    side.app->SetEventCallback([&side, &probes](const ClientEvent& event) {
+      probes.OnEvent(PeekPointer(side.app), event);
       if (std::holds_alternative<Synced>(event)) side.online = true;
       if (auto* up = std::get_if<TunnelUp>(&event)) {
         side.tunnel_up = true;
         if (!side.time_to_direct) side.time_to_direct = up->time_to_direct;
-        if (!side.probing) ns3::Simulator::ScheduleNow(&send_probes, &side, &peer);
-        side.probing = up->peer;
-      }
-      if (auto* packet = std::get_if<PacketReceived>(&event)) {
-        if (std::string(packet->packet.begin(), packet->packet.end()) == kProbeText) side.received_probe = true;
       }
       if (auto* failed = std::get_if<TunnelFailed>(&event); failed && side.failure.empty()) {
         side.failure = failed->reason;
@@ -147,8 +130,8 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
       }
     });
   };
-  make_client(a, b, site_a, id_a, "a", 0.5);
-  make_client(b, a, site_b, id_b, "b", 0.6);
+  make_client(a, site_a, id_a, "a", 0.5);
+  make_client(b, site_b, id_b, "b", 0.6);
 
   // Stop as soon as the outcome is known, so the matrix runs in seconds; the time
   // limit starts once both are online.
@@ -156,7 +139,8 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
   ns3::Time hard_stop = ns3::Seconds(30) + to_ns3(spec.time_limit);
   std::function<void()> watch = [&] {
     if (a.online && b.online && !both_online_at) both_online_at = ns3::Simulator::Now();
-    bool decided = (a.received_probe && b.received_probe) ||
+    bool direct = probes.Direct(id_a.public_key, id_b.public_key);
+    bool decided = direct ||
                    (!a.failure.empty() && !b.failure.empty() && !a.tunnel_up && !b.tunnel_up);
     bool expired = both_online_at && ns3::Simulator::Now() - *both_online_at > to_ns3(spec.time_limit);
     if (decided || expired || ns3::Simulator::Now() >= hard_stop) {
@@ -168,7 +152,7 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
   ns3::Simulator::Schedule(ns3::MilliSeconds(50), watch);
   ns3::Simulator::Run();
 
-  if (a.received_probe && b.received_probe) {
+  if (probes.Direct(id_a.public_key, id_b.public_key)) {
     record.outcome = AttemptOutcome::kDirect;
     Duration ttd = std::max(a.time_to_direct.value_or(Duration(0)), b.time_to_direct.value_or(Duration(0)));
     record.time_to_direct_ms = static_cast<double>(ttd.count()) / 1000.0;

@@ -8,11 +8,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "emulation/demo_scenario.h"
 #include "emulation/matrix_scenario.h"
+#include "emulation/public_peer_scenario.h"
 
 namespace {
 
@@ -143,6 +145,60 @@ int run_matrix_command(const MatrixOptions& o) {
   return 0;
 }
 
+struct PublicPeerCommand {
+  PublicPeerOptions options;
+  int seeds = 1;
+  double access_delay_ms = 20;
+  double public_delay_ms = 2;
+  double lan_delay_ms = 30;
+  double follower_delay_ms = -1;  // < 0: the server's default
+  bool log = false;
+};
+
+// Runs the scenario per seed, prints a line per run and the direct count per pair.
+int run_public_peer_command(PublicPeerCommand c) {
+  auto us = [](double ms) { return std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000)); };
+  c.options.access_delay = us(c.access_delay_ms);
+  c.options.public_delay = us(c.public_delay_ms);
+  c.options.alice_lan_delay = us(c.lan_delay_ms);
+  if (c.follower_delay_ms >= 0) c.options.follower_delay = us(c.follower_delay_ms);
+  if (auto error = check_public_peer_options(c.options)) {
+    std::fprintf(stderr, "yellowtail-sim: %s (see yellowtail-sim nat-matrix --help for the profiles)\n", error->c_str());
+    return 2;
+  }
+  char follower[32] = "the server's default";
+  if (c.follower_delay_ms >= 0) std::snprintf(follower, sizeof follower, "%g ms", c.follower_delay_ms);
+  std::printf("public-peer: alice (%s, LAN %g ms) - frank (public, %g ms from the core) - bob (%s); "
+              "follower delay %s\n",
+              c.options.alice_nat.c_str(), c.lan_delay_ms, c.public_delay_ms, c.options.bob_nat.c_str(), follower);
+  std::map<std::string, int> direct_count;
+  std::vector<std::string> order;
+  int runs_with_clash = 0;
+  for (int i = 0; i < c.seeds; ++i) {
+    PublicPeerOptions run = c.options;
+    run.seed = c.options.seed + static_cast<std::uint64_t>(i);
+    PublicPeerResult r = run_public_peer(run);
+    if (c.log) {
+      std::printf("event log, seed %llu (simulated seconds):\n", static_cast<unsigned long long>(run.seed));
+      for (const std::string& line : r.log) std::printf("    %s\n", line.c_str());
+    }
+    std::printf("  seed %-4llu", static_cast<unsigned long long>(run.seed));
+    for (const PublicPeerPair& p : r.pairs) {
+      std::string name = p.a + "-" + p.b;
+      if (!direct_count.count(name)) order.push_back(name);
+      direct_count[name] += p.direct ? 1 : 0;
+      std::printf("  %s %-6s", name.c_str(), p.direct ? "direct" : "FAILED");
+    }
+    std::printf("  clashes at alice's NAT %llu%s\n", static_cast<unsigned long long>(r.alice_nat_clashes),
+                r.all_online ? "" : "  (not all came online)");
+    if (r.alice_nat_clashes > 0) ++runs_with_clash;
+  }
+  std::printf("direct:");
+  for (const std::string& name : order) std::printf("  %s %d/%d", name.c_str(), direct_count[name], c.seeds);
+  std::printf("; runs with a clash at alice's NAT: %d/%d\n", runs_with_clash, c.seeds);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -198,7 +254,36 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(fault_names()));
   matrix_cmd->add_flag("--quiet", matrix.quiet, "no progress output");
 
+  PublicPeerCommand public_peer;
+  CLI::App* public_peer_cmd = app.add_subcommand(
+      "public-peer",
+      "three members: alice behind a NAT on a slow LAN, frank on a public address near\n"
+      "the core, bob behind another NAT. Shows the Linux conntrack clash (frank's early\n"
+      "probe takes alice's port, bob punches at the old one) and the server's follower\n"
+      "delay that prevents it; --follower-delay-ms 0 turns the prevention off");
+  public_peer_cmd->add_option("--seed", public_peer.options.seed, "first ns-3 run number")->capture_default_str();
+  public_peer_cmd->add_option("--seeds", public_peer.seeds, "runs, one per seed")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  public_peer_cmd->add_option("--alice-nat", public_peer.options.alice_nat, "alice's NAT profile")
+      ->capture_default_str();
+  public_peer_cmd->add_option("--bob-nat", public_peer.options.bob_nat, "bob's NAT profile")->capture_default_str();
+  public_peer_cmd->add_option("--delay-ms", public_peer.access_delay_ms, "one-way delay of the server's and NATs' access links")
+      ->check(CLI::Range(0.0, 10000.0))
+      ->capture_default_str();
+  public_peer_cmd->add_option("--public-delay-ms", public_peer.public_delay_ms, "one-way delay of frank's access link")
+      ->check(CLI::Range(0.0, 10000.0))
+      ->capture_default_str();
+  public_peer_cmd->add_option("--lan-delay-ms", public_peer.lan_delay_ms, "one-way delay of alice's LAN (a point-to-point hop)")
+      ->check(CLI::Range(0.0, 10000.0))
+      ->capture_default_str();
+  public_peer_cmd->add_option("--follower-delay-ms", public_peer.follower_delay_ms,
+                              "the server's punch follower delay (default: the server's own)")
+      ->check(CLI::Range(0.0, 60000.0));
+  public_peer_cmd->add_flag("--log", public_peer.log, "print each run's time-stamped event log");
+
   CLI11_PARSE(app, argc, argv);
+  if (*public_peer_cmd) return run_public_peer_command(public_peer);
   if (*demo_cmd) {
     demo.access_delay = std::chrono::microseconds(static_cast<std::int64_t>(demo_delay_ms * 1000));
     return run_demo_command(demo, demo_quiet);

@@ -126,6 +126,8 @@ NatSite Topology::AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const
   if (n == 0 || n > kMaxChainLength || hosts < 0 || hosts > kMaxHostsPerSite || nat_sites_ >= kMaxNatSites) {
     return NatSite{};
   }
+  const LanSpec& lan_spec = options.lan;
+  if (lan_spec.point_to_point ? hosts != 1 : lan_spec.delay > kMaxCsmaLanDelay) return NatSite{};
   // Every device's public IP count, inside out: each NAT's LAN side holds the
   // previous one's public IPs.
   std::vector<int> pool(n);
@@ -168,8 +170,11 @@ NatSite Topology::AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const
   }
 
   ns3::CsmaHelper csma;
-  csma.SetChannelAttribute("DataRate", ns3::StringValue(options.lan.data_rate));
-  csma.SetChannelAttribute("Delay", ns3::TimeValue(to_ns3(options.lan.delay)));
+  csma.SetChannelAttribute("DataRate", ns3::StringValue(lan_spec.data_rate));
+  csma.SetChannelAttribute("Delay", ns3::TimeValue(to_ns3(lan_spec.delay)));
+  ns3::PointToPointHelper p2p;
+  p2p.SetDeviceAttribute("DataRate", ns3::StringValue(lan_spec.data_rate));
+  p2p.SetChannelAttribute("Delay", ns3::TimeValue(to_ns3(lan_spec.delay)));
   std::vector<Ipv4> lan_side;  // addresses on the LAN side of NAT i, for 1:1 binding
   for (int i = n - 1; i >= 0; --i) {
     // NAT i's LAN: the inner NAT i-1's WAN, or the hosts.
@@ -180,8 +185,8 @@ NatSite Topology::AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const
     } else {
       members.Add(site.routers[i - 1]);
     }
-    ns3::NetDeviceContainer devices = csma.Install(members);
-    lan_devices_.Add(devices);
+    ns3::NetDeviceContainer devices = lan_spec.point_to_point ? p2p.Install(members) : csma.Install(members);
+    if (!lan_spec.point_to_point) lan_devices_.Add(devices);
     const Ipv4 gateway{base.value + 1};
     add_interface(devices.Get(0), gateway, 24);
     lan_side.clear();
@@ -210,7 +215,7 @@ NatSite Topology::AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const
       wan_interface[i - 1] = interface;
       static_routing_of(site.routers[i - 1])->SetDefaultRoute(to_ns3(gateway), interface);
     }
-    populate_arp(devices.Get(0)->GetChannel());
+    if (!lan_spec.point_to_point) populate_arp(devices.Get(0)->GetChannel());
 
     nat::NatConfig& config = chain[i];
     if (config.mode == nat::NatMode::kOneToOne && config.one_to_one_hosts.empty()) {

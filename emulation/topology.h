@@ -28,7 +28,8 @@
 //
 // Links: access links are point-to-point with LinkSpec's rate, delay and loss (loss
 // on both directions of the link). NAT LANs, and the links between the NATs of a
-// chain, are CSMA with LanSpec's rate and a short delay and no loss; ARP caches on
+// chain, are CSMA (or point-to-point, LanSpec::point_to_point) with LanSpec's rate
+// and a short delay and no loss; ARP caches on
 // them are filled at build time so the first packets are not held for ARP (ns-3
 // queues only 3 per unresolved address). NAT sites are IPv4-only
 // (the NAT models are), so there is no ICMPv6 chatter on their LANs.
@@ -60,7 +61,16 @@ struct LanSpec {
   // matters to punching is that the LAN is much shorter than the access link.
   Duration delay = 200us;
   std::string data_rate = "1Gbps";
+  // ns-3's CSMA channel stays busy for the whole propagation delay, so a CSMA LAN
+  // carries one packet per `delay`: right for a wire's microseconds, wrong for a
+  // slow hop (a busy Wi-Fi, a tethered phone), where back-to-back datagrams would
+  // queue behind each other. AddNatSite therefore refuses a CSMA delay above
+  // kMaxCsmaLanDelay. A point-to-point "LAN" pipelines packets like a real slow
+  // hop; it links exactly two nodes, so it needs a site with one host (the links
+  // of a NAT chain are then point-to-point too).
+  bool point_to_point = false;
 };
+constexpr Duration kMaxCsmaLanDelay = 5ms;
 
 struct NatSiteOptions {
   LanSpec lan;

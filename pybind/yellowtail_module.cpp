@@ -7,6 +7,7 @@
 
 #include "emulation/demo_scenario.h"
 #include "emulation/matrix_scenario.h"
+#include "emulation/public_peer_scenario.h"
 
 namespace py = pybind11;
 using namespace yt::emulation;
@@ -133,4 +134,40 @@ PYBIND11_MODULE(yellowtail, m) {
       },
       py::arg("seed") = 1, py::arg("delay_ms") = 15.0, py::arg("loss") = 0.0, py::arg("messages") = 10,
       "The two-client demo; returns its summary and event log.");
+
+  m.def(
+      "run_public_peer",
+      [](std::uint64_t seed, const std::string& alice_nat, const std::string& bob_nat, double delay_ms,
+         double public_delay_ms, double lan_delay_ms, std::optional<double> follower_delay_ms, double time_limit_s) {
+        PublicPeerOptions o;
+        o.seed = seed;
+        o.alice_nat = alice_nat;
+        o.bob_nat = bob_nat;
+        o.access_delay = from_ms(delay_ms);
+        o.public_delay = from_ms(public_delay_ms);
+        o.alice_lan_delay = from_ms(lan_delay_ms);
+        if (follower_delay_ms) o.follower_delay = from_ms(*follower_delay_ms);
+        o.time_limit = from_ms(time_limit_s * 1000);
+        if (auto error = check_public_peer_options(o)) throw py::value_error(*error);
+        if (delay_ms < 0 || public_delay_ms < 0 || lan_delay_ms < 0 || (follower_delay_ms && *follower_delay_ms < 0)) {
+          throw py::value_error("delays must not be negative");
+        }
+        py::gil_scoped_release release;
+        PublicPeerResult r = run_public_peer(o);
+        py::gil_scoped_acquire acquire;
+        py::dict d;
+        py::dict pairs;
+        for (const PublicPeerPair& p : r.pairs) pairs[py::str(p.a + "-" + p.b)] = p.direct;
+        d["direct"] = pairs;
+        d["alice_nat_clashes"] = r.alice_nat_clashes;
+        d["all_online"] = r.all_online;
+        d["log"] = r.log;
+        return d;
+      },
+      py::arg("seed") = 1, py::arg("alice_nat") = "linux-masquerade", py::arg("bob_nat") = "linux-masquerade",
+      py::arg("delay_ms") = 20.0, py::arg("public_delay_ms") = 2.0, py::arg("lan_delay_ms") = 30.0,
+      py::arg("follower_delay_ms") = py::none(), py::arg("time_limit_s") = 15.0,
+      "Alice behind a NAT on a slow LAN, frank public near the core, bob behind another NAT. Returns "
+      "which pairs went direct ('alice-frank', 'alice-bob', 'bob-frank'), the conntrack clashes at "
+      "alice's NAT and the event log. follower_delay_ms=None keeps the server's default; 0 shows the clash.");
 }

@@ -68,6 +68,12 @@ TEST_F(TopologyTest, RefusesBadInputWithoutBuilding) {
   EXPECT_FALSE(topology.AddNatSite({}, 1).Valid());
   EXPECT_FALSE(topology.AddNatSite(*nat::profile_chain("full-cone"), -1).Valid());
   EXPECT_FALSE(topology.AddNatSite(*nat::profile_chain("full-cone"), 201).Valid());
+  NatSiteOptions slow_csma;
+  slow_csma.lan.delay = kMaxCsmaLanDelay + 1us;
+  EXPECT_FALSE(topology.AddNatSite(*nat::profile_chain("full-cone"), 1, LinkSpec(), slow_csma).Valid());
+  NatSiteOptions point_to_point;
+  point_to_point.lan.point_to_point = true;
+  EXPECT_FALSE(topology.AddNatSite(*nat::profile_chain("full-cone"), 2, LinkSpec(), point_to_point).Valid());
   EXPECT_EQ(topology.AddServer(LinkSpec(), 0), nullptr);
   EXPECT_EQ(topology.AddServer(LinkSpec(), 5), nullptr);
   // Nothing was allocated by the refusals.
@@ -199,6 +205,35 @@ TEST_F(TopologyTest, LanAndAccessDelaysAddUp) {
   const double expected_ms = 2 * (2 + 2 + 20 + 7);
   EXPECT_GE(rtt_ms, expected_ms);
   EXPECT_LE(rtt_ms, expected_ms + 1);
+}
+
+// A slow point-to-point LAN delays each datagram by its delay but does not queue
+// back-to-back datagrams behind each other (ns-3's CSMA would, one per delay).
+TEST_F(TopologyTest, PointToPointLanIsSlowButPipelined) {
+  Topology topology;
+  LinkSpec access;
+  access.delay = 10ms;
+  NatSiteOptions options;
+  options.lan.delay = 30ms;
+  options.lan.point_to_point = true;
+  ns3::Ptr<ns3::Node> echo_node = topology.AddPublicHost(access);
+  NatSite site = topology.AddNatSite(*nat::profile_chain("home-behind-cgnat"), 1, access, options);
+  ASSERT_TRUE(site.Valid());
+  EXPECT_EQ(topology.AddressOf(site.hosts[0]), ip("192.168.1.2"));
+  topology.AssignStreams(0);
+  UdpPeer echo(echo_node, kPort, true);
+  UdpPeer host(site.hosts[0], 5000);
+  for (const char* text : {"one", "two", "three"}) host.SendAt(0.1, Endpoint{topology.AddressOf(echo_node), kPort}, text);
+  RunFor(1.0);
+  // Two LAN hops of 30 ms each way (host-home NAT, home NAT-CGNAT), two access links.
+  const double expected_ms = 2 * (30 + 30 + 10 + 10);
+  for (const char* text : {"echo:one", "echo:two", "echo:three"}) {
+    const UdpPeer::Datagram* answer = host.Find(text);
+    ASSERT_NE(answer, nullptr) << text;
+    const double rtt_ms = (answer->at - ns3::Seconds(0.1)).GetMilliSeconds();
+    EXPECT_GE(rtt_ms, expected_ms) << text;
+    EXPECT_LE(rtt_ms, expected_ms + 1) << text;
+  }
 }
 
 }  // namespace

@@ -48,3 +48,15 @@ def test_matrix_reports_progress_and_overall(yellowtail):
     assert seen[-1] == (4, 4)
     overall = [p for p in run["pairs"] if p["profile_a"] == "overall"]
     assert len(overall) == 1 and overall[0]["attempts"] == 4 and overall[0]["direct"] == 1
+
+
+def test_public_peer_clash_needs_the_follower_delay(yellowtail):
+    kept = yellowtail.run_public_peer(seed=1)
+    assert kept["all_online"]
+    assert kept["alice_nat_clashes"] == 0
+    assert all(kept["direct"].values()), kept["direct"]
+    clashed = yellowtail.run_public_peer(seed=1, follower_delay_ms=0)
+    assert clashed["alice_nat_clashes"] >= 1
+    assert not clashed["direct"]["alice-bob"]
+    with pytest.raises(ValueError, match="unknown NAT profile"):
+        yellowtail.run_public_peer(bob_nat="no-such-nat")

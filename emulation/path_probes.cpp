@@ -1,0 +1,38 @@
+#include "emulation/path_probes.h"
+
+#include <ns3/simulator.h>
+
+#include <string_view>
+
+#include "emulation/ns3_conversions.h"
+
+namespace yt::emulation {
+namespace {
+
+constexpr std::string_view kProbeText = "direct probe";
+
+}  // namespace
+
+bool PathProbes::IsProbe(const Bytes& packet) {
+  return std::string_view(reinterpret_cast<const char*>(packet.data()), packet.size()) == kProbeText;
+}
+
+void PathProbes::OnEvent(YtClientApp* app, const ClientEvent& event) {
+  if (auto* up = std::get_if<TunnelUp>(&event)) {
+    // Scheduled, not sent inline: the callback runs while the app's outputs drain.
+    if (probing_.insert({app->Key(), up->peer}).second) {
+      ns3::Simulator::ScheduleNow(&PathProbes::Send, this, app, up->peer);
+    }
+  } else if (auto* packet = std::get_if<PacketReceived>(&event); packet && IsProbe(packet->packet)) {
+    crossed_.insert({packet->peer, app->Key()});
+  }
+}
+
+void PathProbes::Send(YtClientApp* app, PublicKey peer) {
+  if (Direct(app->Key(), peer)) return;
+  (void)app->Core().send_to_peer(core_now(), peer, as_bytes(kProbeText));
+  app->Pump();
+  ns3::Simulator::Schedule(to_ns3(kInterval), &PathProbes::Send, this, app, peer);
+}
+
+}  // namespace yt::emulation

@@ -1,0 +1,39 @@
+// Proof that a direct tunnel carries data: once a client's tunnel to a peer is up,
+// it sends that peer a probe datagram every 200 ms until a probe has crossed both
+// ways. A pair counts as direct only on that evidence, never on the cores' own
+// "tunnel up": the probes are real datagrams through the modeled NATs. Resending
+// keeps one lost datagram on a lossy link from reading as "no direct path".
+#pragma once
+
+#include <set>
+#include <utility>
+
+#include "client/core/client_events.h"
+#include "emulation/yt_client_app.h"
+#include "protocol/time.h"
+
+namespace yt::emulation {
+
+class PathProbes {
+ public:
+  static constexpr Duration kInterval = 200ms;
+
+  // Call from `app`'s event callback for every event it reports. `app` must outlive
+  // the simulation run (probes are scheduled ns-3 events).
+  void OnEvent(YtClientApp* app, const ClientEvent& event);
+
+  // A probe sent by `from` arrived at `to` over their tunnel.
+  bool Crossed(const PublicKey& from, const PublicKey& to) const { return crossed_.count({from, to}) != 0; }
+  // A probe crossed both ways.
+  bool Direct(const PublicKey& a, const PublicKey& b) const { return Crossed(a, b) && Crossed(b, a); }
+
+  static bool IsProbe(const Bytes& packet);
+
+ private:
+  void Send(YtClientApp* app, PublicKey peer);
+
+  std::set<std::pair<PublicKey, PublicKey>> crossed_;  // (from, to)
+  std::set<std::pair<PublicKey, PublicKey>> probing_;  // (sender, peer): a resend loop runs
+};
+
+}  // namespace yt::emulation
