@@ -21,6 +21,7 @@
 #include "client/daemon/datagram_bridge.h"
 #include "client/daemon/tun_adapter.h"
 #include "platform/asio_client_driver.h"
+#include "platform/file_lock.h"
 #include "platform/key_file.h"
 #include "platform/state_dir.h"
 #include "platform/system_random.h"
@@ -88,6 +89,12 @@ int main(int argc, char** argv) {
   if (!yt::SystemRandom::init()) return refuse("cannot initialize libsodium's random generator");
   yt::SystemRandom rng;
   if (auto ready = yt::prepare_state_dir(config.state_dir); !ready) return refuse(ready.error());
+  // Taken before anything else in the directory is read, and before the adapter:
+  // a second daemon on this state must change nothing on its way out.
+  auto state_lock = yt::FileLock::acquire_pid_file(config.state_dir + "/yellowtaild.lock",
+                                                   "state directory " + config.state_dir,
+                                                   "stop that one first, or give this one its own --state-dir");
+  if (!state_lock) return refuse(state_lock.error());
   std::string state_path = config.state_dir + "/state.json";
   auto state = yt::load_daemon_state(state_path);
   if (!state) return refuse(state.error());
@@ -98,6 +105,11 @@ int main(int argc, char** argv) {
   }
   auto identity = yt::load_or_create_identity(config.key_file, rng);
   if (!identity) return refuse(identity.error());
+  // The key is the node's identity: two daemons with one key (two state dirs, one
+  // --key) would also log each other out in turn.
+  auto key_lock = yt::FileLock::acquire_existing(config.key_file, "key file " + config.key_file,
+                                                 "each daemon needs its own key");
+  if (!key_lock) return refuse(key_lock.error());
 
   boost::asio::io_context io;
   std::unique_ptr<yt::TunAdapter> adapter;

@@ -210,6 +210,13 @@ start_daemon mallory --no-tun --bridge 127.0.0.1:7777
 ALL=(alice bob dave carol erin frank mallory)
 for n in "${ALL[@]}"; do wait_for 15 "$n to log in" online "$n"; done
 pass "seven daemons logged in"
+# A second daemon on alice's state would log her out in turns, forever.
+out=$(ns alice timeout 10 "$DAEMON" "${COMMON[@]}" --state-dir "$WORK/alice" --control-socket "$WORK/alice2.sock" 2>&1)
+rc=$?
+echo "    second daemon on alice's state: exit $rc: $out"
+check "a second daemon on the same state directory is refused, naming the first" \
+  test $rc -eq 1 -a -n "$(grep "in use by another yellowtaild (pid ${DPID[alice]})" <<<"$out")"
+check "alice stayed online" online alice
 vip() { cli "$1" status --json | json 'd["virtual_ip"]'; }
 declare -A VIP
 for n in "${ALL[@]}"; do VIP[$n]=$(vip "$n"); done
