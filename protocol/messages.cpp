@@ -199,6 +199,7 @@ void put(WireWriter& w, const TunnelInstruction& m) {
 void put(WireWriter& w, const PeerOffline& m) { w.fixed(m.peer); }
 void put(WireWriter& w, const Ping& m) { w.u64(m.nonce); }
 void put(WireWriter& w, const Pong& m) { w.u64(m.nonce); }
+void put(WireWriter& w, const SessionReplaced& m) { w.endpoint(m.by); }
 
 Result<ControlMessage, DecodeError> get_control(Decoder& d, std::uint8_t type) {
   switch (type) {
@@ -306,6 +307,11 @@ Result<ControlMessage, DecodeError> get_control(Decoder& d, std::uint8_t type) {
     case 15: {
       Pong m;
       m.nonce = d.r.u64();
+      return d.finish<ControlMessage>(m);
+    }
+    case 16: {
+      SessionReplaced m;
+      m.by = d.r.endpoint();
       return d.finish<ControlMessage>(m);
     }
   }

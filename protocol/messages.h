@@ -200,6 +200,14 @@ struct PeerOffline {
   PublicKey peer{};
 };
 
+// S->C: this key just logged in on another connection, seen from `by`; the server
+// closes this one next. The client stays logged out instead of reconnecting: two
+// clients with one key (a copied key, a cloned machine) would otherwise replace each
+// other in turn, forever. Sent sealed, so only the real server can log us out.
+struct SessionReplaced {
+  Endpoint by;
+};
+
 struct Ping {
   std::uint64_t nonce = 0;
 };
@@ -209,7 +217,7 @@ struct Pong {
 
 using ControlMessage = std::variant<LoginRequest, LoginReply, DiscoveryReport, CreateNetwork, JoinNetwork,
                                     LeaveNetwork, SetNickname, Reply, NetworkSnapshot, MemberUpdate, MemberLeft,
-                                    TunnelInstruction, PeerOffline, Ping, Pong>;
+                                    TunnelInstruction, PeerOffline, Ping, Pong, SessionReplaced>;
 
 // Type byte of each ControlMessage alternative, in variant order starting at 1.
 Bytes encode_control(const ControlMessage& message);

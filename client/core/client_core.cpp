@@ -75,6 +75,8 @@ struct ClientCore::Impl {
   void handle(Time now, std::vector<ControlNotice> notices);
   void handle_message(Time now, ControlMessage& message);
   void connection_ended();
+  // What stop() does: every connection, request and tunnel ends with `why`.
+  void shut_down(Time now, const std::string& why);
   void finish_discovery(const DiscoveryResult& result);
   void prune_tunnels();
   // Sends a request already registered under `id`; unregisters it if it cannot go.
@@ -101,6 +103,9 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
     } else if (auto* lost = std::get_if<ControlLost>(&notice)) {
       connection_ended();
       ctx.emit(ServerLost{std::move(lost->reason)});
+    } else if (auto* replaced = std::get_if<ControlReplaced>(&notice)) {
+      shut_down(now, "this key logged in elsewhere");
+      ctx.emit(LoggedInElsewhere{replaced->by});
     } else if (auto* received = std::get_if<ControlReceived>(&notice)) {
       handle_message(now, received->message);
     }
@@ -279,18 +284,18 @@ void ClientCore::start(Time now) {
 }
 
 void ClientCore::stop(Time now) {
-  Impl& s = *impl_;
-  if (!s.started) return;
-  s.started = false;
-  s.control.stop(now);
-  s.discovery.cancel();
-  s.online = false;
-  for (std::uint32_t id : s.requests.take_all()) {
-    s.ctx.emit(RequestDone{id, ReplyCode::kNotLoggedIn, "client stopped"});
-  }
-  s.tunnels.clear("client stopped");
-  s.tunnels.set_server_lost(false);
-  s.membership.clear();
+  if (impl_->started) impl_->shut_down(now, "client stopped");
+}
+
+void ClientCore::Impl::shut_down(Time now, const std::string& why) {
+  started = false;
+  control.stop(now);
+  discovery.cancel();
+  online = false;
+  for (std::uint32_t id : requests.take_all()) ctx.emit(RequestDone{id, ReplyCode::kNotLoggedIn, why});
+  tunnels.clear(why);
+  tunnels.set_server_lost(false);
+  membership.clear();
 }
 
 void ClientCore::on_stream_connected(Time now, ConnId conn) {

@@ -26,6 +26,12 @@ struct LoginFailed {
 struct ServerLost {
   std::string reason;
 };
+// Our key logged in to the server on another connection, from `by` (a copy of this
+// key elsewhere). The core has stopped, as after stop(), so that the two do not
+// replace each other forever; start() takes the session back.
+struct LoggedInElsewhere {
+  Endpoint by;
+};
 // Discovery ended (discovery.h); the same profile went to the server.
 struct DiscoveryDone {
   Endpoint mapped_endpoint;
@@ -76,7 +82,7 @@ struct ChatReceived {
   std::string nickname;
 };
 
-using ClientEvent = std::variant<LoggedIn, LoginFailed, ServerLost, DiscoveryDone, Synced, RequestDone,
+using ClientEvent = std::variant<LoggedIn, LoginFailed, ServerLost, LoggedInElsewhere, DiscoveryDone, Synced, RequestDone,
                                  MembershipChanged, TunnelUp, TunnelDown, TunnelFailed, PacketReceived,
                                  ChatReceived>;
 

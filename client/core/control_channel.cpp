@@ -294,6 +294,12 @@ void ControlChannel::handle_sealed(Time now, ByteView body, std::vector<ControlN
     return;
   }
   if (std::holds_alternative<Pong>(m)) return;
+  if (auto* replaced = std::get_if<SessionReplaced>(&m)) {
+    Endpoint by = replaced->by;
+    stop(now);
+    out.push_back(ControlReplaced{by});
+    return;
+  }
   if (std::holds_alternative<LoginReply>(m)) {
     ++ctx_.stats.control_failures;
     return;

@@ -10,7 +10,8 @@
 // the attempt with a LoginFailed notice; after login, a closed stream or
 // server_timeout without a valid frame ends it with a Lost notice. Either way the
 // stream is closed and the next attempt waits for the backoff delay, which restarts
-// from reconnect_min after every successful login.
+// from reconnect_min after every successful login. The one exception is a sealed
+// SessionReplaced: the channel stops (Replaced notice) until start() again.
 //
 // Sealed frames carry one ControlMessage each, as Session::seal output with empty
 // associated data (the frame header is not secret and is checked by the decoder).
@@ -46,11 +47,16 @@ struct ControlLoginFailed {
 struct ControlLost {
   std::string reason;
 };
+// The server logged us out because our key logged in on another connection
+// (SessionReplaced). The channel is back in kIdle: no reconnect is scheduled.
+struct ControlReplaced {
+  Endpoint by;
+};
 // A message from the logged-in server (Ping/Pong are handled here and not passed on).
 struct ControlReceived {
   ControlMessage message;
 };
-using ControlNotice = std::variant<ControlLoggedIn, ControlLoginFailed, ControlLost, ControlReceived>;
+using ControlNotice = std::variant<ControlLoggedIn, ControlLoginFailed, ControlLost, ControlReplaced, ControlReceived>;
 
 class ControlChannel {
  public:

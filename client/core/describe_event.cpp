@@ -8,6 +8,9 @@ std::string text(const LoggedIn& e) {
 }
 std::string text(const LoginFailed& e) { return "login failed: " + e.reason; }
 std::string text(const ServerLost& e) { return "server lost: " + e.reason; }
+std::string text(const LoggedInElsewhere& e) {
+  return "logged out: this key logged in from " + e.by.to_string() + " (a copy of this key elsewhere?)";
+}
 std::string text(const DiscoveryDone& e) {
   if (e.udp_blocked) return "discovery: UDP blocked";
   return "discovery: mapped " + e.mapped_endpoint.to_string() + ", " + e.profile.summary();

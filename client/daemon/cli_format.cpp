@@ -65,7 +65,12 @@ std::string list_text(const nlohmann::json& result) {
 
 std::string status_text(const nlohmann::json& r) {
   std::ostringstream out;
-  out << "state       " << text(r, "state") << (r.value("logged_in", true) ? "" : " (logged out)") << "\n";
+  out << "state       " << text(r, "state");
+  if (!r.value("logged_in", true)) {
+    std::string why = r.value("logout_reason", std::string());
+    out << (why.empty() ? " (logged out)" : " (logged out: " + why + ")");
+  }
+  out << "\n";
   out << "node        " << text(r, "node_id") << "\n";
   out << "nickname    " << text(r, "nickname", "(none)") << "\n";
   std::string ip = text(r, "virtual_ip");

@@ -63,7 +63,7 @@ void DaemonService::handle(const ControlRequest& request, ControlSession::Reply 
   ClientCore& core = driver_.core();
   if (command == "status") {
     StatusExtras extras{state_.logged_out, nickname(), config_.server, prefix_length_, adapter_, std::nullopt,
-                        policy_drops_};
+                        policy_drops_, logout_reason_};
     if (bridge_) extras.bridge = bridge_->local_endpoint();
     reply(control_ok(status_json(core, extras)));
   } else if (command == "list") {
@@ -97,6 +97,7 @@ void DaemonService::login(ControlSession::Reply reply) {
   }
   if (state_.logged_out) {
     state_.logged_out = false;
+    logout_reason_.clear();
     save_state();
     core.start(driver_.now());
     driver_.pump();
@@ -122,6 +123,7 @@ void DaemonService::finish_logins(const ControlResponse& response) {
 void DaemonService::logout(ControlSession::Reply reply) {
   bool was = state_.logged_out;
   state_.logged_out = true;
+  logout_reason_.clear();
   save_state();
   driver_.core().stop(driver_.now());
   driver_.pump();
@@ -327,6 +329,14 @@ void DaemonService::on_event(const ClientEvent& event) {
     }
   } else if (auto* failed = std::get_if<LoginFailed>(&event)) {
     finish_logins(control_error("login failed: " + failed->reason));
+  } else if (auto* elsewhere = std::get_if<LoggedInElsewhere>(&event)) {
+    // Saved like a logout: a restart must not start the tug of war again.
+    state_.logged_out = true;
+    save_state();
+    logout_reason_ = "this key logged in from " + elsewhere->by.to_string() +
+                     "; is a copy of this machine's key running elsewhere? `yellowtail login` takes it back";
+    spdlog::warn("{}", logout_reason_);
+    finish_logins(control_error("logged out: " + logout_reason_));
   }
 }
 

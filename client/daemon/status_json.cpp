@@ -78,6 +78,7 @@ nlohmann::json status_json(const ClientCore& core, const StatusExtras& extras) {
   nlohmann::json out;
   out["state"] = to_string(core.state());
   out["logged_in"] = !extras.logged_out;
+  if (!extras.logout_reason.empty()) out["logout_reason"] = extras.logout_reason;
   out["node_id"] = node_id(core.public_key());
   out["public_key"] = key_to_hex(core.public_key());
   out["nickname"] = extras.nickname;

@@ -30,6 +30,7 @@ struct StatusExtras {
   const TunAdapter* adapter = nullptr;  // TUN mode
   std::optional<Endpoint> bridge;       // --no-tun mode
   std::uint64_t policy_drops = 0;       // packets and chat not carried (network_presence.h)
+  std::string logout_reason;            // empty unless logged out by something else than `logout`
 };
 
 nlohmann::json list_json(const ClientCore& core, const NetworkPresence& presence);

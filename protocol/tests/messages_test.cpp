@@ -58,6 +58,7 @@ std::vector<ControlCase> control_cases() {
       {"PeerOffline", PeerOffline{key_of(0xaa)}, "010d" + kKeyAA},
       {"Ping", Ping{1}, "010e" "0000000000000001"},
       {"Pong", Pong{2}, "010f" "0000000000000002"},
+      {"SessionReplaced", SessionReplaced{ep("198.51.100.7:4000")}, "0110" "c6336407" "0fa0"},
   };
 }
 

@@ -214,10 +214,16 @@ void ServerCore::Impl::handle_login(Client& c, const LoginRequest& m) {
     }
   }
 
-  // The same key on a new connection replaces the old one (a client restarted or
-  // its old TCP connection is half-dead). The old one's peers hear it go offline now;
+  // The same key on a new connection replaces the old one (a client restarted, its
+  // old TCP connection is half-dead, or a copy of the key runs elsewhere). The old
+  // one's peers hear it go offline now;
   // they hear it online again after this connection's DiscoveryReport.
   if (Client* old = find_logged_in(c.key)) {
+    // Told first, so that a second live copy of the key stops instead of logging
+    // back in and replacing this one in turn; a half-dead old connection never
+    // hears it, which is fine.
+    send(*old, SessionReplaced{c.remote});
+    ++stats_.sessions_replaced;
     doom(*old, /*emit_close=*/true);
     retire(*old);
   }

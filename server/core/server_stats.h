@@ -9,6 +9,7 @@ namespace yt {
 struct ServerStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t logins = 0;
+  std::uint64_t sessions_replaced = 0;       // a key logged in again on a new connection
   std::uint64_t handshake_failures = 0;      // bad key, replay, malformed msg1
   std::uint64_t malformed_frames = 0;        // undecodable control frames (connection closed)
   std::uint64_t auth_failures = 0;           // sealed frames that did not authenticate

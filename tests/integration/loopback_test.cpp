@@ -47,12 +47,14 @@ class LoopbackTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  AsioClientDriver& add_client(const std::string& nick, std::function<void(const ClientEvent&)> on_event) {
+  AsioClientDriver& add_client(const std::string& nick, std::function<void(const ClientEvent&)> on_event,
+                               std::optional<Identity> identity = std::nullopt) {
     ClientConfig config;
     config.server = server_->control_endpoint();
     config.server_key = server_identity_.public_key;
     config.nickname = nick;
-    auto client = AsioClientDriver::create(io_, config, Identity::generate(rng_), rng_, kLoopbackAny);
+    auto client =
+        AsioClientDriver::create(io_, config, identity ? *identity : Identity::generate(rng_), rng_, kLoopbackAny);
     EXPECT_TRUE(client.ok()) << client.error();
     AsioClientDriver& c = **client;
     c.set_event_handler(std::move(on_event));
@@ -143,6 +145,36 @@ TEST_F(LoopbackTest, TwoClientsTunnelAndExchangePayloadsBothWays) {
   ASSERT_TRUE(run_until([&] { return !alice_got.empty() && !bob_got.empty(); }));
   EXPECT_EQ(bob_got.front(), "ping from alice");
   EXPECT_EQ(alice_got.front(), "pong from bob");
+}
+
+// A copied key: the second login replaces the first, which hears why (the message
+// must reach it before the server closes the stream) and stays out rather than
+// logging back in and replacing the second in turn.
+TEST_F(LoopbackTest, TwoCopiesOfOneKeyDoNotReplaceEachOtherForever) {
+  Identity shared = Identity::generate(rng_);
+  bool first_synced = false, second_synced = false;
+  std::optional<Endpoint> first_replaced_by;
+  int second_replaced = 0;
+  AsioClientDriver& first = add_client("first", [&](const ClientEvent& e) {
+    if (std::holds_alternative<Synced>(e)) first_synced = true;
+    if (auto* r = std::get_if<LoggedInElsewhere>(&e)) first_replaced_by = r->by;
+  }, shared);
+  first.start();
+  ASSERT_TRUE(run_until([&] { return first_synced; }));
+  AsioClientDriver& second = add_client("second", [&](const ClientEvent& e) {
+    if (std::holds_alternative<Synced>(e)) second_synced = true;
+    if (std::holds_alternative<LoggedInElsewhere>(e)) ++second_replaced;
+  }, shared);
+  second.start();
+  ASSERT_TRUE(run_until([&] { return first_replaced_by.has_value() && second_synced; }));
+  EXPECT_EQ(first_replaced_by->ip, Ipv4::from_octets(127, 0, 0, 1));
+  EXPECT_EQ(first.core().state(), ClientState::kStopped);
+  // Longer than the reconnect backoff: the first stays out, the second stays in.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  run_until([&] { return std::chrono::steady_clock::now() >= until; });
+  EXPECT_EQ(first.core().state(), ClientState::kStopped);
+  EXPECT_EQ(second.core().state(), ClientState::kOnline);
+  EXPECT_EQ(second_replaced, 0);
 }
 
 TEST_F(LoopbackTest, WrongPinnedServerKeyIsRefusedWithAClearReason) {

@@ -245,5 +245,40 @@ TEST_F(ControlTest, StopClosesTheStreamAndStopsEverything) {
   EXPECT_TRUE(c.take_stream(conn).empty());
 }
 
+TEST_F(ControlTest, ReplacedByAnotherCopyOfTheKeyStopsWithoutReconnecting) {
+  ConnId conn = bring_online(c, server, kT0, kAlice, kVip);
+  auto id = c.core->join_network(kT0, "lan", "pw");
+  ASSERT_TRUE(id);
+  c.drain();
+  const Endpoint elsewhere{Ipv4::from_octets(198, 51, 100, 7), 4000};
+  c.data(kT0 + 1s, conn, server.seal(SessionReplaced{elsewhere}));
+  auto replaced = c.events_of<LoggedInElsewhere>();
+  ASSERT_EQ(replaced.size(), 1u);
+  EXPECT_EQ(replaced[0].by, elsewhere);
+  EXPECT_TRUE(c.events_of<ServerLost>().empty());
+  auto done = c.events_of<RequestDone>();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].code, ReplyCode::kNotLoggedIn);
+  ASSERT_EQ(c.closes.size(), 1u);
+  EXPECT_EQ(c.closes[0].conn, conn);
+  EXPECT_EQ(c.core->state(), ClientState::kStopped);
+  // Unlike a lost server, nothing is retried, however long we wait...
+  EXPECT_EQ(c.core->next_deadline(), std::nullopt);
+  c.run_timers(kT0 + 600s);
+  EXPECT_EQ(c.opens.size(), 1u);
+  // ...until the user takes the session back.
+  c.core->start(kT0 + 601s);
+  c.drain();
+  EXPECT_EQ(c.opens.size(), 2u);
+}
+
+TEST_F(ControlTest, ReplacedBeforeLoginCompletedIsNotAcceptedAsALoginReply) {
+  c.start(kT0);
+  ConnId conn = handshake(c, server, kT0);
+  c.data(kT0, conn, server.seal(SessionReplaced{kAlice}));
+  EXPECT_TRUE(c.events_of<LoggedInElsewhere>().empty());
+  EXPECT_EQ(c.stats().control_failures, 1u);
+}
+
 }  // namespace
 }  // namespace yt::test

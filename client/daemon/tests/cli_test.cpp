@@ -115,6 +115,10 @@ TEST(CliFormat, StatusHistoryAndMissingFields) {
   EXPECT_NE(status.find("25.1.2.3/8"), std::string::npos) << status;
   EXPECT_NE(status.find("ip_sent=3"), std::string::npos) << status;
   EXPECT_NE(status.find("server      -"), std::string::npos) << status;  // missing: "-"
+  std::string out = format_result("status", {{"state", "stopped"}, {"logged_in", false}});
+  EXPECT_NE(out.find("state       stopped (logged out)\n"), std::string::npos) << out;
+  out = format_result("status", {{"state", "stopped"}, {"logged_in", false}, {"logout_reason", "copy elsewhere"}});
+  EXPECT_NE(out.find("state       stopped (logged out: copy elsewhere)\n"), std::string::npos) << out;
   std::string history = format_result(
       "chat-history",
       {{"messages",

@@ -702,6 +702,11 @@ TEST(ServerCoreOffline, SameKeyReconnectReplacesTheOldConnection) {
   LoginReply reply = p.h.login(a2);
   EXPECT_EQ(reply.code, ReplyCode::kOk);
   EXPECT_EQ(reply.virtual_ip, p.a->virtual_ip());
+  // The old connection hears who replaced it before it is closed.
+  auto replaced = p.a->take<SessionReplaced>();
+  ASSERT_EQ(replaced.size(), 1u);
+  EXPECT_EQ(replaced[0].by, a2.remote());
+  EXPECT_EQ(p.h.server().stats().sessions_replaced, 1u);
   EXPECT_TRUE(p.a->closed());
   EXPECT_EQ(p.b->take<PeerOffline>().size(), 1u);
   EXPECT_EQ(p.h.server().online_clients(), 1u);
