@@ -2,6 +2,8 @@
 // the reason for it (STYLE.md rule 9).
 #pragma once
 
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +87,9 @@ struct ClientConfig {
   // multicast (cryptokey routing, ip_router.h). False keeps the raw datagram mode of
   // the tests and the datagram bridge: payloads are delivered as they come.
   bool ip_mode = false;
+  // The first 96 bits of every member's IPv6 address; the last 32 are its virtual
+  // IPv4 address (ip_router.h). Empty: IPv6 packets are not routed.
+  std::optional<std::array<std::uint8_t, 12>> ipv6_base;
   // A broadcast or multicast packet from the adapter is copied to every peer with a
   // direct tunnel, each copy sealed and sent on our upstream. The cap bounds what one
   // packet costs (a chatty SSDP or mDNS host in a big network): 256 is the largest

@@ -94,6 +94,7 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
     if (auto* in = std::get_if<ControlLoggedIn>(&notice)) {
       virtual_ip = in->reply.virtual_ip;
       router.set_address(in->reply.virtual_ip, in->reply.prefix_length);
+      if (ctx.config.ipv6_base) router.set_ipv6_base(*ctx.config.ipv6_base);
       tunnels.set_server_lost(false);
       ctx.emit(LoggedIn{in->reply.virtual_ip, in->reply.prefix_length});
       discovery.start(now, in->reply.discovery_token, in->reply.discovery_endpoints);

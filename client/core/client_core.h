@@ -119,13 +119,14 @@ class ClientCore {
   Status<SendError> send_to_peer(Time now, const PublicKey& peer, ByteView payload,
                                  PeerPayloadType type = PeerPayloadType::kPacket);
 
-  // IP layer: routes one IPv4 packet read from the adapter (rules in ip_router.h):
-  // to the peer owning the destination, or, for a broadcast or multicast, to every
-  // peer with a direct tunnel, once each. Every refusal is also counted in stats().
-  // Errors: kNoAddress (before the first login), kMalformed, kUnsupported (IPv6),
-  // kTooLarge (over max_payload: the adapter MTU is too big), kBadSource (not our
-  // virtual IP), kNoRoute, kNoTunnel (unicast only: a broadcast that reaches nobody
-  // is Ok with sent == 0). Works in either mode; receivers filter in ip_mode.
+  // IP layer: routes one IPv4 or IPv6 packet read from the adapter (rules in
+  // ip_router.h): to the peer owning the destination, or, for a broadcast or
+  // multicast, to every peer with a direct tunnel, once each. Every refusal is also
+  // counted in stats(). Errors: kNoAddress (before the first login), kMalformed,
+  // kUnsupported (IPv6 without ClientConfig::ipv6_base), kTooLarge (over
+  // max_payload: the adapter MTU is too big), kBadSource (not our virtual address),
+  // kNoRoute, kNoTunnel (unicast only: a broadcast that reaches nobody is Ok with
+  // sent == 0). Works in either mode; receivers filter in ip_mode.
   Result<SendReport, IpRouteError> send_ip_packet(Time now, ByteView ip_packet);
 
   // Private chat to one peer (ChatReceived with an empty network there). `text` is

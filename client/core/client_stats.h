@@ -25,7 +25,7 @@ struct ClientStats {
   std::uint64_t ip_fanout_excess = 0;  // broadcast copies left out by max_broadcast_fanout
   std::uint64_t ip_bad_source = 0;     // source is not our virtual IP (spoofing, or a loop)
   std::uint64_t ip_malformed = 0;      // not a well-formed IPv4 packet
-  std::uint64_t ip_unsupported = 0;    // IPv6 or another version: not routed yet
+  std::uint64_t ip_unsupported = 0;    // another IP version, or IPv6 without ipv6_base
   std::uint64_t ip_too_large = 0;      // over ClientConfig::max_payload
   std::uint64_t ip_no_address = 0;     // sent before we had a virtual IP
   // IP layer, peers -> adapter (ip_mode only; cryptokey routing).

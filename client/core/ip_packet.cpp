@@ -28,6 +28,8 @@ const char* to_string(IpPacketError e) {
   switch (e) {
     case IpPacketError::kTruncated: return "truncated";
     case IpPacketError::kNotIpv4: return "not IPv4";
+    case IpPacketError::kNotIpv6: return "not IPv6";
+    case IpPacketError::kJumbogram: return "jumbogram";
     case IpPacketError::kBadHeaderLength: return "bad header length";
     case IpPacketError::kBadTotalLength: return "bad total length";
     case IpPacketError::kTrailingBytes: return "trailing bytes";
@@ -58,6 +60,34 @@ Result<Ipv4Header, IpPacketError> parse_ipv4_header(ByteView packet) {
   h.source = Ipv4{be32(packet, 12)};
   h.destination = Ipv4{be32(packet, 16)};
   return h;
+}
+
+Result<Ipv6Header, IpPacketError> parse_ipv6_header(ByteView packet) {
+  if (packet.empty()) return Err{IpPacketError::kTruncated};
+  if (packet[0] >> 4 != 6) return Err{IpPacketError::kNotIpv6};
+  if (packet.size() < kIpv6HeaderLength) return Err{IpPacketError::kTruncated};
+  Ipv6Header h;
+  h.payload_length = be16(packet, 4);
+  if (h.payload_length == 0 && packet.size() > kIpv6HeaderLength) return Err{IpPacketError::kJumbogram};
+  if (packet.size() < kIpv6HeaderLength + h.payload_length) return Err{IpPacketError::kTruncated};
+  if (packet.size() > kIpv6HeaderLength + h.payload_length) return Err{IpPacketError::kTrailingBytes};
+  h.next_header = packet[6];
+  std::copy(packet.begin() + 8, packet.begin() + 24, h.source.begin());
+  std::copy(packet.begin() + 24, packet.begin() + 40, h.destination.begin());
+  return h;
+}
+
+Bytes make_ipv6_packet(const Ipv6Address& source, const Ipv6Address& destination, std::uint8_t next_header,
+                       ByteView payload) {
+  Bytes p(kIpv6HeaderLength + payload.size(), 0);
+  p[0] = 0x60;  // version 6, traffic class and flow label 0
+  put16(p, 4, static_cast<std::uint16_t>(payload.size()));
+  p[6] = next_header;
+  p[7] = 64;  // hop limit
+  std::copy(source.begin(), source.end(), p.begin() + 8);
+  std::copy(destination.begin(), destination.end(), p.begin() + 24);
+  std::copy(payload.begin(), payload.end(), p.begin() + kIpv6HeaderLength);
+  return p;
 }
 
 Bytes make_ipv4_packet(Ipv4 source, Ipv4 destination, std::uint8_t protocol, ByteView payload) {

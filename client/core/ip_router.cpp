@@ -7,8 +7,8 @@ namespace yt {
 const char* to_string(IpRouteError e) {
   switch (e) {
     case IpRouteError::kNoAddress: return "no virtual IP yet";
-    case IpRouteError::kMalformed: return "malformed IPv4 packet";
-    case IpRouteError::kUnsupported: return "not IPv4 (IPv6 is not routed yet)";
+    case IpRouteError::kMalformed: return "malformed IP packet";
+    case IpRouteError::kUnsupported: return "IP version not routed";
     case IpRouteError::kTooLarge: return "packet too large";
     case IpRouteError::kBadSource: return "source is not our virtual IP";
     case IpRouteError::kNoRoute: return "no peer has that address";
@@ -55,24 +55,46 @@ std::optional<Ipv4> IpRouter::address_of(const PublicKey& peer) const {
   return it->second.virtual_ip;
 }
 
-Result<Ipv4Header, IpRouteError> IpRouter::parse(ByteView packet) const {
+std::optional<Ipv4> IpRouter::member_address(const Ipv6Address& ip) const {
+  if (!ipv6_base_ || !std::equal(ipv6_base_->begin(), ipv6_base_->end(), ip.begin())) return std::nullopt;
+  return Ipv4{std::uint32_t(ip[12]) << 24 | std::uint32_t(ip[13]) << 16 | std::uint32_t(ip[14]) << 8 | ip[15]};
+}
+
+Result<IpRouter::Addresses, IpRouteError> IpRouter::parse(ByteView packet) const {
   if (!address_) return Err{IpRouteError::kNoAddress};
+  Addresses out;
+  if (ip_version(packet) == 6) {
+    if (!ipv6_base_) return Err{IpRouteError::kUnsupported};
+    auto header = parse_ipv6_header(packet);
+    if (!header) return Err{IpRouteError::kMalformed};
+    out.source = member_address(header->source);
+    if (is_multicast(header->destination)) {
+      out.destination = IpDestination::kMulticast;
+    } else {
+      out.unicast = member_address(header->destination);
+    }
+    return out;
+  }
   auto header = parse_ipv4_header(packet);
   if (!header) {
     return Err{header.error() == IpPacketError::kNotIpv4 ? IpRouteError::kUnsupported : IpRouteError::kMalformed};
   }
-  return header.value();
+  out.source = header->source;
+  out.destination = classify(header->destination);
+  if (out.destination == IpDestination::kUnicast) out.unicast = header->destination;
+  return out;
 }
 
 Result<IpRoute, IpRouteError> IpRouter::route(ByteView packet, const HasTunnel& has_tunnel,
                                               std::size_t max_fanout) const {
-  auto header = parse(packet);
-  if (!header) return Err{header.error()};
-  if (header->source != *address_) return Err{IpRouteError::kBadSource};
+  auto addresses = parse(packet);
+  if (!addresses) return Err{addresses.error()};
+  if (addresses->source != address_) return Err{IpRouteError::kBadSource};
   IpRoute route;
-  route.destination = classify(header->destination);
+  route.destination = addresses->destination;
   if (route.destination == IpDestination::kUnicast) {
-    auto owner = by_address_.find(header->destination);
+    if (!addresses->unicast) return Err{IpRouteError::kNoRoute};
+    auto owner = by_address_.find(*addresses->unicast);
     if (owner == by_address_.end()) return Err{IpRouteError::kNoRoute};
     if (!has_tunnel(owner->second)) return Err{IpRouteError::kNoTunnel};
     route.peers.push_back(owner->second);
@@ -92,11 +114,11 @@ Result<IpRoute, IpRouteError> IpRouter::route(ByteView packet, const HasTunnel& 
 }
 
 Status<IpRouteError> IpRouter::check_received(ByteView packet, const PublicKey& sender) const {
-  auto header = parse(packet);
-  if (!header) return Err{header.error()};
+  auto addresses = parse(packet);
+  if (!addresses) return Err{addresses.error()};
   std::optional<Ipv4> owned = address_of(sender);
-  if (!owned || header->source != *owned) return Err{IpRouteError::kSpoofedSource};
-  if (header->destination != *address_ && classify(header->destination) == IpDestination::kUnicast) {
+  if (!owned || addresses->source != owned) return Err{IpRouteError::kSpoofedSource};
+  if (addresses->destination == IpDestination::kUnicast && addresses->unicast != address_) {
     return Err{IpRouteError::kNotForUs};
   }
   return Ok{};

@@ -19,7 +19,14 @@
 // peer's virtual IP and whose destination is our virtual IP, the limited or directed
 // broadcast, or multicast. Anything else is refused with the reason.
 //
-// IPv4 only: IPv6 packets are kUnsupported in both directions (no ULA addresses yet).
+// IPv6, once set_ipv6_base gave the member address layout: every member's IPv6
+// address is the base's 96 bits followed by its virtual IPv4 address (the daemon's
+// ULA, client/daemon/virtual_addresses.h), so the same table routes both families
+// and no protocol message carries IPv6 addresses. The rules are the IPv4 ones with
+// those addresses: the source must be our (outgoing) or the sender's (incoming)
+// member address, unicast goes to the member owning the destination, and multicast
+// ff00::/8 is LAN emulation. Any other IPv6 address (link-local, global) is
+// kBadSource / kNoRoute / kNotForUs. Without a base, IPv6 is kUnsupported.
 // Addresses come from the membership view (sync) and LoginReply (set_address).
 #pragma once
 
@@ -41,8 +48,8 @@ namespace yt {
 
 enum class IpRouteError : std::uint8_t {
   kNoAddress,      // we have no virtual IP yet (not logged in)
-  kMalformed,      // not a well-formed IPv4 packet (ip_packet.h)
-  kUnsupported,    // IPv6 or another version: not routed
+  kMalformed,      // not a well-formed IPv4 or IPv6 packet (ip_packet.h)
+  kUnsupported,    // another IP version, or IPv6 without set_ipv6_base: not routed
   kTooLarge,       // outgoing: over ClientConfig::max_payload (the adapter MTU is too big)
   kBadSource,      // outgoing: the source is not our virtual IP
   kNoRoute,        // outgoing unicast: no peer of ours has that address
@@ -56,7 +63,7 @@ enum class IpDestination : std::uint8_t {
   kUnicast,
   kLimitedBroadcast,   // 255.255.255.255
   kDirectedBroadcast,  // the broadcast address of our virtual prefix
-  kMulticast,          // 224.0.0.0/4
+  kMulticast,          // 224.0.0.0/4, ff00::/8
 };
 
 struct IpRoute {
@@ -74,6 +81,8 @@ class IpRouter {
   // Our address and prefix length from LoginReply; until then every packet is
   // refused with kNoAddress. A prefix length over 32 is taken as 32.
   void set_address(Ipv4 ip, std::uint8_t prefix_length);
+  // The first 96 bits of every member's IPv6 address (see above).
+  void set_ipv6_base(const std::array<std::uint8_t, 12>& base) { ipv6_base_ = base; }
   std::optional<Ipv4> address() const { return address_; }
   // The directed broadcast of our prefix; nullopt without an address or for /31, /32.
   std::optional<Ipv4> directed_broadcast() const;
@@ -91,10 +100,19 @@ class IpRouter {
   std::optional<Ipv4> address_of(const PublicKey& peer) const;
 
  private:
-  // Common checks: an address, IPv4, well formed.
-  Result<Ipv4Header, IpRouteError> parse(ByteView packet) const;
+  // A packet's addresses, both families in IPv4 terms: a member IPv6 address is
+  // its embedded IPv4 address, any other IPv6 address has none.
+  struct Addresses {
+    std::optional<Ipv4> source;
+    IpDestination destination = IpDestination::kUnicast;
+    std::optional<Ipv4> unicast;  // kUnicast only: the member address, if it is one
+  };
+  // Common checks: an address, a routed version, well formed.
+  Result<Addresses, IpRouteError> parse(ByteView packet) const;
+  std::optional<Ipv4> member_address(const Ipv6Address& ip) const;
 
   std::optional<Ipv4> address_;
+  std::optional<std::array<std::uint8_t, 12>> ipv6_base_;
   std::uint8_t prefix_length_ = 32;
   std::optional<std::uint64_t> synced_version_;
   std::map<PublicKey, MemberInfo> peers_;           // every member but us, once (Membership::peers)

@@ -1,5 +1,7 @@
 #include "client/daemon/virtual_addresses.h"
 
+#include <algorithm>
+
 namespace yt {
 
 Ipv6Prefix ula_address(const Ipv6Prefix& prefix, Ipv4 virtual_ip) {
@@ -14,6 +16,13 @@ Ipv6Prefix ula_address(const Ipv6Prefix& prefix, Ipv4 virtual_ip) {
   out.address[15] = static_cast<std::uint8_t>(virtual_ip.value);
   out.length = 64;
   return out;
+}
+
+std::array<std::uint8_t, 12> ipv6_base(const Ipv6Prefix& prefix) {
+  Ipv6Prefix any = ula_address(prefix, Ipv4{0});
+  std::array<std::uint8_t, 12> base{};
+  std::copy(any.address.begin(), any.address.begin() + 12, base.begin());
+  return base;
 }
 
 }  // namespace yt

@@ -5,6 +5,9 @@
 // other peer's IPv6 address from its IPv4 one without another protocol message.
 #pragma once
 
+#include <array>
+#include <cstdint>
+
 #include "platform/netlink_config.h"
 #include "protocol/endpoint.h"
 
@@ -12,5 +15,7 @@ namespace yt {
 
 // Precondition: prefix.length <= 64 (validated with the config).
 Ipv6Prefix ula_address(const Ipv6Prefix& prefix, Ipv4 virtual_ip);
+// The 96 bits every member's ULA address starts with (ClientConfig::ipv6_base).
+std::array<std::uint8_t, 12> ipv6_base(const Ipv6Prefix& prefix);
 
 }  // namespace yt

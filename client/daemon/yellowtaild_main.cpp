@@ -20,6 +20,7 @@
 #include "client/daemon/daemon_state.h"
 #include "client/daemon/datagram_bridge.h"
 #include "client/daemon/tun_adapter.h"
+#include "client/daemon/virtual_addresses.h"
 #include "platform/asio_client_driver.h"
 #include "platform/file_lock.h"
 #include "platform/key_file.h"
@@ -124,6 +125,7 @@ int main(int argc, char** argv) {
   client.server_key = config.server_key;
   client.nickname = state->nickname.empty() ? config.nickname : state->nickname;
   client.ip_mode = config.tun;
+  if (config.tun) client.ipv6_base = yt::ipv6_base(config.ipv6_prefix);
   std::vector<std::string> own_interfaces;
   if (adapter) own_interfaces.push_back(adapter->name());
   auto driver = yt::AsioClientDriver::create(io, client, *identity, rng, config.udp, own_interfaces);

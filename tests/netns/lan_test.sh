@@ -299,6 +299,10 @@ check "alice pings frank's virtual IP (through her NAT)" ns alice ping -c 3 -i 0
 check "alice pings bob's virtual IP (through both NATs)" ns alice ping -c 3 -i 0.2 -W 2 -q "${VIP[bob]}"
 check "bob pings dave's virtual IP (peers behind one NAT)" ns bob ping -c 3 -i 0.2 -W 2 -q "${VIP[dave]}"
 check "carol pings frank's virtual IP (through a symmetric random NAT)" ns carol ping -c 3 -i 0.2 -W 2 -q "${VIP[frank]}"
+# IPv6: every member's ULA embeds its virtual IPv4 address.
+ula() { python3 -c "import ipaddress, sys; print(ipaddress.IPv6Address(int(ipaddress.IPv6Address('fd79:6c74:7461::')) | int(ipaddress.IPv4Address(sys.argv[1]))))" "$1"; }
+check "alice pings bob's IPv6 ULA $(ula "${VIP[bob]}") over the tunnel" \
+  ns alice ping -6 -c 3 -i 0.2 -W 2 -q "$(ula "${VIP[bob]}")"
 echo "== RTT: tunnel vs raw path (alice -> frank, 20 pings each)"
 tunnel_rtt=$(ns alice ping -c 20 -i 0.05 -q "${VIP[frank]}" | tail -n 1)
 raw_rtt=$(ns alice ping -c 20 -i 0.05 -q 203.0.113.18 | tail -n 1)

@@ -108,9 +108,42 @@ TEST(IpPacket, MulticastIs224Slash4) {
   EXPECT_FALSE(is_multicast(kLimitedBroadcast));
 }
 
+TEST(IpPacket, Ipv6FixedHeaderIsParsed) {
+  Ipv6Address src{0xfd, 0x79}, dst{0xff, 0x02};
+  src[15] = 1;
+  dst[15] = 0xfb;
+  Bytes p = make_ipv6_packet(src, dst, kIpProtocolUdp, Bytes{1, 2, 3});
+  ASSERT_EQ(p.size(), 43u);
+  EXPECT_EQ(ip_version(p), 6);
+  auto h = parse_ipv6_header(p);
+  ASSERT_TRUE(h.ok()) << to_string(h.error());
+  EXPECT_EQ(h->payload_length, 3u);
+  EXPECT_EQ(h->next_header, kIpProtocolUdp);
+  EXPECT_EQ(h->source, src);
+  EXPECT_EQ(h->destination, dst);
+  EXPECT_TRUE(is_multicast(h->destination));
+  EXPECT_FALSE(is_multicast(h->source));
+  EXPECT_TRUE(parse_ipv6_header(make_ipv6_packet(src, dst, 59, ByteView{})).ok());  // empty payload
+}
+
+TEST(IpPacket, Ipv6MalformationsAreRefusedWithoutReadingPastTheEnd) {
+  Bytes p = make_ipv6_packet(Ipv6Address{}, Ipv6Address{}, kIpProtocolUdp, Bytes{1, 2, 3});
+  for (std::size_t n = 0; n < p.size(); ++n) {
+    EXPECT_EQ(parse_ipv6_header(ByteView(p.data(), n)).error(), IpPacketError::kTruncated) << n;
+  }
+  Bytes longer = p;
+  longer.push_back(0);
+  EXPECT_EQ(parse_ipv6_header(longer).error(), IpPacketError::kTrailingBytes);
+  Bytes jumbo = p;
+  jumbo[4] = jumbo[5] = 0;
+  EXPECT_EQ(parse_ipv6_header(jumbo).error(), IpPacketError::kJumbogram);
+  EXPECT_EQ(parse_ipv6_header(make_ipv4_packet(Ipv4{1}, Ipv4{2}, 17, Bytes{})).error(), IpPacketError::kNotIpv6);
+}
+
 TEST(IpPacket, ErrorsHaveNames) {
   for (auto e : {IpPacketError::kTruncated, IpPacketError::kNotIpv4, IpPacketError::kBadHeaderLength,
-                 IpPacketError::kBadTotalLength, IpPacketError::kTrailingBytes}) {
+                 IpPacketError::kBadTotalLength, IpPacketError::kTrailingBytes, IpPacketError::kNotIpv6,
+                 IpPacketError::kJumbogram}) {
     EXPECT_STRNE(to_string(e), "?");
   }
 }

@@ -100,7 +100,7 @@ TEST_F(IpRouterTest, OutgoingPacketsMustComeFromOurAddress) {
   EXPECT_EQ(router.route(udp(Ipv4{}, kLimitedBroadcast), all, 256).error(), IpRouteError::kBadSource);
 }
 
-TEST_F(IpRouterTest, MalformedAndIpv6PacketsAreRefused) {
+TEST_F(IpRouterTest, MalformedPacketsAndIpv6WithoutABaseAreRefused) {
   Bytes truncated = udp(vip(1), vip(2));
   truncated.pop_back();
   EXPECT_EQ(router.route(truncated, all, 256).error(), IpRouteError::kMalformed);
@@ -110,6 +110,71 @@ TEST_F(IpRouterTest, MalformedAndIpv6PacketsAreRefused) {
   EXPECT_EQ(router.route(v6, all, 256).error(), IpRouteError::kUnsupported);
   EXPECT_EQ(router.check_received(truncated, key(2)).error(), IpRouteError::kMalformed);
   EXPECT_EQ(router.check_received(v6, key(2)).error(), IpRouteError::kUnsupported);
+}
+
+// Member IPv6 addresses: a 96-bit base (the daemon's ULA /48, subnet 0) and the
+// member's virtual IPv4 address.
+constexpr std::array<std::uint8_t, 12> kBase{0xfd, 0x79, 0x6c, 0x74, 0x74, 0x61};
+Ipv6Address v6(Ipv4 ip) {
+  Ipv6Address a{};
+  std::copy(kBase.begin(), kBase.end(), a.begin());
+  for (int i = 0; i < 4; ++i) a[12 + i] = static_cast<std::uint8_t>(ip.value >> (24 - 8 * i));
+  return a;
+}
+Ipv6Address v6_multicast(std::uint8_t group) {
+  Ipv6Address a{0xff, 0x02};
+  a[15] = group;
+  return a;
+}
+Ipv6Address v6_link_local(std::uint8_t id) {
+  Ipv6Address a{0xfe, 0x80};
+  a[15] = id;
+  return a;
+}
+Bytes udp6(const Ipv6Address& src, const Ipv6Address& dst) {
+  return make_ipv6_packet(src, dst, kIpProtocolUdp, Bytes{1, 2, 3, 4});
+}
+
+TEST_F(IpRouterTest, Ipv6RoutesByTheMemberAddressEmbeddingTheVirtualIp) {
+  router.set_ipv6_base(kBase);
+  auto r = router.route(udp6(v6(vip(1)), v6(vip(3))), all, 256);
+  ASSERT_TRUE(r.ok()) << to_string(r.error());
+  EXPECT_EQ(r->destination, IpDestination::kUnicast);
+  EXPECT_EQ(r->peers, (std::vector<PublicKey>{key(3)}));
+  EXPECT_EQ(router.route(udp6(v6(vip(1)), v6(vip(99))), all, 256).error(), IpRouteError::kNoRoute);
+  EXPECT_EQ(router.route(udp6(v6(vip(1)), v6_link_local(3)), all, 256).error(), IpRouteError::kNoRoute);
+  EXPECT_EQ(router.route(udp6(v6(vip(1)), v6(vip(3))), tunnels_to({2}), 256).error(), IpRouteError::kNoTunnel);
+  // Another member's address, or a link-local one, as the source: not ours.
+  EXPECT_EQ(router.route(udp6(v6(vip(2)), v6(vip(3))), all, 256).error(), IpRouteError::kBadSource);
+  EXPECT_EQ(router.route(udp6(v6_link_local(1), v6_multicast(0xfb)), all, 256).error(), IpRouteError::kBadSource);
+}
+
+TEST_F(IpRouterTest, Ipv6MulticastIsLanEmulationLikeIpv4) {
+  router.set_ipv6_base(kBase);
+  auto r = router.route(udp6(v6(vip(1)), v6_multicast(0xfb)), tunnels_to({2, 3}), 256);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->destination, IpDestination::kMulticast);
+  EXPECT_EQ(r->peers, (std::vector<PublicKey>{key(2), key(3)}));
+  // Loop guard: a peer's multicast fed back by the adapter keeps the peer's source.
+  EXPECT_EQ(router.route(udp6(v6(vip(2)), v6_multicast(0xfb)), all, 256).error(), IpRouteError::kBadSource);
+}
+
+TEST_F(IpRouterTest, Ipv6FromAPeerMustCarryItsOwnMemberAddress) {
+  router.set_ipv6_base(kBase);
+  EXPECT_TRUE(router.check_received(udp6(v6(vip(2)), v6(vip(1))), key(2)).ok());
+  EXPECT_TRUE(router.check_received(udp6(v6(vip(2)), v6_multicast(1)), key(2)).ok());
+  EXPECT_EQ(router.check_received(udp6(v6(vip(3)), v6(vip(1))), key(2)).error(), IpRouteError::kSpoofedSource);
+  EXPECT_EQ(router.check_received(udp6(v6_link_local(2), v6(vip(1))), key(2)).error(),
+            IpRouteError::kSpoofedSource);
+  EXPECT_EQ(router.check_received(udp6(v6(vip(2)), v6(vip(3))), key(2)).error(), IpRouteError::kNotForUs);
+  EXPECT_EQ(router.check_received(udp6(v6(vip(2)), v6_link_local(1)), key(2)).error(), IpRouteError::kNotForUs);
+  Bytes truncated = udp6(v6(vip(2)), v6(vip(1)));
+  truncated.pop_back();
+  EXPECT_EQ(router.check_received(truncated, key(2)).error(), IpRouteError::kMalformed);
+  // A different base is a different address space: not a member address.
+  Ipv6Address foreign = v6(vip(2));
+  foreign[5] ^= 1;
+  EXPECT_EQ(router.check_received(udp6(foreign, v6(vip(1))), key(2)).error(), IpRouteError::kSpoofedSource);
 }
 
 TEST_F(IpRouterTest, NothingIsRoutedBeforeWeHaveAnAddress) {

@@ -119,5 +119,16 @@ TEST(VirtualAddresses, UlaEmbedsTheIpv4Address) {
   EXPECT_EQ(ula_address(*dirty, Ipv4::from_octets(25, 0, 0, 1)).to_string(), "fd00:1::1900:1/64");
 }
 
+TEST(VirtualAddresses, Ipv6BaseIsTheFirst96BitsOfEveryMemberAddress) {
+  auto prefix = Ipv6Prefix::parse("fd79:6c74:7461::/48");
+  ASSERT_TRUE(prefix);
+  std::array<std::uint8_t, 12> base = ipv6_base(*prefix);
+  Ipv6Prefix member = ula_address(*prefix, Ipv4::from_octets(25, 1, 2, 3));
+  EXPECT_TRUE(std::equal(base.begin(), base.end(), member.address.begin()));
+  EXPECT_EQ(base[0], 0xfd);
+  EXPECT_EQ(base[5], 0x61);
+  EXPECT_EQ(base[11], 0);
+}
+
 }  // namespace
 }  // namespace yt
