@@ -200,6 +200,11 @@ void put(WireWriter& w, const PeerOffline& m) { w.fixed(m.peer); }
 void put(WireWriter& w, const Ping& m) { w.u64(m.nonce); }
 void put(WireWriter& w, const Pong& m) { w.u64(m.nonce); }
 void put(WireWriter& w, const SessionReplaced& m) { w.endpoint(m.by); }
+void put(WireWriter& w, const SetNetworkOnline& m) {
+  w.u32(m.request_id);
+  w.str8(m.network);
+  w.u8(m.online ? 1 : 0);
+}
 
 Result<ControlMessage, DecodeError> get_control(Decoder& d, std::uint8_t type) {
   switch (type) {
@@ -312,6 +317,13 @@ Result<ControlMessage, DecodeError> get_control(Decoder& d, std::uint8_t type) {
     case 16: {
       SessionReplaced m;
       m.by = d.r.endpoint();
+      return d.finish<ControlMessage>(m);
+    }
+    case 17: {
+      SetNetworkOnline m;
+      m.request_id = d.r.u32();
+      m.network = d.name(kMaxNameLength);
+      m.online = d.flag();
       return d.finish<ControlMessage>(m);
     }
   }

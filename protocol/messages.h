@@ -154,6 +154,15 @@ struct SetNickname {
   std::uint32_t request_id = 0;
   std::string nickname;
 };
+// C->S: appear online or offline to the members of one network we are in (Hamachi's
+// go-online / go-offline). The server keeps it for the session; the client sends its
+// offline networks again before each DiscoveryReport. request_id 0: no one waits
+// for the Reply.
+struct SetNetworkOnline {
+  std::uint32_t request_id = 0;
+  std::string network;
+  bool online = true;
+};
 struct Reply {
   std::uint32_t request_id = 0;
   ReplyCode code = ReplyCode::kOk;
@@ -217,7 +226,7 @@ struct Pong {
 
 using ControlMessage = std::variant<LoginRequest, LoginReply, DiscoveryReport, CreateNetwork, JoinNetwork,
                                     LeaveNetwork, SetNickname, Reply, NetworkSnapshot, MemberUpdate, MemberLeft,
-                                    TunnelInstruction, PeerOffline, Ping, Pong, SessionReplaced>;
+                                    TunnelInstruction, PeerOffline, Ping, Pong, SessionReplaced, SetNetworkOnline>;
 
 // Type byte of each ControlMessage alternative, in variant order starting at 1.
 Bytes encode_control(const ControlMessage& message);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,8 @@ struct ClientConfig {
   // The first 96 bits of every member's IPv6 address; the last 32 are its virtual
   // IPv4 address (ip_router.h). Empty: IPv6 packets are not routed.
   std::optional<std::array<std::uint8_t, 12>> ipv6_base;
+  // Networks to appear offline in from the first login on (set_network_online).
+  std::set<std::string> offline_networks;
   // A broadcast or multicast packet from the adapter is copied to every peer with a
   // direct tunnel, each copy sealed and sent on our upstream. The cap bounds what one
   // packet costs (a chatty SSDP or mDNS host in a big network): 256 is the largest

@@ -126,6 +126,9 @@ void ClientCore::Impl::finish_discovery(const DiscoveryResult& result) {
   if (!result.udp_blocked) mapped = result.mapped;
   nat_profile = result.profile;
   ctx.emit(DiscoveryDone{result.mapped, result.udp_blocked, result.profile});
+  // Before the report, which makes us online: members of these networks must never
+  // see us online, not even for a moment (the server keeps this per session).
+  for (const std::string& network : ctx.config.offline_networks) control.send(SetNetworkOnline{0, network, false});
   control.send(DiscoveryReport{result.mapped, result.profile});
   online = true;
 }
@@ -395,6 +398,19 @@ Result<std::uint32_t, SendError> ClientCore::leave_network(Time now, const std::
   if (!valid_name(name, kMaxNameLength)) return Err{SendError::kInvalidArgument};
   std::uint32_t id = impl_->requests.add(RequestKind::kLeaveNetwork, name);
   return impl_->submit(id, LeaveNetwork{id, name});
+}
+
+void ClientCore::set_network_online(Time now, const std::string& network, bool online) {
+  (void)now;
+  Impl& s = *impl_;
+  auto& offline = s.ctx.config.offline_networks;
+  if (online ? offline.erase(network) == 0 : !offline.insert(network).second) return;
+  // Without a session the change waits for the next login (finish_discovery).
+  if (s.online) s.control.send(SetNetworkOnline{0, network, online});
+}
+
+bool ClientCore::network_online(const std::string& network) const {
+  return impl_->ctx.config.offline_networks.count(network) == 0;
 }
 
 Result<std::uint32_t, SendError> ClientCore::set_nickname(Time now, const std::string& nickname) {

@@ -112,6 +112,12 @@ class ClientCore {
   Result<std::uint32_t, SendError> join_network(Time now, const std::string& name, const std::string& password);
   Result<std::uint32_t, SendError> leave_network(Time now, const std::string& name);
   Result<std::uint32_t, SendError> set_nickname(Time now, const std::string& nickname);
+  // Appear online or offline to the members of `network` (go-online / go-offline).
+  // Kept across reconnects and restated before every DiscoveryReport, so the server
+  // never shows us online there in between; sent at once when online. Fire and
+  // forget: the server refuses only a network we are not in, which changes nothing.
+  void set_network_online(Time now, const std::string& network, bool online);
+  bool network_online(const std::string& network) const;
 
   // Seal `payload` for `peer` and queue it on the tunnel's path. A kChat payload is
   // the text of a private chat (send_chat is the checked way); kPing and kPong belong

@@ -204,6 +204,10 @@ void DaemonService::set_presence(const std::string& network, bool offline, Contr
   }
   presence_.set_offline(network, offline);
   save_state();
+  // The server shows it to the network's members; the local policy above also
+  // mutes what the tunnels still carry (network_presence.h).
+  driver_.core().set_network_online(driver_.now(), network, !offline);
+  driver_.pump();
   reply(control_ok({{"network", network}, {"online", !offline}}));
 }
 

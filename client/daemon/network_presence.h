@@ -1,10 +1,10 @@
-// go-online / go-offline per network, as the daemon's policy. The protocol has no
-// per-network presence message yet, so "offline in a network" is enforced on this
-// machine: members reachable only through networks we are offline in are not
-// carried - their packets and chat are not delivered to us, and our unicast
-// packets and chat are not sent to them. The server (and so those members) still
-// see us online, and a broadcast from our adapter still goes to every tunnel the
-// core has, so this is a local mute, not invisibility (see README).
+// go-online / go-offline per network, as the daemon's policy. The server shows us
+// offline to the members of a network we are offline in (ClientCore::
+// set_network_online) and builds no new tunnel for that network; this class mutes
+// what existing tunnels still carry: members reachable only through networks we
+// are offline in are not carried - their packets and chat are not delivered to us,
+// and our unicast packets and chat are not sent to them. A broadcast from our
+// adapter still goes to every tunnel the core has.
 #pragma once
 
 #include <set>

@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
   client.server = config.server;
   client.server_key = config.server_key;
   client.nickname = state->nickname.empty() ? config.nickname : state->nickname;
+  client.offline_networks = state->offline_networks;
   client.ip_mode = config.tun;
   if (config.tun) client.ipv6_base = yt::ipv6_base(config.ipv6_prefix);
   std::vector<std::string> own_interfaces;

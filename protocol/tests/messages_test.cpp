@@ -59,6 +59,7 @@ std::vector<ControlCase> control_cases() {
       {"Ping", Ping{1}, "010e" "0000000000000001"},
       {"Pong", Pong{2}, "010f" "0000000000000002"},
       {"SessionReplaced", SessionReplaced{ep("198.51.100.7:4000")}, "0110" "c6336407" "0fa0"},
+      {"SetNetworkOnline", SetNetworkOnline{11, "net", false}, "0111" "0000000b" "036e6574" "00"},
   };
 }
 
@@ -105,6 +106,8 @@ TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
                                      "cb007101" "00007530" "01" "02"))
                 .error(),
             DecodeError::kFieldOutOfRange);
+  // SetNetworkOnline with an online flag of 2.
+  EXPECT_EQ(decode_control(*from_hex("0111" "0000000b" "036e6574" "02")).error(), DecodeError::kFieldOutOfRange);
   // A member's online flag of 2.
   EXPECT_EQ(decode_control(*from_hex("010a" "016e" + kKeyAA + "02626f" "19000002" "02")).error(),
             DecodeError::kFieldOutOfRange);

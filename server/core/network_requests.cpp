@@ -1,4 +1,4 @@
-// Create/Join/Leave/SetNickname: each gets exactly one Reply with the request id, a
+// Create/Join/Leave/SetNickname/SetNetworkOnline: each gets exactly one Reply with the request id, a
 // code and a message for humans; a successful change then pushes a NetworkSnapshot
 // to the requester and MemberUpdate/MemberLeft (and, for a join, tunnel
 // instructions) to the online members it affects.
@@ -111,13 +111,14 @@ void ServerCore::Impl::handle_join(Client& c, const JoinNetwork& m) {
   reply(c, m.request_id, ReplyCode::kOk, "joined network " + quoted(m.name));
   resync(c);
 
-  MemberInfo me = member_info(c);
+  MemberInfo me = member_info(c, m.name);
   for (const PublicKey& key : members.value()) {
     if (Client* peer = find_online(key)) send(*peer, MemberUpdate{m.name, me});
   }
   if (!c.online) return;  // tunnels follow when it reports discovery
   for (const PublicKey& key : members.value()) {
-    if (Client* peer = find_online(key)) instruct_if_new(c, *peer);
+    Client* peer = find_online(key);
+    if (peer && peer->online_in(m.name)) instruct_if_new(c, *peer);
   }
 }
 
@@ -130,6 +131,7 @@ void ServerCore::Impl::handle_leave(Client& c, const LeaveNetwork& m) {
     }
     return reply_storage_error(c, m.request_id);
   }
+  c.offline_in.erase(m.name);
   reply(c, m.request_id, ReplyCode::kOk, "left network " + quoted(m.name));
   resync(c);
 
@@ -141,19 +143,50 @@ void ServerCore::Impl::handle_leave(Client& c, const LeaveNetwork& m) {
   for (const PublicKey& key : remaining.value()) {
     if (Client* peer = find_online(key)) send(*peer, MemberLeft{m.name, c.key});
   }
-  // Pairs that no longer share any network are forgotten, so that sharing one again
-  // later counts as "for the first time" and gets a fresh tunnel instruction.
+  forget_tunnels_no_longer_shared(c);
+}
+
+void ServerCore::Impl::forget_tunnels_no_longer_shared(Client& c) {
+  // Pairs that no longer share a network both are online in are forgotten, so that
+  // sharing one again later counts as "for the first time" and gets a fresh
+  // tunnel instruction.
   auto partners = tunnels_.find(c.key);
   if (partners == tunnels_.end()) return;
-  auto still_shared = online_peers(c.key);
-  if (!still_shared) {
-    ++stats_.storage_errors;
-    return;
-  }
   std::set<PublicKey> previous = partners->second;
   for (const PublicKey& partner : previous) {
-    if (!still_shared.value().count(partner)) forget_tunnel(c.key, partner);
+    Client* peer = find_online(partner);
+    if (!peer || !share_online_network(c, *peer)) forget_tunnel(c.key, partner);
   }
+}
+
+void ServerCore::Impl::handle_set_network_online(Client& c, const SetNetworkOnline& m) {
+  if (!c.logged_in) return reply(c, m.request_id, ReplyCode::kNotLoggedIn, "log in first");
+  auto members = storage_.members(m.network);
+  if (!members) return reply_storage_error(c, m.request_id);
+  if (!contains(members.value(), c.key)) {
+    return reply(c, m.request_id, ReplyCode::kNotMember, "you are not in network " + quoted(m.network));
+  }
+  const bool was_online = !c.offline_in.count(m.network);
+  const std::string state = m.online ? "online" : "offline";
+  if (was_online == m.online) {
+    return reply(c, m.request_id, ReplyCode::kOk, "already " + state + " in " + quoted(m.network));
+  }
+  if (m.online) {
+    c.offline_in.erase(m.network);
+  } else {
+    c.offline_in.insert(m.network);
+  }
+  reply(c, m.request_id, ReplyCode::kOk, state + " in " + quoted(m.network));
+  if (!c.online) return;  // its members hear it with its DiscoveryReport
+
+  MemberInfo me = member_info(c, m.network);
+  for (const PublicKey& key : members.value()) {
+    Client* peer = find_online(key);
+    if (!peer || peer == &c) continue;
+    send(*peer, MemberUpdate{m.network, me});
+    if (m.online && peer->online_in(m.network)) instruct_if_new(c, *peer);
+  }
+  if (!m.online) forget_tunnels_no_longer_shared(c);
 }
 
 void ServerCore::Impl::handle_set_nickname(Client& c, const SetNickname& m) {
@@ -172,11 +205,10 @@ void ServerCore::Impl::handle_set_nickname(Client& c, const SetNickname& m) {
     ++stats_.storage_errors;
     return;
   }
-  MemberInfo me = member_info(c);
   for (const auto& [key, networks] : peers.value()) {
     Client* peer = find_online(key);
     if (!peer) continue;
-    for (const std::string& network : networks) send(*peer, MemberUpdate{network, me});
+    for (const std::string& network : networks) send(*peer, MemberUpdate{network, member_info(c, network)});
   }
 }
 

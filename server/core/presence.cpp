@@ -33,17 +33,18 @@ void ServerCore::Impl::go_online(Client& c) {
 
   // Peers come from the snapshot just sent, so the client's view and the updates
   // and tunnels that follow agree.
+  // Networks we appear offline in change nothing for their members.
   std::map<PublicKey, std::vector<std::string>> peers;
   for (const NetworkInfo& network : snapshot.value().networks) {
+    if (!c.online_in(network.name)) continue;
     for (const MemberInfo& member : network.members) {
       if (member.online && member.key != c.key) peers[member.key].push_back(network.name);
     }
   }
-  MemberInfo me = member_info(c);
   for (const auto& [key, networks] : peers) {
     Client* peer = find_online(key);
     if (!peer) continue;
-    for (const std::string& network : networks) send(*peer, MemberUpdate{network, me});
+    for (const std::string& network : networks) send(*peer, MemberUpdate{network, member_info(c, network)});
   }
   for (const auto& [key, networks] : peers) {
     if (Client* peer = find_online(key)) instruct_if_new(c, *peer);
@@ -51,13 +52,13 @@ void ServerCore::Impl::go_online(Client& c) {
 }
 
 void ServerCore::Impl::go_offline(Client& c) {
-  MemberInfo me = member_info(c);  // online is already false
   auto peers = online_peers(c.key);
   if (peers) {
     for (const auto& [key, networks] : peers.value()) {
       Client* peer = find_online(key);
       if (!peer) continue;
-      for (const std::string& network : networks) send(*peer, MemberUpdate{network, me});
+      // online is already false, so this reads offline in every network.
+      for (const std::string& network : networks) send(*peer, MemberUpdate{network, member_info(c, network)});
       send(*peer, PeerOffline{c.key});
     }
   } else {
@@ -93,14 +94,28 @@ Result<std::map<PublicKey, std::vector<std::string>>, StorageError> ServerCore::
   return peers;
 }
 
-MemberInfo ServerCore::Impl::member_info(const Client& c) const {
-  return MemberInfo{c.key, c.record.nickname, c.record.virtual_ip, c.online};
+MemberInfo ServerCore::Impl::member_info(const Client& c, const std::string& network) const {
+  return MemberInfo{c.key, c.record.nickname, c.record.virtual_ip, c.online_in(network)};
 }
 
-Result<MemberInfo, StorageError> ServerCore::Impl::lookup_member(const PublicKey& key) {
+bool ServerCore::Impl::share_online_network(const Client& a, const Client& b) {
+  auto shared = online_peers(a.key);
+  if (!shared) {
+    ++stats_.storage_errors;
+    return true;
+  }
+  auto it = shared.value().find(b.key);
+  if (it == shared.value().end()) return false;
+  for (const std::string& network : it->second) {
+    if (a.online_in(network) && b.online_in(network)) return true;
+  }
+  return false;
+}
+
+Result<MemberInfo, StorageError> ServerCore::Impl::lookup_member(const PublicKey& key, const std::string& network) {
   // A logged-in client's record is current (its nickname may be newer than a
   // stale read from a storage shared with other instances).
-  if (Client* c = find_logged_in(key)) return member_info(*c);
+  if (Client* c = find_logged_in(key)) return member_info(*c, network);
   auto record = storage_.find_client(key);
   if (!record) return Err{record.error()};
   MemberInfo info;
@@ -122,7 +137,7 @@ Result<NetworkSnapshot, StorageError> ServerCore::Impl::build_snapshot(const Pub
     NetworkInfo network;
     network.name = name;
     for (const PublicKey& member : keys.value()) {
-      auto info = lookup_member(member);
+      auto info = lookup_member(member, name);
       if (!info) return Err{info.error()};
       network.members.push_back(std::move(info.value()));
     }

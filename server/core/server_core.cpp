@@ -168,6 +168,8 @@ void ServerCore::Impl::handle_message(Client& c, ControlMessage& message) {
           handle_leave(c, m);
         } else if constexpr (std::is_same_v<T, SetNickname>) {
           handle_set_nickname(c, m);
+        } else if constexpr (std::is_same_v<T, SetNetworkOnline>) {
+          handle_set_network_online(c, m);
         } else if constexpr (std::is_same_v<T, Ping>) {
           send(c, Pong{m.nonce});
         } else {

@@ -49,6 +49,10 @@ struct ServerCore::Impl {
     std::vector<Endpoint> probe_sources;
     std::optional<Endpoint> newest_mapping;
     DiscoveryReport report;  // the latest (valid when online); its profile goes to the tunnel planner
+    // Networks it chose to appear offline in (SetNetworkOnline), for this session.
+    std::set<std::string> offline_in;
+    // Online, and seen online by the members of `network`.
+    bool online_in(const std::string& network) const { return online && !offline_in.count(network); }
   };
 
   Impl(ServerConfig config, Identity identity, Storage& storage, RandomSource& rng);
@@ -82,8 +86,12 @@ struct ServerCore::Impl {
   // Online peers sharing at least one network with `key`, each with the shared
   // network names (sorted). Ordered by key, so fan-out order is deterministic.
   Result<std::map<PublicKey, std::vector<std::string>>, StorageError> online_peers(const PublicKey& key);
-  MemberInfo member_info(const Client& c) const;
-  Result<MemberInfo, StorageError> lookup_member(const PublicKey& key);
+  // How `c` appears to the members of `network`.
+  MemberInfo member_info(const Client& c, const std::string& network) const;
+  Result<MemberInfo, StorageError> lookup_member(const PublicKey& key, const std::string& network);
+  // Whether `a` and `b` are both online in some network they share: the condition
+  // for a tunnel. True on a storage error (a tunnel is not forgotten on doubt).
+  bool share_online_network(const Client& a, const Client& b);
   Result<NetworkSnapshot, StorageError> build_snapshot(const PublicKey& key);
   void send_snapshot(Client& c, const NetworkSnapshot& snapshot);
   // build + send; false when storage failed (counted), and nothing was sent.
@@ -97,6 +105,8 @@ struct ServerCore::Impl {
   void handle_join(Client& c, const JoinNetwork& m);
   void handle_leave(Client& c, const LeaveNetwork& m);
   void handle_set_nickname(Client& c, const SetNickname& m);
+  void handle_set_network_online(Client& c, const SetNetworkOnline& m);
+  void forget_tunnels_no_longer_shared(Client& c);
   void reply(Client& c, std::uint32_t request_id, ReplyCode code, std::string message);
   void reply_storage_error(Client& c, std::uint32_t request_id);
 
@@ -113,8 +123,9 @@ struct ServerCore::Impl {
   std::vector<ConnId> doomed_;
   std::map<PublicKey, ConnId> by_key_;        // logged-in clients
   std::map<std::uint64_t, ConnId> by_token_;  // discovery tokens of logged-in clients
+
   // Pairs already told to build a tunnel, both directions, kept while both stay
-  // online and share a network: the server never instructs the same pair twice.
+  // online in a network they share: the server never instructs the same pair twice.
   std::map<PublicKey, std::set<PublicKey>> tunnels_;
   std::size_t online_count_ = 0;
 };

@@ -385,9 +385,16 @@ lan_online() { cli alice list --json | json '[n for n in d["networks"] if n["nam
 check "alice is still offline in lan after the restart" test "$(lan_online)" = False
 alice_kept_history() { cli alice history | grep -q 'hello everyone'; }
 check "alice's chat history survived" alice_kept_history
-wait_for 20 "the tunnel alice-frank after the restart" direct alice frank
+# The server shows her offline to lan, her only network with frank, and so plans
+# no tunnel between them.
+alice_offline_for_frank() { [[ $(peer_field frank alice online) == False ]]; }
+wait_for 10 "frank to see alice offline in lan" alice_offline_for_frank
+pass "frank sees alice offline while she is offline in lan"
 check "offline in lan: no ping to frank" bash -c "! ip netns exec $RUN-alice ping -c 2 -i 0.2 -W 1 -q ${VIP[frank]} >/dev/null"
 show alice go-online lan || fail "go-online"
+alice_online_for_frank() { [[ $(peer_field frank alice online) == True ]]; }
+wait_for 10 "frank to see alice online again" alice_online_for_frank
+wait_for 20 "the tunnel alice-frank once she is online in lan" direct alice frank
 check "online in lan again: ping to frank" ns alice ping -c 2 -i 0.2 -W 2 -q "${VIP[frank]}"
 
 echo "== outage: stopping the server does not stop an established ping"

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "client/core/tests/test_support.h"
 
 namespace yt::test {
@@ -64,6 +66,47 @@ TEST_F(CoreTest, RequestsAreValidatedSentAndAnswered) {
   EXPECT_EQ(done[0].request_id, join.value());
   EXPECT_EQ(done[0].code, ReplyCode::kWrongPassword);
   EXPECT_EQ(done[0].message, "nope");
+}
+
+TEST_F(CoreTest, OfflineNetworksAreStatedBeforeEveryDiscoveryReport) {
+  ClientConfig config;
+  config.offline_networks = {"games"};
+  Driven d{2, kA, server_id.public_key, config};
+  d.start(kT0);
+  ConnId conn = handshake(d, server, kT0);
+  d.data(kT0, conn, server.seal(ok_login(kVip)));
+  d.core->set_network_online(kT0, "lan", false);  // while discovering: queued, not sent
+  d.drain();
+  EXPECT_TRUE(server.messages(d.take_stream(conn)).empty());
+  auto probes = d.sent<DiscoveryProbe>();
+  ASSERT_FALSE(probes.empty());
+  d.datagram(kT0, kDiscovery, encode_datagram(DiscoveryReply{probes.back().second.transaction, kA, kDiscovery}));
+  auto sent = server.messages(d.take_stream(conn));
+  ASSERT_EQ(sent.size(), 3u);
+  std::set<std::string> offline;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto* m = std::get_if<SetNetworkOnline>(&sent[i]);
+    ASSERT_NE(m, nullptr) << i;
+    EXPECT_FALSE(m->online);
+    offline.insert(m->network);
+  }
+  EXPECT_EQ(offline, (std::set<std::string>{"games", "lan"}));
+  EXPECT_TRUE(std::holds_alternative<DiscoveryReport>(sent[2]));
+
+  // Online: a change goes at once; a repeat of the current state sends nothing.
+  d.core->set_network_online(kT0, "games", true);
+  d.core->set_network_online(kT0, "games", true);
+  d.drain();
+  sent = server.messages(d.take_stream(conn));
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(std::get<SetNetworkOnline>(sent[0]).network, "games");
+  EXPECT_TRUE(std::get<SetNetworkOnline>(sent[0]).online);
+  EXPECT_TRUE(d.core->network_online("games"));
+  EXPECT_FALSE(d.core->network_online("lan"));
+  // The server's Reply (request id 0) is nobody's request: ignored quietly.
+  d.data(kT0, conn, server.seal(Reply{0, ReplyCode::kOk, "online in 'games'"}));
+  EXPECT_TRUE(d.events_of<RequestDone>().empty());
+  EXPECT_EQ(d.stats().control_failures, 0u);
 }
 
 TEST_F(CoreTest, NicknameChangeIsUsedOnTheNextLogin) {

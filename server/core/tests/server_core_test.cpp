@@ -724,6 +724,88 @@ TEST(ServerCoreOffline, SameKeyReconnectReplacesTheOldConnection) {
   EXPECT_EQ(p.h.server().online_clients(), 1u);
 }
 
+// ---- per-network presence (go-online / go-offline)
+
+TEST(ServerCorePresence, GoingOfflineInANetworkShowsOfflineToItsMembersOnly) {
+  TwoPeers p;
+  FakeClient& c = p.h.connect();
+  p.h.bring_online(c, "carol");
+  ASSERT_EQ(p.h.request(c, JoinNetwork{3, "lan", "secret"}).code, ReplyCode::kOk);
+  ASSERT_EQ(p.h.request(*p.a, CreateNetwork{4, "games", ""}).code, ReplyCode::kOk);
+  ASSERT_EQ(p.h.request(c, JoinNetwork{5, "games", ""}).code, ReplyCode::kOk);
+  for (FakeClient* x : {p.a, p.b, &c}) x->inbox().clear();
+
+  Reply r = p.h.request(*p.a, SetNetworkOnline{6, "lan", false});
+  EXPECT_EQ(r.code, ReplyCode::kOk) << r.message;
+  for (FakeClient* x : {p.b, &c}) {
+    auto updates = x->take<MemberUpdate>();
+    ASSERT_EQ(updates.size(), 1u);
+    EXPECT_EQ(updates[0].network, "lan");
+    EXPECT_EQ(updates[0].member.key, p.a->identity().public_key);
+    EXPECT_FALSE(updates[0].member.online);
+  }
+  // Snapshots agree: offline in lan, still online in games.
+  FakeClient& d = p.h.connect();
+  p.h.bring_online(d, "dave");
+  ASSERT_EQ(p.h.request(d, JoinNetwork{7, "games", ""}).code, ReplyCode::kOk);
+  ASSERT_EQ(p.h.request(d, JoinNetwork{8, "lan", "secret"}).code, ReplyCode::kOk);
+  auto snapshots = d.take<NetworkSnapshot>();
+  ASSERT_FALSE(snapshots.empty());
+  for (const NetworkInfo& network : snapshots.back().networks) {
+    for (const MemberInfo& m : network.members) {
+      if (m.key == p.a->identity().public_key) EXPECT_EQ(m.online, network.name == "games") << network.name;
+    }
+  }
+  EXPECT_EQ(p.h.request(*p.a, SetNetworkOnline{9, "lan", false}).message, "already offline in 'lan'");
+}
+
+TEST(ServerCorePresence, APairThatSharesNoOnlineNetworkIsInstructedAgainWhenOneGoesOnline) {
+  TwoPeers p;
+  ASSERT_EQ(p.h.request(*p.b, SetNetworkOnline{3, "lan", false}).code, ReplyCode::kOk);
+  EXPECT_TRUE(p.a->take<TunnelInstruction>().empty());
+  ASSERT_EQ(p.h.request(*p.b, SetNetworkOnline{4, "lan", true}).code, ReplyCode::kOk);
+  auto updates = p.a->take<MemberUpdate>();
+  ASSERT_EQ(updates.size(), 2u);
+  EXPECT_TRUE(updates[1].member.online);
+  // Forgotten when bob went offline in their only network, so this is a fresh pair.
+  EXPECT_EQ(p.a->take<TunnelInstruction>().size(), 1u);
+  EXPECT_EQ(p.b->take<TunnelInstruction>().size(), 1u);
+}
+
+TEST(ServerCorePresence, OfflineBeforeTheDiscoveryReportIsNeverSeenOnline) {
+  // A reconnecting client restates its offline networks before it reports.
+  TwoPeers p;
+  p.h.close(*p.b);
+  p.a->inbox().clear();
+  FakeClient& b2 = p.h.connect(p.b->identity());
+  p.h.login(b2, "bob");
+  ASSERT_EQ(p.h.request(b2, SetNetworkOnline{0, "lan", false}).code, ReplyCode::kOk);
+  p.h.discover(b2, Endpoint{b2.remote().ip, 50123});
+  for (const MemberUpdate& u : p.a->take<MemberUpdate>()) EXPECT_FALSE(u.member.online);
+  EXPECT_TRUE(p.a->take<TunnelInstruction>().empty());
+  EXPECT_TRUE(b2.take<TunnelInstruction>().empty());
+}
+
+TEST(ServerCorePresence, UnknownNetworkAndNonMembersAreRefused) {
+  TwoPeers p;
+  EXPECT_EQ(p.h.request(*p.a, SetNetworkOnline{3, "nope", false}).code, ReplyCode::kNotMember);
+  FakeClient& c = p.h.connect();
+  p.h.bring_online(c, "carol");
+  EXPECT_EQ(p.h.request(c, SetNetworkOnline{4, "lan", false}).code, ReplyCode::kNotMember);
+  EXPECT_TRUE(p.b->take<MemberUpdate>().empty());
+  FakeClient& d = p.h.connect();
+  p.h.handshake(d);
+  EXPECT_EQ(p.h.request(d, SetNetworkOnline{5, "lan", false}).code, ReplyCode::kNotLoggedIn);
+}
+
+TEST(ServerCorePresence, LeavingForgetsTheChoice) {
+  TwoPeers p;
+  ASSERT_EQ(p.h.request(*p.b, SetNetworkOnline{3, "lan", false}).code, ReplyCode::kOk);
+  ASSERT_EQ(p.h.request(*p.b, LeaveNetwork{4, "lan"}).code, ReplyCode::kOk);
+  ASSERT_EQ(p.h.request(*p.b, JoinNetwork{5, "lan", "secret"}).code, ReplyCode::kOk);
+  EXPECT_EQ(p.a->take<TunnelInstruction>().size(), 1u);  // online in lan again
+}
+
 // ---- determinism
 
 TEST(ServerCoreDeterminism, SameSeedsSameOutputs) {
