@@ -83,6 +83,14 @@ struct ClientCore::Impl {
   Result<std::uint32_t, SendError> submit(std::uint32_t id, const ControlMessage& message);
 
   Result<SendReport, IpRouteError> send_ip(Time now, ByteView packet);
+  // Peers we are offline in every shared network with (null when we are offline
+  // nowhere, the common case).
+  IpRouter::Muted muted_predicate() const {
+    if (ctx.config.offline_networks.empty()) return nullptr;
+    return [this](const PublicKey& peer) {
+      return !membership.shares_network_outside(peer, ctx.config.offline_networks);
+    };
+  }
   // Cryptokey routing of a packet received in ip_mode; counts what it refuses.
   bool accept_ip(const PublicKey& peer, ByteView packet);
   void on_chat(const PublicKey& peer, PeerPayload& payload);
@@ -197,7 +205,7 @@ Result<SendReport, IpRouteError> ClientCore::Impl::send_ip(Time now, ByteView pa
         const Tunnel* tunnel = tunnels.find(peer);
         return tunnel && tunnel->direct();
       },
-      ctx.config.max_broadcast_fanout);
+      ctx.config.max_broadcast_fanout, muted_predicate());
   if (route && packet.size() > ctx.config.max_payload) route = Err{IpRouteError::kTooLarge};
   if (!route) {
     switch (route.error()) {
@@ -208,6 +216,7 @@ Result<SendReport, IpRouteError> ClientCore::Impl::send_ip(Time now, ByteView pa
       case IpRouteError::kBadSource: ++st.ip_bad_source; break;
       case IpRouteError::kNoRoute: ++st.ip_no_route; break;
       case IpRouteError::kNoTunnel: ++st.ip_no_tunnel; break;
+      case IpRouteError::kPeerMuted: ++st.ip_peer_muted; break;
       case IpRouteError::kSpoofedSource:
       case IpRouteError::kNotForUs: break;  // receive-side reasons
     }

@@ -22,6 +22,7 @@ struct ClientStats {
   std::uint64_t ip_sent = 0;           // copies sealed to peers: a broadcast counts once per peer
   std::uint64_t ip_no_tunnel = 0;      // copies not sent: the peer has no direct tunnel (yet)
   std::uint64_t ip_no_route = 0;       // unicast to an address no peer of ours has
+  std::uint64_t ip_peer_muted = 0;     // unicast to a peer we are offline in every shared network with
   std::uint64_t ip_fanout_excess = 0;  // broadcast copies left out by max_broadcast_fanout
   std::uint64_t ip_bad_source = 0;     // source is not our virtual IP (spoofing, or a loop)
   std::uint64_t ip_malformed = 0;      // not a well-formed IPv4 packet

@@ -13,6 +13,7 @@ const char* to_string(IpRouteError e) {
     case IpRouteError::kBadSource: return "source is not our virtual IP";
     case IpRouteError::kNoRoute: return "no peer has that address";
     case IpRouteError::kNoTunnel: return "no direct tunnel to that peer";
+    case IpRouteError::kPeerMuted: return "offline in every network shared with that peer";
     case IpRouteError::kSpoofedSource: return "source is not the sending peer's virtual IP";
     case IpRouteError::kNotForUs: return "destination is not us, broadcast or multicast";
   }
@@ -85,8 +86,8 @@ Result<IpRouter::Addresses, IpRouteError> IpRouter::parse(ByteView packet) const
   return out;
 }
 
-Result<IpRoute, IpRouteError> IpRouter::route(ByteView packet, const HasTunnel& has_tunnel,
-                                              std::size_t max_fanout) const {
+Result<IpRoute, IpRouteError> IpRouter::route(ByteView packet, const HasTunnel& has_tunnel, std::size_t max_fanout,
+                                              const Muted& muted) const {
   auto addresses = parse(packet);
   if (!addresses) return Err{addresses.error()};
   if (addresses->source != address_) return Err{IpRouteError::kBadSource};
@@ -96,12 +97,14 @@ Result<IpRoute, IpRouteError> IpRouter::route(ByteView packet, const HasTunnel& 
     if (!addresses->unicast) return Err{IpRouteError::kNoRoute};
     auto owner = by_address_.find(*addresses->unicast);
     if (owner == by_address_.end()) return Err{IpRouteError::kNoRoute};
+    if (muted && muted(owner->second)) return Err{IpRouteError::kPeerMuted};
     if (!has_tunnel(owner->second)) return Err{IpRouteError::kNoTunnel};
     route.peers.push_back(owner->second);
     return route;
   }
   // peers_ holds each member once and never us: "once each, never back to ourselves".
   for (const auto& [key, member] : peers_) {
+    if (muted && muted(key)) continue;
     if (!has_tunnel(key)) {
       if (member.online) ++route.no_tunnel;
     } else if (route.peers.size() < max_fanout) {

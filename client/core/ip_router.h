@@ -54,6 +54,7 @@ enum class IpRouteError : std::uint8_t {
   kBadSource,      // outgoing: the source is not our virtual IP
   kNoRoute,        // outgoing unicast: no peer of ours has that address
   kNoTunnel,       // outgoing unicast: the peer has no direct tunnel (yet)
+  kPeerMuted,      // outgoing unicast: we are offline in every network shared with it
   kSpoofedSource,  // incoming: the source is not the sending peer's virtual IP
   kNotForUs,       // incoming: the destination is neither us nor broadcast/multicast
 };
@@ -77,6 +78,9 @@ class IpRouter {
  public:
   // True when a copy can be sent to that peer now (a direct tunnel).
   using HasTunnel = std::function<bool(const PublicKey&)>;
+  // True for a peer nothing may be sent to by choice (offline in every network we
+  // share: ClientCore::set_network_online). Null: nobody.
+  using Muted = std::function<bool(const PublicKey&)>;
 
   // Our address and prefix length from LoginReply; until then every packet is
   // refused with kNoAddress. A prefix length over 32 is taken as 32.
@@ -91,8 +95,10 @@ class IpRouter {
   // otherwise). Call before route / check_received / address_of.
   void sync(const Membership& membership);
 
-  // Where a packet from the adapter goes. Does not check its size.
-  Result<IpRoute, IpRouteError> route(ByteView packet, const HasTunnel& has_tunnel, std::size_t max_fanout) const;
+  // Where a packet from the adapter goes. Does not check its size. Muted peers get
+  // no copy of a broadcast and are not counted in it.
+  Result<IpRoute, IpRouteError> route(ByteView packet, const HasTunnel& has_tunnel, std::size_t max_fanout,
+                                      const Muted& muted = nullptr) const;
   // Whether a packet that `sender` sent us may be written to the adapter.
   Status<IpRouteError> check_received(ByteView packet, const PublicKey& sender) const;
 

@@ -5,7 +5,6 @@
 #include <chrono>
 
 #include "client/core/describe_event.h"
-#include "client/core/ip_packet.h"
 #include "client/daemon/status_json.h"
 #include "client/daemon/virtual_addresses.h"
 
@@ -276,19 +275,8 @@ void DaemonService::record_chat(ChatEntry entry) {
 
 void DaemonService::on_adapter_packet(ByteView packet) {
   ClientCore& core = driver_.core();
-  if (presence_.any_offline()) {
-    // Unicast to a member we only share offline networks with stays here
-    // (network_presence.h); broadcast fan-out is the core's.
-    auto header = parse_ipv4_header(packet);
-    if (header) {
-      for (const PeerStatus& peer : core.peers()) {
-        if (peer.virtual_ip == header->destination && !carried(peer.key)) {
-          ++policy_drops_;
-          return;
-        }
-      }
-    }
-  }
+  // Packets to members we share only offline networks with are the core's to refuse
+  // (ip_peer_muted), as it knows our offline networks (set_network_online).
   auto sent = core.send_ip_packet(driver_.now(), packet);
   if (!sent) spdlog::trace("adapter packet not sent: {}", to_string(sent.error()));
   driver_.pump();

@@ -1,10 +1,9 @@
 // go-online / go-offline per network, as the daemon's policy. The server shows us
-// offline to the members of a network we are offline in (ClientCore::
-// set_network_online) and builds no new tunnel for that network; this class mutes
-// what existing tunnels still carry: members reachable only through networks we
-// are offline in are not carried - their packets and chat are not delivered to us,
-// and our unicast packets and chat are not sent to them. A broadcast from our
-// adapter still goes to every tunnel the core has.
+// offline to the members of a network we are offline in and builds no new tunnel
+// for that network, and the core sends no IP packet to a member we share only
+// offline networks with (ClientCore::set_network_online). This class mutes the
+// rest of what existing tunnels still carry: such members' packets and chat are
+// not delivered to us, and our chat is not sent to them.
 #pragma once
 
 #include <set>

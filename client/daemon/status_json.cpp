@@ -19,6 +19,7 @@ nlohmann::json stats_json(const ClientStats& s) {
       {"ip_sent", s.ip_sent},
       {"ip_no_tunnel", s.ip_no_tunnel},
       {"ip_no_route", s.ip_no_route},
+      {"ip_peer_muted", s.ip_peer_muted},
       {"ip_fanout_excess", s.ip_fanout_excess},
       {"ip_bad_source", s.ip_bad_source},
       {"ip_malformed", s.ip_malformed},

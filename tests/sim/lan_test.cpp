@@ -136,6 +136,38 @@ TEST_F(SimLan, BroadcastsAndMulticastReachEveryPeerExactlyOnce) {
   EXPECT_EQ(net.client(alice).stats().ip_sent, 8u);
 }
 
+TEST_F(SimLan, OfflineInANetworkMutesItsOnlyMembersAndTellsThem) {
+  build();
+  // Alice goes offline in lan: Carol (lan only) is muted, Bob (also games) is not.
+  net.with_client(alice, [](ClientCore& c, Time now) { c.set_network_online(now, "lan", false); });
+  net.run_for(100ms);
+  auto to_carol = send_ip(alice, udp(va, vc, 1));
+  ASSERT_FALSE(to_carol);
+  EXPECT_EQ(to_carol.error(), IpRouteError::kPeerMuted);
+  EXPECT_EQ(net.client(alice).stats().ip_peer_muted, 1u);
+  auto broadcast = send_ip(alice, udp(va, kMdns, 2));
+  ASSERT_TRUE(broadcast);
+  EXPECT_EQ(broadcast->sent, 1u);  // Bob only
+  EXPECT_EQ(broadcast->no_tunnel, 0u);
+  net.run_for(100ms);
+  EXPECT_EQ(packets_at(bob).size(), 1u);
+  EXPECT_TRUE(packets_at(carol).empty());
+  // The server told lan's members: Carol sees Alice offline, Bob still online.
+  auto alice_seen_by = [&](std::size_t i) {
+    for (const PeerStatus& p : net.client(i).peers()) {
+      if (p.key == ka) return p.online;
+    }
+    return false;
+  };
+  EXPECT_FALSE(alice_seen_by(carol));
+  EXPECT_TRUE(alice_seen_by(bob));
+
+  net.with_client(alice, [](ClientCore& c, Time now) { c.set_network_online(now, "lan", true); });
+  net.run_for(100ms);
+  EXPECT_TRUE(alice_seen_by(carol));
+  ASSERT_TRUE(send_ip(alice, udp(va, vc, 3)));
+}
+
 TEST_F(SimLan, ReceivedBroadcastsAreNeverForwardedAgain) {
   build();
   Bytes packet = udp(va, kMdns, 7);

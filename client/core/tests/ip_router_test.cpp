@@ -177,6 +177,16 @@ TEST_F(IpRouterTest, Ipv6FromAPeerMustCarryItsOwnMemberAddress) {
   EXPECT_EQ(router.check_received(udp6(foreign, v6(vip(1))), key(2)).error(), IpRouteError::kSpoofedSource);
 }
 
+TEST_F(IpRouterTest, MutedPeersGetNothingAndAreNotCountedInBroadcasts) {
+  auto muted = [](const PublicKey& k) { return k[0] == 3; };
+  EXPECT_EQ(router.route(udp(vip(1), vip(3)), all, 256, muted).error(), IpRouteError::kPeerMuted);
+  EXPECT_TRUE(router.route(udp(vip(1), vip(2)), all, 256, muted).ok());
+  auto r = router.route(udp(vip(1), kMdns), tunnels_to({2}), 256, muted);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->peers, (std::vector<PublicKey>{key(2)}));
+  EXPECT_EQ(r->no_tunnel, 0u);  // 3 is muted, 4 offline: neither is "missing a tunnel"
+}
+
 TEST_F(IpRouterTest, NothingIsRoutedBeforeWeHaveAnAddress) {
   IpRouter fresh;
   fresh.sync(membership);
@@ -237,7 +247,7 @@ TEST_F(IpRouterTest, SyncPicksUpMembershipChanges) {
 TEST(IpRouteError, EveryErrorHasAName) {
   for (auto e : {IpRouteError::kNoAddress, IpRouteError::kMalformed, IpRouteError::kUnsupported,
                  IpRouteError::kTooLarge, IpRouteError::kBadSource, IpRouteError::kNoRoute, IpRouteError::kNoTunnel,
-                 IpRouteError::kSpoofedSource, IpRouteError::kNotForUs}) {
+                 IpRouteError::kSpoofedSource, IpRouteError::kNotForUs, IpRouteError::kPeerMuted}) {
     EXPECT_STRNE(to_string(e), "?");
   }
 }

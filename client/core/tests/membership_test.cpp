@@ -23,6 +23,17 @@ TEST(Membership, SnapshotIsSortedByNameAndKey) {
   EXPECT_EQ(m.networks()[1].members[1].key, key(3));
 }
 
+TEST(Membership, SharesNetworksOutsideAnExcludedSet) {
+  Membership m(key(1));
+  m.replace(NetworkSnapshot{{NetworkInfo{"lan", {member(1), member(2), member(3)}},
+                             NetworkInfo{"games", {member(1), member(2)}}}});
+  EXPECT_TRUE(m.shares_network_outside(key(2), {"lan"}));
+  EXPECT_FALSE(m.shares_network_outside(key(3), {"lan"}));
+  EXPECT_TRUE(m.shares_network_outside(key(3), {"games"}));
+  EXPECT_FALSE(m.shares_network_outside(key(2), {"lan", "games"}));
+  EXPECT_FALSE(m.shares_network_outside(key(1), {}));  // ourselves
+}
+
 TEST(Membership, UpdatesInsertAndReplaceMembers) {
   Membership m(key(1));
   m.replace(NetworkSnapshot{{NetworkInfo{"lan", {member(1)}}}});
