@@ -49,7 +49,10 @@ void BM_TunnelIpPacketOneWay(benchmark::State& state) {
   Time now = pair.net.now();
   std::size_t delivered = 0;
   for (auto _ : state) {
-    if (!alice.send_ip_packet(now, packet)) state.SkipWithError("send_ip_packet refused the packet");
+    if (!alice.send_ip_packet(now, packet)) {
+      state.SkipWithError("send_ip_packet refused the packet");
+      break;
+    }
     for (ClientCore::Output& out : alice.drain_outputs()) {
       if (auto* d = std::get_if<SendDatagram>(&out)) bob.on_datagram(now, alice_address, d->payload);
     }

@@ -23,13 +23,6 @@ constexpr std::uint16_t kDiscoveryPortPrimary = 3478;
 constexpr std::uint16_t kDiscoveryPortAlternate = 3479;
 constexpr char kNetwork[] = "matrix";
 
-// A NAT chain for a profile name: a named profile is a chain of one.
-std::vector<nat::NatConfig> chain_for(const std::string& name) {
-  if (auto config = nat::profile(name)) return {*config};
-  if (auto chain = nat::profile_chain(name)) return *chain;
-  return {};
-}
-
 void apply_strategy(const std::string& strategy, ServerConfig& config) {
   config.punch_strategy = strategy == "naive" ? PunchStrategy::kNaive : PunchStrategy::kServerDriven;
 }
@@ -48,6 +41,12 @@ struct Side {
 std::vector<std::string> strategy_names() { return {"naive", "current"}; }
 
 std::vector<std::string> fault_names() { return {"block-peer-udp"}; }
+
+std::vector<nat::NatConfig> matrix_profile_chain(const std::string& name) {
+  if (auto config = nat::profile(name)) return {*config};
+  if (auto chain = nat::profile_chain(name)) return *chain;
+  return {};
+}
 
 std::vector<std::string> matrix_profile_names() {
   std::vector<std::string> names = nat::profile_names();
@@ -69,8 +68,8 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
   link.delay = spec.access_delay;
   link.loss_rate = spec.loss_rate;
   ns3::Ptr<ns3::Node> server_node = topology.AddServer(link, 2);
-  NatSite site_a = topology.AddNatSite(chain_for(spec.profile_a), 1, link);
-  NatSite site_b = topology.AddNatSite(chain_for(spec.profile_b), 1, link);
+  NatSite site_a = topology.AddNatSite(matrix_profile_chain(spec.profile_a), 1, link);
+  NatSite site_b = topology.AddNatSite(matrix_profile_chain(spec.profile_b), 1, link);
   int64_t stream = topology.AssignStreams(0);
 
   Ns3RandomSource key_rng;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "emulation/matrix_results.h"
+#include "nat-models/nat_config.h"
 #include "protocol/time.h"
 
 namespace yt::emulation {
@@ -25,6 +26,9 @@ std::vector<std::string> strategy_names();
 
 // Every profile the matrix knows: the named NAT profiles and the stacked ones.
 std::vector<std::string> matrix_profile_names();
+// The NAT chain of one of them, innermost first (a named profile is a chain of
+// one); empty for an unknown name.
+std::vector<nat::NatConfig> matrix_profile_chain(const std::string& name);
 
 struct AttemptSpec {
   std::string profile_a;

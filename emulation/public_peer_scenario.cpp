@@ -12,7 +12,6 @@
 #include "emulation/topology.h"
 #include "emulation/yt_client_app.h"
 #include "emulation/yt_server_app.h"
-#include "nat-models/nat_profiles.h"
 #include "server/core/address_allocator.h"
 #include "server/core/memory_storage.h"
 
@@ -24,12 +23,6 @@ constexpr std::uint16_t kDiscoveryPortPrimary = 3478;
 constexpr std::uint16_t kDiscoveryPortAlternate = 3479;
 constexpr char kNetwork[] = "office";
 
-std::vector<nat::NatConfig> chain_for(const std::string& name) {
-  if (auto config = nat::profile(name)) return {*config};
-  if (auto chain = nat::profile_chain(name)) return *chain;
-  return {};
-}
-
 }  // namespace
 
 std::optional<std::string> check_public_peer_options(const PublicPeerOptions& options) {
@@ -40,7 +33,8 @@ std::optional<std::string> check_public_peer_options(const PublicPeerOptions& op
   return std::nullopt;
 }
 
-PublicPeerResult run_public_peer(const PublicPeerOptions& options) {
+Result<PublicPeerResult, std::string> run_public_peer(const PublicPeerOptions& options) {
+  if (auto error = check_public_peer_options(options)) return Err{*error};
   PublicPeerResult result;
   ns3::RngSeedManager::SetSeed(1);
   ns3::RngSeedManager::SetRun(options.seed);
@@ -55,9 +49,9 @@ PublicPeerResult run_public_peer(const PublicPeerOptions& options) {
   slow_lan.lan.delay = options.alice_lan_delay;
   slow_lan.lan.point_to_point = true;  // a slow hop, not a long wire (LanSpec)
   ns3::Ptr<ns3::Node> server_node = topology.AddServer(access, 2);
-  NatSite alice_site = topology.AddNatSite(chain_for(options.alice_nat), 1, access, slow_lan);
+  NatSite alice_site = topology.AddNatSite(matrix_profile_chain(options.alice_nat), 1, access, slow_lan);
   ns3::Ptr<ns3::Node> frank_node = topology.AddPublicHost(near_core);
-  NatSite bob_site = topology.AddNatSite(chain_for(options.bob_nat), 1, access);
+  NatSite bob_site = topology.AddNatSite(matrix_profile_chain(options.bob_nat), 1, access);
   int64_t stream = topology.AssignStreams(0);
 
   Ns3RandomSource key_rng;
@@ -135,7 +129,6 @@ PublicPeerResult run_public_peer(const PublicPeerOptions& options) {
   }
   for (const ns3::Ptr<NatRouting>& nat : alice_site.nats) result.alice_nat_clashes += nat->GetModel()->counters().tuple_clashes;
   result.all_online = all_online_at.has_value();
-  result.simulated_seconds = ns3::Simulator::Now().GetSeconds();
   ns3::Simulator::Destroy();
   result.log = log.lines();
   return result;

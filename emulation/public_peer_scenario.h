@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/result.h"
 #include "protocol/time.h"
 
 namespace yt::emulation {
@@ -42,12 +43,12 @@ struct PublicPeerResult {
   // tuple held them (nat::NatCounters::tuple_clashes).
   std::uint64_t alice_nat_clashes = 0;
   bool all_online = false;
-  double simulated_seconds = 0;
   std::vector<std::string> log;  // the time-stamped event log of the server and clients
 };
 
 // Why the options are invalid (an unknown profile), or nothing when they are fine.
 std::optional<std::string> check_public_peer_options(const PublicPeerOptions& options);
-PublicPeerResult run_public_peer(const PublicPeerOptions& options);
+// One run in its own simulation; the check above is its error.
+Result<PublicPeerResult, std::string> run_public_peer(const PublicPeerOptions& options);
 
 }  // namespace yt::emulation

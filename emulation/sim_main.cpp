@@ -177,7 +177,12 @@ int run_public_peer_command(PublicPeerCommand c) {
   for (int i = 0; i < c.seeds; ++i) {
     PublicPeerOptions run = c.options;
     run.seed = c.options.seed + static_cast<std::uint64_t>(i);
-    PublicPeerResult r = run_public_peer(run);
+    auto ran = run_public_peer(run);
+    if (!ran) {
+      std::fprintf(stderr, "yellowtail-sim: %s\n", ran.error().c_str());
+      return 2;
+    }
+    const PublicPeerResult& r = *ran;
     if (c.log) {
       std::printf("event log, seed %llu (simulated seconds):\n", static_cast<unsigned long long>(run.seed));
       for (const std::string& line : r.log) std::printf("    %s\n", line.c_str());

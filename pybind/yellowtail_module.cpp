@@ -43,6 +43,14 @@ py::dict summary_dict(const PairSummary& s) {
   return d;
 }
 
+// Before any conversion: a NaN or huge value must not reach an integer cast.
+void check_delay_ms(double ms) {
+  if (!(ms >= 0 && ms <= 600000)) throw py::value_error("delays must be between 0 and 600000 ms");
+}
+void check_time_limit_s(double s) {
+  if (!(s >= 1 && s <= 3600)) throw py::value_error("time_limit_s must be 1..3600");
+}
+
 void check_names(const std::vector<std::string>& given, const std::vector<std::string>& known, const char* what) {
   for (const std::string& g : given) {
     if (std::find(known.begin(), known.end(), g) == known.end()) {
@@ -67,7 +75,9 @@ PYBIND11_MODULE(yellowtail, m) {
         check_names({a, b}, matrix_profile_names(), "profile");
         check_names({strategy}, strategy_names(), "strategy");
         if (!fault.empty()) check_names({fault}, fault_names(), "fault");
-        if (loss < 0 || loss > 1) throw py::value_error("loss must be in [0, 1]");
+        if (!(loss >= 0 && loss <= 1)) throw py::value_error("loss must be in [0, 1]");
+        check_delay_ms(delay_ms);
+        check_time_limit_s(time_limit_s);
         AttemptSpec spec{a, b, strategy, seed};
         spec.access_delay = from_ms(delay_ms);
         spec.loss_rate = loss;
@@ -91,6 +101,9 @@ PYBIND11_MODULE(yellowtail, m) {
         check_names(profiles, matrix_profile_names(), "profile");
         check_names(strategies, strategy_names(), "strategy");
         if (!fault.empty()) check_names({fault}, fault_names(), "fault");
+        if (!(loss >= 0 && loss <= 1)) throw py::value_error("loss must be in [0, 1]");
+        check_delay_ms(delay_ms);
+        check_time_limit_s(time_limit_s);
         MatrixParameters p{profiles, strategies, seeds, delay_ms, loss, time_limit_s, fault};
         MatrixRun run = run_matrix(p, [&](int done, int total) {
           if (progress) progress(done, total);
@@ -116,6 +129,9 @@ PYBIND11_MODULE(yellowtail, m) {
   m.def(
       "run_demo",
       [](std::uint64_t seed, double delay_ms, double loss, int messages) {
+        if (!(loss >= 0 && loss <= 1)) throw py::value_error("loss must be in [0, 1]");
+        check_delay_ms(delay_ms);
+        if (messages < 0 || messages > 100000) throw py::value_error("messages must be 0..100000");
         DemoOptions o;
         o.seed = seed;
         o.access_delay = from_ms(delay_ms);
@@ -139,6 +155,10 @@ PYBIND11_MODULE(yellowtail, m) {
       "run_public_peer",
       [](std::uint64_t seed, const std::string& alice_nat, const std::string& bob_nat, double delay_ms,
          double public_delay_ms, double lan_delay_ms, std::optional<double> follower_delay_ms, double time_limit_s) {
+        for (double ms : {delay_ms, public_delay_ms, lan_delay_ms, follower_delay_ms.value_or(0.0)}) {
+          check_delay_ms(ms);
+        }
+        check_time_limit_s(time_limit_s);
         PublicPeerOptions o;
         o.seed = seed;
         o.alice_nat = alice_nat;
@@ -149,12 +169,11 @@ PYBIND11_MODULE(yellowtail, m) {
         if (follower_delay_ms) o.follower_delay = from_ms(*follower_delay_ms);
         o.time_limit = from_ms(time_limit_s * 1000);
         if (auto error = check_public_peer_options(o)) throw py::value_error(*error);
-        if (delay_ms < 0 || public_delay_ms < 0 || lan_delay_ms < 0 || (follower_delay_ms && *follower_delay_ms < 0)) {
-          throw py::value_error("delays must not be negative");
-        }
         py::gil_scoped_release release;
-        PublicPeerResult r = run_public_peer(o);
+        auto ran = run_public_peer(o);
         py::gil_scoped_acquire acquire;
+        if (!ran) throw py::value_error(ran.error());
+        const PublicPeerResult& r = *ran;
         py::dict d;
         py::dict pairs;
         for (const PublicPeerPair& p : r.pairs) pairs[py::str(p.a + "-" + p.b)] = p.direct;

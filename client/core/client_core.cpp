@@ -5,7 +5,9 @@
 #include "client/core/client_core.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "client/core/client_context.h"
@@ -56,7 +58,13 @@ struct ClientCore::Impl {
         control(ctx),
         discovery(ctx),
         membership(identity.public_key),
-        tunnels(ctx) {}
+        tunnels(ctx) {
+    // A name the server cannot decode would close every session it is restated in.
+    auto& offline = ctx.config.offline_networks;
+    for (auto it = offline.begin(); it != offline.end();) {
+      it = valid_name(*it, kMaxNameLength) ? std::next(it) : offline.erase(it);
+    }
+  }
 
   ClientContext ctx;
   ControlChannel control;
@@ -84,13 +92,22 @@ struct ClientCore::Impl {
 
   Result<SendReport, IpRouteError> send_ip(Time now, ByteView packet);
   // Peers we are offline in every shared network with (null when we are offline
-  // nowhere, the common case).
-  IpRouter::Muted muted_predicate() const {
+  // nowhere, the common case). Recomputed only when the membership view or our
+  // offline networks changed, not per packet.
+  IpRouter::Muted muted_predicate() {
     if (ctx.config.offline_networks.empty()) return nullptr;
-    return [this](const PublicKey& peer) {
-      return !membership.shares_network_outside(peer, ctx.config.offline_networks);
-    };
+    if (muted_for != std::pair{membership.version(), offline_version}) {
+      muted_for = {membership.version(), offline_version};
+      muted.clear();
+      for (const auto& [key, member] : membership.peers()) {
+        if (!membership.shares_network_outside(key, ctx.config.offline_networks)) muted.insert(key);
+      }
+    }
+    return [this](const PublicKey& peer) { return muted.count(peer) != 0; };
   }
+  std::uint64_t offline_version = 0;  // bumped whenever ctx.config.offline_networks changes
+  std::set<PublicKey> muted;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> muted_for;  // (membership, offline) versions
   // Cryptokey routing of a packet received in ip_mode; counts what it refuses.
   bool accept_ip(const PublicKey& peer, ByteView packet);
   void on_chat(const PublicKey& peer, PeerPayload& payload);
@@ -162,6 +179,8 @@ void ClientCore::Impl::handle_message(Time now, ControlMessage& message) {
       // snapshot, which does not prune (see NetworkSnapshot); so our own leave prunes here.
       membership.remove(MemberLeft{request->argument, ctx.identity.public_key});
       prune_tunnels();
+      // The server forgot our choice with the membership; a later join starts online.
+      if (ctx.config.offline_networks.erase(request->argument)) ++offline_version;
     }
   } else if (auto* snapshot = std::get_if<NetworkSnapshot>(&message)) {
     // No pruning here: a snapshot too large for one frame is completed by
@@ -409,17 +428,16 @@ Result<std::uint32_t, SendError> ClientCore::leave_network(Time now, const std::
   return impl_->submit(id, LeaveNetwork{id, name});
 }
 
-void ClientCore::set_network_online(Time now, const std::string& network, bool online) {
+Status<SendError> ClientCore::set_network_online(Time now, const std::string& network, bool online) {
   (void)now;
+  if (!valid_name(network, kMaxNameLength)) return Err{SendError::kInvalidArgument};
   Impl& s = *impl_;
   auto& offline = s.ctx.config.offline_networks;
-  if (online ? offline.erase(network) == 0 : !offline.insert(network).second) return;
+  if (online ? offline.erase(network) == 0 : !offline.insert(network).second) return Ok{};
+  ++s.offline_version;
   // Without a session the change waits for the next login (finish_discovery).
   if (s.online) s.control.send(SetNetworkOnline{0, network, online});
-}
-
-bool ClientCore::network_online(const std::string& network) const {
-  return impl_->ctx.config.offline_networks.count(network) == 0;
+  return Ok{};
 }
 
 Result<std::uint32_t, SendError> ClientCore::set_nickname(Time now, const std::string& nickname) {

@@ -112,12 +112,14 @@ class ClientCore {
   Result<std::uint32_t, SendError> join_network(Time now, const std::string& name, const std::string& password);
   Result<std::uint32_t, SendError> leave_network(Time now, const std::string& name);
   Result<std::uint32_t, SendError> set_nickname(Time now, const std::string& nickname);
-  // Appear online or offline to the members of `network` (go-online / go-offline).
+  // Appear online or offline to the members of `network` (go-online / go-offline),
+  // and send no IP packet to a member we then share only offline networks with.
   // Kept across reconnects and restated before every DiscoveryReport, so the server
-  // never shows us online there in between; sent at once when online. Fire and
-  // forget: the server refuses only a network we are not in, which changes nothing.
-  void set_network_online(Time now, const std::string& network, bool online);
-  bool network_online(const std::string& network) const;
+  // never shows us online there in between; sent at once when online. Forgotten
+  // when we leave the network. No reply is awaited: the server refuses only a
+  // network we are not in, which changes nothing. kInvalidArgument for a name that
+  // is not 1..64 bytes.
+  Status<SendError> set_network_online(Time now, const std::string& network, bool online);
 
   // Seal `payload` for `peer` and queue it on the tunnel's path. A kChat payload is
   // the text of a private chat (send_chat is the checked way); kPing and kPong belong
@@ -131,8 +133,9 @@ class ClientCore {
   // counted in stats(). Errors: kNoAddress (before the first login), kMalformed,
   // kUnsupported (IPv6 without ClientConfig::ipv6_base), kTooLarge (over
   // max_payload: the adapter MTU is too big), kBadSource (not our virtual address),
-  // kNoRoute, kNoTunnel (unicast only: a broadcast that reaches nobody is Ok with
-  // sent == 0). Works in either mode; receivers filter in ip_mode.
+  // kNoRoute, kPeerMuted (we are offline in every network shared with that peer),
+  // kNoTunnel (unicast only: a broadcast that reaches nobody is Ok with sent == 0).
+  // Works in either mode; receivers filter in ip_mode.
   Result<SendReport, IpRouteError> send_ip_packet(Time now, ByteView ip_packet);
 
   // Private chat to one peer (ChatReceived with an empty network there). `text` is

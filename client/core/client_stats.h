@@ -24,8 +24,8 @@ struct ClientStats {
   std::uint64_t ip_no_route = 0;       // unicast to an address no peer of ours has
   std::uint64_t ip_peer_muted = 0;     // unicast to a peer we are offline in every shared network with
   std::uint64_t ip_fanout_excess = 0;  // broadcast copies left out by max_broadcast_fanout
-  std::uint64_t ip_bad_source = 0;     // source is not our virtual IP (spoofing, or a loop)
-  std::uint64_t ip_malformed = 0;      // not a well-formed IPv4 packet
+  std::uint64_t ip_bad_source = 0;     // source is not our virtual address (spoofing, or a loop)
+  std::uint64_t ip_malformed = 0;      // not a well-formed IPv4 or IPv6 packet
   std::uint64_t ip_unsupported = 0;    // another IP version, or IPv6 without ipv6_base
   std::uint64_t ip_too_large = 0;      // over ClientConfig::max_payload
   std::uint64_t ip_no_address = 0;     // sent before we had a virtual IP

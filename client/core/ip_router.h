@@ -7,7 +7,8 @@
 //     and is also the loop guard: a packet received from a peer and fed back into the
 //     adapter carries the peer's source, so it is never re-forwarded;
 //   - unicast to a peer's virtual IP goes to that peer (kNoTunnel without a direct
-//     tunnel), to any other address kNoRoute (ourselves included);
+//     tunnel, kPeerMuted for a muted peer: see route()), to any other address
+//     kNoRoute (ourselves included);
 //   - 255.255.255.255, the directed broadcast of our prefix (25.255.255.255 for
 //     25.0.0.0/8; none for /31 and /32) and multicast 224.0.0.0/4 go to every peer
 //     that shares a network with us and has a direct tunnel, once each however many

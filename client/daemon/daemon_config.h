@@ -13,7 +13,7 @@
 //   [adapter]
 //   name = "yt0"
 //   mtu = 1400
-//   ipv6_prefix = "fd79:6c74:7461::/48"
+//   ipv6_prefix = "fd79:6c74:7461::/48" # the same on every member: peers' IPv6 sources are checked against it
 //   routes = ["224.0.0.0/4"]          # extra prefixes routed into the adapter
 //   [control]
 //   socket = "/run/yellowtail/control.sock"
@@ -51,6 +51,8 @@ struct DaemonSettings {
   std::string bridge = "127.0.0.1:0";
   std::string device = "yt0";
   std::int64_t mtu = 1400;
+  // Every member of a network must use the same prefix: a peer's IPv6 source is
+  // checked against the address this prefix gives its virtual IPv4 address.
   std::string ipv6_prefix = "fd79:6c74:7461::/48";
   std::vector<std::string> routes;
   std::string control_socket = "/run/yellowtail/control.sock";

@@ -24,7 +24,8 @@ DaemonOptions::DaemonOptions(CLI::App& app) {
       YT_COPY(udp));
   add(app.add_option("--tun-name", given_.device, "adapter name (default yt0) [adapter.name]"), YT_COPY(device));
   add(app.add_option("--mtu", given_.mtu, "adapter MTU, 1280..1400 (default 1400) [adapter.mtu]"), YT_COPY(mtu));
-  add(app.add_option("--ipv6-prefix", given_.ipv6_prefix, "ULA /48 for the adapter's IPv6 address [adapter.ipv6_prefix]"),
+  add(app.add_option("--ipv6-prefix", given_.ipv6_prefix,
+                     "ULA /48 for the adapter's IPv6 address; the same on every member [adapter.ipv6_prefix]"),
       YT_COPY(ipv6_prefix));
   add(app.add_option("--route", given_.routes, "extra IPv4 prefix routed into the adapter, repeatable [adapter.routes]"),
       YT_COPY(routes));

@@ -40,7 +40,10 @@ DaemonService::DaemonService(boost::asio::io_context& io, const DaemonConfig& co
       login_timer_(io) {}
 
 void DaemonService::start() {
-  if (state_.logged_out) spdlog::info("logged out before the last shutdown; staying logged out until `yellowtail login`");
+  if (state_.logged_out) {
+    spdlog::info("logged out before the last shutdown{}; staying logged out until `yellowtail login`",
+                 state_.logout_reason.empty() ? "" : " (" + state_.logout_reason + ")");
+  }
   driver_.start(!state_.logged_out);
 }
 
@@ -62,7 +65,7 @@ void DaemonService::handle(const ControlRequest& request, ControlSession::Reply 
   ClientCore& core = driver_.core();
   if (command == "status") {
     StatusExtras extras{state_.logged_out, nickname(), config_.server, prefix_length_, adapter_, std::nullopt,
-                        policy_drops_, logout_reason_};
+                        policy_drops_, state_.logout_reason};
     if (bridge_) extras.bridge = bridge_->local_endpoint();
     reply(control_ok(status_json(core, extras)));
   } else if (command == "list") {
@@ -96,7 +99,7 @@ void DaemonService::login(ControlSession::Reply reply) {
   }
   if (state_.logged_out) {
     state_.logged_out = false;
-    logout_reason_.clear();
+    state_.logout_reason.clear();
     save_state();
     core.start(driver_.now());
     driver_.pump();
@@ -122,7 +125,7 @@ void DaemonService::finish_logins(const ControlResponse& response) {
 void DaemonService::logout(ControlSession::Reply reply) {
   bool was = state_.logged_out;
   state_.logged_out = true;
-  logout_reason_.clear();
+  state_.logout_reason.clear();
   save_state();
   driver_.core().stop(driver_.now());
   driver_.pump();
@@ -324,11 +327,11 @@ void DaemonService::on_event(const ClientEvent& event) {
   } else if (auto* elsewhere = std::get_if<LoggedInElsewhere>(&event)) {
     // Saved like a logout: a restart must not start the tug of war again.
     state_.logged_out = true;
+    state_.logout_reason = "this key logged in from " + elsewhere->by.to_string() +
+                           "; is a copy of this machine's key running elsewhere? `yellowtail login` takes it back";
     save_state();
-    logout_reason_ = "this key logged in from " + elsewhere->by.to_string() +
-                     "; is a copy of this machine's key running elsewhere? `yellowtail login` takes it back";
-    spdlog::warn("{}", logout_reason_);
-    finish_logins(control_error("logged out: " + logout_reason_));
+    spdlog::warn("{}", state_.logout_reason);
+    finish_logins(control_error("logged out: " + state_.logout_reason));
   }
 }
 

@@ -83,7 +83,6 @@ class DaemonService {
   NetworkPresence presence_;
   std::uint8_t prefix_length_ = 0;
   std::uint64_t policy_drops_ = 0;
-  std::string logout_reason_;  // why we are logged out when it was not `logout`
   std::map<std::uint32_t, Pending> pending_;
   std::vector<ControlSession::Reply> login_waiters_;
   boost::asio::steady_timer login_timer_;

@@ -22,6 +22,10 @@ Result<DaemonState, std::string> load_daemon_state(const std::string& path) {
     if (!v->is_string()) return Err{bad + "\"nickname\" is not a string"};
     state.nickname = v->get<std::string>();
   }
+  if (auto v = object.find("logout_reason"); v != object.end()) {
+    if (!v->is_string()) return Err{bad + "\"logout_reason\" is not a string"};
+    state.logout_reason = v->get<std::string>();
+  }
   if (auto v = object.find("offline_networks"); v != object.end()) {
     if (!v->is_array()) return Err{bad + "\"offline_networks\" is not an array"};
     for (const nlohmann::json& name : *v) {
@@ -37,6 +41,7 @@ Status<std::string> save_daemon_state(const std::string& path, const DaemonState
   object["logged_out"] = state.logged_out;
   object["nickname"] = state.nickname;
   object["offline_networks"] = state.offline_networks;
+  if (!state.logout_reason.empty()) object["logout_reason"] = state.logout_reason;
   return write_file_atomically(path, object.dump(2) + "\n", 0600);
 }
 

@@ -1,5 +1,6 @@
-// What yellowtaild remembers across restarts besides its key: whether the user
-// logged out, the nickname they last set, and which networks they took offline.
+// What yellowtaild remembers across restarts besides its key: whether it is logged
+// out (and why, when it was not the user), the nickname they last set, and which
+// networks they took offline.
 // Kept as JSON in <state_dir>/state.json (mode 0600), rewritten atomically on every
 // change, so a restart (or a crash) resumes as the user left it.
 #pragma once
@@ -15,9 +16,11 @@ struct DaemonState {
   bool logged_out = false;
   std::string nickname;  // empty: use the configured one
   std::set<std::string> offline_networks;
+  std::string logout_reason;  // empty: logged in, or the user logged out
 
   friend bool operator==(const DaemonState& a, const DaemonState& b) {
-    return a.logged_out == b.logged_out && a.nickname == b.nickname && a.offline_networks == b.offline_networks;
+    return a.logged_out == b.logged_out && a.nickname == b.nickname && a.offline_networks == b.offline_networks &&
+           a.logout_reason == b.logout_reason;
   }
 };
 

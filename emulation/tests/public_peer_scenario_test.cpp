@@ -24,7 +24,9 @@ TEST(PublicPeerScenario, FollowerDelayKeepsTheLinuxMappingForThePeerBehindTheOth
     SCOPED_TRACE("seed " + std::to_string(seed));
     PublicPeerOptions options;
     options.seed = seed;
-    PublicPeerResult r = run_public_peer(options);
+    auto ran = run_public_peer(options);
+    ASSERT_TRUE(ran.ok()) << ran.error();
+    const PublicPeerResult& r = *ran;
     ASSERT_TRUE(r.all_online);
     EXPECT_EQ(r.alice_nat_clashes, 0u);
     EXPECT_TRUE(direct(r, "alice", "frank"));
@@ -40,7 +42,9 @@ TEST(PublicPeerScenario, WithoutFollowerDelayTheEarlyPublicProbeClashesAndCostsA
     PublicPeerOptions options;
     options.seed = seed;
     options.follower_delay = Duration(0);
-    PublicPeerResult r = run_public_peer(options);
+    auto ran = run_public_peer(options);
+    ASSERT_TRUE(ran.ok()) << ran.error();
+    const PublicPeerResult& r = *ran;
     ASSERT_TRUE(r.all_online);
     EXPECT_GE(r.alice_nat_clashes, 1u);
     EXPECT_TRUE(direct(r, "bob", "frank"));
@@ -57,7 +61,9 @@ TEST(PublicPeerScenario, AFastLanNeedsNoFollowerDelay) {
   options.follower_delay = Duration(0);
   options.alice_lan_delay = 200us;
   options.public_delay = 20ms;
-  PublicPeerResult r = run_public_peer(options);
+  auto ran = run_public_peer(options);
+  ASSERT_TRUE(ran.ok()) << ran.error();
+  const PublicPeerResult& r = *ran;
   EXPECT_EQ(r.alice_nat_clashes, 0u);
   EXPECT_TRUE(direct(r, "alice", "bob"));
 }
@@ -69,6 +75,9 @@ TEST(PublicPeerScenario, UnknownProfileIsReported) {
   ASSERT_TRUE(error.has_value());
   EXPECT_NE(error->find("no-such-nat"), std::string::npos);
   EXPECT_FALSE(check_public_peer_options(PublicPeerOptions()).has_value());
+  auto ran = run_public_peer(options);  // refused before anything is built
+  ASSERT_FALSE(ran.ok());
+  EXPECT_EQ(ran.error(), *error);
 }
 
 }  // namespace

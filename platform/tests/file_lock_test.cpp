@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace yt {
@@ -52,13 +53,20 @@ TEST_F(FileLockTest, SecondHolderIsRefusedWithTheFirstOnesPid) {
   EXPECT_EQ(contents(path), std::to_string(::getpid()) + "\n");
 }
 
-TEST_F(FileLockTest, ReleasedOnDestructionAndOnMove) {
+TEST_F(FileLockTest, TheLockTravelsWithMovesAndEndsWithItsLastHolder) {
   const std::string path = root_ + "/lock";
   {
     auto first = FileLock::acquire_pid_file(path, "x", "y");
     ASSERT_TRUE(first.ok());
-    FileLock moved = std::move(*first);  // the lock travels with the object
+    std::optional<FileLock> moved(std::move(*first));
+    first = Err{std::string("gone")};  // the moved-from object is destroyed here
     EXPECT_FALSE(FileLock::acquire_pid_file(path, "x", "y").ok());
+    auto other = FileLock::acquire_pid_file(root_ + "/other", "x", "y");
+    ASSERT_TRUE(other.ok());
+    *other = std::move(*moved);  // releases "other", takes over "lock"
+    moved.reset();
+    EXPECT_FALSE(FileLock::acquire_pid_file(path, "x", "y").ok());
+    EXPECT_TRUE(FileLock::acquire_pid_file(root_ + "/other", "x", "y").ok());
   }
   EXPECT_TRUE(FileLock::acquire_pid_file(path, "x", "y").ok());
 }

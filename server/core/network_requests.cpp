@@ -1,6 +1,7 @@
-// Create/Join/Leave/SetNickname/SetNetworkOnline: each gets exactly one Reply with the request id, a
-// code and a message for humans; a successful change then pushes a NetworkSnapshot
-// to the requester and MemberUpdate/MemberLeft (and, for a join, tunnel
+// Create/Join/Leave/SetNickname/SetNetworkOnline: each gets exactly one Reply with
+// the request id, a code and a message for humans. A successful change then pushes
+// a NetworkSnapshot to the requester (not for SetNetworkOnline: its own view does
+// not change) and MemberUpdate/MemberLeft (and, for a join or going online, tunnel
 // instructions) to the online members it affects.
 #include "protocol/password_hash.h"
 #include "server/core/server_core_impl.h"
@@ -152,10 +153,15 @@ void ServerCore::Impl::forget_tunnels_no_longer_shared(Client& c) {
   // tunnel instruction.
   auto partners = tunnels_.find(c.key);
   if (partners == tunnels_.end()) return;
+  auto shared = online_peers(c.key);
+  if (!shared) {
+    ++stats_.storage_errors;  // nothing is forgotten on doubt
+    return;
+  }
   std::set<PublicKey> previous = partners->second;
   for (const PublicKey& partner : previous) {
     Client* peer = find_online(partner);
-    if (!peer || !share_online_network(c, *peer)) forget_tunnel(c.key, partner);
+    if (!peer || !share_online_network(c, *peer, shared.value())) forget_tunnel(c.key, partner);
   }
 }
 

@@ -98,14 +98,10 @@ MemberInfo ServerCore::Impl::member_info(const Client& c, const std::string& net
   return MemberInfo{c.key, c.record.nickname, c.record.virtual_ip, c.online_in(network)};
 }
 
-bool ServerCore::Impl::share_online_network(const Client& a, const Client& b) {
-  auto shared = online_peers(a.key);
-  if (!shared) {
-    ++stats_.storage_errors;
-    return true;
-  }
-  auto it = shared.value().find(b.key);
-  if (it == shared.value().end()) return false;
+bool ServerCore::Impl::share_online_network(const Client& a, const Client& b,
+                                            const std::map<PublicKey, std::vector<std::string>>& peers_of_a) {
+  auto it = peers_of_a.find(b.key);
+  if (it == peers_of_a.end()) return false;
   for (const std::string& network : it->second) {
     if (a.online_in(network) && b.online_in(network)) return true;
   }

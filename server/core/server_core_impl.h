@@ -89,9 +89,10 @@ struct ServerCore::Impl {
   // How `c` appears to the members of `network`.
   MemberInfo member_info(const Client& c, const std::string& network) const;
   Result<MemberInfo, StorageError> lookup_member(const PublicKey& key, const std::string& network);
-  // Whether `a` and `b` are both online in some network they share: the condition
-  // for a tunnel. True on a storage error (a tunnel is not forgotten on doubt).
-  bool share_online_network(const Client& a, const Client& b);
+  // Whether `a` and `b` are both online in some network they share (the condition
+  // for a tunnel), given `a`'s online_peers.
+  static bool share_online_network(const Client& a, const Client& b,
+                                   const std::map<PublicKey, std::vector<std::string>>& peers_of_a);
   Result<NetworkSnapshot, StorageError> build_snapshot(const PublicKey& key);
   void send_snapshot(Client& c, const NetworkSnapshot& snapshot);
   // build + send; false when storage failed (counted), and nothing was sent.

@@ -39,6 +39,10 @@ def test_bad_input_raises_clear_errors(yellowtail):
         yellowtail.run_attempt("full-cone", "full-cone", "telepathy")
     with pytest.raises(ValueError, match="loss"):
         yellowtail.run_attempt("full-cone", "full-cone", loss=2.0)
+    with pytest.raises(ValueError, match="delays"):
+        yellowtail.run_attempt("full-cone", "full-cone", delay_ms=float("nan"))
+    with pytest.raises(ValueError, match="time_limit_s"):
+        yellowtail.run_matrix(["full-cone"], ["current"], [1], time_limit_s=float("inf"))
 
 
 def test_matrix_reports_progress_and_overall(yellowtail):
@@ -55,8 +59,12 @@ def test_public_peer_clash_needs_the_follower_delay(yellowtail):
     assert kept["all_online"]
     assert kept["alice_nat_clashes"] == 0
     assert all(kept["direct"].values()), kept["direct"]
-    clashed = yellowtail.run_public_peer(seed=1, follower_delay_ms=0)
-    assert clashed["alice_nat_clashes"] >= 1
-    assert not clashed["direct"]["alice-bob"]
+    # Whether the clash costs alice-bob its direct path depends on the seed (see
+    # docs/nat-matrix.md); the clash itself happens every time.
+    clashed = [yellowtail.run_public_peer(seed=s, follower_delay_ms=0) for s in range(1, 6)]
+    assert all(r["alice_nat_clashes"] >= 1 for r in clashed)
+    assert not all(r["direct"]["alice-bob"] for r in clashed)
     with pytest.raises(ValueError, match="unknown NAT profile"):
         yellowtail.run_public_peer(bob_nat="no-such-nat")
+    with pytest.raises(ValueError, match="delays"):
+        yellowtail.run_public_peer(lan_delay_ms=float("nan"))

@@ -82,7 +82,7 @@ TEST_F(CoreTest, OfflineNetworksAreStatedBeforeEveryDiscoveryReport) {
   ASSERT_FALSE(probes.empty());
   d.datagram(kT0, kDiscovery, encode_datagram(DiscoveryReply{probes.back().second.transaction, kA, kDiscovery}));
   auto sent = server.messages(d.take_stream(conn));
-  ASSERT_EQ(sent.size(), 3u);
+  ASSERT_EQ(sent.size(), 3u);  // SetNetworkOnline x 2, then DiscoveryReport
   std::set<std::string> offline;
   for (std::size_t i = 0; i < 2; ++i) {
     const auto* m = std::get_if<SetNetworkOnline>(&sent[i]);
@@ -101,12 +101,66 @@ TEST_F(CoreTest, OfflineNetworksAreStatedBeforeEveryDiscoveryReport) {
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(std::get<SetNetworkOnline>(sent[0]).network, "games");
   EXPECT_TRUE(std::get<SetNetworkOnline>(sent[0]).online);
-  EXPECT_TRUE(d.core->network_online("games"));
-  EXPECT_FALSE(d.core->network_online("lan"));
   // The server's Reply (request id 0) is nobody's request: ignored quietly.
   d.data(kT0, conn, server.seal(Reply{0, ReplyCode::kOk, "online in 'games'"}));
   EXPECT_TRUE(d.events_of<RequestDone>().empty());
   EXPECT_EQ(d.stats().control_failures, 0u);
+  // A name the server could not decode is refused here, never restated.
+  EXPECT_EQ(d.core->set_network_online(kT0, std::string(65, 'n'), false).error(), SendError::kInvalidArgument);
+  EXPECT_EQ(d.core->set_network_online(kT0, "", false).error(), SendError::kInvalidArgument);
+
+  // Every later session restates the choice before its report.
+  d.closed(kT0 + 1s, conn);
+  d.run_timers(kT0 + 3s);  // the reconnect backoff starts at 1 s
+  ASSERT_EQ(d.opens.size(), 2u);
+  ConnId again = handshake(d, server, kT0 + 3s);
+  d.data(kT0 + 3s, again, server.seal(ok_login(kVip)));
+  probes = d.sent<DiscoveryProbe>();
+  ASSERT_FALSE(probes.empty());
+  d.datagram(kT0 + 3s, kDiscovery,
+             encode_datagram(DiscoveryReply{probes.back().second.transaction, kA, kDiscovery}));
+  sent = server.messages(d.take_stream(again));
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(std::get<SetNetworkOnline>(sent[0]).network, "lan");
+  EXPECT_TRUE(std::holds_alternative<DiscoveryReport>(sent[1]));
+}
+
+TEST_F(CoreTest, LeavingANetworkForgetsBeingOfflineInIt) {
+  ConnId conn = bring_online(c, server, kT0, kA, kVip);
+  ASSERT_TRUE(c.core->set_network_online(kT0, "lan", false));
+  auto leave = c.core->leave_network(kT0, "lan");
+  ASSERT_TRUE(leave);
+  c.drain();
+  (void)c.take_stream(conn);
+  c.data(kT0, conn, server.seal(Reply{leave.value(), ReplyCode::kOk, "left"}));
+  // Back online in a fresh session: nothing is restated.
+  c.closed(kT0 + 1s, conn);
+  c.run_timers(kT0 + 3s);  // the reconnect backoff starts at 1 s
+  ASSERT_EQ(c.opens.size(), 2u);
+  ConnId again = handshake(c, server, kT0 + 3s);
+  c.data(kT0 + 3s, again, server.seal(ok_login(kVip)));
+  auto probes = c.sent<DiscoveryProbe>();
+  ASSERT_FALSE(probes.empty());
+  c.datagram(kT0 + 3s, kDiscovery,
+             encode_datagram(DiscoveryReply{probes.back().second.transaction, kA, kDiscovery}));
+  auto sent = server.messages(c.take_stream(again));
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<DiscoveryReport>(sent[0]));
+}
+
+TEST_F(CoreTest, InvalidOfflineNetworkNamesFromTheConfigAreDropped) {
+  ClientConfig config;
+  config.offline_networks = {std::string(65, 'x'), "games"};
+  Driven d{3, kA, server_id.public_key, config};
+  d.start(kT0);
+  ConnId c1 = handshake(d, server, kT0);
+  d.data(kT0, c1, server.seal(ok_login(kVip)));
+  auto probes = d.sent<DiscoveryProbe>();
+  ASSERT_FALSE(probes.empty());
+  d.datagram(kT0, kDiscovery, encode_datagram(DiscoveryReply{probes.back().second.transaction, kA, kDiscovery}));
+  auto sent = server.messages(d.take_stream(c1));
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(std::get<SetNetworkOnline>(sent[0]).network, "games");
 }
 
 TEST_F(CoreTest, NicknameChangeIsUsedOnTheNextLogin) {
