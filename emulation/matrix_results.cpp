@@ -29,7 +29,10 @@ std::optional<double> median(std::vector<double> values) {
 
 PairSummary summarize_group(const std::string& a, const std::string& b, const std::string& strategy,
                             const std::vector<const AttemptRecord*>& group) {
-  PairSummary s{a, b, strategy};
+  PairSummary s;
+  s.profile_a = a;
+  s.profile_b = b;
+  s.strategy = strategy;
   std::vector<double> times;
   for (const AttemptRecord* r : group) {
     ++s.attempts;
@@ -132,7 +135,7 @@ std::string to_table(const std::vector<PairSummary>& summaries, const std::vecto
     out << "\nP2P rate, strategy '" << strategy << "' (row: client A's NAT, column: client B's NAT)\n";
     out << std::string(width + 4, ' ');
     for (std::size_t j = 0; j < profiles.size(); ++j) {
-      char head[8];
+      char head[24];  // room for any size_t, so the compiler sees no truncation
       std::snprintf(head, sizeof head, "%5zu", j + 1);
       out << head;
     }

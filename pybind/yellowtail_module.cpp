@@ -78,7 +78,11 @@ PYBIND11_MODULE(yellowtail, m) {
         if (!(loss >= 0 && loss <= 1)) throw py::value_error("loss must be in [0, 1]");
         check_delay_ms(delay_ms);
         check_time_limit_s(time_limit_s);
-        AttemptSpec spec{a, b, strategy, seed};
+        AttemptSpec spec;
+        spec.profile_a = a;
+        spec.profile_b = b;
+        spec.strategy = strategy;
+        spec.seed = seed;
         spec.access_delay = from_ms(delay_ms);
         spec.loss_rate = loss;
         spec.time_limit = from_ms(time_limit_s * 1000);

@@ -204,12 +204,15 @@ void DaemonService::set_presence(const std::string& network, bool offline, Contr
     reply(control_error("you are not in network '" + network + "' (see yellowtail list)"));
     return;
   }
+  // The core tells the server, which shows it to the network's members, and mutes
+  // outgoing packets; the local policy mutes what arrives (network_presence.h).
+  if (auto set = driver_.core().set_network_online(driver_.now(), network, !offline); !set) {
+    reply(control_error(std::string("cannot change presence in '") + network + "': " + to_string(set.error())));
+    return;
+  }
+  driver_.pump();
   presence_.set_offline(network, offline);
   save_state();
-  // The server shows it to the network's members; the local policy above also
-  // mutes what the tunnels still carry (network_presence.h).
-  driver_.core().set_network_online(driver_.now(), network, !offline);
-  driver_.pump();
   reply(control_ok({{"network", network}, {"online", !offline}}));
 }
 

@@ -139,7 +139,7 @@ TEST_F(SimLan, BroadcastsAndMulticastReachEveryPeerExactlyOnce) {
 TEST_F(SimLan, OfflineInANetworkMutesItsOnlyMembersAndTellsThem) {
   build();
   // Alice goes offline in lan: Carol (lan only) is muted, Bob (also games) is not.
-  net.with_client(alice, [](ClientCore& c, Time now) { c.set_network_online(now, "lan", false); });
+  ASSERT_TRUE(net.with_client(alice, [](ClientCore& c, Time now) { return c.set_network_online(now, "lan", false); }));
   net.run_for(100ms);
   auto to_carol = send_ip(alice, udp(va, vc, 1));
   ASSERT_FALSE(to_carol);
@@ -162,7 +162,7 @@ TEST_F(SimLan, OfflineInANetworkMutesItsOnlyMembersAndTellsThem) {
   EXPECT_FALSE(alice_seen_by(carol));
   EXPECT_TRUE(alice_seen_by(bob));
 
-  net.with_client(alice, [](ClientCore& c, Time now) { c.set_network_online(now, "lan", true); });
+  ASSERT_TRUE(net.with_client(alice, [](ClientCore& c, Time now) { return c.set_network_online(now, "lan", true); }));
   net.run_for(100ms);
   EXPECT_TRUE(alice_seen_by(carol));
   ASSERT_TRUE(send_ip(alice, udp(va, vc, 3)));

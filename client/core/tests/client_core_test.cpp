@@ -75,7 +75,7 @@ TEST_F(CoreTest, OfflineNetworksAreStatedBeforeEveryDiscoveryReport) {
   d.start(kT0);
   ConnId conn = handshake(d, server, kT0);
   d.data(kT0, conn, server.seal(ok_login(kVip)));
-  d.core->set_network_online(kT0, "lan", false);  // while discovering: queued, not sent
+  ASSERT_TRUE(d.core->set_network_online(kT0, "lan", false));  // while discovering: queued, not sent
   d.drain();
   EXPECT_TRUE(server.messages(d.take_stream(conn)).empty());
   auto probes = d.sent<DiscoveryProbe>();
@@ -94,8 +94,8 @@ TEST_F(CoreTest, OfflineNetworksAreStatedBeforeEveryDiscoveryReport) {
   EXPECT_TRUE(std::holds_alternative<DiscoveryReport>(sent[2]));
 
   // Online: a change goes at once; a repeat of the current state sends nothing.
-  d.core->set_network_online(kT0, "games", true);
-  d.core->set_network_online(kT0, "games", true);
+  ASSERT_TRUE(d.core->set_network_online(kT0, "games", true));
+  ASSERT_TRUE(d.core->set_network_online(kT0, "games", true));
   d.drain();
   sent = server.messages(d.take_stream(conn));
   ASSERT_EQ(sent.size(), 1u);

@@ -753,7 +753,9 @@ TEST(ServerCorePresence, GoingOfflineInANetworkShowsOfflineToItsMembersOnly) {
   ASSERT_FALSE(snapshots.empty());
   for (const NetworkInfo& network : snapshots.back().networks) {
     for (const MemberInfo& m : network.members) {
-      if (m.key == p.a->identity().public_key) EXPECT_EQ(m.online, network.name == "games") << network.name;
+      if (m.key == p.a->identity().public_key) {
+        EXPECT_EQ(m.online, network.name == "games") << network.name;
+      }
     }
   }
   EXPECT_EQ(p.h.request(*p.a, SetNetworkOnline{9, "lan", false}).message, "already offline in 'lan'");
