@@ -6,21 +6,14 @@
 
 #include "emulation/ns3_conversions.h"
 #include "emulation/path_probes.h"
+#include "emulation/scenario_nodes.h"
 #include "emulation/topology.h"
-#include "emulation/yt_client_app.h"
-#include "emulation/yt_server_app.h"
 #include "nat-models/nat_profiles.h"
-#include "server/core/address_allocator.h"
 #include "server/core/memory_storage.h"
 
 namespace yt::emulation {
 namespace {
 
-// 443: the port that even a TCP-443-only firewall lets out, so every profile can
-// reach the server; what differs between profiles is only the peer-to-peer path.
-constexpr std::uint16_t kControlPort = 443;
-constexpr std::uint16_t kDiscoveryPortPrimary = 3478;
-constexpr std::uint16_t kDiscoveryPortAlternate = 3479;
 constexpr char kNetwork[] = "matrix";
 
 void apply_strategy(const std::string& strategy, ServerConfig& config) {
@@ -82,38 +75,23 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
   // the create/join conversation (covered by the demo and the unit tests).
   ServerConfig server_config;
   MemoryStorage storage;
-  for (const Identity* id : {&id_a, &id_b}) {
-    (void)find_or_create_client(storage, server_config.address_range, id->public_key, "");
-  }
-  (void)storage.create_network(NetworkRecord{kNetwork, "", id_a.public_key});
-  (void)storage.add_member(kNetwork, id_b.public_key);
+  add_members(storage, server_config, kNetwork, {id_a.public_key, id_b.public_key});
 
-  std::vector<Ipv4> server_ips = topology.AddressesOf(server_node);
-  Ipv4 ip1 = server_ips.at(0), ip2 = server_ips.at(1);
-  server_config.discovery_endpoints = {Endpoint{ip1, kDiscoveryPortPrimary}, Endpoint{ip1, kDiscoveryPortAlternate},
-                                       Endpoint{ip2, kDiscoveryPortPrimary}, Endpoint{ip2, kDiscoveryPortAlternate}};
+  // Every profile reaches the server on its control port (443, scenario_nodes.h);
+  // what differs between profiles is only the peer-to-peer path.
+  const std::vector<Ipv4> server_ips = topology.AddressesOf(server_node);
+  server_config.discovery_endpoints = discovery_endpoints(server_ips);
   server_config.password_strength = PwhashStrength::minimum();
   apply_strategy(spec.strategy, server_config);
-  auto server = ns3::CreateObject<YtServerApp>();
-  server->Setup("server", server_config, server_identity, &storage, kControlPort, nullptr);
-  stream += server->AssignStreams(stream);
-  server_node->AddApplication(server);
-  server->SetStartTime(ns3::Seconds(0));
+  install_server(server_node, server_config, server_identity, &storage, nullptr, stream);
 
   Side a, b;
   PathProbes probes;
   auto make_client = [&](Side& side, const NatSite& site, const Identity& id, const char* name,
                          double start) {
-    ClientConfig config;
-    config.server = Endpoint{ip1, kControlPort};
-    config.server_key = server_identity.public_key;
-    config.nickname = name;
-    side.app = ns3::CreateObject<YtClientApp>();
-    side.app->Setup(name, config, id, nullptr);
-    stream += side.app->AssignStreams(stream);
-    site.hosts.at(0)->AddApplication(side.app);
-    if (spec.fault == "block-peer-udp") side.app->BlockPeerUdp({ip1, ip2});
-    side.app->SetStartTime(ns3::Seconds(start));
+    side.app = install_client(site.hosts.at(0), name, server_ips.at(0), server_identity.public_key, id, start,
+                              nullptr, stream);
+    if (spec.fault == "block-peer-udp") side.app->BlockPeerUdp(server_ips);
     side.app->SetEventCallback([&side, &probes](const ClientEvent& event) {
       probes.OnEvent(PeekPointer(side.app), event);
       if (std::holds_alternative<Synced>(event)) side.online = true;

@@ -9,18 +9,13 @@
 #include "emulation/matrix_scenario.h"
 #include "emulation/ns3_conversions.h"
 #include "emulation/path_probes.h"
+#include "emulation/scenario_nodes.h"
 #include "emulation/topology.h"
-#include "emulation/yt_client_app.h"
-#include "emulation/yt_server_app.h"
-#include "server/core/address_allocator.h"
 #include "server/core/memory_storage.h"
 
 namespace yt::emulation {
 namespace {
 
-constexpr std::uint16_t kControlPort = 12975;
-constexpr std::uint16_t kDiscoveryPortPrimary = 3478;
-constexpr std::uint16_t kDiscoveryPortAlternate = 3479;
 constexpr char kNetwork[] = "office";
 
 }  // namespace
@@ -63,24 +58,13 @@ Result<PublicPeerResult, std::string> run_public_peer(const PublicPeerOptions& o
   // All three are members from the start: the run is about the tunnels.
   ServerConfig server_config;
   MemoryStorage storage;
-  for (const Identity& id : ids) {
-    (void)find_or_create_client(storage, server_config.address_range, id.public_key, "");
-  }
-  (void)storage.create_network(NetworkRecord{kNetwork, "", ids[kAlice].public_key});
-  (void)storage.add_member(kNetwork, ids[kFrank].public_key);
-  (void)storage.add_member(kNetwork, ids[kBob].public_key);
+  add_members(storage, server_config, kNetwork, {ids[kAlice].public_key, ids[kFrank].public_key, ids[kBob].public_key});
 
-  std::vector<Ipv4> server_ips = topology.AddressesOf(server_node);
-  Ipv4 ip1 = server_ips.at(0), ip2 = server_ips.at(1);
-  server_config.discovery_endpoints = {Endpoint{ip1, kDiscoveryPortPrimary}, Endpoint{ip1, kDiscoveryPortAlternate},
-                                       Endpoint{ip2, kDiscoveryPortPrimary}, Endpoint{ip2, kDiscoveryPortAlternate}};
+  const std::vector<Ipv4> server_ips = topology.AddressesOf(server_node);
+  server_config.discovery_endpoints = discovery_endpoints(server_ips);
   server_config.password_strength = PwhashStrength::minimum();
   if (options.follower_delay) server_config.punch_follower_delay = *options.follower_delay;
-  auto server = ns3::CreateObject<YtServerApp>();
-  server->Setup("server", server_config, server_identity, &storage, kControlPort, &log);
-  stream += server->AssignStreams(stream);
-  server_node->AddApplication(server);
-  server->SetStartTime(ns3::Seconds(0));
+  install_server(server_node, server_config, server_identity, &storage, &log, stream);
 
   PathProbes probes;
   std::array<bool, 3> online{};
@@ -88,15 +72,8 @@ Result<PublicPeerResult, std::string> run_public_peer(const PublicPeerOptions& o
   const std::array<ns3::Ptr<ns3::Node>, 3> nodes{alice_site.hosts.at(0), frank_node, bob_site.hosts.at(0)};
   const std::array<const char*, 3> names{"alice", "frank", "bob"};
   for (int i = 0; i < 3; ++i) {
-    ClientConfig config;
-    config.server = Endpoint{ip1, kControlPort};
-    config.server_key = server_identity.public_key;
-    config.nickname = names[i];
-    apps[i] = ns3::CreateObject<YtClientApp>();
-    apps[i]->Setup(names[i], config, ids[i], &log);
-    stream += apps[i]->AssignStreams(stream);
-    nodes[i]->AddApplication(apps[i]);
-    apps[i]->SetStartTime(ns3::Seconds(0.5 + 0.1 * i));
+    apps[i] = install_client(nodes[i], names[i], server_ips.at(0), server_identity.public_key, ids[i], 0.5 + 0.1 * i,
+                             &log, stream);
     apps[i]->SetEventCallback([&, i](const ClientEvent& event) {
       probes.OnEvent(PeekPointer(apps[i]), event);
       if (std::holds_alternative<Synced>(event)) online[i] = true;

@@ -14,9 +14,8 @@
 
 #include "emulation/event_log.h"
 #include "emulation/ns3_conversions.h"
+#include "emulation/scenario_nodes.h"
 #include "emulation/topology.h"
-#include "emulation/yt_client_app.h"
-#include "emulation/yt_server_app.h"
 #include "nat-models/nat_profiles.h"
 #include "server/core/memory_storage.h"
 
@@ -27,10 +26,8 @@ using M = MappingBehavior;
 using F = FilteringBehavior;
 using A = PortAllocation;
 
-// TCP 443 for the control connection: the tcp-443-only firewall lets nothing else out.
-constexpr std::uint16_t kControlPort = 443;
-constexpr std::uint16_t kDiscoveryPort = 3478;
-constexpr std::uint16_t kAltDiscoveryPort = 3479;
+// The control connection uses TCP 443 (scenario_nodes.h): the tcp-443-only firewall
+// lets nothing else out.
 constexpr std::uint16_t kClientUdpPort = 4500;  // YtClientApp's default "UdpPort"
 
 struct Expected {
@@ -82,26 +79,11 @@ TEST_P(DiscoveryClassificationTest, ClientClassifiesItsNat) {
 
   MemoryStorage storage;
   ServerConfig server_config;
-  server_config.discovery_endpoints = {Endpoint{server_ips[0], kDiscoveryPort},
-                                       Endpoint{server_ips[0], kAltDiscoveryPort},
-                                       Endpoint{server_ips[1], kDiscoveryPort},
-                                       Endpoint{server_ips[1], kAltDiscoveryPort}};
+  server_config.discovery_endpoints = discovery_endpoints(server_ips);
   server_config.password_strength = PwhashStrength::minimum();
-  auto server = ns3::CreateObject<YtServerApp>();
-  server->Setup("server", server_config, server_identity, &storage, kControlPort, &log);
-  stream += server->AssignStreams(stream);
-  server_node->AddApplication(server);
-  server->SetStartTime(ns3::Seconds(0));
-
-  ClientConfig config;
-  config.server = Endpoint{server_ips[0], kControlPort};
-  config.server_key = server_identity.public_key;
-  config.nickname = "alice";
-  auto client = ns3::CreateObject<YtClientApp>();
-  client->Setup("alice", config, std::nullopt, &log);
-  stream += client->AssignStreams(stream);
-  site.hosts[0]->AddApplication(client);
-  client->SetStartTime(ns3::Seconds(0.5));
+  ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, &log, stream);
+  ns3::Ptr<YtClientApp> client =
+      install_client(site.hosts[0], "alice", server_ips[0], server_identity.public_key, std::nullopt, 0.5, &log, stream);
 
   std::optional<Time> logged_in_at;
   std::optional<Time> done_at;

@@ -11,19 +11,12 @@
 #include <optional>
 #include <sstream>
 
+#include "platform/tests/temp_dir_test_base.h"
+
 namespace yt {
 namespace {
 
-class FileLockTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/yt-lock-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    root_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-  std::string root_;
-};
+using FileLockTest = test_support::TempDirTest;
 
 std::string contents(const std::string& path) {
   std::ifstream in(path);

@@ -8,19 +8,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "platform/tests/temp_dir_test_base.h"
+
 namespace yt {
 namespace {
 
-class StateDirTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/yt-state-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    root_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-  std::string root_;
-};
+using StateDirTest = test_support::TempDirTest;
 
 mode_t mode_of(const std::string& path) {
   struct stat st {};

@@ -12,24 +12,18 @@
 #include <fstream>
 
 #include "platform/local_addresses.h"
+#include "platform/tests/temp_dir_test_base.h"
 
 namespace yt {
 namespace {
 
-class UnixListenerTest : public ::testing::Test {
+class UnixListenerTest : public test_support::TempDirTest {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/yt-listener-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
   boost::asio::io_context io_;
 };
 
 TEST_F(UnixListenerTest, OwnerOnlySocketAcceptsAndIsRemoved) {
-  std::string path = dir_ + "/sub/control.sock";
+  std::string path = root_ + "/sub/control.sock";
   auto listener = UnixListener::create(io_, path, "");
   ASSERT_TRUE(listener.ok()) << listener.error();
   struct stat st {};
@@ -51,22 +45,22 @@ TEST_F(UnixListenerTest, OwnerOnlySocketAcceptsAndIsRemoved) {
 }
 
 TEST_F(UnixListenerTest, GroupSocketIs0660) {
-  auto listener = UnixListener::create(io_, dir_ + "/g.sock", "root");
+  auto listener = UnixListener::create(io_, root_ + "/g.sock", "root");
   ASSERT_TRUE(listener.ok()) << listener.error();
   struct stat st {};
-  ASSERT_EQ(::stat((dir_ + "/g.sock").c_str(), &st), 0);
+  ASSERT_EQ(::stat((root_ + "/g.sock").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0660u);
   EXPECT_EQ(st.st_gid, 0u);
 }
 
 TEST_F(UnixListenerTest, UnknownGroupIsExplained) {
-  auto listener = UnixListener::create(io_, dir_ + "/g.sock", "no-such-group-yt");
+  auto listener = UnixListener::create(io_, root_ + "/g.sock", "no-such-group-yt");
   ASSERT_FALSE(listener.ok());
   EXPECT_NE(listener.error().find("does not exist"), std::string::npos) << listener.error();
 }
 
 TEST_F(UnixListenerTest, LiveSocketIsNotStolenStaleOneIsReplaced) {
-  std::string path = dir_ + "/c.sock";
+  std::string path = root_ + "/c.sock";
   auto first = UnixListener::create(io_, path, "");
   ASSERT_TRUE(first.ok());
   auto second = UnixListener::create(io_, path, "");
@@ -76,15 +70,15 @@ TEST_F(UnixListenerTest, LiveSocketIsNotStolenStaleOneIsReplaced) {
     // A socket file nobody listens on, as a crashed daemon leaves behind.
     boost::asio::local::stream_protocol::acceptor stale(io_);
     stale.open();
-    stale.bind(boost::asio::local::stream_protocol::endpoint(dir_ + "/stale.sock"));
+    stale.bind(boost::asio::local::stream_protocol::endpoint(root_ + "/stale.sock"));
   }
-  auto replaced = UnixListener::create(io_, dir_ + "/stale.sock", "");
+  auto replaced = UnixListener::create(io_, root_ + "/stale.sock", "");
   EXPECT_TRUE(replaced.ok()) << replaced.error();
 }
 
 TEST_F(UnixListenerTest, NonSocketPathIsRefused) {
-  std::ofstream(dir_ + "/file") << "x";
-  auto listener = UnixListener::create(io_, dir_ + "/file", "");
+  std::ofstream(root_ + "/file") << "x";
+  auto listener = UnixListener::create(io_, root_ + "/file", "");
   ASSERT_FALSE(listener.ok());
   EXPECT_NE(listener.error().find("not a socket"), std::string::npos);
   EXPECT_FALSE(UnixListener::create(io_, "/" + std::string(200, 'x'), "").ok());

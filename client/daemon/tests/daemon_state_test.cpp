@@ -10,24 +10,13 @@
 #include "client/daemon/chat_history.h"
 #include "client/daemon/network_presence.h"
 #include "client/daemon/virtual_addresses.h"
+#include "platform/tests/temp_dir_test_base.h"
 
 namespace yt {
 namespace {
 
-class TempDir : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/yt-daemon-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-  std::string dir_;
-};
-
-using DaemonStateTest = TempDir;
-using ChatHistoryTest = TempDir;
+using DaemonStateTest = test_support::TempDirTest;
+using ChatHistoryTest = test_support::TempDirTest;
 
 TEST_F(DaemonStateTest, MissingFileIsFreshState) {
   auto state = load_daemon_state(path("state.json"));

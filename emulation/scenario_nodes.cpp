@@ -1,0 +1,51 @@
+#include "emulation/scenario_nodes.h"
+
+#include <ns3/nstime.h>
+
+#include "server/core/address_allocator.h"
+
+namespace yt::emulation {
+
+std::vector<Endpoint> discovery_endpoints(const std::vector<Ipv4>& server_ips) {
+  std::vector<Endpoint> out;
+  for (Ipv4 ip : server_ips) {
+    out.push_back(Endpoint{ip, kScenarioDiscoveryPort});
+    out.push_back(Endpoint{ip, kScenarioAlternatePort});
+  }
+  return out;
+}
+
+ns3::Ptr<YtServerApp> install_server(ns3::Ptr<ns3::Node> node, const ServerConfig& config, const Identity& identity,
+                                     Storage* storage, EventLog* log, int64_t& stream) {
+  auto server = ns3::CreateObject<YtServerApp>();
+  server->Setup("server", config, identity, storage, kScenarioControlPort, log);
+  stream += server->AssignStreams(stream);
+  node->AddApplication(server);
+  server->SetStartTime(ns3::Seconds(0));
+  return server;
+}
+
+ns3::Ptr<YtClientApp> install_client(ns3::Ptr<ns3::Node> node, const std::string& name, Ipv4 server_ip,
+                                     const PublicKey& server_key, std::optional<Identity> identity, double start_s,
+                                     EventLog* log, int64_t& stream) {
+  ClientConfig config;
+  config.server = Endpoint{server_ip, kScenarioControlPort};
+  config.server_key = server_key;
+  config.nickname = name;
+  auto client = ns3::CreateObject<YtClientApp>();
+  client->Setup(name, config, std::move(identity), log);
+  stream += client->AssignStreams(stream);
+  node->AddApplication(client);
+  client->SetStartTime(ns3::Seconds(start_s));
+  return client;
+}
+
+void add_members(Storage& storage, const ServerConfig& config, const std::string& network,
+                 const std::vector<PublicKey>& keys) {
+  // In-memory storage at setup: nothing here can fail that a scenario could handle.
+  for (const PublicKey& key : keys) (void)find_or_create_client(storage, config.address_range, key, "");
+  (void)storage.create_network(NetworkRecord{network, "", keys.front()});
+  for (std::size_t i = 1; i < keys.size(); ++i) (void)storage.add_member(network, keys[i]);
+}
+
+}  // namespace yt::emulation

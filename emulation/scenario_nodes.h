@@ -1,0 +1,50 @@
+// The pieces every ns-3 scenario puts on its nodes: a mediation server with the
+// four RFC 5780 discovery endpoints of a two-address server site, and clients
+// pointed at it. Each call also fixes the random streams of what it installed, in
+// the order the scenarios have always used, so a seed gives the same run as before.
+#pragma once
+
+#include <ns3/node.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulation/event_log.h"
+#include "emulation/yt_client_app.h"
+#include "emulation/yt_server_app.h"
+#include "protocol/endpoint.h"
+#include "protocol/identity.h"
+#include "server/core/storage.h"
+
+namespace yt::emulation {
+
+// 443: the port that even a TCP-443-only firewall lets out.
+constexpr std::uint16_t kScenarioControlPort = 443;
+constexpr std::uint16_t kScenarioDiscoveryPort = 3478;
+constexpr std::uint16_t kScenarioAlternatePort = 3479;
+
+// Both ports on each of the server's addresses (Topology::AddServer(link, 2)): what
+// RFC 5780 discovery needs to tell mapping and filtering behaviours apart.
+std::vector<Endpoint> discovery_endpoints(const std::vector<Ipv4>& server_ips);
+
+// Installs a YtServerApp on `node`, listening on kScenarioControlPort, started at
+// time 0. `stream` is advanced past the streams it used. `log` may be null.
+ns3::Ptr<YtServerApp> install_server(ns3::Ptr<ns3::Node> node, const ServerConfig& config, const Identity& identity,
+                                     Storage* storage, EventLog* log, int64_t& stream);
+
+// Installs a YtClientApp named `name` on `node`, pointed at the server's control
+// endpoint and pinned to its key, starting at `start_s` seconds. The identity is
+// drawn from the node's stream when empty.
+ns3::Ptr<YtClientApp> install_client(ns3::Ptr<ns3::Node> node, const std::string& name, Ipv4 server_ip,
+                                     const PublicKey& server_key, std::optional<Identity> identity, double start_s,
+                                     EventLog* log, int64_t& stream);
+
+// Registers every key (with an address from `config`'s range) and makes them all
+// members of an open network `network`, owned by the first: runs that measure
+// tunnels skip the create/join conversation. Precondition: `keys` is not empty.
+void add_members(Storage& storage, const ServerConfig& config, const std::string& network,
+                 const std::vector<PublicKey>& keys);
+
+}  // namespace yt::emulation
