@@ -200,6 +200,7 @@ void put(WireWriter& w, const PeerOffline& m) { w.fixed(m.peer); }
 void put(WireWriter& w, const Ping& m) { w.u64(m.nonce); }
 void put(WireWriter& w, const Pong& m) { w.u64(m.nonce); }
 void put(WireWriter& w, const SessionReplaced& m) { w.endpoint(m.by); }
+void put(WireWriter& w, const RequestTunnel& m) { w.fixed(m.peer); }
 void put(WireWriter& w, const SetNetworkOnline& m) {
   w.u32(m.request_id);
   w.str8(m.network);
@@ -324,6 +325,11 @@ Result<ControlMessage, DecodeError> get_control(Decoder& d, std::uint8_t type) {
       m.request_id = d.r.u32();
       m.network = d.name(kMaxNameLength);
       m.online = d.flag();
+      return d.finish<ControlMessage>(m);
+    }
+    case 18: {
+      RequestTunnel m;
+      m.peer = d.key();
       return d.finish<ControlMessage>(m);
     }
   }

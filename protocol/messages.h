@@ -163,6 +163,14 @@ struct SetNetworkOnline {
   std::string network;
   bool online = true;
 };
+// C->S: we have no working tunnel to `peer` (punching failed, or the tunnel went
+// down) although both of us are online in a network we share: plan it again. The
+// client backs off between requests; the server ignores requests for a pair it
+// planned less than ServerConfig::tunnel_retry_interval ago, or that may not have
+// a tunnel. No reply: a new TunnelInstruction, or nothing.
+struct RequestTunnel {
+  PublicKey peer{};
+};
 struct Reply {
   std::uint32_t request_id = 0;
   ReplyCode code = ReplyCode::kOk;
@@ -226,7 +234,8 @@ struct Pong {
 
 using ControlMessage = std::variant<LoginRequest, LoginReply, DiscoveryReport, CreateNetwork, JoinNetwork,
                                     LeaveNetwork, SetNickname, Reply, NetworkSnapshot, MemberUpdate, MemberLeft,
-                                    TunnelInstruction, PeerOffline, Ping, Pong, SessionReplaced, SetNetworkOnline>;
+                                    TunnelInstruction, PeerOffline, Ping, Pong, SessionReplaced, SetNetworkOnline,
+                                    RequestTunnel>;
 
 // Type byte of each ControlMessage alternative, in variant order starting at 1.
 Bytes encode_control(const ControlMessage& message);

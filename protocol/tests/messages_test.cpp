@@ -60,6 +60,7 @@ std::vector<ControlCase> control_cases() {
       {"Pong", Pong{2}, "010f" "0000000000000002"},
       {"SessionReplaced", SessionReplaced{ep("198.51.100.7:4000")}, "0110" "c6336407" "0fa0"},
       {"SetNetworkOnline", SetNetworkOnline{11, "net", false}, "0111" "0000000b" "036e6574" "00"},
+      {"RequestTunnel", RequestTunnel{key_of(0xaa)}, "0112" + kKeyAA},
   };
 }
 

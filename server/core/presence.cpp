@@ -197,6 +197,29 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
   stats_.tunnel_instructions += 2;  // counts messages: one per side
 }
 
+void ServerCore::Impl::handle_request_tunnel(Client& c, const RequestTunnel& m, Time now) {
+  Client* peer = find_online(m.peer);
+  auto shared = c.online && peer && peer != &c ? online_peers(c.key) : Err{StorageError::kNotFound};
+  if (!shared || !share_online_network(c, *peer, shared.value())) {
+    ++stats_.tunnel_requests_ignored;
+    return;
+  }
+  auto pair = c.key < peer->key ? std::pair{c.key, peer->key} : std::pair{peer->key, c.key};
+  auto last = replanned_at_.find(pair);
+  if (last != replanned_at_.end() && now < last->second + config_.tunnel_retry_interval) {
+    ++stats_.tunnel_requests_ignored;
+    return;
+  }
+  // Only entries younger than the interval matter; dropping the rest keeps the map
+  // as small as the requests of the last interval.
+  for (auto it = replanned_at_.begin(); it != replanned_at_.end();) {
+    it = now >= it->second + config_.tunnel_retry_interval ? replanned_at_.erase(it) : std::next(it);
+  }
+  replanned_at_[pair] = now;
+  forget_tunnel(c.key, peer->key);
+  instruct_if_new(c, *peer);
+}
+
 void ServerCore::Impl::forget_tunnel(const PublicKey& a, const PublicKey& b) {
   for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
     auto it = tunnels_.find(from);

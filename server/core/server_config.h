@@ -48,6 +48,11 @@ struct ServerConfig {
   // not; its own probes matter only if its profile was wrong.
   Duration punch_follower_delay = 1s;
 
+  // A pair planned less than this long ago is not planned again on a client's
+  // RequestTunnel: a client that asks in a loop costs its peer nothing more than
+  // one punch attempt per interval. Clients back off far beyond it on their own.
+  Duration tunnel_retry_interval = 10s;
+
   // A control connection that says nothing for this long is considered lost. Clients
   // ping every 30 s (client_config.h), so three missed pings.
   Duration client_idle_timeout = 95s;

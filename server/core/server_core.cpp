@@ -149,12 +149,12 @@ void ServerCore::Impl::handle_frame(Client& c, ByteView frame, Time now) {
     send_raw(c, std::move(established->reply));
     return;
   }
-  handle_message(c, std::get<ControlMessage>(incoming.value()));
+  handle_message(c, std::get<ControlMessage>(incoming.value()), now);
 }
 
-void ServerCore::Impl::handle_message(Client& c, ControlMessage& message) {
+void ServerCore::Impl::handle_message(Client& c, ControlMessage& message, Time now) {
   std::visit(
-      [this, &c](auto& m) {
+      [this, &c, now](auto& m) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, LoginRequest>) {
           handle_login(c, m);
@@ -170,6 +170,8 @@ void ServerCore::Impl::handle_message(Client& c, ControlMessage& message) {
           handle_set_nickname(c, m);
         } else if constexpr (std::is_same_v<T, SetNetworkOnline>) {
           handle_set_network_online(c, m);
+        } else if constexpr (std::is_same_v<T, RequestTunnel>) {
+          handle_request_tunnel(c, m, now);
         } else if constexpr (std::is_same_v<T, Ping>) {
           send(c, Pong{m.nonce});
         } else {

@@ -64,7 +64,7 @@ struct ServerCore::Impl {
   void datagram(Endpoint local, Endpoint remote, ByteView data);
   void expire(Time now);
   void handle_frame(Client& c, ByteView frame, Time now);
-  void handle_message(Client& c, ControlMessage& message);
+  void handle_message(Client& c, ControlMessage& message, Time now);
   void handle_login(Client& c, const LoginRequest& m);
   void handle_report(Client& c, const DiscoveryReport& m);
 
@@ -98,6 +98,7 @@ struct ServerCore::Impl {
   // build + send; false when storage failed (counted), and nothing was sent.
   bool resync(Client& c);
   void instruct_if_new(Client& a, Client& b);
+  void handle_request_tunnel(Client& c, const RequestTunnel& m, Time now);
   void forget_tunnel(const PublicKey& a, const PublicKey& b);
   TunnelSide tunnel_side(const Client& c) const;
 
@@ -128,6 +129,9 @@ struct ServerCore::Impl {
   // Pairs already told to build a tunnel, both directions, kept while both stay
   // online in a network they share: the server never instructs the same pair twice.
   std::map<PublicKey, std::set<PublicKey>> tunnels_;
+  // When a pair was last planned again on request (lower key first), for the last
+  // tunnel_retry_interval only.
+  std::map<std::pair<PublicKey, PublicKey>, Time> replanned_at_;
   std::size_t online_count_ = 0;
 };
 

@@ -808,6 +808,45 @@ TEST(ServerCorePresence, LeavingForgetsTheChoice) {
   EXPECT_EQ(p.a->take<TunnelInstruction>().size(), 1u);  // online in lan again
 }
 
+// ---- tunnel requests (a client lost its tunnel, or punching failed)
+
+TEST(ServerCoreTunnels, RequestTunnelPlansThePairAgainAtMostOncePerInterval) {
+  TwoPeers p;
+  p.h.send(*p.a, RequestTunnel{p.b->identity().public_key});
+  auto ta = p.a->take<TunnelInstruction>();
+  auto tb = p.b->take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  ASSERT_EQ(tb.size(), 1u);
+  EXPECT_EQ(ta[0].tunnel_id, tb[0].tunnel_id);
+  EXPECT_EQ(ta[0].peer, p.b->identity().public_key);
+  // Either side asking again within the interval changes nothing...
+  p.h.advance(5s);
+  p.h.send(*p.b, RequestTunnel{p.a->identity().public_key});
+  EXPECT_TRUE(p.a->take<TunnelInstruction>().empty());
+  EXPECT_EQ(p.h.server().stats().tunnel_requests_ignored, 1u);
+  // ...after it, a fresh plan with a fresh id.
+  p.h.advance(6s);
+  p.h.send(*p.b, RequestTunnel{p.a->identity().public_key});
+  auto again = p.a->take<TunnelInstruction>();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_NE(again[0].tunnel_id, ta[0].tunnel_id);
+}
+
+TEST(ServerCoreTunnels, RequestTunnelForAPairThatMayNotHaveOneIsIgnored) {
+  TwoPeers p;
+  FakeClient& stranger = p.h.connect();
+  p.h.bring_online(stranger, "stranger");
+  p.h.send(*p.a, RequestTunnel{stranger.identity().public_key});  // no shared network
+  p.h.send(*p.a, RequestTunnel{p.a->identity().public_key});       // ourselves
+  p.h.send(*p.a, RequestTunnel{PublicKey{}});                      // nobody
+  ASSERT_EQ(p.h.request(*p.b, SetNetworkOnline{3, "lan", false}).code, ReplyCode::kOk);
+  p.h.send(*p.a, RequestTunnel{p.b->identity().public_key});       // offline in the shared network
+  EXPECT_TRUE(p.a->take<TunnelInstruction>().empty());
+  EXPECT_TRUE(stranger.take<TunnelInstruction>().empty());
+  EXPECT_EQ(p.h.server().stats().tunnel_requests_ignored, 4u);
+  EXPECT_FALSE(p.a->closed());  // a pointless request is not a protocol error
+}
+
 // ---- determinism
 
 TEST(ServerCoreDeterminism, SameSeedsSameOutputs) {
