@@ -77,6 +77,13 @@ struct ClientConfig {
   Duration punch_duration = 10s;
   // Peer handshake init retransmission while no response has come.
   Duration handshake_retry = 1s;
+  // A peer we should have a tunnel with but have none that works is asked for again
+  // (RequestTunnel) this long after we noticed, then with doubling waits up to the
+  // max (tunnel_retry.h). 30 s is past any instruction still on its way; 15 min
+  // keeps a pair that can never go direct (symmetric-random against a port-
+  // restricted filter) down to four requests an hour.
+  Duration tunnel_retry_first = 30s;
+  Duration tunnel_retry_max = 15min;
 
   // Largest payload accepted by send_to_peer: fits a 1500-byte path with UDP, IP
   // and our framing overhead. Also the largest IP packet send_ip_packet takes, so

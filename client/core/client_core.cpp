@@ -16,6 +16,7 @@
 #include "client/core/ip_router.h"
 #include "client/core/membership.h"
 #include "client/core/requests.h"
+#include "client/core/tunnel_retry.h"
 #include "client/core/tunnel_table.h"
 
 namespace yt {
@@ -58,7 +59,8 @@ struct ClientCore::Impl {
         control(ctx),
         discovery(ctx),
         membership(identity.public_key),
-        tunnels(ctx) {
+        tunnels(ctx),
+        retry(ctx.config.tunnel_retry_first, ctx.config.tunnel_retry_max) {
     // A name the server cannot decode would close every session it is restated in.
     auto& offline = ctx.config.offline_networks;
     for (auto it = offline.begin(); it != offline.end();) {
@@ -73,6 +75,7 @@ struct ClientCore::Impl {
   RequestTracker requests;
   TunnelTable tunnels;
   IpRouter router;
+  TunnelRetry retry;
 
   bool started = false;
   bool online = false;  // discovery finished on the current connection
@@ -83,6 +86,8 @@ struct ClientCore::Impl {
   void handle(Time now, std::vector<ControlNotice> notices);
   void handle_message(Time now, ControlMessage& message);
   void connection_ended();
+  // Asks the server again for the tunnels that should exist but do not work.
+  void request_missing_tunnels(Time now);
   // What stop() does: every connection, request and tunnel ends with `why`.
   void shut_down(Time now, const std::string& why);
   void finish_discovery(const DiscoveryResult& result);
@@ -144,6 +149,24 @@ void ClientCore::Impl::connection_ended() {
   tunnels.set_server_lost(true);
   for (std::uint32_t id : requests.take_all()) {
     ctx.emit(RequestDone{id, ReplyCode::kNotLoggedIn, "connection to the server lost"});
+  }
+}
+
+void ClientCore::Impl::request_missing_tunnels(Time now) {
+  if (!online) {
+    retry.clear();  // a new session gets every pair planned anew
+    return;
+  }
+  IpRouter::Muted muted = muted_predicate();
+  std::set<PublicKey> wanting;
+  for (const auto& [key, member] : membership.peers()) {
+    if (!member.online || (muted && muted(key))) continue;
+    const Tunnel* tunnel = tunnels.find(key);
+    if (!tunnel || tunnel->state() == TunnelState::kFailed) wanting.insert(key);
+  }
+  for (const PublicKey& peer : retry.due(now, wanting)) {
+    ++ctx.stats.tunnel_requests;
+    control.send(RequestTunnel{peer});
   }
 }
 
@@ -390,12 +413,13 @@ void ClientCore::on_timer(Time now) {
   s.handle(now, s.control.on_timer(now));
   if (auto result = s.discovery.on_timer(now)) s.finish_discovery(*result);
   s.tunnels.on_timer(now);
+  s.request_missing_tunnels(now);
 }
 
 std::optional<Time> ClientCore::next_deadline() const {
   const Impl& s = *impl_;
   std::optional<Time> next = s.control.next_deadline();
-  for (std::optional<Time> t : {s.discovery.next_deadline(), s.tunnels.next_deadline()}) {
+  for (std::optional<Time> t : {s.discovery.next_deadline(), s.tunnels.next_deadline(), s.retry.next_deadline()}) {
     if (t && (!next || *t < *next)) next = t;
   }
   return next;

@@ -16,6 +16,7 @@ nlohmann::json stats_json(const ClientStats& s) {
       {"packets_sent", s.packets_sent},
       {"packets_received", s.packets_received},
       {"reconnects", s.reconnects},
+      {"tunnel_requests", s.tunnel_requests},
       {"ip_sent", s.ip_sent},
       {"ip_no_tunnel", s.ip_no_tunnel},
       {"ip_no_route", s.ip_no_route},

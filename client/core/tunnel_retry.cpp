@@ -1,0 +1,30 @@
+#include "client/core/tunnel_retry.h"
+
+#include <algorithm>
+
+namespace yt {
+
+std::vector<PublicKey> TunnelRetry::due(Time now, const std::set<PublicKey>& wanting) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    it = wanting.count(it->first) ? std::next(it) : pending_.erase(it);
+  }
+  std::vector<PublicKey> out;
+  for (const PublicKey& peer : wanting) {
+    auto [it, inserted] = pending_.emplace(peer, Pending{now + first_, first_});
+    if (inserted || now < it->second.at) continue;
+    out.push_back(peer);
+    it->second.wait = std::min(it->second.wait * 2, max_);
+    it->second.at = now + it->second.wait;
+  }
+  return out;
+}
+
+std::optional<Time> TunnelRetry::next_deadline() const {
+  std::optional<Time> next;
+  for (const auto& [peer, pending] : pending_) {
+    if (!next || pending.at < *next) next = pending.at;
+  }
+  return next;
+}
+
+}  // namespace yt
