@@ -1,7 +1,9 @@
-// The pieces every ns-3 scenario puts on its nodes: a mediation server with the
-// four RFC 5780 discovery endpoints of a two-address server site, and clients
-// pointed at it. Each call also fixes the random streams of what it installed, in
-// the order the scenarios have always used, so a seed gives the same run as before.
+// The pieces the tunnel-measuring scenarios (nat-matrix, public-peer) and the
+// discovery tests put on their nodes: a mediation server with the four RFC 5780
+// discovery endpoints of a two-address server site, and clients pointed at it.
+// Each call also fixes the random streams of what it installed, in the order the
+// nat-matrix always used, so its seeds give the same runs as before. (The demo
+// keeps its own setup: one server address and Hamachi's port 12975.)
 #pragma once
 
 #include <ns3/node.h>

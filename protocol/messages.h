@@ -166,8 +166,8 @@ struct SetNetworkOnline {
 // C->S: we have no working tunnel to `peer` (punching failed, or the tunnel went
 // down) although both of us are online in a network we share: plan it again. The
 // client backs off between requests; the server ignores requests for a pair it
-// planned less than ServerConfig::tunnel_retry_interval ago, or that may not have
-// a tunnel. No reply: a new TunnelInstruction, or nothing.
+// planned (for any reason) less than ServerConfig::tunnel_retry_interval ago, or
+// that may not have a tunnel. No reply: a new TunnelInstruction, or nothing.
 struct RequestTunnel {
   PublicKey peer{};
 };

@@ -157,16 +157,18 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
     retry.clear();  // a new session gets every pair planned anew
     return;
   }
-  IpRouter::Muted muted = muted_predicate();
-  std::set<PublicKey> wanting;
+  std::set<PublicKey> wanting, trying;
   for (const auto& [key, member] : membership.peers()) {
-    if (!member.online || (muted && muted(key))) continue;
+    if (!membership.online_in_network_outside(key, ctx.config.offline_networks)) continue;
     const Tunnel* tunnel = tunnels.find(key);
-    if (!tunnel || tunnel->state() == TunnelState::kFailed) wanting.insert(key);
+    if (!tunnel || tunnel->state() == TunnelState::kFailed) {
+      wanting.insert(key);
+    } else if (tunnel->state() != TunnelState::kDirect) {
+      trying.insert(key);
+    }
   }
-  for (const PublicKey& peer : retry.due(now, wanting)) {
-    ++ctx.stats.tunnel_requests;
-    control.send(RequestTunnel{peer});
+  for (const PublicKey& peer : retry.due(now, wanting, trying)) {
+    if (control.send(RequestTunnel{peer})) ++ctx.stats.tunnel_requests;
   }
 }
 

@@ -12,7 +12,9 @@
 // peer's key, kPeerPrologue + tunnel id) on that path, the responder answers, and
 // the tunnel is up (TunnelUp). The server never sees tunnel keys. Data is sealed per
 // tunnel; keepalives hold NAT mappings. If the server is lost, tunnels stay up and
-// are probed for liveness; the client reconnects with backoff.
+// are probed for liveness; the client reconnects with backoff. A tunnel that
+// failed or went down while the server stayed is asked for again (RequestTunnel,
+// tunnel_retry.h).
 #pragma once
 
 #include <memory>

@@ -83,6 +83,17 @@ bool Membership::shares_network_outside(const PublicKey& peer, const std::set<st
   return false;
 }
 
+bool Membership::online_in_network_outside(const PublicKey& peer, const std::set<std::string>& excluded) const {
+  if (peer == self_) return false;
+  for (const NetworkInfo& n : networks_) {
+    if (excluded.count(n.name)) continue;
+    for (const MemberInfo& m : n.members) {
+      if (m.key == peer && m.online) return true;
+    }
+  }
+  return false;
+}
+
 std::map<PublicKey, MemberInfo> Membership::peers() const {
   std::map<PublicKey, MemberInfo> out;
   for (const NetworkInfo& n : networks_) {

@@ -32,6 +32,9 @@ class Membership {
   bool shares_network(const PublicKey& peer) const;
   // Shares a network with `peer` that is not in `excluded`.
   bool shares_network_outside(const PublicKey& peer, const std::set<std::string>& excluded) const;
+  // The same, in a network where `peer` is online: the server's condition for a
+  // tunnel when `excluded` holds the networks we are offline in.
+  bool online_in_network_outside(const PublicKey& peer, const std::set<std::string>& excluded) const;
   // The network of that name, or nullptr when we are not in it.
   const NetworkInfo* network(const std::string& name) const;
   // Every member other than us, once each; nickname and address from the first

@@ -4,9 +4,13 @@
 
 namespace yt {
 
-std::vector<PublicKey> TunnelRetry::due(Time now, const std::set<PublicKey>& wanting) {
+TunnelRetry::TunnelRetry(Duration first, Duration max)
+    : first_(std::max<Duration>(first, 1s)), max_(std::max<Duration>(max, first_)) {}
+
+std::vector<PublicKey> TunnelRetry::due(Time now, const std::set<PublicKey>& wanting,
+                                        const std::set<PublicKey>& trying) {
   for (auto it = pending_.begin(); it != pending_.end();) {
-    it = wanting.count(it->first) ? std::next(it) : pending_.erase(it);
+    it = wanting.count(it->first) || trying.count(it->first) ? std::next(it) : pending_.erase(it);
   }
   std::vector<PublicKey> out;
   for (const PublicKey& peer : wanting) {

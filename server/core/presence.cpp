@@ -192,30 +192,39 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
   TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, options);
   send(a, plan.for_a);
   send(b, plan.for_b);
+  // Only plans younger than the interval matter to the rate limit; dropping the
+  // rest keeps the map as small as the plans of the last interval.
+  for (auto it = planned_at_.begin(); it != planned_at_.end();) {
+    it = now_ >= it->second + config_.tunnel_retry_interval ? planned_at_.erase(it) : std::next(it);
+  }
+  planned_at_[a.key < b.key ? std::pair{a.key, b.key} : std::pair{b.key, a.key}] = now_;
   tunnels_[a.key].insert(b.key);
   tunnels_[b.key].insert(a.key);
   stats_.tunnel_instructions += 2;  // counts messages: one per side
 }
 
-void ServerCore::Impl::handle_request_tunnel(Client& c, const RequestTunnel& m, Time now) {
+void ServerCore::Impl::handle_request_tunnel(Client& c, const RequestTunnel& m) {
   Client* peer = find_online(m.peer);
-  auto shared = c.online && peer && peer != &c ? online_peers(c.key) : Err{StorageError::kNotFound};
-  if (!shared || !share_online_network(c, *peer, shared.value())) {
+  if (!c.online || !peer || peer == &c) {
     ++stats_.tunnel_requests_ignored;
     return;
   }
+  // The cheap check first: a client asking in a loop costs no storage reads.
   auto pair = c.key < peer->key ? std::pair{c.key, peer->key} : std::pair{peer->key, c.key};
-  auto last = replanned_at_.find(pair);
-  if (last != replanned_at_.end() && now < last->second + config_.tunnel_retry_interval) {
+  auto last = planned_at_.find(pair);
+  if (last != planned_at_.end() && now_ < last->second + config_.tunnel_retry_interval) {
     ++stats_.tunnel_requests_ignored;
     return;
   }
-  // Only entries younger than the interval matter; dropping the rest keeps the map
-  // as small as the requests of the last interval.
-  for (auto it = replanned_at_.begin(); it != replanned_at_.end();) {
-    it = now >= it->second + config_.tunnel_retry_interval ? replanned_at_.erase(it) : std::next(it);
+  auto shared = online_peers(c.key);
+  if (!shared) {
+    ++stats_.storage_errors;
+    return;
   }
-  replanned_at_[pair] = now;
+  if (!share_online_network(c, *peer, shared.value())) {
+    ++stats_.tunnel_requests_ignored;
+    return;
+  }
   forget_tunnel(c.key, peer->key);
   instruct_if_new(c, *peer);
 }

@@ -18,26 +18,31 @@ ServerCore::ServerCore(ServerConfig config, Identity identity, Storage& storage,
 ServerCore::~ServerCore() = default;
 
 void ServerCore::on_stream_accepted(Time now, ConnId conn, Endpoint remote) {
+  impl_->now_ = now;
   impl_->accept(now, conn, remote);
   impl_->reap();
 }
 
 void ServerCore::on_stream_data(Time now, ConnId conn, ByteView data) {
+  impl_->now_ = now;
   impl_->receive(now, conn, data);
   impl_->reap();
 }
 
 void ServerCore::on_stream_closed(Time now, ConnId conn) {
+  impl_->now_ = now;
   impl_->peer_closed(conn);
   impl_->reap();
 }
 
 void ServerCore::on_datagram(Time now, Endpoint local, Endpoint remote, ByteView data) {
+  impl_->now_ = now;
   impl_->datagram(local, remote, data);
   impl_->reap();
 }
 
 void ServerCore::on_timer(Time now) {
+  impl_->now_ = now;
   impl_->expire(now);
   impl_->reap();
 }
@@ -149,12 +154,12 @@ void ServerCore::Impl::handle_frame(Client& c, ByteView frame, Time now) {
     send_raw(c, std::move(established->reply));
     return;
   }
-  handle_message(c, std::get<ControlMessage>(incoming.value()), now);
+  handle_message(c, std::get<ControlMessage>(incoming.value()));
 }
 
-void ServerCore::Impl::handle_message(Client& c, ControlMessage& message, Time now) {
+void ServerCore::Impl::handle_message(Client& c, ControlMessage& message) {
   std::visit(
-      [this, &c, now](auto& m) {
+      [this, &c](auto& m) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, LoginRequest>) {
           handle_login(c, m);
@@ -171,7 +176,7 @@ void ServerCore::Impl::handle_message(Client& c, ControlMessage& message, Time n
         } else if constexpr (std::is_same_v<T, SetNetworkOnline>) {
           handle_set_network_online(c, m);
         } else if constexpr (std::is_same_v<T, RequestTunnel>) {
-          handle_request_tunnel(c, m, now);
+          handle_request_tunnel(c, m);
         } else if constexpr (std::is_same_v<T, Ping>) {
           send(c, Pong{m.nonce});
         } else {

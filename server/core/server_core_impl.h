@@ -64,7 +64,7 @@ struct ServerCore::Impl {
   void datagram(Endpoint local, Endpoint remote, ByteView data);
   void expire(Time now);
   void handle_frame(Client& c, ByteView frame, Time now);
-  void handle_message(Client& c, ControlMessage& message, Time now);
+  void handle_message(Client& c, ControlMessage& message);
   void handle_login(Client& c, const LoginRequest& m);
   void handle_report(Client& c, const DiscoveryReport& m);
 
@@ -98,7 +98,7 @@ struct ServerCore::Impl {
   // build + send; false when storage failed (counted), and nothing was sent.
   bool resync(Client& c);
   void instruct_if_new(Client& a, Client& b);
-  void handle_request_tunnel(Client& c, const RequestTunnel& m, Time now);
+  void handle_request_tunnel(Client& c, const RequestTunnel& m);
   void forget_tunnel(const PublicKey& a, const PublicKey& b);
   TunnelSide tunnel_side(const Client& c) const;
 
@@ -127,11 +127,13 @@ struct ServerCore::Impl {
   std::map<std::uint64_t, ConnId> by_token_;  // discovery tokens of logged-in clients
 
   // Pairs already told to build a tunnel, both directions, kept while both stay
-  // online in a network they share: the server never instructs the same pair twice.
+  // online in a network they share: the server instructs a pair again only when
+  // one of them asks (RequestTunnel) or the pair was forgotten.
   std::map<PublicKey, std::set<PublicKey>> tunnels_;
-  // When a pair was last planned again on request (lower key first), for the last
-  // tunnel_retry_interval only.
-  std::map<std::pair<PublicKey, PublicKey>, Time> replanned_at_;
+  // When each pair was last planned (lower key first), for the last
+  // tunnel_retry_interval only: the rate limit of RequestTunnel.
+  std::map<std::pair<PublicKey, PublicKey>, Time> planned_at_;
+  Time now_{};  // of the input being handled
   std::size_t online_count_ = 0;
 };
 

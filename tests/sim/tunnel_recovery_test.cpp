@@ -52,5 +52,21 @@ TEST(SimTunnelRecovery, WithoutARequestTheTunnelStaysDown) {
   EXPECT_EQ(requests, 0u);
 }
 
+TEST(SimTunnelRecovery, APathThatNeverReturnsIsAskedForEverMoreRarely) {
+  FakeNetwork net;
+  add_sim_server(net);
+  std::size_t alice = add_client(net, "alice", 1, 30s);
+  std::size_t bob = add_client(net, "bob", 2, 30s);
+  ASSERT_TRUE(connect_pair(net, alice, bob));
+  net.set_datagram_loss(1.0);
+  net.run_for(1h);
+  // Down after the 130 s peer timeout; then 30 s, 60 s, 2, 4, 8 and 15 min: seven
+  // requests each within the hour, not one every punch window (about 85).
+  for (std::size_t i : {alice, bob}) {
+    EXPECT_GE(net.client(i).stats().tunnel_requests, 3u);
+    EXPECT_LE(net.client(i).stats().tunnel_requests, 8u);
+  }
+}
+
 }  // namespace
 }  // namespace yt::sim

@@ -34,6 +34,16 @@ TEST(Membership, SharesNetworksOutsideAnExcludedSet) {
   EXPECT_FALSE(m.shares_network_outside(key(1), {}));  // ourselves
 }
 
+TEST(Membership, OnlineInANetworkOutsideAnExcludedSet) {
+  Membership m(key(1));
+  // Peer 2 is offline in games, online in lan.
+  m.replace(NetworkSnapshot{{NetworkInfo{"lan", {member(1), member(2)}},
+                             NetworkInfo{"games", {member(1), member(2, false)}}}});
+  EXPECT_TRUE(m.online_in_network_outside(key(2), {}));
+  EXPECT_TRUE(m.online_in_network_outside(key(2), {"games"}));
+  EXPECT_FALSE(m.online_in_network_outside(key(2), {"lan"}));  // we are offline where it is online
+}
+
 TEST(Membership, UpdatesInsertAndReplaceMembers) {
   Membership m(key(1));
   m.replace(NetworkSnapshot{{NetworkInfo{"lan", {member(1)}}}});

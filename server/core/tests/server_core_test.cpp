@@ -811,7 +811,12 @@ TEST(ServerCorePresence, LeavingForgetsTheChoice) {
 // ---- tunnel requests (a client lost its tunnel, or punching failed)
 
 TEST(ServerCoreTunnels, RequestTunnelPlansThePairAgainAtMostOncePerInterval) {
-  TwoPeers p;
+  TwoPeers p;  // the join planned the pair just now
+  p.h.send(*p.a, RequestTunnel{p.b->identity().public_key});
+  EXPECT_TRUE(p.a->take<TunnelInstruction>().empty());  // crossing a fresh plan: ignored
+  EXPECT_EQ(p.h.server().stats().tunnel_requests_ignored, 1u);
+
+  p.h.advance(11s);
   p.h.send(*p.a, RequestTunnel{p.b->identity().public_key});
   auto ta = p.a->take<TunnelInstruction>();
   auto tb = p.b->take<TunnelInstruction>();
@@ -819,21 +824,24 @@ TEST(ServerCoreTunnels, RequestTunnelPlansThePairAgainAtMostOncePerInterval) {
   ASSERT_EQ(tb.size(), 1u);
   EXPECT_EQ(ta[0].tunnel_id, tb[0].tunnel_id);
   EXPECT_EQ(ta[0].peer, p.b->identity().public_key);
+  EXPECT_EQ(tb[0].peer, p.a->identity().public_key);
   // Either side asking again within the interval changes nothing...
   p.h.advance(5s);
   p.h.send(*p.b, RequestTunnel{p.a->identity().public_key});
   EXPECT_TRUE(p.a->take<TunnelInstruction>().empty());
-  EXPECT_EQ(p.h.server().stats().tunnel_requests_ignored, 1u);
-  // ...after it, a fresh plan with a fresh id.
+  EXPECT_EQ(p.h.server().stats().tunnel_requests_ignored, 2u);
+  // ...after it, a fresh plan with a fresh id, to both.
   p.h.advance(6s);
   p.h.send(*p.b, RequestTunnel{p.a->identity().public_key});
   auto again = p.a->take<TunnelInstruction>();
   ASSERT_EQ(again.size(), 1u);
   EXPECT_NE(again[0].tunnel_id, ta[0].tunnel_id);
+  EXPECT_EQ(p.b->take<TunnelInstruction>().size(), 1u);
 }
 
 TEST(ServerCoreTunnels, RequestTunnelForAPairThatMayNotHaveOneIsIgnored) {
   TwoPeers p;
+  p.h.advance(11s);  // past the join's plan
   FakeClient& stranger = p.h.connect();
   p.h.bring_online(stranger, "stranger");
   p.h.send(*p.a, RequestTunnel{stranger.identity().public_key});  // no shared network
@@ -843,7 +851,11 @@ TEST(ServerCoreTunnels, RequestTunnelForAPairThatMayNotHaveOneIsIgnored) {
   p.h.send(*p.a, RequestTunnel{p.b->identity().public_key});       // offline in the shared network
   EXPECT_TRUE(p.a->take<TunnelInstruction>().empty());
   EXPECT_TRUE(stranger.take<TunnelInstruction>().empty());
-  EXPECT_EQ(p.h.server().stats().tunnel_requests_ignored, 4u);
+  FakeClient& not_online = p.h.connect();
+  p.h.login(not_online, "late");  // logged in, no DiscoveryReport yet
+  p.h.send(not_online, RequestTunnel{p.a->identity().public_key});
+  EXPECT_TRUE(p.a->take<TunnelInstruction>().empty());
+  EXPECT_EQ(p.h.server().stats().tunnel_requests_ignored, 5u);
   EXPECT_FALSE(p.a->closed());  // a pointless request is not a protocol error
 }
 
