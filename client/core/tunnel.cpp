@@ -44,12 +44,18 @@ std::optional<Time> Tunnel::last_received() const {
   return last_received_;
 }
 
-void Tunnel::adopt(const TunnelInstruction& instruction, TunnelEnv& env) {
+void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& env) {
   candidates_ = instruction.candidates;
   peer_virtual_ip_ = instruction.peer_virtual_ip;
   // A repeated instruction changes nothing else: the handshake state of this id
   // (an answer to resend, a re-handshake in flight) stays valid.
   if (instruction.tunnel_id == tunnel_id_ && instruction.role == role_) return;
+  const bool path_offered = std::find(candidates_.begin(), candidates_.end(), path_) != candidates_.end();
+  if (!path_offered && !candidates_.empty()) {
+    start_at_ = now + std::chrono::milliseconds(instruction.start_delay_ms);
+    next_probe_at_ = start_at_;
+    repunch_end_ = start_at_ + env.ctx.config.punch_duration;
+  }
   abandon_handshake(env);
   tunnel_id_ = instruction.tunnel_id;
   role_ = instruction.role;
@@ -110,6 +116,13 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
     }
   }
 
+  if (current_ && repunch_end_ > Time{} && now >= repunch_end_) repunch_end_ = Time{};  // window over
+  if (repunching(now) && now >= start_at_ && now >= next_probe_at_) {
+    send_probes(now, env);
+    next_probe_at_ += cfg.punch_interval;
+    if (next_probe_at_ <= now) next_probe_at_ = now + cfg.punch_interval;
+  }
+
   if (initiator_ && now >= next_handshake_at_) {
     if (now >= handshake_until_) {
       abandon_handshake(env);
@@ -154,6 +167,7 @@ std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
     consider(punch_end_);
     consider(std::max(start_at_, next_probe_at_));
   }
+  if (current_ && repunch_end_ > Time{}) consider(std::min(repunch_end_, std::max(start_at_, next_probe_at_)));
   if (initiator_) consider(next_handshake_at_);
   if (current_) {
     consider(last_received_ + config.peer_timeout);
@@ -275,6 +289,7 @@ void Tunnel::install_session(Time now, Endpoint from, const SessionKeys& keys, s
   previous_ = std::move(current_);
   current_.emplace(KeyedSession{Session(keys), local_index, remote_index});
   session_tunnel_id_ = tunnel_id_;
+  repunch_end_ = Time{};  // a session under the current id: nothing left to punch for
   bool was_direct = state_ == TunnelState::kDirect;
   state_ = TunnelState::kDirect;
   path_ = from;

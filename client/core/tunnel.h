@@ -34,9 +34,12 @@
 // so traffic is not interrupted, and takes the new tunnel id and role for future
 // handshakes: if the peer lost its state (restart) it punches and handshakes under
 // the new id, and we answer - as initiator by starting a fresh handshake on its probe,
-// as responder by accepting its init. The new session replaces the old one, which
-// stays open for receiving until the next replacement, so packets in flight across
-// the switch are not lost.
+// as responder by accepting its init. If our path is not among the new candidates,
+// the peer's endpoint moved (its NAT gave it a new mapping): we punch toward the
+// candidates for one punch window too, since a filtering NAT of ours would drop
+// its probes otherwise. The new session replaces the old one, which stays open for
+// receiving until the next replacement, so packets in flight across the switch are
+// not lost.
 #pragma once
 
 #include <cstdint>
@@ -70,8 +73,8 @@ class Tunnel {
 
   // Takes the id, role, candidates and address of a newer instruction for the same
   // peer while the tunnel is direct. An in-flight re-handshake under the old id is
-  // abandoned.
-  void adopt(const TunnelInstruction& instruction, TunnelEnv& env);
+  // abandoned. Punches again when the path is not among the candidates (above).
+  void adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& env);
 
   void on_timer(Time now, TunnelEnv& env);
   std::optional<Time> next_deadline(const ClientConfig& config) const;
@@ -122,6 +125,8 @@ class Tunnel {
   bool send_ping(Time now, TunnelEnv& env);
   void on_ping_payload(Time now, const PeerPayload& payload, TunnelEnv& env);
   bool punching_possible() const { return !current_ && state_ != TunnelState::kFailed; }
+  // Direct, and punching toward a peer whose endpoint moved (adopt()).
+  bool repunching(Time now) const { return current_ && now < repunch_end_; }
 
   PublicKey peer_{};
   Ipv4 peer_virtual_ip_;
@@ -136,6 +141,7 @@ class Tunnel {
   Time start_at_{};
   Time punch_end_{};
   Time next_probe_at_{};
+  Time repunch_end_{};  // direct only: probes go out until then (adopt())
   std::uint32_t probe_sequence_ = 0;
 
   // Initiator side of a handshake in flight.

@@ -18,7 +18,7 @@ void TunnelTable::instruct(Time now, const TunnelInstruction& instruction) {
     // Keep the live session: re-instructions follow every server reconnect, and
     // tearing down a working tunnel for one would drop traffic (outage survival).
     tunnel_ids_.erase(it->second.tunnel_id());
-    it->second.adopt(instruction, e);
+    it->second.adopt(instruction, now, e);
     it->second.set_peer_offline(false);
     tunnel_ids_[instruction.tunnel_id] = instruction.peer;
     return;

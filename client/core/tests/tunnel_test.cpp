@@ -453,6 +453,42 @@ TEST_F(TunnelTest, ALaterInstructionKeepsTheLiveTunnel) {
   EXPECT_EQ(b.sent<PunchAck>().back().second.tunnel_id, kTunnelId + 1);
 }
 
+TEST_F(TunnelTest, ALaterInstructionWithoutOurPathPunchesToTheNewEndpointForOneWindow) {
+  bring_up();
+  const Endpoint moved{Ipv4::from_octets(198, 51, 100, 77), 61000};
+  std::size_t probes_before = a.sent<PunchProbe>().size();
+  TunnelInstruction again = instruction_for_a(kTunnelId + 1);
+  again.candidates = {moved};  // b's NAT gave b a new mapping
+  a.data(wire.now, ca, sa.seal(again));
+  wire.run_for(5s);
+  std::size_t to_moved = 0;
+  for (const auto& [to, probe] : a.sent<PunchProbe>()) {
+    if (to == moved) {
+      ++to_moved;
+      EXPECT_EQ(probe.tunnel_id, kTunnelId + 1);
+    }
+  }
+  EXPECT_GE(to_moved, 90u);  // 4.9 s at 50 ms
+  EXPECT_TRUE(a.events_of<TunnelDown>().empty());  // the session stays meanwhile
+  // The window is one punch duration; then it stops, and the timer does not spin.
+  wire.run_for(10s);
+  std::size_t after_window = a.sent<PunchProbe>().size();
+  wire.run_for(10s);
+  EXPECT_EQ(a.sent<PunchProbe>().size(), after_window);
+  EXPECT_LE(after_window - probes_before, 201u);
+  std::optional<Time> next = a.core->next_deadline();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_GT(*next, wire.now);
+}
+
+TEST_F(TunnelTest, ALaterInstructionOfferingOurPathDoesNotPunch) {
+  bring_up();
+  std::size_t probes_before = a.sent<PunchProbe>().size();
+  instruct(instruction_for_a(kTunnelId + 1), instruction_for_b(kTunnelId + 1));  // same endpoints
+  wire.run_for(5s);
+  EXPECT_EQ(a.sent<PunchProbe>().size(), probes_before);
+}
+
 TEST_F(TunnelTest, LeavingTheSharedNetworkTearsTheTunnelDown) {
   bring_up();
   a.data(wire.now, ca, sa.seal(MemberLeft{"lan", kb}));
