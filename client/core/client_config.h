@@ -84,6 +84,13 @@ struct ClientConfig {
   // restricted filter) down to four requests an hour.
   Duration tunnel_retry_first = 30s;
   Duration tunnel_retry_max = 15min;
+  // Each such request follows a refresh probe to the server's primary discovery
+  // endpoint by this much, so the server plans with the mapping we have now (the
+  // probe is UDP, the request TCP: this is the probe's head start). Off: requests
+  // go at once and the server plans with the mapping of the last discovery run
+  // (for experiments; a NAT reboot then cannot heal).
+  bool tunnel_request_refresh = true;
+  Duration tunnel_request_refresh_lead = 1s;
 
   // Largest payload accepted by send_to_peer: fits a 1500-byte path with UDP, IP
   // and our framing overhead. Also the largest IP packet send_ip_packet takes, so

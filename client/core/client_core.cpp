@@ -76,6 +76,7 @@ struct ClientCore::Impl {
   TunnelTable tunnels;
   IpRouter router;
   TunnelRetry retry;
+  std::map<PublicKey, Time> held_requests;  // RequestTunnel waiting for its refresh probe's head start
 
   bool started = false;
   bool online = false;  // discovery finished on the current connection
@@ -155,6 +156,7 @@ void ClientCore::Impl::connection_ended() {
 void ClientCore::Impl::request_missing_tunnels(Time now) {
   if (!online) {
     retry.clear();  // a new session gets every pair planned anew
+    held_requests.clear();
     return;
   }
   std::set<PublicKey> wanting, trying;
@@ -167,8 +169,19 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
       trying.insert(key);
     }
   }
-  for (const PublicKey& peer : retry.due(now, wanting, trying)) {
-    if (control.send(RequestTunnel{peer})) ++ctx.stats.tunnel_requests;
+  std::vector<PublicKey> due = retry.due(now, wanting, trying);
+  if (!due.empty()) {
+    const bool refreshed = ctx.config.tunnel_request_refresh && discovery.send_refresh_probe();
+    const Time at = refreshed ? now + ctx.config.tunnel_request_refresh_lead : now;
+    for (const PublicKey& peer : due) held_requests.emplace(peer, at);
+  }
+  for (auto it = held_requests.begin(); it != held_requests.end();) {
+    if (now < it->second) {
+      ++it;
+      continue;
+    }
+    if (control.send(RequestTunnel{it->first})) ++ctx.stats.tunnel_requests;
+    it = held_requests.erase(it);
   }
 }
 
@@ -421,7 +434,10 @@ void ClientCore::on_timer(Time now) {
 std::optional<Time> ClientCore::next_deadline() const {
   const Impl& s = *impl_;
   std::optional<Time> next = s.control.next_deadline();
-  for (std::optional<Time> t : {s.discovery.next_deadline(), s.tunnels.next_deadline(), s.retry.next_deadline()}) {
+  std::optional<Time> held;
+  for (const auto& [peer, at] : s.held_requests) held = held ? std::min(*held, at) : at;
+  for (std::optional<Time> t :
+       {s.discovery.next_deadline(), s.tunnels.next_deadline(), s.retry.next_deadline(), held}) {
     if (t && (!next || *t < *next)) next = t;
   }
   return next;

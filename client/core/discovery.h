@@ -55,12 +55,18 @@
 // trust its change replies (the filter state is still open); it keeps the previous
 // run's filtering reading, or reports filtering as unknown if there is none.
 //
+// Between runs, send_refresh_probe() shows the server the mapping we have now (one
+// plain probe to P), so a tunnel planned after our NAT moved us (a reboot, a
+// renumbering) is planned with the current endpoint. Its reply is expected and
+// ignored: the full run is not repeated.
+//
 // Not done: measuring the mapping lifetime (mapping_lifetime stays 0), and rerunning
 // on its own when the mapped endpoint changes (discovery runs after each login).
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <vector>
 
@@ -89,6 +95,9 @@ class Discovery {
   void start(Time now, std::uint64_t token, const std::vector<Endpoint>& endpoints);
   void cancel() { phase_ = Phase::kIdle; }
   bool running() const { return phase_ != Phase::kIdle; }
+  // One plain probe to the primary endpoint (above). False when there is none, or no
+  // run has given us a token yet.
+  bool send_refresh_probe();
 
   // Each returns the result when the input ended the run.
   std::optional<DiscoveryResult> on_reply(Time now, Endpoint from, const DiscoveryReply& reply);
@@ -152,6 +161,7 @@ class Discovery {
   std::vector<Endpoint> endpoints_;  // deduplicated, primary first
   std::vector<Probe> probes_;
   std::map<std::uint64_t, Sent> transactions_;  // every send of the latest run
+  std::set<std::uint64_t> refreshes_;             // refresh probes not answered yet (bounded)
   Time run_started_{};
   int sends_ = 0;                    // rounds of sends in the current round
   Time retry_at_{};                  // next resend, or the end of the round's attempts

@@ -3,6 +3,8 @@
 // does: the clients ask the server to plan it again (RequestTunnel), with backoff.
 #include <gtest/gtest.h>
 
+#include "nat-models/nat_profiles.h"
+#include "tests/sim/nat_translator.h"
 #include "tests/sim/sim_world.h"
 
 namespace yt::sim {
@@ -66,6 +68,46 @@ TEST(SimTunnelRecovery, APathThatNeverReturnsIsAskedForEverMoreRarely) {
     EXPECT_GE(net.client(i).stats().tunnel_requests, 3u);
     EXPECT_LE(net.client(i).stats().tunnel_requests, 8u);
   }
+}
+
+// Bob's home router reboots: every mapping is gone, and bob's next datagram leaves
+// from a new random port. Alice's port-dependent filter drops it and bob's old port
+// leads nowhere, so both tunnels die. The re-plan only works if the server plans
+// with bob's new endpoint: the refresh probe before each request shows it.
+bool recovers_after_reboot(bool refresh) {
+  nat::NatConfig random_ports = *nat::profile("port-restricted-cone");  // EIM, APDF
+  random_ports.allocation = PortAllocation::kRandom;
+  NatChainTranslator alice_nat({random_ports}, {Ipv4::from_octets(203, 0, 113, 50)}, 1);
+  NatChainTranslator bob_nat({random_ports}, {Ipv4::from_octets(203, 0, 113, 60)}, 2);
+  FakeNetwork net;
+  add_sim_server(net);
+  auto add = [&](const char* name, std::uint8_t n, NatChainTranslator& nat) {
+    ClientOptions options;
+    options.name = name;
+    options.address = Endpoint{Ipv4::from_octets(10, 0, n, 2), 40001};
+    options.translator = &nat;
+    options.public_ip = nat.public_ip();
+    options.config.tunnel_request_refresh = refresh;
+    return net.add_client(std::move(options));
+  };
+  std::size_t alice = add("alice", 1, alice_nat);
+  std::size_t bob = add("bob", 2, bob_nat);
+  EXPECT_TRUE(connect_pair(net, alice, bob));
+  const PublicKey ka = net.client(alice).public_key();
+  const PublicKey kb = net.client(bob).public_key();
+
+  bob_nat.device(0).flush();
+  EXPECT_TRUE(net.run_until(
+      [&] { return !net.events_of<TunnelDown>(alice).empty() && !net.events_of<TunnelDown>(bob).empty(); }, 300s));
+  return net.run_until([&] { return has_direct_tunnel(net, alice, kb) && has_direct_tunnel(net, bob, ka); }, 10min);
+}
+
+TEST(SimTunnelRecovery, AfterANatRebootThePairIsPlannedWithTheNewMapping) {
+  EXPECT_TRUE(recovers_after_reboot(true));
+}
+
+TEST(SimTunnelRecovery, WithoutTheRefreshProbeTheOldMappingIsPlannedAgainAndAgain) {
+  EXPECT_FALSE(recovers_after_reboot(false));
 }
 
 }  // namespace

@@ -403,8 +403,14 @@ TEST_F(TunnelTest, PunchingWithoutAnswerFailsAfterPunchDuration) {
   EXPECT_EQ(status(a, kb)->tunnel, TunnelState::kFailed);
   EXPECT_EQ(a.sent<PunchProbe>().size(), 200u);  // 10 s / 50 ms
   std::size_t before = a.datagrams.size();
+  std::size_t refreshes_before = a.sent<DiscoveryProbe>().size();
   wire.run_for(1min);
-  EXPECT_EQ(a.datagrams.size(), before);  // quiet once failed
+  // Quiet once failed: only the refresh probe that precedes the tunnel request, 30 s
+  // on (the server's answer would bring a new plan; this scripted one sends none).
+  EXPECT_EQ(a.sent<PunchProbe>().size(), 200u);
+  EXPECT_EQ(a.datagrams.size(), before + 1);
+  EXPECT_EQ(a.sent<DiscoveryProbe>().size(), refreshes_before + 1);
+  EXPECT_EQ(a.stats().tunnel_requests, 1u);
 }
 
 TEST_F(TunnelTest, SendErrors) {
