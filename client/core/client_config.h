@@ -86,9 +86,11 @@ struct ClientConfig {
   Duration tunnel_retry_max = 15min;
   // Each such request follows a refresh probe to the server's primary discovery
   // endpoint by this much, so the server plans with the mapping we have now (the
-  // probe is UDP, the request TCP: this is the probe's head start). Off: requests
-  // go at once and the server plans with the mapping of the last discovery run
-  // (for experiments; a NAT reboot then cannot heal).
+  // probe is UDP, the request TCP: this is the probe's head start). It refreshes
+  // only our own mapping: when the peer's NAT moved it, the plan that heals is the
+  // one after the peer's own request (both sides ask). Off: requests go at once and
+  // the server plans with the mappings of the last discovery runs (for
+  // experiments; a NAT reboot then cannot heal).
   bool tunnel_request_refresh = true;
   Duration tunnel_request_refresh_lead = 1s;
 

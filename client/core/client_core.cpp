@@ -146,6 +146,8 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
 
 void ClientCore::Impl::connection_ended() {
   discovery.cancel();
+  retry.clear();  // the next session gets every pair planned anew
+  held_requests.clear();
   online = false;
   tunnels.set_server_lost(true);
   for (std::uint32_t id : requests.take_all()) {
@@ -180,7 +182,8 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
       ++it;
       continue;
     }
-    if (control.send(RequestTunnel{it->first})) ++ctx.stats.tunnel_requests;
+    // Asked only if still needed: a plan may have come meanwhile, or the peer gone.
+    if (wanting.count(it->first) && control.send(RequestTunnel{it->first})) ++ctx.stats.tunnel_requests;
     it = held_requests.erase(it);
   }
 }
@@ -361,6 +364,8 @@ void ClientCore::Impl::shut_down(Time now, const std::string& why) {
   started = false;
   control.stop(now);
   discovery.cancel();
+  retry.clear();
+  held_requests.clear();
   online = false;
   for (std::uint32_t id : requests.take_all()) ctx.emit(RequestDone{id, ReplyCode::kNotLoggedIn, why});
   tunnels.clear(why);

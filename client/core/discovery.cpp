@@ -150,15 +150,18 @@ bool Discovery::send_refresh_probe() {
   // Unanswered refreshes are forgotten beyond a handful: a late reply then counts
   // as malformed, which costs nothing.
   constexpr std::size_t kMaxRefreshes = 16;
-  if (refreshes_.size() >= kMaxRefreshes) refreshes_.erase(refreshes_.begin());
+  if (refreshes_.size() >= kMaxRefreshes) refreshes_.pop_front();
   std::uint64_t transaction = ctx_.rng.next_u64();
-  refreshes_.insert(transaction);
+  refreshes_.push_back(transaction);
   ctx_.send_datagram(endpoints_.front(), DiscoveryProbe{token_, transaction, false, false});
   return true;
 }
 
 std::optional<DiscoveryResult> Discovery::on_reply(Time now, Endpoint from, const DiscoveryReply& reply) {
-  if (refreshes_.erase(reply.transaction)) return std::nullopt;  // the server has seen the mapping
+  if (auto r = std::find(refreshes_.begin(), refreshes_.end(), reply.transaction); r != refreshes_.end()) {
+    refreshes_.erase(r);
+    return std::nullopt;  // the server has seen the mapping
+  }
   auto it = transactions_.find(reply.transaction);
   if (it == transactions_.end() || probes_[it->second.probe].kind == Kind::kHairpin) {
     // Not an answer to any probe of ours: forged or misrouted.

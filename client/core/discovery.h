@@ -45,7 +45,7 @@
 //
 // Every send carries a fresh random transaction id. A reply is matched to its probe
 // by it, and a reply to any send of a probe counts. Replies matching no probe of the
-// latest run are counted as malformed; replies to probes of the latest run that come
+// latest run (nor a refresh probe, below) are counted as malformed; replies to probes of the latest run that come
 // late (after their round, or after the run) are ignored without counting, so late
 // change replies never reach the filtering verdict after the mapping round has
 // opened the NAT's filter to the alternate endpoints.
@@ -65,6 +65,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <optional>
@@ -161,7 +162,7 @@ class Discovery {
   std::vector<Endpoint> endpoints_;  // deduplicated, primary first
   std::vector<Probe> probes_;
   std::map<std::uint64_t, Sent> transactions_;  // every send of the latest run
-  std::set<std::uint64_t> refreshes_;             // refresh probes not answered yet (bounded)
+  std::deque<std::uint64_t> refreshes_;           // refresh probes not answered yet, oldest first (bounded)
   Time run_started_{};
   int sends_ = 0;                    // rounds of sends in the current round
   Time retry_at_{};                  // next resend, or the end of the round's attempts

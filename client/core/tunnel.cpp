@@ -50,11 +50,18 @@ void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& en
   // A repeated instruction changes nothing else: the handshake state of this id
   // (an answer to resend, a re-handshake in flight) stays valid.
   if (instruction.tunnel_id == tunnel_id_ && instruction.role == role_) return;
+  // A path missing from the candidates alone proves little (predicted ports never
+  // list the real one; a rebinding we followed is news to the server); a path that
+  // has also gone quiet for longer than any healthy peer stays silent is what a
+  // moved peer looks like.
   const bool path_offered = std::find(candidates_.begin(), candidates_.end(), path_) != candidates_.end();
-  if (!path_offered && !candidates_.empty()) {
+  const bool quiet = now - last_received_ > env.ctx.config.keepalive_interval;
+  if (!path_offered && quiet && !candidates_.empty()) {
     start_at_ = now + std::chrono::milliseconds(instruction.start_delay_ms);
     next_probe_at_ = start_at_;
     repunch_end_ = start_at_ + env.ctx.config.punch_duration;
+  } else {
+    repunch_end_ = Time{};
   }
   abandon_handshake(env);
   tunnel_id_ = instruction.tunnel_id;
@@ -329,6 +336,7 @@ std::optional<PeerPayload> Tunnel::on_data(Time now, Endpoint from, const PeerDa
   ++ctx.stats.packets_received;
   last_received_ = now;
   unanswered_pings_ = 0;
+  repunch_end_ = Time{};  // the path carries data again
   if (from != path_) path_ = from;  // NAT rebinding: answer where the peer now is
   auto payload = decode_peer_payload(plaintext.value());
   if (!payload) {

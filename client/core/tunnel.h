@@ -34,9 +34,10 @@
 // so traffic is not interrupted, and takes the new tunnel id and role for future
 // handshakes: if the peer lost its state (restart) it punches and handshakes under
 // the new id, and we answer - as initiator by starting a fresh handshake on its probe,
-// as responder by accepting its init. If our path is not among the new candidates,
-// the peer's endpoint moved (its NAT gave it a new mapping): we punch toward the
-// candidates for one punch window too, since a filtering NAT of ours would drop
+// as responder by accepting its init. If our path is not among the new candidates
+// and nothing has arrived on it for keepalive_interval, the peer's endpoint moved
+// (its NAT gave it a new mapping): we punch toward the candidates for one punch
+// window too (until data arrives again), since a filtering NAT of ours would drop
 // its probes otherwise. The new session replaces the old one, which stays open for
 // receiving until the next replacement, so packets in flight across the switch are
 // not lost.

@@ -5,7 +5,8 @@
 // enough for an instruction that is on its way), later ones back off to `max`.
 // A peer whose new attempt is still in progress keeps its backoff, so a pair that
 // can never go direct is asked for ever more rarely; only a working tunnel (or
-// the peer no longer wanting one) starts it over.
+// the peer no longer wanting one) starts it over. (ClientCore sends each request
+// after a refresh probe: ClientConfig::tunnel_request_refresh_lead.)
 #pragma once
 
 #include <map>

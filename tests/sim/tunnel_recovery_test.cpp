@@ -106,6 +106,8 @@ TEST(SimTunnelRecovery, AfterANatRebootThePairIsPlannedWithTheNewMapping) {
   EXPECT_TRUE(recovers_after_reboot(true));
 }
 
+// Documents what the refresh probe is for: with it off, nothing else tells the
+// server bob's new mapping, so every re-plan aims at the old one.
 TEST(SimTunnelRecovery, WithoutTheRefreshProbeTheOldMappingIsPlannedAgainAndAgain) {
   EXPECT_FALSE(recovers_after_reboot(false));
 }
