@@ -47,6 +47,9 @@ py::dict summary_dict(const PairSummary& s) {
 void check_delay_ms(double ms) {
   if (!(ms >= 0 && ms <= 600000)) throw py::value_error("delays must be between 0 and 600000 ms");
 }
+void check_loss(double loss) {
+  if (!(loss >= 0 && loss <= 1)) throw py::value_error("loss must be in [0, 1]");
+}
 void check_time_limit_s(double s) {
   if (!(s >= 1 && s <= 3600)) throw py::value_error("time_limit_s must be 1..3600");
 }
@@ -75,7 +78,7 @@ PYBIND11_MODULE(yellowtail, m) {
         check_names({a, b}, matrix_profile_names(), "profile");
         check_names({strategy}, strategy_names(), "strategy");
         if (!fault.empty()) check_names({fault}, fault_names(), "fault");
-        if (!(loss >= 0 && loss <= 1)) throw py::value_error("loss must be in [0, 1]");
+        check_loss(loss);
         check_delay_ms(delay_ms);
         check_time_limit_s(time_limit_s);
         AttemptSpec spec;
@@ -105,7 +108,7 @@ PYBIND11_MODULE(yellowtail, m) {
         check_names(profiles, matrix_profile_names(), "profile");
         check_names(strategies, strategy_names(), "strategy");
         if (!fault.empty()) check_names({fault}, fault_names(), "fault");
-        if (!(loss >= 0 && loss <= 1)) throw py::value_error("loss must be in [0, 1]");
+        check_loss(loss);
         check_delay_ms(delay_ms);
         check_time_limit_s(time_limit_s);
         MatrixParameters p{profiles, strategies, seeds, delay_ms, loss, time_limit_s, fault};
@@ -133,7 +136,7 @@ PYBIND11_MODULE(yellowtail, m) {
   m.def(
       "run_demo",
       [](std::uint64_t seed, double delay_ms, double loss, int messages) {
-        if (!(loss >= 0 && loss <= 1)) throw py::value_error("loss must be in [0, 1]");
+        check_loss(loss);
         check_delay_ms(delay_ms);
         if (messages < 0 || messages > 100000) throw py::value_error("messages must be 0..100000");
         DemoOptions o;

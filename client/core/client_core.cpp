@@ -97,23 +97,34 @@ struct ClientCore::Impl {
   Result<std::uint32_t, SendError> submit(std::uint32_t id, const ControlMessage& message);
 
   Result<SendReport, IpRouteError> send_ip(Time now, ByteView packet);
-  // Peers we are offline in every shared network with (null when we are offline
-  // nowhere, the common case). Recomputed only when the membership view or our
-  // offline networks changed, not per packet.
-  IpRouter::Muted muted_predicate() {
-    if (ctx.config.offline_networks.empty()) return nullptr;
-    if (muted_for != std::pair{membership.version(), offline_version}) {
-      muted_for = {membership.version(), offline_version};
-      muted.clear();
+  // Who our offline networks (ctx.config.offline_networks) leave us: derived from
+  // the membership view and that set, recomputed only when either changed, not per
+  // packet or timer tick.
+  struct PeerReach {
+    std::set<PublicKey> muted;    // offline in every network shared with them
+    std::set<PublicKey> plannable;  // online in a network we are online in: a tunnel is due
+  };
+  const PeerReach& reach() {
+    if (reach_for != std::pair{membership.version(), offline_version}) {
+      reach_for = {membership.version(), offline_version};
+      peer_reach = PeerReach{};
+      const auto& offline = ctx.config.offline_networks;
       for (const auto& [key, member] : membership.peers()) {
-        if (!membership.shares_network_outside(key, ctx.config.offline_networks)) muted.insert(key);
+        if (!membership.shares_network_outside(key, offline)) peer_reach.muted.insert(key);
+        if (membership.online_in_network_outside(key, offline)) peer_reach.plannable.insert(key);
       }
     }
-    return [this](const PublicKey& peer) { return muted.count(peer) != 0; };
+    return peer_reach;
+  }
+  // Null when we are offline nowhere, the common case.
+  IpRouter::Muted muted_predicate() {
+    if (ctx.config.offline_networks.empty()) return nullptr;
+    const std::set<PublicKey>* muted = &reach().muted;
+    return [muted](const PublicKey& peer) { return muted->count(peer) != 0; };
   }
   std::uint64_t offline_version = 0;  // bumped whenever ctx.config.offline_networks changes
-  std::set<PublicKey> muted;
-  std::optional<std::pair<std::uint64_t, std::uint64_t>> muted_for;  // (membership, offline) versions
+  PeerReach peer_reach;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> reach_for;  // (membership, offline) versions
   // Cryptokey routing of a packet received in ip_mode; counts what it refuses.
   bool accept_ip(const PublicKey& peer, ByteView packet);
   void on_chat(const PublicKey& peer, PeerPayload& payload);
@@ -162,8 +173,7 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
     return;
   }
   std::set<PublicKey> wanting, trying;
-  for (const auto& [key, member] : membership.peers()) {
-    if (!membership.online_in_network_outside(key, ctx.config.offline_networks)) continue;
+  for (const PublicKey& key : reach().plannable) {
     const Tunnel* tunnel = tunnels.find(key);
     if (!tunnel || tunnel->state() == TunnelState::kFailed) {
       wanting.insert(key);

@@ -62,36 +62,25 @@ void Membership::remove(const MemberLeft& left) {
                 members.end());
 }
 
-bool Membership::shares_network(const PublicKey& peer) const {
+bool Membership::in_a_network(const PublicKey& peer, const std::set<std::string>& excluded, bool online) const {
   if (peer == self_) return false;
   for (const NetworkInfo& n : networks_) {
+    if (excluded.count(n.name)) continue;
     for (const MemberInfo& m : n.members) {
-      if (m.key == peer) return true;
+      if (m.key == peer && (m.online || !online)) return true;
     }
   }
   return false;
 }
 
+bool Membership::shares_network(const PublicKey& peer) const { return in_a_network(peer, {}, false); }
+
 bool Membership::shares_network_outside(const PublicKey& peer, const std::set<std::string>& excluded) const {
-  if (peer == self_) return false;
-  for (const NetworkInfo& n : networks_) {
-    if (excluded.count(n.name)) continue;
-    for (const MemberInfo& m : n.members) {
-      if (m.key == peer) return true;
-    }
-  }
-  return false;
+  return in_a_network(peer, excluded, false);
 }
 
 bool Membership::online_in_network_outside(const PublicKey& peer, const std::set<std::string>& excluded) const {
-  if (peer == self_) return false;
-  for (const NetworkInfo& n : networks_) {
-    if (excluded.count(n.name)) continue;
-    for (const MemberInfo& m : n.members) {
-      if (m.key == peer && m.online) return true;
-    }
-  }
-  return false;
+  return in_a_network(peer, excluded, true);
 }
 
 std::map<PublicKey, MemberInfo> Membership::peers() const {

@@ -45,6 +45,9 @@ class Membership {
   std::uint64_t version() const { return version_; }
 
  private:
+  // `peer` (not us) is a member of a network not in `excluded`, and online there
+  // when `online`.
+  bool in_a_network(const PublicKey& peer, const std::set<std::string>& excluded, bool online) const;
   NetworkInfo* find(const std::string& name);
 
   PublicKey self_;
