@@ -135,7 +135,7 @@ void ServerCore::Impl::handle_frame(Client& c, ByteView frame, Time now) {
         break;
       case ChannelFailure::kBadHandshake:
         ++stats_.handshake_failures;
-        send_raw(c, ControlChannel::reject_frame(incoming.error().handshake));
+        send_raw(c, ServerControlChannel::reject_frame(incoming.error().handshake));
         break;
       case ChannelFailure::kReplayedHandshake:
         // handshake.h: a replay is dropped without an answer; the replayer could
@@ -149,7 +149,7 @@ void ServerCore::Impl::handle_frame(Client& c, ByteView frame, Time now) {
     doom(c, /*emit_close=*/true);
     return;
   }
-  if (auto* established = std::get_if<ControlChannel::Established>(&incoming.value())) {
+  if (auto* established = std::get_if<ServerControlChannel::Established>(&incoming.value())) {
     c.key = established->client;
     send_raw(c, std::move(established->reply));
     return;

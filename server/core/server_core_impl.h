@@ -18,7 +18,7 @@
 
 #include "protocol/handshake.h"
 #include "protocol/messages.h"
-#include "server/core/control_channel.h"
+#include "server/core/server_control_channel.h"
 #include "server/core/server_core.h"
 #include "server/core/tunnel_planner.h"
 
@@ -29,7 +29,7 @@ struct ServerCore::Impl {
   struct Client {
     ConnId conn = 0;
     Endpoint remote;
-    ControlChannel channel;
+    ServerControlChannel channel;
     Time accepted_at;
     Time deadline;  // login or idle timeout, whichever applies now (see deadlines_)
 

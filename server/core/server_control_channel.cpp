@@ -1,4 +1,4 @@
-#include "server/core/control_channel.h"
+#include "server/core/server_control_channel.h"
 
 #include <string_view>
 
@@ -23,7 +23,7 @@ const char* reject_text(HandshakeError error) {
 
 }  // namespace
 
-Result<ControlChannel::Incoming, ControlChannel::Error> ControlChannel::receive(
+Result<ServerControlChannel::Incoming, ServerControlChannel::Error> ServerControlChannel::receive(
     ByteView frame, Time now, const Identity& identity, HandshakeReplayGuard& guard, RandomSource& rng) {
   auto decoded = decode_control_frame(frame);
   if (!decoded) return Err{Error{ChannelFailure::kMalformedFrame}};
@@ -63,7 +63,7 @@ Result<ControlChannel::Incoming, ControlChannel::Error> ControlChannel::receive(
   return Incoming(std::move(message.value()));
 }
 
-std::optional<Bytes> ControlChannel::seal(const ControlMessage& message) {
+std::optional<Bytes> ServerControlChannel::seal(const ControlMessage& message) {
   if (!session_) return std::nullopt;
   auto sealed = session_->seal(encode_control(message), ByteView());
   if (!sealed) return std::nullopt;
@@ -73,7 +73,7 @@ std::optional<Bytes> ControlChannel::seal(const ControlMessage& message) {
   return frame_for_stream(encode_control_frame(frame));
 }
 
-Bytes ControlChannel::reject_frame(HandshakeError error) {
+Bytes ServerControlChannel::reject_frame(HandshakeError error) {
   ControlFrame frame;
   frame.type = ControlFrameType::kHandshakeReject;
   frame.reject_reason = HandshakeRejectReason::kBadHandshake;

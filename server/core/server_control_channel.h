@@ -34,7 +34,7 @@ enum class ChannelFailure : std::uint8_t {
   kMalformedMessage,   // a sealed frame opened but its plaintext is not a ControlMessage
 };
 
-class ControlChannel {
+class ServerControlChannel {
  public:
   // The handshake completed: send `reply` (already stream-framed), and from now on
   // the channel carries messages from `client`, whose key msg1 authenticated.
