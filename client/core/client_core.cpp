@@ -18,6 +18,7 @@
 #include "client/core/requests.h"
 #include "client/core/tunnel_retry.h"
 #include "client/core/tunnel_table.h"
+#include "protocol/display_name.h"
 
 namespace yt {
 
@@ -64,7 +65,7 @@ struct ClientCore::Impl {
     // A name the server cannot decode would close every session it is restated in.
     auto& offline = ctx.config.offline_networks;
     for (auto it = offline.begin(); it != offline.end();) {
-      it = valid_name(*it, kMaxNameLength) ? std::next(it) : offline.erase(it);
+      it = valid_display_name(*it, kMaxNameLength) ? std::next(it) : offline.erase(it);
     }
   }
 
@@ -461,7 +462,7 @@ std::optional<Time> ClientCore::next_deadline() const {
 Result<std::uint32_t, SendError> ClientCore::create_network(Time now, const std::string& name,
                                                             const std::string& password) {
   if (!impl_->online) return Err{SendError::kNotLoggedIn};
-  if (!valid_name(name, kMaxNameLength) || password.size() > kMaxPasswordLength) {
+  if (!valid_display_name(name, kMaxNameLength) || password.size() > kMaxPasswordLength) {
     return Err{SendError::kInvalidArgument};
   }
   std::uint32_t id = impl_->requests.add(RequestKind::kCreateNetwork, name);
@@ -471,7 +472,7 @@ Result<std::uint32_t, SendError> ClientCore::create_network(Time now, const std:
 Result<std::uint32_t, SendError> ClientCore::join_network(Time now, const std::string& name,
                                                           const std::string& password) {
   if (!impl_->online) return Err{SendError::kNotLoggedIn};
-  if (!valid_name(name, kMaxNameLength) || password.size() > kMaxPasswordLength) {
+  if (!valid_display_name(name, kMaxNameLength) || password.size() > kMaxPasswordLength) {
     return Err{SendError::kInvalidArgument};
   }
   std::uint32_t id = impl_->requests.add(RequestKind::kJoinNetwork, name);
@@ -480,14 +481,14 @@ Result<std::uint32_t, SendError> ClientCore::join_network(Time now, const std::s
 
 Result<std::uint32_t, SendError> ClientCore::leave_network(Time now, const std::string& name) {
   if (!impl_->online) return Err{SendError::kNotLoggedIn};
-  if (!valid_name(name, kMaxNameLength)) return Err{SendError::kInvalidArgument};
+  if (!valid_display_name(name, kMaxNameLength)) return Err{SendError::kInvalidArgument};
   std::uint32_t id = impl_->requests.add(RequestKind::kLeaveNetwork, name);
   return impl_->submit(id, LeaveNetwork{id, name});
 }
 
 Status<SendError> ClientCore::set_network_online(Time now, const std::string& network, bool online) {
   (void)now;
-  if (!valid_name(network, kMaxNameLength)) return Err{SendError::kInvalidArgument};
+  if (!valid_display_name(network, kMaxNameLength)) return Err{SendError::kInvalidArgument};
   Impl& s = *impl_;
   auto& offline = s.ctx.config.offline_networks;
   if (online ? offline.erase(network) == 0 : !offline.insert(network).second) return Ok{};
@@ -499,7 +500,7 @@ Status<SendError> ClientCore::set_network_online(Time now, const std::string& ne
 
 Result<std::uint32_t, SendError> ClientCore::set_nickname(Time now, const std::string& nickname) {
   if (!impl_->online) return Err{SendError::kNotLoggedIn};
-  if (!valid_name(nickname, kMaxNicknameLength)) return Err{SendError::kInvalidArgument};
+  if (!valid_display_name(nickname, kMaxNicknameLength)) return Err{SendError::kInvalidArgument};
   std::uint32_t id = impl_->requests.add(RequestKind::kSetNickname, nickname);
   return impl_->submit(id, SetNickname{id, nickname});
 }

@@ -24,8 +24,4 @@ std::vector<std::uint32_t> RequestTracker::take_all() {
   return ids;
 }
 
-bool valid_name(const std::string& name, std::size_t max_length) {
-  return !name.empty() && name.size() <= max_length;
-}
-
 }  // namespace yt

@@ -33,7 +33,4 @@ class RequestTracker {
   std::map<std::uint32_t, PendingRequest> pending_;
 };
 
-// Network names and nicknames: non-empty and at most the wire limit.
-bool valid_name(const std::string& name, std::size_t max_length);
-
 }  // namespace yt

@@ -4,14 +4,18 @@
 #include <ctime>
 #include <sstream>
 
+#include "protocol/display_name.h"
+
 namespace yt {
 namespace {
 
+// Every field is printed escaped: names and chat come from other people, and a line
+// break or terminal escape in one must not draw a line of its own (display_name.h).
 std::string text(const nlohmann::json& object, const char* key, const char* fallback = "-") {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return fallback;
-  if (it->is_string()) return it->get<std::string>();
-  return it->dump();
+  if (it->is_string()) return escape_unsafe(it->get<std::string>());
+  return escape_unsafe(it->dump());
 }
 
 std::string pad(std::string s, std::size_t width) {
@@ -106,8 +110,11 @@ std::string history_text(const nlohmann::json& result) {
     ::localtime_r(&seconds, &local);
     std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
     std::string network = text(m, "network", "");
+    // The node id beside the nickname: nicknames are not unique, so one peer could
+    // take another's to pass for them.
+    std::string id = text(m, "peer", "");
     std::string who = text(m, "nickname", "");
-    if (who.empty()) who = text(m, "peer", "");
+    who = who.empty() ? id : id.empty() ? who : who + " (" + id + ")";
     bool outgoing = m.value("outgoing", false);
     out << stamp << " ";
     if (!network.empty()) {

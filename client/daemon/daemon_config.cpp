@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "platform/tun_device.h"
+#include "protocol/display_name.h"
 #include "protocol/messages.h"
 
 namespace yt {
@@ -138,8 +139,10 @@ Result<DaemonConfig, std::string> validate(const DaemonSettings& s) {
   auto key = key_from_hex(s.server_key);
   if (!key) return Err{std::string("server key must be 64 hex digits (yellowtail-server --print-public-key)")};
   config.server_key = *key;
-  if (s.nickname.size() > kMaxNicknameLength) {
-    return Err{"nickname is longer than " + std::to_string(kMaxNicknameLength) + " bytes"};
+  if (!s.nickname.empty()) {
+    if (auto problem = display_name_problem(s.nickname, kMaxNicknameLength)) {
+      return Err{"nickname cannot be used: " + *problem};
+    }
   }
   config.nickname = s.nickname;
   if (s.state_dir.empty() || s.state_dir.front() != '/') {

@@ -7,6 +7,7 @@
 #include "client/core/describe_event.h"
 #include "client/daemon/status_json.h"
 #include "client/daemon/virtual_addresses.h"
+#include "protocol/display_name.h"
 
 namespace yt {
 namespace {
@@ -150,13 +151,14 @@ void DaemonService::server_request(const ControlRequest& request, ControlSession
     sent = core.set_nickname(now, argument);
   }
   if (!sent) {
-    std::string why = sent.error() == SendError::kInvalidArgument
-                          ? (command == "set-nick" ? "a nickname" : "a network name") +
-                                std::string(" must be 1-64 bytes") + (command == "create" || command == "join"
-                                                                           ? " and a password at most 128"
-                                                                           : "")
-                          : send_error_text(sent.error(), core);
-    reply(control_error(command + " " + argument + ": " + why));
+    std::string why = send_error_text(sent.error(), core);
+    if (sent.error() == SendError::kInvalidArgument) {
+      const bool nick = command == "set-nick";
+      auto problem = display_name_problem(argument, nick ? kMaxNicknameLength : kMaxNameLength);
+      why = problem ? (nick ? "that nickname cannot be used: " : "that network name cannot be used: ") + *problem
+                    : "a password is at most " + std::to_string(kMaxPasswordLength) + " bytes";
+    }
+    reply(control_error(command + " " + escape_unsafe(argument) + ": " + why));
     return;
   }
   std::uint32_t id = *sent;

@@ -3,6 +3,7 @@
 // a NetworkSnapshot to the requester (not for SetNetworkOnline: its own view does
 // not change) and MemberUpdate/MemberLeft (and, for a join or going online, tunnel
 // instructions) to the online members it affects.
+#include "protocol/display_name.h"
 #include "protocol/password_hash.h"
 #include "server/core/server_core_impl.h"
 
@@ -31,8 +32,8 @@ void ServerCore::Impl::reply_storage_error(Client& c, std::uint32_t request_id) 
 
 void ServerCore::Impl::handle_create(Client& c, const CreateNetwork& m) {
   if (!c.logged_in) return reply(c, m.request_id, ReplyCode::kNotLoggedIn, "log in first");
-  if (m.name.empty() || m.name.size() > kMaxNameLength) {
-    return reply(c, m.request_id, ReplyCode::kInvalidArgument, "a network name is 1 to 64 bytes long");
+  if (auto problem = display_name_problem(m.name, kMaxNameLength)) {
+    return reply(c, m.request_id, ReplyCode::kInvalidArgument, "that network name cannot be used: " + *problem);
   }
   auto mine = storage_.networks_of(c.key);
   if (!mine) return reply_storage_error(c, m.request_id);
@@ -197,8 +198,8 @@ void ServerCore::Impl::handle_set_network_online(Client& c, const SetNetworkOnli
 
 void ServerCore::Impl::handle_set_nickname(Client& c, const SetNickname& m) {
   if (!c.logged_in) return reply(c, m.request_id, ReplyCode::kNotLoggedIn, "log in first");
-  if (m.nickname.empty() || m.nickname.size() > kMaxNicknameLength) {
-    return reply(c, m.request_id, ReplyCode::kInvalidArgument, "a nickname is 1 to 64 bytes long");
+  if (auto problem = display_name_problem(m.nickname, kMaxNicknameLength)) {
+    return reply(c, m.request_id, ReplyCode::kInvalidArgument, "that nickname cannot be used: " + *problem);
   }
   auto stored = storage_.set_nickname(c.key, m.nickname);
   if (!stored) return reply_storage_error(c, m.request_id);

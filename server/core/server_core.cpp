@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "protocol/display_name.h"
 #include "server/core/address_allocator.h"
 #include "server/core/discovery_responder.h"
 #include "server/core/server_core_impl.h"
@@ -200,7 +201,9 @@ void ServerCore::Impl::handle_login(Client& c, const LoginRequest& m) {
     return;
   }
   // A client that never set a nickname shows up under its node id rather than blank.
-  std::string nickname = m.nickname.empty() ? node_id(c.key) : m.nickname;
+  // A nickname SetNickname would refuse is ignored here: not worth refusing a login.
+  std::string login_nickname = valid_display_name(m.nickname, kMaxNicknameLength) ? m.nickname : std::string();
+  std::string nickname = login_nickname.empty() ? node_id(c.key) : login_nickname;
   auto record = find_or_create_client(storage_, config_.address_range, c.key, nickname);
   if (!record) {
     reply.code = ReplyCode::kServerError;
@@ -215,9 +218,9 @@ void ServerCore::Impl::handle_login(Client& c, const LoginRequest& m) {
   }
   // The login nickname is the client's current setting, so it wins over the stored
   // one. Failing to store it is not worth refusing the login over.
-  if (!m.nickname.empty() && record.value().nickname != m.nickname) {
-    if (storage_.set_nickname(c.key, m.nickname)) {
-      record.value().nickname = m.nickname;
+  if (!login_nickname.empty() && record.value().nickname != login_nickname) {
+    if (storage_.set_nickname(c.key, login_nickname)) {
+      record.value().nickname = login_nickname;
     } else {
       ++stats_.storage_errors;
     }

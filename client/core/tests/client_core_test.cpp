@@ -41,6 +41,8 @@ TEST_F(CoreTest, RequestsAreValidatedSentAndAnswered) {
   EXPECT_EQ(c.core->join_network(kT0, std::string(65, 'n'), "").error(), SendError::kInvalidArgument);
   EXPECT_EQ(c.core->create_network(kT0, "lan", std::string(129, 'p')).error(), SendError::kInvalidArgument);
   EXPECT_EQ(c.core->set_nickname(kT0, "").error(), SendError::kInvalidArgument);
+  EXPECT_EQ(c.core->set_nickname(kT0, "eve\n  bank-server").error(), SendError::kInvalidArgument);
+  EXPECT_EQ(c.core->create_network(kT0, "lan\x1b[2J", "").error(), SendError::kInvalidArgument);
   EXPECT_EQ(c.core->leave_network(kT0, "").error(), SendError::kInvalidArgument);
 
   auto create = c.core->create_network(kT0, "lan", "pw");

@@ -21,13 +21,6 @@ TEST(RequestTracker, IdsCountUpAndCompleteOnce) {
   EXPECT_TRUE(t.take_all().empty());
 }
 
-TEST(ValidName, NonEmptyAndWithinTheLimit) {
-  EXPECT_FALSE(valid_name("", 64));
-  EXPECT_TRUE(valid_name("x", 64));
-  EXPECT_TRUE(valid_name(std::string(64, 'x'), 64));
-  EXPECT_FALSE(valid_name(std::string(65, 'x'), 64));
-}
-
 TEST(SessionIndexes, RandomNonzeroUniqueAndReleasable) {
   SeededRandom rng(3, 0);
   SessionIndexes indexes;

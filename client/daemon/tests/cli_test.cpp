@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "client/daemon/cli_args.h"
 #include "client/daemon/cli_format.h"
 #include "client/daemon/control_client.h"
@@ -109,6 +111,33 @@ TEST(CliFormat, ListShowsDirectAndUnreachablePeers) {
   EXPECT_EQ(format_result("list", {{"networks", nlohmann::json::array()}}).find("not in any network"), 0u);
 }
 
+TEST(CliFormat, NamesFromPeersCannotDrawAForgedLine) {
+  // An older server may hand out a nickname with a newline: each peer is still one line.
+  nlohmann::json result = nlohmann::json::parse(R"({
+    "networks": [{"name": "lan", "online": true, "members": 2}],
+    "peers": [{"nickname": "eve\n  bank-server      25.0.0.1        online  direct", "node_id": "aaaa-bbbb-cccc",
+               "virtual_ip": "25.0.0.9", "online": true, "networks": ["lan"], "connection": "none", "reason": "x"}]})");
+  std::string text = format_result("list", result);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2) << text;
+  EXPECT_NE(text.find("eve\\n  bank-server"), std::string::npos) << text;
+  std::string history = format_result(
+      "chat-history",
+      {{"messages",
+        {{{"unix_ms", 0}, {"outgoing", false}, {"network", "lan"}, {"peer", "aaaa-bbbb-cccc"}, {"nickname", "bob"},
+          {"text", "hi\n2026-01-01 00:00:00 [lan] alice: send me your password"}}}}});
+  EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 1) << history;
+}
+
+TEST(CliFormat, HistoryNamesThePeerByIdSoAnImpostorStandsOut) {
+  std::string history = format_result(
+      "chat-history",
+      {{"messages",
+        {{{"unix_ms", 0}, {"outgoing", false}, {"network", "lan"}, {"peer", "aaaa-bbbb-cccc"}, {"nickname", "bob"}, {"text", "hi"}},
+         {{"unix_ms", 0}, {"outgoing", false}, {"network", "lan"}, {"peer", "dddd-eeee-ffff"}, {"nickname", "bob"}, {"text", "hi"}}}}});
+  EXPECT_NE(history.find("bob (aaaa-bbbb-cccc): hi"), std::string::npos) << history;
+  EXPECT_NE(history.find("bob (dddd-eeee-ffff): hi"), std::string::npos) << history;
+}
+
 TEST(CliFormat, StatusHistoryAndMissingFields) {
   std::string status = format_result(
       "status", {{"state", "online"}, {"virtual_ip", "25.1.2.3"}, {"prefix_length", 8}, {"stats", {{"ip_sent", 3}}}});
@@ -124,8 +153,8 @@ TEST(CliFormat, StatusHistoryAndMissingFields) {
       {{"messages",
         {{{"unix_ms", 0}, {"outgoing", false}, {"network", "lan"}, {"peer", "x"}, {"nickname", "bob"}, {"text", "hi"}},
          {{"unix_ms", 0}, {"outgoing", true}, {"network", ""}, {"peer", "x"}, {"nickname", "bob"}, {"text", "yo"}}}}});
-  EXPECT_NE(history.find("[lan] bob: hi"), std::string::npos) << history;
-  EXPECT_NE(history.find("me -> bob: yo"), std::string::npos) << history;
+  EXPECT_NE(history.find("[lan] bob (x): hi"), std::string::npos) << history;
+  EXPECT_NE(history.find("me -> bob (x): yo"), std::string::npos) << history;
 }
 
 TEST(ControlClient, NoDaemonIsUnreachableWithAHint) {

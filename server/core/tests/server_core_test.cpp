@@ -107,6 +107,16 @@ TEST(ServerCoreLogin, EmptyNicknameShowsTheNodeId) {
   EXPECT_EQ(record.value()->nickname, node_id(c.key()));
 }
 
+TEST(ServerCoreLogin, AForgingNicknameIsIgnoredNotStored) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  EXPECT_EQ(h.login(c, "eve\n  bank-server      25.0.0.1        online  direct").code, ReplyCode::kOk);
+  auto record = storage.find_client(c.key());
+  ASSERT_TRUE(record.ok() && record.value());
+  EXPECT_EQ(record.value()->nickname, node_id(c.key()));
+}
+
 TEST(ServerCoreLogin, WrongPinnedServerKeyIsRejectedAndClosed) {
   MemoryStorage storage;
   Harness h(storage);
@@ -542,10 +552,24 @@ TEST(ServerCoreRequests, ErrorsCarryTheirCodes) {
   EXPECT_EQ(p.h.request(*p.a, LeaveNetwork{4, "nope"}).code, ReplyCode::kNotMember);
   EXPECT_EQ(p.h.request(*p.a, CreateNetwork{5, "", ""}).code, ReplyCode::kInvalidArgument);
   EXPECT_EQ(p.h.request(*p.a, SetNickname{6, ""}).code, ReplyCode::kInvalidArgument);
+  EXPECT_EQ(p.h.request(*p.a, CreateNetwork{9, "lan\n  x", ""}).code, ReplyCode::kInvalidArgument);
   Reply left = p.h.request(*p.a, LeaveNetwork{7, "lan"});
   EXPECT_EQ(left.code, ReplyCode::kOk);
   EXPECT_EQ(left.request_id, 7u);
   EXPECT_EQ(p.h.request(*p.a, LeaveNetwork{8, "lan"}).code, ReplyCode::kNotMember);
+}
+
+TEST(ServerCoreRequests, ANicknameThatForgesALineIsRefusedAndNotSent) {
+  TwoPeers p;
+  p.b->take<MemberUpdate>();
+  Reply reply = p.h.request(*p.a, SetNickname{1, "eve\n  bank-server      25.0.0.1        online  direct"});
+  EXPECT_EQ(reply.code, ReplyCode::kInvalidArgument);
+  EXPECT_NE(reply.message.find("line break"), std::string::npos) << reply.message;
+  EXPECT_EQ(p.h.request(*p.a, SetNickname{2, "eve\xe2\x80\xae"}).code, ReplyCode::kInvalidArgument);
+  EXPECT_TRUE(p.b->take<MemberUpdate>().empty());
+  auto record = p.storage.find_client(p.a->key());
+  ASSERT_TRUE(record.ok() && record.value());
+  EXPECT_EQ(record.value()->nickname, "alice");
 }
 
 TEST(ServerCoreRequests, NetworkLimitsAreEnforced) {
