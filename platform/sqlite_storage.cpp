@@ -1,7 +1,11 @@
 #include "platform/sqlite_storage.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace yt {
@@ -164,9 +168,31 @@ std::optional<std::string> prepare_schema(sqlite3* db, const std::string& path) 
   return std::nullopt;
 }
 
+// The database holds password hashes and who is in which network: only the server's
+// user may read it. SQLite creates -wal and -shm with the database file's mode, so
+// creating the file 0600 first covers all three; files an older version left
+// readable by others are narrowed to the owner.
+std::optional<std::string> restrict_to_owner(const std::string& path) {
+  if (path == ":memory:" || path.empty() || path.rfind("file:", 0) == 0) return std::nullopt;
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot open database '" + path + "': " + std::strerror(errno);
+  ::close(fd);
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) continue;  // -wal/-shm exist only while open
+    if ((st.st_mode & 077) == 0) continue;
+    if (::chmod(file.c_str(), st.st_mode & 0700) != 0) {
+      return "database file '" + file + "' is readable by other users and cannot be made private: " +
+             std::strerror(errno);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteStorage>, std::string> SqliteStorage::open(const std::string& path) {
+  if (auto error = restrict_to_owner(path)) return Err{*error};
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   // From here on the object owns `db`, so every early return closes it.

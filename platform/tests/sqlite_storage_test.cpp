@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -225,6 +226,37 @@ TEST(SqliteStorage, StatePersistsAcrossReopen) {
   EXPECT_EQ(alice.value()->virtual_ip, client(1, 10).virtual_ip);
   EXPECT_EQ(s.members("lan").value(), (std::vector<PublicKey>{key_of(1), key_of(2)}));
   EXPECT_EQ(s.insert_client(client(3, 10)).error(), StorageError::kConflict);  // constraints persist too
+}
+
+// Password hashes and member lists: no other local user may read them.
+TEST(SqliteStorage, DatabaseAndItsWalFilesAreOwnerOnly) {
+  TempDir dir;
+  std::string path = (dir.path() / "server.db").string();
+  auto mode = [](const std::string& file) {
+    struct stat st {};
+    EXPECT_EQ(::stat(file.c_str(), &st), 0) << file;
+    return st.st_mode & 0777;
+  };
+  mode_t old = ::umask(022);  // the usual umask, under which SQLite alone makes 0644 files
+  auto opened = SqliteStorage::open(path);
+  ::umask(old);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  ASSERT_TRUE(opened.value()->insert_client(client(1, 10)).ok());  // a write creates -wal and -shm
+  EXPECT_EQ(mode(path), 0600u);
+  EXPECT_EQ(mode(path + "-wal"), 0600u);
+  EXPECT_EQ(mode(path + "-shm"), 0600u);
+}
+
+TEST(SqliteStorage, AnOlderWorldReadableDatabaseIsMadePrivate) {
+  TempDir dir;
+  std::string path = (dir.path() / "server.db").string();
+  { ASSERT_TRUE(SqliteStorage::open(path).ok()); }
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  auto reopened = SqliteStorage::open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.error();
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 TEST(SqliteStorage, TwoInstancesShareOneFile) {
