@@ -308,6 +308,11 @@ void DaemonService::on_event(const ClientEvent& event) {
       Ipv6Prefix ipv6 = ula_address(config_.ipv6_prefix, in->virtual_ip);
       if (auto assigned = adapter_->assign(in->virtual_ip, in->prefix_length, ipv6); !assigned) {
         spdlog::error("adapter {}: {}", adapter_->name(), assigned.error());
+      } else if (const auto& problem = adapter_->ipv6_problem()) {
+        auto level = problem->disabled_on_host ? spdlog::level::warn : spdlog::level::err;
+        spdlog::log(level, "adapter {}: {}/{}, MTU {}; no IPv6 address ({}): carrying IPv4 only",
+                    adapter_->name(), in->virtual_ip.to_string(), int(in->prefix_length), adapter_->mtu(),
+                    problem->message);
       } else {
         spdlog::info("adapter {}: {}/{} and {}, MTU {}", adapter_->name(), in->virtual_ip.to_string(),
                      int(in->prefix_length), ipv6.to_string(), adapter_->mtu());

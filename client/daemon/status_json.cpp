@@ -93,6 +93,7 @@ nlohmann::json status_json(const ClientCore& core, const StatusExtras& extras) {
     std::optional<Ipv6Prefix> ipv6 = extras.adapter->ipv6();
     out["ipv6"] = ipv6 ? nlohmann::json(ipv6->to_string()) : nlohmann::json(nullptr);
     out["adapter"] = {{"name", extras.adapter->name()}, {"mtu", extras.adapter->mtu()}};
+    if (const auto& problem = extras.adapter->ipv6_problem()) out["ipv6_problem"] = problem->message;
   } else {
     out["ipv6"] = nullptr;
   }

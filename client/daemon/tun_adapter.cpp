@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "platform/ipv6_support.h"
+
 namespace yt {
 
 Result<std::unique_ptr<TunAdapter>, std::string> TunAdapter::create(boost::asio::io_context& io,
@@ -48,7 +50,15 @@ Status<std::string> TunAdapter::assign(Ipv4 ipv4, std::uint8_t prefix_length, co
   if (auto added = netlink_->add_ipv4_address(index, ipv4, prefix_length); !added) return added;
   ipv4_ = ipv4;
   prefix_length_ = prefix_length;
-  if (auto added = netlink_->add_ipv6_address(index, ipv6); !added) return added;
+  ipv6_problem_.reset();
+  if (auto disabled = ipv6_disabled_reason(device_->name())) {
+    ipv6_problem_ = Ipv6Problem{true, *disabled};
+    return Ok{};
+  }
+  if (auto added = netlink_->add_ipv6_address(index, ipv6); !added) {
+    ipv6_problem_ = Ipv6Problem{false, added.error()};
+    return Ok{};
+  }
   ipv6_ = ipv6;
   return Ok{};
 }

@@ -42,7 +42,9 @@ class TunAdapter {
   ~TunAdapter();
 
   // Gives the adapter `ipv4`/`prefix_length` and the IPv6 address `ipv6`, replacing
-  // addresses given earlier. Idempotent.
+  // addresses given earlier. Idempotent. Fails only when IPv4 cannot be set: IPv6 is
+  // best effort (hosts with IPv6 turned off still carry IPv4), and why it is missing
+  // is in ipv6_problem().
   Status<std::string> assign(Ipv4 ipv4, std::uint8_t prefix_length, const Ipv6Prefix& ipv6);
 
   // Starts reading; `on_packet` gets each packet the kernel routes into the adapter.
@@ -55,6 +57,12 @@ class TunAdapter {
   std::uint32_t mtu() const { return mtu_; }
   std::optional<Ipv4> ipv4() const { return ipv4_; }
   std::optional<Ipv6Prefix> ipv6() const { return ipv6_; }
+  struct Ipv6Problem {
+    bool disabled_on_host = false;  // expected on such hosts: not an error
+    std::string message;
+  };
+  // Set when the last assign() left the adapter without its IPv6 address.
+  const std::optional<Ipv6Problem>& ipv6_problem() const { return ipv6_problem_; }
   const AdapterCounters& counters() const { return counters_; }
 
  private:
@@ -69,6 +77,7 @@ class TunAdapter {
   std::optional<Ipv4> ipv4_;
   std::uint8_t prefix_length_ = 0;
   std::optional<Ipv6Prefix> ipv6_;
+  std::optional<Ipv6Problem> ipv6_problem_;
   std::function<void(ByteView)> on_packet_;
   std::array<std::uint8_t, 65536> buffer_;
   AdapterCounters counters_;
