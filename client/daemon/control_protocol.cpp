@@ -36,9 +36,9 @@ std::string_view strip_newline(std::string_view line) {
   return line;
 }
 
-Result<nlohmann::json, std::string> parse_object(std::string_view line, const char* what) {
+Result<nlohmann::json, std::string> parse_object(std::string_view line, const char* what, std::size_t max_length) {
   line = strip_newline(line);
-  if (line.size() > kMaxControlLineLength) return Err{std::string(what) + " is too long"};
+  if (line.size() > max_length) return Err{std::string(what) + " is too long"};
   if (line.find('\n') != std::string_view::npos) return Err{std::string(what) + " spans more than one line"};
   nlohmann::json value = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return Err{std::string(what) + " is not valid JSON"};
@@ -55,7 +55,7 @@ std::vector<std::string> control_commands() {
 }
 
 Result<ControlRequest, std::string> parse_control_request(std::string_view line) {
-  auto parsed = parse_object(line, "request");
+  auto parsed = parse_object(line, "request", kMaxControlRequestLength);
   if (!parsed) return Err{parsed.error()};
   nlohmann::json& object = *parsed;
   auto command = object.find("command");
@@ -93,7 +93,7 @@ Result<ControlRequest, std::string> parse_control_request(std::string_view line)
 }
 
 Result<ControlResponse, std::string> parse_control_response(std::string_view line) {
-  auto parsed = parse_object(line, "response");
+  auto parsed = parse_object(line, "response", kMaxControlLineLength);
   if (!parsed) return Err{parsed.error()};
   const nlohmann::json& object = *parsed;
   auto ok = object.find("ok");

@@ -29,9 +29,13 @@
 
 namespace yt {
 
-// A request or response line longer than this is refused: the largest real one (a
-// chat message, a list of many peers) is a few kilobytes.
+// A response line longer than this is refused: the largest real one (a long chat
+// history, a list of many peers) is well below it.
 constexpr std::size_t kMaxControlLineLength = 1 << 20;
+// Requests are small (the longest, a chat message of kMaxChatLength bytes, is under
+// 7 KiB even with every byte JSON-escaped), and the daemon buffers each connection's
+// partial line: a tight bound keeps a hundred stalled connections cheap.
+constexpr std::size_t kMaxControlRequestLength = 16 << 10;
 constexpr std::int64_t kMaxHistoryLimit = 10000;
 
 struct ControlRequest {

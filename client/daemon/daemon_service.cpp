@@ -301,7 +301,11 @@ void DaemonService::on_event(const ClientEvent& event) {
     if (bridge_) bridge_->deliver(packet->peer, packet->packet);
     return;
   }
-  spdlog::info("{}", describe(event));
+  if (!std::holds_alternative<ChatReceived>(event)) {
+    spdlog::info("{}", describe(event));
+  } else if (auto held = chat_log_throttle_.admit(LogThrottle::Clock::now())) {
+    spdlog::info("{}{}", describe(event), held_back_note(*held));  // a member's flood must not fill the log
+  }
   if (auto* in = std::get_if<LoggedIn>(&event)) {
     prefix_length_ = in->prefix_length;
     if (adapter_) {

@@ -25,6 +25,7 @@
 #include "client/daemon/network_presence.h"
 #include "client/daemon/tun_adapter.h"
 #include "platform/asio_client_driver.h"
+#include "platform/log_throttle.h"
 
 namespace yt {
 
@@ -83,6 +84,7 @@ class DaemonService {
   NetworkPresence presence_;
   std::uint8_t prefix_length_ = 0;
   std::uint64_t policy_drops_ = 0;
+  LogThrottle chat_log_throttle_{10, std::chrono::seconds(1)};
   std::map<std::uint32_t, Pending> pending_;
   std::vector<ControlSession::Reply> login_waiters_;
   boost::asio::steady_timer login_timer_;

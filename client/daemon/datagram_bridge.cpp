@@ -1,6 +1,6 @@
 #include "client/daemon/datagram_bridge.h"
 
-#include <cstdio>
+#include <spdlog/spdlog.h>
 
 namespace yt {
 
@@ -27,6 +27,12 @@ void DatagramBridge::receive() {
   socket_.async_receive_from(boost::asio::buffer(buffer_), from_, [this](const boost::system::error_code& error,
                                                                         std::size_t n) {
     if (error == boost::asio::error::operation_aborted) return;
+    if (!error && n < 4) {
+      if (auto held = log_throttle_.admit(LogThrottle::Clock::now())) {
+        spdlog::warn("bridge: {}-byte datagram from {} is shorter than its 4-byte address, dropped{}", n,
+                     from_.address().to_string(), held_back_note(*held));
+      }
+    }
     if (!error && n >= 4) {
       application_ = from_;
       Ipv4 destination{std::uint32_t(buffer_[0]) << 24 | std::uint32_t(buffer_[1]) << 16 |
@@ -38,7 +44,11 @@ void DatagramBridge::receive() {
           break;
         }
       }
-      if (!sent) std::fprintf(stderr, "yellowtaild: bridge: no tunnel to %s, dropped\n", destination.to_string().c_str());
+      if (!sent) {
+        if (auto held = log_throttle_.admit(LogThrottle::Clock::now())) {
+          spdlog::warn("bridge: no tunnel to {}, dropped{}", destination.to_string(), held_back_note(*held));
+        }
+      }
       driver_.pump();
     }
     receive();

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "platform/asio_client_driver.h"
+#include "platform/log_throttle.h"
 #include "protocol/result.h"
 
 namespace yt {
@@ -36,6 +37,8 @@ class DatagramBridge {
   boost::asio::ip::udp::endpoint from_;
   std::optional<boost::asio::ip::udp::endpoint> application_;
   std::array<std::uint8_t, 65536> buffer_;
+  // Anyone who can reach the port can make us log: a few lines a second at most.
+  LogThrottle log_throttle_{5, std::chrono::seconds(1)};
 };
 
 }  // namespace yt

@@ -158,12 +158,16 @@ int main(int argc, char** argv) {
       });
     }
   });
+  yt::ControlSessionCount control_sessions;
   (*listener)->start([&](yt::UnixListener::Socket socket) {
     spdlog::debug("control connection from uid {}", yt::peer_uid(socket));
-    std::make_shared<yt::ControlSession>(std::move(socket), [&](const yt::ControlRequest& request,
-                                                                yt::ControlSession::Reply reply) {
-      service.handle(request, std::move(reply));
-    })->start();
+    std::make_shared<yt::ControlSession>(
+        std::move(socket),
+        [&](const yt::ControlRequest& request, yt::ControlSession::Reply reply) {
+          service.handle(request, std::move(reply));
+        },
+        control_sessions)
+        ->start();
   });
   if (adapter) adapter->start([&](yt::ByteView packet) { service.on_adapter_packet(packet); });
   if (bridge) bridge->start();

@@ -58,7 +58,7 @@ TEST(ControlProtocol, MalformedRequestsGetReadableErrors) {
     ASSERT_FALSE(parsed.ok()) << c.line;
     EXPECT_NE(parsed.error().find(c.expected), std::string::npos) << c.line << " -> " << parsed.error();
   }
-  std::string huge = "{\"command\": \"chat\", \"to\": \"lan\", \"text\": \"" + std::string(kMaxControlLineLength, 'x') +
+  std::string huge = "{\"command\": \"chat\", \"to\": \"lan\", \"text\": \"" + std::string(kMaxControlRequestLength, 'x') +
                      "\"}";
   auto parsed = parse_control_request(huge);
   ASSERT_FALSE(parsed.ok());
