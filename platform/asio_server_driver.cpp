@@ -1,11 +1,16 @@
 #include "platform/asio_server_driver.h"
 
+#include <cstdio>
+
+#include "platform/fd_limit.h"
+
 namespace yt {
 
 AsioServerDriver::AsioServerDriver(boost::asio::io_context& io)
     : io_(io),
       acceptor_(io),
       timer_(io),
+      accept_pause_(io),
       streams_(core_stream_handlers(core_, clock_, [this] { pump(); })) {}
 
 AsioServerDriver::~AsioServerDriver() {
@@ -38,6 +43,9 @@ Result<std::unique_ptr<AsioServerDriver>, std::string> AsioServerDriver::create(
   // The core advertises and answers from the endpoints actually bound (port 0
   // resolved), so tests can run on ephemeral ports.
   config.discovery_endpoints = driver->discovery_;
+  std::size_t descriptors = fd_limit();
+  std::size_t room = descriptors > kReservedDescriptors ? descriptors - kReservedDescriptors : 1;
+  config.admission.max_connections = std::min(config.admission.max_connections, room);
   driver->core_ = std::make_unique<ServerCore>(std::move(config), identity, storage, rng);
   return driver;
 }
@@ -58,6 +66,7 @@ void AsioServerDriver::stop() {
   alive_ = std::make_shared<bool>(true);
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  accept_pause_.cancel();
   for (auto& udp : udp_) udp->socket.close(ignored);
   streams_.close_all();
   timer_.cancel();
@@ -67,7 +76,14 @@ void AsioServerDriver::accept() {
   acceptor_.async_accept([this, alive = alive_](const boost::system::error_code& error,
                                                 boost::asio::ip::tcp::socket socket) {
     if (!*alive || error == boost::asio::error::operation_aborted) return;
+    if (error == boost::asio::error::no_descriptors || error.value() == ENFILE ||
+        error == boost::asio::error::no_buffer_space || error == boost::asio::error::no_memory) {
+      ++accept_errors_;
+      pause_accepting();
+      return;
+    }
     if (!error) {
+      next_pause_ = kAcceptPauseMin;
       boost::system::error_code ignored;
       Endpoint remote = from_asio(socket.remote_endpoint(ignored));
       ConnId conn = next_conn_++;
@@ -76,7 +92,24 @@ void AsioServerDriver::accept() {
       core_->on_stream_accepted(clock_.now(), conn, remote);
       pump();
     }
-    // Accept errors such as EMFILE are transient: keep accepting.
+    // Other errors (ECONNABORTED: the peer gave up while queued) concern one
+    // connection: go on with the next.
+    accept();
+  });
+}
+
+void AsioServerDriver::pause_accepting() {
+  if (auto held = accept_log_.admit(LogThrottle::Clock::now())) {
+    std::fprintf(stderr,
+                 "yellowtail-server: cannot accept connections (out of file descriptors or memory, %zu "
+                 "connections open); pausing accept for %lld ms%s\n",
+                 core_->admitted_connections(), static_cast<long long>(next_pause_.count()),
+                 held_back_note(*held).c_str());
+  }
+  accept_pause_.expires_after(next_pause_);
+  next_pause_ = std::min<std::chrono::milliseconds>(next_pause_ * 2, kAcceptPauseMax);
+  accept_pause_.async_wait([this, alive = alive_](const boost::system::error_code& error) {
+    if (!*alive || error) return;
     accept();
   });
 }

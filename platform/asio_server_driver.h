@@ -1,5 +1,12 @@
 // Drives one ServerCore with Boost.Asio: a TCP acceptor for control connections and
 // one UDP socket per discovery endpoint. Single-threaded like the client driver.
+//
+// Out of file descriptors (EMFILE, ENFILE) or kernel memory, accept() fails without
+// taking the pending connection off the queue, so accepting again at once would
+// fail again at once: a busy loop that starves everything else. The acceptor pauses
+// instead (kAcceptPauseMin doubling to kAcceptPauseMax) until an accept succeeds.
+// The core's connection cap is lowered to what the descriptor limit allows, so
+// that normally the core refuses politely long before the kernel refuses at all.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -8,12 +15,14 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <string>
 
 #include "platform/asio_conversions.h"
 #include "platform/asio_stream.h"
 #include "platform/asio_streams.h"
+#include "platform/log_throttle.h"
 #include "protocol/result.h"
 #include "server/core/server_core.h"
 
@@ -36,12 +45,24 @@ class AsioServerDriver {
   void stop();
 
   Endpoint control_endpoint() const;
+  // Accepts that failed for lack of descriptors or memory, and the pauses they caused.
+  std::uint64_t accept_errors() const { return accept_errors_; }
+
+  // Pauses after a resource-exhaustion accept error. 50 ms lets other connections
+  // close and free descriptors; 1 s at most keeps a recovered server taking logins
+  // quickly.
+  static constexpr auto kAcceptPauseMin = std::chrono::milliseconds(50);
+  static constexpr auto kAcceptPauseMax = std::chrono::milliseconds(1000);
+  // Descriptors kept back from the connection cap: discovery sockets, the database
+  // and its journal, the log, and headroom for connections being refused.
+  static constexpr std::size_t kReservedDescriptors = 64;
   const std::vector<Endpoint>& discovery_endpoints() const { return discovery_; }
   const ServerCore& core() const { return *core_; }
 
  private:
   AsioServerDriver(boost::asio::io_context& io);
   void accept();
+  void pause_accepting();
   void receive_udp(std::size_t index);
   void pump();
 
@@ -59,6 +80,10 @@ class AsioServerDriver {
   std::vector<std::unique_ptr<UdpSocket>> udp_;
   std::vector<Endpoint> discovery_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer accept_pause_;
+  std::chrono::milliseconds next_pause_ = kAcceptPauseMin;
+  std::uint64_t accept_errors_ = 0;
+  LogThrottle accept_log_{1, std::chrono::seconds(10)};
   std::unique_ptr<ServerCore> core_;
   AsioStreams streams_;
   ConnId next_conn_ = 1;

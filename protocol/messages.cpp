@@ -453,6 +453,7 @@ Bytes encode_control_frame(const ControlFrame& frame) {
   if (frame.type == ControlFrameType::kHandshakeReject) {
     w.u8(static_cast<std::uint8_t>(frame.reject_reason));
     w.str8(frame.reject_text);
+    w.u16(frame.retry_after_s);
   } else {
     w.raw(frame.body);
   }
@@ -469,6 +470,7 @@ Result<ControlFrame, DecodeError> decode_control_frame(ByteView bytes) {
   if (frame.type == ControlFrameType::kHandshakeReject) {
     frame.reject_reason = d.enumeration<HandshakeRejectReason>(1, 2);
     frame.reject_text = d.r.str8();
+    frame.retry_after_s = d.r.u16();
   } else {
     frame.body = d.r.rest().to_bytes();
     if (frame.body.empty()) d.fail(DecodeError::kTruncated);

@@ -10,8 +10,10 @@
 //    version byte (1) and a ControlFrameType:
 //      kHandshakeInit   (C->S) version, type, Noise IK msg1 (rest of frame)
 //      kHandshakeResp   (S->C) version, type, Noise IK msg2
-//      kHandshakeReject (S->C) version, type, u8 reason, str8 text  -- unauthenticated,
-//                       informational only: a client shows it, never trusts it
+//      kHandshakeReject (S->C) version, type, u8 reason, str8 text, u16 retry_after_s
+//                       -- unauthenticated: a client shows the text and never trusts
+//                       it; it only heeds retry_after_s of kServerBusy, capped (an
+//                       attacker on the path could delay it as well by dropping)
 //      kSealed          (both) version, type, Session::seal output whose plaintext is
 //                       one ControlMessage (encode_control / decode_control)
 //    The Noise prologue is kControlPrologue.
@@ -71,7 +73,7 @@ enum class ControlFrameType : std::uint8_t {
 
 enum class HandshakeRejectReason : std::uint8_t {
   kBadHandshake = 1,    // the server could not authenticate the handshake
-  kServerBusy = 2,
+  kServerBusy = 2,      // admission control (server/core/admission.h): retry later
 };
 
 struct ControlFrame {
@@ -79,6 +81,7 @@ struct ControlFrame {
   Bytes body;                 // msg1, msg2 or sealed bytes
   HandshakeRejectReason reject_reason = HandshakeRejectReason::kBadHandshake;  // kHandshakeReject only
   std::string reject_text;                                                      // kHandshakeReject only
+  std::uint16_t retry_after_s = 0;  // kHandshakeReject only: when to try again, 0 = the client's own backoff
 };
 Bytes encode_control_frame(const ControlFrame& frame);
 Result<ControlFrame, DecodeError> decode_control_frame(ByteView frame);

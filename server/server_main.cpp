@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "platform/asio_server_driver.h"
+#include "platform/fd_limit.h"
 #include "platform/key_file.h"
 #include "platform/sqlite_storage.h"
 #include "platform/system_random.h"
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  yt::raise_fd_limit();  // each connection is a descriptor; the driver sizes its cap by the limit
   boost::asio::io_context io;
   auto driver = yt::AsioServerDriver::create(io, config, *identity, **storage, rng, control);
   if (!driver) {
@@ -95,6 +97,8 @@ int main(int argc, char** argv) {
                (*driver)->control_endpoint().to_string().c_str());
   for (const yt::Endpoint& e : (*driver)->discovery_endpoints()) std::fprintf(stderr, " %s", e.to_string().c_str());
   std::fprintf(stderr, " (UDP)\nyellowtail-server: public key %s\n", yt::key_to_hex(identity->public_key).c_str());
+  std::fprintf(stderr, "yellowtail-server: at most %zu control connections (%zu per address)\n",
+               (*driver)->core().max_connections(), config.admission.max_connections_per_address);
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {

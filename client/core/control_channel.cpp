@@ -241,6 +241,14 @@ void ControlChannel::handle_frame(Time now, ByteView bytes, std::vector<ControlN
         return;
       }
       fail(now, ControlLoginFailed{reject_reason(frame)}, true, out);
+      if (frame.reject_reason == HandshakeRejectReason::kServerBusy && frame.retry_after_s > 0) {
+        // A busy server names when it can take us. Heeded, but capped at our own
+        // longest wait (the reject is unauthenticated), never sooner than our
+        // backoff, and spread by up to a second so a storm does not return at once.
+        Duration asked = std::min<Duration>(std::chrono::seconds(frame.retry_after_s), ctx_.config.reconnect_max);
+        Duration spread = std::chrono::milliseconds(ctx_.rng.uniform(1000));
+        retry_at_ = std::max(retry_at_, now + asked + spread);
+      }
       return;
     case ControlFrameType::kSealed:
       handle_sealed(now, frame.body, out);

@@ -171,10 +171,20 @@ TEST(MessagesTest, ControlFramesMatchFixedBytes) {
   reject.type = ControlFrameType::kHandshakeReject;
   reject.reject_reason = HandshakeRejectReason::kBadHandshake;
   reject.reject_text = "no";
-  EXPECT_EQ(to_hex(encode_control_frame(reject)), "0103" "01" "026e6f");
-  auto decoded = decode_control_frame(*from_hex("0103" "01" "026e6f"));
+  EXPECT_EQ(to_hex(encode_control_frame(reject)), "0103" "01" "026e6f" "0000");
+  auto decoded = decode_control_frame(*from_hex("0103" "01" "026e6f" "0000"));
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(decoded->reject_text, "no");
+  ControlFrame busy;
+  busy.type = ControlFrameType::kHandshakeReject;
+  busy.reject_reason = HandshakeRejectReason::kServerBusy;
+  busy.retry_after_s = 300;
+  EXPECT_EQ(to_hex(encode_control_frame(busy)), "0103" "02" "00" "012c");
+  decoded = decode_control_frame(*from_hex("0103" "02" "00" "012c"));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->reject_reason, HandshakeRejectReason::kServerBusy);
+  EXPECT_EQ(decoded->retry_after_s, 300);
+  EXPECT_EQ(decode_control_frame(*from_hex("0103" "02" "00" "01")).error(), DecodeError::kTruncated);
   EXPECT_EQ(decode_control_frame(*from_hex("0104")).error(), DecodeError::kTruncated);  // empty sealed body
   EXPECT_EQ(decode_control_frame(*from_hex("0105ab")).error(), DecodeError::kUnknownType);
 }

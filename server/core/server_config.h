@@ -7,6 +7,7 @@
 #include "protocol/endpoint.h"
 #include "protocol/password_hash.h"
 #include "protocol/time.h"
+#include "server/core/admission.h"
 #include "server/core/tunnel_planner.h"
 
 namespace yt {
@@ -64,6 +65,9 @@ struct ServerConfig {
   // Argon2id cost for network passwords. interactive() in production; tests and
   // large simulations use minimum() because the hash is CPU-bound.
   PwhashStrength password_strength = PwhashStrength::interactive();
+
+  // Connection and handshake limits per source address and in all (admission.h).
+  AdmissionConfig admission;
 
   // Upper bounds that keep one client from exhausting the server.
   std::size_t max_networks_per_client = 256;

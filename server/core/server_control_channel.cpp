@@ -1,5 +1,6 @@
 #include "server/core/server_control_channel.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace yt {
@@ -79,6 +80,16 @@ Bytes ServerControlChannel::reject_frame(HandshakeError error) {
   frame.reject_reason = HandshakeRejectReason::kBadHandshake;
   frame.reject_text = reject_text(error);
   // Always fits: the texts above are far below one frame.
+  return frame_for_stream(encode_control_frame(frame)).value_or(Bytes());
+}
+
+Bytes ServerControlChannel::busy_frame(Duration retry_after, const std::string& why) {
+  ControlFrame frame;
+  frame.type = ControlFrameType::kHandshakeReject;
+  frame.reject_reason = HandshakeRejectReason::kServerBusy;
+  frame.reject_text = why;
+  std::int64_t seconds = (retry_after.count() + 999999) / 1000000;
+  frame.retry_after_s = static_cast<std::uint16_t>(std::clamp<std::int64_t>(seconds, 1, 65535));
   return frame_for_stream(encode_control_frame(frame)).value_or(Bytes());
 }
 

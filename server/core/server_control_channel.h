@@ -70,6 +70,9 @@ class ServerControlChannel {
 
   // A framed kHandshakeReject explaining `error` to a human.
   static Bytes reject_frame(HandshakeError error);
+  // A framed kServerBusy reject: try again after `retry_after` (whole seconds, at
+  // least 1), `why` for the human.
+  static Bytes busy_frame(Duration retry_after, const std::string& why);
 
  private:
   StreamFramer framer_;

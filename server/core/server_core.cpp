@@ -61,6 +61,8 @@ std::vector<ServerCore::Output> ServerCore::drain_outputs() {
 
 const ServerStats& ServerCore::stats() const { return impl_->stats_; }
 std::size_t ServerCore::online_clients() const { return impl_->online_count_; }
+std::size_t ServerCore::admitted_connections() const { return impl_->admission_.connections(); }
+std::size_t ServerCore::max_connections() const { return impl_->admission_.config().max_connections; }
 
 std::optional<NatProfile> ServerCore::nat_profile(const PublicKey& key) const {
   auto it = impl_->by_key_.find(key);
@@ -74,7 +76,11 @@ const PublicKey& ServerCore::public_key() const { return impl_->identity_.public
 // ---- connections
 
 ServerCore::Impl::Impl(ServerConfig config, Identity identity, Storage& storage, RandomSource& rng)
-    : config_(std::move(config)), identity_(std::move(identity)), storage_(storage), rng_(rng) {}
+    : config_(std::move(config)),
+      identity_(std::move(identity)),
+      storage_(storage),
+      rng_(rng),
+      admission_(config_.admission) {}
 
 void ServerCore::Impl::accept(Time now, ConnId conn, Endpoint remote) {
   // The driver never reuses an id; if it did, the old state must not leak into the
@@ -82,6 +88,15 @@ void ServerCore::Impl::accept(Time now, ConnId conn, Endpoint remote) {
   if (Client* stale = find_conn(conn)) {
     doom(*stale, /*emit_close=*/false);
     reap();
+  }
+  if (AdmissionVerdict verdict = admission_.connection(remote.ip); verdict != AdmissionVerdict::kAdmit) {
+    // Told why, then closed; no state kept. Retry soon: connections come and go.
+    ++stats_.connections_refused;
+    const char* why = verdict == AdmissionVerdict::kTooManyFromAddress ? "too many connections from your address"
+                                                                       : "server full";
+    outputs_.push_back(SendStream{conn, ServerControlChannel::busy_frame(10s, why)});
+    outputs_.push_back(CloseStream{conn});
+    return;
   }
   Client& c = conns_[conn];
   c.conn = conn;
@@ -127,6 +142,15 @@ void ServerCore::Impl::expire(Time now) {
 }
 
 void ServerCore::Impl::handle_frame(Client& c, ByteView frame, Time now) {
+  // The first frame is the msg1 that would cost us the DH work: admission first.
+  if (!c.channel.established()) {
+    if (std::optional<Duration> wait = admission_.handshake(now, c.remote.ip)) {
+      ++stats_.handshakes_deferred;
+      send_raw(c, ServerControlChannel::busy_frame(*wait, "too many logins right now"));
+      doom(c, /*emit_close=*/true);
+      return;
+    }
+  }
   auto incoming = c.channel.receive(frame, now, identity_, replay_guard_, rng_);
   if (!incoming) {
     switch (incoming.error().failure) {
@@ -379,7 +403,12 @@ void ServerCore::Impl::reap() {
     if (it == conns_.end()) continue;
     retire(it->second);
   }
-  for (ConnId conn : doomed_) conns_.erase(conn);
+  for (ConnId conn : doomed_) {
+    auto it = conns_.find(conn);
+    if (it == conns_.end()) continue;
+    admission_.closed(it->second.remote.ip);
+    conns_.erase(it);
+  }
   doomed_.clear();
 }
 

@@ -60,6 +60,9 @@ class ServerCore {
 
   const ServerStats& stats() const;
   std::size_t online_clients() const;
+  // Connections admitted and not yet closed (admission.h).
+  std::size_t admitted_connections() const;
+  std::size_t max_connections() const;
   // The NAT profile the online client `key` reported in its latest DiscoveryReport
   // on its current connection; nullopt when it is not online (not connected, or no
   // report yet). This is what the tunnel planner is given (TunnelSide::profile).

@@ -118,6 +118,7 @@ struct ServerCore::Impl {
   RandomSource& rng_;
   ServerStats stats_;
   HandshakeReplayGuard replay_guard_;
+  Admission admission_;
   std::vector<Output> outputs_;
 
   std::map<ConnId, Client> conns_;

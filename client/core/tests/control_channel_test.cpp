@@ -131,6 +131,31 @@ TEST_F(ControlTest, RejectsBackOffExponentiallyWithJitterUpToTheMaximum) {
   EXPECT_EQ(c.events_of<LoginFailed>()[0].reason, "server busy");
 }
 
+// A server under a login storm names when to come back: the client waits that long
+// (spread by up to a second), but never longer than its own longest backoff.
+TEST_F(ControlTest, ABusyServersRetryTimeIsHeededAndCapped) {
+  c.start(kT0);
+  ConnId conn = c.opens.back().conn;
+  c.connected(kT0, conn);
+  c.take_stream(conn);
+  c.data(kT0, conn, ScriptedServer::reject(HandshakeRejectReason::kServerBusy, "too many logins right now", 30));
+  auto retry = c.core->next_deadline();
+  ASSERT_TRUE(retry);
+  EXPECT_GE(*retry - kT0, 30s);
+  EXPECT_LT(*retry - kT0, 31s);
+  EXPECT_NE(c.events_of<LoginFailed>()[0].reason.find("too many logins right now"), std::string::npos);
+
+  c.timer(*retry);
+  Time now = *retry;
+  conn = c.opens.back().conn;
+  c.connected(now, conn);
+  c.take_stream(conn);
+  c.data(now, conn, ScriptedServer::reject(HandshakeRejectReason::kServerBusy, "", 65535));
+  retry = c.core->next_deadline();
+  ASSERT_TRUE(retry);
+  EXPECT_LT(*retry - now, 61s);  // reconnect_max, plus the spread
+}
+
 TEST_F(ControlTest, RefusedLoginFailsWithTheServersReason) {
   c.start(kT0);
   ConnId conn = handshake(c, server, kT0);

@@ -159,11 +159,12 @@ class ScriptedServer {
     frame.body = response->message;
     return *frame_for_stream(encode_control_frame(frame));
   }
-  static Bytes reject(HandshakeRejectReason reason, const std::string& text) {
+  static Bytes reject(HandshakeRejectReason reason, const std::string& text, std::uint16_t retry_after_s = 0) {
     ControlFrame frame;
     frame.type = ControlFrameType::kHandshakeReject;
     frame.reject_reason = reason;
     frame.reject_text = text;
+    frame.retry_after_s = retry_after_s;
     return *frame_for_stream(encode_control_frame(frame));
   }
   Bytes seal(const ControlMessage& m) {

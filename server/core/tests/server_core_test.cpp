@@ -117,6 +117,52 @@ TEST(ServerCoreLogin, AForgingNicknameIsIgnoredNotStored) {
   EXPECT_EQ(record.value()->nickname, node_id(c.key()));
 }
 
+TEST(ServerCoreAdmission, ConnectionsOverThePerAddressCapAreToldAndClosed) {
+  MemoryStorage storage;
+  ServerConfig config = test_config();
+  config.admission.max_connections_per_address = 2;
+  Harness h(storage, config);
+  const Ipv4 crowded = Ipv4::from_octets(192, 0, 2, 7);
+  FakeClient& first = h.connect(std::nullopt, std::nullopt, crowded);
+  FakeClient& second = h.connect(std::nullopt, std::nullopt, crowded);
+  FakeClient& third = h.connect(std::nullopt, std::nullopt, crowded);
+  EXPECT_FALSE(first.closed());
+  EXPECT_FALSE(second.closed());
+  EXPECT_TRUE(third.closed());
+  ASSERT_EQ(third.rejects().size(), 1u);
+  EXPECT_EQ(third.rejects()[0].reject_reason, HandshakeRejectReason::kServerBusy);
+  EXPECT_NE(third.rejects()[0].reject_text.find("too many connections from your address"), std::string::npos);
+  EXPECT_EQ(h.server().stats().connections_refused, 1u);
+  // Another address is not affected, and a closed connection frees its slot.
+  EXPECT_EQ(h.login(h.connect()).code, ReplyCode::kOk);
+  h.close(first);
+  FakeClient& fourth = h.connect(std::nullopt, std::nullopt, crowded);
+  EXPECT_EQ(h.login(fourth).code, ReplyCode::kOk);
+}
+
+TEST(ServerCoreAdmission, AHandshakeFloodIsDeferredWithoutStarvingOtherLogins) {
+  MemoryStorage storage;
+  Harness h(storage);
+  const Ipv4 flooder = Ipv4::from_octets(192, 0, 2, 66);
+  std::size_t deferred = 0, established = 0;
+  for (int i = 0; i < 200; ++i) {
+    FakeClient& c = h.connect(std::nullopt, std::nullopt, flooder);
+    h.handshake(c);
+    if (c.established()) ++established;
+    if (!c.rejects().empty()) {
+      EXPECT_EQ(c.rejects()[0].reject_reason, HandshakeRejectReason::kServerBusy);
+      EXPECT_GE(c.rejects()[0].retry_after_s, 1);
+      EXPECT_TRUE(c.closed());
+      ++deferred;
+    }
+    h.close(c);  // the flooder reconnects for every msg1
+  }
+  EXPECT_EQ(established, 16u);  // its burst; the clock did not move
+  EXPECT_EQ(deferred, 184u);
+  EXPECT_EQ(h.server().stats().handshakes_deferred, 184u);
+  EXPECT_EQ(h.login(h.connect()).code, ReplyCode::kOk);  // someone else gets in at once
+}
+
 TEST(ServerCoreLogin, WrongPinnedServerKeyIsRejectedAndClosed) {
   MemoryStorage storage;
   Harness h(storage);

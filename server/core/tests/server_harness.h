@@ -145,10 +145,13 @@ class Harness {
   }
 
   // A connected client with a fresh identity (or `identity`), not yet handshaken.
-  FakeClient& connect(std::optional<Identity> identity = std::nullopt, std::optional<PublicKey> pinned = std::nullopt) {
+  // Each from its own address unless `from` says otherwise.
+  FakeClient& connect(std::optional<Identity> identity = std::nullopt, std::optional<PublicKey> pinned = std::nullopt,
+                      std::optional<Ipv4> from = std::nullopt) {
     ConnId conn = next_conn_++;
     Identity id = identity ? *identity : Identity::generate(key_rng_);
-    Endpoint remote{Ipv4::from_octets(203, 0, 113, static_cast<std::uint8_t>(conn)), 40000};
+    Endpoint remote{from ? *from : Ipv4::from_octets(203, 0, 113, static_cast<std::uint8_t>(conn)),
+                    static_cast<std::uint16_t>(40000 + conn % 20000)};
     clients_.push_back(std::make_unique<FakeClient>(conn, id, pinned ? *pinned : server_.public_key(), remote));
     FakeClient& c = *clients_.back();
     by_conn_[conn] = &c;
