@@ -207,133 +207,109 @@ void put(WireWriter& w, const SetNetworkOnline& m) {
   w.u8(m.online ? 1 : 0);
 }
 
-Result<ControlMessage, DecodeError> get_control(Decoder& d, std::uint8_t type) {
-  switch (type) {
-    case 1: {
-      LoginRequest m;
-      m.nickname = d.name(kMaxNicknameLength);
-      m.lan_endpoints = d.endpoints(kMaxCandidates);
-      return d.finish<ControlMessage>(m);
-    }
-    case 2: {
-      LoginReply m;
-      m.code = d.enumeration<ReplyCode>(0, 8);
-      m.message = d.r.str8();
-      m.virtual_ip.value = d.r.u32();
-      m.prefix_length = d.r.u8();
-      if (m.prefix_length > 32) d.fail(DecodeError::kFieldOutOfRange);
-      m.discovery_token = d.r.u64();
-      m.discovery_endpoints = d.endpoints(kMaxCandidates);
-      return d.finish<ControlMessage>(m);
-    }
-    case 3: {
-      DiscoveryReport m;
-      m.mapped_endpoint = d.r.endpoint();
-      m.profile = get_profile(d);
-      return d.finish<ControlMessage>(m);
-    }
-    case 4: {
-      CreateNetwork m;
-      m.request_id = d.r.u32();
-      m.name = d.name(kMaxNameLength);
-      m.password = d.name(kMaxPasswordLength);
-      return d.finish<ControlMessage>(m);
-    }
-    case 5: {
-      JoinNetwork m;
-      m.request_id = d.r.u32();
-      m.name = d.name(kMaxNameLength);
-      m.password = d.name(kMaxPasswordLength);
-      return d.finish<ControlMessage>(m);
-    }
-    case 6: {
-      LeaveNetwork m;
-      m.request_id = d.r.u32();
-      m.name = d.name(kMaxNameLength);
-      return d.finish<ControlMessage>(m);
-    }
-    case 7: {
-      SetNickname m;
-      m.request_id = d.r.u32();
-      m.nickname = d.name(kMaxNicknameLength);
-      return d.finish<ControlMessage>(m);
-    }
-    case 8: {
-      Reply m;
-      m.request_id = d.r.u32();
-      m.code = d.enumeration<ReplyCode>(0, 8);
-      m.message = d.r.str8();
-      return d.finish<ControlMessage>(m);
-    }
-    case 9: {
-      NetworkSnapshot m;
-      std::size_t networks = d.r.u16();
-      for (std::size_t i = 0; i < networks && !d.r.failed(); ++i) {
-        NetworkInfo n;
-        n.name = d.name(kMaxNameLength);
-        std::size_t members = d.r.u16();
-        for (std::size_t j = 0; j < members && !d.r.failed(); ++j) n.members.push_back(get_member(d));
-        m.networks.push_back(std::move(n));
-      }
-      return d.finish<ControlMessage>(m);
-    }
-    case 10: {
-      MemberUpdate m;
-      m.network = d.name(kMaxNameLength);
-      m.member = get_member(d);
-      return d.finish<ControlMessage>(m);
-    }
-    case 11: {
-      MemberLeft m;
-      m.network = d.name(kMaxNameLength);
-      m.key = d.key();
-      return d.finish<ControlMessage>(m);
-    }
-    case 12: {
-      TunnelInstruction m;
-      m.peer = d.key();
-      m.peer_virtual_ip.value = d.r.u32();
-      m.tunnel_id = d.r.u64();
-      m.role = d.enumeration<TunnelRole>(1, 2);
-      m.start_delay_ms = d.r.u32();
-      m.candidates = d.endpoints(kMaxCandidates);
-      m.prepunch_ttl = d.r.u8();
-      return d.finish<ControlMessage>(m);
-    }
-    case 13: {
-      PeerOffline m;
-      m.peer = d.key();
-      return d.finish<ControlMessage>(m);
-    }
-    case 14: {
-      Ping m;
-      m.nonce = d.r.u64();
-      return d.finish<ControlMessage>(m);
-    }
-    case 15: {
-      Pong m;
-      m.nonce = d.r.u64();
-      return d.finish<ControlMessage>(m);
-    }
-    case 16: {
-      SessionReplaced m;
-      m.by = d.r.endpoint();
-      return d.finish<ControlMessage>(m);
-    }
-    case 17: {
-      SetNetworkOnline m;
-      m.request_id = d.r.u32();
-      m.network = d.name(kMaxNameLength);
-      m.online = d.flag();
-      return d.finish<ControlMessage>(m);
-    }
-    case 18: {
-      RequestTunnel m;
-      m.peer = d.key();
-      return d.finish<ControlMessage>(m);
-    }
+void get(Decoder& d, LoginRequest& m) {
+  m.nickname = d.name(kMaxNicknameLength);
+  m.lan_endpoints = d.endpoints(kMaxCandidates);
+}
+
+void get(Decoder& d, LoginReply& m) {
+  m.code = d.enumeration<ReplyCode>(0, 8);
+  m.message = d.r.str8();
+  m.virtual_ip.value = d.r.u32();
+  m.prefix_length = d.r.u8();
+  if (m.prefix_length > 32) d.fail(DecodeError::kFieldOutOfRange);
+  m.discovery_token = d.r.u64();
+  m.discovery_endpoints = d.endpoints(kMaxCandidates);
+}
+
+void get(Decoder& d, DiscoveryReport& m) {
+  m.mapped_endpoint = d.r.endpoint();
+  m.profile = get_profile(d);
+}
+
+void get(Decoder& d, CreateNetwork& m) {
+  m.request_id = d.r.u32();
+  m.name = d.name(kMaxNameLength);
+  m.password = d.name(kMaxPasswordLength);
+}
+
+void get(Decoder& d, JoinNetwork& m) {
+  m.request_id = d.r.u32();
+  m.name = d.name(kMaxNameLength);
+  m.password = d.name(kMaxPasswordLength);
+}
+
+void get(Decoder& d, LeaveNetwork& m) {
+  m.request_id = d.r.u32();
+  m.name = d.name(kMaxNameLength);
+}
+
+void get(Decoder& d, SetNickname& m) {
+  m.request_id = d.r.u32();
+  m.nickname = d.name(kMaxNicknameLength);
+}
+
+void get(Decoder& d, Reply& m) {
+  m.request_id = d.r.u32();
+  m.code = d.enumeration<ReplyCode>(0, 8);
+  m.message = d.r.str8();
+}
+
+void get(Decoder& d, NetworkSnapshot& m) {
+  std::size_t networks = d.r.u16();
+  for (std::size_t i = 0; i < networks && !d.r.failed(); ++i) {
+    NetworkInfo n;
+    n.name = d.name(kMaxNameLength);
+    std::size_t members = d.r.u16();
+    for (std::size_t j = 0; j < members && !d.r.failed(); ++j) n.members.push_back(get_member(d));
+    m.networks.push_back(std::move(n));
   }
-  return Err{DecodeError::kUnknownType};
+}
+
+void get(Decoder& d, MemberUpdate& m) {
+  m.network = d.name(kMaxNameLength);
+  m.member = get_member(d);
+}
+
+void get(Decoder& d, MemberLeft& m) {
+  m.network = d.name(kMaxNameLength);
+  m.key = d.key();
+}
+
+void get(Decoder& d, TunnelInstruction& m) {
+  m.peer = d.key();
+  m.peer_virtual_ip.value = d.r.u32();
+  m.tunnel_id = d.r.u64();
+  m.role = d.enumeration<TunnelRole>(1, 2);
+  m.start_delay_ms = d.r.u32();
+  m.candidates = d.endpoints(kMaxCandidates);
+  m.prepunch_ttl = d.r.u8();
+}
+
+void get(Decoder& d, PeerOffline& m) {
+  m.peer = d.key();
+}
+
+void get(Decoder& d, Ping& m) {
+  m.nonce = d.r.u64();
+}
+
+void get(Decoder& d, Pong& m) {
+  m.nonce = d.r.u64();
+}
+
+void get(Decoder& d, SessionReplaced& m) {
+  m.by = d.r.endpoint();
+}
+
+void get(Decoder& d, SetNetworkOnline& m) {
+  m.request_id = d.r.u32();
+  m.network = d.name(kMaxNameLength);
+  m.online = d.flag();
+}
+
+void get(Decoder& d, RequestTunnel& m) {
+  m.peer = d.key();
 }
 
 // ---- datagram bodies
@@ -372,67 +348,78 @@ void put(WireWriter& w, const PeerData& m) {
 }
 void put(WireWriter& w, const HairpinProbe& m) { w.u64(m.transaction); }
 
-Result<Datagram, DecodeError> get_datagram(Decoder& d, std::uint8_t type) {
-  switch (type) {
-    case 1: {
-      DiscoveryProbe m;
-      m.token = d.r.u64();
-      m.transaction = d.r.u64();
-      std::uint8_t flags = d.r.u8();
-      if (flags > 3) d.fail(DecodeError::kFieldOutOfRange);
-      m.change_ip = flags & 1;
-      m.change_port = flags & 2;
-      return d.finish<Datagram>(m);
-    }
-    case 2: {
-      DiscoveryReply m;
-      m.transaction = d.r.u64();
-      m.mapped = d.r.endpoint();
-      m.responder = d.r.endpoint();
-      return d.finish<Datagram>(m);
-    }
-    case 3: {
-      PunchProbe m;
-      m.tunnel_id = d.r.u64();
-      m.sequence = d.r.u32();
-      return d.finish<Datagram>(m);
-    }
-    case 4: {
-      PunchAck m;
-      m.tunnel_id = d.r.u64();
-      m.sequence = d.r.u32();
-      return d.finish<Datagram>(m);
-    }
-    case 5: {
-      PeerHandshakeInit m;
-      m.sender_index = d.r.u32();
-      m.tunnel_id = d.r.u64();
-      m.noise = d.r.rest().to_bytes();
-      if (m.noise.empty()) d.fail(DecodeError::kTruncated);
-      return d.finish<Datagram>(m);
-    }
-    case 6: {
-      PeerHandshakeResp m;
-      m.sender_index = d.r.u32();
-      m.receiver_index = d.r.u32();
-      m.noise = d.r.rest().to_bytes();
-      if (m.noise.empty()) d.fail(DecodeError::kTruncated);
-      return d.finish<Datagram>(m);
-    }
-    case 7: {
-      PeerData m;
-      m.receiver_index = d.r.u32();
-      m.sealed = d.r.rest().to_bytes();
-      if (m.sealed.empty()) d.fail(DecodeError::kTruncated);
-      return d.finish<Datagram>(m);
-    }
-    case 8: {
-      HairpinProbe m;
-      m.transaction = d.r.u64();
-      return d.finish<Datagram>(m);
-    }
-  }
-  return Err{DecodeError::kUnknownType};
+void get(Decoder& d, DiscoveryProbe& m) {
+  m.token = d.r.u64();
+  m.transaction = d.r.u64();
+  std::uint8_t flags = d.r.u8();
+  if (flags > 3) d.fail(DecodeError::kFieldOutOfRange);
+  m.change_ip = flags & 1;
+  m.change_port = flags & 2;
+}
+
+void get(Decoder& d, DiscoveryReply& m) {
+  m.transaction = d.r.u64();
+  m.mapped = d.r.endpoint();
+  m.responder = d.r.endpoint();
+}
+
+void get(Decoder& d, PunchProbe& m) {
+  m.tunnel_id = d.r.u64();
+  m.sequence = d.r.u32();
+}
+
+void get(Decoder& d, PunchAck& m) {
+  m.tunnel_id = d.r.u64();
+  m.sequence = d.r.u32();
+}
+
+void get(Decoder& d, PeerHandshakeInit& m) {
+  m.sender_index = d.r.u32();
+  m.tunnel_id = d.r.u64();
+  m.noise = d.r.rest().to_bytes();
+  if (m.noise.empty()) d.fail(DecodeError::kTruncated);
+}
+
+void get(Decoder& d, PeerHandshakeResp& m) {
+  m.sender_index = d.r.u32();
+  m.receiver_index = d.r.u32();
+  m.noise = d.r.rest().to_bytes();
+  if (m.noise.empty()) d.fail(DecodeError::kTruncated);
+}
+
+void get(Decoder& d, PeerData& m) {
+  m.receiver_index = d.r.u32();
+  m.sealed = d.r.rest().to_bytes();
+  if (m.sealed.empty()) d.fail(DecodeError::kTruncated);
+}
+
+void get(Decoder& d, HairpinProbe& m) {
+  m.transaction = d.r.u64();
+}
+
+template <typename T>
+struct TypeTag {
+  using type = T;
+};
+
+// Decodes the body of the alternative of `Variant` whose kType is `type`.
+template <typename Variant, std::size_t... I>
+Result<Variant, DecodeError> get_alternative(Decoder& d, std::uint8_t type, std::index_sequence<I...>) {
+  Result<Variant, DecodeError> out = Err{DecodeError::kUnknownType};
+  auto try_one = [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (static_cast<std::uint8_t>(T::kType) != type) return false;
+    T m;
+    get(d, m);
+    out = d.finish<Variant>(std::move(m));
+    return true;
+  };
+  (try_one(TypeTag<std::variant_alternative_t<I, Variant>>{}) || ...);
+  return out;
+}
+template <typename Variant>
+Result<Variant, DecodeError> get_message(Decoder& d, std::uint8_t type) {
+  return get_alternative<Variant>(d, type, std::make_index_sequence<std::variant_size_v<Variant>>{});
 }
 
 // Reads version and type; nullopt error means "go on with the body".
@@ -481,8 +468,12 @@ Result<ControlFrame, DecodeError> decode_control_frame(ByteView bytes) {
 Bytes encode_control(const ControlMessage& message) {
   WireWriter w;
   w.u8(kProtocolVersion);
-  w.u8(static_cast<std::uint8_t>(message.index() + 1));
-  std::visit([&w](const auto& m) { put(w, m); }, message);
+  std::visit(
+      [&w](const auto& m) {
+        w.u8(static_cast<std::uint8_t>(std::decay_t<decltype(m)>::kType));
+        put(w, m);
+      },
+      message);
   return w.take();
 }
 
@@ -490,14 +481,18 @@ Result<ControlMessage, DecodeError> decode_control(ByteView plaintext) {
   Decoder d(plaintext);
   std::uint8_t type;
   if (auto e = read_header(d, type)) return Err{*e};
-  return get_control(d, type);
+  return get_message<ControlMessage>(d, type);
 }
 
 Bytes encode_datagram(const Datagram& datagram) {
   WireWriter w;
   w.u8(kProtocolVersion);
-  w.u8(static_cast<std::uint8_t>(datagram.index() + 1));
-  std::visit([&w](const auto& m) { put(w, m); }, datagram);
+  std::visit(
+      [&w](const auto& m) {
+        w.u8(static_cast<std::uint8_t>(std::decay_t<decltype(m)>::kType));
+        put(w, m);
+      },
+      datagram);
   return w.take();
 }
 
@@ -505,7 +500,7 @@ Result<Datagram, DecodeError> decode_datagram(ByteView bytes) {
   Decoder d(bytes);
   std::uint8_t type;
   if (auto e = read_header(d, type)) return Err{*e};
-  return get_datagram(d, type);
+  return get_message<Datagram>(d, type);
 }
 
 namespace {

@@ -31,6 +31,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -61,6 +62,22 @@ enum class DecodeError : std::uint8_t {
   kFieldOutOfRange,  // a field value this version does not allow (e.g. a too long name)
 };
 const char* to_string(DecodeError e);
+
+// True when no two alternatives of a message variant have the same kType.
+template <typename Variant, std::size_t... I>
+constexpr bool wire_types_unique_impl(std::index_sequence<I...>) {
+  constexpr std::uint8_t types[] = {static_cast<std::uint8_t>(std::variant_alternative_t<I, Variant>::kType)...};
+  for (std::size_t a = 0; a < sizeof...(I); ++a) {
+    for (std::size_t b = a + 1; b < sizeof...(I); ++b) {
+      if (types[a] == types[b]) return false;
+    }
+  }
+  return true;
+}
+template <typename Variant>
+constexpr bool wire_types_unique() {
+  return wire_types_unique_impl<Variant>(std::make_index_sequence<std::variant_size_v<Variant>>{});
+}
 
 // ---------------------------------------------------------------- control stream
 
@@ -103,6 +120,30 @@ const char* to_string(ReplyCode c);
 // Which side sends the peer handshake init; the other answers.
 enum class TunnelRole : std::uint8_t { kInitiator = 1, kResponder = 2 };
 
+// The type byte of each ControlMessage, after version. Each struct names its own
+// (kType); the encoder writes it, the decoder dispatches on it, and a number once
+// used is never reused for another message.
+enum class ControlType : std::uint8_t {
+  kLoginRequest = 1,
+  kLoginReply = 2,
+  kDiscoveryReport = 3,
+  kCreateNetwork = 4,
+  kJoinNetwork = 5,
+  kLeaveNetwork = 6,
+  kSetNickname = 7,
+  kReply = 8,
+  kNetworkSnapshot = 9,
+  kMemberUpdate = 10,
+  kMemberLeft = 11,
+  kTunnelInstruction = 12,
+  kPeerOffline = 13,
+  kPing = 14,
+  kPong = 15,
+  kSessionReplaced = 16,
+  kSetNetworkOnline = 17,
+  kRequestTunnel = 18,
+};
+
 struct MemberInfo {
   PublicKey key{};
   std::string nickname;
@@ -118,6 +159,7 @@ struct NetworkInfo {
 // C->S, first message after the handshake. `lan_endpoints` are the client's own
 // UDP socket addresses, offered as candidates to peers behind the same public IP.
 struct LoginRequest {
+  static constexpr ControlType kType = ControlType::kLoginRequest;
   std::string nickname;
   std::vector<Endpoint> lan_endpoints;
 };
@@ -125,6 +167,7 @@ struct LoginRequest {
 // S->C. On success carries the client's virtual address (bound to its key for
 // good) and what the client needs for discovery.
 struct LoginReply {
+  static constexpr ControlType kType = ControlType::kLoginReply;
   ReplyCode code = ReplyCode::kOk;
   std::string message;
   Ipv4 virtual_ip;
@@ -135,25 +178,30 @@ struct LoginReply {
 
 // C->S after discovery: what the client learned. Sync (NetworkSnapshot) follows.
 struct DiscoveryReport {
+  static constexpr ControlType kType = ControlType::kDiscoveryReport;
   Endpoint mapped_endpoint;  // as seen by the server's primary discovery endpoint
   NatProfile profile;
 };
 
 struct CreateNetwork {
+  static constexpr ControlType kType = ControlType::kCreateNetwork;
   std::uint32_t request_id = 0;
   std::string name;
   std::string password;
 };
 struct JoinNetwork {
+  static constexpr ControlType kType = ControlType::kJoinNetwork;
   std::uint32_t request_id = 0;
   std::string name;
   std::string password;
 };
 struct LeaveNetwork {
+  static constexpr ControlType kType = ControlType::kLeaveNetwork;
   std::uint32_t request_id = 0;
   std::string name;
 };
 struct SetNickname {
+  static constexpr ControlType kType = ControlType::kSetNickname;
   std::uint32_t request_id = 0;
   std::string nickname;
 };
@@ -162,6 +210,7 @@ struct SetNickname {
 // offline networks again before each DiscoveryReport. request_id 0: no one waits
 // for the Reply.
 struct SetNetworkOnline {
+  static constexpr ControlType kType = ControlType::kSetNetworkOnline;
   std::uint32_t request_id = 0;
   std::string network;
   bool online = true;
@@ -172,9 +221,11 @@ struct SetNetworkOnline {
 // planned (for any reason) less than ServerConfig::tunnel_retry_interval ago, or
 // that may not have a tunnel. No reply: a new TunnelInstruction, or nothing.
 struct RequestTunnel {
+  static constexpr ControlType kType = ControlType::kRequestTunnel;
   PublicKey peer{};
 };
 struct Reply {
+  static constexpr ControlType kType = ControlType::kReply;
   std::uint32_t request_id = 0;
   ReplyCode code = ReplyCode::kOk;
   std::string message;
@@ -182,16 +233,19 @@ struct Reply {
 
 // S->C: the whole membership view (sent after discovery, and after join/create).
 struct NetworkSnapshot {
+  static constexpr ControlType kType = ControlType::kNetworkSnapshot;
   std::vector<NetworkInfo> networks;
 };
 
 // S->C: one member of one network changed (joined, went online/offline, renamed).
 struct MemberUpdate {
+  static constexpr ControlType kType = ControlType::kMemberUpdate;
   std::string network;
   MemberInfo member;
 };
 // S->C: a member left a network.
 struct MemberLeft {
+  static constexpr ControlType kType = ControlType::kMemberLeft;
   std::string network;
   PublicKey key{};
 };
@@ -200,6 +254,7 @@ struct MemberLeft {
 // start punching `start_delay_ms` after receiving it (the server subtracts each
 // side's one-way delay so the probes cross inside the NAT timeouts).
 struct TunnelInstruction {
+  static constexpr ControlType kType = ControlType::kTunnelInstruction;
   PublicKey peer{};
   Ipv4 peer_virtual_ip;
   std::uint64_t tunnel_id = 0;
@@ -217,6 +272,7 @@ struct TunnelInstruction {
 // S->C: the server lost `peer`. The client checks the tunnel's liveness itself
 // rather than tearing it down (outage survival).
 struct PeerOffline {
+  static constexpr ControlType kType = ControlType::kPeerOffline;
   PublicKey peer{};
 };
 
@@ -225,13 +281,16 @@ struct PeerOffline {
 // clients with one key (a copied key, a cloned machine) would otherwise replace each
 // other in turn, forever. Sent sealed, so only the real server can log us out.
 struct SessionReplaced {
+  static constexpr ControlType kType = ControlType::kSessionReplaced;
   Endpoint by;
 };
 
 struct Ping {
+  static constexpr ControlType kType = ControlType::kPing;
   std::uint64_t nonce = 0;
 };
 struct Pong {
+  static constexpr ControlType kType = ControlType::kPong;
   std::uint64_t nonce = 0;
 };
 
@@ -240,12 +299,13 @@ using ControlMessage = std::variant<LoginRequest, LoginReply, DiscoveryReport, C
                                     TunnelInstruction, PeerOffline, Ping, Pong, SessionReplaced, SetNetworkOnline,
                                     RequestTunnel>;
 
-// Type byte of each ControlMessage alternative, in variant order starting at 1.
+static_assert(wire_types_unique<ControlMessage>(), "two ControlMessages share a type byte");
 Bytes encode_control(const ControlMessage& message);
 Result<ControlMessage, DecodeError> decode_control(ByteView plaintext);
 
 // ---------------------------------------------------------------- UDP datagrams
 
+// The type byte of each Datagram, after version; each struct names its own (kType).
 enum class DatagramType : std::uint8_t {
   kDiscoveryProbe = 1,
   kDiscoveryReply = 2,
@@ -259,6 +319,7 @@ enum class DatagramType : std::uint8_t {
 
 // C->S. `token` comes from LoginReply; `transaction` matches the reply.
 struct DiscoveryProbe {
+  static constexpr DatagramType kType = DatagramType::kDiscoveryProbe;
   std::uint64_t token = 0;
   std::uint64_t transaction = 0;
   bool change_ip = false;    // RFC 5780: ask for the reply from the other IP
@@ -267,6 +328,7 @@ struct DiscoveryProbe {
 // S->C: where the probe came from (the client's mapped endpoint) and which server
 // endpoint saw it.
 struct DiscoveryReply {
+  static constexpr DatagramType kType = DatagramType::kDiscoveryReply;
   std::uint64_t transaction = 0;
   Endpoint mapped;
   Endpoint responder;
@@ -276,20 +338,24 @@ struct DiscoveryReply {
 // and the server, so stray traffic does not count as a path; the handshake that
 // follows authenticates.
 struct PunchProbe {
+  static constexpr DatagramType kType = DatagramType::kPunchProbe;
   std::uint64_t tunnel_id = 0;
   std::uint32_t sequence = 0;
 };
 struct PunchAck {
+  static constexpr DatagramType kType = DatagramType::kPunchAck;
   std::uint64_t tunnel_id = 0;
   std::uint32_t sequence = 0;
 };
 
 struct PeerHandshakeInit {
+  static constexpr DatagramType kType = DatagramType::kPeerHandshakeInit;
   std::uint32_t sender_index = 0;  // the initiator's local session index
   std::uint64_t tunnel_id = 0;
   Bytes noise;                     // Noise IK msg1
 };
 struct PeerHandshakeResp {
+  static constexpr DatagramType kType = DatagramType::kPeerHandshakeResp;
   std::uint32_t sender_index = 0;    // the responder's local session index
   std::uint32_t receiver_index = 0;  // echoes the initiator's sender_index
   Bytes noise;                       // Noise IK msg2
@@ -297,6 +363,7 @@ struct PeerHandshakeResp {
 // Encrypted peer traffic. `receiver_index` picks the session at the receiver, so a
 // peer may change endpoints (NAT rebinding) without a new handshake.
 struct PeerData {
+  static constexpr DatagramType kType = DatagramType::kPeerData;
   std::uint32_t receiver_index = 0;
   Bytes sealed;  // Session::seal output
 };
@@ -305,13 +372,14 @@ struct PeerData {
 // hairpins, it comes back to the sender. `transaction` is random and known only to
 // the sender, so a copy from anywhere else is not mistaken for a hairpinned one.
 struct HairpinProbe {
+  static constexpr DatagramType kType = DatagramType::kHairpinProbe;
   std::uint64_t transaction = 0;
 };
 
 using Datagram = std::variant<DiscoveryProbe, DiscoveryReply, PunchProbe, PunchAck, PeerHandshakeInit,
                               PeerHandshakeResp, PeerData, HairpinProbe>;
 
-// Type byte of each Datagram alternative, in variant order starting at 1.
+static_assert(wire_types_unique<Datagram>(), "two Datagrams share a type byte");
 Bytes encode_datagram(const Datagram& datagram);
 Result<Datagram, DecodeError> decode_datagram(ByteView bytes);
 
