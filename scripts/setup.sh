@@ -11,6 +11,7 @@ packages=(
   pybind11-dev python3-dev python3-pytest python3-matplotlib python3-numpy
   iproute2 iptables nftables conntrack iputils-ping procps
   libcli11-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev python3 util-linux
+  clang-14 libfuzzer-14-dev
 )
 
 missing=()
