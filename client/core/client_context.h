@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "client/core/client_config.h"
-#include "client/core/client_core.h"
+#include "client/core/client_types.h"
 #include "client/core/client_events.h"
 #include "client/core/client_stats.h"
 #include "protocol/identity.h"
@@ -28,7 +28,7 @@ struct ClientContext {
   Identity identity;
   RandomSource& rng;
   ClientStats stats;
-  std::vector<ClientCore::Output> outputs;
+  std::vector<ClientOutput> outputs;
 
   void emit(ClientEvent event) { outputs.emplace_back(std::move(event)); }
   // The client has one UDP socket, so `from` stays unset (io_boundary.h).

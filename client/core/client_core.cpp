@@ -22,38 +22,6 @@
 
 namespace yt {
 
-const char* to_string(ClientState s) {
-  switch (s) {
-    case ClientState::kStopped: return "stopped";
-    case ClientState::kConnecting: return "connecting";
-    case ClientState::kLoggingIn: return "logging in";
-    case ClientState::kDiscovering: return "discovering";
-    case ClientState::kOnline: return "online";
-  }
-  return "?";
-}
-
-const char* to_string(TunnelState s) {
-  switch (s) {
-    case TunnelState::kWaiting: return "waiting";
-    case TunnelState::kPunching: return "punching";
-    case TunnelState::kHandshaking: return "handshaking";
-    case TunnelState::kDirect: return "direct";
-    case TunnelState::kFailed: return "failed";
-  }
-  return "?";
-}
-
-const char* to_string(SendError e) {
-  switch (e) {
-    case SendError::kNoTunnel: return "no tunnel to that peer";
-    case SendError::kTooLarge: return "payload too large";
-    case SendError::kNotLoggedIn: return "not logged in";
-    case SendError::kInvalidArgument: return "invalid argument";
-  }
-  return "?";
-}
-
 struct ClientCore::Impl {
   Impl(ClientConfig config, Identity identity, RandomSource& rng)
       : ctx(std::move(config), identity, rng),

@@ -26,6 +26,7 @@
 #include "client/core/client_config.h"
 #include "client/core/client_events.h"
 #include "client/core/client_stats.h"
+#include "client/core/client_types.h"
 #include "client/core/ip_router.h"
 #include "protocol/identity.h"
 #include "protocol/io_boundary.h"
@@ -36,57 +37,9 @@
 
 namespace yt {
 
-enum class ClientState : std::uint8_t {
-  kStopped,      // before start() / after stop()
-  kConnecting,   // TCP connect in progress (or waiting to retry)
-  kLoggingIn,    // handshake and LoginRequest sent
-  kDiscovering,  // probing the discovery endpoints
-  kOnline,       // synced; requests allowed
-};
-const char* to_string(ClientState s);
-
-enum class TunnelState : std::uint8_t {
-  kWaiting,      // instruction received, start time not reached
-  kPunching,     // sending probes
-  kHandshaking,  // a path answered; Noise handshake in flight
-  kDirect,       // authenticated direct path
-  kFailed,       // punching ended without a path
-};
-const char* to_string(TunnelState s);
-
-struct PeerStatus {
-  PublicKey key{};
-  std::string nickname;
-  Ipv4 virtual_ip;
-  bool online = false;          // as the server last said
-  bool has_tunnel = false;
-  TunnelState tunnel = TunnelState::kWaiting;
-  Endpoint path;                // valid when kDirect
-  std::optional<Time> last_received;
-  std::optional<Duration> rtt;  // last answered ping over the direct path
-  // Why no traffic can flow to this peer yet, for humans ("punching", "peer
-  // offline", ...); empty when the path is direct.
-  std::string no_path_reason;
-};
-
-// What one send to several peers did (a broadcast IP packet, a network chat).
-struct SendReport {
-  std::size_t sent = 0;         // copies sealed and queued, one per peer
-  std::size_t no_tunnel = 0;    // online peers left out: no direct tunnel
-  std::size_t over_fanout = 0;  // peers left out by ClientConfig::max_broadcast_fanout
-};
-
-enum class SendError : std::uint8_t {
-  kNoTunnel,      // no established tunnel to that peer (or no peer with that address)
-  kTooLarge,      // larger than ClientConfig::max_payload
-  kNotLoggedIn,   // requests need an online control connection
-  kInvalidArgument,
-};
-const char* to_string(SendError e);
-
 class ClientCore {
  public:
-  using Output = std::variant<SendDatagram, OpenStream, SendStream, CloseStream, ClientEvent>;
+  using Output = ClientOutput;
 
   // `rng` must outlive the core.
   ClientCore(ClientConfig config, Identity identity, RandomSource& rng);

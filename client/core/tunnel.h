@@ -49,7 +49,7 @@
 #include <vector>
 
 #include "client/core/client_context.h"
-#include "client/core/client_core.h"
+#include "client/core/client_types.h"
 #include "client/core/session_indexes.h"
 #include "protocol/handshake.h"
 #include "protocol/messages.h"
