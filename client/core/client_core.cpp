@@ -15,6 +15,7 @@
 #include "client/core/discovery.h"
 #include "client/core/ip_router.h"
 #include "client/core/membership.h"
+#include "client/core/network_presence.h"
 #include "client/core/requests.h"
 #include "client/core/tunnel_retry.h"
 #include "client/core/tunnel_table.h"
@@ -28,19 +29,15 @@ struct ClientCore::Impl {
         control(ctx),
         discovery(ctx),
         membership(identity.public_key),
+        presence(ctx.config.offline_networks),
         tunnels(ctx),
-        retry(ctx.config.tunnel_retry_first, ctx.config.tunnel_retry_max) {
-    // A name the server cannot decode would close every session it is restated in.
-    auto& offline = ctx.config.offline_networks;
-    for (auto it = offline.begin(); it != offline.end();) {
-      it = valid_display_name(*it, kMaxNameLength) ? std::next(it) : offline.erase(it);
-    }
-  }
+        retry(ctx.config.tunnel_retry_first, ctx.config.tunnel_retry_max) {}
 
   ClientContext ctx;
   ControlChannel control;
   Discovery discovery;
   Membership membership;
+  NetworkPresence presence;
   RequestTracker requests;
   TunnelTable tunnels;
   IpRouter router;
@@ -66,34 +63,6 @@ struct ClientCore::Impl {
   Result<std::uint32_t, SendError> submit(std::uint32_t id, const ControlMessage& message);
 
   Result<SendReport, IpRouteError> send_ip(Time now, ByteView packet);
-  // Who our offline networks (ctx.config.offline_networks) leave us: derived from
-  // the membership view and that set, recomputed only when either changed, not per
-  // packet or timer tick.
-  struct PeerReach {
-    std::set<PublicKey> muted;    // offline in every network shared with them
-    std::set<PublicKey> plannable;  // online in a network we are online in: a tunnel is due
-  };
-  const PeerReach& reach() {
-    if (reach_for != std::pair{membership.version(), offline_version}) {
-      reach_for = {membership.version(), offline_version};
-      peer_reach = PeerReach{};
-      const auto& offline = ctx.config.offline_networks;
-      for (const auto& [key, member] : membership.peers()) {
-        if (!membership.shares_network_outside(key, offline)) peer_reach.muted.insert(key);
-        if (membership.online_in_network_outside(key, offline)) peer_reach.plannable.insert(key);
-      }
-    }
-    return peer_reach;
-  }
-  // Null when we are offline nowhere, the common case.
-  IpRouter::Muted muted_predicate() {
-    if (ctx.config.offline_networks.empty()) return nullptr;
-    const std::set<PublicKey>* muted = &reach().muted;
-    return [muted](const PublicKey& peer) { return muted->count(peer) != 0; };
-  }
-  std::uint64_t offline_version = 0;  // bumped whenever ctx.config.offline_networks changes
-  PeerReach peer_reach;
-  std::optional<std::pair<std::uint64_t, std::uint64_t>> reach_for;  // (membership, offline) versions
   // Cryptokey routing of a packet received in ip_mode; counts what it refuses.
   bool accept_ip(const PublicKey& peer, ByteView packet);
   void on_chat(const PublicKey& peer, PeerPayload& payload);
@@ -142,7 +111,7 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
     return;
   }
   std::set<PublicKey> wanting, trying;
-  for (const PublicKey& key : reach().plannable) {
+  for (const PublicKey& key : presence.plannable(membership)) {
     const Tunnel* tunnel = tunnels.find(key);
     if (!tunnel || tunnel->state() == TunnelState::kFailed) {
       wanting.insert(key);
@@ -173,7 +142,7 @@ void ClientCore::Impl::finish_discovery(const DiscoveryResult& result) {
   ctx.emit(DiscoveryDone{result.mapped, result.udp_blocked, result.profile});
   // Before the report, which makes us online: members of these networks must never
   // see us online, not even for a moment (the server keeps this per session).
-  for (const std::string& network : ctx.config.offline_networks) control.send(SetNetworkOnline{0, network, false});
+  for (const std::string& network : presence.offline_networks()) control.send(SetNetworkOnline{0, network, false});
   control.send(DiscoveryReport{result.mapped, result.profile});
   online = true;
 }
@@ -200,7 +169,7 @@ void ClientCore::Impl::handle_message(Time now, ControlMessage& message) {
       membership.remove(MemberLeft{request->argument, ctx.identity.public_key});
       prune_tunnels();
       // The server forgot our choice with the membership; a later join starts online.
-      if (ctx.config.offline_networks.erase(request->argument)) ++offline_version;
+      presence.set_online(request->argument, true);
     }
   } else if (auto* snapshot = std::get_if<NetworkSnapshot>(&message)) {
     // No pruning here: a snapshot too large for one frame is completed by
@@ -244,7 +213,7 @@ Result<SendReport, IpRouteError> ClientCore::Impl::send_ip(Time now, ByteView pa
         const Tunnel* tunnel = tunnels.find(peer);
         return tunnel && tunnel->direct();
       },
-      ctx.config.max_broadcast_fanout, muted_predicate());
+      ctx.config.max_broadcast_fanout, presence.muted_predicate(membership));
   if (route && packet.size() > ctx.config.max_payload) route = Err{IpRouteError::kTooLarge};
   if (!route) {
     switch (route.error()) {
@@ -386,6 +355,11 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
     auto received = s.tunnels.on_data(now, from, *data_msg);
     if (!received) return;
     PeerPayload& payload = received->second;
+    bool carries_content = payload.type == PeerPayloadType::kPacket || payload.type == PeerPayloadType::kChat;
+    if (carries_content && s.presence.muted(s.membership, received->first)) {
+      ++s.ctx.stats.received_muted;
+      return;
+    }
     switch (payload.type) {
       case PeerPayloadType::kPacket:
         if (s.ctx.config.ip_mode && !s.accept_ip(received->first, payload.body)) break;
@@ -458,9 +432,7 @@ Status<SendError> ClientCore::set_network_online(Time now, const std::string& ne
   (void)now;
   if (!valid_display_name(network, kMaxNameLength)) return Err{SendError::kInvalidArgument};
   Impl& s = *impl_;
-  auto& offline = s.ctx.config.offline_networks;
-  if (online ? offline.erase(network) == 0 : !offline.insert(network).second) return Ok{};
-  ++s.offline_version;
+  if (!s.presence.set_online(network, online)) return Ok{};
   // Without a session the change waits for the next login (finish_discovery).
   if (s.online) s.control.send(SetNetworkOnline{0, network, online});
   return Ok{};
@@ -489,6 +461,7 @@ Status<SendError> ClientCore::send_to_peer(Time now, const PublicKey& peer, Byte
       return Err{SendError::kInvalidArgument};
   }
   if (payload.size() > s.ctx.config.max_payload) return Err{SendError::kTooLarge};
+  if (type != PeerPayloadType::kKeepalive && s.presence.muted(s.membership, peer)) return Err{SendError::kPeerMuted};
   // A kChat payload is the text of a private chat (empty network).
   PeerPayload sealed;
   sealed.type = type;
@@ -503,6 +476,7 @@ Result<SendReport, IpRouteError> ClientCore::send_ip_packet(Time now, ByteView i
 Status<SendError> ClientCore::send_chat(Time now, const PublicKey& peer, std::string text) {
   if (text.empty()) return Err{SendError::kInvalidArgument};
   if (text.size() > kMaxChatLength) return Err{SendError::kTooLarge};
+  if (impl_->presence.muted(impl_->membership, peer)) return Err{SendError::kPeerMuted};
   return impl_->tunnels.send(now, peer, PeerPayload::chat("", Bytes(text.begin(), text.end())));
 }
 
@@ -512,6 +486,7 @@ Result<SendReport, SendError> ClientCore::send_network_chat(Time now, const std:
   if (text.size() > kMaxChatLength) return Err{SendError::kTooLarge};
   const NetworkInfo* info = s.membership.network(network);
   if (!info) return Err{SendError::kInvalidArgument};
+  if (s.presence.offline_in(network)) return Err{SendError::kOfflineInNetwork};
   PeerPayload payload = PeerPayload::chat(network, Bytes(text.begin(), text.end()));
   SendReport report;
   // Members are unique within one network, so each peer gets one copy.
@@ -596,11 +571,13 @@ std::vector<PeerStatus> ClientCore::peers() const {
       status.rtt = tunnel->rtt();
     }
     status.no_path_reason = no_path_reason(member, s.tunnels.find(key));
+    status.muted = s.presence.muted(s.membership, key);
     out.push_back(std::move(status));
   }
   return out;
 }
 
+const std::set<std::string>& ClientCore::offline_networks() const { return impl_->presence.offline_networks(); }
 const ClientStats& ClientCore::stats() const { return impl_->ctx.stats; }
 
 }  // namespace yt

@@ -19,6 +19,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -78,7 +79,9 @@ class ClientCore {
 
   // Seal `payload` for `peer` and queue it on the tunnel's path. A kChat payload is
   // the text of a private chat (send_chat is the checked way); kPing and kPong belong
-  // to the tunnel itself (kInvalidArgument).
+  // to the tunnel itself (kInvalidArgument). kPeerMuted for a peer we appear
+  // offline to everywhere we share (network_presence.h), whose packets and chat
+  // are not delivered to us either (stats().received_muted).
   Status<SendError> send_to_peer(Time now, const PublicKey& peer, ByteView payload,
                                  PeerPayloadType type = PeerPayloadType::kPacket);
 
@@ -95,11 +98,13 @@ class ClientCore {
 
   // Private chat to one peer (ChatReceived with an empty network there). `text` is
   // UTF-8 (not checked), 1..kMaxChatLength bytes: kInvalidArgument when empty,
-  // kTooLarge when longer; kNoTunnel without a direct tunnel.
+  // kTooLarge when longer; kNoTunnel without a direct tunnel; kPeerMuted as for
+  // send_to_peer.
   Status<SendError> send_chat(Time now, const PublicKey& peer, std::string text);
   // Chat to every peer of `network` with a direct tunnel, once each (ChatReceived
   // with that network there). kInvalidArgument when we are not in `network` or the
-  // text is empty, kTooLarge when it is longer than kMaxChatLength.
+  // text is empty, kTooLarge when it is longer than kMaxChatLength,
+  // kOfflineInNetwork when we appear offline in it.
   Result<SendReport, SendError> send_network_chat(Time now, const std::string& network, std::string text);
 
   std::vector<Output> drain_outputs();
@@ -114,6 +119,8 @@ class ClientCore {
   const std::vector<NetworkInfo>& networks() const;
   // Every peer sharing a network with us, sorted by key.
   std::vector<PeerStatus> peers() const;
+  // The networks we appear offline in (set_network_online), for the caller to keep.
+  const std::set<std::string>& offline_networks() const;
   const ClientStats& stats() const;
 
  private:

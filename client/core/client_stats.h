@@ -36,6 +36,9 @@ struct ClientStats {
   std::uint64_t not_for_us = 0;            // destination is not us, broadcast or multicast
   std::uint64_t ip_received_malformed = 0; // not a well-formed IPv4 packet
   std::uint64_t ip_received_unsupported = 0;  // IPv6 or another version
+  // Packets and chat from a peer we appear offline to in every shared network
+  // (network_presence.h), dropped.
+  std::uint64_t received_muted = 0;
   // Chat.
   std::uint64_t chat_bad_network = 0;  // network chat naming a network the sender and we do not share
 };

@@ -30,6 +30,8 @@ const char* to_string(SendError e) {
     case SendError::kTooLarge: return "payload too large";
     case SendError::kNotLoggedIn: return "not logged in";
     case SendError::kInvalidArgument: return "invalid argument";
+    case SendError::kPeerMuted: return "we appear offline in every network shared with that peer";
+    case SendError::kOfflineInNetwork: return "we appear offline in that network";
   }
   return "?";
 }

@@ -52,6 +52,9 @@ struct PeerStatus {
   // Why no traffic can flow to this peer yet, for humans ("punching", "peer
   // offline", ...); empty when the path is direct.
   std::string no_path_reason;
+  // We appear offline in every network shared with it: nothing flows either way
+  // (network_presence.h).
+  bool muted = false;
 };
 
 // What one send to several peers did (a broadcast IP packet, a network chat).
@@ -66,6 +69,8 @@ enum class SendError : std::uint8_t {
   kTooLarge,      // larger than ClientConfig::max_payload
   kNotLoggedIn,   // requests need an online control connection
   kInvalidArgument,
+  kPeerMuted,         // we appear offline in every network shared with that peer (network_presence.h)
+  kOfflineInNetwork,  // we appear offline in that network
 };
 const char* to_string(SendError e);
 

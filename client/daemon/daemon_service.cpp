@@ -37,7 +37,6 @@ DaemonService::DaemonService(boost::asio::io_context& io, const DaemonConfig& co
       state_(std::move(state)),
       state_path_(std::move(state_path)),
       history_(std::move(history)),
-      presence_(state_.offline_networks),
       login_timer_(io) {}
 
 void DaemonService::start() {
@@ -51,12 +50,8 @@ void DaemonService::start() {
 std::string DaemonService::nickname() const { return state_.nickname.empty() ? config_.nickname : state_.nickname; }
 
 void DaemonService::save_state() {
-  state_.offline_networks = presence_.offline_networks();
+  state_.offline_networks = driver_.core().offline_networks();
   if (auto saved = save_daemon_state(state_path_, state_); !saved) spdlog::error("{}", saved.error());
-}
-
-bool DaemonService::carried(const PublicKey& peer) const {
-  return !presence_.any_offline() || presence_.carries(driver_.core().networks(), peer);
 }
 
 void DaemonService::handle(const ControlRequest& request, ControlSession::Reply reply) {
@@ -66,11 +61,11 @@ void DaemonService::handle(const ControlRequest& request, ControlSession::Reply 
   ClientCore& core = driver_.core();
   if (command == "status") {
     StatusExtras extras{state_.logged_out, nickname(), config_.server, prefix_length_, adapter_, std::nullopt,
-                        policy_drops_, state_.logout_reason};
+                        state_.logout_reason};
     if (bridge_) extras.bridge = bridge_->local_endpoint();
     reply(control_ok(status_json(core, extras)));
   } else if (command == "list") {
-    reply(control_ok(list_json(core, presence_)));
+    reply(control_ok(list_json(core)));
   } else if (command == "login") {
     login(std::move(reply));
   } else if (command == "logout") {
@@ -192,9 +187,8 @@ void DaemonService::finish_request(const RequestDone& done) {
   if (pending.command == "set-nick") {
     state_.nickname = pending.argument;
     save_state();
-  } else if (pending.command == "leave" && presence_.offline(pending.argument)) {
-    presence_.set_offline(pending.argument, false);
-    save_state();
+  } else if (pending.command == "leave") {
+    save_state();  // the core forgot our offline choice for that network
   }
   pending.reply(control_ok({{"command", pending.command}, {"argument", pending.argument}}));
 }
@@ -206,14 +200,14 @@ void DaemonService::set_presence(const std::string& network, bool offline, Contr
     reply(control_error("you are not in network '" + network + "' (see yellowtail list)"));
     return;
   }
-  // The core tells the server, which shows it to the network's members, and mutes
-  // outgoing packets; the local policy mutes what arrives (network_presence.h).
+  // The core tells the server, which shows it to the network's members, and stops
+  // what flows to and from members we then share only offline networks with
+  // (client/core/network_presence.h).
   if (auto set = driver_.core().set_network_online(driver_.now(), network, !offline); !set) {
     reply(control_error(std::string("cannot change presence in '") + network + "': " + to_string(set.error())));
     return;
   }
   driver_.pump();
-  presence_.set_offline(network, offline);
   save_state();
   reply(control_ok({{"network", network}, {"online", !offline}}));
 }
@@ -237,12 +231,12 @@ void DaemonService::chat(const std::string& to, const std::string& text, Control
   bool is_network = false;
   for (const NetworkInfo& n : core.networks()) is_network = is_network || n.name == to;
   if (is_network) {
-    if (presence_.offline(to)) {
+    auto sent = core.send_network_chat(driver_.now(), to, text);
+    driver_.pump();
+    if (!sent && sent.error() == SendError::kOfflineInNetwork) {
       reply(control_error("you are offline in '" + to + "'; run: yellowtail go-online " + to));
       return;
     }
-    auto sent = core.send_network_chat(driver_.now(), to, text);
-    driver_.pump();
     if (!sent) {
       reply(control_error("chat to " + to + ": " + to_string(sent.error())));
       return;
@@ -258,12 +252,12 @@ void DaemonService::chat(const std::string& to, const std::string& text, Control
     return;
   }
   std::string label = peer->nickname.empty() ? node_id(peer->key) : peer->nickname;
-  if (!carried(peer->key)) {
+  auto sent = core.send_chat(driver_.now(), peer->key, text);
+  driver_.pump();
+  if (!sent && sent.error() == SendError::kPeerMuted) {
     reply(control_error("you are offline in every network shared with " + label));
     return;
   }
-  auto sent = core.send_chat(driver_.now(), peer->key, text);
-  driver_.pump();
   if (!sent) {
     std::string why = sent.error() == SendError::kNoTunnel && !peer->no_path_reason.empty()
                           ? "no direct tunnel yet (" + peer->no_path_reason + ")"
@@ -293,10 +287,6 @@ void DaemonService::on_adapter_packet(ByteView packet) {
 void DaemonService::on_event(const ClientEvent& event) {
   if (auto* packet = std::get_if<PacketReceived>(&event)) {
     spdlog::trace("{}", describe(event));
-    if (!carried(packet->peer)) {
-      ++policy_drops_;
-      return;
-    }
     if (adapter_) adapter_->write(packet->packet);
     if (bridge_) bridge_->deliver(packet->peer, packet->packet);
     return;
@@ -323,10 +313,6 @@ void DaemonService::on_event(const ClientEvent& event) {
       }
     }
   } else if (auto* chat = std::get_if<ChatReceived>(&event)) {
-    if (!carried(chat->peer)) {
-      ++policy_drops_;
-      return;
-    }
     record_chat(ChatEntry{unix_ms_now(), false, chat->network, node_id(chat->peer), chat->nickname, chat->text});
   } else if (auto* done = std::get_if<RequestDone>(&event)) {
     finish_request(*done);

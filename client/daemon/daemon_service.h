@@ -22,7 +22,6 @@
 #include "client/daemon/daemon_config.h"
 #include "client/daemon/datagram_bridge.h"
 #include "client/daemon/daemon_state.h"
-#include "client/daemon/network_presence.h"
 #include "client/daemon/tun_adapter.h"
 #include "platform/asio_client_driver.h"
 #include "platform/log_throttle.h"
@@ -68,7 +67,6 @@ class DaemonService {
   void finish_logins(const ControlResponse& response);
   // A peer named by node id, virtual IP or nickname; an error says why none or which.
   Result<PeerStatus, std::string> find_peer(const std::string& name) const;
-  bool carried(const PublicKey& peer) const;
   void save_state();
   void record_chat(ChatEntry entry);
   std::string nickname() const;
@@ -81,9 +79,7 @@ class DaemonService {
   DaemonState state_;
   std::string state_path_;
   ChatHistory history_;
-  NetworkPresence presence_;
   std::uint8_t prefix_length_ = 0;
-  std::uint64_t policy_drops_ = 0;
   LogThrottle chat_log_throttle_{10, std::chrono::seconds(1)};
   std::map<std::uint32_t, Pending> pending_;
   std::vector<ControlSession::Reply> login_waiters_;

@@ -33,6 +33,7 @@ nlohmann::json stats_json(const ClientStats& s) {
       {"ip_received_malformed", s.ip_received_malformed},
       {"ip_received_unsupported", s.ip_received_unsupported},
       {"chat_bad_network", s.chat_bad_network},
+      {"received_muted", s.received_muted},
   };
 }
 
@@ -42,11 +43,11 @@ nlohmann::json optional_endpoint(std::optional<Endpoint> e) {
 
 }  // namespace
 
-nlohmann::json list_json(const ClientCore& core, const NetworkPresence& presence) {
+nlohmann::json list_json(const ClientCore& core) {
   nlohmann::json networks = nlohmann::json::array();
   for (const NetworkInfo& network : core.networks()) {
     networks.push_back({{"name", network.name},
-                        {"online", !presence.offline(network.name)},
+                        {"online", core.offline_networks().count(network.name) == 0},
                         {"members", network.members.size()}});
   }
   nlohmann::json peers = nlohmann::json::array();
@@ -59,7 +60,7 @@ nlohmann::json list_json(const ClientCore& core, const NetworkPresence& presence
     }
     bool direct = peer.has_tunnel && peer.tunnel == TunnelState::kDirect;
     std::string reason = peer.no_path_reason;
-    if (!presence.carries(core.networks(), peer.key)) reason = "you are offline in every network shared with it";
+    if (peer.muted) reason = "you are offline in every network shared with it";
     nlohmann::json rtt = nullptr;
     if (direct && peer.rtt) rtt = static_cast<double>(peer.rtt->count()) / 1000.0;
     peers.push_back({{"node_id", node_id(peer.key)},
@@ -112,7 +113,6 @@ nlohmann::json status_json(const ClientCore& core, const StatusExtras& extras) {
     stats["adapter_write_drops"] = c.write_drops;
     stats["adapter_read_errors"] = c.read_errors;
   }
-  stats["policy_drops"] = extras.policy_drops;
   out["stats"] = stats;
   return out;
 }

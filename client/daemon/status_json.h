@@ -17,7 +17,6 @@
 #include <string>
 
 #include "client/core/client_core.h"
-#include "client/daemon/network_presence.h"
 #include "client/daemon/tun_adapter.h"
 
 namespace yt {
@@ -29,11 +28,10 @@ struct StatusExtras {
   std::uint8_t prefix_length = 0;
   const TunAdapter* adapter = nullptr;  // TUN mode
   std::optional<Endpoint> bridge;       // --no-tun mode
-  std::uint64_t policy_drops = 0;       // packets and chat not carried (network_presence.h)
   std::string logout_reason;            // empty unless logged out by something else than `logout`
 };
 
-nlohmann::json list_json(const ClientCore& core, const NetworkPresence& presence);
+nlohmann::json list_json(const ClientCore& core);
 nlohmann::json status_json(const ClientCore& core, const StatusExtras& extras);
 
 }  // namespace yt

@@ -133,7 +133,7 @@ void ServerCore::Impl::handle_leave(Client& c, const LeaveNetwork& m) {
     }
     return reply_storage_error(c, m.request_id);
   }
-  c.offline_in.erase(m.name);
+  c.offline_networks.erase(m.name);
   reply(c, m.request_id, ReplyCode::kOk, "left network " + quoted(m.name));
   resync(c);
 
@@ -173,15 +173,15 @@ void ServerCore::Impl::handle_set_network_online(Client& c, const SetNetworkOnli
   if (!contains(members.value(), c.key)) {
     return reply(c, m.request_id, ReplyCode::kNotMember, "you are not in network " + quoted(m.network));
   }
-  const bool was_online = !c.offline_in.count(m.network);
+  const bool was_online = !c.offline_networks.count(m.network);
   const std::string state = m.online ? "online" : "offline";
   if (was_online == m.online) {
     return reply(c, m.request_id, ReplyCode::kOk, "already " + state + " in " + quoted(m.network));
   }
   if (m.online) {
-    c.offline_in.erase(m.network);
+    c.offline_networks.erase(m.network);
   } else {
-    c.offline_in.insert(m.network);
+    c.offline_networks.insert(m.network);
   }
   reply(c, m.request_id, ReplyCode::kOk, state + " in " + quoted(m.network));
   if (!c.online) return;  // its members hear it with its DiscoveryReport

@@ -50,9 +50,9 @@ struct ServerCore::Impl {
     std::optional<Endpoint> newest_mapping;
     DiscoveryReport report;  // the latest (valid when online); its profile goes to the tunnel planner
     // Networks it chose to appear offline in (SetNetworkOnline), for this session.
-    std::set<std::string> offline_in;
+    std::set<std::string> offline_networks;
     // Online, and seen online by the members of `network`.
-    bool online_in(const std::string& network) const { return online && !offline_in.count(network); }
+    bool online_in(const std::string& network) const { return online && !offline_networks.count(network); }
   };
 
   Impl(ServerConfig config, Identity identity, Storage& storage, RandomSource& rng);

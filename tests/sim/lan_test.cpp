@@ -161,6 +161,17 @@ TEST_F(SimLan, OfflineInANetworkMutesItsOnlyMembersAndTellsThem) {
   };
   EXPECT_FALSE(alice_seen_by(carol));
   EXPECT_TRUE(alice_seen_by(bob));
+  // What Carol still sends over the old tunnel is not delivered to Alice: the core
+  // drops it (the daemon used to, so the simulator did not).
+  ASSERT_TRUE(send_ip(carol, udp(vc, va, 4)));
+  ASSERT_TRUE(net.with_client(carol, [&](ClientCore& c, Time now) { return c.send_chat(now, ka, "psst"); }));
+  net.run_for(100ms);
+  EXPECT_TRUE(packets_at(alice).empty());
+  EXPECT_TRUE(net.events_of<ChatReceived>(alice).empty());
+  EXPECT_EQ(net.client(alice).stats().received_muted, 2u);
+  auto to_carol_chat = net.with_client(alice, [&](ClientCore& c, Time now) { return c.send_chat(now, kc, "hi"); });
+  ASSERT_FALSE(to_carol_chat);
+  EXPECT_EQ(to_carol_chat.error(), SendError::kPeerMuted);
 
   ASSERT_TRUE(net.with_client(alice, [](ClientCore& c, Time now) { return c.set_network_online(now, "lan", true); }));
   net.run_for(100ms);

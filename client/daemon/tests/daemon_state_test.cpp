@@ -8,7 +8,6 @@
 #include <fstream>
 
 #include "client/daemon/chat_history.h"
-#include "client/daemon/network_presence.h"
 #include "client/daemon/virtual_addresses.h"
 #include "platform/tests/temp_dir_test_base.h"
 
@@ -81,23 +80,6 @@ TEST_F(ChatHistoryTest, ZeroLimitKeepsNothing) {
   ASSERT_TRUE(history->add(ChatEntry{1, true, "lan", "", "", "x"}).ok());
   EXPECT_EQ(history->size(), 0u);
   EXPECT_FALSE(std::filesystem::exists(path("chat.jsonl")));
-}
-
-TEST(NetworkPresence, CarriesPeersSharingAnOnlineNetwork) {
-  PublicKey bob{}, carol{};
-  bob[0] = 1;
-  carol[0] = 2;
-  std::vector<NetworkInfo> networks = {{"lan", {{bob, "bob", {}, true}}},
-                                       {"games", {{bob, "bob", {}, true}, {carol, "carol", {}, true}}}};
-  NetworkPresence presence;
-  EXPECT_FALSE(presence.any_offline());
-  EXPECT_TRUE(presence.carries(networks, carol));
-  presence.set_offline("games", true);
-  EXPECT_TRUE(presence.carries(networks, bob));    // still shares lan
-  EXPECT_FALSE(presence.carries(networks, carol));  // only games
-  presence.set_offline("games", false);
-  EXPECT_TRUE(presence.carries(networks, carol));
-  EXPECT_FALSE(presence.carries(networks, PublicKey{}));  // shares nothing
 }
 
 TEST(VirtualAddresses, UlaEmbedsTheIpv4Address) {
