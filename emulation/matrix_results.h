@@ -1,5 +1,5 @@
 // Results of the nat-matrix scenario and their files. The metric names mean
-// exactly what DESIGN.md section 5 says:
+// exactly what docs/architecture.md section 5 says:
 //   p2p_rate  = attempts with a working direct tunnel within the time limit / attempts
 //   time to direct = from the server's tunnel instruction to the first
 //                    authenticated datagram over the direct path

@@ -2,7 +2,7 @@
 // RFC 5780 terminology. A NatConfig is a plain value: copy it, tweak a field, hand it
 // to NatModel. Named presets live in nat_profiles.h.
 //
-// Out-of-range values are not errors (no exceptions, STYLE.md rule 6): NatModel
+// Out-of-range values are not errors (no exceptions, docs/style.md rule 6): NatModel
 // applies normalized() below, which clamps them to the nearest sensible value.
 #pragma once
 

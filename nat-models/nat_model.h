@@ -1,4 +1,4 @@
-// NatModel: one NAT device as a pure packet translator (DESIGN.md section 4).
+// NatModel: one NAT device as a pure packet translator (docs/architecture.md section 4).
 //
 // The driver (ns-3 router's RouteInput, the userspace namespace NAT, a test) parses
 // each packet crossing the device into a PacketHeader and calls
@@ -8,14 +8,14 @@
 // then acts on the Verdict (see verdict.h): forward the rewritten header, send it
 // back into the LAN (kHairpin), or drop and count. The model never sends, reads a
 // clock, or draws randomness except from the RandomSource it was given, so the same
-// inputs and seed give the same translations (STYLE.md rules 1-3).
+// inputs and seed give the same translations (docs/style.md rules 1-3).
 //
 // Time: every call takes `now` (monotonic, the driver's epoch). Expired mappings
 // (and unsolicited tuples, see NatConfig::unsolicited_inbound_claims_tuple) are
 // swept at the start of every call; a driver that wants memory released while no
 // traffic flows can arm a timer for next_expiry() and call expire(now).
 //
-// Single-threaded (STYLE.md rule 11). The RandomSource must outlive the model.
+// Single-threaded (docs/style.md rule 11). The RandomSource must outlive the model.
 #pragma once
 
 #include <array>

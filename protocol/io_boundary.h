@@ -10,7 +10,7 @@
 //
 // Randomness comes from a RandomSource given at construction; time only as `now`.
 // Cores are single-threaded and never call back into their driver, so they are
-// never re-entered (STYLE.md rules 2, 3, 4, 11).
+// never re-entered (docs/style.md rules 2, 3, 4, 11).
 #pragma once
 
 #include <cstdint>

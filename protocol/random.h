@@ -1,4 +1,4 @@
-// Injected randomness (STYLE.md rule 3). The core draws every random byte, key
+// Injected randomness (docs/style.md rule 3). The core draws every random byte, key
 // material included, from a RandomSource given to it by its driver: libsodium's
 // system generator in production (platform/system_random.h), SeededRandom in tests
 // and in ns-3 so that a run is reproducible from its seed.

@@ -1,5 +1,5 @@
 // Result<T, E>: a value or a typed error code. The core never throws on bad input;
-// every fallible operation returns one of these (STYLE.md rule 6).
+// every fallible operation returns one of these (docs/style.md rule 6).
 #pragma once
 
 #include <utility>

@@ -1,6 +1,6 @@
 // Time as the core sees it: microseconds on a monotonic clock whose epoch belongs to
 // the driver (process start for Asio, simulation start for ns-3, zero in tests).
-// The core never reads a clock; every entry point receives `now` (STYLE.md rule 2).
+// The core never reads a clock; every entry point receives `now` (docs/style.md rule 2).
 // Time values from two different nodes are never compared: a schedule that crosses
 // the network travels as a relative delay.
 #pragma once

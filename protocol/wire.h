@@ -1,4 +1,4 @@
-// Bounds-checked big-endian readers and writers for wire formats (STYLE.md rule 5).
+// Bounds-checked big-endian readers and writers for wire formats (docs/style.md rule 5).
 //
 // WireReader never reads past the end of its input and never throws: the first
 // short read sets failed() and every later read returns zero values, so a parser

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one architectural rule (DESIGN.md section 1), checked mechanically: core code
+# The one architectural rule (docs/architecture.md section 1), checked mechanically: core code
 # includes no Asio/Boost, ns-3, socket or OS header, reads no clock, draws no OS
 # randomness and starts no thread. Exits non-zero and names each offending line.
 set -uo pipefail

@@ -1,5 +1,5 @@
 // Tunables of the client core. Every timer and limit is named, with a default and
-// the reason for it (STYLE.md rule 9).
+// the reason for it (docs/style.md rule 9).
 #pragma once
 
 #include <array>

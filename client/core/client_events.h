@@ -51,7 +51,7 @@ struct MembershipChanged {
   PublicKey member{};
 };
 // First authenticated datagram over a direct path. `time_to_direct` is measured
-// from the server's tunnel instruction (DESIGN.md section 5).
+// from the server's tunnel instruction (docs/architecture.md section 5).
 struct TunnelUp {
   PublicKey peer{};
   Endpoint path;

@@ -1,6 +1,6 @@
 // The IP layer of the client core: which peers a packet from the adapter goes to
 // (routing by virtual IP and LAN emulation), and whether a packet from a peer may be
-// written to the adapter (cryptokey routing, DESIGN.md section 3 "Data plane").
+// written to the adapter (cryptokey routing, docs/architecture.md section 3 "Data plane").
 //
 // Outgoing (route):
 //   - the source must be our own virtual IP, else kBadSource. This refuses spoofing

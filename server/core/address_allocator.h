@@ -1,4 +1,4 @@
-// Binds a virtual IPv4 address to a client key, once and for good (DESIGN.md
+// Binds a virtual IPv4 address to a client key, once and for good (docs/architecture.md
 // "Identity": same key, same address), and finds or creates the client's record.
 //
 // The address is chosen deterministically: hash the key into the usable hosts of the

@@ -1,5 +1,5 @@
 // Counters the server core keeps for status output; every dropped input is counted
-// under its reason (STYLE.md rule 6).
+// under its reason (docs/style.md rule 6).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The IP layer end to end (DESIGN.md section 3, "Data plane" and "LAN emulation"):
+// The IP layer end to end (docs/architecture.md section 3, "Data plane" and "LAN emulation"):
 // three clients in IP mode, set up by the real server core. Alice shares "lan" with
 // Bob and Carol and also "games" with Bob. The test plays each daemon's TUN adapter:
 // it hands IPv4 packets to send_ip_packet and reads PacketReceived.

@@ -1,4 +1,4 @@
-// Outage survival (DESIGN.md section 3): the server goes away for a minute; tunnels
+// Outage survival (docs/architecture.md section 3): the server goes away for a minute; tunnels
 // keep carrying traffic, clients reconnect with backoff and resync when it returns.
 #include <gtest/gtest.h>
 
