@@ -4,6 +4,17 @@
 
 namespace yt {
 
+const char* to_string(RelayBindResult r) {
+  switch (r) {
+    case RelayBindResult::kBound: return "bound";
+    case RelayBindResult::kUnknownTicket: return "unknown ticket";
+    case RelayBindResult::kExpired: return "expired ticket";
+    case RelayBindResult::kReplayed: return "replayed bind";
+    case RelayBindResult::kFull: return "relay full";
+  }
+  return "?";
+}
+
 const char* to_string(DecodeError e) {
   switch (e) {
     case DecodeError::kTruncated: return "truncated";
@@ -26,6 +37,7 @@ const char* to_string(ReplyCode c) {
     case ReplyCode::kInvalidArgument: return "invalid argument";
     case ReplyCode::kServerError: return "server error";
     case ReplyCode::kNotLoggedIn: return "not logged in";
+    case ReplyCode::kTryLater: return "try again later";
   }
   return "?";
 }
@@ -213,7 +225,7 @@ void get(Decoder& d, LoginRequest& m) {
 }
 
 void get(Decoder& d, LoginReply& m) {
-  m.code = d.enumeration<ReplyCode>(0, 8);
+  m.code = d.enumeration<ReplyCode>(0, 9);
   m.message = d.r.str8();
   m.virtual_ip.value = d.r.u32();
   m.prefix_length = d.r.u8();
@@ -251,7 +263,7 @@ void get(Decoder& d, SetNickname& m) {
 
 void get(Decoder& d, Reply& m) {
   m.request_id = d.r.u32();
-  m.code = d.enumeration<ReplyCode>(0, 8);
+  m.code = d.enumeration<ReplyCode>(0, 9);
   m.message = d.r.str8();
 }
 
@@ -347,6 +359,25 @@ void put(WireWriter& w, const PeerData& m) {
   w.raw(m.sealed);
 }
 void put(WireWriter& w, const HairpinProbe& m) { w.u64(m.transaction); }
+void put(WireWriter& w, const RelayBind& m) {
+  w.u32(m.key_id);
+  w.u64(m.pair_id);
+  w.u8(m.side);
+  w.u64(m.sequence);
+  w.fixed(m.mac);
+}
+void put(WireWriter& w, const RelayBound& m) {
+  w.u64(m.pair_id);
+  w.u8(m.side);
+  w.u64(m.sequence);
+  w.u8(static_cast<std::uint8_t>(m.result));
+  w.u8(m.peer_bound ? 1 : 0);
+}
+void put(WireWriter& w, const RelayData& m) {
+  w.u64(m.pair_id);
+  w.u8(m.side);
+  w.raw(m.payload);
+}
 
 void get(Decoder& d, DiscoveryProbe& m) {
   m.token = d.r.u64();
@@ -391,6 +422,32 @@ void get(Decoder& d, PeerData& m) {
   m.receiver_index = d.r.u32();
   m.sealed = d.r.rest().to_bytes();
   if (m.sealed.empty()) d.fail(DecodeError::kTruncated);
+}
+
+void get(Decoder& d, RelayBind& m) {
+  m.key_id = d.r.u32();
+  m.pair_id = d.r.u64();
+  m.side = d.r.u8();
+  if (m.side > 1) d.fail(DecodeError::kFieldOutOfRange);
+  m.sequence = d.r.u64();
+  m.mac = d.r.fixed<16>();
+}
+
+void get(Decoder& d, RelayBound& m) {
+  m.pair_id = d.r.u64();
+  m.side = d.r.u8();
+  if (m.side > 1) d.fail(DecodeError::kFieldOutOfRange);
+  m.sequence = d.r.u64();
+  m.result = d.enumeration<RelayBindResult>(0, 4);
+  m.peer_bound = d.flag();
+}
+
+void get(Decoder& d, RelayData& m) {
+  m.pair_id = d.r.u64();
+  m.side = d.r.u8();
+  if (m.side > 1) d.fail(DecodeError::kFieldOutOfRange);
+  m.payload = d.r.rest().to_bytes();
+  if (m.payload.empty()) d.fail(DecodeError::kTruncated);
 }
 
 void get(Decoder& d, HairpinProbe& m) {

@@ -114,6 +114,7 @@ enum class ReplyCode : std::uint8_t {
   kInvalidArgument = 6,
   kServerError = 7,
   kNotLoggedIn = 8,
+  kTryLater = 9,  // a limit of the server's: the message says when
 };
 const char* to_string(ReplyCode c);
 
@@ -315,6 +316,9 @@ enum class DatagramType : std::uint8_t {
   kPeerHandshakeResp = 6,
   kPeerData = 7,
   kHairpinProbe = 8,
+  kRelayBind = 9,
+  kRelayBound = 10,
+  kRelayData = 11,
 };
 
 // C->S. `token` comes from LoginReply; `transaction` matches the reply.
@@ -376,8 +380,48 @@ struct HairpinProbe {
   std::uint64_t transaction = 0;
 };
 
+// C->R, UDP or the relay's stream: claim one side of a relayed pair; the mac proves
+// the server gave us that side's ticket (protocol/relay_ticket.h).
+struct RelayBind {
+  static constexpr DatagramType kType = DatagramType::kRelayBind;
+  std::uint32_t key_id = 0;
+  std::uint64_t pair_id = 0;
+  std::uint8_t side = 0;     // 0 or 1
+  std::uint64_t sequence = 0;  // above the last bind the relay accepted for this side
+  std::array<std::uint8_t, 16> mac{};
+};
+
+enum class RelayBindResult : std::uint8_t {
+  kBound = 0,          // this side is bound; see peer_bound for the other
+  kUnknownTicket = 1,  // the mac does not verify under any key the relay holds
+  kExpired = 2,        // made under a ticket key the relay has retired
+  kReplayed = 3,       // sequence not above the last accepted one
+  kFull = 4,           // the relay is at its pair limit
+};
+const char* to_string(RelayBindResult r);
+
+// R->C: the answer to a RelayBind (also how a client measures its RTT to the relay).
+struct RelayBound {
+  static constexpr DatagramType kType = DatagramType::kRelayBound;
+  std::uint64_t pair_id = 0;
+  std::uint8_t side = 0;
+  std::uint64_t sequence = 0;  // of the bind answered
+  RelayBindResult result = RelayBindResult::kBound;
+  bool peer_bound = false;  // the other side is bound too: data can flow
+};
+
+// C->R->C: one datagram of the pair's tunnel (its own encoding: a PeerHandshake or
+// PeerData, sealed end to end), from `side` to the other side. The relay forwards
+// it unchanged between the two bound addresses only.
+struct RelayData {
+  static constexpr DatagramType kType = DatagramType::kRelayData;
+  std::uint64_t pair_id = 0;
+  std::uint8_t side = 0;  // the sender's side
+  Bytes payload;
+};
+
 using Datagram = std::variant<DiscoveryProbe, DiscoveryReply, PunchProbe, PunchAck, PeerHandshakeInit,
-                              PeerHandshakeResp, PeerData, HairpinProbe>;
+                              PeerHandshakeResp, PeerData, HairpinProbe, RelayBind, RelayBound, RelayData>;
 
 static_assert(wire_types_unique<Datagram>(), "two Datagrams share a type byte");
 Bytes encode_datagram(const Datagram& datagram);

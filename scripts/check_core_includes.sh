@@ -5,7 +5,7 @@
 set -uo pipefail
 # Usage: check_core_includes.sh [ROOT]  (default: this repository)
 cd "${1:-$(dirname "$0")/..}"
-core_dirs=(protocol nat-models client/core server/core)
+core_dirs=(protocol nat-models client/core server/core server/relay)
 existing=()
 for d in "${core_dirs[@]}"; do [[ -d $d ]] && existing+=("$d"); done
 

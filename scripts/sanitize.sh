@@ -5,7 +5,7 @@
 # module, the nat-matrix guard, the netns test) are left to the normal tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tests=(protocol_tests nat_models_tests client_core_tests server_core_tests platform_tests
+tests=(protocol_tests nat_models_tests client_core_tests server_core_tests relay_core_tests platform_tests
        daemon_tests sim_tests loopback_tests emulation_tests)
 if [[ ! -f build-asan/build.ninja ]]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "client/core/duration_text.h"
+#include "protocol/display_name.h"
 
 namespace yt {
 
@@ -18,8 +19,9 @@ std::string reject_reason(const ControlFrame& frame) {
       reason = "server busy";
       break;
   }
-  // The reject is unauthenticated: its text is shown, quoted, never acted upon.
-  if (!frame.reject_text.empty()) reason += " (server says: \"" + frame.reject_text + "\")";
+  // The reject is unauthenticated: its text is shown, quoted and escaped (anyone on
+  // the path could have written it), never acted upon.
+  if (!frame.reject_text.empty()) reason += " (server says: \"" + escape_unsafe(frame.reject_text) + "\")";
   return reason;
 }
 

@@ -1,5 +1,7 @@
 #include "client/core/describe_event.h"
 
+#include "protocol/display_name.h"
+
 namespace yt {
 namespace {
 
@@ -31,9 +33,13 @@ std::string text(const TunnelFailed& e) { return "tunnel failed to " + node_id(e
 std::string text(const PacketReceived& e) {
   return "packet from " + node_id(e.peer) + ": " + std::to_string(e.packet.size()) + " bytes";
 }
+// Names and text from peers are escaped: a line break in a chat must not start a
+// forged line in the log (journald splits on it), nor an escape sequence reach a
+// terminal that follows the log.
 std::string text(const ChatReceived& e) {
-  std::string from = e.nickname.empty() ? node_id(e.peer) : e.nickname + " (" + node_id(e.peer) + ")";
-  return (e.network.empty() ? "chat from " : "chat in " + e.network + " from ") + from + ": " + e.text;
+  std::string from = e.nickname.empty() ? node_id(e.peer) : escape_unsafe(e.nickname) + " (" + node_id(e.peer) + ")";
+  return (e.network.empty() ? "chat from " : "chat in " + escape_unsafe(e.network) + " from ") + from + ": " +
+         escape_unsafe(e.text);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "client/daemon/cli_args.h"
 #include "client/daemon/cli_format.h"
 #include "client/daemon/control_client.h"
+#include "protocol/display_name.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -19,7 +20,8 @@ int main(int argc, char** argv) {
     return response.error().unreachable ? yt::kExitUnreachable : yt::kExitFailed;
   }
   if (!response->ok) {
-    std::fprintf(stderr, "yellowtail: %s\n", response->error.c_str());
+    // Errors quote names, reasons and texts that came from elsewhere.
+    std::fprintf(stderr, "yellowtail: %s\n", yt::escape_unsafe(response->error).c_str());
     return yt::kExitFailed;
   }
   if (inv.json) {

@@ -134,6 +134,13 @@ std::vector<DatagramCase> datagram_cases() {
       {"PeerHandshakeResp", PeerHandshakeResp{6, 5, {0xbe, 0xef}}, "0106" "00000006" "00000005" "beef", 2},
       {"PeerData", PeerData{6, {0x01, 0x02, 0x03}}, "0107" "00000006" "010203", 3},
       {"HairpinProbe", HairpinProbe{0x1122334455667788ULL}, "0108" "1122334455667788"},
+      {"RelayBind",
+       RelayBind{7, 0x1122334455667788ULL, 1, 3, {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab,
+                                                 0xac, 0xad, 0xae, 0xaf}},
+       "0109" "00000007" "1122334455667788" "01" "0000000000000003" "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"},
+      {"RelayBound", RelayBound{0x1122334455667788ULL, 1, 3, RelayBindResult::kExpired, false},
+       "010a" "1122334455667788" "01" "0000000000000003" "02" "00"},
+      {"RelayData", RelayData{0x1122334455667788ULL, 0, {0xca, 0xfe}}, "010b" "1122334455667788" "00" "cafe", 2},
   };
 }
 

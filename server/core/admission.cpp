@@ -4,32 +4,6 @@
 
 namespace yt {
 
-void TokenBucket::refill(Time now) {
-  if (last_ && now > *last_) {
-    double elapsed_s = std::chrono::duration<double>(now - *last_).count();
-    tokens_ = std::min(burst_, tokens_ + elapsed_s * rate_);
-  }
-  if (!last_ || now > *last_) last_ = now;
-}
-
-bool TokenBucket::take(Time now) {
-  refill(now);
-  if (tokens_ < 1) return false;
-  tokens_ -= 1;
-  return true;
-}
-
-Duration TokenBucket::wait(Time now) {
-  refill(now);
-  if (tokens_ >= 1 || rate_ <= 0) return Duration(0);
-  return Duration(static_cast<std::int64_t>((1 - tokens_) / rate_ * 1e6) + 1);
-}
-
-bool TokenBucket::full(Time now) {
-  refill(now);
-  return tokens_ >= burst_;
-}
-
 AdmissionVerdict Admission::connection(Ipv4 remote) {
   if (total_ >= config_.max_connections) return AdmissionVerdict::kTooManyConnections;
   std::size_t& from = per_address_[remote];
@@ -65,14 +39,26 @@ std::optional<Duration> Admission::handshake(Time now, Ipv4 remote) {
   return std::min(config_.max_retry_after, std::max<Duration>(1s, next_slot_ - now));
 }
 
+std::optional<Duration> Admission::password_attempt(Time now, Ipv4 remote) {
+  prune(now);
+  auto it = password_buckets_
+                .try_emplace(remote, config_.password_attempts_per_address_per_second,
+                             config_.password_attempt_burst_per_address)
+                .first;
+  if (it->second.take(now)) return std::nullopt;
+  return std::max<Duration>(1s, it->second.wait(now));
+}
+
 void Admission::prune(Time now) {
   // A full bucket is the same as no bucket: dropping those bounds the table by the
   // addresses active in the last burst/rate seconds (8 s by default).
-  if (buckets_.size() < prune_at_) return;
-  for (auto it = buckets_.begin(); it != buckets_.end();) {
-    it = it->second.full(now) ? buckets_.erase(it) : std::next(it);
+  if (buckets_.size() + password_buckets_.size() < prune_at_) return;
+  for (auto* table : {&buckets_, &password_buckets_}) {
+    for (auto it = table->begin(); it != table->end();) {
+      it = it->second.full(now) ? table->erase(it) : std::next(it);
+    }
   }
-  prune_at_ = std::max<std::size_t>(kPruneAtLeast, 2 * buckets_.size());
+  prune_at_ = std::max<std::size_t>(kPruneAtLeast, 2 * (buckets_.size() + password_buckets_.size()));
 }
 
 }  // namespace yt

@@ -25,26 +25,10 @@
 #include <optional>
 
 #include "protocol/endpoint.h"
+#include "protocol/token_bucket.h"
 #include "protocol/time.h"
 
 namespace yt {
-
-class TokenBucket {
- public:
-  TokenBucket(double per_second, double burst) : rate_(per_second), burst_(burst), tokens_(burst) {}
-  // Takes one token if one is there at `now`.
-  bool take(Time now);
-  // How long from `now` until the next token; zero when one is there.
-  Duration wait(Time now);
-  bool full(Time now);
-
- private:
-  void refill(Time now);
-  double rate_;
-  double burst_;
-  double tokens_;
-  std::optional<Time> last_;
-};
 
 struct AdmissionConfig {
   // Total control connections. Each holds a file descriptor in the driver and a few
@@ -64,6 +48,13 @@ struct AdmissionConfig {
   // everything else and absorbs a 10,000-client storm in about 5 s.
   double handshakes_per_second = 2000;
   double handshake_burst = 4000;
+  // Password checks (join) and hashes (create) per source address: each costs an
+  // argon2id run (tens of ms and 64 MiB at the interactive cost) on the server's one
+  // thread, and a wrong guess must not be cheap to repeat. 10 at once, then one
+  // every 5 s: a person who mistypes never notices; an online guesser gets 17,000
+  // guesses a day per address instead of hundreds a minute.
+  double password_attempts_per_address_per_second = 0.2;
+  double password_attempt_burst_per_address = 10;
   // Retry times handed out under load are capped here, so a client is never sent
   // away for long on a misjudged rate.
   Duration max_retry_after = 60s;
@@ -83,6 +74,10 @@ class Admission {
   // should wait before trying again.
   std::optional<Duration> handshake(Time now, Ipv4 remote);
 
+  // A password check or hash for `remote` at `now`: nullopt to go ahead, or how
+  // long until the next one is allowed.
+  std::optional<Duration> password_attempt(Time now, Ipv4 remote);
+
   std::size_t connections() const { return total_; }
   std::size_t tracked_addresses() const { return buckets_.size(); }
   const AdmissionConfig& config() const { return config_; }
@@ -94,6 +89,7 @@ class Admission {
   AdmissionConfig config_;
   TokenBucket global_;
   std::map<Ipv4, TokenBucket> buckets_;
+  std::map<Ipv4, TokenBucket> password_buckets_;
   std::map<Ipv4, std::size_t> per_address_;
   std::size_t total_ = 0;
   // The end of the virtual queue of clients sent away by the global bucket: each new

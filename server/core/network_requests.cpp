@@ -25,6 +25,16 @@ void ServerCore::Impl::reply(Client& c, std::uint32_t request_id, ReplyCode code
   send(c, Reply{request_id, code, std::move(message)});
 }
 
+bool ServerCore::Impl::admit_password_work(Client& c, std::uint32_t request_id) {
+  std::optional<Duration> wait = admission_.password_attempt(now_, c.remote.ip);
+  if (!wait) return true;
+  ++stats_.password_attempts_deferred;
+  std::int64_t seconds = (wait->count() + 999999) / 1000000;
+  reply(c, request_id, ReplyCode::kTryLater,
+        "too many password attempts from your address; try again in " + std::to_string(seconds) + " s");
+  return false;
+}
+
 void ServerCore::Impl::reply_storage_error(Client& c, std::uint32_t request_id) {
   ++stats_.storage_errors;
   reply(c, request_id, ReplyCode::kServerError, "server storage error; nothing was changed, try again later");
@@ -51,6 +61,7 @@ void ServerCore::Impl::handle_create(Client& c, const CreateNetwork& m) {
   record.name = m.name;
   record.owner = c.key;
   if (!m.password.empty()) {  // empty: an open network (storage.h)
+    if (!admit_password_work(c, m.request_id)) return;
     auto hash = hash_password(m.password, rng_, config_.password_strength);
     if (!hash) {
       return reply(c, m.request_id, ReplyCode::kServerError, "could not hash the password; try again later");
@@ -79,6 +90,7 @@ void ServerCore::Impl::handle_join(Client& c, const JoinNetwork& m) {
   // The password is checked before anything else about the network is revealed or
   // touched: a wrong password reads nothing more and changes nothing.
   const NetworkRecord& network = *found.value();
+  if (!network.password_hash.empty() && !admit_password_work(c, m.request_id)) return;
   if (!network.password_hash.empty() && !verify_password(m.password, network.password_hash)) {
     return reply(c, m.request_id, ReplyCode::kWrongPassword, "wrong password for network " + quoted(m.name));
   }

@@ -111,6 +111,9 @@ struct ServerCore::Impl {
   void forget_tunnels_no_longer_shared(Client& c);
   void reply(Client& c, std::uint32_t request_id, ReplyCode code, std::string message);
   void reply_storage_error(Client& c, std::uint32_t request_id);
+  // Whether a password check or hash may run for `c` now (admission.h); if not,
+  // the request is answered with kTryLater and false returned.
+  bool admit_password_work(Client& c, std::uint32_t request_id);
 
   ServerConfig config_;
   Identity identity_;

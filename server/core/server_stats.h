@@ -10,6 +10,7 @@ struct ServerStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_refused = 0;     // over max_connections or the per-address cap
   std::uint64_t handshakes_deferred = 0;     // msg1 over a handshake rate: told to retry later
+  std::uint64_t password_attempts_deferred = 0;  // join/create over the per-address password rate
   std::uint64_t logins = 0;
   std::uint64_t sessions_replaced = 0;       // a key logged in again on a new connection
   std::uint64_t handshake_failures = 0;      // bad key, replay, malformed msg1

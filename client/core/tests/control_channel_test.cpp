@@ -156,6 +156,20 @@ TEST_F(ControlTest, ABusyServersRetryTimeIsHeededAndCapped) {
   EXPECT_LT(*retry - now, 61s);  // reconnect_max, plus the spread
 }
 
+// Anyone on the path can write a reject: its text reaches logs and terminals escaped.
+TEST_F(ControlTest, AnInjectedRejectTextCannotDrawOnTheTerminal) {
+  c.start(kT0);
+  ConnId conn = c.opens.back().conn;
+  c.connected(kT0, conn);
+  c.take_stream(conn);
+  c.data(kT0, conn, ScriptedServer::reject(HandshakeRejectReason::kServerBusy, "x\x1b[2J\nroot# "));
+  auto failed = c.events_of<LoginFailed>();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].reason.find('\x1b'), std::string::npos) << failed[0].reason;
+  EXPECT_EQ(failed[0].reason.find('\n'), std::string::npos) << failed[0].reason;
+  EXPECT_TRUE(contains(failed[0].reason, "x\\x1b[2J\\nroot# ")) << failed[0].reason;
+}
+
 TEST_F(ControlTest, RefusedLoginFailsWithTheServersReason) {
   c.start(kT0);
   ConnId conn = handshake(c, server, kT0);

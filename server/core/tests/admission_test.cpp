@@ -10,18 +10,6 @@ namespace {
 const Ipv4 kA = Ipv4::from_octets(203, 0, 113, 1);
 const Ipv4 kB = Ipv4::from_octets(203, 0, 113, 2);
 
-TEST(TokenBucket, SpendsItsBurstThenRefillsAtItsRate) {
-  TokenBucket bucket(2, 4);  // 2/s, burst 4
-  Time t = time_from_us(1'000'000);
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(bucket.take(t)) << i;
-  EXPECT_FALSE(bucket.take(t));
-  EXPECT_EQ(bucket.wait(t), Duration(500'001));
-  EXPECT_FALSE(bucket.take(t + 499ms));
-  EXPECT_TRUE(bucket.take(t + 501ms));
-  EXPECT_FALSE(bucket.full(t + 501ms));
-  EXPECT_TRUE(bucket.full(t + 10s));
-}
-
 TEST(Admission, CapsConnectionsPerAddressAndInAll) {
   AdmissionConfig config;
   config.max_connections = 5;

@@ -618,6 +618,31 @@ TEST(ServerCoreRequests, ANicknameThatForgesALineIsRefusedAndNotSent) {
   EXPECT_EQ(record.value()->nickname, "alice");
 }
 
+// An online guesser gets a few tries, then one every 5 s, and is told when; a member
+// from another address is not affected.
+TEST(ServerCoreRequests, PasswordGuessingIsRateLimitedPerAddress) {
+  TwoPeers p;  // alice created "lan" with password "secret"
+  FakeClient& guesser = p.h.connect(std::nullopt, std::nullopt, Ipv4::from_octets(192, 0, 2, 99));
+  p.h.bring_online(guesser, "guesser");
+  int wrong = 0, deferred = 0;
+  for (std::uint32_t i = 0; i < 30; ++i) {
+    Reply r = p.h.request(guesser, JoinNetwork{100 + i, "lan", "guess" + std::to_string(i)});
+    if (r.code == ReplyCode::kWrongPassword) ++wrong;
+    if (r.code == ReplyCode::kTryLater) {
+      ++deferred;
+      EXPECT_NE(r.message.find("try again in 5 s"), std::string::npos) << r.message;
+    }
+  }
+  EXPECT_EQ(wrong, 10);
+  EXPECT_EQ(deferred, 20);
+  EXPECT_EQ(p.h.server().stats().password_attempts_deferred, 20u);
+  p.h.advance(5s);
+  EXPECT_EQ(p.h.request(guesser, JoinNetwork{200, "lan", "secret"}).code, ReplyCode::kOk);
+  FakeClient& carol = p.h.connect();
+  p.h.bring_online(carol, "carol");
+  EXPECT_EQ(p.h.request(carol, JoinNetwork{201, "lan", "secret"}).code, ReplyCode::kOk);
+}
+
 TEST(ServerCoreRequests, NetworkLimitsAreEnforced) {
   MemoryStorage storage;
   ServerConfig config = test_config();
