@@ -14,6 +14,7 @@
 #include "protocol/identity.h"
 #include "protocol/messages.h"
 #include "protocol/random.h"
+#include "protocol/relay_ticket.h"
 
 // abort(), not assert(): the checks must hold in every build type, and libFuzzer
 // keeps an aborting input as a crash.
@@ -81,6 +82,24 @@ inline NetworkSnapshot router_snapshot() {
                                       {MemberInfo{member_key(1), "self", member_ip(1), true},
                                        MemberInfo{member_key(2), "peer", member_ip(2), true},
                                        MemberInfo{member_key(3), "away", member_ip(3), false}}}}};
+}
+
+// ---- relay: the ticket key the relay target trusts, and the pair its seeds bind
+
+inline TicketKeyring relay_keys() {
+  TicketKeyring ring;
+  ring.id = 3;
+  ring.key.fill(0x5a);
+  return ring;
+}
+constexpr std::uint64_t kRelayPair = 0x0102030405060708ULL;
+// relay_core_fuzz input: records of [op][length][length bytes]. op & 3 is the kind
+// (0 datagram, 1 stream data, 2 stream closed, 3 time passes length x 100 ms);
+// (op >> 2) & 3 picks the sender (endpoint or stream 1..4).
+inline Bytes relay_record(std::uint8_t kind, std::uint8_t sender, ByteView body) {
+  Bytes out{static_cast<std::uint8_t>(kind | (sender << 2)), static_cast<std::uint8_t>(body.size())};
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
 }
 
 }  // namespace yt::fuzz

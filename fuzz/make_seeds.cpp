@@ -15,7 +15,6 @@
 #include "client/daemon/cli_args.h"
 #include "client/daemon/control_protocol.h"
 #include "client/daemon/daemon_config.h"
-#include "client/daemon/network_presence.h"
 #include "client/daemon/status_json.h"
 #include "fuzz/fuzz_support.h"
 #include "nat-models/nat_profiles.h"
@@ -422,10 +421,9 @@ void control_request_seeds() {
   extras.nickname = "alice";
   extras.server = config.server;
   extras.bridge = ep("127.0.0.1:40000");
-  NetworkPresence presence;
   std::vector<std::pair<std::string, ControlResponse>> responses = {
       {"response-status", control_ok(status_json(core, extras))},
-      {"response-list", control_ok(list_json(core, presence))},
+      {"response-list", control_ok(list_json(core))},
       {"response-ok-empty", control_ok()},
       {"response-error", control_error("not a member of network 'lan'")},
       // A list as list_json writes one for a logged-in client (status_json.h's fields).
@@ -444,6 +442,39 @@ void control_request_seeds() {
 
 }  // namespace
 
+// Real binds for both sides of a pair under the key the target trusts, then data both
+// ways over UDP and over a stream, a rebind, a replay and time passing.
+void relay_seeds() {
+  const std::string t = "relay_core_fuzz";
+  TicketKeyring keys = fuzz::relay_keys();
+  RelayTicket a = issue_ticket(keys, fuzz::kRelayPair, 0), b = issue_ticket(keys, fuzz::kRelayPair, 1);
+  auto bind = [](const RelayTicket& ticket, std::uint64_t sequence) {
+    return encode_datagram(RelayBind{ticket.key_id, ticket.pair_id, ticket.side, sequence,
+                                     bind_mac(ticket.bind_secret, ticket.pair_id, ticket.side, sequence)});
+  };
+  auto data = [](std::uint8_t side, std::string_view text) {
+    return encode_datagram(RelayData{fuzz::kRelayPair, side, as_bytes(text).to_bytes()});
+  };
+  auto cat = [](std::initializer_list<Bytes> parts) {
+    Bytes out;
+    for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+  };
+  Bytes udp_pair = cat({fuzz::relay_record(0, 0, bind(a, 1)), fuzz::relay_record(0, 1, bind(b, 1)),
+                        fuzz::relay_record(0, 0, data(0, "sealed a->b")), fuzz::relay_record(0, 1, data(1, "sealed b->a"))});
+  write_seed(t, "udp-pair", udp_pair);
+  Bytes mixed = cat({fuzz::relay_record(0, 0, bind(a, 1)), fuzz::relay_record(1, 1, *frame_for_stream(bind(b, 1))),
+                     fuzz::relay_record(0, 0, data(0, "to the stream")),
+                     fuzz::relay_record(1, 1, *frame_for_stream(data(1, "from the stream"))),
+                     fuzz::relay_record(2, 1, {}), fuzz::relay_record(0, 0, data(0, "nobody there"))});
+  write_seed(t, "udp-and-stream", mixed);
+  Bytes moves = cat({fuzz::relay_record(0, 0, bind(a, 1)), fuzz::relay_record(0, 1, bind(b, 1)),
+                     fuzz::relay_record(0, 2, bind(a, 1)), fuzz::relay_record(0, 2, bind(a, 2)),
+                     fuzz::relay_record(0, 1, data(1, "to the new address")), fuzz::relay_record(3, 0, Bytes(250, 0)),
+                     fuzz::relay_record(0, 1, data(1, "after expiry"))});
+  write_seed(t, "rebind-replay-expiry", moves);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: make_seeds CORPUS_DIR\n");
@@ -459,6 +490,7 @@ int main(int argc, char** argv) {
   nat_seeds();
   daemon_config_seeds();
   control_request_seeds();
+  relay_seeds();
   std::printf("make_seeds: wrote %d seeds under %s\n", written, corpus_root.c_str());
   return 0;
 }
