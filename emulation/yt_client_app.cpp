@@ -95,57 +95,54 @@ void YtClientApp::OnTimer() {
 
 void YtClientApp::Pump() {
   // Performing an output can complete synchronously inside ns-3 (e.g. a refused
-  // connect); the guard keeps the drain loop flat instead of re-entering it.
-  if (pumping_ || !core_) return;
-  pumping_ = true;
-  for (;;) {
-    std::vector<ClientCore::Output> outputs = core_->drain_outputs();
-    if (outputs.empty()) break;
-    for (ClientCore::Output& output : outputs) Perform(output);
-  }
-  pumping_ = false;
-  RearmTimer();
+  // connect): the loop folds that nested Pump() into the running one.
+  if (!core_) return;
+  loop_.pump(*core_,
+             Overloaded{
+                 [this](SendDatagram& d) { SendUdp(d); },
+                 [this](yt::OpenStream& o) { OpenStream(o.conn, o.to); },
+                 [this](SendStream& s) {
+                   auto it = streams_.find(s.conn);
+                   if (it != streams_.end()) it->second->send(s.data);
+                 },
+                 [this](CloseStream& c) { CloseConnection(c.conn); },
+                 [this](ClientEvent& e) {
+                   if (log_) log_->add(name_, describe(e));
+                   if (on_event_) on_event_(e);
+                 },
+             },
+             [this](std::optional<Time> deadline) { RearmTimer(deadline); });
 }
 
-void YtClientApp::RearmTimer() {
+void YtClientApp::RearmTimer(std::optional<Time> deadline) {
   timer_.Cancel();
-  std::optional<Time> deadline = core_->next_deadline();
   if (!deadline) return;
   Duration delay = *deadline - core_now();
   if (delay < Duration(0)) delay = Duration(0);
   timer_ = ns3::Simulator::Schedule(to_ns3(delay), &YtClientApp::OnTimer, this);
 }
 
-void YtClientApp::Perform(ClientCore::Output& output) {
-  if (auto* d = std::get_if<SendDatagram>(&output)) {
-    if (udp_allowed_only_ &&
-        std::find(udp_allowed_only_->begin(), udp_allowed_only_->end(), d->to.ip) == udp_allowed_only_->end()) {
-      return;
-    }
-    ns3::Ptr<ns3::Packet> packet = to_packet(d->payload);
-    if (d->ttl != 0) {
-      // Ipv4L3Protocol takes a SocketIpTtlTag over the default TTL.
-      ns3::SocketIpTtlTag ttl;
-      ttl.SetTtl(d->ttl);
-      packet->AddPacketTag(ttl);
-    }
-    udp_->SendTo(packet, 0, to_ns3(d->to));
-  } else if (auto* o = std::get_if<yt::OpenStream>(&output)) {
-    OpenStream(o->conn, o->to);
-  } else if (auto* s = std::get_if<SendStream>(&output)) {
-    auto it = streams_.find(s->conn);
-    if (it != streams_.end()) it->second->send(s->data);
-  } else if (auto* c = std::get_if<CloseStream>(&output)) {
-    auto it = streams_.find(c->conn);
-    if (it != streams_.end()) {
-      it->second->close();
-      destroy_later(std::move(it->second));  // we may be inside one of its callbacks
-      streams_.erase(it);
-    }
-  } else if (auto* e = std::get_if<ClientEvent>(&output)) {
-    if (log_) log_->add(name_, describe(*e));
-    if (on_event_) on_event_(*e);
+void YtClientApp::SendUdp(const SendDatagram& d) {
+  if (udp_allowed_only_ &&
+      std::find(udp_allowed_only_->begin(), udp_allowed_only_->end(), d.to.ip) == udp_allowed_only_->end()) {
+    return;
   }
+  ns3::Ptr<ns3::Packet> packet = to_packet(d.payload);
+  if (d.ttl != 0) {
+    // Ipv4L3Protocol takes a SocketIpTtlTag over the default TTL.
+    ns3::SocketIpTtlTag ttl;
+    ttl.SetTtl(d.ttl);
+    packet->AddPacketTag(ttl);
+  }
+  udp_->SendTo(packet, 0, to_ns3(d.to));
+}
+
+void YtClientApp::CloseConnection(ConnId conn) {
+  auto it = streams_.find(conn);
+  if (it == streams_.end()) return;
+  it->second->close();
+  destroy_later(std::move(it->second));  // we may be inside one of its callbacks
+  streams_.erase(it);
 }
 
 void YtClientApp::OpenStream(ConnId conn, Endpoint to) {

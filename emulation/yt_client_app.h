@@ -17,6 +17,7 @@
 #include "emulation/event_log.h"
 #include "emulation/ns3_random_source.h"
 #include "emulation/ns3_stream_connection.h"
+#include "protocol/driver_loop.h"
 
 namespace yt::emulation {
 
@@ -54,9 +55,10 @@ class YtClientApp : public ns3::Application {
 
   void OnUdpReceive(ns3::Ptr<ns3::Socket> socket);
   void OnTimer();
-  void Perform(ClientCore::Output& output);
+  void SendUdp(const SendDatagram& d);
   void OpenStream(ConnId conn, Endpoint to);
-  void RearmTimer();
+  void CloseConnection(ConnId conn);
+  void RearmTimer(std::optional<Time> deadline);
 
   std::string name_;
   ClientConfig config_;
@@ -69,7 +71,7 @@ class YtClientApp : public ns3::Application {
   std::map<ConnId, std::unique_ptr<Ns3StreamConnection>> streams_;
   ns3::EventId timer_;
   std::function<void(const ClientEvent&)> on_event_;
-  bool pumping_ = false;
+  DriverLoop loop_;
   std::optional<std::vector<Ipv4>> udp_allowed_only_;
 };
 

@@ -117,30 +117,30 @@ void YtServerApp::OnTimer() {
 }
 
 void YtServerApp::Pump() {
-  if (pumping_ || !core_) return;
-  pumping_ = true;
-  for (;;) {
-    std::vector<ServerCore::Output> outputs = core_->drain_outputs();
-    if (outputs.empty()) break;
-    for (ServerCore::Output& output : outputs) {
-      if (auto* d = std::get_if<SendDatagram>(&output)) {
-        auto it = udp_.find(d->from);
-        if (it == udp_.end()) it = udp_.begin();  // `from` unset: the primary socket
-        if (it != udp_.end()) it->second->SendTo(to_packet(d->payload), 0, to_ns3(d->to));
-      } else if (auto* s = std::get_if<SendStream>(&output)) {
-        auto it = streams_.find(s->conn);
-        if (it != streams_.end()) it->second->send(s->data);
-      } else if (auto* c = std::get_if<CloseStream>(&output)) {
-        CloseConnection(c->conn);
-      }
-    }
-  }
-  pumping_ = false;
+  if (!core_) return;
+  loop_.pump(*core_,
+             Overloaded{
+                 [this](SendDatagram& d) { SendUdp(d); },
+                 [this](SendStream& s) {
+                   auto it = streams_.find(s.conn);
+                   if (it != streams_.end()) it->second->send(s.data);
+                 },
+                 [this](CloseStream& c) { CloseConnection(c.conn); },
+             },
+             [this](std::optional<Time> deadline) { RearmTimer(deadline); });
+}
+
+void YtServerApp::SendUdp(const SendDatagram& d) {
+  auto it = udp_.find(d.from);
+  if (it == udp_.end()) it = udp_.begin();  // `from` unset: the primary socket
+  if (it != udp_.end()) it->second->SendTo(to_packet(d.payload), 0, to_ns3(d.to));
+}
+
+void YtServerApp::RearmTimer(std::optional<Time> deadline) {
   timer_.Cancel();
-  if (std::optional<Time> deadline = core_->next_deadline()) {
-    Duration delay = *deadline - core_now();
-    timer_ = ns3::Simulator::Schedule(to_ns3(delay < Duration(0) ? Duration(0) : delay), &YtServerApp::OnTimer, this);
-  }
+  if (!deadline) return;
+  Duration delay = *deadline - core_now();
+  timer_ = ns3::Simulator::Schedule(to_ns3(delay < Duration(0) ? Duration(0) : delay), &YtServerApp::OnTimer, this);
 }
 
 void YtServerApp::CloseConnection(ConnId conn) {

@@ -13,6 +13,7 @@
 #include "emulation/event_log.h"
 #include "emulation/ns3_random_source.h"
 #include "emulation/ns3_stream_connection.h"
+#include "protocol/driver_loop.h"
 #include "server/core/server_core.h"
 #include "server/core/storage.h"
 
@@ -42,7 +43,9 @@ class YtServerApp : public ns3::Application {
   void OnUdpReceive(ns3::Ptr<ns3::Socket> socket, Endpoint local);
   void OnTimer();
   void Pump();
+  void SendUdp(const SendDatagram& d);
   void CloseConnection(ConnId conn);
+  void RearmTimer(std::optional<Time> deadline);
 
   std::string name_;
   ServerConfig config_;
@@ -57,7 +60,7 @@ class YtServerApp : public ns3::Application {
   std::map<ConnId, std::unique_ptr<Ns3StreamConnection>> streams_;
   ConnId next_conn_ = 1;
   ns3::EventId timer_;
-  bool pumping_ = false;
+  DriverLoop loop_;
 };
 
 }  // namespace yt::emulation

@@ -79,19 +79,20 @@ void AsioClientDriver::receive_udp() {
 }
 
 void AsioClientDriver::pump() {
-  if (pumping_) return;  // outputs never re-enter the drain loop
-  pumping_ = true;
-  for (;;) {
-    std::vector<ClientCore::Output> outputs = core_->drain_outputs();
-    if (outputs.empty()) break;
-    for (ClientCore::Output& output : outputs) perform(output);
-  }
-  pumping_ = false;
-  rearm_timer();
+  loop_.pump(*core_,
+             Overloaded{
+                 [this](SendDatagram& d) { send_datagram(udp_, ByteView(d.payload), d.to, d.ttl); },
+                 [this](OpenStream& o) { open_stream(o.conn, o.to); },
+                 [this](SendStream& s) { streams_.send(s.conn, s.data); },
+                 [this](CloseStream& c) { streams_.close(c.conn); },
+                 [this](ClientEvent& e) {
+                   if (on_event_) on_event_(e);
+                 },
+             },
+             [this](std::optional<Time> deadline) { rearm_timer(deadline); });
 }
 
-void AsioClientDriver::rearm_timer() {
-  std::optional<Time> deadline = core_->next_deadline();
+void AsioClientDriver::rearm_timer(std::optional<Time> deadline) {
   timer_.cancel();
   if (!deadline) return;
   timer_.expires_at(clock_.to_steady(*deadline));
@@ -100,20 +101,6 @@ void AsioClientDriver::rearm_timer() {
     core_->on_timer(clock_.now());
     pump();
   });
-}
-
-void AsioClientDriver::perform(ClientCore::Output& output) {
-  if (auto* d = std::get_if<SendDatagram>(&output)) {
-    send_datagram(udp_, ByteView(d->payload), d->to, d->ttl);
-  } else if (auto* o = std::get_if<OpenStream>(&output)) {
-    open_stream(o->conn, o->to);
-  } else if (auto* s = std::get_if<SendStream>(&output)) {
-    streams_.send(s->conn, s->data);
-  } else if (auto* c = std::get_if<CloseStream>(&output)) {
-    streams_.close(c->conn);
-  } else if (auto* e = std::get_if<ClientEvent>(&output)) {
-    if (on_event_) on_event_(*e);
-  }
 }
 
 void AsioClientDriver::open_stream(ConnId conn, Endpoint to) {

@@ -18,6 +18,7 @@
 #include "platform/asio_conversions.h"
 #include "platform/asio_stream.h"
 #include "platform/asio_streams.h"
+#include "protocol/driver_loop.h"
 #include "protocol/result.h"
 
 namespace yt {
@@ -53,9 +54,8 @@ class AsioClientDriver {
  private:
   AsioClientDriver(boost::asio::io_context& io, RandomSource& rng);
   void receive_udp();
-  void perform(ClientCore::Output& output);
   void open_stream(ConnId conn, Endpoint to);
-  void rearm_timer();
+  void rearm_timer(std::optional<Time> deadline);
 
   boost::asio::io_context& io_;
   RandomSource& rng_;
@@ -67,7 +67,7 @@ class AsioClientDriver {
   std::unique_ptr<ClientCore> core_;
   AsioStreams streams_;
   std::function<void(const ClientEvent&)> on_event_;
-  bool pumping_ = false;
+  DriverLoop loop_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -130,36 +130,34 @@ void AsioServerDriver::receive_udp(std::size_t index) {
 }
 
 void AsioServerDriver::pump() {
-  if (pumping_) return;
-  pumping_ = true;
-  for (;;) {
-    std::vector<ServerCore::Output> outputs = core_->drain_outputs();
-    if (outputs.empty()) break;
-    for (ServerCore::Output& output : outputs) {
-      if (auto* d = std::get_if<SendDatagram>(&output)) {
-        UdpSocket* from = udp_.empty() ? nullptr : udp_.front().get();
-        for (auto& u : udp_) {
-          if (u->local == d->from) from = u.get();
-        }
-        boost::system::error_code ignored;
-        if (from) from->socket.send_to(boost::asio::buffer(d->payload), to_udp(d->to), 0, ignored);
-      } else if (auto* s = std::get_if<SendStream>(&output)) {
-        streams_.send(s->conn, s->data);
-      } else if (auto* c = std::get_if<CloseStream>(&output)) {
-        streams_.close(c->conn);
-      }
-    }
+  loop_.pump(*core_,
+             Overloaded{
+                 [this](SendDatagram& d) { send_udp(d); },
+                 [this](SendStream& s) { streams_.send(s.conn, s.data); },
+                 [this](CloseStream& c) { streams_.close(c.conn); },
+             },
+             [this](std::optional<Time> deadline) { rearm_timer(deadline); });
+}
+
+void AsioServerDriver::send_udp(const SendDatagram& datagram) {
+  // `from` unset (or not ours): the first discovery socket.
+  UdpSocket* from = udp_.empty() ? nullptr : udp_.front().get();
+  for (auto& u : udp_) {
+    if (u->local == datagram.from) from = u.get();
   }
-  pumping_ = false;
+  boost::system::error_code ignored;
+  if (from) from->socket.send_to(boost::asio::buffer(datagram.payload), to_udp(datagram.to), 0, ignored);
+}
+
+void AsioServerDriver::rearm_timer(std::optional<Time> deadline) {
   timer_.cancel();
-  if (std::optional<Time> deadline = core_->next_deadline()) {
-    timer_.expires_at(clock_.to_steady(*deadline));
-    timer_.async_wait([this, alive = alive_](const boost::system::error_code& error) {
-      if (!*alive || error == boost::asio::error::operation_aborted) return;
-      core_->on_timer(clock_.now());
-      pump();
-    });
-  }
+  if (!deadline) return;
+  timer_.expires_at(clock_.to_steady(*deadline));
+  timer_.async_wait([this, alive = alive_](const boost::system::error_code& error) {
+    if (!*alive || error == boost::asio::error::operation_aborted) return;
+    core_->on_timer(clock_.now());
+    pump();
+  });
 }
 
 }  // namespace yt

@@ -23,6 +23,7 @@
 #include "platform/asio_stream.h"
 #include "platform/asio_streams.h"
 #include "platform/log_throttle.h"
+#include "protocol/driver_loop.h"
 #include "protocol/result.h"
 #include "server/core/server_core.h"
 
@@ -65,6 +66,8 @@ class AsioServerDriver {
   void pause_accepting();
   void receive_udp(std::size_t index);
   void pump();
+  void send_udp(const SendDatagram& datagram);
+  void rearm_timer(std::optional<Time> deadline);
 
   struct UdpSocket {
     explicit UdpSocket(boost::asio::io_context& io) : socket(io) {}
@@ -87,7 +90,7 @@ class AsioServerDriver {
   std::unique_ptr<ServerCore> core_;
   AsioStreams streams_;
   ConnId next_conn_ = 1;
-  bool pumping_ = false;
+  DriverLoop loop_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -15,12 +15,8 @@ constexpr std::uint64_t kServerIdentityStream = 2;
 constexpr std::uint64_t kServerStreamBase = 100;  // + generation: a restart draws afresh
 constexpr std::uint64_t kClientStreamBase = 1000;  // + client index
 
-template <typename... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <typename... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
+// step() asks every core for its deadline itself: the manual clock has no timer to arm.
+constexpr auto kClockPollsDeadlines = [](std::optional<Time>) {};
 
 }  // namespace
 
@@ -119,80 +115,80 @@ Time FakeNetwork::stream_arrival(Time& last) {
 
 void FakeNetwork::drain_client(std::size_t i) {
   Client& c = clients_.at(i);
-  for (ClientCore::Output& output : c.core->drain_outputs()) {
-    std::visit(Overloaded{
-                   [&](SendDatagram& d) {
-                     std::optional<Endpoint> source = c.address;
-                     if (c.translator) source = c.translator->outbound(now_, c.address, d.to);
-                     if (!source) {
-                       ++counters_.datagrams_undeliverable;
-                       return;
-                     }
-                     send_datagram(*source, d.to, std::move(d.payload));
-                   },
-                   [&](OpenStream& open) { open_stream(i, open); },
-                   [&](SendStream& send) {
-                     Stream* s = stream_by_client(i, send.conn);
-                     if (!s || !s->open_at_client) return;
-                     std::uint64_t id = by_client_conn_.at({i, send.conn});
-                     schedule(stream_arrival(s->last_to_server), [this, id, data = std::move(send.data)] {
-                       Stream& st = streams_.at(id);
-                       if (!server_ || st.server_generation != server_generation_ || !st.open_at_server) return;
-                       server_->on_stream_data(now_, st.server_conn, data);
-                       drain_server();
-                     });
-                   },
-                   [&](CloseStream& close) {
-                     Stream* s = stream_by_client(i, close.conn);
-                     if (!s || !s->open_at_client) return;
-                     s->open_at_client = false;
-                     std::uint64_t id = by_client_conn_.at({i, close.conn});
-                     schedule(stream_arrival(s->last_to_server), [this, id] {
-                       Stream& st = streams_.at(id);
-                       if (!server_ || st.server_generation != server_generation_ || !st.open_at_server) return;
-                       st.open_at_server = false;
-                       server_->on_stream_closed(now_, st.server_conn);
-                       drain_server();
-                     });
-                   },
-                   [&](ClientEvent& event) { events_.push_back(RecordedEvent{now_, i, std::move(event)}); },
-               },
-               output);
-  }
+  c.loop.pump(
+      *c.core,
+      Overloaded{
+          [&](SendDatagram& d) {
+            std::optional<Endpoint> source = c.address;
+            if (c.translator) source = c.translator->outbound(now_, c.address, d.to);
+            if (!source) {
+              ++counters_.datagrams_undeliverable;
+              return;
+            }
+            send_datagram(*source, d.to, std::move(d.payload));
+          },
+          [&](OpenStream& open) { open_stream(i, open); },
+          [&](SendStream& send) {
+            Stream* s = stream_by_client(i, send.conn);
+            if (!s || !s->open_at_client) return;
+            std::uint64_t id = by_client_conn_.at({i, send.conn});
+            schedule(stream_arrival(s->last_to_server), [this, id, data = std::move(send.data)] {
+              Stream& st = streams_.at(id);
+              if (!server_ || st.server_generation != server_generation_ || !st.open_at_server) return;
+              server_->on_stream_data(now_, st.server_conn, data);
+              drain_server();
+            });
+          },
+          [&](CloseStream& close) {
+            Stream* s = stream_by_client(i, close.conn);
+            if (!s || !s->open_at_client) return;
+            s->open_at_client = false;
+            std::uint64_t id = by_client_conn_.at({i, close.conn});
+            schedule(stream_arrival(s->last_to_server), [this, id] {
+              Stream& st = streams_.at(id);
+              if (!server_ || st.server_generation != server_generation_ || !st.open_at_server) return;
+              st.open_at_server = false;
+              server_->on_stream_closed(now_, st.server_conn);
+              drain_server();
+            });
+          },
+          [&](ClientEvent& event) { events_.push_back(RecordedEvent{now_, i, std::move(event)}); },
+      },
+      kClockPollsDeadlines);
 }
 
 void FakeNetwork::drain_server() {
   if (!server_) return;
-  for (ServerCore::Output& output : server_->drain_outputs()) {
-    std::visit(Overloaded{
-                   [&](SendDatagram& d) { send_datagram(d.from, d.to, std::move(d.payload)); },
-                   [&](SendStream& send) {
-                     Stream* s = stream_by_server(send.conn);
-                     if (!s || !s->open_at_server) return;
-                     std::uint64_t id = by_server_conn_.at(send.conn);
-                     schedule(stream_arrival(s->last_to_client), [this, id, data = std::move(send.data)] {
-                       Stream& st = streams_.at(id);
-                       if (!st.open_at_client) return;
-                       client(st.client).on_stream_data(now_, st.client_conn, data);
-                       drain_client(st.client);
-                     });
-                   },
-                   [&](CloseStream& close) {
-                     Stream* s = stream_by_server(close.conn);
-                     if (!s || !s->open_at_server) return;
-                     s->open_at_server = false;
-                     std::uint64_t id = by_server_conn_.at(close.conn);
-                     schedule(stream_arrival(s->last_to_client), [this, id] {
-                       Stream& st = streams_.at(id);
-                       if (!st.open_at_client) return;
-                       st.open_at_client = false;
-                       client(st.client).on_stream_closed(now_, st.client_conn);
-                       drain_client(st.client);
-                     });
-                   },
-               },
-               output);
-  }
+  server_loop_.pump(
+      *server_,
+      Overloaded{
+          [&](SendDatagram& d) { send_datagram(d.from, d.to, std::move(d.payload)); },
+          [&](SendStream& send) {
+            Stream* s = stream_by_server(send.conn);
+            if (!s || !s->open_at_server) return;
+            std::uint64_t id = by_server_conn_.at(send.conn);
+            schedule(stream_arrival(s->last_to_client), [this, id, data = std::move(send.data)] {
+              Stream& st = streams_.at(id);
+              if (!st.open_at_client) return;
+              client(st.client).on_stream_data(now_, st.client_conn, data);
+              drain_client(st.client);
+            });
+          },
+          [&](CloseStream& close) {
+            Stream* s = stream_by_server(close.conn);
+            if (!s || !s->open_at_server) return;
+            s->open_at_server = false;
+            std::uint64_t id = by_server_conn_.at(close.conn);
+            schedule(stream_arrival(s->last_to_client), [this, id] {
+              Stream& st = streams_.at(id);
+              if (!st.open_at_client) return;
+              st.open_at_client = false;
+              client(st.client).on_stream_closed(now_, st.client_conn);
+              drain_client(st.client);
+            });
+          },
+      },
+      kClockPollsDeadlines);
 }
 
 void FakeNetwork::open_stream(std::size_t i, const OpenStream& open) {

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "client/core/client_core.h"
+#include "protocol/driver_loop.h"
 #include "protocol/identity.h"
 #include "protocol/random.h"
 #include "server/core/memory_storage.h"
@@ -168,6 +169,7 @@ class FakeNetwork {
     Ipv4 public_ip;
     std::unique_ptr<SeededRandom> rng;
     std::unique_ptr<ClientCore> core;
+    DriverLoop loop;
   };
   struct Stream {
     std::size_t client = 0;
@@ -206,6 +208,7 @@ class FakeNetwork {
   std::unique_ptr<SeededRandom> server_rng_;
   MemoryStorage storage_;
   std::unique_ptr<ServerCore> server_;
+  DriverLoop server_loop_;
   std::uint64_t server_generation_ = 0;
   bool server_configured_ = false;
 
