@@ -1,7 +1,7 @@
 // Drives one ClientCore with Boost.Asio: one UDP socket (discovery and tunnels), a
 // TCP connection per control attempt, and a steady_timer for the core's deadline.
 // Single-threaded: every handler runs on the io_context given at construction,
-// which must be run by one thread (STYLE.md rule 11).
+// which must be run by one thread (docs/style.md rule 11).
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -8,6 +8,9 @@
 //     order: send a datagram, open / write / close a stream;
 //   - asks `next_deadline()` and arranges to call `on_timer(now)` at or after it.
 //
+// protocol/driver_loop.h is that loop, written once; drivers supply only how to
+// perform each output and arm their timer.
+//
 // Randomness comes from a RandomSource given at construction; time only as `now`.
 // Cores are single-threaded and never call back into their driver, so they are
 // never re-entered (docs/style.md rules 2, 3, 4, 11).
