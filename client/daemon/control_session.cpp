@@ -37,13 +37,17 @@ void ControlSession::close() {
   socket_.close(ignored);
 }
 
-void ControlSession::read_line() {
+void ControlSession::arm_deadline() {
   deadline_.expires_after(limits_.request_timeout);
   deadline_.async_wait([weak = weak_from_this()](const boost::system::error_code& error) {
     auto self = weak.lock();
     if (error || !self) return;
-    self->close();  // the pending read completes with an error and drops the session
+    self->close();  // the pending read or write completes with an error and drops the session
   });
+}
+
+void ControlSession::read_line() {
+  arm_deadline();
   boost::asio::async_read_until(
       socket_, input_, '\n', [self = shared_from_this()](const boost::system::error_code& error, std::size_t n) {
         self->deadline_.cancel();
@@ -68,8 +72,10 @@ void ControlSession::read_line() {
 
 void ControlSession::respond(const ControlResponse& response, bool then_close) {
   output_ = encode_control_response(response);
+  arm_deadline();
   boost::asio::async_write(socket_, boost::asio::buffer(output_),
                            [self = shared_from_this(), then_close](const boost::system::error_code& error, std::size_t) {
+                             self->deadline_.cancel();
                              if (error || then_close) return self->close();
                              self->read_line();
                            });

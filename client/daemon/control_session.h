@@ -5,8 +5,9 @@
 //
 // Bounded, because any local user allowed on the socket could otherwise hold the
 // daemon's memory: a request line longer than kMaxControlRequestLength gets an error
-// and the connection is closed; a connection that does not finish a request line
-// within ControlLimits::request_timeout is closed; and at most max_sessions
+// and the connection is closed; a connection that does not finish a request line, or
+// does not take its response, within ControlLimits::request_timeout is closed (a
+// CLI that stops reading must not hold a slot for ever); and at most max_sessions
 // connections are served at once (ControlSessionCount), the next ones get a
 // "too many control connections" error. Lives as long as the connection
 // (shared_ptr held by its pending handlers and by the reply callback).
@@ -57,6 +58,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   void read_line();
   void respond(const ControlResponse& response, bool then_close);
   void close();
+  // Closes the connection unless the pending read or write ends first.
+  void arm_deadline();
 
   UnixListener::Socket socket_;
   Handler handler_;

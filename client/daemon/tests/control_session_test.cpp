@@ -75,6 +75,28 @@ TEST_F(ControlSessionTest, AnsweredRequestsThenAStalledPartialLineIsClosed) {
   EXPECT_EQ(count.open(), 0u);
 }
 
+// A CLI that asks for a long answer (a big chat history) and never reads it: the
+// write cannot finish, and the slot is freed after the timeout.
+TEST_F(ControlSessionTest, AClientThatStopsReadingIsClosed) {
+  ControlLimits limits;
+  limits.request_timeout = 100ms;
+  stream_protocol::socket cli(io), daemon(io);
+  boost::asio::local::connect_pair(cli, daemon);
+  auto session = std::make_shared<ControlSession>(
+      std::move(daemon),
+      [](const ControlRequest&, ControlSession::Reply reply) {
+        reply(control_ok({{"history", std::string(8 << 20, 'x')}}));  // far over any socket buffer
+      },
+      count, limits);
+  session->start();
+  session.reset();
+  boost::asio::write(cli, boost::asio::buffer(std::string("{\"command\": \"chat-history\"}\n")));
+  io.restart();
+  auto end = std::chrono::steady_clock::now() + 3s;
+  while (count.open() > 0 && std::chrono::steady_clock::now() < end) io.run_one_for(10ms);
+  EXPECT_EQ(count.open(), 0u) << "a session that cannot write its answer kept its slot";
+}
+
 TEST_F(ControlSessionTest, AnOverlongRequestLineIsRefusedWithoutBufferingIt) {
   Connection c = connect({});
   c.session.reset();
