@@ -37,7 +37,8 @@ class ChatHistory {
   // parse are skipped (a partial history is more use than none) and counted.
   static Result<ChatHistory, std::string> open(const std::string& path, std::size_t limit);
 
-  // Appends, drops the oldest beyond the limit, and saves. A failed save keeps the
+  // Appends, drops the oldest beyond the limit, and saves (one appended line; the
+  // file is rewritten only when it holds twice the limit). A failed save keeps the
   // entry in memory and returns why.
   Status<std::string> add(ChatEntry entry);
 
@@ -49,11 +50,13 @@ class ChatHistory {
 
  private:
   ChatHistory(std::string path, std::size_t limit) : path_(std::move(path)), limit_(limit) {}
+  Status<std::string> compact();
 
   std::string path_;
   std::size_t limit_;
   std::deque<ChatEntry> entries_;
   std::size_t skipped_ = 0;
+  std::size_t lines_in_file_ = 0;  // lines in the file, kept or not: compaction is due at 2 x limit_
 };
 
 }  // namespace yt

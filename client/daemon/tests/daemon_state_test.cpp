@@ -65,6 +65,34 @@ TEST_F(ChatHistoryTest, KeepsTheLastEntriesAcrossReopen) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+// A member's chat flood: each message appends one line instead of rewriting the
+// whole history, and the file never grows past twice the limit.
+TEST_F(ChatHistoryTest, AFloodAppendsAndTheFileStaysBounded) {
+  auto history = ChatHistory::open(path("chat.jsonl"), 100);
+  ASSERT_TRUE(history.ok());
+  auto lines = [&] {
+    std::ifstream in(path("chat.jsonl"));
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  };
+  for (int i = 0; i < 150; ++i) ASSERT_TRUE(history->add(ChatEntry{i, false, "lan", "id", "eve", "m" + std::to_string(i)}).ok());
+  EXPECT_EQ(lines(), 150u);  // appended, nothing rewritten yet
+  std::size_t most = 0;
+  for (int i = 150; i < 1000; ++i) {
+    ASSERT_TRUE(history->add(ChatEntry{i, false, "lan", "id", "eve", "m" + std::to_string(i)}).ok());
+    most = std::max(most, lines());
+  }
+  EXPECT_LE(most, 200u);
+  auto reopened = ChatHistory::open(path("chat.jsonl"), 100);
+  ASSERT_TRUE(reopened.ok());
+  auto all = reopened->recent("", 1000);
+  ASSERT_EQ(all.size(), 100u);
+  EXPECT_EQ(all.front().text, "m900");
+  EXPECT_EQ(all.back().text, "m999");
+  EXPECT_EQ(reopened->skipped_lines(), 0u);
+}
+
 TEST_F(ChatHistoryTest, DamagedLinesAreSkippedAndCounted) {
   std::ofstream(path("chat.jsonl")) << "{\"unix_ms\": 1, \"outgoing\": true, \"text\": \"ok\"}\n"
                                     << "garbage\n{\"unix_ms\": \"x\", \"outgoing\": true}\n";
