@@ -23,24 +23,13 @@
 #include <sstream>
 
 #include "platform/netlink_config.h"
+#include "platform/tests/netns_child.h"
 
 namespace yt {
 namespace {
 
-// Runs `body` in a child process in a new network namespace; the child's exit code
-// is body's return (0 = pass), 77 = could not make the namespace.
-int in_new_netns(const std::function<int()>& body) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    if (::unshare(CLONE_NEWNET) != 0) ::_exit(77);
-    ::_exit(body());
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 99;
-}
-
-bool can_run() { return ::geteuid() == 0 && ::access("/dev/net/tun", F_OK) == 0; }
+using test_support::in_new_netns;
+bool can_run() { return test_support::can_run_tun_tests(); }
 
 bool has_address(const std::string& ifname, int family, const std::string& text) {
   ifaddrs* list = nullptr;

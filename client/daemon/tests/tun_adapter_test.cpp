@@ -4,30 +4,16 @@
 
 #include <gtest/gtest.h>
 
-#include <sched.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
-#include <functional>
+
+#include "platform/tests/netns_child.h"
 
 namespace yt {
 namespace {
 
-// The child's exit code is body's return (0 = pass); 77 = no namespace here.
-int in_new_netns(const std::function<int()>& body) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    if (::unshare(CLONE_NEWNET) != 0) ::_exit(77);
-    ::_exit(body());
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 99;
-}
-
-bool can_run() { return ::geteuid() == 0 && ::access("/dev/net/tun", F_OK) == 0; }
+using test_support::in_new_netns;
+bool can_run() { return test_support::can_run_tun_tests(); }
 
 // A host with IPv6 turned off: IPv4 still works, and the reason is named instead of
 // the kernel's "Permission denied".
