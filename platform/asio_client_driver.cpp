@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "platform/asio_core_timer.h"
 #include "platform/local_addresses.h"
 #include "platform/udp_send.h"
 
@@ -93,14 +94,7 @@ void AsioClientDriver::pump() {
 }
 
 void AsioClientDriver::rearm_timer(std::optional<Time> deadline) {
-  timer_.cancel();
-  if (!deadline) return;
-  timer_.expires_at(clock_.to_steady(*deadline));
-  timer_.async_wait([this, alive = alive_](const boost::system::error_code& error) {
-    if (!*alive || error == boost::asio::error::operation_aborted) return;
-    core_->on_timer(clock_.now());
-    pump();
-  });
+  arm_core_timer(timer_, deadline, core_, clock_, alive_, [this] { pump(); });
 }
 
 void AsioClientDriver::open_stream(ConnId conn, Endpoint to) {

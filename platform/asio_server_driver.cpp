@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "platform/asio_core_timer.h"
 #include "platform/fd_limit.h"
 
 namespace yt {
@@ -150,14 +151,7 @@ void AsioServerDriver::send_udp(const SendDatagram& datagram) {
 }
 
 void AsioServerDriver::rearm_timer(std::optional<Time> deadline) {
-  timer_.cancel();
-  if (!deadline) return;
-  timer_.expires_at(clock_.to_steady(*deadline));
-  timer_.async_wait([this, alive = alive_](const boost::system::error_code& error) {
-    if (!*alive || error == boost::asio::error::operation_aborted) return;
-    core_->on_timer(clock_.now());
-    pump();
-  });
+  arm_core_timer(timer_, deadline, core_, clock_, alive_, [this] { pump(); });
 }
 
 }  // namespace yt
