@@ -58,4 +58,12 @@ void destroy_later(std::unique_ptr<Ns3StreamConnection> connection) {
   ns3::Simulator::ScheduleNow([held] {});
 }
 
+void close_connection(Ns3StreamConnections& streams, ConnId conn) {
+  auto it = streams.find(conn);
+  if (it == streams.end()) return;
+  it->second->close();
+  destroy_later(std::move(it->second));  // we may be inside one of its callbacks
+  streams.erase(it);
+}
+
 }  // namespace yt::emulation

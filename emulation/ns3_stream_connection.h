@@ -7,9 +7,11 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 
 #include "protocol/bytes.h"
+#include "protocol/io_boundary.h"
 
 namespace yt::emulation {
 
@@ -36,5 +38,10 @@ class Ns3StreamConnection {
 // the connection from inside one of them (a close reported, a CloseStream pumped
 // out of a receive) would free that callback's captures while it still runs.
 void destroy_later(std::unique_ptr<Ns3StreamConnection> connection);
+
+// The connections of one app by id. close_connection closes `conn` (after its queued
+// bytes) and forgets it, destroying it later; an unknown id is ignored.
+using Ns3StreamConnections = std::map<ConnId, std::unique_ptr<Ns3StreamConnection>>;
+void close_connection(Ns3StreamConnections& streams, ConnId conn);
 
 }  // namespace yt::emulation

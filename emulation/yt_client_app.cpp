@@ -137,13 +137,7 @@ void YtClientApp::SendUdp(const SendDatagram& d) {
   udp_->SendTo(packet, 0, to_ns3(d.to));
 }
 
-void YtClientApp::CloseConnection(ConnId conn) {
-  auto it = streams_.find(conn);
-  if (it == streams_.end()) return;
-  it->second->close();
-  destroy_later(std::move(it->second));  // we may be inside one of its callbacks
-  streams_.erase(it);
-}
+void YtClientApp::CloseConnection(ConnId conn) { close_connection(streams_, conn); }
 
 void YtClientApp::OpenStream(ConnId conn, Endpoint to) {
   ns3::Ptr<ns3::Socket> socket = ns3::Socket::CreateSocket(GetNode(), ns3::TcpSocketFactory::GetTypeId());

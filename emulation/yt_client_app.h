@@ -68,7 +68,7 @@ class YtClientApp : public ns3::Application {
   uint16_t udp_port_ = 0;  // attribute "UdpPort"
   std::unique_ptr<ClientCore> core_;
   ns3::Ptr<ns3::Socket> udp_;
-  std::map<ConnId, std::unique_ptr<Ns3StreamConnection>> streams_;
+  Ns3StreamConnections streams_;
   ns3::EventId timer_;
   std::function<void(const ClientEvent&)> on_event_;
   DriverLoop loop_;

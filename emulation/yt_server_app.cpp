@@ -143,12 +143,6 @@ void YtServerApp::RearmTimer(std::optional<Time> deadline) {
   timer_ = ns3::Simulator::Schedule(to_ns3(delay < Duration(0) ? Duration(0) : delay), &YtServerApp::OnTimer, this);
 }
 
-void YtServerApp::CloseConnection(ConnId conn) {
-  auto it = streams_.find(conn);
-  if (it == streams_.end()) return;
-  it->second->close();
-  destroy_later(std::move(it->second));  // we may be inside one of its callbacks
-  streams_.erase(it);
-}
+void YtServerApp::CloseConnection(ConnId conn) { close_connection(streams_, conn); }
 
 }  // namespace yt::emulation

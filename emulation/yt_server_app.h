@@ -57,7 +57,7 @@ class YtServerApp : public ns3::Application {
   std::unique_ptr<ServerCore> core_;
   ns3::Ptr<ns3::Socket> listener_;
   std::map<Endpoint, ns3::Ptr<ns3::Socket>> udp_;
-  std::map<ConnId, std::unique_ptr<Ns3StreamConnection>> streams_;
+  Ns3StreamConnections streams_;
   ConnId next_conn_ = 1;
   ns3::EventId timer_;
   DriverLoop loop_;
