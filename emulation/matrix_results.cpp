@@ -33,16 +33,19 @@ PairSummary summarize_group(const std::string& a, const std::string& b, const st
   s.profile_a = a;
   s.profile_b = b;
   s.strategy = strategy;
-  std::vector<double> times;
+  std::vector<double> times, first_packet;
   for (const AttemptRecord* r : group) {
     ++s.attempts;
     if (r->outcome == AttemptOutcome::kDirect) ++s.direct;
     if (r->outcome == AttemptOutcome::kRelayed) ++s.relayed;
     if (r->outcome == AttemptOutcome::kFailed) ++s.failed;
     if (r->time_to_direct_ms) times.push_back(*r->time_to_direct_ms);
+    if (r->time_to_first_packet_ms) first_packet.push_back(*r->time_to_first_packet_ms);
   }
   s.p2p_rate = s.attempts ? double(s.direct) / s.attempts : 0;
+  s.connectivity = s.attempts ? double(s.direct + s.relayed) / s.attempts : 0;
   s.median_time_to_direct_ms = median(times);
+  s.median_time_to_first_packet_ms = median(first_packet);
   return s;
 }
 
@@ -85,9 +88,13 @@ std::string to_json(const MatrixParameters& parameters, const std::vector<PairSu
     nlohmann::ordered_json j = {{"profile_a", s.profile_a}, {"profile_b", s.profile_b},
                                 {"strategy", s.strategy},   {"attempts", s.attempts},
                                 {"direct", s.direct},       {"relayed", s.relayed},
-                                {"failed", s.failed},       {"p2p_rate", s.p2p_rate}};
+                                {"failed", s.failed},       {"p2p_rate", s.p2p_rate},
+                                {"connectivity", s.connectivity}};
     j["median_time_to_direct_ms"] =
         s.median_time_to_direct_ms ? nlohmann::ordered_json(*s.median_time_to_direct_ms) : nlohmann::ordered_json();
+    j["median_time_to_first_packet_ms"] = s.median_time_to_first_packet_ms
+                                              ? nlohmann::ordered_json(*s.median_time_to_first_packet_ms)
+                                              : nlohmann::ordered_json();
     pairs.push_back(std::move(j));
   }
   root["pairs"] = std::move(pairs);
@@ -96,6 +103,8 @@ std::string to_json(const MatrixParameters& parameters, const std::vector<PairSu
     nlohmann::ordered_json j = {{"profile_a", r.profile_a}, {"profile_b", r.profile_b}, {"strategy", r.strategy},
                                 {"seed", r.seed},           {"outcome", to_string(r.outcome)}};
     j["time_to_direct_ms"] = r.time_to_direct_ms ? nlohmann::ordered_json(*r.time_to_direct_ms) : nlohmann::ordered_json();
+    j["time_to_first_packet_ms"] =
+        r.time_to_first_packet_ms ? nlohmann::ordered_json(*r.time_to_first_packet_ms) : nlohmann::ordered_json();
     if (!r.failure.empty()) j["failure"] = r.failure;
     list.push_back(std::move(j));
   }
@@ -105,66 +114,87 @@ std::string to_json(const MatrixParameters& parameters, const std::vector<PairSu
 
 std::string to_csv(const std::vector<PairSummary>& summaries) {
   std::ostringstream out;
-  out << "profile_a,profile_b,strategy,attempts,direct,relayed,failed,p2p_rate,median_time_to_direct_ms\n";
+  out << "profile_a,profile_b,strategy,attempts,direct,relayed,failed,p2p_rate,connectivity,"
+         "median_time_to_direct_ms,median_time_to_first_packet_ms\n";
+  auto optional_ms = [&out](std::optional<double> v) {
+    if (!v) return;
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", *v);
+    out << ms;
+  };
   for (const PairSummary& s : summaries) {
-    char rate[32];
-    std::snprintf(rate, sizeof rate, "%.4f", s.p2p_rate);
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%.4f,%.4f", s.p2p_rate, s.connectivity);
     out << s.profile_a << ',' << s.profile_b << ',' << s.strategy << ',' << s.attempts << ',' << s.direct << ','
         << s.relayed << ',' << s.failed << ',' << rate << ',';
-    if (s.median_time_to_direct_ms) {
-      char ms[32];
-      std::snprintf(ms, sizeof ms, "%.1f", *s.median_time_to_direct_ms);
-      out << ms;
-    }
+    optional_ms(s.median_time_to_direct_ms);
+    out << ',';
+    optional_ms(s.median_time_to_first_packet_ms);
     out << '\n';
   }
   return out.str();
 }
 
-std::string to_table(const std::vector<PairSummary>& summaries, const std::vector<std::string>& profiles,
-                     const std::vector<std::string>& strategies) {
-  std::map<std::tuple<std::string, std::string, std::string>, const PairSummary*> index;
-  for (const PairSummary& s : summaries) index[{s.strategy, s.profile_a, s.profile_b}] = &s;
+namespace {
+
+using SummaryIndex = std::map<std::tuple<std::string, std::string, std::string>, const PairSummary*>;
+
+// One profile_a x profile_b grid of `metric` in percent. Columns use short labels
+// (column number) so the grid fits a terminal; the row label names each profile.
+void grid(std::ostringstream& out, const SummaryIndex& index, const std::vector<std::string>& profiles,
+          const std::string& strategy, const char* title, double PairSummary::*metric) {
   std::size_t width = 10;
   for (const std::string& p : profiles) width = std::max(width, p.size());
-
-  // Columns use short labels (column number) so the grid fits a terminal; the
-  // row label names each profile in full.
-  std::ostringstream out;
-  for (const std::string& strategy : strategies) {
-    out << "\nP2P rate, strategy '" << strategy << "' (row: client A's NAT, column: client B's NAT)\n";
-    out << std::string(width + 4, ' ');
-    for (std::size_t j = 0; j < profiles.size(); ++j) {
-      char head[24];  // room for any size_t, so the compiler sees no truncation
-      std::snprintf(head, sizeof head, "%5zu", j + 1);
-      out << head;
+  out << "\n" << title << ", strategy '" << strategy << "' (row: client A's NAT, column: client B's NAT)\n";
+  out << std::string(width + 4, ' ');
+  for (std::size_t j = 0; j < profiles.size(); ++j) {
+    char head[24];  // room for any size_t, so the compiler sees no truncation
+    std::snprintf(head, sizeof head, "%5zu", j + 1);
+    out << head;
+  }
+  out << '\n';
+  for (std::size_t i = 0; i < profiles.size(); ++i) {
+    char label[96];
+    std::snprintf(label, sizeof label, "%2zu %-*s ", i + 1, static_cast<int>(width), profiles[i].c_str());
+    out << label;
+    for (const std::string& b : profiles) {
+      auto it = index.find({strategy, profiles[i], b});
+      char cell[8];
+      if (it == index.end()) {
+        std::snprintf(cell, sizeof cell, "%5s", "-");
+      } else {
+        std::snprintf(cell, sizeof cell, "%5.0f", it->second->*metric * 100);
+      }
+      out << cell;
     }
     out << '\n';
-    for (std::size_t i = 0; i < profiles.size(); ++i) {
-      char label[96];
-      std::snprintf(label, sizeof label, "%2zu %-*s ", i + 1, static_cast<int>(width), profiles[i].c_str());
-      out << label;
-      for (const std::string& b : profiles) {
-        auto it = index.find({strategy, profiles[i], b});
-        char cell[8];
-        if (it == index.end()) {
-          std::snprintf(cell, sizeof cell, "%5s", "-");
-        } else {
-          std::snprintf(cell, sizeof cell, "%5.0f", it->second->p2p_rate * 100);
-        }
-        out << cell;
-      }
-      out << '\n';
-    }
+  }
+}
+
+}  // namespace
+
+std::string to_table(const std::vector<PairSummary>& summaries, const std::vector<std::string>& profiles,
+                     const std::vector<std::string>& strategies) {
+  SummaryIndex index;
+  for (const PairSummary& s : summaries) index[{s.strategy, s.profile_a, s.profile_b}] = &s;
+  std::ostringstream out;
+  for (const std::string& strategy : strategies) {
+    grid(out, index, profiles, strategy, "P2P rate", &PairSummary::p2p_rate);
+    grid(out, index, profiles, strategy, "Connectivity (direct or relayed)", &PairSummary::connectivity);
     auto overall = index.find({strategy, "overall", "overall"});
     if (overall != index.end()) {
       const PairSummary& s = *overall->second;
       char line[200];
-      std::snprintf(line, sizeof line, "overall: p2p %.1f%% (%d direct, %d relayed, %d failed of %d attempts)",
-                    s.p2p_rate * 100, s.direct, s.relayed, s.failed, s.attempts);
+      std::snprintf(line, sizeof line,
+                    "overall: p2p %.1f%%, connectivity %.1f%% (%d direct, %d relayed, %d failed of %d attempts)",
+                    s.p2p_rate * 100, s.connectivity * 100, s.direct, s.relayed, s.failed, s.attempts);
       out << line;
+      if (s.median_time_to_first_packet_ms) {
+        std::snprintf(line, sizeof line, ", median time to first packet %.0f ms", *s.median_time_to_first_packet_ms);
+        out << line;
+      }
       if (s.median_time_to_direct_ms) {
-        std::snprintf(line, sizeof line, ", median time to direct %.0f ms", *s.median_time_to_direct_ms);
+        std::snprintf(line, sizeof line, ", to direct %.0f ms", *s.median_time_to_direct_ms);
         out << line;
       }
       out << '\n';

@@ -1,8 +1,11 @@
 // Results of the nat-matrix scenario and their files. The metric names mean
 // exactly what docs/architecture.md section 5 says:
 //   p2p_rate  = attempts with a working direct tunnel within the time limit / attempts
+//   connectivity = attempts that carried traffic both ways, direct or relayed / attempts
 //   time to direct = from the server's tunnel instruction to the first
 //                    authenticated datagram over the direct path
+//   time to first packet = from the instruction until both sides had a path
+//                    (relayed or direct), the later side counting
 // Each attempt is classified by the path its data actually took: `direct` when
 // test datagrams crossed both ways over the direct tunnel (through the modeled
 // NATs), `relayed` when they crossed only through a relay, `failed` otherwise.
@@ -25,6 +28,7 @@ struct AttemptRecord {
   std::uint64_t seed = 0;
   AttemptOutcome outcome = AttemptOutcome::kFailed;
   std::optional<double> time_to_direct_ms;  // set for kDirect
+  std::optional<double> time_to_first_packet_ms;  // set for kDirect and kRelayed
   std::string failure;                      // why, for kFailed (first reason seen)
   std::uint64_t simulator_events = 0;       // ns-3 events this attempt executed
 };
@@ -40,7 +44,9 @@ struct PairSummary {
   int relayed = 0;
   int failed = 0;
   double p2p_rate = 0;
+  double connectivity = 0;
   std::optional<double> median_time_to_direct_ms;
+  std::optional<double> median_time_to_first_packet_ms;
 };
 
 struct MatrixParameters {
@@ -62,7 +68,8 @@ std::string to_json(const MatrixParameters& parameters, const std::vector<PairSu
                     const std::vector<AttemptRecord>& attempts);
 // results.csv: one line per PairSummary, header first.
 std::string to_csv(const std::vector<PairSummary>& summaries);
-// The terminal table: for each strategy, a profile_a x profile_b grid of p2p rates.
+// The terminal table: for each strategy, profile_a x profile_b grids of p2p rates
+// and of connectivity.
 std::string to_table(const std::vector<PairSummary>& summaries, const std::vector<std::string>& profiles,
                      const std::vector<std::string>& strategies);
 

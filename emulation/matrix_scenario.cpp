@@ -26,6 +26,7 @@ struct Side {
   bool online = false;
   bool tunnel_up = false;
   std::optional<Duration> time_to_direct;
+  std::optional<Duration> time_to_first_path;  // relayed or direct, whichever came first
   std::string failure;
 };
 
@@ -98,6 +99,11 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
       if (auto* up = std::get_if<TunnelUp>(&event)) {
         side.tunnel_up = true;
         if (!side.time_to_direct) side.time_to_direct = up->time_to_direct;
+        if (!side.time_to_first_path) side.time_to_first_path = up->time_to_direct;
+      }
+      if (auto* relayed = std::get_if<TunnelRelayed>(&event)) {
+        side.tunnel_up = true;
+        if (!side.time_to_first_path) side.time_to_first_path = relayed->time_to_relay;
       }
       if (auto* failed = std::get_if<TunnelFailed>(&event); failed && side.failure.empty()) {
         side.failure = failed->reason;
@@ -111,7 +117,8 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
   make_client(b, site_b, id_b, "b", 0.6);
 
   // Stop as soon as the outcome is known, so the matrix runs in seconds; the time
-  // limit starts once both are online.
+  // limit starts once both are online. A relayed pair runs to the limit: punching
+  // may still find a direct path.
   std::optional<ns3::Time> both_online_at;
   ns3::Time hard_stop = ns3::Seconds(30) + to_ns3(spec.time_limit);
   std::function<void()> watch = [&] {
@@ -129,10 +136,21 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
   ns3::Simulator::Schedule(ns3::MilliSeconds(50), watch);
   ns3::Simulator::Run();
 
+  auto ms = [](Duration d) { return static_cast<double>(d.count()) / 1000.0; };
+  // Both sides must have a path before a packet can cross both ways.
+  auto both = [](std::optional<Duration> x, std::optional<Duration> y) { return std::max(*x, *y); };
   if (probes.Direct(id_a.public_key, id_b.public_key)) {
     record.outcome = AttemptOutcome::kDirect;
     Duration ttd = std::max(a.time_to_direct.value_or(Duration(0)), b.time_to_direct.value_or(Duration(0)));
-    record.time_to_direct_ms = static_cast<double>(ttd.count()) / 1000.0;
+    record.time_to_direct_ms = ms(ttd);
+    if (a.time_to_first_path && b.time_to_first_path) {
+      record.time_to_first_packet_ms = ms(both(a.time_to_first_path, b.time_to_first_path));
+    }
+  } else if (probes.Relayed(id_a.public_key, id_b.public_key)) {
+    record.outcome = AttemptOutcome::kRelayed;
+    if (a.time_to_first_path && b.time_to_first_path) {
+      record.time_to_first_packet_ms = ms(both(a.time_to_first_path, b.time_to_first_path));
+    }
   } else {
     record.outcome = AttemptOutcome::kFailed;
     if (!a.online || !b.online) {

@@ -2,6 +2,7 @@
 
 #include <ns3/simulator.h>
 
+#include <optional>
 #include <string_view>
 
 #include "emulation/ns3_conversions.h"
@@ -18,13 +19,14 @@ bool PathProbes::IsProbe(const Bytes& packet) {
 }
 
 void PathProbes::OnEvent(YtClientApp* app, const ClientEvent& event) {
-  if (auto* up = std::get_if<TunnelUp>(&event)) {
+  std::optional<PublicKey> up;
+  if (auto* direct = std::get_if<TunnelUp>(&event)) up = direct->peer;
+  if (auto* relayed = std::get_if<TunnelRelayed>(&event)) up = relayed->peer;
+  if (up) {
     // Scheduled, not sent inline: the callback runs while the app's outputs drain.
-    if (probing_.insert({app->Key(), up->peer}).second) {
-      ns3::Simulator::ScheduleNow(&PathProbes::Send, this, app, up->peer);
-    }
+    if (probing_.insert({app->Key(), *up}).second) ns3::Simulator::ScheduleNow(&PathProbes::Send, this, app, *up);
   } else if (auto* packet = std::get_if<PacketReceived>(&event); packet && IsProbe(packet->packet)) {
-    crossed_.insert({packet->peer, app->Key()});
+    (packet->relayed ? crossed_relay_ : crossed_).insert({packet->peer, app->Key()});
   }
 }
 

@@ -1,8 +1,10 @@
-// Proof that a direct tunnel carries data: once a client's tunnel to a peer is up,
-// it sends that peer a probe datagram every 200 ms until a probe has crossed both
-// ways. A pair counts as direct only on that evidence, never on the cores' own
-// "tunnel up": the probes are real datagrams through the modeled NATs. Resending
-// keeps one lost datagram on a lossy link from reading as "no direct path".
+// Proof that a tunnel carries data: once a client's tunnel to a peer is up (relayed
+// or direct), it sends that peer a probe datagram every 200 ms until a probe has
+// crossed both ways over the direct path. Each arrival is recorded with the path
+// it took (PacketReceived::relayed). A pair counts as direct, or relayed, only on
+// that evidence, never on the cores' own state: the probes are real datagrams
+// through the modeled NATs and the relay. Resending keeps one lost datagram on a
+// lossy link from reading as "no path".
 #pragma once
 
 #include <set>
@@ -22,17 +24,23 @@ class PathProbes {
   // the simulation run (probes are scheduled ns-3 events).
   void OnEvent(YtClientApp* app, const ClientEvent& event);
 
-  // A probe sent by `from` arrived at `to` over their tunnel.
+  // A probe sent by `from` arrived at `to` over the direct path / through the relay.
   bool Crossed(const PublicKey& from, const PublicKey& to) const { return crossed_.count({from, to}) != 0; }
-  // A probe crossed both ways.
+  bool CrossedRelay(const PublicKey& from, const PublicKey& to) const {
+    return crossed_relay_.count({from, to}) != 0;
+  }
+  // A probe crossed both ways directly.
   bool Direct(const PublicKey& a, const PublicKey& b) const { return Crossed(a, b) && Crossed(b, a); }
+  // A probe crossed both ways through the relay.
+  bool Relayed(const PublicKey& a, const PublicKey& b) const { return CrossedRelay(a, b) && CrossedRelay(b, a); }
 
   static bool IsProbe(const Bytes& packet);
 
  private:
   void Send(YtClientApp* app, PublicKey peer);
 
-  std::set<std::pair<PublicKey, PublicKey>> crossed_;  // (from, to)
+  std::set<std::pair<PublicKey, PublicKey>> crossed_;        // (from, to), direct
+  std::set<std::pair<PublicKey, PublicKey>> crossed_relay_;  // (from, to), through the relay
   std::set<std::pair<PublicKey, PublicKey>> probing_;  // (sender, peer): a resend loop runs
 };
 

@@ -207,6 +207,14 @@ void put(WireWriter& w, const TunnelInstruction& m) {
   w.u32(m.start_delay_ms);
   put_endpoints(w, m.candidates);
   w.u8(m.prepunch_ttl);
+  w.u8(m.relay ? 1 : 0);
+  if (m.relay) {
+    w.endpoint(m.relay->endpoint);
+    w.u32(m.relay->ticket.key_id);
+    w.u64(m.relay->ticket.pair_id);
+    w.u8(m.relay->ticket.side);
+    w.fixed(m.relay->ticket.bind_secret);
+  }
 }
 void put(WireWriter& w, const PeerOffline& m) { w.fixed(m.peer); }
 void put(WireWriter& w, const Ping& m) { w.u64(m.nonce); }
@@ -296,6 +304,16 @@ void get(Decoder& d, TunnelInstruction& m) {
   m.start_delay_ms = d.r.u32();
   m.candidates = d.endpoints(kMaxCandidates);
   m.prepunch_ttl = d.r.u8();
+  if (d.flag()) {
+    RelayOffer offer;
+    offer.endpoint = d.r.endpoint();
+    offer.ticket.key_id = d.r.u32();
+    offer.ticket.pair_id = d.r.u64();
+    offer.ticket.side = d.r.u8();
+    if (offer.ticket.side > 1) d.fail(DecodeError::kFieldOutOfRange);
+    offer.ticket.bind_secret = d.r.fixed<32>();
+    m.relay = offer;
+  }
 }
 
 void get(Decoder& d, PeerOffline& m) {
@@ -551,6 +569,11 @@ Bytes encode_datagram(const Datagram& datagram) {
       },
       datagram);
   return w.take();
+}
+
+std::optional<DatagramType> peek_datagram_type(ByteView bytes) {
+  if (bytes.size() < 2 || bytes[0] != kProtocolVersion) return std::nullopt;
+  return static_cast<DatagramType>(bytes[1]);
 }
 
 Result<Datagram, DecodeError> decode_datagram(ByteView bytes) {

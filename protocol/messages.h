@@ -30,6 +30,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -39,6 +40,7 @@
 #include "protocol/endpoint.h"
 #include "protocol/identity.h"
 #include "protocol/nat_taxonomy.h"
+#include "protocol/relay_ticket.h"
 #include "protocol/result.h"
 
 namespace yt {
@@ -251,6 +253,18 @@ struct MemberLeft {
   PublicKey key{};
 };
 
+// Where one side of a pair reaches its relay, and its ticket there
+// (protocol/relay_ticket.h). An unset endpoint means the server's own primary
+// discovery endpoint: the relay built into yellowtail-server.
+struct RelayOffer {
+  Endpoint endpoint;
+  RelayTicket ticket;
+  bool operator==(const RelayOffer& o) const {
+    return endpoint == o.endpoint && ticket.key_id == o.ticket.key_id && ticket.pair_id == o.ticket.pair_id &&
+           ticket.side == o.ticket.side && ticket.bind_secret == o.ticket.bind_secret;
+  }
+};
+
 // S->C: set up a tunnel to `peer`. Both sides get one with the same tunnel id and
 // start punching `start_delay_ms` after receiving it (the server subtracts each
 // side's one-way delay so the probes cross inside the NAT timeouts).
@@ -268,6 +282,10 @@ struct TunnelInstruction {
   // that saw the peer's probe arrive first would otherwise hold an inbound entry
   // that clashes with our later outbound one and moves it to another port.
   std::uint8_t prepunch_ttl = 0;
+  // The relay that carries this pair's traffic until (and whenever) no direct path
+  // works; nullopt when the server offers none. Relay-first: both sides bind at
+  // once and talk through it while punching runs (client/core/tunnel.h).
+  std::optional<RelayOffer> relay;
 };
 
 // S->C: the server lost `peer`. The client checks the tunnel's liveness itself
@@ -426,6 +444,10 @@ using Datagram = std::variant<DiscoveryProbe, DiscoveryReply, PunchProbe, PunchA
 static_assert(wire_types_unique<Datagram>(), "two Datagrams share a type byte");
 Bytes encode_datagram(const Datagram& datagram);
 Result<Datagram, DecodeError> decode_datagram(ByteView bytes);
+// The type byte of an encoded datagram, without decoding it (to route it to the
+// part that decodes it); nullopt when too short or of another version. Not
+// checked against the known types.
+std::optional<DatagramType> peek_datagram_type(ByteView bytes);
 
 // What a PeerData plaintext carries, and the body that follows the type byte.
 enum class PeerPayloadType : std::uint8_t {

@@ -1,11 +1,16 @@
 #!/usr/bin/python3
-"""CI guard on the punch rate: compares a nat-matrix results.json with the
-checked-in baseline and fails when
+"""CI guard on the punch rate and connectivity: compares a nat-matrix
+results.json with the checked-in baseline and fails when
 
-  - any (profile_a, profile_b, strategy) pair's p2p_rate falls by more than
-    the baseline's `pair_tolerance` (absolute), or
-  - any strategy's overall p2p_rate falls by more than `overall_tolerance`,
+  - any (profile_a, profile_b, strategy) pair's p2p_rate or connectivity
+    (direct or relayed) falls by more than the baseline's `pair_tolerance`
+    (absolute), or
+  - any strategy's overall p2p_rate or connectivity falls by more than
+    `overall_tolerance`,
   - or a pair or strategy in the baseline is missing from the results.
+
+A baseline entry without `connectivity` (written before relays) checks the
+p2p_rate only.
 
 Runs are deterministic for a given seed list, so the tolerances only absorb
 deliberate, reviewed changes in timing, not noise. Raising the baseline is a
@@ -29,25 +34,29 @@ def load(path):
         return json.load(f)
 
 
-def rates(results):
-    return {(p["profile_a"], p["profile_b"], p["strategy"]): p["p2p_rate"] for p in results["pairs"]}
+METRICS = ("p2p_rate", "connectivity")
+
+
+def rates(results, metric="p2p_rate"):
+    return {(p["profile_a"], p["profile_b"], p["strategy"]): p[metric] for p in results["pairs"] if metric in p}
 
 
 def compare(results, baseline):
     """Returns a list of human-readable regressions (empty when the guard passes)."""
     pair_tolerance = baseline.get("pair_tolerance", DEFAULT_PAIR_TOLERANCE)
     overall_tolerance = baseline.get("overall_tolerance", DEFAULT_OVERALL_TOLERANCE)
-    now = rates(results)
     problems = []
-    for key, old in sorted(rates(baseline).items()):
-        a, b, strategy = key
-        if key not in now:
-            problems.append(f"{strategy}: {a} x {b} missing from the results")
-            continue
-        tolerance = overall_tolerance if a == "overall" else pair_tolerance
-        if now[key] < old - tolerance - 1e-9:
-            what = f"{strategy} overall" if a == "overall" else f"{strategy}: {a} x {b}"
-            problems.append(f"{what}: p2p_rate {old:.2f} -> {now[key]:.2f} (tolerance {tolerance:.2f})")
+    for metric in METRICS:
+        now = rates(results, metric)
+        for key, old in sorted(rates(baseline, metric).items()):
+            a, b, strategy = key
+            if key not in now:
+                problems.append(f"{strategy}: {a} x {b} missing {metric} in the results")
+                continue
+            tolerance = overall_tolerance if a == "overall" else pair_tolerance
+            if now[key] < old - tolerance - 1e-9:
+                what = f"{strategy} overall" if a == "overall" else f"{strategy}: {a} x {b}"
+                problems.append(f"{what}: {metric} {old:.2f} -> {now[key]:.2f} (tolerance {tolerance:.2f})")
     return problems
 
 
@@ -65,7 +74,8 @@ def write_baseline(results, path, reason):
         "overall_tolerance": old.get("overall_tolerance", DEFAULT_OVERALL_TOLERANCE),
         "history": history,
         "pairs": [
-            {k: p[k] for k in ("profile_a", "profile_b", "strategy", "attempts", "direct", "p2p_rate")}
+            {k: p[k] for k in ("profile_a", "profile_b", "strategy", "attempts", "direct", "relayed", "p2p_rate",
+                               "connectivity")}
             for p in results["pairs"]
         ],
     }
@@ -108,7 +118,8 @@ def main(argv):
         for p in problems:
             print(f"  {p}")
         return 1
-    print(f"punch-rate guard: ok ({len(rates(baseline))} baseline entries hold)")
+    print(f"punch-rate guard: ok ({len(rates(baseline))} baseline entries hold"
+          f", {len(rates(baseline, 'connectivity'))} with connectivity)")
     return 0
 
 

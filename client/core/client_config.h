@@ -77,6 +77,11 @@ struct ClientConfig {
   Duration punch_duration = 10s;
   // Peer handshake init retransmission while no response has come.
   Duration handshake_retry = 1s;
+  // A relayed tunnel answers the peer's punch probes with a sealed ping straight to
+  // their source, to prove the direct path both ways (tunnel.h); probes arrive
+  // every punch_interval per candidate, and one ping per 250 ms is enough to
+  // catch the first open window without flooding it.
+  Duration direct_probe_interval = 250ms;
   // A peer we should have a tunnel with but have none that works is asked for again
   // (RequestTunnel) this long after we noticed, then with doubling waits up to the
   // max (tunnel_retry.h). 30 s is past any instruction still on its way; 15 min

@@ -49,6 +49,9 @@ struct ClientCore::Impl {
   std::optional<Ipv4> virtual_ip;
   std::optional<Endpoint> mapped;
   std::optional<NatProfile> nat_profile;
+  // The server's primary discovery endpoint, from the login reply: where its
+  // built-in relay is (RelayOffer with an unset endpoint).
+  std::optional<Endpoint> server_relay;
 
   void handle(Time now, std::vector<ControlNotice> notices);
   void handle_message(Time now, ControlMessage& message);
@@ -66,6 +69,8 @@ struct ClientCore::Impl {
   // Cryptokey routing of a packet received in ip_mode; counts what it refuses.
   bool accept_ip(const PublicKey& peer, ByteView packet);
   void on_chat(const PublicKey& peer, PeerPayload& payload);
+  // Hands an opened peer payload to its consumer (events, the tunnel itself).
+  void deliver(std::pair<PublicKey, PeerPayload>& received, bool relayed);
   std::string nickname_of(const PublicKey& peer) const;
 };
 
@@ -78,6 +83,8 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
       tunnels.set_server_lost(false);
       ctx.emit(LoggedIn{in->reply.virtual_ip, in->reply.prefix_length});
       discovery.start(now, in->reply.discovery_token, in->reply.discovery_endpoints);
+      server_relay.reset();
+      if (!in->reply.discovery_endpoints.empty()) server_relay = in->reply.discovery_endpoints.front();
     } else if (auto* failed = std::get_if<ControlLoginFailed>(&notice)) {
       connection_ended();
       ctx.emit(LoginFailed{std::move(failed->reason)});
@@ -115,7 +122,7 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
     const Tunnel* tunnel = tunnels.find(key);
     if (!tunnel || tunnel->state() == TunnelState::kFailed) {
       wanting.insert(key);
-    } else if (tunnel->state() != TunnelState::kDirect) {
+    } else if (!tunnel->can_send()) {
       trying.insert(key);
     }
   }
@@ -187,6 +194,14 @@ void ClientCore::Impl::handle_message(Time now, ControlMessage& message) {
     ctx.emit(MembershipChanged{left->network, left->key});
     prune_tunnels();
   } else if (auto* instruction = std::get_if<TunnelInstruction>(&message)) {
+    if (instruction->relay && instruction->relay->endpoint.is_unset()) {
+      // The server's own relay; without a discovery endpoint we cannot reach it.
+      if (server_relay) {
+        instruction->relay->endpoint = *server_relay;
+      } else {
+        instruction->relay.reset();
+      }
+    }
     tunnels.instruct(now, *instruction);
   } else if (auto* offline = std::get_if<PeerOffline>(&message)) {
     tunnels.set_peer_offline(offline->peer, true);
@@ -211,7 +226,7 @@ Result<SendReport, IpRouteError> ClientCore::Impl::send_ip(Time now, ByteView pa
       packet,
       [this](const PublicKey& peer) {
         const Tunnel* tunnel = tunnels.find(peer);
-        return tunnel && tunnel->direct();
+        return tunnel && tunnel->can_send();
       },
       ctx.config.max_broadcast_fanout, presence.muted_predicate(membership));
   if (route && packet.size() > ctx.config.max_payload) route = Err{IpRouteError::kTooLarge};
@@ -348,36 +363,42 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
   } else if (auto* ack = std::get_if<PunchAck>(&datagram)) {
     s.tunnels.on_punch(now, from, ack->tunnel_id, ack->sequence, true);
   } else if (auto* init = std::get_if<PeerHandshakeInit>(&datagram)) {
-    s.tunnels.on_handshake_init(now, from, *init);
+    s.tunnels.on_handshake_init(now, PeerPath{from, false}, *init);
   } else if (auto* resp = std::get_if<PeerHandshakeResp>(&datagram)) {
-    s.tunnels.on_handshake_resp(now, from, *resp);
+    s.tunnels.on_handshake_resp(now, PeerPath{from, false}, *resp);
   } else if (auto* data_msg = std::get_if<PeerData>(&datagram)) {
-    auto received = s.tunnels.on_data(now, from, *data_msg);
-    if (!received) return;
-    PeerPayload& payload = received->second;
-    bool carries_content = payload.type == PeerPayloadType::kPacket || payload.type == PeerPayloadType::kChat;
-    if (carries_content && s.presence.muted(s.membership, received->first)) {
-      ++s.ctx.stats.received_muted;
-      return;
-    }
-    switch (payload.type) {
-      case PeerPayloadType::kPacket:
-        if (s.ctx.config.ip_mode && !s.accept_ip(received->first, payload.body)) break;
-        s.ctx.emit(PacketReceived{received->first, std::move(payload.body)});
-        break;
-      case PeerPayloadType::kChat:
-        s.on_chat(received->first, payload);
-        break;
-      case PeerPayloadType::kKeepalive:
-      case PeerPayloadType::kPing:
-      case PeerPayloadType::kPong:
-        break;  // the tunnel's own business (tunnel.h)
-    }
+    if (auto received = s.tunnels.on_data(now, PeerPath{from, false}, *data_msg)) s.deliver(*received, false);
+  } else if (auto* relayed = std::get_if<RelayData>(&datagram)) {
+    if (auto received = s.tunnels.on_relay_data(now, from, *relayed)) s.deliver(*received, true);
+  } else if (auto* bound = std::get_if<RelayBound>(&datagram)) {
+    s.tunnels.on_relay_bound(now, from, *bound);
   } else if (auto* hairpin = std::get_if<HairpinProbe>(&datagram)) {
     if (auto result = s.discovery.on_hairpin(now, from, *hairpin)) s.finish_discovery(*result);
   } else {
-    // A DiscoveryProbe: only servers take those.
+    // A DiscoveryProbe or RelayBind: only servers and relays take those.
     ++s.ctx.stats.malformed_datagrams;
+  }
+}
+
+void ClientCore::Impl::deliver(std::pair<PublicKey, PeerPayload>& received, bool relayed) {
+  PeerPayload& payload = received.second;
+  bool carries_content = payload.type == PeerPayloadType::kPacket || payload.type == PeerPayloadType::kChat;
+  if (carries_content && presence.muted(membership, received.first)) {
+    ++ctx.stats.received_muted;
+    return;
+  }
+  switch (payload.type) {
+    case PeerPayloadType::kPacket:
+      if (ctx.config.ip_mode && !accept_ip(received.first, payload.body)) break;
+      ctx.emit(PacketReceived{received.first, std::move(payload.body), relayed});
+      break;
+    case PeerPayloadType::kChat:
+      on_chat(received.first, payload);
+      break;
+    case PeerPayloadType::kKeepalive:
+    case PeerPayloadType::kPing:
+    case PeerPayloadType::kPong:
+      break;  // the tunnel's own business (tunnel.h)
   }
 }
 
@@ -493,7 +514,7 @@ Result<SendReport, SendError> ClientCore::send_network_chat(Time now, const std:
   for (const MemberInfo& m : info->members) {
     if (m.key == s.ctx.identity.public_key) continue;
     const Tunnel* tunnel = s.tunnels.find(m.key);
-    if (tunnel && tunnel->direct() && s.tunnels.send(now, m.key, payload)) {
+    if (tunnel && tunnel->can_send() && s.tunnels.send(now, m.key, payload)) {
       ++report.sent;
     } else if (m.online || tunnel) {
       ++report.no_tunnel;
@@ -539,15 +560,16 @@ const std::vector<NetworkInfo>& ClientCore::networks() const { return impl_->mem
 namespace {
 
 std::string no_path_reason(const MemberInfo& member, const Tunnel* tunnel) {
-  if (tunnel && tunnel->direct()) return {};
+  if (tunnel && tunnel->can_send()) return {};
   if (!member.online) return "peer offline";
   if (!tunnel) return "waiting for the server to plan a tunnel";
   switch (tunnel->state()) {
     case TunnelState::kWaiting: return "punching scheduled";
     case TunnelState::kPunching: return "punching";
     case TunnelState::kHandshaking: return "handshaking";
-    case TunnelState::kDirect: return {};
-    case TunnelState::kFailed: return "no direct path (relay not available yet)";
+    case TunnelState::kDirect:
+    case TunnelState::kRelayed: return {};
+    case TunnelState::kFailed: return tunnel->failure() + "; asking again later";
   }
   return {};
 }
@@ -566,7 +588,7 @@ std::vector<PeerStatus> ClientCore::peers() const {
     if (const Tunnel* tunnel = s.tunnels.find(key)) {
       status.has_tunnel = true;
       status.tunnel = tunnel->state();
-      if (tunnel->direct()) status.path = tunnel->path();
+      if (tunnel->can_send()) status.path = tunnel->path().endpoint;
       status.last_received = tunnel->last_received();
       status.rtt = tunnel->rtt();
     }

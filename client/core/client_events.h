@@ -50,12 +50,20 @@ struct MembershipChanged {
   std::string network;
   PublicKey member{};
 };
-// First authenticated datagram over a direct path. `time_to_direct` is measured
+// First authenticated datagram over a direct path (also when a relayed tunnel
+// moves to it). `time_to_direct` is measured
 // from the server's tunnel instruction (docs/architecture.md section 5).
 struct TunnelUp {
   PublicKey peer{};
   Endpoint path;
   Duration time_to_direct{0};
+};
+// First authenticated datagram through the relay: the peer is reachable, and
+// punching goes on for a direct path (TunnelUp when it is found).
+struct TunnelRelayed {
+  PublicKey peer{};
+  Endpoint relay;
+  Duration time_to_relay{0};  // from the server's tunnel instruction
 };
 struct TunnelDown {
   PublicKey peer{};
@@ -71,6 +79,7 @@ struct TunnelFailed {
 struct PacketReceived {
   PublicKey peer{};
   Bytes packet;
+  bool relayed = false;  // it came through the relay, not the direct path
 };
 // Chat text from `peer`. `network` is empty for a private chat, else the network it
 // was sent to (checked: we and the sender are both in it). `nickname` is the sender's
@@ -83,7 +92,7 @@ struct ChatReceived {
 };
 
 using ClientEvent = std::variant<LoggedIn, LoginFailed, ServerLost, LoggedInElsewhere, DiscoveryDone, Synced, RequestDone,
-                                 MembershipChanged, TunnelUp, TunnelDown, TunnelFailed, PacketReceived,
+                                 MembershipChanged, TunnelUp, TunnelRelayed, TunnelDown, TunnelFailed, PacketReceived,
                                  ChatReceived>;
 
 }  // namespace yt

@@ -10,6 +10,7 @@ struct ClientStats {
   std::uint64_t malformed_datagrams = 0;
   std::uint64_t unknown_tunnel = 0;        // punch/handshake for a tunnel we do not have
   std::uint64_t unknown_session = 0;       // PeerData with an unknown receiver index
+  std::uint64_t relay_unknown_pair = 0;    // relay traffic for no tunnel of ours, or not from its relay
   std::uint64_t auth_failures = 0;         // PeerData that did not authenticate
   std::uint64_t replayed = 0;              // PeerData with a replayed counter
   std::uint64_t handshake_failures = 0;    // peer handshakes that did not authenticate

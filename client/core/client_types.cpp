@@ -20,6 +20,7 @@ const char* to_string(TunnelState s) {
     case TunnelState::kHandshaking: return "handshaking";
     case TunnelState::kDirect: return "direct";
     case TunnelState::kFailed: return "failed";
+    case TunnelState::kRelayed: return "relayed";
   }
   return "?";
 }

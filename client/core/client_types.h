@@ -36,6 +36,7 @@ enum class TunnelState : std::uint8_t {
   kHandshaking,  // a path answered; Noise handshake in flight
   kDirect,       // authenticated direct path
   kFailed,       // punching ended without a path
+  kRelayed,      // authenticated path through the relay; punching may still go direct
 };
 const char* to_string(TunnelState s);
 
@@ -46,9 +47,9 @@ struct PeerStatus {
   bool online = false;          // as the server last said
   bool has_tunnel = false;
   TunnelState tunnel = TunnelState::kWaiting;
-  Endpoint path;                // valid when kDirect
+  Endpoint path;                // the peer's endpoint when kDirect, the relay's when kRelayed
   std::optional<Time> last_received;
-  std::optional<Duration> rtt;  // last answered ping over the direct path
+  std::optional<Duration> rtt;  // last answered ping, over the path in use
   // Why no traffic can flow to this peer yet, for humans ("punching", "peer
   // offline", ...); empty when the path is direct.
   std::string no_path_reason;

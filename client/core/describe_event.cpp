@@ -28,6 +28,10 @@ std::string text(const TunnelUp& e) {
   return "tunnel up to " + node_id(e.peer) + " via " + e.path.to_string() + " after " +
          std::to_string(to_ms(e.time_to_direct)) + " ms";
 }
+std::string text(const TunnelRelayed& e) {
+  return "tunnel to " + node_id(e.peer) + " relayed via " + e.relay.to_string() + " after " +
+         std::to_string(to_ms(e.time_to_relay)) + " ms (still punching for a direct path)";
+}
 std::string text(const TunnelDown& e) { return "tunnel down to " + node_id(e.peer) + ": " + e.reason; }
 std::string text(const TunnelFailed& e) { return "tunnel failed to " + node_id(e.peer) + ": " + e.reason; }
 std::string text(const PacketReceived& e) {

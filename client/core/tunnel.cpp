@@ -37,7 +37,9 @@ Tunnel::Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfi
       instructed_at_(now),
       start_at_(now + std::chrono::milliseconds(instruction.start_delay_ms)),
       punch_end_(start_at_ + config.punch_duration),
-      next_probe_at_(start_at_) {}
+      next_probe_at_(start_at_) {
+  if (instruction.relay) relay_.emplace(*instruction.relay, now);  // relay-first: bind at once
+}
 
 std::optional<Time> Tunnel::last_received() const {
   if (!current_) return std::nullopt;
@@ -47,6 +49,12 @@ std::optional<Time> Tunnel::last_received() const {
 void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& env) {
   candidates_ = instruction.candidates;
   peer_virtual_ip_ = instruction.peer_virtual_ip;
+  // A new offer is a new pair at the relay, and the peer (re-instructed too) binds
+  // to it: follow. Until we are bound there, relayed packets are dropped by the
+  // relay (a short gap after a server reconnect; the direct path is unaffected).
+  if (instruction.relay && (!relay_ || relay_->pair_id() != instruction.relay->ticket.pair_id)) {
+    relay_.emplace(*instruction.relay, now);
+  }
   // A repeated instruction changes nothing else: the handshake state of this id
   // (an answer to resend, a re-handshake in flight) stays valid.
   if (instruction.tunnel_id == tunnel_id_ && instruction.role == role_) return;
@@ -54,7 +62,8 @@ void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& en
   // list the real one; a rebinding we followed is news to the server); a path that
   // has also gone quiet for longer than any healthy peer stays silent is what a
   // moved peer looks like.
-  const bool path_offered = std::find(candidates_.begin(), candidates_.end(), path_) != candidates_.end();
+  const bool path_offered =
+      path_.relayed || std::find(candidates_.begin(), candidates_.end(), path_.endpoint) != candidates_.end();
   const bool quiet = now - last_received_ > env.ctx.config.keepalive_interval;
   if (!path_offered && quiet && !candidates_.empty()) {
     start_at_ = now + std::chrono::milliseconds(instruction.start_delay_ms);
@@ -90,10 +99,11 @@ bool Tunnel::send_ping(Time now, TunnelEnv& env) {
   return true;
 }
 
-void Tunnel::on_ping_payload(Time now, const PeerPayload& payload, TunnelEnv& env) {
+void Tunnel::on_ping_payload(Time now, const PeerPath& from, const PeerPayload& payload, TunnelEnv& env) {
   if (payload.type == PeerPayloadType::kPing) {
     // Answered even while we are pinging ourselves: each side measures its own RTT.
-    (void)send(now, PeerPayload::pong(payload.nonce), env);
+    // On the path it came by, so a direct probe gets its answer directly.
+    (void)send_on(now, PeerPayload::pong(payload.nonce), from, env);
   } else if (payload.type == PeerPayloadType::kPong && last_ping_at_ && payload.nonce == ping_nonce_) {
     // An answer to an older ping is not timed: its send time is gone. It still
     // proved liveness when it authenticated.
@@ -105,15 +115,28 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
   if (closed_) return;
   const ClientConfig& cfg = env.ctx.config;
 
+  if (state_ == TunnelState::kFailed) return;  // until re-instructed (TunnelTable)
+  run_relay(now, env);
+  if (!current_ && now >= give_up_at()) {
+    abandon_handshake(env);
+    state_ = TunnelState::kFailed;
+    std::string why = "no direct path after " + duration_text(cfg.punch_duration) + " of punching";
+    if (!relay_) {
+      why += ", and the server offered no relay";
+    } else if (relay_->refusal()) {
+      why += std::string(", and the relay refused us: ") + to_string(*relay_->refusal());
+    } else {
+      why += relay_->bound() ? ", and no handshake through the relay" : ", and no answer from the relay";
+    }
+    failure_ = why;
+    env.ctx.emit(TunnelFailed{peer_, why});
+    return;
+  }
   if (punching_possible()) {
     if (now >= punch_end_) {
-      abandon_handshake(env);
-      state_ = TunnelState::kFailed;
-      env.ctx.emit(TunnelFailed{peer_, "no direct path after " + duration_text(cfg.punch_duration) +
-                                           " of punching (relay fallback not available yet)"});
-      return;
-    }
-    if (now >= start_at_) {
+      // Relayed, or still trying the relay (give_up_at): the probes are over.
+      punch_over_ = true;
+    } else if (now >= start_at_) {
       if (state_ == TunnelState::kWaiting) state_ = TunnelState::kPunching;
       if (now >= next_probe_at_) {
         send_probes(now, env);
@@ -134,7 +157,7 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
     if (now >= handshake_until_) {
       abandon_handshake(env);
     } else {
-      env.ctx.send_bytes(handshake_path_, pending_init_);
+      for (const PeerPath& path : handshake_paths_) transmit(path, pending_init_, env);
       next_handshake_at_ = now + cfg.handshake_retry;
     }
   }
@@ -170,9 +193,14 @@ std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
   auto consider = [&next](Time t) {
     if (!next || t < *next) next = t;
   };
+  if (state_ == TunnelState::kFailed) return std::nullopt;
+  if (!current_) consider(give_up_at());
   if (punching_possible()) {
     consider(punch_end_);
     consider(std::max(start_at_, next_probe_at_));
+  }
+  if (relay_) {
+    if (auto t = relay_->next_deadline()) consider(*t);
   }
   if (current_ && repunch_end_ > Time{}) consider(std::min(repunch_end_, std::max(start_at_, next_probe_at_)));
   if (initiator_) consider(next_handshake_at_);
@@ -195,16 +223,22 @@ void Tunnel::send_probes(Time now, TunnelEnv& env) {
 void Tunnel::on_punch(Time now, Endpoint from, std::uint32_t sequence, bool is_ack, TunnelEnv& env) {
   if (closed_) return;
   if (!is_ack) env.ctx.send_datagram(from, PunchAck{tunnel_id_, sequence});
-  if (role_ != TunnelRole::kInitiator || initiator_) return;
-  if (punching_possible()) {
-    start_handshake(now, from, punch_end_, env);
+  if (current_ && path_.relayed && session_tunnel_id_ == tunnel_id_) {
+    probe_direct(now, from, env);  // a session through the relay: prove this path, then move
+    return;
+  }
+  if (role_ != TunnelRole::kInitiator) return;
+  if (initiator_) {
+    add_handshake_path(PeerPath{from, false}, env);
+  } else if (!current_ && punching_possible()) {
+    start_handshake(now, PeerPath{from, false}, give_up_at(), env);
   } else if (current_ && session_tunnel_id_ != tunnel_id_) {
-    // Direct, but the peer punches under the id we adopted: it lost its state.
-    start_handshake(now, from, now + env.ctx.config.punch_duration, env);
+    // The peer punches under the id we adopted: it lost its state.
+    start_handshake(now, PeerPath{from, false}, now + env.ctx.config.punch_duration, env);
   }
 }
 
-void Tunnel::start_handshake(Time now, Endpoint to, Time until, TunnelEnv& env) {
+void Tunnel::start_handshake(Time now, PeerPath to, Time until, TunnelEnv& env) {
   ClientContext& ctx = env.ctx;
   initiator_.emplace(ctx.identity, peer_, peer_prologue(tunnel_id_), ctx.rng);
   auto msg1 = initiator_->write_init(ByteView{});
@@ -216,11 +250,71 @@ void Tunnel::start_handshake(Time now, Endpoint to, Time until, TunnelEnv& env) 
   }
   pending_index_ = env.indexes.allocate(ctx.rng, peer_);
   pending_init_ = encode_datagram(PeerHandshakeInit{pending_index_, tunnel_id_, std::move(msg1.value())});
-  handshake_path_ = to;
+  handshake_paths_ = {to};
   handshake_until_ = until;
   next_handshake_at_ = now + ctx.config.handshake_retry;
   if (!current_) state_ = TunnelState::kHandshaking;
-  ctx.send_bytes(to, pending_init_);
+  transmit(to, pending_init_, env);
+}
+
+void Tunnel::add_handshake_path(PeerPath path, TunnelEnv& env) {
+  if (!initiator_) return;
+  if (std::find(handshake_paths_.begin(), handshake_paths_.end(), path) != handshake_paths_.end()) return;
+  handshake_paths_.push_back(path);
+  transmit(path, pending_init_, env);
+}
+
+void Tunnel::transmit(const PeerPath& path, Bytes datagram, TunnelEnv& env) const {
+  if (!path.relayed) {
+    env.ctx.send_bytes(path.endpoint, std::move(datagram));
+  } else if (relay_) {
+    relay_->send(std::move(datagram), env.ctx);
+  }
+}
+
+Time Tunnel::give_up_at() const {
+  // A relay still in play gets one more window: the peer may bind late, or the
+  // handshake through it may need retries.
+  return relay_usable() ? punch_end_ + (punch_end_ - start_at_) : punch_end_;
+}
+
+void Tunnel::run_relay(Time now, TunnelEnv& env) {
+  if (!relay_) return;
+  relay_->on_timer(now, env.ctx);
+}
+
+void Tunnel::on_relay_bound(Time now, Endpoint from, const RelayBound& m, TunnelEnv& env) {
+  if (closed_ || !relay_) return;
+  if (relay_->on_bound(now, from, m) != RelayLink::Answer::kBound) return;
+  if (role_ != TunnelRole::kInitiator) return;  // the responder answers what comes
+  if (initiator_) {
+    add_handshake_path(PeerPath{relay_->endpoint(), true}, env);
+  } else if (!current_ && state_ != TunnelState::kFailed) {
+    // Sent at once even if the peer is not bound yet: the relay drops it until
+    // then, and the retries reach the peer once it is.
+    start_handshake(now, PeerPath{relay_->endpoint(), true}, give_up_at(), env);
+  } else if (current_ && session_tunnel_id_ != tunnel_id_) {
+    // Re-instructed with a new pair: the peer may have lost its state, and a peer
+    // it can only reach by the relay would never send us a probe to answer.
+    start_handshake(now, PeerPath{relay_->endpoint(), true}, now + env.ctx.config.punch_duration, env);
+  }
+}
+
+void Tunnel::probe_direct(Time now, Endpoint to, TunnelEnv& env) {
+  if (now < next_direct_probe_at_) return;
+  next_direct_probe_at_ = now + env.ctx.config.direct_probe_interval;
+  // Timed like any ping: the pong that proves the path also gives its RTT.
+  if (send_on(now, PeerPayload::ping(ping_nonce_ + 1), PeerPath{to, false}, env)) {
+    ++ping_nonce_;
+    last_ping_at_ = now;
+  }
+}
+
+void Tunnel::move_to_direct(Time now, Endpoint to, TunnelEnv& env) {
+  path_ = PeerPath{to, false};
+  state_ = TunnelState::kDirect;
+  punch_over_ = true;
+  env.ctx.emit(TunnelUp{peer_, to, now - instructed_at_});
 }
 
 void Tunnel::abandon_handshake(TunnelEnv& env) {
@@ -229,16 +323,17 @@ void Tunnel::abandon_handshake(TunnelEnv& env) {
   env.indexes.release(pending_index_);
   pending_index_ = 0;
   pending_init_.clear();
+  handshake_paths_.clear();
   if (state_ == TunnelState::kHandshaking) state_ = TunnelState::kPunching;
 }
 
-void Tunnel::on_handshake_init(Time now, Endpoint from, const PeerHandshakeInit& init, TunnelEnv& env) {
+void Tunnel::on_handshake_init(Time now, PeerPath from, const PeerHandshakeInit& init, TunnelEnv& env) {
   ClientContext& ctx = env.ctx;
   if (closed_) return;
   if (!answered_noise_.empty() && init.sender_index == answered_sender_index_ && init.noise == answered_noise_) {
     // A retransmission: our answer was lost. The path stays where the authenticated
     // original came from; a copy proves nothing about its source.
-    ctx.send_bytes(from, answered_resp_);
+    transmit(from, answered_resp_, env);
     return;
   }
   if (role_ != TunnelRole::kResponder) {
@@ -266,11 +361,11 @@ void Tunnel::on_handshake_init(Time now, Endpoint from, const PeerHandshakeInit&
   answered_noise_ = init.noise;
   answered_resp_ =
       encode_datagram(PeerHandshakeResp{local_index, init.sender_index, std::move(response->message)});
-  ctx.send_bytes(from, answered_resp_);
+  transmit(from, answered_resp_, env);
   install_session(now, from, response->keys, local_index, init.sender_index, env);
 }
 
-void Tunnel::on_handshake_resp(Time now, Endpoint from, const PeerHandshakeResp& resp, TunnelEnv& env) {
+void Tunnel::on_handshake_resp(Time now, PeerPath from, const PeerHandshakeResp& resp, TunnelEnv& env) {
   ClientContext& ctx = env.ctx;
   if (closed_ || !initiator_ || resp.receiver_index != pending_index_) {
     ++ctx.stats.unknown_session;
@@ -287,30 +382,39 @@ void Tunnel::on_handshake_resp(Time now, Endpoint from, const PeerHandshakeResp&
   initiator_.reset();
   pending_index_ = 0;
   pending_init_.clear();
+  handshake_paths_.clear();
   install_session(now, from, keys, local_index, resp.sender_index, env);
 }
 
-void Tunnel::install_session(Time now, Endpoint from, const SessionKeys& keys, std::uint32_t local_index,
+void Tunnel::install_session(Time now, PeerPath from, const SessionKeys& keys, std::uint32_t local_index,
                              std::uint32_t remote_index, TunnelEnv& env) {
   if (previous_) env.indexes.release(previous_->local_index);
   previous_ = std::move(current_);
   current_.emplace(KeyedSession{Session(keys), local_index, remote_index});
   session_tunnel_id_ = tunnel_id_;
   repunch_end_ = Time{};  // a session under the current id: nothing left to punch for
-  bool was_direct = state_ == TunnelState::kDirect;
-  state_ = TunnelState::kDirect;
-  path_ = from;
+  const bool had_path = state_ == TunnelState::kDirect || state_ == TunnelState::kRelayed;
   last_received_ = now;
   last_sent_ = now;
-  if (!was_direct) {
-    env.ctx.emit(TunnelUp{peer_, path_, now - instructed_at_});
+  if (had_path && from.relayed && !path_.relayed) return;  // a re-handshake by the relay keeps a direct path
+  const TunnelState before = state_;
+  path_ = from;
+  state_ = from.relayed ? TunnelState::kRelayed : TunnelState::kDirect;
+  if (state_ == before) return;
+  if (state_ == TunnelState::kDirect) {
+    punch_over_ = true;
+    env.ctx.emit(TunnelUp{peer_, from.endpoint, now - instructed_at_});
+  } else {
+    env.ctx.emit(TunnelRelayed{peer_, from.endpoint, now - instructed_at_});
+  }
+  if (!had_path) {
     // The first ping goes out with the next timer, so the RTT is known at once.
     last_ping_at_.reset();
     unanswered_pings_ = 0;
   }
 }
 
-std::optional<PeerPayload> Tunnel::on_data(Time now, Endpoint from, const PeerData& data, TunnelEnv& env) {
+std::optional<PeerPayload> Tunnel::on_data(Time now, PeerPath from, const PeerData& data, TunnelEnv& env) {
   ClientContext& ctx = env.ctx;
   KeyedSession* keyed = nullptr;
   if (current_ && current_->local_index == data.receiver_index) {
@@ -337,22 +441,36 @@ std::optional<PeerPayload> Tunnel::on_data(Time now, Endpoint from, const PeerDa
   last_received_ = now;
   unanswered_pings_ = 0;
   repunch_end_ = Time{};  // the path carries data again
-  if (from != path_) path_ = from;  // NAT rebinding: answer where the peer now is
   auto payload = decode_peer_payload(plaintext.value());
   if (!payload) {
     ++ctx.stats.malformed_datagrams;
     return std::nullopt;
   }
-  on_ping_payload(now, payload.value(), env);
+  // Relayed packets never move the path: after a move to direct, stragglers still
+  // come through the relay. A direct one moves a relayed path unless it is a ping
+  // (a probe of the peer's, which proves only one direction); a direct path
+  // follows the peer's endpoint (NAT rebinding).
+  if (!from.relayed && from != path_) {
+    if (!path_.relayed) {
+      path_ = from;
+    } else if (payload->type != PeerPayloadType::kPing) {
+      move_to_direct(now, from.endpoint, env);
+    }
+  }
+  on_ping_payload(now, from, payload.value(), env);
   return std::move(payload.value());
 }
 
 Status<SendError> Tunnel::send(Time now, const PeerPayload& payload, TunnelEnv& env) {
+  return send_on(now, payload, path_, env);
+}
+
+Status<SendError> Tunnel::send_on(Time now, const PeerPayload& payload, const PeerPath& path, TunnelEnv& env) {
   if (closed_ || !current_) return Err{SendError::kNoTunnel};
   auto ad = data_ad(current_->remote_index);
   auto sealed = current_->session.seal(encode_peer_payload(payload), ByteView(ad.data(), ad.size()));
   if (!sealed) return Err{SendError::kNoTunnel};
-  env.ctx.send_datagram(path_, PeerData{current_->remote_index, std::move(sealed.value())});
+  transmit(path, encode_datagram(PeerData{current_->remote_index, std::move(sealed.value())}), env);
   ++env.ctx.stats.packets_sent;
   last_sent_ = now;
   return Ok{};
@@ -365,9 +483,9 @@ void Tunnel::close(const std::string& reason, TunnelEnv& env) {
   if (previous_) env.indexes.release(previous_->local_index);
   current_.reset();
   previous_.reset();
-  bool was_direct = state_ == TunnelState::kDirect;
+  bool had_path = state_ == TunnelState::kDirect || state_ == TunnelState::kRelayed;
   closed_ = true;
-  if (was_direct) env.ctx.emit(TunnelDown{peer_, reason});
+  if (had_path) env.ctx.emit(TunnelDown{peer_, reason});
 }
 
 }  // namespace yt

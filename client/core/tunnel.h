@@ -13,7 +13,25 @@
 //   the expected key with PeerHandshakeResp to its source. Each side is kDirect with
 //   path = the source of the authenticated handshake message; TunnelUp reports
 //   time_to_direct = now - instructed_at.
-//   Window over without a session: kFailed + TunnelFailed (relay fallback later).
+//   Window over without a session: kFailed + TunnelFailed.
+//
+// Relay-first (when the instruction offers a relay): from the instruction on, the
+// tunnel binds to the relay (relay_link.h) while punching runs as above. The
+// initiator sends its handshake init through the relay as soon as it is bound, and
+// to every endpoint a probe arrives from; the responder answers each copy where it
+// came from. The first answer sets the path: through the relay (kRelayed,
+// TunnelRelayed) or direct (kDirect, TunnelUp). A relayed tunnel keeps punching
+// for the rest of its window; a probe from the peer's endpoint E is answered with
+// a sealed kPing sent straight to E (at most one per direct_probe_interval), and the
+// peer answers every ping on the path it came by. An authenticated packet other
+// than a ping arriving straight from E proves both directions (the peer sends
+// there only after the same proof, or answers our ping), so the path moves to E:
+// kDirect, TunnelUp. There is one session for both paths, and packets still in
+// flight on the relay are accepted by its replay window after the switch, so
+// nothing is lost or duplicated; a relayed packet never moves the path back.
+// A relayed tunnel whose punch window ends stays relayed. Without a session when
+// the window ends, a tunnel with a usable relay keeps trying the relay for one
+// more punch_duration before it fails.
 //
 // Retransmitted inits are byte-identical (one HandshakeInitiator writes msg1 once),
 // and the replay guard refuses a second read of them, so the responder keeps its last
@@ -50,6 +68,7 @@
 
 #include "client/core/client_context.h"
 #include "client/core/client_types.h"
+#include "client/core/relay_link.h"
 #include "client/core/session_indexes.h"
 #include "protocol/handshake.h"
 #include "protocol/messages.h"
@@ -68,12 +87,21 @@ struct TunnelEnv {
 // kPeerPrologue followed by the tunnel id, u64 big-endian (messages.h).
 Bytes peer_prologue(std::uint64_t tunnel_id);
 
+// The way a tunnel datagram came or goes: straight to or from `endpoint` (the
+// peer's), or through the tunnel's relay (`endpoint` is then the relay's).
+struct PeerPath {
+  Endpoint endpoint;
+  bool relayed = false;
+  bool operator==(const PeerPath& o) const { return endpoint == o.endpoint && relayed == o.relayed; }
+  bool operator!=(const PeerPath& o) const { return !(*this == o); }
+};
+
 class Tunnel {
  public:
   Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfig& config);
 
-  // Takes the id, role, candidates and address of a newer instruction for the same
-  // peer while the tunnel is direct. An in-flight re-handshake under the old id is
+  // Takes the id, role, candidates, relay and address of a newer instruction for the
+  // same peer while the tunnel has a session (direct or relayed). An in-flight re-handshake under the old id is
   // abandoned. Punches again when the path is not among the candidates (above).
   void adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& env);
 
@@ -82,13 +110,16 @@ class Tunnel {
 
   void on_punch(Time now, Endpoint from, std::uint32_t sequence, bool is_ack, TunnelEnv& env);
   // Precondition: init.tunnel_id == tunnel_id().
-  void on_handshake_init(Time now, Endpoint from, const PeerHandshakeInit& init, TunnelEnv& env);
+  void on_handshake_init(Time now, PeerPath from, const PeerHandshakeInit& init, TunnelEnv& env);
   // Precondition: resp.receiver_index is one of this tunnel's indexes.
-  void on_handshake_resp(Time now, Endpoint from, const PeerHandshakeResp& resp, TunnelEnv& env);
+  void on_handshake_resp(Time now, PeerPath from, const PeerHandshakeResp& resp, TunnelEnv& env);
   // Opens one PeerData; nullopt when it is dropped (and counted).
-  std::optional<PeerPayload> on_data(Time now, Endpoint from, const PeerData& data, TunnelEnv& env);
+  std::optional<PeerPayload> on_data(Time now, PeerPath from, const PeerData& data, TunnelEnv& env);
+  // The relay's answer to a bind of ours (ignored unless it is one).
+  void on_relay_bound(Time now, Endpoint from, const RelayBound& m, TunnelEnv& env);
 
-  // Seals and sends on the direct path. kNoTunnel when not direct.
+  // Seals and sends on the current path (direct or relayed). kNoTunnel without a
+  // session.
   Status<SendError> send(Time now, const PeerPayload& payload, TunnelEnv& env);
 
   // Releases every session index and, if the tunnel was up, emits TunnelDown.
@@ -103,7 +134,13 @@ class Tunnel {
   TunnelState state() const { return state_; }
   bool closed() const { return closed_; }
   bool direct() const { return state_ == TunnelState::kDirect; }
-  Endpoint path() const { return path_; }
+  bool relayed() const { return state_ == TunnelState::kRelayed; }
+  // A session and a path to send it on: direct or relayed.
+  bool can_send() const { return !closed_ && current_.has_value(); }
+  PeerPath path() const { return path_; }
+  const std::optional<RelayLink>& relay() const { return relay_; }
+  // Why the tunnel failed (kFailed); empty otherwise.
+  const std::string& failure() const { return failure_; }
   std::optional<Time> last_received() const;
   // The round trip of the last answered ping; nullopt before the first answer.
   std::optional<Duration> rtt() const { return rtt_; }
@@ -117,15 +154,31 @@ class Tunnel {
   };
 
   void send_probes(Time now, TunnelEnv& env);
-  void start_handshake(Time now, Endpoint to, Time until, TunnelEnv& env);
+  // Sends one encoded tunnel datagram on `path`.
+  void transmit(const PeerPath& path, Bytes datagram, TunnelEnv& env) const;
+  Status<SendError> send_on(Time now, const PeerPayload& payload, const PeerPath& path, TunnelEnv& env);
+  void start_handshake(Time now, PeerPath to, Time until, TunnelEnv& env);
+  // An initiator with a handshake in flight sends it on `path` too, from now on.
+  void add_handshake_path(PeerPath path, TunnelEnv& env);
+  void probe_direct(Time now, Endpoint to, TunnelEnv& env);
+  void move_to_direct(Time now, Endpoint to, TunnelEnv& env);
+  // Binds and keeps up the relay link; starts the initiator's relay handshake.
+  void run_relay(Time now, TunnelEnv& env);
+  // When the tunnel gives up without a session.
+  Time give_up_at() const;
+  bool relay_usable() const { return relay_ && !relay_->refusal(); }
   void abandon_handshake(TunnelEnv& env);
-  void install_session(Time now, Endpoint from, const SessionKeys& keys, std::uint32_t local_index,
+  void install_session(Time now, PeerPath from, const SessionKeys& keys, std::uint32_t local_index,
                        std::uint32_t remote_index, TunnelEnv& env);
   Duration ping_period(const ClientConfig& config) const;
   Time next_ping_at(const ClientConfig& config) const;
   bool send_ping(Time now, TunnelEnv& env);
-  void on_ping_payload(Time now, const PeerPayload& payload, TunnelEnv& env);
-  bool punching_possible() const { return !current_ && state_ != TunnelState::kFailed; }
+  void on_ping_payload(Time now, const PeerPath& from, const PeerPayload& payload, TunnelEnv& env);
+  // Punching toward the candidates in the first window: until a direct path, the
+  // window's end, or failure.
+  bool punching_possible() const {
+    return state_ != TunnelState::kFailed && state_ != TunnelState::kDirect && !punch_over_;
+  }
   // Direct, and punching toward a peer whose endpoint moved (adopt()).
   bool repunching(Time now) const { return current_ && now < repunch_end_; }
 
@@ -137,19 +190,24 @@ class Tunnel {
   std::uint8_t prepunch_ttl_ = 0;
   TunnelState state_ = TunnelState::kWaiting;
   bool closed_ = false;
+  std::string failure_;
 
   Time instructed_at_{};
   Time start_at_{};
   Time punch_end_{};
   Time next_probe_at_{};
   Time repunch_end_{};  // direct only: probes go out until then (adopt())
+  bool punch_over_ = false;  // the first window ended (relayed, or waiting on the relay)
   std::uint32_t probe_sequence_ = 0;
+  Time next_direct_probe_at_{};  // relayed: when a probe may next get a direct kPing
+
+  std::optional<RelayLink> relay_;
 
   // Initiator side of a handshake in flight.
   std::optional<HandshakeInitiator> initiator_;
   std::uint32_t pending_index_ = 0;
   Bytes pending_init_;  // the encoded PeerHandshakeInit, resent as is
-  Endpoint handshake_path_;
+  std::vector<PeerPath> handshake_paths_;  // where it goes: the relay, endpoints probes came from
   Time next_handshake_at_{};
   Time handshake_until_{};
 
@@ -161,7 +219,7 @@ class Tunnel {
   std::optional<KeyedSession> current_;
   std::optional<KeyedSession> previous_;  // receive-only, across a re-handshake
   std::uint64_t session_tunnel_id_ = 0;   // the tunnel id current_ was made under
-  Endpoint path_;
+  PeerPath path_;
   Time last_received_{};
   Time last_sent_{};
 

@@ -14,13 +14,14 @@ void TunnelTable::instruct(Time now, const TunnelInstruction& instruction) {
   }
   TunnelEnv e = env();
   auto it = tunnels_.find(instruction.peer);
-  if (it != tunnels_.end() && it->second.direct()) {
+  if (it != tunnels_.end() && it->second.can_send()) {
     // Keep the live session: re-instructions follow every server reconnect, and
     // tearing down a working tunnel for one would drop traffic (outage survival).
     tunnel_ids_.erase(it->second.tunnel_id());
     it->second.adopt(instruction, now, e);
     it->second.set_peer_offline(false);
     tunnel_ids_[instruction.tunnel_id] = instruction.peer;
+    note_relay_pair(it->second);
     return;
   }
   if (it != tunnels_.end()) {
@@ -32,11 +33,19 @@ void TunnelTable::instruct(Time now, const TunnelInstruction& instruction) {
       tunnels_.emplace(instruction.peer, Tunnel(instruction, now, ctx_.config));
   created->second.set_liveness_checks(server_lost_);
   tunnel_ids_[instruction.tunnel_id] = instruction.peer;
+  note_relay_pair(created->second);
+}
+
+void TunnelTable::note_relay_pair(const Tunnel& tunnel) {
+  if (tunnel.relay()) relay_pairs_[tunnel.relay()->pair_id()] = tunnel.peer();
 }
 
 void TunnelTable::erase(std::map<PublicKey, Tunnel>::iterator it) {
   auto id = tunnel_ids_.find(it->second.tunnel_id());
   if (id != tunnel_ids_.end() && id->second == it->first) tunnel_ids_.erase(id);
+  for (auto pair = relay_pairs_.begin(); pair != relay_pairs_.end();) {
+    pair = pair->second == it->first ? relay_pairs_.erase(pair) : std::next(pair);
+  }
   tunnels_.erase(it);
 }
 
@@ -45,6 +54,14 @@ Tunnel* TunnelTable::by_tunnel_id(std::uint64_t tunnel_id) {
   if (id == tunnel_ids_.end()) return nullptr;
   auto it = tunnels_.find(id->second);
   return it == tunnels_.end() ? nullptr : &it->second;
+}
+
+Tunnel* TunnelTable::by_pair(std::uint64_t pair_id) {
+  auto id = relay_pairs_.find(pair_id);
+  if (id == relay_pairs_.end()) return nullptr;
+  auto it = tunnels_.find(id->second);
+  if (it == tunnels_.end() || !it->second.relay() || it->second.relay()->pair_id() != pair_id) return nullptr;
+  return &it->second;
 }
 
 Tunnel* TunnelTable::by_index(std::uint32_t index) {
@@ -65,7 +82,7 @@ void TunnelTable::on_punch(Time now, Endpoint from, std::uint64_t tunnel_id, std
   tunnel->on_punch(now, from, sequence, is_ack, e);
 }
 
-void TunnelTable::on_handshake_init(Time now, Endpoint from, const PeerHandshakeInit& init) {
+void TunnelTable::on_handshake_init(Time now, PeerPath from, const PeerHandshakeInit& init) {
   Tunnel* tunnel = by_tunnel_id(init.tunnel_id);
   if (!tunnel) {
     ++ctx_.stats.unknown_tunnel;
@@ -75,7 +92,7 @@ void TunnelTable::on_handshake_init(Time now, Endpoint from, const PeerHandshake
   tunnel->on_handshake_init(now, from, init, e);
 }
 
-void TunnelTable::on_handshake_resp(Time now, Endpoint from, const PeerHandshakeResp& resp) {
+void TunnelTable::on_handshake_resp(Time now, PeerPath from, const PeerHandshakeResp& resp) {
   Tunnel* tunnel = by_index(resp.receiver_index);
   if (!tunnel) {
     ++ctx_.stats.unknown_session;
@@ -85,7 +102,7 @@ void TunnelTable::on_handshake_resp(Time now, Endpoint from, const PeerHandshake
   tunnel->on_handshake_resp(now, from, resp, e);
 }
 
-std::optional<std::pair<PublicKey, PeerPayload>> TunnelTable::on_data(Time now, Endpoint from,
+std::optional<std::pair<PublicKey, PeerPayload>> TunnelTable::on_data(Time now, PeerPath from,
                                                                       const PeerData& data) {
   Tunnel* tunnel = by_index(data.receiver_index);
   if (!tunnel) {
@@ -96,6 +113,55 @@ std::optional<std::pair<PublicKey, PeerPayload>> TunnelTable::on_data(Time now, 
   auto payload = tunnel->on_data(now, from, data, e);
   if (!payload) return std::nullopt;
   return std::make_pair(tunnel->peer(), std::move(*payload));
+}
+
+std::optional<std::pair<PublicKey, PeerPayload>> TunnelTable::on_relay_data(Time now, Endpoint from,
+                                                                            const RelayData& data) {
+  Tunnel* tunnel = by_pair(data.pair_id);
+  if (!tunnel || !tunnel->relay()->carries(from, data)) {
+    ++ctx_.stats.relay_unknown_pair;
+    return std::nullopt;
+  }
+  auto inner = decode_datagram(data.payload);
+  if (!inner) {
+    ++ctx_.stats.malformed_datagrams;
+    return std::nullopt;
+  }
+  // Only what the two sides of a tunnel say to each other travels by the relay,
+  // and it must be for the tunnel the pair belongs to.
+  const PeerPath path{from, true};
+  if (auto* init = std::get_if<PeerHandshakeInit>(&inner.value())) {
+    if (init->tunnel_id != tunnel->tunnel_id()) {
+      ++ctx_.stats.unknown_tunnel;
+      return std::nullopt;
+    }
+    on_handshake_init(now, path, *init);
+  } else if (auto* resp = std::get_if<PeerHandshakeResp>(&inner.value())) {
+    if (by_index(resp->receiver_index) != tunnel) {
+      ++ctx_.stats.unknown_session;
+      return std::nullopt;
+    }
+    on_handshake_resp(now, path, *resp);
+  } else if (auto* peer_data = std::get_if<PeerData>(&inner.value())) {
+    if (by_index(peer_data->receiver_index) != tunnel) {
+      ++ctx_.stats.unknown_session;
+      return std::nullopt;
+    }
+    return on_data(now, path, *peer_data);
+  } else {
+    ++ctx_.stats.malformed_datagrams;
+  }
+  return std::nullopt;
+}
+
+void TunnelTable::on_relay_bound(Time now, Endpoint from, const RelayBound& bound) {
+  Tunnel* tunnel = by_pair(bound.pair_id);
+  if (!tunnel) {
+    ++ctx_.stats.relay_unknown_pair;
+    return;
+  }
+  TunnelEnv e = env();
+  tunnel->on_relay_bound(now, from, bound, e);
 }
 
 Status<SendError> TunnelTable::send(Time now, const PublicKey& peer, const PeerPayload& payload) {
@@ -151,6 +217,7 @@ void TunnelTable::clear(const std::string& reason) {
   for (auto& entry : tunnels_) entry.second.close(reason, e);
   tunnels_.clear();
   tunnel_ids_.clear();
+  relay_pairs_.clear();
 }
 
 const Tunnel* TunnelTable::find(const PublicKey& peer) const {

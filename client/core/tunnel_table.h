@@ -1,6 +1,7 @@
 // All tunnels of one client, one per peer, and the routing of peer datagrams to them:
 // punch and handshake-init messages by tunnel id, handshake responses and data by
-// our session index. Unknown ids and indexes are counted and dropped.
+// our session index, relay traffic by the relay's pair id (and then as above, for
+// the datagram it carries). Unknown ids and indexes are counted and dropped.
 //
 // Iteration is in key order (std::map) so timers fire, and outputs come out, in an
 // order that depends only on the inputs.
@@ -22,16 +23,21 @@ class TunnelTable {
  public:
   explicit TunnelTable(ClientContext& ctx) : ctx_(ctx) {}
 
-  // A new tunnel, or, for a peer with a direct tunnel, the new id and role adopted
-  // by the live tunnel (tunnel.h). An instruction naming ourselves, or a tunnel id
-  // that belongs to another peer, is counted as a control failure and ignored.
+  // A new tunnel, or, for a peer with a live tunnel (direct or relayed), the new id,
+  // role and relay adopted by it (tunnel.h). An instruction naming ourselves, or a
+  // tunnel id that belongs to another peer, is counted as a control failure and
+  // ignored. A relay offer must have its endpoint resolved (RelayLink).
   void instruct(Time now, const TunnelInstruction& instruction);
 
   void on_punch(Time now, Endpoint from, std::uint64_t tunnel_id, std::uint32_t sequence, bool is_ack);
-  void on_handshake_init(Time now, Endpoint from, const PeerHandshakeInit& init);
-  void on_handshake_resp(Time now, Endpoint from, const PeerHandshakeResp& resp);
+  void on_handshake_init(Time now, PeerPath from, const PeerHandshakeInit& init);
+  void on_handshake_resp(Time now, PeerPath from, const PeerHandshakeResp& resp);
   // The payload and its sender; nullopt when dropped.
-  std::optional<std::pair<PublicKey, PeerPayload>> on_data(Time now, Endpoint from, const PeerData& data);
+  std::optional<std::pair<PublicKey, PeerPayload>> on_data(Time now, PeerPath from, const PeerData& data);
+  // A datagram of the peer's through our relay: dispatched as above when it comes
+  // from the relay of the tunnel its pair id names; the payload if it was data.
+  std::optional<std::pair<PublicKey, PeerPayload>> on_relay_data(Time now, Endpoint from, const RelayData& data);
+  void on_relay_bound(Time now, Endpoint from, const RelayBound& bound);
 
   Status<SendError> send(Time now, const PublicKey& peer, const PeerPayload& payload);
 
@@ -53,11 +59,14 @@ class TunnelTable {
   TunnelEnv env() { return TunnelEnv{ctx_, indexes_, guard_}; }
   Tunnel* by_tunnel_id(std::uint64_t tunnel_id);
   Tunnel* by_index(std::uint32_t index);
+  Tunnel* by_pair(std::uint64_t pair_id);
+  void note_relay_pair(const Tunnel& tunnel);
   void erase(std::map<PublicKey, Tunnel>::iterator it);
 
   ClientContext& ctx_;
   std::map<PublicKey, Tunnel> tunnels_;
   std::map<std::uint64_t, PublicKey> tunnel_ids_;
+  std::map<std::uint64_t, PublicKey> relay_pairs_;  // pair id -> peer; stale ids are checked on lookup
   SessionIndexes indexes_;
   HandshakeReplayGuard guard_;
   bool server_lost_ = false;

@@ -27,7 +27,9 @@ std::string connection_text(const nlohmann::json& peer) {
   std::string connection = text(peer, "connection", "none");
   std::string reason = text(peer, "reason", "");
   if (connection == "direct" || connection == "relayed") {
-    std::string out = connection + " " + text(peer, "path");
+    std::string out = connection == "direct"
+                          ? "direct " + text(peer, "path")
+                          : "relayed via " + text(peer, "path") + " (" + text(peer, "relay_transport", "udp") + ")";
     auto rtt = peer.find("rtt_ms");
     if (rtt != peer.end() && rtt->is_number()) {
       char buffer[32];

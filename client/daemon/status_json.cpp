@@ -9,6 +9,7 @@ nlohmann::json stats_json(const ClientStats& s) {
       {"malformed_datagrams", s.malformed_datagrams},
       {"unknown_tunnel", s.unknown_tunnel},
       {"unknown_session", s.unknown_session},
+      {"relay_unknown_pair", s.relay_unknown_pair},
       {"auth_failures", s.auth_failures},
       {"replayed", s.replayed},
       {"handshake_failures", s.handshake_failures},
@@ -58,19 +59,22 @@ nlohmann::json list_json(const ClientCore& core) {
         if (member.key == peer.key) in.push_back(network.name);
       }
     }
-    bool direct = peer.has_tunnel && peer.tunnel == TunnelState::kDirect;
+    const bool direct = peer.has_tunnel && peer.tunnel == TunnelState::kDirect;
+    const bool relayed = peer.has_tunnel && peer.tunnel == TunnelState::kRelayed;
     std::string reason = peer.no_path_reason;
     if (peer.muted) reason = "you are offline in every network shared with it";
     nlohmann::json rtt = nullptr;
-    if (direct && peer.rtt) rtt = static_cast<double>(peer.rtt->count()) / 1000.0;
+    if ((direct || relayed) && peer.rtt) rtt = static_cast<double>(peer.rtt->count()) / 1000.0;
     peers.push_back({{"node_id", node_id(peer.key)},
                      {"public_key", key_to_hex(peer.key)},
                      {"nickname", peer.nickname},
                      {"virtual_ip", peer.virtual_ip.to_string()},
                      {"online", peer.online},
                      {"networks", in},
-                     {"connection", direct ? "direct" : "none"},
-                     {"path", direct ? nlohmann::json(peer.path.to_string()) : nlohmann::json(nullptr)},
+                     {"connection", direct ? "direct" : relayed ? "relayed" : "none"},
+                     // The peer's endpoint when direct, the relay's when relayed.
+                     {"path", direct || relayed ? nlohmann::json(peer.path.to_string()) : nlohmann::json(nullptr)},
+                     {"relay_transport", relayed ? nlohmann::json("udp") : nlohmann::json(nullptr)},
                      {"rtt_ms", rtt},
                      {"reason", reason}});
   }
@@ -100,11 +104,15 @@ nlohmann::json status_json(const ClientCore& core, const StatusExtras& extras) {
   }
   if (extras.bridge) out["bridge"] = extras.bridge->to_string();
   std::vector<PeerStatus> peers = core.peers();
-  std::size_t direct = 0;
-  for (const PeerStatus& p : peers) direct += p.has_tunnel && p.tunnel == TunnelState::kDirect;
+  std::size_t direct = 0, relayed = 0;
+  for (const PeerStatus& p : peers) {
+    direct += p.has_tunnel && p.tunnel == TunnelState::kDirect;
+    relayed += p.has_tunnel && p.tunnel == TunnelState::kRelayed;
+  }
   out["networks"] = core.networks().size();
   out["peers"] = peers.size();
   out["direct_peers"] = direct;
+  out["relayed_peers"] = relayed;
   nlohmann::json stats = stats_json(core.stats());
   if (extras.adapter) {
     const AdapterCounters& c = extras.adapter->counters();

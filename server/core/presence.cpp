@@ -190,6 +190,7 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
   options.prepunch_ttl = config_.prepunch_ttl;
   options.follower_delay = config_.punch_follower_delay;
   TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, options);
+  offer_relay(plan);
   send(a, plan.for_a);
   send(b, plan.for_b);
   // Only plans younger than the interval matter to the rate limit; dropping the
@@ -201,6 +202,19 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
   tunnels_[a.key].insert(b.key);
   tunnels_[b.key].insert(a.key);
   stats_.tunnel_instructions += 2;  // counts messages: one per side
+}
+
+void ServerCore::Impl::offer_relay(TunnelPlan& plan) {
+  if (!relay_) return;
+  const bool new_key = !tickets_.has_key();
+  const TicketKeyring& ring = tickets_.current(now_);
+  if (new_key) relay_->set_ticket_keys(ring, tickets_.previous());
+  std::uint64_t pair_id = 0;
+  while (pair_id == 0) pair_id = rng_.next_u64();
+  // Endpoint{}: the server's own primary discovery endpoint (messages.h, RelayOffer).
+  plan.for_a.relay = RelayOffer{Endpoint{}, issue_ticket(ring, pair_id, 0)};
+  plan.for_b.relay = RelayOffer{Endpoint{}, issue_ticket(ring, pair_id, 1)};
+  ++stats_.relay_offers;
 }
 
 void ServerCore::Impl::handle_request_tunnel(Client& c, const RequestTunnel& m) {

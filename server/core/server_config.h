@@ -9,6 +9,7 @@
 #include "protocol/time.h"
 #include "server/core/admission.h"
 #include "server/core/tunnel_planner.h"
+#include "server/relay/relay_config.h"
 
 namespace yt {
 
@@ -65,6 +66,13 @@ struct ServerConfig {
   // Argon2id cost for network passwords. interactive() in production; tests and
   // large simulations use minimum() because the hash is CPU-bound.
   PwhashStrength password_strength = PwhashStrength::interactive();
+
+  // The relay built into the server (server/relay/relay_core.h) on its discovery
+  // sockets: every planned pair gets a ticket for it, so a pair that cannot punch
+  // still connects, and one box is a complete deployment. Needs at least one
+  // discovery endpoint (the relay's address).
+  bool builtin_relay = true;
+  RelayConfig relay;
 
   // Connection and handshake limits per source address and in all (admission.h).
   AdmissionConfig admission;

@@ -49,8 +49,16 @@ void ServerCore::on_timer(Time now) {
 }
 
 std::optional<Time> ServerCore::next_deadline() const {
-  if (impl_->deadlines_.empty()) return std::nullopt;
-  return impl_->deadlines_.begin()->first;
+  std::optional<Time> next;
+  auto consider = [&next](std::optional<Time> t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
+  if (!impl_->deadlines_.empty()) consider(impl_->deadlines_.begin()->first);
+  if (impl_->relay_) {
+    consider(impl_->relay_->next_deadline());
+    consider(impl_->tickets_.next_rotation());
+  }
+  return next;
 }
 
 std::vector<ServerCore::Output> ServerCore::drain_outputs() {
@@ -73,6 +81,12 @@ std::optional<NatProfile> ServerCore::nat_profile(const PublicKey& key) const {
 }
 const PublicKey& ServerCore::public_key() const { return impl_->identity_.public_key; }
 
+const RelayStats& ServerCore::relay_stats() const {
+  static const RelayStats kNone;
+  return impl_->relay_ ? impl_->relay_->stats() : kNone;
+}
+std::size_t ServerCore::relay_pairs() const { return impl_->relay_ ? impl_->relay_->pairs() : 0; }
+
 // ---- connections
 
 ServerCore::Impl::Impl(ServerConfig config, Identity identity, Storage& storage, RandomSource& rng)
@@ -80,7 +94,10 @@ ServerCore::Impl::Impl(ServerConfig config, Identity identity, Storage& storage,
       identity_(std::move(identity)),
       storage_(storage),
       rng_(rng),
-      admission_(config_.admission) {}
+      admission_(config_.admission),
+      tickets_(rng) {
+  if (config_.builtin_relay && !config_.discovery_endpoints.empty()) relay_.emplace(config_.relay);
+}
 
 void ServerCore::Impl::accept(Time now, ConnId conn, Endpoint remote) {
   // The driver never reuses an id; if it did, the old state must not leak into the
@@ -138,6 +155,17 @@ void ServerCore::Impl::expire(Time now) {
     // Login timeouts count here too: both drop a connection that did not progress.
     ++stats_.idle_disconnects;
     doom(*c, /*emit_close=*/true);  // also removes the deadline entry
+  }
+  if (relay_) {
+    if (tickets_.rotate_if_due(now)) relay_->set_ticket_keys(tickets_.current_key(), tickets_.previous());
+    relay_->on_timer(now);
+    drain_relay();
+  }
+}
+
+void ServerCore::Impl::drain_relay() {
+  for (auto& output : relay_->drain_outputs()) {
+    std::visit([this](auto& o) { outputs_.push_back(std::move(o)); }, output);
   }
 }
 
@@ -295,6 +323,12 @@ void ServerCore::Impl::handle_report(Client& c, const DiscoveryReport& m) {
 }
 
 void ServerCore::Impl::datagram(Endpoint local, Endpoint remote, ByteView data) {
+  auto type = peek_datagram_type(data);
+  if (relay_ && (type == DatagramType::kRelayBind || type == DatagramType::kRelayData)) {
+    relay_->on_datagram(now_, local, remote, data);  // it decodes and counts for itself
+    drain_relay();
+    return;
+  }
   auto decoded = decode_datagram(data);
   if (!decoded) {
     ++stats_.malformed_datagrams;
@@ -302,7 +336,7 @@ void ServerCore::Impl::datagram(Endpoint local, Endpoint remote, ByteView data) 
   }
   auto* probe = std::get_if<DiscoveryProbe>(&decoded.value());
   if (!probe) {
-    ++stats_.malformed_datagrams;  // only discovery probes are addressed to the server
+    ++stats_.malformed_datagrams;  // only discovery probes and relay traffic are addressed to the server
     return;
   }
   auto it = by_token_.find(probe->token);

@@ -31,6 +31,7 @@
 #include "server/core/server_config.h"
 #include "server/core/server_stats.h"
 #include "server/core/storage.h"
+#include "server/relay/relay_stats.h"
 
 namespace yt {
 
@@ -68,6 +69,9 @@ class ServerCore {
   // report yet). This is what the tunnel planner is given (TunnelSide::profile).
   std::optional<NatProfile> nat_profile(const PublicKey& key) const;
   const PublicKey& public_key() const;
+  // The built-in relay's counters and pairs (zero when it is off).
+  const RelayStats& relay_stats() const;
+  std::size_t relay_pairs() const;
 
  private:
   struct Impl;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -20,7 +21,9 @@
 #include "protocol/messages.h"
 #include "server/core/server_control_channel.h"
 #include "server/core/server_core.h"
+#include "server/core/ticket_issuer.h"
 #include "server/core/tunnel_planner.h"
+#include "server/relay/relay_core.h"
 
 namespace yt {
 
@@ -63,6 +66,10 @@ struct ServerCore::Impl {
   void peer_closed(ConnId conn);
   void datagram(Endpoint local, Endpoint remote, ByteView data);
   void expire(Time now);
+  // Moves the built-in relay's outputs to ours.
+  void drain_relay();
+  // Gives both sides of a new plan a ticket for the built-in relay.
+  void offer_relay(TunnelPlan& plan);
   void handle_frame(Client& c, ByteView frame, Time now);
   void handle_message(Client& c, ControlMessage& message);
   void handle_login(Client& c, const LoginRequest& m);
@@ -137,6 +144,8 @@ struct ServerCore::Impl {
   // When each pair was last planned (lower key first), for the last
   // tunnel_retry_interval only: the rate limit of RequestTunnel.
   std::map<std::pair<PublicKey, PublicKey>, Time> planned_at_;
+  TicketIssuer tickets_;
+  std::optional<RelayCore> relay_;  // the built-in relay; nullopt when off
   Time now_{};  // of the input being handled
   std::size_t online_count_ = 0;
 };

@@ -20,6 +20,7 @@ struct ServerStats {
   std::uint64_t unknown_discovery_tokens = 0;
   std::uint64_t discovery_replies = 0;
   std::uint64_t tunnel_instructions = 0;
+  std::uint64_t relay_offers = 0;             // pairs given tickets for the built-in relay
   std::uint64_t tunnel_requests_ignored = 0;  // RequestTunnel too soon, or for a pair that may not have one
   std::uint64_t idle_disconnects = 0;
   std::uint64_t storage_errors = 0;

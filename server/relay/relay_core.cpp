@@ -25,7 +25,9 @@ std::optional<RelayBindResult> RelayCore::key_for(std::uint32_t key_id, TicketKe
   return older ? RelayBindResult::kExpired : RelayBindResult::kUnknownTicket;
 }
 
-void RelayCore::on_datagram(Time now, Endpoint from, ByteView data) { receive(now, Address{from, 0}, data); }
+void RelayCore::on_datagram(Time now, Endpoint local, Endpoint from, ByteView data) {
+  receive(now, Address{from, 0, local}, data);
+}
 
 void RelayCore::on_stream_accepted(Time now, ConnId conn, Endpoint remote) { streams_[conn].remote = remote; }
 
@@ -34,7 +36,7 @@ void RelayCore::on_stream_data(Time now, ConnId conn, ByteView data) {
   if (it == streams_.end()) return;
   it->second.framer.push(data);
   while (auto frame = it->second.framer.next()) {
-    receive(now, Address{it->second.remote, conn}, *frame);
+    receive(now, Address{it->second.remote, conn, Endpoint{}}, *frame);
     it = streams_.find(conn);  // receive() never closes streams, but stay safe
     if (it == streams_.end()) return;
   }
@@ -159,7 +161,7 @@ void RelayCore::send(const Address& to, const Datagram& datagram) { send_bytes(t
 
 void RelayCore::send_bytes(const Address& to, Bytes bytes) {
   if (to.conn == 0) {
-    outputs_.push_back(SendDatagram{Endpoint{}, to.udp, std::move(bytes), 0});
+    outputs_.push_back(SendDatagram{to.local, to.udp, std::move(bytes), 0});
     return;
   }
   if (auto framed = frame_for_stream(bytes)) outputs_.push_back(SendStream{to.conn, std::move(*framed)});

@@ -50,7 +50,11 @@ class RelayCore {
   // older key id counts as expired. Call again at each rotation.
   void set_ticket_keys(TicketKeyring current, std::optional<TicketKeyring> previous);
 
-  void on_datagram(Time now, Endpoint from, ByteView data);
+  // `local`: the socket it arrived on, and the one answers and forwarded data to
+  // that side leave from (a server relays on its discovery sockets); unset for a
+  // relay with one socket.
+  void on_datagram(Time now, Endpoint local, Endpoint from, ByteView data);
+  void on_datagram(Time now, Endpoint from, ByteView data) { on_datagram(now, Endpoint{}, from, data); }
   void on_stream_accepted(Time now, ConnId conn, Endpoint remote);
   void on_stream_data(Time now, ConnId conn, ByteView data);
   void on_stream_closed(Time now, ConnId conn);
@@ -62,10 +66,12 @@ class RelayCore {
   std::size_t pairs() const { return pairs_.size(); }
 
  private:
-  // Where a side is reached: a UDP endpoint, or an accepted stream.
+  // Where a side is reached: a UDP endpoint (through our socket `local`), or an
+  // accepted stream.
   struct Address {
     Endpoint udp;
     ConnId conn = 0;  // non-zero: the stream
+    Endpoint local;
     Ipv4 ip() const { return udp.ip; }
     bool operator==(const Address& o) const { return conn == o.conn && (conn != 0 || udp == o.udp); }
   };

@@ -363,10 +363,20 @@ wait_for 25 "alice to report erin (UDP blocked) as unreachable with a reason" er
 pass "erin (UDP blocked) is reported as not reachable yet, with the reason"
 cli alice list | sed 's/^/    /'
 # Symmetric random (natC) against a port-dependent filter (natA): no direct path
-# without birthday probing, so either direct or an honest reason.
+# without birthday probing, so the pair goes through the server's built-in relay.
+caroline_relayed() {
+  local p; p=$(peer_json alice caroline) || return 1
+  [[ $(json 'd["connection"]' <<<"$p") == relayed ]]
+}
+wait_for 15 "alice to reach caroline through the relay" caroline_relayed
 pj=$(peer_json alice caroline)
-check "alice reports caroline direct, or not reachable with a reason (connection=$(json 'd["connection"]' <<<"$pj"), reason: $(json 'd["reason"]' <<<"$pj"))" \
-  python3 -c "import json,sys; p=json.loads(sys.argv[1]); sys.exit(0 if p['connection']=='direct' or p['reason'] else 1)" "$pj"
+relay_path=$(json 'd["path"]' <<<"$pj")
+check "alice reaches caroline (symmetric random) relayed via the server ($relay_path, $(json 'd["relay_transport"]' <<<"$pj"))" \
+  test "${relay_path%:*}" = 203.0.113.10 -a "$(json 'd["relay_transport"]' <<<"$pj")" = udp
+check "alice pings caroline's virtual IP through the relay" ns alice ping -c 3 -i 0.2 -W 2 -q "${VIP[carol]}"
+check "caroline pings alice's virtual IP through the relay" ns carol ping -c 3 -i 0.2 -W 2 -q "${VIP[alice]}"
+list_shows_relayed() { cli alice list | grep -q "caroline .*relayed via $relay_path (udp)"; }
+check "list shows caroline as relayed via $relay_path (udp)" list_shows_relayed
 start=$(date +%s%N); cli alice list >/dev/null; rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "list answers at once (${ms} ms)" test $rc -eq 0 -a $ms -lt 2000
 

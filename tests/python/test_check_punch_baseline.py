@@ -50,3 +50,22 @@ def test_missing_pair_fails():
 def test_improvement_passes():
     now = {k: 1.0 for k in BASE}
     assert guard.compare(results(now), results(BASE)) == []
+
+
+def with_connectivity(res, connectivity):
+    for p in res["pairs"]:
+        p["connectivity"] = connectivity[(p["profile_a"], p["profile_b"], p["strategy"])]
+    return res
+
+
+def test_connectivity_drop_fails_even_when_p2p_holds():
+    base = with_connectivity(results(BASE), {k: 1.0 for k in BASE})
+    lower = {k: 1.0 for k in BASE}
+    lower[("full-cone", "symmetric-random", "current")] = 0.5  # relays lost
+    problems = guard.compare(with_connectivity(results(BASE), lower), base)
+    assert len(problems) == 1 and "connectivity" in problems[0] and "symmetric-random" in problems[0]
+
+
+def test_a_baseline_without_connectivity_checks_p2p_only():
+    lower = {k: 0.0 for k in BASE}
+    assert guard.compare(with_connectivity(results(BASE), lower), results(BASE)) == []

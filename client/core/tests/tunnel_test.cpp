@@ -243,7 +243,8 @@ TEST_F(TunnelTest, PeerStatusSaysWhyThereIsNoPathYet) {
   wire.run_until(kT0 + 100ms);
   EXPECT_EQ(status(a, kb)->no_path_reason, "punching");
   wire.run_until(kT0 + 100ms + 10s);
-  EXPECT_EQ(status(a, kb)->no_path_reason, "no direct path (relay not available yet)");
+  EXPECT_EQ(status(a, kb)->no_path_reason,
+            "no direct path after 10 s of punching, and the server offered no relay; asking again later");
   MemberInfo offline{kb, "b", kVipB, false};
   a.data(wire.now, ca, sa.seal(MemberUpdate{"lan", offline}));
   EXPECT_EQ(status(a, kb)->no_path_reason, "peer offline");

@@ -95,17 +95,21 @@ TEST(CliArgs, UnknownCommandIsNamed) {
   EXPECT_TRUE(parse_cli({"--socket", "/tmp/list", "chat-history"}).run);  // option values are not commands
 }
 
-TEST(CliFormat, ListShowsDirectAndUnreachablePeers) {
+TEST(CliFormat, ListShowsDirectRelayedAndUnreachablePeers) {
   nlohmann::json result = nlohmann::json::parse(R"({
-    "networks": [{"name": "lan", "online": true, "members": 3}],
+    "networks": [{"name": "lan", "online": true, "members": 4}],
     "peers": [
       {"nickname": "bob", "node_id": "aaaa-bbbb-cccc", "virtual_ip": "25.0.0.2", "online": true,
        "networks": ["lan"], "connection": "direct", "path": "198.51.100.18:4000", "rtt_ms": 1.5, "reason": ""},
+      {"nickname": "carol", "node_id": "1111-2222-3333", "virtual_ip": "25.0.0.4", "online": true,
+       "networks": ["lan"], "connection": "relayed", "path": "198.51.100.1:3478", "relay_transport": "udp",
+       "rtt_ms": 3.25, "reason": ""},
       {"nickname": "", "node_id": "dddd-eeee-ffff", "virtual_ip": "25.0.0.3", "online": true,
        "networks": ["lan"], "connection": "none", "path": null, "rtt_ms": null, "reason": "punching"}]})");
   std::string text = format_result("list", result);
-  EXPECT_NE(text.find("network lan (online, 3 members)"), std::string::npos) << text;
+  EXPECT_NE(text.find("network lan (online, 4 members)"), std::string::npos) << text;
   EXPECT_NE(text.find("direct 198.51.100.18:4000, rtt 1.50 ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("relayed via 198.51.100.1:3478 (udp), rtt 3.25 ms"), std::string::npos) << text;
   EXPECT_NE(text.find("dddd-eeee-ffff"), std::string::npos) << text;  // no nickname: node id
   EXPECT_NE(text.find("not reachable yet: punching"), std::string::npos) << text;
   EXPECT_EQ(format_result("list", {{"networks", nlohmann::json::array()}}).find("not in any network"), 0u);

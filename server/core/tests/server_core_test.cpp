@@ -979,3 +979,138 @@ TEST(ServerCoreDeterminism, SameSeedsSameOutputs) {
 
 }  // namespace
 }  // namespace yt::test
+
+namespace yt::test {
+namespace {
+
+// What a client does with its ticket: bind at the relay; returns the answer.
+std::optional<RelayBound> bind_with(Harness& h, const RelayTicket& t, Endpoint from, std::uint64_t sequence = 1) {
+  h.datagrams().clear();
+  h.server().on_datagram(h.now(), kPrimary, from,
+                         encode_datagram(RelayBind{t.key_id, t.pair_id, t.side, sequence,
+                                                   bind_mac(t.bind_secret, t.pair_id, t.side, sequence)}));
+  for (auto& o : h.server().drain_outputs()) {
+    auto* d = std::get_if<SendDatagram>(&o);
+    if (!d) continue;
+    EXPECT_EQ(d->from, kPrimary);  // answered from the socket it came to
+    EXPECT_EQ(d->to, from);
+    auto decoded = decode_datagram(d->payload);
+    if (decoded.ok()) {
+      if (auto* b = std::get_if<RelayBound>(&decoded.value())) return *b;
+    }
+  }
+  return std::nullopt;
+}
+
+TEST(ServerCoreRelay, EveryPlanCarriesOneTicketPerSideForTheBuiltInRelay) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& a = h.connect();
+  FakeClient& b = h.connect();
+  h.bring_online(a, "alice");
+  h.bring_online(b, "bob");
+  ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
+  ASSERT_EQ(h.request(b, JoinNetwork{2, "lan", "pw"}).code, ReplyCode::kOk);
+  auto ta = a.take<TunnelInstruction>();
+  auto tb = b.take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  ASSERT_EQ(tb.size(), 1u);
+  ASSERT_TRUE(ta[0].relay && tb[0].relay);
+  EXPECT_TRUE(ta[0].relay->endpoint.is_unset());  // the server's own
+  EXPECT_EQ(ta[0].relay->ticket.pair_id, tb[0].relay->ticket.pair_id);
+  EXPECT_EQ(ta[0].relay->ticket.side + tb[0].relay->ticket.side, 1);  // one each
+  EXPECT_NE(ta[0].relay->ticket.bind_secret, tb[0].relay->ticket.bind_secret);
+  EXPECT_EQ(h.server().stats().relay_offers, 1u);
+
+  // Both tickets bind at the server's relay; the second learns its peer is there.
+  Endpoint from_a{Ipv4::from_octets(192, 0, 2, 1), 40001};
+  Endpoint from_b{Ipv4::from_octets(192, 0, 2, 2), 40002};
+  auto bound_a = bind_with(h, ta[0].relay->ticket, from_a);
+  ASSERT_TRUE(bound_a);
+  EXPECT_EQ(bound_a->result, RelayBindResult::kBound);
+  EXPECT_FALSE(bound_a->peer_bound);
+  auto bound_b = bind_with(h, tb[0].relay->ticket, from_b);
+  ASSERT_TRUE(bound_b);
+  EXPECT_EQ(bound_b->result, RelayBindResult::kBound);
+  EXPECT_TRUE(bound_b->peer_bound);
+  EXPECT_EQ(h.server().relay_pairs(), 1u);
+
+  // Data between them is forwarded unchanged; relay traffic is not a malformed
+  // discovery probe.
+  h.datagrams().clear();
+  Bytes sealed = {1, 2, 3, 4};
+  h.server().on_datagram(h.now(), kPrimary, from_a,                          encode_datagram(RelayData{ta[0].relay->ticket.pair_id, ta[0].relay->ticket.side, sealed}));
+  auto out = h.server().drain_outputs();
+  ASSERT_EQ(out.size(), 1u);
+  auto* forwarded = std::get_if<SendDatagram>(&out[0]);
+  ASSERT_NE(forwarded, nullptr);
+  EXPECT_EQ(forwarded->to, from_b);
+  EXPECT_EQ(h.server().relay_stats().forwarded_packets, 1u);
+  EXPECT_EQ(h.server().stats().malformed_datagrams, 0u);
+
+  // A ticket for the other side does not bind this side: never an open relay.
+  RelayTicket forged = ta[0].relay->ticket;
+  forged.side = 1 - forged.side;
+  auto refused = bind_with(h, forged, from_a, 2);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->result, RelayBindResult::kUnknownTicket);
+}
+
+TEST(ServerCoreRelay, TicketKeysRotateAndAnOldTicketExpires) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& a = h.connect();
+  FakeClient& b = h.connect();
+  h.bring_online(a, "alice");
+  h.bring_online(b, "bob");
+  ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
+  ASSERT_EQ(h.request(b, JoinNetwork{2, "lan", "pw"}).code, ReplyCode::kOk);
+  auto ta = a.take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  ASSERT_TRUE(ta[0].relay);
+  const RelayTicket ticket = ta[0].relay->ticket;
+  Endpoint from{Ipv4::from_octets(192, 0, 2, 1), 40001};
+
+  // One rotation later the previous key still binds (a ticket issued just before
+  // the rotation must work).
+  for (int i = 0; i < 31; ++i) {
+    h.advance(std::chrono::minutes(1));
+    h.send(a, Ping{static_cast<std::uint64_t>(i)});  // stay connected
+    h.send(b, Ping{static_cast<std::uint64_t>(i)});
+  }
+  auto bound = bind_with(h, ticket, from, 1);
+  ASSERT_TRUE(bound);
+  EXPECT_EQ(bound->result, RelayBindResult::kBound);
+  // Two rotations later it is refused as expired, and the next plan has a new key.
+  for (int i = 0; i < 31; ++i) {
+    h.advance(std::chrono::minutes(1));
+    h.send(a, Ping{static_cast<std::uint64_t>(i)});
+    h.send(b, Ping{static_cast<std::uint64_t>(i)});
+  }
+  auto expired = bind_with(h, ticket, from, 2);
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->result, RelayBindResult::kExpired);
+}
+
+TEST(ServerCoreRelay, OffInTheConfigNoTicketIsOffered) {
+  MemoryStorage storage;
+  ServerConfig config = test_config();
+  config.builtin_relay = false;
+  Harness h(storage, config);
+  FakeClient& a = h.connect();
+  FakeClient& b = h.connect();
+  h.bring_online(a, "alice");
+  h.bring_online(b, "bob");
+  ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
+  ASSERT_EQ(h.request(b, JoinNetwork{2, "lan", "pw"}).code, ReplyCode::kOk);
+  auto ta = a.take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  EXPECT_FALSE(ta[0].relay);
+  // And relay traffic to the server is just malformed input.
+  Endpoint from{Ipv4::from_octets(192, 0, 2, 1), 40001};
+  h.server().on_datagram(h.now(), kPrimary, from, encode_datagram(RelayData{1, 0, Bytes{1}}));
+  EXPECT_EQ(h.server().stats().malformed_datagrams, 1u);
+}
+
+}  // namespace
+}  // namespace yt::test

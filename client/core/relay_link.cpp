@@ -1,0 +1,63 @@
+#include "client/core/relay_link.h"
+
+#include <algorithm>
+
+namespace yt {
+
+RelayLink::RelayLink(const RelayOffer& offer, Time now) : offer_(offer), next_bind_at_(now) {}
+
+void RelayLink::on_timer(Time now, ClientContext& ctx) {
+  if (bound_ || refusal_ || now < next_bind_at_) return;
+  ++sequence_;
+  const RelayTicket& t = offer_.ticket;
+  ctx.send_datagram(offer_.endpoint,
+                    RelayBind{t.key_id, t.pair_id, t.side, sequence_, bind_mac(t.bind_secret, t.pair_id, t.side, sequence_)});
+  sent_at_ = now;
+  next_bind_at_ = now + retry_;
+  retry_ = std::min<Duration>(retry_ * 2, kMaxRetry);
+}
+
+std::optional<Time> RelayLink::next_deadline() const {
+  if (bound_ || refusal_) return std::nullopt;
+  return next_bind_at_;
+}
+
+RelayLink::Answer RelayLink::on_bound(Time now, Endpoint from, const RelayBound& m) {
+  if (from != offer_.endpoint || m.pair_id != offer_.ticket.pair_id || m.side != offer_.ticket.side) {
+    return Answer::kIgnored;
+  }
+  // Only the answer to the latest bind counts: an older one's round trip is not
+  // measurable, and a newer bind is on its way anyway.
+  if (bound_ || refusal_ || m.sequence != sequence_) return Answer::kIgnored;
+  if (m.result == RelayBindResult::kReplayed) {
+    // The relay holds a higher sequence for our side than we sent (it cannot be a
+    // sequence of ours: we count up); bind again at once with the next one.
+    next_bind_at_ = now;
+    return Answer::kIgnored;
+  }
+  if (m.result != RelayBindResult::kBound) {
+    refusal_ = m.result;
+    return Answer::kRefused;
+  }
+  bound_ = true;
+  rtt_ = now - sent_at_;
+  retry_ = kFirstRetry;
+  return Answer::kBound;
+}
+
+bool RelayLink::carries(Endpoint from, const RelayData& m) const {
+  return from == offer_.endpoint && m.pair_id == offer_.ticket.pair_id && m.side == 1 - offer_.ticket.side;
+}
+
+void RelayLink::send(Bytes datagram, ClientContext& ctx) const {
+  ctx.send_datagram(offer_.endpoint, RelayData{offer_.ticket.pair_id, offer_.ticket.side, std::move(datagram)});
+}
+
+void RelayLink::rebind(Time now) {
+  bound_ = false;
+  refusal_.reset();
+  next_bind_at_ = now;
+  retry_ = kFirstRetry;
+}
+
+}  // namespace yt
