@@ -139,6 +139,7 @@ std::vector<std::pair<std::string, ControlMessage>> control_messages() {
       {"session-replaced", SessionReplaced{ep("198.51.100.9:50000")}},
       {"set-network-online", SetNetworkOnline{6, "lan", false}},
       {"request-tunnel", RequestTunnel{some_key(2)}},
+      {"relay-frame", RelayFrame{encode_datagram(RelayData{0x1122334455667788, 1, Bytes(40, 0x5a)})}},
   };
 }
 

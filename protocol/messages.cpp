@@ -221,6 +221,7 @@ void put(WireWriter& w, const Ping& m) { w.u64(m.nonce); }
 void put(WireWriter& w, const Pong& m) { w.u64(m.nonce); }
 void put(WireWriter& w, const SessionReplaced& m) { w.endpoint(m.by); }
 void put(WireWriter& w, const RequestTunnel& m) { w.fixed(m.peer); }
+void put(WireWriter& w, const RelayFrame& m) { w.bytes16(m.datagram); }
 void put(WireWriter& w, const SetNetworkOnline& m) {
   w.u32(m.request_id);
   w.str8(m.network);
@@ -336,6 +337,11 @@ void get(Decoder& d, SetNetworkOnline& m) {
   m.request_id = d.r.u32();
   m.network = d.name(kMaxNameLength);
   m.online = d.flag();
+}
+
+void get(Decoder& d, RelayFrame& m) {
+  m.datagram = d.r.bytes16();
+  if (m.datagram.empty()) d.fail(DecodeError::kFieldOutOfRange);
 }
 
 void get(Decoder& d, RequestTunnel& m) {

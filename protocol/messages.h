@@ -145,6 +145,7 @@ enum class ControlType : std::uint8_t {
   kSessionReplaced = 16,
   kSetNetworkOnline = 17,
   kRequestTunnel = 18,
+  kRelayFrame = 19,
 };
 
 struct MemberInfo {
@@ -226,6 +227,13 @@ struct SetNetworkOnline {
 struct RequestTunnel {
   static constexpr ControlType kType = ControlType::kRequestTunnel;
   PublicKey peer{};
+};
+// C<->S: one relay datagram (RelayBind, RelayBound or RelayData) to or from the
+// server's built-in relay, over the control connection instead of UDP: how a client
+// whose UDP is blocked reaches the relay (server/relay/relay_core.h, "channel").
+struct RelayFrame {
+  static constexpr ControlType kType = ControlType::kRelayFrame;
+  Bytes datagram;
 };
 struct Reply {
   static constexpr ControlType kType = ControlType::kReply;
@@ -316,7 +324,7 @@ struct Pong {
 using ControlMessage = std::variant<LoginRequest, LoginReply, DiscoveryReport, CreateNetwork, JoinNetwork,
                                     LeaveNetwork, SetNickname, Reply, NetworkSnapshot, MemberUpdate, MemberLeft,
                                     TunnelInstruction, PeerOffline, Ping, Pong, SessionReplaced, SetNetworkOnline,
-                                    RequestTunnel>;
+                                    RequestTunnel, RelayFrame>;
 
 static_assert(wire_types_unique<ControlMessage>(), "two ControlMessages share a type byte");
 Bytes encode_control(const ControlMessage& message);

@@ -24,6 +24,7 @@ py::dict attempt_dict(const AttemptRecord& r) {
   d["seed"] = r.seed;
   d["outcome"] = to_string(r.outcome);
   d["time_to_direct_ms"] = r.time_to_direct_ms ? py::cast(*r.time_to_direct_ms) : py::none();
+  d["time_to_first_packet_ms"] = r.time_to_first_packet_ms ? py::cast(*r.time_to_first_packet_ms) : py::none();
   d["failure"] = r.failure;
   d["simulator_events"] = r.simulator_events;
   return d;
@@ -39,7 +40,10 @@ py::dict summary_dict(const PairSummary& s) {
   d["relayed"] = s.relayed;
   d["failed"] = s.failed;
   d["p2p_rate"] = s.p2p_rate;
+  d["connectivity"] = s.connectivity;
   d["median_time_to_direct_ms"] = s.median_time_to_direct_ms ? py::cast(*s.median_time_to_direct_ms) : py::none();
+  d["median_time_to_first_packet_ms"] =
+      s.median_time_to_first_packet_ms ? py::cast(*s.median_time_to_first_packet_ms) : py::none();
   return d;
 }
 
@@ -98,7 +102,7 @@ PYBIND11_MODULE(yellowtail, m) {
       py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
       py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
       "One tunnel attempt between clients behind the two NAT profiles; returns a dict with the outcome "
-      "(direct/relayed/failed), time_to_direct_ms and the failure reason.");
+      "(direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms and the failure reason.");
 
   m.def(
       "run_matrix",

@@ -38,6 +38,19 @@ struct ClientConfig {
   // status output and as an answered liveness check. As often as the keepalive, so
   // on an idle tunnel it replaces it rather than adding to it.
   Duration ping_interval = 25s;
+  // Relay fallback of a direct tunnel with a relay (tunnel.h): when we have sent
+  // since the last packet that came directly and nothing came directly for
+  // path_check_after, the direct path is checked with a ping every
+  // path_check_interval; path_check_misses unanswered in a row and traffic moves to
+  // the relay, about 5 s after the path died. Live traffic answers within an RTT,
+  // so 2 s of silence while sending is already unusual.
+  Duration path_check_after = 2s;
+  Duration path_check_interval = 1s;
+  int path_check_misses = 3;
+  // While direct, the relay binding is renewed this often, so the relay (which
+  // forgets a pair idle for 2 min) and our NAT's mapping toward it are ready
+  // for an instant fallback.
+  Duration relay_refresh_interval = 60s;
 
   // Control-connection ping; also how the client notices a dead server behind a
   // NAT that silently dropped the TCP mapping.

@@ -7,6 +7,8 @@
 // produce one well-ordered queue.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -29,6 +31,14 @@ struct ClientContext {
   RandomSource& rng;
   ClientStats stats;
   std::vector<ClientOutput> outputs;
+  // Sends one message on the control connection; false when there is none. Set by
+  // the core, whose control channel owns the connection.
+  std::function<bool(const ControlMessage&)> send_to_server;
+  // What discovery found and the login reply said: whether our UDP is blocked, and
+  // the server's primary discovery endpoint, where its built-in relay is (the one
+  // relay a client can also reach over the control connection).
+  bool udp_blocked = false;
+  std::optional<Endpoint> server_relay;
 
   void emit(ClientEvent event) { outputs.emplace_back(std::move(event)); }
   // The client has one UDP socket, so `from` stays unset (io_boundary.h).

@@ -31,7 +31,9 @@ struct ClientCore::Impl {
         membership(identity.public_key),
         presence(ctx.config.offline_networks),
         tunnels(ctx),
-        retry(ctx.config.tunnel_retry_first, ctx.config.tunnel_retry_max) {}
+        retry(ctx.config.tunnel_retry_first, ctx.config.tunnel_retry_max) {
+    ctx.send_to_server = [this](const ControlMessage& m) { return control.send(m); };
+  }
 
   ClientContext ctx;
   ControlChannel control;
@@ -49,9 +51,6 @@ struct ClientCore::Impl {
   std::optional<Ipv4> virtual_ip;
   std::optional<Endpoint> mapped;
   std::optional<NatProfile> nat_profile;
-  // The server's primary discovery endpoint, from the login reply: where its
-  // built-in relay is (RelayOffer with an unset endpoint).
-  std::optional<Endpoint> server_relay;
 
   void handle(Time now, std::vector<ControlNotice> notices);
   void handle_message(Time now, ControlMessage& message);
@@ -71,6 +70,7 @@ struct ClientCore::Impl {
   void on_chat(const PublicKey& peer, PeerPayload& payload);
   // Hands an opened peer payload to its consumer (events, the tunnel itself).
   void deliver(std::pair<PublicKey, PeerPayload>& received, bool relayed);
+  void on_relay_frame(Time now, const RelayFrame& frame);
   std::string nickname_of(const PublicKey& peer) const;
 };
 
@@ -83,8 +83,9 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
       tunnels.set_server_lost(false);
       ctx.emit(LoggedIn{in->reply.virtual_ip, in->reply.prefix_length});
       discovery.start(now, in->reply.discovery_token, in->reply.discovery_endpoints);
-      server_relay.reset();
-      if (!in->reply.discovery_endpoints.empty()) server_relay = in->reply.discovery_endpoints.front();
+      // Where the server's built-in relay is (RelayOffer with an unset endpoint).
+      ctx.server_relay.reset();
+      if (!in->reply.discovery_endpoints.empty()) ctx.server_relay = in->reply.discovery_endpoints.front();
     } else if (auto* failed = std::get_if<ControlLoginFailed>(&notice)) {
       connection_ended();
       ctx.emit(LoginFailed{std::move(failed->reason)});
@@ -122,7 +123,11 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
     const Tunnel* tunnel = tunnels.find(key);
     if (!tunnel || tunnel->state() == TunnelState::kFailed) {
       wanting.insert(key);
-    } else if (!tunnel->can_send()) {
+    } else if (tunnel->relayed() && !tunnel->punch_window_open()) {
+      // Connected, but a direct path is worth asking for again (with backoff);
+      // not from behind blocked UDP, where no punch can work.
+      if (!ctx.udp_blocked) wanting.insert(key);
+    } else if (!tunnel->can_send() || tunnel->relayed()) {
       trying.insert(key);
     }
   }
@@ -145,6 +150,7 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
 
 void ClientCore::Impl::finish_discovery(const DiscoveryResult& result) {
   if (!result.udp_blocked) mapped = result.mapped;
+  ctx.udp_blocked = result.udp_blocked;
   nat_profile = result.profile;
   ctx.emit(DiscoveryDone{result.mapped, result.udp_blocked, result.profile});
   // Before the report, which makes us online: members of these networks must never
@@ -196,8 +202,8 @@ void ClientCore::Impl::handle_message(Time now, ControlMessage& message) {
   } else if (auto* instruction = std::get_if<TunnelInstruction>(&message)) {
     if (instruction->relay && instruction->relay->endpoint.is_unset()) {
       // The server's own relay; without a discovery endpoint we cannot reach it.
-      if (server_relay) {
-        instruction->relay->endpoint = *server_relay;
+      if (ctx.server_relay) {
+        instruction->relay->endpoint = *ctx.server_relay;
       } else {
         instruction->relay.reset();
       }
@@ -205,6 +211,8 @@ void ClientCore::Impl::handle_message(Time now, ControlMessage& message) {
     tunnels.instruct(now, *instruction);
   } else if (auto* offline = std::get_if<PeerOffline>(&message)) {
     tunnels.set_peer_offline(offline->peer, true);
+  } else if (auto* frame = std::get_if<RelayFrame>(&message)) {
+    on_relay_frame(now, *frame);
   } else {
     // Client-to-server messages echoed back, or a LoginReply out of turn.
     ++ctx.stats.control_failures;
@@ -377,6 +385,23 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
   } else {
     // A DiscoveryProbe or RelayBind: only servers and relays take those.
     ++s.ctx.stats.malformed_datagrams;
+  }
+}
+
+void ClientCore::Impl::on_relay_frame(Time now, const RelayFrame& frame) {
+  // From the server's built-in relay over the control connection: as if it had
+  // come from the relay's UDP endpoint.
+  auto decoded = decode_datagram(frame.datagram);
+  if (!decoded || !ctx.server_relay) {
+    ++ctx.stats.malformed_datagrams;
+    return;
+  }
+  if (auto* bound = std::get_if<RelayBound>(&decoded.value())) {
+    tunnels.on_relay_bound(now, *ctx.server_relay, *bound);
+  } else if (auto* data = std::get_if<RelayData>(&decoded.value())) {
+    if (auto received = tunnels.on_relay_data(now, *ctx.server_relay, *data)) deliver(*received, true);
+  } else {
+    ++ctx.stats.malformed_datagrams;
   }
 }
 
@@ -589,6 +614,7 @@ std::vector<PeerStatus> ClientCore::peers() const {
       status.has_tunnel = true;
       status.tunnel = tunnel->state();
       if (tunnel->can_send()) status.path = tunnel->path().endpoint;
+      status.relay_over_tcp = tunnel->relayed() && tunnel->relay() && tunnel->relay()->via_server();
       status.last_received = tunnel->last_received();
       status.rtt = tunnel->rtt();
     }

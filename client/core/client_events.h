@@ -59,11 +59,13 @@ struct TunnelUp {
   Duration time_to_direct{0};
 };
 // First authenticated datagram through the relay: the peer is reachable, and
-// punching goes on for a direct path (TunnelUp when it is found).
+// punching goes on for a direct path (TunnelUp when it is found). Also when a
+// direct path stopped carrying traffic and the tunnel fell back to the relay.
 struct TunnelRelayed {
   PublicKey peer{};
   Endpoint relay;
   Duration time_to_relay{0};  // from the server's tunnel instruction
+  bool fallback = false;      // moved here from a direct path that went silent
 };
 struct TunnelDown {
   PublicKey peer{};

@@ -29,6 +29,9 @@ std::string text(const TunnelUp& e) {
          std::to_string(to_ms(e.time_to_direct)) + " ms";
 }
 std::string text(const TunnelRelayed& e) {
+  if (e.fallback) {
+    return "tunnel to " + node_id(e.peer) + ": direct path went silent, relayed via " + e.relay.to_string();
+  }
   return "tunnel to " + node_id(e.peer) + " relayed via " + e.relay.to_string() + " after " +
          std::to_string(to_ms(e.time_to_relay)) + " ms (still punching for a direct path)";
 }

@@ -8,10 +8,13 @@ RelayLink::RelayLink(const RelayOffer& offer, Time now) : offer_(offer), next_bi
 
 void RelayLink::on_timer(Time now, ClientContext& ctx) {
   if (bound_ || refusal_ || now < next_bind_at_) return;
+  const bool servers_own = ctx.server_relay && *ctx.server_relay == offer_.endpoint;
+  if (!via_server_ && servers_own && (ctx.udp_blocked || udp_binds_ >= kUdpTriesFirst)) via_server_ = true;
   ++sequence_;
   const RelayTicket& t = offer_.ticket;
-  ctx.send_datagram(offer_.endpoint,
-                    RelayBind{t.key_id, t.pair_id, t.side, sequence_, bind_mac(t.bind_secret, t.pair_id, t.side, sequence_)});
+  transmit(RelayBind{t.key_id, t.pair_id, t.side, sequence_, bind_mac(t.bind_secret, t.pair_id, t.side, sequence_)},
+           ctx);
+  if (!via_server_) ++udp_binds_;
   sent_at_ = now;
   next_bind_at_ = now + retry_;
   retry_ = std::min<Duration>(retry_ * 2, kMaxRetry);
@@ -40,6 +43,7 @@ RelayLink::Answer RelayLink::on_bound(Time now, Endpoint from, const RelayBound&
     return Answer::kRefused;
   }
   bound_ = true;
+  peer_bound_ = m.peer_bound;
   rtt_ = now - sent_at_;
   retry_ = kFirstRetry;
   return Answer::kBound;
@@ -50,7 +54,15 @@ bool RelayLink::carries(Endpoint from, const RelayData& m) const {
 }
 
 void RelayLink::send(Bytes datagram, ClientContext& ctx) const {
-  ctx.send_datagram(offer_.endpoint, RelayData{offer_.ticket.pair_id, offer_.ticket.side, std::move(datagram)});
+  transmit(RelayData{offer_.ticket.pair_id, offer_.ticket.side, std::move(datagram)}, ctx);
+}
+
+void RelayLink::transmit(const Datagram& datagram, ClientContext& ctx) const {
+  if (!via_server_) {
+    ctx.send_datagram(offer_.endpoint, datagram);
+  } else if (ctx.send_to_server) {
+    (void)ctx.send_to_server(RelayFrame{encode_datagram(datagram)});  // no connection: lost, like a UDP drop
+  }
 }
 
 void RelayLink::rebind(Time now) {

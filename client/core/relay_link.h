@@ -3,6 +3,11 @@
 // knows whether the relay took it (and the round trip of that exchange: the RTT to
 // the relay), and wraps tunnel datagrams in RelayData for it.
 //
+// Transport: UDP, or, for the server's built-in relay, the control connection
+// (RelayFrame: TCP, so it works where UDP does not). The control connection is
+// used from the start when discovery found UDP blocked, and after kUdpTriesFirst
+// binds went unanswered over UDP (a network that drops UDP to the relay only).
+//
 // A bound link is kept bound by the traffic it carries (the relay forgets a pair
 // idle for two minutes, server/relay/relay_config.h); rebind() claims it again
 // with a higher sequence, e.g. after a long stretch on a direct path.
@@ -39,8 +44,12 @@ class RelayLink {
   void rebind(Time now);
 
   Endpoint endpoint() const { return offer_.endpoint; }
+  // Over the control connection (TCP) rather than UDP.
+  bool via_server() const { return via_server_; }
   std::uint64_t pair_id() const { return offer_.ticket.pair_id; }
   bool bound() const { return bound_; }
+  // The relay's answer that bound us said the other side was bound already.
+  bool peer_bound() const { return peer_bound_; }
   // Why the relay refused us; nullopt while bound or still binding.
   std::optional<RelayBindResult> refusal() const { return refusal_; }
   std::optional<Duration> rtt() const { return rtt_; }
@@ -50,14 +59,22 @@ class RelayLink {
   // datagram every 16 s.
   static constexpr Duration kFirstRetry = std::chrono::seconds(1);
   static constexpr Duration kMaxRetry = std::chrono::seconds(16);
+  // Unanswered UDP binds before a built-in relay is tried over the control
+  // connection: 1 + 2 s of silence, far above any relay's round trip.
+  static constexpr int kUdpTriesFirst = 2;
 
  private:
+  void transmit(const Datagram& datagram, ClientContext& ctx) const;
+
   RelayOffer offer_;
   std::uint64_t sequence_ = 0;  // of the last bind sent
   Time sent_at_{};
   Time next_bind_at_{};
   Duration retry_ = kFirstRetry;
   bool bound_ = false;
+  bool peer_bound_ = false;
+  bool via_server_ = false;
+  int udp_binds_ = 0;
   std::optional<RelayBindResult> refusal_;
   std::optional<Duration> rtt_;
 };

@@ -53,7 +53,13 @@ void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& en
   // to it: follow. Until we are bound there, relayed packets are dropped by the
   // relay (a short gap after a server reconnect; the direct path is unaffected).
   if (instruction.relay && (!relay_ || relay_->pair_id() != instruction.relay->ticket.pair_id)) {
-    relay_.emplace(*instruction.relay, now);
+    if (path_.relayed && relay_ && relay_->bound()) {
+      next_relay_.emplace(*instruction.relay, now);  // the link in use carries on until it is proven
+    } else {
+      old_relay_ = std::move(relay_);
+      relay_.emplace(*instruction.relay, now);
+      next_relay_.reset();
+    }
   }
   // A repeated instruction changes nothing else: the handshake state of this id
   // (an answer to resend, a re-handshake in flight) stays valid.
@@ -62,6 +68,14 @@ void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& en
   // list the real one; a rebinding we followed is news to the server); a path that
   // has also gone quiet for longer than any healthy peer stays silent is what a
   // moved peer looks like.
+  if (path_.relayed) {
+    // A re-plan for a relayed pair (tunnel_retry.h): punch again, from the relay.
+    start_at_ = now + std::chrono::milliseconds(instruction.start_delay_ms);
+    next_probe_at_ = start_at_;
+    punch_end_ = start_at_ + env.ctx.config.punch_duration;
+    punch_over_ = false;
+    probe_sequence_ = 0;
+  }
   const bool path_offered =
       path_.relayed || std::find(candidates_.begin(), candidates_.end(), path_.endpoint) != candidates_.end();
   const bool quiet = now - last_received_ > env.ctx.config.keepalive_interval;
@@ -132,6 +146,9 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
     env.ctx.emit(TunnelFailed{peer_, why});
     return;
   }
+  // Probes cannot leave a host whose UDP is blocked: the relay, over the control
+  // connection, is its only path.
+  if (env.ctx.udp_blocked && punching_possible()) punch_over_ = true;
   if (punching_possible()) {
     if (now >= punch_end_) {
       // Relayed, or still trying the relay (give_up_at): the probes are over.
@@ -160,6 +177,11 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
       for (const PeerPath& path : handshake_paths_) transmit(path, pending_init_, env);
       next_handshake_at_ = now + cfg.handshake_retry;
     }
+  }
+
+  if (current_ && direct()) {
+    watch_direct_path(now, env);
+    if (closed_) return;
   }
 
   if (current_) {
@@ -199,8 +221,17 @@ std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
     consider(punch_end_);
     consider(std::max(start_at_, next_probe_at_));
   }
-  if (relay_) {
-    if (auto t = relay_->next_deadline()) consider(*t);
+  for (const std::optional<RelayLink>* link : {&relay_, &next_relay_}) {
+    if (*link) {
+      if (auto t = (*link)->next_deadline()) consider(*t);
+    }
+  }
+  if (current_ && direct() && relay_usable()) {
+    consider(next_relay_refresh_at_);
+    // The path check starts path_check_after our first packet nothing came back after.
+    if (direct_unanswered_since_) {
+      consider(std::max(*direct_unanswered_since_ + config.path_check_after, next_path_check_at_));
+    }
   }
   if (current_ && repunch_end_ > Time{}) consider(std::min(repunch_end_, std::max(start_at_, next_probe_at_)));
   if (initiator_) consider(next_handshake_at_);
@@ -279,12 +310,38 @@ Time Tunnel::give_up_at() const {
 }
 
 void Tunnel::run_relay(Time now, TunnelEnv& env) {
-  if (!relay_) return;
-  relay_->on_timer(now, env.ctx);
+  if (relay_) relay_->on_timer(now, env.ctx);
+  if (next_relay_) next_relay_->on_timer(now, env.ctx);
+}
+
+bool Tunnel::accepts_relay(Endpoint from, const RelayData& m) const {
+  for (const std::optional<RelayLink>* link : {&relay_, &next_relay_, &old_relay_}) {
+    if (*link && (*link)->carries(from, m)) return true;
+  }
+  return false;
+}
+
+void Tunnel::on_relay_traffic(std::uint64_t pair_id) {
+  if (next_relay_ && next_relay_->pair_id() == pair_id && next_relay_->bound()) promote_next_relay();  // the peer is there too
+}
+
+void Tunnel::promote_next_relay() {
+  old_relay_ = std::move(relay_);
+  relay_ = std::move(next_relay_);
+  next_relay_.reset();
 }
 
 void Tunnel::on_relay_bound(Time now, Endpoint from, const RelayBound& m, TunnelEnv& env) {
-  if (closed_ || !relay_) return;
+  if (closed_) return;
+  if (next_relay_ && next_relay_->pair_id() == m.pair_id) {
+    if (next_relay_->on_bound(now, from, m) == RelayLink::Answer::kBound && next_relay_->peer_bound()) {
+      promote_next_relay();
+    } else if (next_relay_->refusal()) {
+      next_relay_.reset();  // keep the link that works
+    }
+    return;
+  }
+  if (!relay_) return;
   if (relay_->on_bound(now, from, m) != RelayLink::Answer::kBound) return;
   if (role_ != TunnelRole::kInitiator) return;  // the responder answers what comes
   if (initiator_) {
@@ -314,7 +371,50 @@ void Tunnel::move_to_direct(Time now, Endpoint to, TunnelEnv& env) {
   path_ = PeerPath{to, false};
   state_ = TunnelState::kDirect;
   punch_over_ = true;
+  last_direct_received_ = now;
+  direct_unanswered_since_.reset();
+  unanswered_path_checks_ = 0;
+  next_relay_refresh_at_ = now + env.ctx.config.relay_refresh_interval;
   env.ctx.emit(TunnelUp{peer_, to, now - instructed_at_});
+}
+
+bool Tunnel::direct_path_suspect(Time now, const ClientConfig& config) const {
+  return direct_unanswered_since_ && now >= *direct_unanswered_since_ + config.path_check_after;
+}
+
+void Tunnel::watch_direct_path(Time now, TunnelEnv& env) {
+  const ClientConfig& cfg = env.ctx.config;
+  if (!relay_usable()) return;
+  if (now >= next_relay_refresh_at_) {
+    relay_->rebind(now);  // sent by run_relay with the next timer
+    next_relay_refresh_at_ = now + cfg.relay_refresh_interval;
+  }
+  if (!direct_path_suspect(now, cfg)) {
+    unanswered_path_checks_ = 0;
+    return;
+  }
+  if (now < next_path_check_at_) return;
+  if (unanswered_path_checks_ >= cfg.path_check_misses) {
+    fall_back_to_relay(now, env);
+    return;
+  }
+  if (send_on(now, PeerPayload::ping(ping_nonce_ + 1), path_, env)) {
+    ++ping_nonce_;
+    last_ping_at_ = now;
+  }
+  ++unanswered_path_checks_;
+  next_path_check_at_ = now + cfg.path_check_interval;
+}
+
+void Tunnel::fall_back_to_relay(Time now, TunnelEnv& env) {
+  path_ = PeerPath{relay_->endpoint(), true};
+  state_ = TunnelState::kRelayed;
+  unanswered_path_checks_ = 0;
+  direct_unanswered_since_.reset();
+  // Our binding may have lapsed at the relay (a lost refresh): claim it again.
+  relay_->rebind(now);
+  relay_->on_timer(now, env.ctx);
+  env.ctx.emit(TunnelRelayed{peer_, relay_->endpoint(), now - instructed_at_, true});
 }
 
 void Tunnel::abandon_handshake(TunnelEnv& env) {
@@ -403,6 +503,9 @@ void Tunnel::install_session(Time now, PeerPath from, const SessionKeys& keys, s
   if (state_ == before) return;
   if (state_ == TunnelState::kDirect) {
     punch_over_ = true;
+    last_direct_received_ = now;
+    direct_unanswered_since_.reset();
+    next_relay_refresh_at_ = now + env.ctx.config.relay_refresh_interval;
     env.ctx.emit(TunnelUp{peer_, from.endpoint, now - instructed_at_});
   } else {
     env.ctx.emit(TunnelRelayed{peer_, from.endpoint, now - instructed_at_});
@@ -456,6 +559,15 @@ std::optional<PeerPayload> Tunnel::on_data(Time now, PeerPath from, const PeerDa
     } else if (payload->type != PeerPayloadType::kPing) {
       move_to_direct(now, from.endpoint, env);
     }
+  } else if (from.relayed && !path_.relayed && payload->type != PeerPayloadType::kPing &&
+             payload->type != PeerPayloadType::kPong && relay_usable() &&
+             now >= last_direct_received_ + ctx.config.path_check_after) {
+    fall_back_to_relay(now, env);  // the peer fell back: its direct packets are not reaching us
+  }
+  if (!from.relayed) {
+    last_direct_received_ = now;
+    direct_unanswered_since_.reset();
+    unanswered_path_checks_ = 0;
   }
   on_ping_payload(now, from, payload.value(), env);
   return std::move(payload.value());
@@ -471,6 +583,11 @@ Status<SendError> Tunnel::send_on(Time now, const PeerPayload& payload, const Pe
   auto sealed = current_->session.seal(encode_peer_payload(payload), ByteView(ad.data(), ad.size()));
   if (!sealed) return Err{SendError::kNoTunnel};
   transmit(path, encode_datagram(PeerData{current_->remote_index, std::move(sealed.value())}), env);
+  // An answer (pong) expects none back; anything else we send should be followed,
+  // within path_check_after, by something from the peer (at least its pong).
+  if (!path.relayed && !direct_unanswered_since_ && payload.type != PeerPayloadType::kPong) {
+    direct_unanswered_since_ = now;
+  }
   ++env.ctx.stats.packets_sent;
   last_sent_ = now;
   return Ok{};

@@ -29,7 +29,20 @@
 // kDirect, TunnelUp. There is one session for both paths, and packets still in
 // flight on the relay are accepted by its replay window after the switch, so
 // nothing is lost or duplicated; a relayed packet never moves the path back.
-// A relayed tunnel whose punch window ends stays relayed. Without a session when
+// A relayed tunnel whose punch window ends stays relayed; the core asks the server
+// to plan the pair again with backoff (tunnel_retry.h), and a new instruction gives
+// it a new punch window (adopt()). Its new relay pair is bound beside the one in
+// use, which carries the traffic until the new one is proven: bound with the peer
+// bound too, or the peer's data arriving on it. Nothing is dropped at the switch.
+//
+// Fallback: a direct tunnel with a relay keeps its relay binding fresh
+// (relay_refresh_interval). When we have sent since the last packet that came
+// directly and nothing came directly for path_check_after, pings check the path
+// every path_check_interval; path_check_misses unanswered and the tunnel moves to
+// the relay (kRelayed, TunnelRelayed with fallback). The peer follows when its own
+// check fails, or at once when relayed data arrives while its direct path has been
+// silent for path_check_after (stragglers of an upgrade come within an RTT of the
+// direct packets, so they never look like that). Without a session when
 // the window ends, a tunnel with a usable relay keeps trying the relay for one
 // more punch_duration before it fails.
 //
@@ -139,6 +152,20 @@ class Tunnel {
   bool can_send() const { return !closed_ && current_.has_value(); }
   PeerPath path() const { return path_; }
   const std::optional<RelayLink>& relay() const { return relay_; }
+  const std::optional<RelayLink>& next_relay() const { return next_relay_; }
+  // One of this tunnel's relay pairs (in use, pending, or the one before).
+  bool relay_pair(std::uint64_t pair_id) const {
+    for (const std::optional<RelayLink>* link : {&relay_, &next_relay_, &old_relay_}) {
+      if (*link && (*link)->pair_id() == pair_id) return true;
+    }
+    return false;
+  }
+  // Whether relay traffic for `m.pair_id` from `from` is ours (either link).
+  bool accepts_relay(Endpoint from, const RelayData& m) const;
+  // Relay data of ours arrived on `pair_id`: a pending link it proves is promoted.
+  void on_relay_traffic(std::uint64_t pair_id);
+  // The first punch window (or a re-plan's) is still open.
+  bool punch_window_open() const { return punching_possible(); }
   // Why the tunnel failed (kFailed); empty otherwise.
   const std::string& failure() const { return failure_; }
   std::optional<Time> last_received() const;
@@ -162,6 +189,10 @@ class Tunnel {
   void add_handshake_path(PeerPath path, TunnelEnv& env);
   void probe_direct(Time now, Endpoint to, TunnelEnv& env);
   void move_to_direct(Time now, Endpoint to, TunnelEnv& env);
+  void fall_back_to_relay(Time now, TunnelEnv& env);
+  // Direct with a relay: the path check and the relay refresh (fallback above).
+  void watch_direct_path(Time now, TunnelEnv& env);
+  bool direct_path_suspect(Time now, const ClientConfig& config) const;
   // Binds and keeps up the relay link; starts the initiator's relay handshake.
   void run_relay(Time now, TunnelEnv& env);
   // When the tunnel gives up without a session.
@@ -202,6 +233,9 @@ class Tunnel {
   Time next_direct_probe_at_{};  // relayed: when a probe may next get a direct kPing
 
   std::optional<RelayLink> relay_;
+  std::optional<RelayLink> next_relay_;  // a re-plan's new pair, until proven (above)
+  std::optional<RelayLink> old_relay_;   // the pair before, receive-only: the peer may switch later
+  void promote_next_relay();
 
   // Initiator side of a handshake in flight.
   std::optional<HandshakeInitiator> initiator_;
@@ -221,6 +255,12 @@ class Tunnel {
   std::uint64_t session_tunnel_id_ = 0;   // the tunnel id current_ was made under
   PeerPath path_;
   Time last_received_{};
+  Time last_direct_received_{};  // of the last authenticated packet that came directly
+  // The first packet we sent directly since then: silence is measured from it.
+  std::optional<Time> direct_unanswered_since_;
+  int unanswered_path_checks_ = 0;
+  Time next_path_check_at_{};
+  Time next_relay_refresh_at_{};
   Time last_sent_{};
 
   std::optional<Time> last_ping_at_;   // nullopt: the first ping is due

@@ -37,7 +37,12 @@ void TunnelTable::instruct(Time now, const TunnelInstruction& instruction) {
 }
 
 void TunnelTable::note_relay_pair(const Tunnel& tunnel) {
+  // Ids of links the tunnel no longer holds go (instructions are rare: a scan is fine).
+  for (auto it = relay_pairs_.begin(); it != relay_pairs_.end();) {
+    it = it->second == tunnel.peer() && !tunnel.relay_pair(it->first) ? relay_pairs_.erase(it) : std::next(it);
+  }
   if (tunnel.relay()) relay_pairs_[tunnel.relay()->pair_id()] = tunnel.peer();
+  if (tunnel.next_relay()) relay_pairs_[tunnel.next_relay()->pair_id()] = tunnel.peer();
 }
 
 void TunnelTable::erase(std::map<PublicKey, Tunnel>::iterator it) {
@@ -60,8 +65,9 @@ Tunnel* TunnelTable::by_pair(std::uint64_t pair_id) {
   auto id = relay_pairs_.find(pair_id);
   if (id == relay_pairs_.end()) return nullptr;
   auto it = tunnels_.find(id->second);
-  if (it == tunnels_.end() || !it->second.relay() || it->second.relay()->pair_id() != pair_id) return nullptr;
-  return &it->second;
+  if (it == tunnels_.end()) return nullptr;
+  const Tunnel& t = it->second;
+  return t.relay_pair(pair_id) ? &it->second : nullptr;
 }
 
 Tunnel* TunnelTable::by_index(std::uint32_t index) {
@@ -118,10 +124,11 @@ std::optional<std::pair<PublicKey, PeerPayload>> TunnelTable::on_data(Time now, 
 std::optional<std::pair<PublicKey, PeerPayload>> TunnelTable::on_relay_data(Time now, Endpoint from,
                                                                             const RelayData& data) {
   Tunnel* tunnel = by_pair(data.pair_id);
-  if (!tunnel || !tunnel->relay()->carries(from, data)) {
+  if (!tunnel || !tunnel->accepts_relay(from, data)) {
     ++ctx_.stats.relay_unknown_pair;
     return std::nullopt;
   }
+  tunnel->on_relay_traffic(data.pair_id);
   auto inner = decode_datagram(data.payload);
   if (!inner) {
     ++ctx_.stats.malformed_datagrams;

@@ -74,7 +74,8 @@ nlohmann::json list_json(const ClientCore& core) {
                      {"connection", direct ? "direct" : relayed ? "relayed" : "none"},
                      // The peer's endpoint when direct, the relay's when relayed.
                      {"path", direct || relayed ? nlohmann::json(peer.path.to_string()) : nlohmann::json(nullptr)},
-                     {"relay_transport", relayed ? nlohmann::json("udp") : nlohmann::json(nullptr)},
+                     {"relay_transport",
+                      relayed ? nlohmann::json(peer.relay_over_tcp ? "tcp" : "udp") : nlohmann::json(nullptr)},
                      {"rtt_ms", rtt},
                      {"reason", reason}});
   }

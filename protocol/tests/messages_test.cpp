@@ -66,6 +66,7 @@ std::vector<ControlCase> control_cases() {
       {"SessionReplaced", SessionReplaced{ep("198.51.100.7:4000")}, "0110" "c6336407" "0fa0"},
       {"SetNetworkOnline", SetNetworkOnline{11, "net", false}, "0111" "0000000b" "036e6574" "00"},
       {"RequestTunnel", RequestTunnel{key_of(0xaa)}, "0112" + kKeyAA},
+      {"RelayFrame", RelayFrame{Bytes{0x01, 0x0b, 0xff}}, "0113" "0003" "010bff"},
   };
 }
 

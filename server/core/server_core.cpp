@@ -165,8 +165,28 @@ void ServerCore::Impl::expire(Time now) {
 
 void ServerCore::Impl::drain_relay() {
   for (auto& output : relay_->drain_outputs()) {
-    std::visit([this](auto& o) { outputs_.push_back(std::move(o)); }, output);
+    if (auto* on_channel = std::get_if<SendOnChannel>(&output)) {
+      // The channels are control connections (relay_frame).
+      Client* c = find_conn(on_channel->channel);
+      if (c && !c->closing) send(*c, RelayFrame{std::move(on_channel->datagram)});
+      continue;
+    }
+    std::visit(
+        [this](auto& o) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(o)>, SendOnChannel>) outputs_.push_back(std::move(o));
+        },
+        output);
   }
+}
+
+void ServerCore::Impl::relay_frame(Client& c, const RelayFrame& m) {
+  if (!relay_ || !c.logged_in) {
+    ++stats_.malformed_datagrams;  // nothing here relays: as garbage on the discovery socket
+    return;
+  }
+  // The relay checks the ticket; the connection only says where answers go.
+  relay_->on_channel_datagram(now_, c.conn, c.remote, m.datagram);
+  drain_relay();
 }
 
 void ServerCore::Impl::handle_frame(Client& c, ByteView frame, Time now) {
@@ -230,6 +250,8 @@ void ServerCore::Impl::handle_message(Client& c, ControlMessage& message) {
           handle_set_network_online(c, m);
         } else if constexpr (std::is_same_v<T, RequestTunnel>) {
           handle_request_tunnel(c, m);
+        } else if constexpr (std::is_same_v<T, RelayFrame>) {
+          relay_frame(c, m);
         } else if constexpr (std::is_same_v<T, Ping>) {
           send(c, Pong{m.nonce});
         } else {
@@ -418,6 +440,7 @@ void ServerCore::Impl::doom(Client& c, bool emit_close) {
 void ServerCore::Impl::retire(Client& c) {
   if (c.retired) return;
   c.retired = true;
+  if (relay_) relay_->on_channel_closed(now_, c.conn);  // sides bound over it are gone
   if (c.logged_in) {
     auto it = by_key_.find(c.key);
     if (it != by_key_.end() && it->second == c.conn) by_key_.erase(it);

@@ -68,6 +68,8 @@ struct ServerCore::Impl {
   void expire(Time now);
   // Moves the built-in relay's outputs to ours.
   void drain_relay();
+  // A relay datagram over the control connection (the client's UDP is blocked).
+  void relay_frame(Client& c, const RelayFrame& m);
   // Gives both sides of a new plan a ticket for the built-in relay.
   void offer_relay(TunnelPlan& plan);
   void handle_frame(Client& c, ByteView frame, Time now);

@@ -26,7 +26,7 @@ std::optional<RelayBindResult> RelayCore::key_for(std::uint32_t key_id, TicketKe
 }
 
 void RelayCore::on_datagram(Time now, Endpoint local, Endpoint from, ByteView data) {
-  receive(now, Address{from, 0, local}, data);
+  receive(now, Address{from, 0, local, Via::kUdp}, data);
 }
 
 void RelayCore::on_stream_accepted(Time now, ConnId conn, Endpoint remote) { streams_[conn].remote = remote; }
@@ -36,7 +36,7 @@ void RelayCore::on_stream_data(Time now, ConnId conn, ByteView data) {
   if (it == streams_.end()) return;
   it->second.framer.push(data);
   while (auto frame = it->second.framer.next()) {
-    receive(now, Address{it->second.remote, conn, Endpoint{}}, *frame);
+    receive(now, Address{it->second.remote, conn, Endpoint{}, Via::kStream}, *frame);
     it = streams_.find(conn);  // receive() never closes streams, but stay safe
     if (it == streams_.end()) return;
   }
@@ -49,12 +49,34 @@ void RelayCore::on_stream_data(Time now, ConnId conn, ByteView data) {
 
 void RelayCore::on_stream_closed(Time now, ConnId conn) {
   streams_.erase(conn);
-  // Sides bound over this stream are unreachable until they bind again.
-  for (auto& [id, pair] : pairs_) {
-    for (Side& side : pair.sides) {
-      if (side.address && side.address->conn == conn) side.address.reset();
+  forget_connection(Via::kStream, conn);
+}
+
+void RelayCore::on_channel_datagram(Time now, ConnId channel, Endpoint remote, ByteView data) {
+  receive(now, Address{remote, channel, Endpoint{}, Via::kChannel}, data);
+}
+
+void RelayCore::on_channel_closed(Time now, ConnId channel) { forget_connection(Via::kChannel, channel); }
+
+void RelayCore::forget_connection(Via via, ConnId conn) {
+  // Sides bound over it are unreachable until they bind again.
+  auto it = connections_.find({via, conn});
+  if (it == connections_.end()) return;
+  for (auto [pair_id, side] : it->second) pairs_.at(pair_id).sides[side].address.reset();
+  connections_.erase(it);
+}
+
+void RelayCore::set_address(std::uint64_t pair_id, std::uint8_t side_index, std::optional<Address> address) {
+  Side& side = pairs_.at(pair_id).sides[side_index];
+  if (side.address && side.address->via != Via::kUdp) {
+    auto it = connections_.find({side.address->via, side.address->conn});
+    if (it != connections_.end()) {
+      it->second.erase({pair_id, side_index});
+      if (it->second.empty()) connections_.erase(it);
     }
   }
+  side.address = address;
+  if (address && address->via != Via::kUdp) connections_[{address->via, address->conn}].insert({pair_id, side_index});
 }
 
 void RelayCore::receive(Time now, const Address& from, ByteView data) {
@@ -108,7 +130,7 @@ void RelayCore::bind(Time now, const Address& from, const RelayBind& m) {
   if (side.address && m.sequence <= side.sequence) {
     return refuse(RelayBindResult::kReplayed, stats_.binds_replayed);
   }
-  side.address = from;
+  set_address(m.pair_id, m.side, from);
   side.sequence = m.sequence;
   touch(m.pair_id, it->second, now);
   ++stats_.binds_accepted;
@@ -160,16 +182,24 @@ void RelayCore::touch(std::uint64_t pair_id, Pair& pair, Time now) {
 void RelayCore::send(const Address& to, const Datagram& datagram) { send_bytes(to, encode_datagram(datagram)); }
 
 void RelayCore::send_bytes(const Address& to, Bytes bytes) {
-  if (to.conn == 0) {
-    outputs_.push_back(SendDatagram{to.local, to.udp, std::move(bytes), 0});
-    return;
+  switch (to.via) {
+    case Via::kUdp:
+      outputs_.push_back(SendDatagram{to.local, to.udp, std::move(bytes), 0});
+      break;
+    case Via::kStream:
+      if (auto framed = frame_for_stream(bytes)) outputs_.push_back(SendStream{to.conn, std::move(*framed)});
+      break;
+    case Via::kChannel:
+      outputs_.push_back(SendOnChannel{to.conn, std::move(bytes)});
+      break;
   }
-  if (auto framed = frame_for_stream(bytes)) outputs_.push_back(SendStream{to.conn, std::move(*framed)});
 }
 
 void RelayCore::on_timer(Time now) {
   while (!expiry_.empty() && expiry_.begin()->first <= now) {
-    pairs_.erase(expiry_.begin()->second);
+    const std::uint64_t pair_id = expiry_.begin()->second;
+    for (std::uint8_t side : {0, 1}) set_address(pair_id, side, std::nullopt);
+    pairs_.erase(pair_id);
     expiry_.erase(expiry_.begin());
     ++stats_.pairs_expired;
   }

@@ -17,6 +17,11 @@
 // Stream transport: the same datagram encodings, one per u16-length frame
 // (protocol/stream_framer.h). A stream that breaks the framing is closed.
 //
+// Channel transport: whole datagrams over a reliable channel the embedding owns
+// and frames itself, e.g. a client's sealed control connection to the server whose
+// relay this is (a client whose UDP is blocked reaches the built-in relay that
+// way, over the TCP connection it already has). Outputs for it are SendOnChannel.
+//
 // Driver contract as for every core (protocol/io_boundary.h): inputs with `now`,
 // outputs drained after each input, one deadline.
 #pragma once
@@ -40,9 +45,15 @@
 
 namespace yt {
 
+// One datagram for the embedding to deliver on its channel `channel`.
+struct SendOnChannel {
+  ConnId channel = 0;
+  Bytes datagram;
+};
+
 class RelayCore {
  public:
-  using Output = std::variant<SendDatagram, SendStream, CloseStream>;
+  using Output = std::variant<SendDatagram, SendStream, CloseStream, SendOnChannel>;
 
   explicit RelayCore(RelayConfig config = {});
 
@@ -58,6 +69,10 @@ class RelayCore {
   void on_stream_accepted(Time now, ConnId conn, Endpoint remote);
   void on_stream_data(Time now, ConnId conn, ByteView data);
   void on_stream_closed(Time now, ConnId conn);
+  // One datagram from channel `channel` (ids of their own, apart from streams').
+  void on_channel_datagram(Time now, ConnId channel, Endpoint remote, ByteView data);
+  // Sides bound over the channel are unreachable until they bind again.
+  void on_channel_closed(Time now, ConnId channel);
   void on_timer(Time now);
   std::optional<Time> next_deadline() const;
   std::vector<Output> drain_outputs();
@@ -66,15 +81,22 @@ class RelayCore {
   std::size_t pairs() const { return pairs_.size(); }
 
  private:
-  // Where a side is reached: a UDP endpoint (through our socket `local`), or an
-  // accepted stream.
+  // Where a side is reached: a UDP endpoint (through our socket `local`), an
+  // accepted stream, or a channel. `udp` is the remote address in every case.
+  enum class Via : std::uint8_t { kUdp, kStream, kChannel };
   struct Address {
     Endpoint udp;
-    ConnId conn = 0;  // non-zero: the stream
+    ConnId conn = 0;  // the stream or channel
     Endpoint local;
+    Via via = Via::kUdp;
     Ipv4 ip() const { return udp.ip; }
-    bool operator==(const Address& o) const { return conn == o.conn && (conn != 0 || udp == o.udp); }
+    bool operator==(const Address& o) const {
+      return via == o.via && (via == Via::kUdp ? udp == o.udp : conn == o.conn);
+    }
   };
+  void forget_connection(Via via, ConnId conn);
+  // Sets where a side is reached, keeping connections_ current.
+  void set_address(std::uint64_t pair_id, std::uint8_t side, std::optional<Address> address);
   struct Side {
     std::optional<Address> address;
     std::uint64_t sequence = 0;  // of the last accepted bind
@@ -111,6 +133,9 @@ class RelayCore {
   std::map<Ipv4, TokenBucket> bind_rate_;
   std::size_t prune_bind_rate_at_ = 4096;
   std::map<ConnId, Stream> streams_;
+  // The sides bound over each stream or channel, so that closing one costs its own
+  // sides, not a scan of every pair.
+  std::map<std::pair<Via, ConnId>, std::set<std::pair<std::uint64_t, std::uint8_t>>> connections_;
   std::vector<Output> outputs_;
 };
 

@@ -355,12 +355,16 @@ check "bob counted the received spoof" test "$spoofed" -ge 1
 check "bob counted the refused outgoing spoof" test "$bad_source" -ge 1
 
 echo "== peers that cannot be reached directly"
-erin_unreachable() {
+erin_relayed() {
   local e; e=$(peer_json alice erin) || return 1
-  [[ $(json 'd["connection"]' <<<"$e") == none && $(json 'd["reason"]' <<<"$e") == *"no direct path"* ]]
+  [[ $(json 'd["connection"]' <<<"$e") == relayed ]]
 }
-wait_for 25 "alice to report erin (UDP blocked) as unreachable with a reason" erin_unreachable
-pass "erin (UDP blocked) is reported as not reachable yet, with the reason"
+wait_for 25 "alice to reach erin (UDP blocked) through the relay" erin_relayed
+ej=$(peer_json erin alice)
+check "erin (UDP blocked) reaches alice relayed over her TCP connection to the server ($(json 'd["connection"]' <<<"$ej") $(json 'd["relay_transport"]' <<<"$ej"))" \
+  test "$(json 'd["connection"]' <<<"$ej")" = relayed -a "$(json 'd["relay_transport"]' <<<"$ej")" = tcp
+check "erin pings alice's virtual IP through the TCP relay" ns erin ping -c 3 -i 0.2 -W 2 -q "${VIP[alice]}"
+check "alice pings erin's virtual IP through the relay" ns alice ping -c 3 -i 0.2 -W 2 -q "${VIP[erin]}"
 cli alice list | sed 's/^/    /'
 # Symmetric random (natC) against a port-dependent filter (natA): no direct path
 # without birthday probing, so the pair goes through the server's built-in relay.

@@ -4,6 +4,7 @@
 // losing or repeating a packet.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 
 #include "nat-models/nat_profiles.h"
@@ -39,6 +40,42 @@ std::size_t add_natted(FakeNetwork& net, const char* name, std::uint8_t n, NatCh
   options.public_ip = nat.public_ip();
   return net.add_client(std::move(options));
 }
+
+// Counts the datagrams a client sends, before its NAT sees them.
+class CountingTranslator final : public AddressTranslator {
+ public:
+  explicit CountingTranslator(NatChainTranslator& inner) : inner_(inner) {}
+  std::optional<Endpoint> outbound(Time now, Endpoint local, Endpoint remote) override {
+    ++sent;
+    return inner_.outbound(now, local, remote);
+  }
+  std::optional<Endpoint> inbound(Time now, Endpoint to, Endpoint remote) override {
+    return inner_.inbound(now, to, remote);
+  }
+  std::uint64_t sent = 0;
+
+ private:
+  NatChainTranslator& inner_;
+};
+
+// A public client whose datagrams to and from `peer_ip` can be cut (a firewall
+// rule, a broken path), everything else passing unchanged.
+class CuttableLink final : public AddressTranslator {
+ public:
+  explicit CuttableLink(Ipv4 peer_ip) : peer_ip_(peer_ip) {}
+  std::optional<Endpoint> outbound(Time, Endpoint local, Endpoint remote) override {
+    if (cut && remote.ip == peer_ip_) return std::nullopt;
+    return local;
+  }
+  std::optional<Endpoint> inbound(Time, Endpoint to, Endpoint remote) override {
+    if (cut && remote.ip == peer_ip_) return std::nullopt;
+    return to;
+  }
+  bool cut = false;
+
+ private:
+  Ipv4 peer_ip_;
+};
 
 Bytes numbered(std::uint32_t seq) {
   // An IPv4-looking header is not needed: the sim clients are not in ip_mode.
@@ -150,6 +187,172 @@ TEST(SimRelay, ARelayedPairMovesToTheDirectPathWithoutLosingOrRepeatingAPacket) 
   EXPECT_EQ(missing, 0u) << "of " << sent;
   EXPECT_EQ(repeated, 0u);
   EXPECT_EQ(seen.size(), sent);  // nothing that was not sent
+}
+
+// A direct path that stops carrying traffic (both directions cut between the two
+// clients, the relay still reachable) falls back to the relay within a few seconds;
+// numbered packets sent all along show how many the cut cost.
+TEST(SimRelay, ADirectPathThatDiesFallsBackToTheRelayWithinSeconds) {
+  const Ipv4 alice_ip = Ipv4::from_octets(203, 0, 113, 1), bob_ip = Ipv4::from_octets(203, 0, 113, 2);
+  CuttableLink alice_link(bob_ip);
+  FakeNetwork net;
+  add_sim_server(net);
+  ClientOptions a;
+  a.name = "alice";
+  a.address = Endpoint{alice_ip, 40001};
+  a.translator = &alice_link;
+  a.public_ip = alice_ip;
+  std::size_t alice = net.add_client(std::move(a));
+  std::size_t bob = add_public_client(net, "bob", 2);
+  ASSERT_TRUE(join_pair(net, alice, bob));
+  const PublicKey ka = net.client(alice).public_key();
+  const PublicKey kb = net.client(bob).public_key();
+  ASSERT_TRUE(net.run_until([&] { return has_tunnel_state(net, alice, kb, TunnelState::kDirect) &&
+                                         has_tunnel_state(net, bob, ka, TunnelState::kDirect); },
+                            5s));
+  net.run_for(90s);  // past a relay refresh: the binding must still be good
+
+  std::uint32_t sent = 0;
+  Time cut_at{};
+  std::optional<Time> alice_fell_back, bob_fell_back;
+  const Time stop = net.now() + 20s;
+  while (net.now() < stop) {
+    if (sent == 100) {
+      alice_link.cut = true;
+      cut_at = net.now();
+    }
+    // Both directions carry traffic, so each side notices on its own.
+    if (net.with_client(alice, [&](ClientCore& c, Time now) { return c.send_to_peer(now, kb, numbered(sent)); }) &&
+        net.with_client(bob, [&](ClientCore& c, Time now) { return c.send_to_peer(now, ka, numbered(sent)); })) {
+      ++sent;
+    }
+    if (!alice_fell_back && has_tunnel_state(net, alice, kb, TunnelState::kRelayed)) alice_fell_back = net.now();
+    if (!bob_fell_back && has_tunnel_state(net, bob, ka, TunnelState::kRelayed)) bob_fell_back = net.now();
+    net.run_for(20ms);
+  }
+  net.run_for(1s);
+  ASSERT_TRUE(alice_fell_back && bob_fell_back);
+  EXPECT_LT(*alice_fell_back - cut_at, 6s);
+  EXPECT_LT(*bob_fell_back - cut_at, 6s);
+  auto fallbacks = net.events_of<TunnelRelayed>(alice);
+  ASSERT_FALSE(fallbacks.empty());
+  EXPECT_TRUE(fallbacks.back().fallback);
+  EXPECT_TRUE(net.events_of<TunnelDown>(alice).empty());  // the tunnel never went down
+
+  // Loss is bounded by the detection time; everything after it arrives.
+  for (std::size_t receiver : {alice, bob}) {
+    std::map<std::uint32_t, int> seen;
+    for (const PacketReceived& p : net.events_of<PacketReceived>(receiver)) ++seen[number_of(p.packet)];
+    std::uint32_t missing = 0, missing_late = 0;
+    const std::uint32_t late = sent - 200;  // the last 4 s: long after both fell back
+    for (std::uint32_t i = 0; i < sent; ++i) {
+      if (seen.count(i)) continue;
+      ++missing;
+      if (i >= late) ++missing_late;
+    }
+    EXPECT_EQ(missing_late, 0u);
+    EXPECT_LE(missing, 6s / 20ms) << "lost at the cut: " << missing;
+    std::printf("    %s lost %u of %u packets at the cut; fell back %.1f s after it\n",
+                receiver == alice ? "alice" : "bob", missing, sent,
+                to_ms(*(receiver == alice ? alice_fell_back : bob_fell_back) - cut_at) / 1000.0);
+    EXPECT_GT(missing, 0u);  // the cut was real
+  }
+}
+
+// A pair that was relayed because its direct path was blocked goes direct once the
+// block is lifted: after the punch window it asks the server to plan it again (with
+// backoff), and the new plan's punch finds the path. Nothing is lost on the way.
+TEST(SimRelay, ARelayedPairGoesDirectWhenThePathOpensLater) {
+  const Ipv4 alice_ip = Ipv4::from_octets(203, 0, 113, 1), bob_ip = Ipv4::from_octets(203, 0, 113, 2);
+  CuttableLink alice_link(bob_ip);
+  alice_link.cut = true;
+  FakeNetwork net;
+  add_sim_server(net);
+  ClientOptions a;
+  a.name = "alice";
+  a.address = Endpoint{alice_ip, 40001};
+  a.translator = &alice_link;
+  a.public_ip = alice_ip;
+  a.config.tunnel_retry_first = 5s;
+  std::size_t alice = net.add_client(std::move(a));
+  ClientOptions b;
+  b.name = "bob";
+  b.address = Endpoint{bob_ip, 40002};
+  b.config.tunnel_retry_first = 5s;
+  std::size_t bob = net.add_client(std::move(b));
+  ASSERT_TRUE(join_pair(net, alice, bob));
+  const PublicKey kb = net.client(bob).public_key();
+
+  std::uint32_t sent = 0;
+  std::optional<Time> direct_at;
+  const Time lift_at = net.now() + 15s;  // after the first punch window
+  const Time stop = net.now() + 40s;
+  while (net.now() < stop) {
+    if (net.now() >= lift_at) alice_link.cut = false;
+    if (net.with_client(alice, [&](ClientCore& c, Time now) { return c.send_to_peer(now, kb, numbered(sent)); })) ++sent;
+    if (!direct_at && has_tunnel_state(net, alice, kb, TunnelState::kDirect)) direct_at = net.now();
+    net.run_for(20ms);
+  }
+  net.run_for(1s);
+  ASSERT_TRUE(direct_at.has_value());
+  EXPECT_GT(*direct_at, lift_at);
+  EXPECT_LT(*direct_at - lift_at, 15s);  // the next request (backoff) and a punch
+  EXPECT_GE(net.client(alice).stats().tunnel_requests + net.client(bob).stats().tunnel_requests, 1u);
+  std::map<std::uint32_t, int> seen;
+  for (const PacketReceived& p : net.events_of<PacketReceived>(bob)) ++seen[number_of(p.packet)];
+  std::uint32_t missing = 0;
+  std::string which;
+  for (std::uint32_t i = 0; i < sent; ++i) {
+    if (seen.count(i)) continue;
+    ++missing;
+    which += " " + std::to_string(i);
+  }
+  EXPECT_EQ(missing, 0u) << "of " << sent << ":" << which << "\n" << net.event_log();
+  EXPECT_EQ(seen.size(), sent);
+}
+
+// Erin's network blocks UDP: she reaches the relay over her control connection
+// (TCP), sends no punch probes at all, and still talks to a peer on UDP.
+TEST(SimRelay, AUdpBlockedClientIsRelayedOverItsControlConnectionWithoutPunching) {
+  NatChainTranslator erin_nat({*nat::profile("udp-blocked")}, {Ipv4::from_octets(203, 0, 113, 50)}, 1);
+  CountingTranslator erin_counter(erin_nat);
+  NatChainTranslator bob_nat({*nat::profile("port-restricted-cone")}, {Ipv4::from_octets(203, 0, 113, 60)}, 2);
+  FakeNetwork net;
+  add_sim_server(net);
+  ClientOptions erin_options;
+  erin_options.name = "erin";
+  erin_options.address = Endpoint{Ipv4::from_octets(10, 0, 1, 2), 40001};
+  erin_options.translator = &erin_counter;
+  erin_options.public_ip = erin_nat.public_ip();
+  std::size_t erin = net.add_client(std::move(erin_options));
+  std::size_t bob = add_natted(net, "bob", 2, bob_nat);
+  ASSERT_TRUE(join_pair(net, erin, bob));
+  ASSERT_EQ(net.events_of<DiscoveryDone>(erin).size(), 1u);
+  EXPECT_TRUE(net.events_of<DiscoveryDone>(erin)[0].udp_blocked);
+  const PublicKey ke = net.client(erin).public_key();
+  const PublicKey kb = net.client(bob).public_key();
+
+  const std::uint64_t udp_before = erin_counter.sent;  // discovery's probes
+  ASSERT_TRUE(net.run_until([&] { return has_tunnel_state(net, erin, kb, TunnelState::kRelayed) &&
+                                         has_tunnel_state(net, bob, ke, TunnelState::kRelayed); },
+                            2s));
+  // At once, not after a useless punch window.
+  EXPECT_LT(net.events_of<TunnelRelayed>(erin)[0].time_to_relay, 500ms);
+  for (const PeerStatus& p : net.client(erin).peers()) EXPECT_TRUE(p.relay_over_tcp);
+  for (const PeerStatus& p : net.client(bob).peers()) EXPECT_FALSE(p.relay_over_tcp);  // bob is on UDP
+
+  for (std::uint32_t i = 0; i < 10; ++i) {
+    ASSERT_TRUE(net.with_client(erin, [&](ClientCore& c, Time now) { return c.send_to_peer(now, kb, numbered(i)); }));
+    ASSERT_TRUE(net.with_client(bob, [&](ClientCore& c, Time now) { return c.send_to_peer(now, ke, numbered(i)); }));
+  }
+  net.run_for(60s);  // past the first re-plan request's time: erin sends none
+  EXPECT_EQ(net.events_of<PacketReceived>(bob).size(), 10u);
+  EXPECT_EQ(net.events_of<PacketReceived>(erin).size(), 10u);
+  for (const PacketReceived& p : net.events_of<PacketReceived>(erin)) EXPECT_TRUE(p.relayed);
+  EXPECT_TRUE(net.events_of<TunnelFailed>(erin).empty());
+  EXPECT_TRUE(has_tunnel_state(net, erin, kb, TunnelState::kRelayed));
+  // Erin sent no UDP at all once discovery was over: no probes, no binds, no data.
+  EXPECT_EQ(erin_counter.sent, udp_before);
 }
 
 // Without the built-in relay (off in the server's config) a pair that cannot punch

@@ -184,6 +184,43 @@ TEST_F(RelayCoreTest, OneSideOnUdpTheOtherOnAStream) {
   EXPECT_EQ(relay.stats().dropped_peer_not_bound, 1u);
 }
 
+TEST_F(RelayCoreTest, OneSideOnUdpTheOtherOnAChannelAndAChannelIsNotAStream) {
+  udp(kAlice, bind_for(alice, 1));
+  sent();
+  relay.on_channel_datagram(now, 77, kBob, encode_datagram(bind_for(bob, 1)));
+  auto outputs = relay.drain_outputs();
+  ASSERT_EQ(outputs.size(), 1u);
+  auto* answer = std::get_if<SendOnChannel>(&outputs[0]);  // back on the channel, unframed
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->channel, 77u);
+  EXPECT_EQ(std::get<RelayBound>(decode_datagram(answer->datagram).value()).result, RelayBindResult::kBound);
+
+  udp(kAlice, RelayData{kPair, 0, {0xaa}});
+  outputs = relay.drain_outputs();
+  ASSERT_EQ(outputs.size(), 1u);
+  EXPECT_EQ(std::get<RelayData>(decode_datagram(std::get<SendOnChannel>(outputs[0]).datagram).value()).payload,
+            Bytes{0xaa});
+  relay.on_channel_datagram(now, 77, kBob, encode_datagram(RelayData{kPair, 1, {0xbb}}));
+  auto s = sent();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].first, kAlice);
+
+  // Stream 77 is another connection: closing it leaves the channel's side bound.
+  relay.on_stream_closed(now, 77);
+  udp(kAlice, RelayData{kPair, 0, {0xcc}});
+  EXPECT_EQ(relay.drain_outputs().size(), 1u);
+  // Data claiming bob's side from a stream with his channel's id is not his.
+  relay.on_stream_accepted(now, 77, kBob);
+  relay.on_stream_data(now, 77, *frame_for_stream(encode_datagram(RelayData{kPair, 1, {0xdd}})));
+  EXPECT_TRUE(sent().empty());
+  EXPECT_EQ(relay.stats().dropped_not_bound, 1u);
+  // The channel goes: bob's side is unreachable until he binds again.
+  relay.on_channel_closed(now, 77);
+  udp(kAlice, RelayData{kPair, 0, {0xee}});
+  EXPECT_TRUE(relay.drain_outputs().empty());
+  EXPECT_EQ(relay.stats().dropped_peer_not_bound, 1u);
+}
+
 TEST_F(RelayCoreTest, AStreamThatBreaksTheFramingIsClosed) {
   relay.on_stream_accepted(now, 9, kMallory);
   relay.on_stream_data(now, 9, Bytes{0x00, 0x00});  // a zero-length frame
