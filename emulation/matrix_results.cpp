@@ -34,6 +34,7 @@ PairSummary summarize_group(const std::string& a, const std::string& b, const st
   s.profile_b = b;
   s.strategy = strategy;
   std::vector<double> times, first_packet;
+  std::uint64_t relay_packets = 0;
   for (const AttemptRecord* r : group) {
     ++s.attempts;
     if (r->outcome == AttemptOutcome::kDirect) ++s.direct;
@@ -41,11 +42,13 @@ PairSummary summarize_group(const std::string& a, const std::string& b, const st
     if (r->outcome == AttemptOutcome::kFailed) ++s.failed;
     if (r->time_to_direct_ms) times.push_back(*r->time_to_direct_ms);
     if (r->time_to_first_packet_ms) first_packet.push_back(*r->time_to_first_packet_ms);
+    relay_packets += r->relay_packets;
   }
   s.p2p_rate = s.attempts ? double(s.direct) / s.attempts : 0;
   s.connectivity = s.attempts ? double(s.direct + s.relayed) / s.attempts : 0;
   s.median_time_to_direct_ms = median(times);
   s.median_time_to_first_packet_ms = median(first_packet);
+  s.relay_packets_per_attempt = s.attempts ? double(relay_packets) / s.attempts : 0;
   return s;
 }
 
@@ -82,14 +85,16 @@ std::string to_json(const MatrixParameters& parameters, const std::vector<PairSu
                         {"access_delay_ms", parameters.access_delay_ms},
                         {"loss_rate", parameters.loss_rate},
                         {"time_limit_s", parameters.time_limit_s},
-                        {"fault", parameters.fault}};
+                        {"fault", parameters.fault},
+                        {"relay_mode", parameters.relay_mode}};
   nlohmann::ordered_json pairs = nlohmann::ordered_json::array();
   for (const PairSummary& s : summaries) {
     nlohmann::ordered_json j = {{"profile_a", s.profile_a}, {"profile_b", s.profile_b},
                                 {"strategy", s.strategy},   {"attempts", s.attempts},
                                 {"direct", s.direct},       {"relayed", s.relayed},
                                 {"failed", s.failed},       {"p2p_rate", s.p2p_rate},
-                                {"connectivity", s.connectivity}};
+                                {"connectivity", s.connectivity},
+                                {"relay_packets_per_attempt", s.relay_packets_per_attempt}};
     j["median_time_to_direct_ms"] =
         s.median_time_to_direct_ms ? nlohmann::ordered_json(*s.median_time_to_direct_ms) : nlohmann::ordered_json();
     j["median_time_to_first_packet_ms"] = s.median_time_to_first_packet_ms
@@ -105,6 +110,7 @@ std::string to_json(const MatrixParameters& parameters, const std::vector<PairSu
     j["time_to_direct_ms"] = r.time_to_direct_ms ? nlohmann::ordered_json(*r.time_to_direct_ms) : nlohmann::ordered_json();
     j["time_to_first_packet_ms"] =
         r.time_to_first_packet_ms ? nlohmann::ordered_json(*r.time_to_first_packet_ms) : nlohmann::ordered_json();
+    j["relay_packets"] = r.relay_packets;
     if (!r.failure.empty()) j["failure"] = r.failure;
     list.push_back(std::move(j));
   }
@@ -197,6 +203,8 @@ std::string to_table(const std::vector<PairSummary>& summaries, const std::vecto
         std::snprintf(line, sizeof line, ", to direct %.0f ms", *s.median_time_to_direct_ms);
         out << line;
       }
+      std::snprintf(line, sizeof line, ", relay load %.0f packets per attempt", s.relay_packets_per_attempt);
+      out << line;
       out << '\n';
     }
   }

@@ -31,6 +31,7 @@ struct AttemptRecord {
   std::optional<double> time_to_first_packet_ms;  // set for kDirect and kRelayed
   std::string failure;                      // why, for kFailed (first reason seen)
   std::uint64_t simulator_events = 0;       // ns-3 events this attempt executed
+  std::uint64_t relay_packets = 0;          // datagrams the relay forwarded for the pair (its load)
 };
 
 // One record per (profile_a, profile_b, strategy), and an "overall" record per
@@ -47,6 +48,7 @@ struct PairSummary {
   double connectivity = 0;
   std::optional<double> median_time_to_direct_ms;
   std::optional<double> median_time_to_first_packet_ms;
+  double relay_packets_per_attempt = 0;
 };
 
 struct MatrixParameters {
@@ -57,6 +59,7 @@ struct MatrixParameters {
   double loss_rate = 0;
   double time_limit_s = 0;
   std::string fault;  // "" for none; see matrix_scenario.h
+  std::string relay_mode = "first";
 };
 
 std::vector<PairSummary> summarize(const std::vector<AttemptRecord>& attempts,

@@ -36,6 +36,8 @@ std::vector<std::string> strategy_names() { return {"naive", "current"}; }
 
 std::vector<std::string> fault_names() { return {"block-peer-udp"}; }
 
+std::vector<std::string> relay_mode_names() { return {"first", "last"}; }
+
 std::vector<nat::NatConfig> matrix_profile_chain(const std::string& name) {
   if (auto config = nat::profile(name)) return {*config};
   if (auto chain = nat::profile_chain(name)) return *chain;
@@ -84,14 +86,16 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
   server_config.discovery_endpoints = discovery_endpoints(server_ips);
   server_config.password_strength = PwhashStrength::minimum();
   apply_strategy(spec.strategy, server_config);
-  install_server(server_node, server_config, server_identity, &storage, nullptr, stream);
+  ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, nullptr, stream);
 
   Side a, b;
   PathProbes probes;
+  ClientConfig client_config;
+  client_config.relay_first = spec.relay_mode != "last";
   auto make_client = [&](Side& side, const NatSite& site, const Identity& id, const char* name,
                          double start) {
     side.app = install_client(site.hosts.at(0), name, server_ips.at(0), server_identity.public_key, id, start,
-                              nullptr, stream);
+                              nullptr, stream, client_config);
     if (spec.fault == "block-peer-udp") side.app->BlockPeerUdp(server_ips);
     side.app->SetEventCallback([&side, &probes](const ClientEvent& event) {
       probes.OnEvent(PeekPointer(side.app), event);
@@ -167,6 +171,7 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
       record.failure = "no direct path within the time limit";
     }
   }
+  record.relay_packets = server->Core() ? server->Core()->relay_stats().forwarded_packets : 0;
   record.simulator_events = ns3::Simulator::GetEventCount();
   ns3::Simulator::Destroy();
   return record;
@@ -190,6 +195,7 @@ MatrixRun run_matrix(const MatrixParameters& parameters, const std::function<voi
           spec.access_delay = std::chrono::microseconds(static_cast<std::int64_t>(parameters.access_delay_ms * 1000));
           spec.loss_rate = parameters.loss_rate;
           spec.fault = parameters.fault;
+          spec.relay_mode = parameters.relay_mode;
           spec.time_limit = std::chrono::microseconds(static_cast<std::int64_t>(parameters.time_limit_s * 1e6));
           run.attempts.push_back(run_attempt(spec));
           run.simulator_events += run.attempts.back().simulator_events;

@@ -41,9 +41,13 @@ struct AttemptSpec {
   // Fault injection: "" (none) or "block-peer-udp" (both clients drop every UDP
   // datagram not addressed to the server, so no punch path can work).
   std::string fault;
+  // "first": clients bind the relay at the instruction (the default); "last":
+  // only once the punch window failed (ClientConfig::relay_first).
+  std::string relay_mode = "first";
 };
 
 std::vector<std::string> fault_names();
+std::vector<std::string> relay_mode_names();
 
 // Runs one attempt in its own simulation. Profiles and strategies must be valid
 // names (validate with matrix_profile_names() / strategy_names()).

@@ -27,8 +27,8 @@ ns3::Ptr<YtServerApp> install_server(ns3::Ptr<ns3::Node> node, const ServerConfi
 
 ns3::Ptr<YtClientApp> install_client(ns3::Ptr<ns3::Node> node, const std::string& name, Ipv4 server_ip,
                                      const PublicKey& server_key, std::optional<Identity> identity, double start_s,
-                                     EventLog* log, int64_t& stream) {
-  ClientConfig config;
+                                     EventLog* log, int64_t& stream, const ClientConfig& base) {
+  ClientConfig config = base;
   config.server = Endpoint{server_ip, kScenarioControlPort};
   config.server_key = server_key;
   config.nickname = name;

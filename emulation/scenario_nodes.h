@@ -39,9 +39,10 @@ ns3::Ptr<YtServerApp> install_server(ns3::Ptr<ns3::Node> node, const ServerConfi
 // Installs a YtClientApp named `name` on `node`, pointed at the server's control
 // endpoint and pinned to its key, starting at `start_s` seconds. The identity is
 // drawn from the node's stream when empty.
+// `base` supplies every setting but the server, its key and the nickname.
 ns3::Ptr<YtClientApp> install_client(ns3::Ptr<ns3::Node> node, const std::string& name, Ipv4 server_ip,
                                      const PublicKey& server_key, std::optional<Identity> identity, double start_s,
-                                     EventLog* log, int64_t& stream);
+                                     EventLog* log, int64_t& stream, const ClientConfig& base = {});
 
 // Registers every key (with an address from `config`'s range) and makes them all
 // members of an open network `network`, owned by the first: runs that measure

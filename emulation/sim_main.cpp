@@ -72,6 +72,7 @@ struct MatrixOptions {
   double time_limit_s = 15;
   std::string out = "out/nat-matrix";
   std::string fault;
+  std::string relay_mode = "first";
   bool quiet = false;
 };
 
@@ -104,6 +105,7 @@ int run_matrix_command(const MatrixOptions& o) {
   p.loss_rate = o.loss;
   p.time_limit_s = o.time_limit_s;
   p.fault = o.fault;
+  p.relay_mode = o.relay_mode;
 
   std::error_code ec;
   std::filesystem::create_directories(o.out, ec);
@@ -257,6 +259,11 @@ int main(int argc, char** argv) {
   matrix_cmd->add_option("--fault", matrix.fault,
                          "inject a fault: block-peer-udp (clients drop all UDP except to the server)")
       ->check(CLI::IsMember(fault_names()));
+  matrix_cmd->add_option("--relay", matrix.relay_mode,
+                         "when clients bind the server's relay: first (at the instruction, beside punching) or "
+                         "last (only after the punch window failed)")
+      ->check(CLI::IsMember(relay_mode_names()))
+      ->capture_default_str();
   matrix_cmd->add_flag("--quiet", matrix.quiet, "no progress output");
 
   PublicPeerCommand public_peer;

@@ -25,6 +25,7 @@ py::dict attempt_dict(const AttemptRecord& r) {
   d["outcome"] = to_string(r.outcome);
   d["time_to_direct_ms"] = r.time_to_direct_ms ? py::cast(*r.time_to_direct_ms) : py::none();
   d["time_to_first_packet_ms"] = r.time_to_first_packet_ms ? py::cast(*r.time_to_first_packet_ms) : py::none();
+  d["relay_packets"] = r.relay_packets;
   d["failure"] = r.failure;
   d["simulator_events"] = r.simulator_events;
   return d;
@@ -41,6 +42,7 @@ py::dict summary_dict(const PairSummary& s) {
   d["failed"] = s.failed;
   d["p2p_rate"] = s.p2p_rate;
   d["connectivity"] = s.connectivity;
+  d["relay_packets_per_attempt"] = s.relay_packets_per_attempt;
   d["median_time_to_direct_ms"] = s.median_time_to_direct_ms ? py::cast(*s.median_time_to_direct_ms) : py::none();
   d["median_time_to_first_packet_ms"] =
       s.median_time_to_first_packet_ms ? py::cast(*s.median_time_to_first_packet_ms) : py::none();
@@ -78,10 +80,11 @@ PYBIND11_MODULE(yellowtail, m) {
   m.def(
       "run_attempt",
       [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
-         double loss, double time_limit_s, const std::string& fault) {
+         double loss, double time_limit_s, const std::string& fault, const std::string& relay) {
         check_names({a, b}, matrix_profile_names(), "profile");
         check_names({strategy}, strategy_names(), "strategy");
         if (!fault.empty()) check_names({fault}, fault_names(), "fault");
+        check_names({relay}, relay_mode_names(), "relay mode");
         check_loss(loss);
         check_delay_ms(delay_ms);
         check_time_limit_s(time_limit_s);
@@ -94,6 +97,7 @@ PYBIND11_MODULE(yellowtail, m) {
         spec.loss_rate = loss;
         spec.time_limit = from_ms(time_limit_s * 1000);
         spec.fault = fault;
+        spec.relay_mode = relay;
         py::gil_scoped_release release;
         AttemptRecord r = run_attempt(spec);
         py::gil_scoped_acquire acquire;
@@ -101,21 +105,24 @@ PYBIND11_MODULE(yellowtail, m) {
       },
       py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
       py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
+      py::arg("relay") = "first",
       "One tunnel attempt between clients behind the two NAT profiles; returns a dict with the outcome "
-      "(direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms and the failure reason.");
+      "(direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms, relay_packets and the failure "
+      "reason. relay='first' binds the relay at the instruction, 'last' only after the punch window.");
 
   m.def(
       "run_matrix",
       [](std::vector<std::string> profiles, std::vector<std::string> strategies, std::vector<std::uint64_t> seeds,
-         double delay_ms, double loss, double time_limit_s, const std::string& fault,
+         double delay_ms, double loss, double time_limit_s, const std::string& fault, const std::string& relay,
          std::function<void(int, int)> progress) {
         check_names(profiles, matrix_profile_names(), "profile");
         check_names(strategies, strategy_names(), "strategy");
         if (!fault.empty()) check_names({fault}, fault_names(), "fault");
+        check_names({relay}, relay_mode_names(), "relay mode");
         check_loss(loss);
         check_delay_ms(delay_ms);
         check_time_limit_s(time_limit_s);
-        MatrixParameters p{profiles, strategies, seeds, delay_ms, loss, time_limit_s, fault};
+        MatrixParameters p{profiles, strategies, seeds, delay_ms, loss, time_limit_s, fault, relay};
         MatrixRun run = run_matrix(p, [&](int done, int total) {
           if (progress) progress(done, total);
         });
@@ -133,7 +140,7 @@ PYBIND11_MODULE(yellowtail, m) {
       },
       py::arg("profiles"), py::arg("strategies") = std::vector<std::string>{"naive", "current"},
       py::arg("seeds") = std::vector<std::uint64_t>{1, 2, 3}, py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0,
-      py::arg("time_limit_s") = 15.0, py::arg("fault") = "", py::arg("progress") = nullptr,
+      py::arg("time_limit_s") = 15.0, py::arg("fault") = "", py::arg("relay") = "first", py::arg("progress") = nullptr,
       "Every ordered pair of `profiles` x seeds x strategies. Returns pairs (one summary per "
       "profile pair and strategy, plus 'overall'), attempts, and the results.json/csv text.");
 

@@ -95,6 +95,17 @@ struct ClientConfig {
   // every punch_interval per candidate, and one ping per 250 ms is enough to
   // catch the first open window without flooding it.
   Duration direct_probe_interval = 250ms;
+  // Relay-first (the default): bind to the relay at the instruction, so every pair
+  // has a path within a few round trips whatever its NATs, at the price of relaying
+  // the first packets of pairs that then go direct. Off (relay-last): bind only
+  // when the punch window ends without a direct path, so the relay carries only
+  // the pairs that need it, and they wait a punch window first. The nat-matrix
+  // measures both (`--relay first|last`, docs/nat-matrix.md).
+  bool relay_first = true;
+  // Off: this client sends no punch probes, so with a peer that does the same the
+  // relay is the only path. For measuring relays (bench/relay_loopback.cpp) and for
+  // networks where probes are unwelcome; answering a peer's probes is unaffected.
+  bool punch = true;
   // A peer we should have a tunnel with but have none that works is asked for again
   // (RequestTunnel) this long after we noticed, then with doubling waits up to the
   // max (tunnel_retry.h). 30 s is past any instruction still on its way; 15 min

@@ -126,7 +126,7 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
     } else if (tunnel->relayed() && !tunnel->punch_window_open()) {
       // Connected, but a direct path is worth asking for again (with backoff);
       // not from behind blocked UDP, where no punch can work.
-      if (!ctx.udp_blocked) wanting.insert(key);
+      if (!ctx.udp_blocked && ctx.config.punch) wanting.insert(key);
     } else if (!tunnel->can_send() || tunnel->relayed()) {
       trying.insert(key);
     }

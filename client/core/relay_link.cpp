@@ -4,7 +4,7 @@
 
 namespace yt {
 
-RelayLink::RelayLink(const RelayOffer& offer, Time now) : offer_(offer), next_bind_at_(now) {}
+RelayLink::RelayLink(const RelayOffer& offer, Time bind_at) : offer_(offer), next_bind_at_(bind_at) {}
 
 void RelayLink::on_timer(Time now, ClientContext& ctx) {
   if (bound_ || refusal_ || now < next_bind_at_) return;

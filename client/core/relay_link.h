@@ -25,7 +25,8 @@ namespace yt {
 class RelayLink {
  public:
   // `offer.endpoint` must be resolved (not the unset "the server's own" form).
-  RelayLink(const RelayOffer& offer, Time now);
+  // The first bind goes out at `bind_at`.
+  RelayLink(const RelayOffer& offer, Time bind_at);
 
   // Sends a bind when one is due.
   void on_timer(Time now, ClientContext& ctx);

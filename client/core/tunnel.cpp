@@ -38,7 +38,7 @@ Tunnel::Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfi
       start_at_(now + std::chrono::milliseconds(instruction.start_delay_ms)),
       punch_end_(start_at_ + config.punch_duration),
       next_probe_at_(start_at_) {
-  if (instruction.relay) relay_.emplace(*instruction.relay, now);  // relay-first: bind at once
+  if (instruction.relay) relay_.emplace(*instruction.relay, config.relay_first ? now : punch_end_);
 }
 
 std::optional<Time> Tunnel::last_received() const {
@@ -148,7 +148,7 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
   }
   // Probes cannot leave a host whose UDP is blocked: the relay, over the control
   // connection, is its only path.
-  if (env.ctx.udp_blocked && punching_possible()) punch_over_ = true;
+  if ((env.ctx.udp_blocked || !cfg.punch) && punching_possible()) punch_over_ = true;
   if (punching_possible()) {
     if (now >= punch_end_) {
       // Relayed, or still trying the relay (give_up_at): the probes are over.

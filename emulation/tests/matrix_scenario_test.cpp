@@ -66,6 +66,28 @@ TEST(MatrixScenario, RelayFirstCarriesTrafficBeforeThePunchSucceeds) {
   EXPECT_LT(*r.time_to_first_packet_ms, *r.time_to_direct_ms);
 }
 
+TEST(MatrixScenario, RelayLastSparesTheRelayAndCostsAPunchWindow) {
+  AttemptSpec spec;
+  spec.strategy = "current";
+  spec.relay_mode = "last";
+  spec.profile_a = "port-restricted-cone";
+  spec.profile_b = "port-restricted-cone";
+  AttemptRecord direct = run_attempt(spec);
+  ASSERT_EQ(direct.outcome, AttemptOutcome::kDirect) << direct.failure;
+  EXPECT_EQ(direct.relay_packets, 0u);  // never touched the relay
+  spec.profile_a = "symmetric-random";
+  AttemptRecord relayed = run_attempt(spec);
+  ASSERT_EQ(relayed.outcome, AttemptOutcome::kRelayed) << relayed.failure;
+  ASSERT_TRUE(relayed.time_to_first_packet_ms.has_value());
+  EXPECT_GT(*relayed.time_to_first_packet_ms, 10000.0);  // after the 10 s punch window
+  EXPECT_GT(relayed.relay_packets, 0u);
+  // Relay-first, for comparison: a path at once, and a few relayed packets.
+  spec.relay_mode = "first";
+  AttemptRecord first = run_attempt(spec);
+  ASSERT_TRUE(first.time_to_first_packet_ms.has_value());
+  EXPECT_LT(*first.time_to_first_packet_ms, 1000.0);
+}
+
 TEST(MatrixScenario, BlockedPeerUdpIsNeverCountedDirectButTheRelayCarriesIt) {
   AttemptSpec spec;
   spec.profile_a = "full-cone";
