@@ -384,6 +384,43 @@ check "list shows caroline as relayed via $relay_path (udp)" list_shows_relayed
 start=$(date +%s%N); cli alice list >/dev/null; rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "list answers at once (${ms} ms)" test $rc -eq 0 -a $ms -lt 2000
 
+echo "== a direct path that dies falls back to the relay, and goes direct again when it returns"
+peer_connection() { local p; p=$(peer_json "$1" "$2") && json 'd["connection"]' <<<"$p"; }
+# Polls up to $1 seconds for alice's tunnel to frank to be $2; no die: a miss is a failed check.
+await_connection() {
+  local seconds=$1 want=$2
+  for ((i = 0; i < seconds * 5; i++)); do
+    [[ $(peer_connection alice frank) == "$want" ]] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+check "alice and frank start direct" await_connection 10 direct
+spawn alice "$WORK/cut.ping" ping -c 300 -i 0.2 -W 1 "${VIP[frank]}"
+CUT_PING=$SPAWNED
+sleep 2
+# alice's NAT drops all UDP to and from frank: the direct path dies, the relay (on
+# srv) is untouched.
+ns natA iptables -I FORWARD 1 -p udp -d 203.0.113.18 -j DROP
+ns natA iptables -I FORWARD 1 -p udp -s 203.0.113.18 -j DROP
+cut_start=$(date +%s%N)
+check "alice falls back to the relay within 10 s of the cut" await_connection 10 relayed
+echo "    relayed $(( ($(date +%s%N) - cut_start) / 1000000 )) ms after the cut"
+sleep 3
+ns natA iptables -D FORWARD -p udp -d 203.0.113.18 -j DROP
+ns natA iptables -D FORWARD -p udp -s 203.0.113.18 -j DROP
+lift=$(date +%s%N)
+# A relayed pair asks for a re-plan 30 s after its punch window, then punches again.
+check "alice and frank go direct again after the path returns" await_connection 60 direct
+echo "    direct again $(( ($(date +%s%N) - lift) / 1000000 )) ms after the path returned"
+kill -INT "$CUT_PING" 2>/dev/null; wait "$CUT_PING" 2>/dev/null
+tail -n 2 "$WORK/cut.ping" | sed 's/^/    /'
+sent=$(grep -oE '[0-9]+ packets transmitted' "$WORK/cut.ping" | grep -oE '^[0-9]+')
+received=$(grep -oE '[0-9]+ received' "$WORK/cut.ping" | grep -oE '[0-9]+')
+# At 5 pings a second, the ~5 s fallback costs ~25; the way back to direct none.
+check "the ping lost only what the fallback took (${received:-0} of ${sent:-0} answered)" \
+  test "$(( ${sent:-0} - ${received:-0} ))" -le 40 -a "${received:-0}" -gt 0
+
 echo "== logout, restart, login: key, address, settings and history survive"
 cli alice go-offline lan >/dev/null || fail "go-offline"
 show alice logout || fail "logout"
