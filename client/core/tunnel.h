@@ -42,9 +42,13 @@
 // the relay (kRelayed, TunnelRelayed with fallback). The peer follows when its own
 // check fails, or at once when relayed data arrives while its direct path has been
 // silent for path_check_after (stragglers of an upgrade come within an RTT of the
-// direct packets, so they never look like that). Without a session when
-// the window ends, a tunnel with a usable relay keeps trying the relay for one
-// more punch_duration before it fails.
+// direct packets, so they never look like that).
+//
+// Without a session when the window ends, a tunnel with a usable relay keeps trying
+// the relay for one more punch_duration before it fails.
+//
+// tunnel.cpp holds the punch, handshake and session; tunnel_paths.cpp the relay link
+// and the moves between the direct and the relayed path.
 //
 // Retransmitted inits are byte-identical (one HandshakeInitiator writes msg1 once),
 // and the replay guard refuses a second read of them, so the responder keeps its last
@@ -114,8 +118,9 @@ class Tunnel {
   Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfig& config);
 
   // Takes the id, role, candidates, relay and address of a newer instruction for the
-  // same peer while the tunnel has a session (direct or relayed). An in-flight re-handshake under the old id is
-  // abandoned. Punches again when the path is not among the candidates (above).
+  // same peer while the tunnel has a session (direct or relayed). An in-flight
+  // re-handshake under the old id is abandoned. Punches again when relayed, or when
+  // the path is not among the candidates (above).
   void adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& env);
 
   void on_timer(Time now, TunnelEnv& env);

@@ -1,0 +1,122 @@
+// The tunnel's two paths (tunnel.h): the relay link (binding, the initiator's
+// handshake through it, a re-plan's new pair), the move from relayed to direct once
+// a direct path is proven, and the fallback from a direct path that went silent.
+#include "client/core/tunnel.h"
+
+namespace yt {
+
+Time Tunnel::give_up_at() const {
+  // A relay still in play gets one more window: the peer may bind late, or the
+  // handshake through it may need retries.
+  return relay_usable() ? punch_end_ + (punch_end_ - start_at_) : punch_end_;
+}
+
+void Tunnel::run_relay(Time now, TunnelEnv& env) {
+  if (relay_) relay_->on_timer(now, env.ctx);
+  if (next_relay_) next_relay_->on_timer(now, env.ctx);
+}
+
+bool Tunnel::accepts_relay(Endpoint from, const RelayData& m) const {
+  for (const std::optional<RelayLink>* link : {&relay_, &next_relay_, &old_relay_}) {
+    if (*link && (*link)->carries(from, m)) return true;
+  }
+  return false;
+}
+
+void Tunnel::on_relay_traffic(std::uint64_t pair_id) {
+  if (next_relay_ && next_relay_->pair_id() == pair_id && next_relay_->bound()) promote_next_relay();  // the peer is there too
+}
+
+void Tunnel::promote_next_relay() {
+  old_relay_ = std::move(relay_);
+  relay_ = std::move(next_relay_);
+  next_relay_.reset();
+}
+
+void Tunnel::on_relay_bound(Time now, Endpoint from, const RelayBound& m, TunnelEnv& env) {
+  if (closed_) return;
+  if (next_relay_ && next_relay_->pair_id() == m.pair_id) {
+    if (next_relay_->on_bound(now, from, m) == RelayLink::Answer::kBound && next_relay_->peer_bound()) {
+      promote_next_relay();
+    } else if (next_relay_->refusal()) {
+      next_relay_.reset();  // keep the link that works
+    }
+    return;
+  }
+  if (!relay_) return;
+  if (relay_->on_bound(now, from, m) != RelayLink::Answer::kBound) return;
+  if (role_ != TunnelRole::kInitiator) return;  // the responder answers what comes
+  if (initiator_) {
+    add_handshake_path(PeerPath{relay_->endpoint(), true}, env);
+  } else if (!current_ && state_ != TunnelState::kFailed) {
+    // Sent at once even if the peer is not bound yet: the relay drops it until
+    // then, and the retries reach the peer once it is.
+    start_handshake(now, PeerPath{relay_->endpoint(), true}, give_up_at(), env);
+  } else if (current_ && session_tunnel_id_ != tunnel_id_) {
+    // Re-instructed with a new pair: the peer may have lost its state, and a peer
+    // it can only reach by the relay would never send us a probe to answer.
+    start_handshake(now, PeerPath{relay_->endpoint(), true}, now + env.ctx.config.punch_duration, env);
+  }
+}
+
+void Tunnel::probe_direct(Time now, Endpoint to, TunnelEnv& env) {
+  if (now < next_direct_probe_at_) return;
+  next_direct_probe_at_ = now + env.ctx.config.direct_probe_interval;
+  // Timed like any ping: the pong that proves the path also gives its RTT.
+  if (send_on(now, PeerPayload::ping(ping_nonce_ + 1), PeerPath{to, false}, env)) {
+    ++ping_nonce_;
+    last_ping_at_ = now;
+  }
+}
+
+void Tunnel::move_to_direct(Time now, Endpoint to, TunnelEnv& env) {
+  path_ = PeerPath{to, false};
+  state_ = TunnelState::kDirect;
+  punch_over_ = true;
+  last_direct_received_ = now;
+  direct_unanswered_since_.reset();
+  unanswered_path_checks_ = 0;
+  next_relay_refresh_at_ = now + env.ctx.config.relay_refresh_interval;
+  env.ctx.emit(TunnelUp{peer_, to, now - instructed_at_});
+}
+
+bool Tunnel::direct_path_suspect(Time now, const ClientConfig& config) const {
+  return direct_unanswered_since_ && now >= *direct_unanswered_since_ + config.path_check_after;
+}
+
+void Tunnel::watch_direct_path(Time now, TunnelEnv& env) {
+  const ClientConfig& cfg = env.ctx.config;
+  if (!relay_usable()) return;
+  if (now >= next_relay_refresh_at_) {
+    relay_->rebind(now);  // sent by run_relay with the next timer
+    next_relay_refresh_at_ = now + cfg.relay_refresh_interval;
+  }
+  if (!direct_path_suspect(now, cfg)) {
+    unanswered_path_checks_ = 0;
+    return;
+  }
+  if (now < next_path_check_at_) return;
+  if (unanswered_path_checks_ >= cfg.path_check_misses) {
+    fall_back_to_relay(now, env);
+    return;
+  }
+  if (send_on(now, PeerPayload::ping(ping_nonce_ + 1), path_, env)) {
+    ++ping_nonce_;
+    last_ping_at_ = now;
+  }
+  ++unanswered_path_checks_;
+  next_path_check_at_ = now + cfg.path_check_interval;
+}
+
+void Tunnel::fall_back_to_relay(Time now, TunnelEnv& env) {
+  path_ = PeerPath{relay_->endpoint(), true};
+  state_ = TunnelState::kRelayed;
+  unanswered_path_checks_ = 0;
+  direct_unanswered_since_.reset();
+  // Our binding may have lapsed at the relay (a lost refresh): claim it again.
+  relay_->rebind(now);
+  relay_->on_timer(now, env.ctx);
+  env.ctx.emit(TunnelRelayed{peer_, relay_->endpoint(), now - instructed_at_, true});
+}
+
+}  // namespace yt
