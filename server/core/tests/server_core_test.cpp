@@ -1092,6 +1092,21 @@ TEST(ServerCoreRelay, TicketKeysRotateAndAnOldTicketExpires) {
   EXPECT_EQ(expired->result, RelayBindResult::kExpired);
 }
 
+TEST(ServerCoreRelay, RelayFramesBeforeLoginAreRefused) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.handshake(c);
+  ASSERT_TRUE(c.established());
+  h.datagrams().clear();
+  RelayTicket forged = issue_ticket(TicketKeyring{1, TicketKey{1}}, 5, 0);
+  h.send(c, RelayFrame{encode_datagram(RelayBind{forged.key_id, forged.pair_id, 0, 1,
+                                                 bind_mac(forged.bind_secret, forged.pair_id, 0, 1)})});
+  EXPECT_EQ(h.server().stats().malformed_datagrams, 1u);
+  EXPECT_TRUE(c.take<RelayFrame>().empty());  // no answer of any kind
+  EXPECT_EQ(h.server().relay_stats().binds_unknown_ticket + h.server().relay_stats().binds_accepted, 0u);
+}
+
 TEST(ServerCoreRelay, OffInTheConfigNoTicketIsOffered) {
   MemoryStorage storage;
   ServerConfig config = test_config();
