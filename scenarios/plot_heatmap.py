@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Heatmap of P2P rates from a nat-matrix results.json: one panel per strategy,
-rows = client A's NAT profile, columns = client B's.
+rows = client A's NAT profile, columns = client B's; each panel's title gives the
+overall P2P rate and connectivity (direct or relayed).
 
 usage: plot_heatmap.py RESULTS_JSON OUTPUT_PNG
 """
@@ -34,11 +35,13 @@ def main(argv):
     for column, (ax, strategy) in enumerate(zip(axes[0], strategies)):
         grid = np.full((len(profiles), len(profiles)), np.nan)
         overall = None
+        connectivity = None
         for p in pairs:
             if p["strategy"] != strategy:
                 continue
             if p["profile_a"] == "overall":
                 overall = p["p2p_rate"]
+                connectivity = p.get("connectivity")
                 continue
             grid[index[p["profile_a"]], index[p["profile_b"]]] = p["p2p_rate"] * 100
         image = ax.imshow(grid, vmin=0, vmax=100, cmap="RdYlGn")
@@ -54,6 +57,8 @@ def main(argv):
         title = f"strategy '{strategy}'"
         if overall is not None:
             title += f": overall P2P {overall * 100:.1f}%"
+        if connectivity is not None:
+            title += f", connected {connectivity * 100:.1f}%"
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("client B's NAT")
         if column == 0:
