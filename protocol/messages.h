@@ -293,7 +293,7 @@ struct TunnelInstruction {
   // The relay that carries this pair's traffic until (and whenever) no direct path
   // works; nullopt when the server offers none. Relay-first: both sides bind at
   // once and talk through it while punching runs (client/core/tunnel.h).
-  std::optional<RelayOffer> relay;
+  std::optional<RelayOffer> relay = std::nullopt;
 };
 
 // S->C: the server lost `peer`. The client checks the tunnel's liveness itself
