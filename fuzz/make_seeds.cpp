@@ -132,7 +132,7 @@ std::vector<std::pair<std::string, ControlMessage>> control_messages() {
                                                120, {ep("198.51.100.7:40000"), ep("192.168.1.11:40000")}, 3, std::nullopt}},
       {"tunnel-instruction-relay",
        TunnelInstruction{some_key(2), ip("25.4.5.6"), 0xabcdef0123456789, TunnelRole::kResponder, 0, {}, 0,
-                         RelayOffer{Endpoint{}, RelayTicket{3, 0x1122334455667788, 1, {}}}}},
+                         RelayOffer{Endpoint{}, RelayTicket{3, 0x1122334455667788, 1, {}}, 3599}}},
       {"peer-offline", PeerOffline{some_key(2)}},
       {"ping", Ping{42}},
       {"pong", Pong{42}},

@@ -214,6 +214,7 @@ void put(WireWriter& w, const TunnelInstruction& m) {
     w.u64(m.relay->ticket.pair_id);
     w.u8(m.relay->ticket.side);
     w.fixed(m.relay->ticket.bind_secret);
+    w.u32(m.relay->valid_for_s);
   }
 }
 void put(WireWriter& w, const PeerOffline& m) { w.fixed(m.peer); }
@@ -313,6 +314,7 @@ void get(Decoder& d, TunnelInstruction& m) {
     offer.ticket.side = d.r.u8();
     if (offer.ticket.side > 1) d.fail(DecodeError::kFieldOutOfRange);
     offer.ticket.bind_secret = d.r.fixed<32>();
+    offer.valid_for_s = d.r.u32();
     m.relay = offer;
   }
 }

@@ -267,9 +267,12 @@ struct MemberLeft {
 struct RelayOffer {
   Endpoint endpoint;
   RelayTicket ticket;
+  // Seconds until the relay retires the ticket's key (protocol/relay_ticket.h): a
+  // client asks for a new plan, and so a new ticket, before then.
+  std::uint32_t valid_for_s = 0;
   bool operator==(const RelayOffer& o) const {
     return endpoint == o.endpoint && ticket.key_id == o.ticket.key_id && ticket.pair_id == o.ticket.pair_id &&
-           ticket.side == o.ticket.side && ticket.bind_secret == o.ticket.bind_secret;
+           ticket.side == o.ticket.side && ticket.bind_secret == o.ticket.bind_secret && valid_for_s == o.valid_for_s;
   }
 };
 

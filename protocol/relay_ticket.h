@@ -19,7 +19,9 @@
 //
 // Expiry without shared time: the server rotates its ticket key (kTicketKeyLifetime)
 // and relays accept the current and the previous key only, so a ticket lives at most
-// two lifetimes. A bind under a key the relay has retired is refused as expired.
+// two lifetimes. A bind under a key the relay has retired is refused as expired. The
+// server tells each side how long its ticket has left (RelayOffer::valid_for_s), so a
+// long-lived tunnel asks for a new one in time.
 #pragma once
 
 #include <array>

@@ -51,6 +51,10 @@ struct ClientConfig {
   // forgets a pair idle for 2 min) and our NAT's mapping toward it are ready
   // for an instant fallback.
   Duration relay_refresh_interval = 60s;
+  // A direct tunnel asks for a new plan (and so a new relay ticket) this long
+  // before its ticket expires: the request waits tunnel_retry_first (30 s) and its
+  // refresh lead first, so 5 min leaves room for a lost request or two.
+  Duration relay_ticket_margin = 5min;
 
   // Control-connection ping; also how the client notices a dead server behind a
   // NAT that silently dropped the TCP mapping.

@@ -82,10 +82,16 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
       if (ctx.config.ipv6_base) router.set_ipv6_base(*ctx.config.ipv6_base);
       tunnels.set_server_lost(false);
       ctx.emit(LoggedIn{in->reply.virtual_ip, in->reply.prefix_length});
-      discovery.start(now, in->reply.discovery_token, in->reply.discovery_endpoints);
+      // A server bound to the wildcard address (0.0.0.0, its default) names its
+      // discovery endpoints that way: they are at the address we reached it at.
+      std::vector<Endpoint> endpoints = in->reply.discovery_endpoints;
+      for (Endpoint& e : endpoints) {
+        if (e.ip.value == 0) e.ip = ctx.config.server.ip;
+      }
+      discovery.start(now, in->reply.discovery_token, endpoints);
       // Where the server's built-in relay is (RelayOffer with an unset endpoint).
       ctx.server_relay.reset();
-      if (!in->reply.discovery_endpoints.empty()) ctx.server_relay = in->reply.discovery_endpoints.front();
+      if (!endpoints.empty()) ctx.server_relay = endpoints.front();
     } else if (auto* failed = std::get_if<ControlLoginFailed>(&notice)) {
       connection_ended();
       ctx.emit(LoginFailed{std::move(failed->reason)});
@@ -129,6 +135,10 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
       if (!ctx.udp_blocked && ctx.config.punch) wanting.insert(key);
     } else if (!tunnel->can_send() || tunnel->relayed()) {
       trying.insert(key);
+    } else if (tunnel->relay_needs_ticket(now, ctx.config.relay_ticket_margin)) {
+      // Direct, and soon without a relay to fall back to: a ticket lives an hour at
+      // most (protocol/relay_ticket.h), and a re-plan brings a new one.
+      wanting.insert(key);
     }
   }
   std::vector<PublicKey> due = retry.due(now, wanting, trying);

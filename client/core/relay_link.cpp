@@ -4,7 +4,9 @@
 
 namespace yt {
 
-RelayLink::RelayLink(const RelayOffer& offer, Time bind_at) : offer_(offer), next_bind_at_(bind_at) {}
+RelayLink::RelayLink(const RelayOffer& offer, Time now, Time bind_at) : offer_(offer), next_bind_at_(bind_at) {
+  if (offer.valid_for_s > 0) valid_until_ = now + std::chrono::seconds(offer.valid_for_s);
+}
 
 void RelayLink::on_timer(Time now, ClientContext& ctx) {
   if (bound_ || refusal_ || now < next_bind_at_) return;

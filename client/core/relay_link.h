@@ -25,8 +25,8 @@ namespace yt {
 class RelayLink {
  public:
   // `offer.endpoint` must be resolved (not the unset "the server's own" form).
-  // The first bind goes out at `bind_at`.
-  RelayLink(const RelayOffer& offer, Time bind_at);
+  // The offer arrived at `now`; the first bind goes out at `bind_at`.
+  RelayLink(const RelayOffer& offer, Time now, Time bind_at);
 
   // Sends a bind when one is due.
   void on_timer(Time now, ClientContext& ctx);
@@ -54,6 +54,8 @@ class RelayLink {
   // Why the relay refused us; nullopt while bound or still binding.
   std::optional<RelayBindResult> refusal() const { return refusal_; }
   std::optional<Duration> rtt() const { return rtt_; }
+  // When the relay retires the ticket's key; nullopt when the offer did not say.
+  std::optional<Time> valid_until() const { return valid_until_; }
 
   // First bind retry after this, doubling up to kMaxRetry: a lost bind costs a
   // second; a relay that does not answer at all (UDP blocked) costs one small
@@ -78,6 +80,7 @@ class RelayLink {
   int udp_binds_ = 0;
   std::optional<RelayBindResult> refusal_;
   std::optional<Duration> rtt_;
+  std::optional<Time> valid_until_;
 };
 
 }  // namespace yt

@@ -38,7 +38,7 @@ Tunnel::Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfi
       start_at_(now + std::chrono::milliseconds(instruction.start_delay_ms)),
       punch_end_(start_at_ + config.punch_duration),
       next_probe_at_(start_at_) {
-  if (instruction.relay) relay_.emplace(*instruction.relay, config.relay_first ? now : punch_end_);
+  if (instruction.relay) relay_.emplace(*instruction.relay, now, config.relay_first ? now : punch_end_);
 }
 
 std::optional<Time> Tunnel::last_received() const {
@@ -54,10 +54,10 @@ void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& en
   // relay (a short gap after a server reconnect; the direct path is unaffected).
   if (instruction.relay && (!relay_ || relay_->pair_id() != instruction.relay->ticket.pair_id)) {
     if (path_.relayed && relay_ && relay_->bound()) {
-      next_relay_.emplace(*instruction.relay, now);  // the link in use carries on until it is proven
+      next_relay_.emplace(*instruction.relay, now, now);  // the link in use carries on until it is proven
     } else {
       old_relay_ = std::move(relay_);
-      relay_.emplace(*instruction.relay, now);
+      relay_.emplace(*instruction.relay, now, now);
       next_relay_.reset();
     }
   }

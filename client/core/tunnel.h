@@ -169,6 +169,12 @@ class Tunnel {
   bool accepts_relay(Endpoint from, const RelayData& m) const;
   // Relay data of ours arrived on `pair_id`: a pending link it proves is promoted.
   void on_relay_traffic(std::uint64_t pair_id);
+  // The relay refused our binding (its ticket expired with the key rotation, or the
+  // relay is full), or its ticket expires within `margin`: only a new instruction
+  // brings a new ticket.
+  bool relay_needs_ticket(Time now, Duration margin) const {
+    return relay_ && (relay_->refusal() || (relay_->valid_until() && now + margin >= *relay_->valid_until()));
+  }
   // The first punch window (or a re-plan's) is still open.
   bool punch_window_open() const { return punching_possible(); }
   // Why the tunnel failed (kFailed); empty otherwise.

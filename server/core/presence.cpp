@@ -2,6 +2,9 @@
 // the server core that turns "who is online in which network" into messages.
 #include "server/core/server_core_impl.h"
 
+#include <algorithm>
+#include <chrono>
+
 namespace yt {
 namespace {
 
@@ -211,9 +214,11 @@ void ServerCore::Impl::offer_relay(TunnelPlan& plan) {
   if (new_key) relay_->set_ticket_keys(ring, tickets_.previous());
   std::uint64_t pair_id = 0;
   while (pair_id == 0) pair_id = rng_.next_u64();
+  const auto valid_for = std::chrono::duration_cast<std::chrono::seconds>(tickets_.current_retires_at() - now_);
+  const auto valid_for_s = static_cast<std::uint32_t>(std::max<std::int64_t>(0, valid_for.count()));
   // Endpoint{}: the server's own primary discovery endpoint (messages.h, RelayOffer).
-  plan.for_a.relay = RelayOffer{Endpoint{}, issue_ticket(ring, pair_id, 0)};
-  plan.for_b.relay = RelayOffer{Endpoint{}, issue_ticket(ring, pair_id, 1)};
+  plan.for_a.relay = RelayOffer{Endpoint{}, issue_ticket(ring, pair_id, 0), valid_for_s};
+  plan.for_b.relay = RelayOffer{Endpoint{}, issue_ticket(ring, pair_id, 1), valid_for_s};
   ++stats_.relay_offers;
 }
 

@@ -27,6 +27,9 @@ class TicketIssuer {
   std::optional<Time> next_rotation() const;
 
   bool has_key() const { return current_.id != 0; }
+  // When a relay retires the current key: at the rotation after the next one.
+  // Precondition: has_key().
+  Time current_retires_at() const { return rotate_at_ + lifetime_; }
   const std::optional<TicketKeyring>& previous() const { return previous_; }
   const TicketKeyring& current_key() const { return current_; }
 

@@ -259,6 +259,44 @@ TEST(SimRelay, ADirectPathThatDiesFallsBackToTheRelayWithinSeconds) {
   }
 }
 
+// Ticket keys rotate every 30 min and a relay takes the current and previous key
+// only, so the binding a direct tunnel keeps fresh would be refused after an hour
+// at most: the tunnel must get a new ticket in time to still fall back.
+TEST(SimRelay, ALongLivedDirectTunnelCanStillFallBackHoursLater) {
+  const Ipv4 alice_ip = Ipv4::from_octets(203, 0, 113, 1), bob_ip = Ipv4::from_octets(203, 0, 113, 2);
+  CuttableLink alice_link(bob_ip);
+  FakeNetwork net;
+  add_sim_server(net);
+  ClientOptions a;
+  a.name = "alice";
+  a.address = Endpoint{alice_ip, 40001};
+  a.translator = &alice_link;
+  a.public_ip = alice_ip;
+  std::size_t alice = net.add_client(std::move(a));
+  std::size_t bob = add_public_client(net, "bob", 2);
+  ASSERT_TRUE(join_pair(net, alice, bob));
+  const PublicKey ka = net.client(alice).public_key();
+  const PublicKey kb = net.client(bob).public_key();
+  ASSERT_TRUE(net.run_until([&] { return has_tunnel_state(net, alice, kb, TunnelState::kDirect); }, 5s));
+  net.run_for(3h);
+  ASSERT_TRUE(has_tunnel_state(net, alice, kb, TunnelState::kDirect));
+  // New tickets came before the old ones expired: no refresh was refused.
+  EXPECT_EQ(net.server()->relay_stats().binds_expired, 0u);
+  EXPECT_GE(net.client(alice).stats().tunnel_requests + net.client(bob).stats().tunnel_requests, 3u);
+  alice_link.cut = true;
+  for (int i = 0; i < 500 && !has_tunnel_state(net, alice, kb, TunnelState::kRelayed); ++i) {
+    (void)net.with_client(alice, [&](ClientCore& c, Time now) { return c.send_to_peer(now, kb, numbered(i)); });
+    net.run_for(20ms);
+  }
+  ASSERT_TRUE(has_tunnel_state(net, alice, kb, TunnelState::kRelayed));
+  const std::size_t before = net.events_of<PacketReceived>(bob).size();
+  ASSERT_TRUE(net.with_client(alice, [&](ClientCore& c, Time now) { return c.send_to_peer(now, kb, numbered(9999)); }));
+  net.run_for(1s);
+  EXPECT_EQ(net.events_of<PacketReceived>(bob).size(), before + 1) << "the relay did not carry it";
+  EXPECT_TRUE(net.events_of<TunnelDown>(bob).empty());
+  EXPECT_TRUE(has_tunnel_state(net, bob, ka, TunnelState::kRelayed));
+}
+
 // A pair that was relayed because its direct path was blocked goes direct once the
 // block is lifted: after the punch window it asks the server to plan it again (with
 // backoff), and the new plan's punch finds the path. Nothing is lost on the way.

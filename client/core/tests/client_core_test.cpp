@@ -33,6 +33,19 @@ TEST_F(CoreTest, RequestsNeedToBeOnline) {
   EXPECT_EQ(r.error(), SendError::kNotLoggedIn);
 }
 
+TEST_F(CoreTest, AWildcardDiscoveryEndpointMeansTheServersAddress) {
+  // yellowtail-server listens on 0.0.0.0 by default and names its discovery (and
+  // relay) endpoint that way: probes must go to the address we reached it at.
+  c.start(kT0);
+  ConnId conn = handshake(c, server, kT0);
+  LoginReply reply = ok_login(kVip);
+  reply.discovery_endpoints = {Endpoint{Ipv4{}, 12975}};
+  c.data(kT0, conn, server.seal(reply));
+  auto probes = c.sent<DiscoveryProbe>();
+  ASSERT_FALSE(probes.empty());
+  for (const auto& probe : probes) EXPECT_EQ(probe.first, (Endpoint{kServer.ip, 12975}));
+}
+
 TEST_F(CoreTest, RequestsAreValidatedSentAndAnswered) {
   ConnId conn = bring_online(c, server, kT0, kA, kVip);
   auto bad = c.core->create_network(kT0, "", "pw");

@@ -20,7 +20,7 @@ RelayOffer offer() {
 struct RelayLinkTest : ::testing::Test {
   SeededRandom rng{1, 1};
   ClientContext ctx{ClientConfig{}, Identity::generate(rng), rng};
-  RelayLink link{offer(), kT0};
+  RelayLink link{offer(), kT0, kT0};
 
   // The binds sent since the last call.
   std::vector<RelayBind> binds() {
