@@ -24,7 +24,8 @@ bool Tunnel::accepts_relay(Endpoint from, const RelayData& m) const {
 }
 
 void Tunnel::on_relay_traffic(std::uint64_t pair_id) {
-  if (next_relay_ && next_relay_->pair_id() == pair_id && next_relay_->bound()) promote_next_relay();  // the peer is there too
+  // The peer's data on the new pair: it is there too.
+  if (next_relay_ && next_relay_->pair_id() == pair_id && next_relay_->bound()) promote_next_relay();
 }
 
 void Tunnel::promote_next_relay() {
