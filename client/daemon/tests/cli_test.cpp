@@ -148,6 +148,9 @@ TEST(CliFormat, StatusHistoryAndMissingFields) {
   EXPECT_NE(status.find("25.1.2.3/8"), std::string::npos) << status;
   EXPECT_NE(status.find("ip_sent=3"), std::string::npos) << status;
   EXPECT_NE(status.find("server      -"), std::string::npos) << status;  // missing: "-"
+  std::string counted = format_result(
+      "status", {{"state", "online"}, {"peers", 5}, {"direct_peers", 3}, {"relayed_peers", 2}, {"networks", 1}});
+  EXPECT_NE(counted.find("peers 5 (3 direct, 2 relayed)"), std::string::npos) << counted;
   std::string out = format_result("status", {{"state", "stopped"}, {"logged_in", false}});
   EXPECT_NE(out.find("state       stopped (logged out)\n"), std::string::npos) << out;
   out = format_result("status", {{"state", "stopped"}, {"logged_in", false}, {"logout_reason", "copy elsewhere"}});
