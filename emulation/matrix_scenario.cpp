@@ -141,20 +141,18 @@ AttemptRecord run_attempt(const AttemptSpec& spec) {
   ns3::Simulator::Run();
 
   auto ms = [](Duration d) { return static_cast<double>(d.count()) / 1000.0; };
+  const bool direct = probes.Direct(id_a.public_key, id_b.public_key);
+  const bool relayed = !direct && probes.Relayed(id_a.public_key, id_b.public_key);
   // Both sides must have a path before a packet can cross both ways.
-  auto both = [](std::optional<Duration> x, std::optional<Duration> y) { return std::max(*x, *y); };
-  if (probes.Direct(id_a.public_key, id_b.public_key)) {
+  if ((direct || relayed) && a.time_to_first_path && b.time_to_first_path) {
+    record.time_to_first_packet_ms = ms(std::max(*a.time_to_first_path, *b.time_to_first_path));
+  }
+  if (direct) {
     record.outcome = AttemptOutcome::kDirect;
     Duration ttd = std::max(a.time_to_direct.value_or(Duration(0)), b.time_to_direct.value_or(Duration(0)));
     record.time_to_direct_ms = ms(ttd);
-    if (a.time_to_first_path && b.time_to_first_path) {
-      record.time_to_first_packet_ms = ms(both(a.time_to_first_path, b.time_to_first_path));
-    }
-  } else if (probes.Relayed(id_a.public_key, id_b.public_key)) {
+  } else if (relayed) {
     record.outcome = AttemptOutcome::kRelayed;
-    if (a.time_to_first_path && b.time_to_first_path) {
-      record.time_to_first_packet_ms = ms(both(a.time_to_first_path, b.time_to_first_path));
-    }
   } else {
     record.outcome = AttemptOutcome::kFailed;
     if (!a.online || !b.online) {

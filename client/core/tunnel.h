@@ -204,7 +204,7 @@ class Tunnel {
   // Direct with a relay: the path check and the relay refresh (fallback above).
   void watch_direct_path(Time now, TunnelEnv& env);
   bool direct_path_suspect(Time now, const ClientConfig& config) const;
-  // Binds and keeps up the relay link; starts the initiator's relay handshake.
+  // Sends the binds that are due on the relay link and on a re-plan's pending one.
   void run_relay(Time now, TunnelEnv& env);
   // When the tunnel gives up without a session.
   Time give_up_at() const;

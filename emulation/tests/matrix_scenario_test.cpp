@@ -9,12 +9,13 @@ namespace yt::emulation {
 namespace {
 
 AttemptRecord attempt(const std::string& a, const std::string& b, const std::string& strategy,
-                      std::uint64_t seed = 1) {
+                      std::uint64_t seed = 1, const std::string& relay_mode = "first") {
   AttemptSpec spec;
   spec.profile_a = a;
   spec.profile_b = b;
   spec.strategy = strategy;
   spec.seed = seed;
+  spec.relay_mode = relay_mode;
   return run_attempt(spec);
 }
 
@@ -67,23 +68,16 @@ TEST(MatrixScenario, RelayFirstCarriesTrafficBeforeThePunchSucceeds) {
 }
 
 TEST(MatrixScenario, RelayLastSparesTheRelayAndCostsAPunchWindow) {
-  AttemptSpec spec;
-  spec.strategy = "current";
-  spec.relay_mode = "last";
-  spec.profile_a = "port-restricted-cone";
-  spec.profile_b = "port-restricted-cone";
-  AttemptRecord direct = run_attempt(spec);
+  AttemptRecord direct = attempt("port-restricted-cone", "port-restricted-cone", "current", 1, "last");
   ASSERT_EQ(direct.outcome, AttemptOutcome::kDirect) << direct.failure;
   EXPECT_EQ(direct.relay_packets, 0u);  // never touched the relay
-  spec.profile_a = "symmetric-random";
-  AttemptRecord relayed = run_attempt(spec);
+  AttemptRecord relayed = attempt("symmetric-random", "port-restricted-cone", "current", 1, "last");
   ASSERT_EQ(relayed.outcome, AttemptOutcome::kRelayed) << relayed.failure;
   ASSERT_TRUE(relayed.time_to_first_packet_ms.has_value());
   EXPECT_GT(*relayed.time_to_first_packet_ms, 10000.0);  // after the 10 s punch window
   EXPECT_GT(relayed.relay_packets, 0u);
   // Relay-first, for comparison: a path at once, and a few relayed packets.
-  spec.relay_mode = "first";
-  AttemptRecord first = run_attempt(spec);
+  AttemptRecord first = attempt("symmetric-random", "port-restricted-cone", "current");
   ASSERT_TRUE(first.time_to_first_packet_ms.has_value());
   EXPECT_LT(*first.time_to_first_packet_ms, 1000.0);
 }

@@ -151,47 +151,44 @@ TEST_F(LoopbackTest, TwoClientsTunnelAndExchangePayloadsBothWays) {
 TEST_F(LoopbackTest, TwoClientsThatDoNotPunchTalkThroughTheServersRelay) {
   ClientConfig no_punch;
   no_punch.punch = false;
-  bool alice_synced = false, bob_synced = false, network_ready = false, joined = false;
-  std::uint32_t create_id = 0, join_id = 0;
-  std::optional<TunnelRelayed> alice_relayed, bob_relayed;
-  std::vector<std::string> alice_got, bob_got;
-  AsioClientDriver& alice = add_client(
-      "alice",
-      [&](const ClientEvent& e) {
-        if (std::holds_alternative<Synced>(e)) alice_synced = true;
-        if (auto* d = std::get_if<RequestDone>(&e); d && d->request_id == create_id) network_ready = true;
-        if (auto* r = std::get_if<TunnelRelayed>(&e)) alice_relayed = *r;
-        if (auto* p = std::get_if<PacketReceived>(&e)) alice_got.emplace_back(p->packet.begin(), p->packet.end());
-      },
-      std::nullopt, no_punch);
-  AsioClientDriver& bob = add_client(
-      "bob",
-      [&](const ClientEvent& e) {
-        if (std::holds_alternative<Synced>(e)) bob_synced = true;
-        if (auto* d = std::get_if<RequestDone>(&e); d && d->request_id == join_id) joined = true;
-        if (auto* r = std::get_if<TunnelRelayed>(&e)) bob_relayed = *r;
-        if (auto* p = std::get_if<PacketReceived>(&e)) bob_got.emplace_back(p->packet.begin(), p->packet.end());
-      },
-      std::nullopt, no_punch);
+  // What each client reported.
+  struct Seen {
+    bool synced = false;
+    std::uint32_t request = 0;  // the create or join to wait for
+    bool request_done = false;
+    std::optional<TunnelRelayed> relayed;
+    std::vector<std::string> got;
+  } at_alice, at_bob;
+  auto recorder = [](Seen& seen) {
+    return [&seen](const ClientEvent& e) {
+      if (std::holds_alternative<Synced>(e)) seen.synced = true;
+      if (auto* d = std::get_if<RequestDone>(&e); d && d->request_id == seen.request) seen.request_done = true;
+      if (auto* r = std::get_if<TunnelRelayed>(&e)) seen.relayed = *r;
+      if (auto* p = std::get_if<PacketReceived>(&e)) seen.got.emplace_back(p->packet.begin(), p->packet.end());
+    };
+  };
+  AsioClientDriver& alice = add_client("alice", recorder(at_alice), std::nullopt, no_punch);
+  AsioClientDriver& bob = add_client("bob", recorder(at_bob), std::nullopt, no_punch);
   alice.start();
   bob.start();
-  ASSERT_TRUE(run_until([&] { return alice_synced && bob_synced; }));
-  create_id = *alice.core().create_network(alice.now(), "lan", "secret");
+  ASSERT_TRUE(run_until([&] { return at_alice.synced && at_bob.synced; }));
+  at_alice.request = *alice.core().create_network(alice.now(), "lan", "secret");
   alice.pump();
-  ASSERT_TRUE(run_until([&] { return network_ready; }));
-  join_id = *bob.core().join_network(bob.now(), "lan", "secret");
+  ASSERT_TRUE(run_until([&] { return at_alice.request_done; }));
+  at_bob.request = *bob.core().join_network(bob.now(), "lan", "secret");
   bob.pump();
-  ASSERT_TRUE(run_until([&] { return joined && alice_relayed && bob_relayed; })) << "no relayed tunnel";
-  EXPECT_EQ(alice_relayed->relay, server_->discovery_endpoints().front());
-  EXPECT_EQ(alice_relayed->peer, bob.core().public_key());
+  ASSERT_TRUE(run_until([&] { return at_bob.request_done && at_alice.relayed && at_bob.relayed; }))
+      << "no relayed tunnel";
+  EXPECT_EQ(at_alice.relayed->relay, server_->discovery_endpoints().front());
+  EXPECT_EQ(at_alice.relayed->peer, bob.core().public_key());
 
   ASSERT_TRUE(alice.core().send_to_peer(alice.now(), bob.core().public_key(), as_bytes("via the relay")).ok());
   alice.pump();
   ASSERT_TRUE(bob.core().send_to_peer(bob.now(), alice.core().public_key(), as_bytes("and back")).ok());
   bob.pump();
-  ASSERT_TRUE(run_until([&] { return !alice_got.empty() && !bob_got.empty(); }));
-  EXPECT_EQ(bob_got.front(), "via the relay");
-  EXPECT_EQ(alice_got.front(), "and back");
+  ASSERT_TRUE(run_until([&] { return !at_alice.got.empty() && !at_bob.got.empty(); }));
+  EXPECT_EQ(at_bob.got.front(), "via the relay");
+  EXPECT_EQ(at_alice.got.front(), "and back");
   EXPECT_GE(server_->core().relay_stats().forwarded_packets, 2u);
   for (const PeerStatus& p : alice.core().peers()) EXPECT_EQ(p.tunnel, TunnelState::kRelayed);
 }

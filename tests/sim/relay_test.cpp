@@ -4,8 +4,10 @@
 // losing or repeating a packet.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
+#include <vector>
 
 #include "nat-models/nat_profiles.h"
 #include "tests/sim/nat_translator.h"
@@ -14,31 +16,12 @@
 namespace yt::sim {
 namespace {
 
-bool has_tunnel_state(FakeNetwork& net, std::size_t i, const PublicKey& peer, TunnelState state) {
-  for (const PeerStatus& p : net.client(i).peers()) {
-    if (p.key == peer) return p.has_tunnel && p.tunnel == state;
-  }
-  return false;
+// Client n on the LAN 10.0.n.0/24 behind `nat` (or anything wrapping it).
+std::size_t add_natted(FakeNetwork& net, const char* name, std::uint8_t n, AddressTranslator& nat, Ipv4 public_ip) {
+  return add_translated_client(net, name, Endpoint{Ipv4::from_octets(10, 0, n, 2), 40001}, nat, public_ip);
 }
-
-// Logs both in, has `a` create a network and `b` join it; no wait for tunnels.
-bool join_pair(FakeNetwork& net, std::size_t a, std::size_t b) {
-  net.start_client(a);
-  net.start_client(b);
-  if (!net.run_until([&] { return is_online(net, a) && is_online(net, b); }, 10s)) return false;
-  auto created = net.with_client(a, [&](ClientCore& c, Time now) { return c.create_network(now, "lan", "pw"); });
-  if (!created || await_request(net, a, created.value()) != ReplyCode::kOk) return false;
-  auto joined = net.with_client(b, [&](ClientCore& c, Time now) { return c.join_network(now, "lan", "pw"); });
-  return joined && await_request(net, b, joined.value()) == ReplyCode::kOk;
-}
-
 std::size_t add_natted(FakeNetwork& net, const char* name, std::uint8_t n, NatChainTranslator& nat) {
-  ClientOptions options;
-  options.name = name;
-  options.address = Endpoint{Ipv4::from_octets(10, 0, n, 2), 40001};
-  options.translator = &nat;
-  options.public_ip = nat.public_ip();
-  return net.add_client(std::move(options));
+  return add_natted(net, name, n, nat, nat.public_ip());
 }
 
 // Counts the datagrams a client sends, before its NAT sees them.
@@ -88,6 +71,36 @@ std::uint32_t number_of(const Bytes& b) {
                        : 0xffffffff;
 }
 
+// What `receiver` got of the numbers 0..sent-1.
+struct Tally {
+  std::vector<std::uint32_t> missing;  // in order
+  std::uint32_t repeated = 0;          // numbers that arrived more than once
+  std::size_t distinct = 0;            // distinct numbers that arrived, sent or not
+};
+
+Tally tally(FakeNetwork& net, std::size_t receiver, std::uint32_t sent) {
+  std::map<std::uint32_t, int> seen;
+  for (const PacketReceived& p : net.events_of<PacketReceived>(receiver)) ++seen[number_of(p.packet)];
+  Tally t;
+  t.distinct = seen.size();
+  for (std::uint32_t i = 0; i < sent; ++i) {
+    auto it = seen.find(i);
+    if (it == seen.end()) {
+      t.missing.push_back(i);
+    } else if (it->second > 1) {
+      ++t.repeated;
+    }
+  }
+  return t;
+}
+
+// Alice at 203.0.113.1 with a link to bob (203.0.113.2) that can be cut.
+std::size_t add_alice_with_cuttable_link(FakeNetwork& net, CuttableLink& link, ClientConfig config = {}) {
+  const Ipv4 ip = Ipv4::from_octets(203, 0, 113, 1);
+  return add_translated_client(net, "alice", Endpoint{ip, 40001}, link, ip, std::move(config));
+}
+const Ipv4 kBobIp = Ipv4::from_octets(203, 0, 113, 2);
+
 // Symmetric with random ports against a port-restricted filter: no punch can work
 // (the theory check of the nat-matrix says so), and the relay carries the pair.
 TEST(SimRelay, APairThatCannotPunchTalksThroughTheServersRelay) {
@@ -101,8 +114,8 @@ TEST(SimRelay, APairThatCannotPunchTalksThroughTheServersRelay) {
   const PublicKey ka = net.client(alice).public_key();
   const PublicKey kb = net.client(bob).public_key();
 
-  ASSERT_TRUE(net.run_until([&] { return has_tunnel_state(net, alice, kb, TunnelState::kRelayed) &&
-                                         has_tunnel_state(net, bob, ka, TunnelState::kRelayed); },
+  ASSERT_TRUE(net.run_until([&] { return tunnel_state_is(net, alice, kb, TunnelState::kRelayed) &&
+                                         tunnel_state_is(net, bob, ka, TunnelState::kRelayed); },
                             2s));
   auto relayed = net.events_of<TunnelRelayed>(alice);
   ASSERT_EQ(relayed.size(), 1u);
@@ -115,7 +128,7 @@ TEST(SimRelay, APairThatCannotPunchTalksThroughTheServersRelay) {
   EXPECT_TRUE(net.events_of<TunnelUp>(alice).empty());
   EXPECT_TRUE(net.events_of<TunnelFailed>(alice).empty());
   EXPECT_TRUE(net.events_of<TunnelFailed>(bob).empty());
-  EXPECT_TRUE(has_tunnel_state(net, alice, kb, TunnelState::kRelayed));
+  EXPECT_TRUE(tunnel_state_is(net, alice, kb, TunnelState::kRelayed));
 
   for (std::uint32_t i = 0; i < 10; ++i) {
     ASSERT_TRUE(net.with_client(alice, [&](ClientCore& c, Time now) { return c.send_to_peer(now, kb, numbered(i)); }));
@@ -157,15 +170,15 @@ TEST(SimRelay, ARelayedPairMovesToTheDirectPathWithoutLosingOrRepeatingAPacket) 
     auto ok = net.with_client(alice, [&](ClientCore& c, Time now) { return c.send_to_peer(now, kb, numbered(sent)); });
     if (ok) {
       ++sent;
-      was_relayed |= has_tunnel_state(net, alice, kb, TunnelState::kRelayed);
-      if (!has_tunnel_state(net, alice, kb, TunnelState::kDirect)) sent_before_direct = sent;
+      was_relayed |= tunnel_state_is(net, alice, kb, TunnelState::kRelayed);
+      if (!tunnel_state_is(net, alice, kb, TunnelState::kDirect)) sent_before_direct = sent;
     }
     net.run_for(5ms);
   }
   net.run_for(500ms);
 
   EXPECT_TRUE(was_relayed);
-  EXPECT_TRUE(has_tunnel_state(net, alice, kb, TunnelState::kDirect));
+  EXPECT_TRUE(tunnel_state_is(net, alice, kb, TunnelState::kDirect));
   ASSERT_EQ(net.events_of<TunnelRelayed>(alice).size(), 1u);
   ASSERT_EQ(net.events_of<TunnelUp>(alice).size(), 1u);
   // Traffic went both ways round: some through the relay, the rest direct.
@@ -173,42 +186,26 @@ TEST(SimRelay, ARelayedPairMovesToTheDirectPathWithoutLosingOrRepeatingAPacket) 
   EXPECT_GE(sent - sent_before_direct, 100u);
   EXPECT_GE(net.server()->relay_stats().forwarded_packets, sent_before_direct);
 
-  std::map<std::uint32_t, int> seen;
-  for (const PacketReceived& p : net.events_of<PacketReceived>(bob)) ++seen[number_of(p.packet)];
-  std::uint32_t missing = 0, repeated = 0;
-  for (std::uint32_t i = 0; i < sent; ++i) {
-    auto it = seen.find(i);
-    if (it == seen.end()) {
-      ++missing;
-    } else if (it->second > 1) {
-      ++repeated;
-    }
-  }
-  EXPECT_EQ(missing, 0u) << "of " << sent;
-  EXPECT_EQ(repeated, 0u);
-  EXPECT_EQ(seen.size(), sent);  // nothing that was not sent
+  const Tally got = tally(net, bob, sent);
+  EXPECT_EQ(got.missing.size(), 0u) << "of " << sent;
+  EXPECT_EQ(got.repeated, 0u);
+  EXPECT_EQ(got.distinct, sent);  // nothing that was not sent
 }
 
 // A direct path that stops carrying traffic (both directions cut between the two
 // clients, the relay still reachable) falls back to the relay within a few seconds;
 // numbered packets sent all along show how many the cut cost.
 TEST(SimRelay, ADirectPathThatDiesFallsBackToTheRelayWithinSeconds) {
-  const Ipv4 alice_ip = Ipv4::from_octets(203, 0, 113, 1), bob_ip = Ipv4::from_octets(203, 0, 113, 2);
-  CuttableLink alice_link(bob_ip);
+  CuttableLink alice_link(kBobIp);
   FakeNetwork net;
   add_sim_server(net);
-  ClientOptions a;
-  a.name = "alice";
-  a.address = Endpoint{alice_ip, 40001};
-  a.translator = &alice_link;
-  a.public_ip = alice_ip;
-  std::size_t alice = net.add_client(std::move(a));
+  std::size_t alice = add_alice_with_cuttable_link(net, alice_link);
   std::size_t bob = add_public_client(net, "bob", 2);
   ASSERT_TRUE(join_pair(net, alice, bob));
   const PublicKey ka = net.client(alice).public_key();
   const PublicKey kb = net.client(bob).public_key();
-  ASSERT_TRUE(net.run_until([&] { return has_tunnel_state(net, alice, kb, TunnelState::kDirect) &&
-                                         has_tunnel_state(net, bob, ka, TunnelState::kDirect); },
+  ASSERT_TRUE(net.run_until([&] { return tunnel_state_is(net, alice, kb, TunnelState::kDirect) &&
+                                         tunnel_state_is(net, bob, ka, TunnelState::kDirect); },
                             5s));
   net.run_for(90s);  // past a relay refresh: the binding must still be good
 
@@ -226,8 +223,8 @@ TEST(SimRelay, ADirectPathThatDiesFallsBackToTheRelayWithinSeconds) {
         net.with_client(bob, [&](ClientCore& c, Time now) { return c.send_to_peer(now, ka, numbered(sent)); })) {
       ++sent;
     }
-    if (!alice_fell_back && has_tunnel_state(net, alice, kb, TunnelState::kRelayed)) alice_fell_back = net.now();
-    if (!bob_fell_back && has_tunnel_state(net, bob, ka, TunnelState::kRelayed)) bob_fell_back = net.now();
+    if (!alice_fell_back && tunnel_state_is(net, alice, kb, TunnelState::kRelayed)) alice_fell_back = net.now();
+    if (!bob_fell_back && tunnel_state_is(net, bob, ka, TunnelState::kRelayed)) bob_fell_back = net.now();
     net.run_for(20ms);
   }
   net.run_for(1s);
@@ -241,16 +238,11 @@ TEST(SimRelay, ADirectPathThatDiesFallsBackToTheRelayWithinSeconds) {
 
   // Loss is bounded by the detection time; everything after it arrives.
   for (std::size_t receiver : {alice, bob}) {
-    std::map<std::uint32_t, int> seen;
-    for (const PacketReceived& p : net.events_of<PacketReceived>(receiver)) ++seen[number_of(p.packet)];
-    std::uint32_t missing = 0, missing_late = 0;
+    const Tally got = tally(net, receiver, sent);
     const std::uint32_t late = sent - 200;  // the last 4 s: long after both fell back
-    for (std::uint32_t i = 0; i < sent; ++i) {
-      if (seen.count(i)) continue;
-      ++missing;
-      if (i >= late) ++missing_late;
-    }
-    EXPECT_EQ(missing_late, 0u);
+    const auto missing = static_cast<std::uint32_t>(got.missing.size());
+    const auto missing_late = std::count_if(got.missing.begin(), got.missing.end(), [&](std::uint32_t i) { return i >= late; });
+    EXPECT_EQ(missing_late, 0);
     EXPECT_LE(missing, 6s / 20ms) << "lost at the cut: " << missing;
     std::printf("    %s lost %u of %u packets at the cut; fell back %.1f s after it\n",
                 receiver == alice ? "alice" : "bob", missing, sent,
@@ -263,60 +255,49 @@ TEST(SimRelay, ADirectPathThatDiesFallsBackToTheRelayWithinSeconds) {
 // only, so the binding a direct tunnel keeps fresh would be refused after an hour
 // at most: the tunnel must get a new ticket in time to still fall back.
 TEST(SimRelay, ALongLivedDirectTunnelCanStillFallBackHoursLater) {
-  const Ipv4 alice_ip = Ipv4::from_octets(203, 0, 113, 1), bob_ip = Ipv4::from_octets(203, 0, 113, 2);
-  CuttableLink alice_link(bob_ip);
+  CuttableLink alice_link(kBobIp);
   FakeNetwork net;
   add_sim_server(net);
-  ClientOptions a;
-  a.name = "alice";
-  a.address = Endpoint{alice_ip, 40001};
-  a.translator = &alice_link;
-  a.public_ip = alice_ip;
-  std::size_t alice = net.add_client(std::move(a));
+  std::size_t alice = add_alice_with_cuttable_link(net, alice_link);
   std::size_t bob = add_public_client(net, "bob", 2);
   ASSERT_TRUE(join_pair(net, alice, bob));
   const PublicKey ka = net.client(alice).public_key();
   const PublicKey kb = net.client(bob).public_key();
-  ASSERT_TRUE(net.run_until([&] { return has_tunnel_state(net, alice, kb, TunnelState::kDirect); }, 5s));
+  ASSERT_TRUE(net.run_until([&] { return tunnel_state_is(net, alice, kb, TunnelState::kDirect); }, 5s));
   net.run_for(3h);
-  ASSERT_TRUE(has_tunnel_state(net, alice, kb, TunnelState::kDirect));
+  ASSERT_TRUE(tunnel_state_is(net, alice, kb, TunnelState::kDirect));
   // New tickets came before the old ones expired: no refresh was refused.
   EXPECT_EQ(net.server()->relay_stats().binds_expired, 0u);
   EXPECT_GE(net.client(alice).stats().tunnel_requests + net.client(bob).stats().tunnel_requests, 3u);
   alice_link.cut = true;
-  for (int i = 0; i < 500 && !has_tunnel_state(net, alice, kb, TunnelState::kRelayed); ++i) {
+  for (int i = 0; i < 500 && !tunnel_state_is(net, alice, kb, TunnelState::kRelayed); ++i) {
     (void)net.with_client(alice, [&](ClientCore& c, Time now) { return c.send_to_peer(now, kb, numbered(i)); });
     net.run_for(20ms);
   }
-  ASSERT_TRUE(has_tunnel_state(net, alice, kb, TunnelState::kRelayed));
+  ASSERT_TRUE(tunnel_state_is(net, alice, kb, TunnelState::kRelayed));
   const std::size_t before = net.events_of<PacketReceived>(bob).size();
   ASSERT_TRUE(net.with_client(alice, [&](ClientCore& c, Time now) { return c.send_to_peer(now, kb, numbered(9999)); }));
   net.run_for(1s);
   EXPECT_EQ(net.events_of<PacketReceived>(bob).size(), before + 1) << "the relay did not carry it";
   EXPECT_TRUE(net.events_of<TunnelDown>(bob).empty());
-  EXPECT_TRUE(has_tunnel_state(net, bob, ka, TunnelState::kRelayed));
+  EXPECT_TRUE(tunnel_state_is(net, bob, ka, TunnelState::kRelayed));
 }
 
 // A pair that was relayed because its direct path was blocked goes direct once the
 // block is lifted: after the punch window it asks the server to plan it again (with
 // backoff), and the new plan's punch finds the path. Nothing is lost on the way.
 TEST(SimRelay, ARelayedPairGoesDirectWhenThePathOpensLater) {
-  const Ipv4 alice_ip = Ipv4::from_octets(203, 0, 113, 1), bob_ip = Ipv4::from_octets(203, 0, 113, 2);
-  CuttableLink alice_link(bob_ip);
+  CuttableLink alice_link(kBobIp);
   alice_link.cut = true;
   FakeNetwork net;
   add_sim_server(net);
-  ClientOptions a;
-  a.name = "alice";
-  a.address = Endpoint{alice_ip, 40001};
-  a.translator = &alice_link;
-  a.public_ip = alice_ip;
-  a.config.tunnel_retry_first = 5s;
-  std::size_t alice = net.add_client(std::move(a));
+  ClientConfig quick_retry;
+  quick_retry.tunnel_retry_first = 5s;
+  std::size_t alice = add_alice_with_cuttable_link(net, alice_link, quick_retry);
   ClientOptions b;
   b.name = "bob";
-  b.address = Endpoint{bob_ip, 40002};
-  b.config.tunnel_retry_first = 5s;
+  b.address = Endpoint{kBobIp, 40002};
+  b.config = quick_retry;
   std::size_t bob = net.add_client(std::move(b));
   ASSERT_TRUE(join_pair(net, alice, bob));
   const PublicKey kb = net.client(bob).public_key();
@@ -328,7 +309,7 @@ TEST(SimRelay, ARelayedPairGoesDirectWhenThePathOpensLater) {
   while (net.now() < stop) {
     if (net.now() >= lift_at) alice_link.cut = false;
     if (net.with_client(alice, [&](ClientCore& c, Time now) { return c.send_to_peer(now, kb, numbered(sent)); })) ++sent;
-    if (!direct_at && has_tunnel_state(net, alice, kb, TunnelState::kDirect)) direct_at = net.now();
+    if (!direct_at && tunnel_state_is(net, alice, kb, TunnelState::kDirect)) direct_at = net.now();
     net.run_for(20ms);
   }
   net.run_for(1s);
@@ -336,17 +317,11 @@ TEST(SimRelay, ARelayedPairGoesDirectWhenThePathOpensLater) {
   EXPECT_GT(*direct_at, lift_at);
   EXPECT_LT(*direct_at - lift_at, 15s);  // the next request (backoff) and a punch
   EXPECT_GE(net.client(alice).stats().tunnel_requests + net.client(bob).stats().tunnel_requests, 1u);
-  std::map<std::uint32_t, int> seen;
-  for (const PacketReceived& p : net.events_of<PacketReceived>(bob)) ++seen[number_of(p.packet)];
-  std::uint32_t missing = 0;
+  const Tally got = tally(net, bob, sent);
   std::string which;
-  for (std::uint32_t i = 0; i < sent; ++i) {
-    if (seen.count(i)) continue;
-    ++missing;
-    which += " " + std::to_string(i);
-  }
-  EXPECT_EQ(missing, 0u) << "of " << sent << ":" << which << "\n" << net.event_log();
-  EXPECT_EQ(seen.size(), sent);
+  for (std::uint32_t i : got.missing) which += " " + std::to_string(i);
+  EXPECT_EQ(got.missing.size(), 0u) << "of " << sent << ":" << which << "\n" << net.event_log();
+  EXPECT_EQ(got.distinct, sent);
 }
 
 // Erin's network blocks UDP: she reaches the relay over her control connection
@@ -357,12 +332,7 @@ TEST(SimRelay, AUdpBlockedClientIsRelayedOverItsControlConnectionWithoutPunching
   NatChainTranslator bob_nat({*nat::profile("port-restricted-cone")}, {Ipv4::from_octets(203, 0, 113, 60)}, 2);
   FakeNetwork net;
   add_sim_server(net);
-  ClientOptions erin_options;
-  erin_options.name = "erin";
-  erin_options.address = Endpoint{Ipv4::from_octets(10, 0, 1, 2), 40001};
-  erin_options.translator = &erin_counter;
-  erin_options.public_ip = erin_nat.public_ip();
-  std::size_t erin = net.add_client(std::move(erin_options));
+  std::size_t erin = add_natted(net, "erin", 1, erin_counter, erin_nat.public_ip());
   std::size_t bob = add_natted(net, "bob", 2, bob_nat);
   ASSERT_TRUE(join_pair(net, erin, bob));
   ASSERT_EQ(net.events_of<DiscoveryDone>(erin).size(), 1u);
@@ -371,8 +341,8 @@ TEST(SimRelay, AUdpBlockedClientIsRelayedOverItsControlConnectionWithoutPunching
   const PublicKey kb = net.client(bob).public_key();
 
   const std::uint64_t udp_before = erin_counter.sent;  // discovery's probes
-  ASSERT_TRUE(net.run_until([&] { return has_tunnel_state(net, erin, kb, TunnelState::kRelayed) &&
-                                         has_tunnel_state(net, bob, ke, TunnelState::kRelayed); },
+  ASSERT_TRUE(net.run_until([&] { return tunnel_state_is(net, erin, kb, TunnelState::kRelayed) &&
+                                         tunnel_state_is(net, bob, ke, TunnelState::kRelayed); },
                             2s));
   // At once, not after a useless punch window.
   EXPECT_LT(net.events_of<TunnelRelayed>(erin)[0].time_to_relay, 500ms);
@@ -388,7 +358,7 @@ TEST(SimRelay, AUdpBlockedClientIsRelayedOverItsControlConnectionWithoutPunching
   EXPECT_EQ(net.events_of<PacketReceived>(erin).size(), 10u);
   for (const PacketReceived& p : net.events_of<PacketReceived>(erin)) EXPECT_TRUE(p.relayed);
   EXPECT_TRUE(net.events_of<TunnelFailed>(erin).empty());
-  EXPECT_TRUE(has_tunnel_state(net, erin, kb, TunnelState::kRelayed));
+  EXPECT_TRUE(tunnel_state_is(net, erin, kb, TunnelState::kRelayed));
   // Erin sent no UDP at all once discovery was over: no probes, no binds, no data.
   EXPECT_EQ(erin_counter.sent, udp_before);
 }
@@ -399,9 +369,7 @@ TEST(SimRelay, WithoutARelayAPairThatCannotPunchFailsAndSaysWhy) {
   NatChainTranslator alice_nat({*nat::profile("symmetric-random")}, {Ipv4::from_octets(203, 0, 113, 50)}, 1);
   NatChainTranslator bob_nat({*nat::profile("port-restricted-cone")}, {Ipv4::from_octets(203, 0, 113, 60)}, 2);
   FakeNetwork net;
-  ServerConfig config = sim_server_config();
-  config.builtin_relay = false;
-  net.add_server(kServerControl, {kDiscoveryPrimary, kDiscoverySecondary}, config);
+  add_sim_server_without_relay(net);
   std::size_t alice = add_natted(net, "alice", 1, alice_nat);
   std::size_t bob = add_natted(net, "bob", 2, bob_nat);
   ASSERT_TRUE(join_pair(net, alice, bob));

@@ -22,15 +22,9 @@ std::size_t add_client(FakeNetwork& net, const std::string& name, std::uint8_t n
 
 // Connects alice and bob, cuts every datagram until both tunnels are down, then
 // restores the path. Returns whether alice's tunnel is direct again `wait` later.
-void add_server_without_relay(FakeNetwork& net) {
-  ServerConfig config = sim_server_config();
-  config.builtin_relay = false;
-  net.add_server(kServerControl, {kDiscoveryPrimary, kDiscoverySecondary}, config);
-}
-
 bool recovers(Duration retry_first, Duration wait, std::uint64_t* requests) {
   FakeNetwork net;
-  add_server_without_relay(net);
+  add_sim_server_without_relay(net);
   std::size_t alice = add_client(net, "alice", 1, retry_first);
   std::size_t bob = add_client(net, "bob", 2, retry_first);
   EXPECT_TRUE(connect_pair(net, alice, bob));
@@ -64,7 +58,7 @@ TEST(SimTunnelRecovery, WithoutARequestTheTunnelStaysDown) {
 
 TEST(SimTunnelRecovery, APathThatNeverReturnsIsAskedForEverMoreRarely) {
   FakeNetwork net;
-  add_server_without_relay(net);
+  add_sim_server_without_relay(net);
   std::size_t alice = add_client(net, "alice", 1, 30s);
   std::size_t bob = add_client(net, "bob", 2, 30s);
   ASSERT_TRUE(connect_pair(net, alice, bob));
@@ -90,14 +84,11 @@ bool recovers_after_reboot(bool refresh) {
   NatChainTranslator bob_nat({random_ports}, {Ipv4::from_octets(203, 0, 113, 60)}, 2);
   FakeNetwork net;
   add_sim_server(net);
+  ClientConfig config;
+  config.tunnel_request_refresh = refresh;
   auto add = [&](const char* name, std::uint8_t n, NatChainTranslator& nat) {
-    ClientOptions options;
-    options.name = name;
-    options.address = Endpoint{Ipv4::from_octets(10, 0, n, 2), 40001};
-    options.translator = &nat;
-    options.public_ip = nat.public_ip();
-    options.config.tunnel_request_refresh = refresh;
-    return net.add_client(std::move(options));
+    return add_translated_client(net, name, Endpoint{Ipv4::from_octets(10, 0, n, 2), 40001}, nat, nat.public_ip(),
+                                 config);
   };
   std::size_t alice = add("alice", 1, alice_nat);
   std::size_t bob = add("bob", 2, bob_nat);

@@ -4,6 +4,7 @@
 
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "server/core/memory_storage.h"
 #include "server/core/tests/server_harness.h"
@@ -15,22 +16,26 @@ bool in_usable_range(Ipv4 ip, const Ipv4Prefix& range) {
   return range.contains(ip) && ip != range.base && ip != range.broadcast();
 }
 
-// A and B in one network "lan", both online, their tunnel instructions taken.
+// A and B in one network "lan", both online, their tunnel instructions taken (and
+// kept in ta, tb: one each).
 struct TwoPeers {
   MemoryStorage storage;
-  Harness h{storage};
+  Harness h;
   FakeClient* a = nullptr;
   FakeClient* b = nullptr;
+  std::vector<TunnelInstruction> ta, tb;
 
-  TwoPeers() {
+  explicit TwoPeers(ServerConfig config = test_config()) : h(storage, std::move(config)) {
     a = &h.connect();
     b = &h.connect();
     h.bring_online(*a, "alice");
     h.bring_online(*b, "bob");
     EXPECT_EQ(h.request(*a, CreateNetwork{1, "lan", "secret"}).code, ReplyCode::kOk);
     EXPECT_EQ(h.request(*b, JoinNetwork{2, "lan", "secret"}).code, ReplyCode::kOk);
-    EXPECT_EQ(a->take<TunnelInstruction>().size(), 1u);
-    EXPECT_EQ(b->take<TunnelInstruction>().size(), 1u);
+    ta = a->take<TunnelInstruction>();
+    tb = b->take<TunnelInstruction>();
+    EXPECT_EQ(ta.size(), 1u);
+    EXPECT_EQ(tb.size(), 1u);
     a->inbox().clear();
     b->inbox().clear();
   }
@@ -1003,16 +1008,10 @@ std::optional<RelayBound> bind_with(Harness& h, const RelayTicket& t, Endpoint f
 }
 
 TEST(ServerCoreRelay, EveryPlanCarriesOneTicketPerSideForTheBuiltInRelay) {
-  MemoryStorage storage;
-  Harness h(storage);
-  FakeClient& a = h.connect();
-  FakeClient& b = h.connect();
-  h.bring_online(a, "alice");
-  h.bring_online(b, "bob");
-  ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
-  ASSERT_EQ(h.request(b, JoinNetwork{2, "lan", "pw"}).code, ReplyCode::kOk);
-  auto ta = a.take<TunnelInstruction>();
-  auto tb = b.take<TunnelInstruction>();
+  TwoPeers p;
+  Harness& h = p.h;
+  const auto& ta = p.ta;
+  const auto& tb = p.tb;
   ASSERT_EQ(ta.size(), 1u);
   ASSERT_EQ(tb.size(), 1u);
   ASSERT_TRUE(ta[0].relay && tb[0].relay);
@@ -1039,7 +1038,8 @@ TEST(ServerCoreRelay, EveryPlanCarriesOneTicketPerSideForTheBuiltInRelay) {
   // discovery probe.
   h.datagrams().clear();
   Bytes sealed = {1, 2, 3, 4};
-  h.server().on_datagram(h.now(), kPrimary, from_a,                          encode_datagram(RelayData{ta[0].relay->ticket.pair_id, ta[0].relay->ticket.side, sealed}));
+  h.server().on_datagram(h.now(), kPrimary, from_a,
+                         encode_datagram(RelayData{ta[0].relay->ticket.pair_id, ta[0].relay->ticket.side, sealed}));
   auto out = h.server().drain_outputs();
   ASSERT_EQ(out.size(), 1u);
   auto* forwarded = std::get_if<SendDatagram>(&out[0]);
@@ -1057,36 +1057,29 @@ TEST(ServerCoreRelay, EveryPlanCarriesOneTicketPerSideForTheBuiltInRelay) {
 }
 
 TEST(ServerCoreRelay, TicketKeysRotateAndAnOldTicketExpires) {
-  MemoryStorage storage;
-  Harness h(storage);
-  FakeClient& a = h.connect();
-  FakeClient& b = h.connect();
-  h.bring_online(a, "alice");
-  h.bring_online(b, "bob");
-  ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
-  ASSERT_EQ(h.request(b, JoinNetwork{2, "lan", "pw"}).code, ReplyCode::kOk);
-  auto ta = a.take<TunnelInstruction>();
-  ASSERT_EQ(ta.size(), 1u);
-  ASSERT_TRUE(ta[0].relay);
-  const RelayTicket ticket = ta[0].relay->ticket;
+  TwoPeers p;
+  Harness& h = p.h;
+  ASSERT_EQ(p.ta.size(), 1u);
+  ASSERT_TRUE(p.ta[0].relay);
+  const RelayTicket ticket = p.ta[0].relay->ticket;
   Endpoint from{Ipv4::from_octets(192, 0, 2, 1), 40001};
+  // 31 minutes, both clients pinging so that they stay connected.
+  auto pass_a_rotation = [&] {
+    for (int i = 0; i < 31; ++i) {
+      h.advance(std::chrono::minutes(1));
+      h.send(*p.a, Ping{static_cast<std::uint64_t>(i)});
+      h.send(*p.b, Ping{static_cast<std::uint64_t>(i)});
+    }
+  };
 
   // One rotation later the previous key still binds (a ticket issued just before
   // the rotation must work).
-  for (int i = 0; i < 31; ++i) {
-    h.advance(std::chrono::minutes(1));
-    h.send(a, Ping{static_cast<std::uint64_t>(i)});  // stay connected
-    h.send(b, Ping{static_cast<std::uint64_t>(i)});
-  }
+  pass_a_rotation();
   auto bound = bind_with(h, ticket, from, 1);
   ASSERT_TRUE(bound);
   EXPECT_EQ(bound->result, RelayBindResult::kBound);
-  // Two rotations later it is refused as expired, and the next plan has a new key.
-  for (int i = 0; i < 31; ++i) {
-    h.advance(std::chrono::minutes(1));
-    h.send(a, Ping{static_cast<std::uint64_t>(i)});
-    h.send(b, Ping{static_cast<std::uint64_t>(i)});
-  }
+  // Two rotations later it is refused as expired.
+  pass_a_rotation();
   auto expired = bind_with(h, ticket, from, 2);
   ASSERT_TRUE(expired);
   EXPECT_EQ(expired->result, RelayBindResult::kExpired);
@@ -1108,19 +1101,12 @@ TEST(ServerCoreRelay, RelayFramesBeforeLoginAreRefused) {
 }
 
 TEST(ServerCoreRelay, OffInTheConfigNoTicketIsOffered) {
-  MemoryStorage storage;
   ServerConfig config = test_config();
   config.builtin_relay = false;
-  Harness h(storage, config);
-  FakeClient& a = h.connect();
-  FakeClient& b = h.connect();
-  h.bring_online(a, "alice");
-  h.bring_online(b, "bob");
-  ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
-  ASSERT_EQ(h.request(b, JoinNetwork{2, "lan", "pw"}).code, ReplyCode::kOk);
-  auto ta = a.take<TunnelInstruction>();
-  ASSERT_EQ(ta.size(), 1u);
-  EXPECT_FALSE(ta[0].relay);
+  TwoPeers p(config);
+  Harness& h = p.h;
+  ASSERT_EQ(p.ta.size(), 1u);
+  EXPECT_FALSE(p.ta[0].relay);
   // And relay traffic to the server is just malformed input.
   Endpoint from{Ipv4::from_octets(192, 0, 2, 1), 40001};
   h.server().on_datagram(h.now(), kPrimary, from, encode_datagram(RelayData{1, 0, Bytes{1}}));
