@@ -140,6 +140,10 @@ std::vector<std::pair<std::string, ControlMessage>> control_messages() {
       {"set-network-online", SetNetworkOnline{6, "lan", false}},
       {"request-tunnel", RequestTunnel{some_key(2)}},
       {"relay-frame", RelayFrame{encode_datagram(RelayData{0x1122334455667788, 1, Bytes(40, 0x5a)})}},
+      {"relay-register", RelayRegister{"relay-eu", ep("198.51.100.20:3478"), ep("198.51.100.20:443")}},
+      {"relay-keys", RelayKeys{TicketKeyring{2, {}}, TicketKeyring{1, {}}}},
+      {"relay-list", RelayList{{RelayInfo{0, "", {}, {}}, RelayInfo{1, "relay-eu", ep("198.51.100.20:3478"), {}}}}},
+      {"relay-rtts", RelayRtts{{RelayRtt{0, 40000}, RelayRtt{1, 12000}}}},
   };
 }
 
@@ -184,6 +188,8 @@ void datagram_seeds() {
       {"peer-handshake-resp", PeerHandshakeResp{9, 7, peer.msg2}},
       {"peer-data", PeerData{9, sealed}},
       {"hairpin-probe", HairpinProbe{0x5555aaaa5555aaaa}},
+      {"relay-echo", RelayEcho{0x0102030405060708}},
+      {"relay-echo-reply", RelayEchoReply{0x0102030405060708}},
   };
   for (const auto& [name, datagram] : datagrams) {
     Bytes bytes = encode_datagram(datagram);

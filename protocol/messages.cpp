@@ -1,5 +1,7 @@
 #include "protocol/messages.h"
 
+#include <algorithm>
+
 #include "protocol/wire.h"
 
 namespace yt {
@@ -223,6 +225,38 @@ void put(WireWriter& w, const Pong& m) { w.u64(m.nonce); }
 void put(WireWriter& w, const SessionReplaced& m) { w.endpoint(m.by); }
 void put(WireWriter& w, const RequestTunnel& m) { w.fixed(m.peer); }
 void put(WireWriter& w, const RelayFrame& m) { w.bytes16(m.datagram); }
+void put_keyring(WireWriter& w, const TicketKeyring& k) {
+  w.u32(k.id);
+  w.fixed(k.key);
+}
+void put(WireWriter& w, const RelayRegister& m) {
+  w.str8(m.name);
+  w.endpoint(m.udp);
+  w.endpoint(m.stream);
+}
+void put(WireWriter& w, const RelayKeys& m) {
+  put_keyring(w, m.current);
+  w.u8(m.previous ? 1 : 0);
+  if (m.previous) put_keyring(w, *m.previous);
+}
+void put(WireWriter& w, const RelayList& m) {
+  std::size_t n = std::min(m.relays.size(), kMaxRelays);
+  w.u8(static_cast<std::uint8_t>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    w.u32(m.relays[i].id);
+    w.str8(m.relays[i].name);
+    w.endpoint(m.relays[i].udp);
+    w.endpoint(m.relays[i].stream);
+  }
+}
+void put(WireWriter& w, const RelayRtts& m) {
+  std::size_t n = std::min(m.rtts.size(), kMaxRelays);
+  w.u8(static_cast<std::uint8_t>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    w.u32(m.rtts[i].id);
+    w.u32(m.rtts[i].rtt_us);
+  }
+}
 void put(WireWriter& w, const SetNetworkOnline& m) {
   w.u32(m.request_id);
   w.str8(m.network);
@@ -350,6 +384,55 @@ void get(Decoder& d, RequestTunnel& m) {
   m.peer = d.key();
 }
 
+TicketKeyring get_keyring(Decoder& d) {
+  TicketKeyring k;
+  k.id = d.r.u32();
+  k.key = d.r.fixed<32>();
+  return k;
+}
+
+void get(Decoder& d, RelayRegister& m) {
+  m.name = d.name(kMaxNameLength);
+  m.udp = d.r.endpoint();
+  m.stream = d.r.endpoint();
+}
+
+void get(Decoder& d, RelayKeys& m) {
+  m.current = get_keyring(d);
+  if (m.current.id == 0) d.fail(DecodeError::kFieldOutOfRange);
+  if (d.flag()) m.previous = get_keyring(d);
+}
+
+void get(Decoder& d, RelayList& m) {
+  std::size_t n = d.r.u8();
+  if (n > kMaxRelays) {
+    d.fail(DecodeError::kFieldOutOfRange);
+    return;
+  }
+  for (std::size_t i = 0; i < n && !d.r.failed(); ++i) {
+    RelayInfo info;
+    info.id = d.r.u32();
+    info.name = d.name(kMaxNameLength);
+    info.udp = d.r.endpoint();
+    info.stream = d.r.endpoint();
+    m.relays.push_back(std::move(info));
+  }
+}
+
+void get(Decoder& d, RelayRtts& m) {
+  std::size_t n = d.r.u8();
+  if (n > kMaxRelays) {
+    d.fail(DecodeError::kFieldOutOfRange);
+    return;
+  }
+  for (std::size_t i = 0; i < n && !d.r.failed(); ++i) {
+    RelayRtt rtt;
+    rtt.id = d.r.u32();
+    rtt.rtt_us = d.r.u32();
+    m.rtts.push_back(rtt);
+  }
+}
+
 // ---- datagram bodies
 
 void put(WireWriter& w, const DiscoveryProbe& m) {
@@ -403,6 +486,17 @@ void put(WireWriter& w, const RelayData& m) {
   w.u64(m.pair_id);
   w.u8(m.side);
   w.raw(m.payload);
+}
+
+void put(WireWriter& w, const RelayEcho& m) { w.u64(m.nonce); }
+void put(WireWriter& w, const RelayEchoReply& m) { w.u64(m.nonce); }
+
+void get(Decoder& d, RelayEcho& m) {
+  m.nonce = d.r.u64();
+}
+
+void get(Decoder& d, RelayEchoReply& m) {
+  m.nonce = d.r.u64();
 }
 
 void get(Decoder& d, DiscoveryProbe& m) {

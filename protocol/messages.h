@@ -55,6 +55,8 @@ constexpr std::size_t kMaxNicknameLength = 64;
 constexpr std::size_t kMaxPasswordLength = 128;
 constexpr std::size_t kMaxChatLength = 1000;
 constexpr std::size_t kMaxCandidates = 16;
+// Relays a server announces at once (RelayList); more is an operator's mistake.
+constexpr std::size_t kMaxRelays = 32;
 
 enum class DecodeError : std::uint8_t {
   kTruncated,        // ran out of bytes
@@ -146,6 +148,10 @@ enum class ControlType : std::uint8_t {
   kSetNetworkOnline = 17,
   kRequestTunnel = 18,
   kRelayFrame = 19,
+  kRelayRegister = 20,
+  kRelayKeys = 21,
+  kRelayList = 22,
+  kRelayRtts = 23,
 };
 
 struct MemberInfo {
@@ -234,6 +240,51 @@ struct RequestTunnel {
 struct RelayFrame {
   static constexpr ControlType kType = ControlType::kRelayFrame;
   Bytes datagram;
+};
+// R->S, instead of LoginRequest: a separate relay (yellowtail-relay) offers itself.
+// The server takes it only when the handshake's key is one its operator allowed
+// (ServerConfig::relay_keys), answers with RelayKeys, and otherwise with a Reply
+// saying why and a close. `stream` is unset when the relay has no TCP listener.
+struct RelayRegister {
+  static constexpr ControlType kType = ControlType::kRelayRegister;
+  std::string name;
+  Endpoint udp;
+  Endpoint stream;
+};
+// S->R: the ticket keys binds are checked against (protocol/relay_ticket.h), on
+// registration and again at every rotation. Sealed like every control message, so
+// only the server and its relays ever hold them.
+struct RelayKeys {
+  static constexpr ControlType kType = ControlType::kRelayKeys;
+  TicketKeyring current;
+  std::optional<TicketKeyring> previous;
+};
+// One relay a client may be offered. Id 0 is the server's built-in relay, whose
+// `udp` is unset: the server's primary discovery endpoint.
+struct RelayInfo {
+  std::uint32_t id = 0;
+  std::string name;
+  Endpoint udp;
+  Endpoint stream;
+  bool operator==(const RelayInfo& o) const {
+    return id == o.id && name == o.name && udp == o.udp && stream == o.stream;
+  }
+};
+// S->C after login and whenever the set changes: the relays to measure (RelayEcho)
+// and report on (RelayRtts); the server picks each pair's relay from the reports.
+struct RelayList {
+  static constexpr ControlType kType = ControlType::kRelayList;
+  std::vector<RelayInfo> relays;
+};
+struct RelayRtt {
+  std::uint32_t id = 0;
+  std::uint32_t rtt_us = 0;
+};
+// C->S: the round trips measured to the relays of the latest RelayList; a relay
+// left out did not answer (unreachable from here).
+struct RelayRtts {
+  static constexpr ControlType kType = ControlType::kRelayRtts;
+  std::vector<RelayRtt> rtts;
 };
 struct Reply {
   static constexpr ControlType kType = ControlType::kReply;
@@ -327,7 +378,7 @@ struct Pong {
 using ControlMessage = std::variant<LoginRequest, LoginReply, DiscoveryReport, CreateNetwork, JoinNetwork,
                                     LeaveNetwork, SetNickname, Reply, NetworkSnapshot, MemberUpdate, MemberLeft,
                                     TunnelInstruction, PeerOffline, Ping, Pong, SessionReplaced, SetNetworkOnline,
-                                    RequestTunnel, RelayFrame>;
+                                    RequestTunnel, RelayFrame, RelayRegister, RelayKeys, RelayList, RelayRtts>;
 
 static_assert(wire_types_unique<ControlMessage>(), "two ControlMessages share a type byte");
 Bytes encode_control(const ControlMessage& message);
@@ -348,6 +399,8 @@ enum class DatagramType : std::uint8_t {
   kRelayBind = 9,
   kRelayBound = 10,
   kRelayData = 11,
+  kRelayEcho = 12,
+  kRelayEchoReply = 13,
 };
 
 // C->S. `token` comes from LoginReply; `transaction` matches the reply.
@@ -449,8 +502,21 @@ struct RelayData {
   Bytes payload;
 };
 
+// C->R->C: a round trip to a relay, to measure it (RelayRtts). Answered with the
+// same nonce, no larger than the request (no amplification), at most
+// RelayConfig::binds_per_second_per_address a second per source address.
+struct RelayEcho {
+  static constexpr DatagramType kType = DatagramType::kRelayEcho;
+  std::uint64_t nonce = 0;
+};
+struct RelayEchoReply {
+  static constexpr DatagramType kType = DatagramType::kRelayEchoReply;
+  std::uint64_t nonce = 0;
+};
+
 using Datagram = std::variant<DiscoveryProbe, DiscoveryReply, PunchProbe, PunchAck, PeerHandshakeInit,
-                              PeerHandshakeResp, PeerData, HairpinProbe, RelayBind, RelayBound, RelayData>;
+                              PeerHandshakeResp, PeerData, HairpinProbe, RelayBind, RelayBound, RelayData, RelayEcho,
+                              RelayEchoReply>;
 
 static_assert(wire_types_unique<Datagram>(), "two Datagrams share a type byte");
 Bytes encode_datagram(const Datagram& datagram);

@@ -55,6 +55,10 @@ struct ClientConfig {
   // before its ticket expires: the request waits tunnel_retry_first (30 s) and its
   // refresh lead first, so 5 min leaves room for a lost request or two.
   Duration relay_ticket_margin = 5min;
+  // How often the round trips to the server's relays are measured again (and
+  // reported, so new pairs get the relay closest to both sides): paths change
+  // slowly, and a round costs three small datagrams per relay.
+  Duration relay_remeasure_interval = 10min;
 
   // Control-connection ping; also how the client notices a dead server behind a
   // NAT that silently dropped the TCP mapping.

@@ -16,6 +16,7 @@
 #include "client/core/ip_router.h"
 #include "client/core/membership.h"
 #include "client/core/network_presence.h"
+#include "client/core/relay_prober.h"
 #include "client/core/requests.h"
 #include "client/core/tunnel_retry.h"
 #include "client/core/tunnel_table.h"
@@ -44,6 +45,11 @@ struct ClientCore::Impl {
   TunnelTable tunnels;
   IpRouter router;
   TunnelRetry retry;
+  RelayProber relay_prober;
+  // Discovery finished while the relays were still being measured: the report
+  // waits for them (at most RelayProber::kRoundTime), so that the first plans,
+  // which follow the report, already pick the relay by the measured round trips.
+  std::optional<DiscoveryResult> held_report;
   std::map<PublicKey, Time> held_requests;  // RequestTunnel waiting for its refresh probe's head start
 
   bool started = false;
@@ -60,6 +66,8 @@ struct ClientCore::Impl {
   // What stop() does: every connection, request and tunnel ends with `why`.
   void shut_down(Time now, const std::string& why);
   void finish_discovery(const DiscoveryResult& result);
+  // Reports a finished round of relay measurements, then any report it held up.
+  void report_relay_rtts();
   void prune_tunnels();
   // Sends a request already registered under `id`; unregisters it if it cannot go.
   Result<std::uint32_t, SendError> submit(std::uint32_t id, const ControlMessage& message);
@@ -109,6 +117,8 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
 
 void ClientCore::Impl::connection_ended() {
   discovery.cancel();
+  relay_prober.cancel();
+  held_report.reset();
   retry.clear();  // the next session gets every pair planned anew
   held_requests.clear();
   online = false;
@@ -159,6 +169,10 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
 }
 
 void ClientCore::Impl::finish_discovery(const DiscoveryResult& result) {
+  if (relay_prober.measuring()) {
+    held_report = result;
+    return;
+  }
   if (!result.udp_blocked) mapped = result.mapped;
   ctx.udp_blocked = result.udp_blocked;
   nat_profile = result.profile;
@@ -168,6 +182,17 @@ void ClientCore::Impl::finish_discovery(const DiscoveryResult& result) {
   for (const std::string& network : presence.offline_networks()) control.send(SetNetworkOnline{0, network, false});
   control.send(DiscoveryReport{result.mapped, result.profile});
   online = true;
+}
+
+void ClientCore::Impl::report_relay_rtts() {
+  std::optional<RelayRtts> report = relay_prober.take_report();
+  if (!report) return;
+  control.send(*report);
+  if (held_report) {
+    DiscoveryResult result = std::move(*held_report);
+    held_report.reset();
+    finish_discovery(result);
+  }
 }
 
 void ClientCore::Impl::prune_tunnels() {
@@ -223,6 +248,9 @@ void ClientCore::Impl::handle_message(Time now, ControlMessage& message) {
     tunnels.set_peer_offline(offline->peer, true);
   } else if (auto* frame = std::get_if<RelayFrame>(&message)) {
     on_relay_frame(now, *frame);
+  } else if (auto* relays = std::get_if<RelayList>(&message)) {
+    relay_prober.start(now, *relays, ctx.server_relay);
+    relay_prober.on_timer(now, ctx);  // the first echoes go out now
   } else {
     // Client-to-server messages echoed back, or a LoginReply out of turn.
     ++ctx.stats.control_failures;
@@ -392,6 +420,9 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
     s.tunnels.on_relay_bound(now, from, *bound);
   } else if (auto* hairpin = std::get_if<HairpinProbe>(&datagram)) {
     if (auto result = s.discovery.on_hairpin(now, from, *hairpin)) s.finish_discovery(*result);
+  } else if (auto* echo = std::get_if<RelayEchoReply>(&datagram)) {
+    s.relay_prober.on_reply(now, from, *echo);
+    s.report_relay_rtts();
   } else {
     // A DiscoveryProbe or RelayBind: only servers and relays take those.
     ++s.ctx.stats.malformed_datagrams;
@@ -441,6 +472,8 @@ void ClientCore::on_timer(Time now) {
   Impl& s = *impl_;
   s.handle(now, s.control.on_timer(now));
   if (auto result = s.discovery.on_timer(now)) s.finish_discovery(*result);
+  s.relay_prober.on_timer(now, s.ctx);
+  s.report_relay_rtts();
   s.tunnels.on_timer(now);
   s.request_missing_tunnels(now);
 }
@@ -451,7 +484,8 @@ std::optional<Time> ClientCore::next_deadline() const {
   std::optional<Time> held;
   for (const auto& [peer, at] : s.held_requests) held = held ? std::min(*held, at) : at;
   for (std::optional<Time> t :
-       {s.discovery.next_deadline(), s.tunnels.next_deadline(), s.retry.next_deadline(), held}) {
+       {s.discovery.next_deadline(), s.tunnels.next_deadline(), s.retry.next_deadline(), held,
+        s.relay_prober.next_deadline()}) {
     if (t && (!next || *t < *next)) next = t;
   }
   return next;

@@ -67,6 +67,16 @@ std::vector<ControlCase> control_cases() {
       {"SetNetworkOnline", SetNetworkOnline{11, "net", false}, "0111" "0000000b" "036e6574" "00"},
       {"RequestTunnel", RequestTunnel{key_of(0xaa)}, "0112" + kKeyAA},
       {"RelayFrame", RelayFrame{Bytes{0x01, 0x0b, 0xff}}, "0113" "0003" "010bff"},
+      {"RelayRegister", RelayRegister{"r1", ep("203.0.113.9:3478"), ep("203.0.113.9:443")},
+       "0114" "027231" "cb007109" "0d96" "cb007109" "01bb"},
+      {"RelayKeys", RelayKeys{TicketKeyring{2, key_of(0xaa)}, TicketKeyring{1, key_of(0xaa)}},
+       "0115" "00000002" + kKeyAA + "01" "00000001" + kKeyAA},
+      {"RelayKeys without a previous key", RelayKeys{TicketKeyring{1, key_of(0xaa)}, std::nullopt},
+       "0115" "00000001" + kKeyAA + "00"},
+      {"RelayList", RelayList{{RelayInfo{0, "", Endpoint{}, Endpoint{}}, RelayInfo{3, "r", ep("203.0.113.9:3478"), {}}}},
+       "0116" "02" "00000000" "00" "00000000" "0000" "00000000" "0000" "00000003" "0172" "cb007109" "0d96" "00000000"
+       "0000"},
+      {"RelayRtts", RelayRtts{{RelayRtt{0, 1000}, RelayRtt{3, 250}}}, "0117" "02" "00000000" "000003e8" "00000003" "000000fa"},
   };
 }
 
@@ -110,6 +120,10 @@ TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
                                      "cb007109" "01bb" "00000007" "0102030405060708" "02" + kKeyAA + "00000e10"))
                 .error(),
             DecodeError::kFieldOutOfRange);
+  // RelayKeys whose current key has the "no key" id 0.
+  EXPECT_EQ(decode_control(*from_hex("0115" "00000000" + kKeyAA + "00")).error(), DecodeError::kFieldOutOfRange);
+  // A RelayList of 33 relays.
+  EXPECT_EQ(decode_control(*from_hex("0116" "21")).error(), DecodeError::kFieldOutOfRange);
   // A 65-byte network name.
   std::string long_name = "0106" "00000009" "41" + std::string(65 * 2, '6');
   EXPECT_EQ(decode_control(*from_hex(long_name)).error(), DecodeError::kFieldOutOfRange);
@@ -152,6 +166,8 @@ std::vector<DatagramCase> datagram_cases() {
       {"RelayBound", RelayBound{0x1122334455667788ULL, 1, 3, RelayBindResult::kExpired, false},
        "010a" "1122334455667788" "01" "0000000000000003" "02" "00"},
       {"RelayData", RelayData{0x1122334455667788ULL, 0, {0xca, 0xfe}}, "010b" "1122334455667788" "00" "cafe", 2},
+      {"RelayEcho", RelayEcho{0x1122334455667788ULL}, "010c" "1122334455667788"},
+      {"RelayEchoReply", RelayEchoReply{0x1122334455667788ULL}, "010d" "1122334455667788"},
   };
 }
 

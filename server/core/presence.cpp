@@ -193,7 +193,7 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
   options.prepunch_ttl = config_.prepunch_ttl;
   options.follower_delay = config_.punch_follower_delay;
   TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, options);
-  offer_relay(plan);
+  offer_relay(plan, a, b);
   send(a, plan.for_a);
   send(b, plan.for_b);
   // Only plans younger than the interval matter to the rate limit; dropping the
@@ -207,19 +207,21 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
   stats_.tunnel_instructions += 2;  // counts messages: one per side
 }
 
-void ServerCore::Impl::offer_relay(TunnelPlan& plan) {
-  if (!relay_) return;
-  const bool new_key = !tickets_.has_key();
-  const TicketKeyring& ring = tickets_.current(now_);
-  if (new_key) relay_->set_ticket_keys(ring, tickets_.previous());
+void ServerCore::Impl::offer_relay(TunnelPlan& plan, const Client& a, const Client& b) {
+  std::optional<std::uint32_t> relay = pick_relay(a, b);
+  if (!relay) return;
+  const TicketKeyring& ring = ticket_ring();
   std::uint64_t pair_id = 0;
   while (pair_id == 0) pair_id = rng_.next_u64();
   const auto valid_for = std::chrono::duration_cast<std::chrono::seconds>(tickets_.current_retires_at() - now_);
   const auto valid_for_s = static_cast<std::uint32_t>(std::max<std::int64_t>(0, valid_for.count()));
   // Endpoint{}: the server's own primary discovery endpoint (messages.h, RelayOffer).
-  plan.for_a.relay = RelayOffer{Endpoint{}, issue_ticket(ring, pair_id, 0), valid_for_s};
-  plan.for_b.relay = RelayOffer{Endpoint{}, issue_ticket(ring, pair_id, 1), valid_for_s};
+  const Endpoint endpoint = *relay == 0 ? Endpoint{} : relays_.at(*relay).udp;
+  plan.for_a.relay = RelayOffer{endpoint, issue_ticket(ring, pair_id, 0), valid_for_s};
+  plan.for_b.relay = RelayOffer{endpoint, issue_ticket(ring, pair_id, 1), valid_for_s};
+  pair_relay_[a.key < b.key ? std::pair{a.key, b.key} : std::pair{b.key, a.key}] = *relay;
   ++stats_.relay_offers;
+  if (*relay != 0) ++stats_.relay_offers_separate;
 }
 
 void ServerCore::Impl::handle_request_tunnel(Client& c, const RequestTunnel& m) {
@@ -249,6 +251,7 @@ void ServerCore::Impl::handle_request_tunnel(Client& c, const RequestTunnel& m) 
 }
 
 void ServerCore::Impl::forget_tunnel(const PublicKey& a, const PublicKey& b) {
+  pair_relay_.erase(a < b ? std::pair{a, b} : std::pair{b, a});
   for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
     auto it = tunnels_.find(from);
     if (it == tunnels_.end()) continue;

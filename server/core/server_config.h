@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "protocol/endpoint.h"
+#include "protocol/identity.h"
 #include "protocol/password_hash.h"
 #include "protocol/time.h"
 #include "server/core/admission.h"
@@ -73,6 +74,12 @@ struct ServerConfig {
   // discovery endpoint (the relay's address).
   bool builtin_relay = true;
   RelayConfig relay;
+
+  // Separate relays (yellowtail-relay) allowed to register, by public key: each
+  // gets the ticket keys and joins the list clients measure, and a pair is given
+  // the relay with the smallest sum of its two sides' round trips. Empty: the
+  // built-in relay only. A key not listed is refused (never an unknown relay).
+  std::vector<PublicKey> relay_keys;
 
   // Connection and handshake limits per source address and in all (admission.h).
   AdmissionConfig admission;

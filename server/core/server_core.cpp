@@ -54,10 +54,8 @@ std::optional<Time> ServerCore::next_deadline() const {
     if (t && (!next || *t < *next)) next = t;
   };
   if (!impl_->deadlines_.empty()) consider(impl_->deadlines_.begin()->first);
-  if (impl_->relay_) {
-    consider(impl_->relay_->next_deadline());
-    consider(impl_->tickets_.next_rotation());
-  }
+  if (impl_->relay_) consider(impl_->relay_->next_deadline());
+  consider(impl_->tickets_.next_rotation());  // nullopt until a relay needed a key
   return next;
 }
 
@@ -133,7 +131,7 @@ void ServerCore::Impl::receive(Time now, ConnId conn, ByteView data) {
     handle_frame(*c, *frame, now);
     // Any frame counts as activity once logged in; before that the login timeout
     // stands, so a client cannot hold a connection open by chattering.
-    if (c->logged_in && !c->closing) set_deadline(*c, now + config_.client_idle_timeout);
+    if ((c->logged_in || c->relay) && !c->closing) set_deadline(*c, now + config_.client_idle_timeout);
   }
   if (!c->closing && c->channel.framing_failed()) {
     ++stats_.malformed_frames;
@@ -156,8 +154,8 @@ void ServerCore::Impl::expire(Time now) {
     ++stats_.idle_disconnects;
     doom(*c, /*emit_close=*/true);  // also removes the deadline entry
   }
+  if (tickets_.rotate_if_due(now)) publish_ticket_keys();
   if (relay_) {
-    if (tickets_.rotate_if_due(now)) relay_->set_ticket_keys(tickets_.current_key(), tickets_.previous());
     relay_->on_timer(now);
     drain_relay();
   }
@@ -231,6 +229,11 @@ void ServerCore::Impl::handle_frame(Client& c, ByteView frame, Time now) {
 }
 
 void ServerCore::Impl::handle_message(Client& c, ControlMessage& message) {
+  if (c.relay && !std::holds_alternative<Ping>(message)) {
+    ++stats_.malformed_frames;  // a relay registers and pings; nothing else
+    doom(c, /*emit_close=*/true);
+    return;
+  }
   std::visit(
       [this, &c](auto& m) {
         using T = std::decay_t<decltype(m)>;
@@ -252,6 +255,10 @@ void ServerCore::Impl::handle_message(Client& c, ControlMessage& message) {
           handle_request_tunnel(c, m);
         } else if constexpr (std::is_same_v<T, RelayFrame>) {
           relay_frame(c, m);
+        } else if constexpr (std::is_same_v<T, RelayRtts>) {
+          handle_relay_rtts(c, m);
+        } else if constexpr (std::is_same_v<T, RelayRegister>) {
+          handle_relay_register(c, m);
         } else if constexpr (std::is_same_v<T, Ping>) {
           send(c, Pong{m.nonce});
         } else {
@@ -329,6 +336,8 @@ void ServerCore::Impl::handle_login(Client& c, const LoginRequest& m) {
   reply.discovery_token = c.discovery_token;
   reply.discovery_endpoints = config_.discovery_endpoints;
   send(c, reply);
+  // Only a choice is worth measuring: with the built-in relay alone there is none.
+  if (!relays_.empty()) send(c, relay_list());
 }
 
 void ServerCore::Impl::handle_report(Client& c, const DiscoveryReport& m) {
@@ -346,7 +355,8 @@ void ServerCore::Impl::handle_report(Client& c, const DiscoveryReport& m) {
 
 void ServerCore::Impl::datagram(Endpoint local, Endpoint remote, ByteView data) {
   auto type = peek_datagram_type(data);
-  if (relay_ && (type == DatagramType::kRelayBind || type == DatagramType::kRelayData)) {
+  if (relay_ && (type == DatagramType::kRelayBind || type == DatagramType::kRelayData ||
+                 type == DatagramType::kRelayEcho)) {
     relay_->on_datagram(now_, local, remote, data);  // it decodes and counts for itself
     drain_relay();
     return;
@@ -441,6 +451,7 @@ void ServerCore::Impl::retire(Client& c) {
   if (c.retired) return;
   c.retired = true;
   if (relay_) relay_->on_channel_closed(now_, c.conn);  // sides bound over it are gone
+  if (c.relay) relay_gone(c);
   if (c.logged_in) {
     auto it = by_key_.find(c.key);
     if (it != by_key_.end() && it->second == c.conn) by_key_.erase(it);

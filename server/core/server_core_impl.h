@@ -3,6 +3,7 @@
 //   server_core.cpp       connections, frames, handshake, login, discovery, timers
 //   presence.cpp          online/offline fan-out, snapshots, tunnel instructions
 //   network_requests.cpp  Create/Join/Leave/SetNickname
+//   relay_registry.cpp    separate relays, ticket keys, relay per pair by RTT
 //
 // Closing is deferred: doom() emits CloseStream (if asked) and queues the
 // connection; reap(), run at the end of every entry point, announces it offline and
@@ -54,6 +55,11 @@ struct ServerCore::Impl {
     DiscoveryReport report;  // the latest (valid when online); its profile goes to the tunnel planner
     // Networks it chose to appear offline in (SetNetworkOnline), for this session.
     std::set<std::string> offline_networks;
+    // Round trips it measured to the relays of our RelayList, by relay id.
+    std::map<std::uint32_t, Duration> relay_rtts;
+    // A separate relay (RelayRegister), not a client: it never logs in.
+    bool relay = false;
+    std::uint32_t relay_id = 0;
     // Online, and seen online by the members of `network`.
     bool online_in(const std::string& network) const { return online && !offline_networks.count(network); }
   };
@@ -70,8 +76,8 @@ struct ServerCore::Impl {
   void drain_relay();
   // A relay datagram over the control connection (the client's UDP is blocked).
   void relay_frame(Client& c, const RelayFrame& m);
-  // Gives both sides of a new plan a ticket for the built-in relay.
-  void offer_relay(TunnelPlan& plan);
+  // Gives both sides of a new plan a ticket for the pair's relay (pick_relay).
+  void offer_relay(TunnelPlan& plan, const Client& a, const Client& b);
   void handle_frame(Client& c, ByteView frame, Time now);
   void handle_message(Client& c, ControlMessage& message);
   void handle_login(Client& c, const LoginRequest& m);
@@ -111,6 +117,24 @@ struct ServerCore::Impl {
   void forget_tunnel(const PublicKey& a, const PublicKey& b);
   TunnelSide tunnel_side(const Client& c) const;
 
+  // ---- relay_registry.cpp
+  void handle_relay_register(Client& c, const RelayRegister& m);
+  void handle_relay_rtts(Client& c, const RelayRtts& m);
+  // A registered relay's connection ended: clients hear the new list, and pairs
+  // it carried are planned again with another relay.
+  void relay_gone(Client& c);
+  // The current ticket key, made now if there is none (and then given to every
+  // relay); and publishing after a rotation.
+  const TicketKeyring& ticket_ring();
+  void publish_ticket_keys();
+  RelayList relay_list() const;
+  void send_relay_list_to_clients();
+  // The relay for a pair: the smallest sum of both sides' measured round trips
+  // among relays both reach; a side whose UDP is blocked reaches the built-in one
+  // only (over its control connection). Without measurements: the built-in relay,
+  // else the first registered one. nullopt: no relay at all.
+  std::optional<std::uint32_t> pick_relay(const Client& a, const Client& b) const;
+
   // ---- network_requests.cpp
   void handle_create(Client& c, const CreateNetwork& m);
   void handle_join(Client& c, const JoinNetwork& m);
@@ -147,7 +171,13 @@ struct ServerCore::Impl {
   // tunnel_retry_interval only: the rate limit of RequestTunnel.
   std::map<std::pair<PublicKey, PublicKey>, Time> planned_at_;
   TicketIssuer tickets_;
-  std::optional<RelayCore> relay_;  // the built-in relay; nullopt when off
+  std::optional<RelayCore> relay_;  // the built-in relay (id 0); nullopt when off
+  // Registered separate relays, by id (from 1, never reused in this process).
+  std::map<std::uint32_t, RelayInfo> relays_;
+  std::map<std::uint32_t, ConnId> relay_conns_;
+  std::uint32_t next_relay_id_ = 1;
+  // The relay each planned pair (lower key first) was given, while it is planned.
+  std::map<std::pair<PublicKey, PublicKey>, std::uint32_t> pair_relay_;
   Time now_{};  // of the input being handled
   std::size_t online_count_ = 0;
 };

@@ -20,7 +20,11 @@ struct ServerStats {
   std::uint64_t unknown_discovery_tokens = 0;
   std::uint64_t discovery_replies = 0;
   std::uint64_t tunnel_instructions = 0;
-  std::uint64_t relay_offers = 0;             // pairs given tickets for the built-in relay
+  std::uint64_t relay_offers = 0;             // pairs given a relay ticket (built-in or separate)
+  std::uint64_t relay_offers_separate = 0;    // of those, for a separate relay
+  std::uint64_t relays_registered = 0;        // yellowtail-relay registrations taken
+  std::uint64_t relay_registrations_refused = 0;  // key not allowed, or a bad registration
+  std::uint64_t relay_repicks = 0;            // pairs planned again because their relay went away
   std::uint64_t tunnel_requests_ignored = 0;  // RequestTunnel too soon, or for a pair that may not have one
   std::uint64_t idle_disconnects = 0;
   std::uint64_t storage_errors = 0;

@@ -22,8 +22,9 @@ struct RelayConfig {
   // Relaying is the fallback, not the fast path; direct paths carry bulk traffic.
   double bytes_per_second_per_pair = 6.25e6;
   double byte_burst_per_pair = 6.25e6;
-  // Per source address, over all its pairs: bind attempts a second and burst, so a
-  // flood of forged binds costs one hash each and no more than this many a second.
+  // Per source address, over all its pairs: bind attempts and echoes a second and
+  // burst, so a flood of forged binds costs one hash each and no more than this
+  // many a second.
   double binds_per_second_per_address = 20;
   double bind_burst_per_address = 100;
   // The largest payload forwarded: a tunnel datagram never exceeds the path MTU.

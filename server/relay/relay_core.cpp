@@ -89,21 +89,34 @@ void RelayCore::receive(Time now, const Address& from, ByteView data) {
     bind(now, from, *bind_msg);
   } else if (auto* data_msg = std::get_if<RelayData>(&decoded.value())) {
     forward(now, from, *data_msg);
+  } else if (auto* echo = std::get_if<RelayEcho>(&decoded.value())) {
+    // Clients measure us with these to choose a relay per pair; same size back, so
+    // a forged source gains an attacker nothing, and rate-limited like binds.
+    if (!admit_address_work(now, from.ip())) {
+      ++stats_.echoes_rate_limited;
+      return;
+    }
+    ++stats_.echoes_answered;
+    send(from, RelayEchoReply{echo->nonce});
   } else {
     ++stats_.dropped_malformed;  // a relay speaks nothing else
   }
 }
 
-void RelayCore::bind(Time now, const Address& from, const RelayBind& m) {
-  // Each attempt costs a hash: bounded per source address before any work.
+bool RelayCore::admit_address_work(Time now, Ipv4 ip) {
   if (bind_rate_.size() >= prune_bind_rate_at_) {
     for (auto it = bind_rate_.begin(); it != bind_rate_.end();) {
       it = it->second.full(now) ? bind_rate_.erase(it) : std::next(it);
     }
     prune_bind_rate_at_ = std::max<std::size_t>(4096, 2 * bind_rate_.size());
   }
-  auto rate = bind_rate_.try_emplace(from.ip(), config_.binds_per_second_per_address, config_.bind_burst_per_address);
-  if (!rate.first->second.take(now)) {
+  auto rate = bind_rate_.try_emplace(ip, config_.binds_per_second_per_address, config_.bind_burst_per_address);
+  return rate.first->second.take(now);
+}
+
+void RelayCore::bind(Time now, const Address& from, const RelayBind& m) {
+  // Each attempt costs a hash: bounded per source address before any work.
+  if (!admit_address_work(now, from.ip())) {
     ++stats_.binds_rate_limited;
     return;
   }

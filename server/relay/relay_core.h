@@ -9,6 +9,10 @@
 // last one accepted for that side; it is never an open relay. A bound side may
 // re-bind from a new address (its NAT rebound, or it moved from UDP to TCP).
 //
+// Echo: a RelayEcho is answered with a RelayEchoReply of the same size, so clients
+// can measure their round trip to each relay (the server picks each pair's relay by
+// the sum of both sides' round trips).
+//
 // Limits (relay_config.h): pairs held, packets per side, bytes per pair, bind
 // attempts per source address, payload size. Every refusal is counted in stats()
 // under its reason, and a refused bind is answered with the reason (RelayBound), so
@@ -117,6 +121,8 @@ class RelayCore {
   };
 
   void receive(Time now, const Address& from, ByteView data);
+  // The per-source-address budget binds and echoes share (a hash or an answer each).
+  bool admit_address_work(Time now, Ipv4 ip);
   void bind(Time now, const Address& from, const RelayBind& m);
   void forward(Time now, const Address& from, RelayData& m);
   void send(const Address& to, const Datagram& datagram);

@@ -22,6 +22,8 @@ struct RelayStats {
   std::uint64_t dropped_rate_limited = 0;    // over the side's packet rate
   std::uint64_t dropped_over_budget = 0;     // over the pair's byte budget
   std::uint64_t pairs_expired = 0;
+  std::uint64_t echoes_answered = 0;
+  std::uint64_t echoes_rate_limited = 0;  // shares the per-address budget of binds
 };
 
 }  // namespace yt

@@ -269,6 +269,24 @@ TEST_F(RelayCoreTest, AFloodOfForgedBindsIsCutOffPerAddress) {
   EXPECT_EQ(bound_reply().result, RelayBindResult::kBound);
 }
 
+TEST_F(RelayCoreTest, EchoesAreAnsweredSameSizeAndRateLimitedPerAddress) {
+  udp(kAlice, RelayEcho{77});
+  auto s = sent();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].first, kAlice);
+  EXPECT_EQ(std::get<RelayEchoReply>(s[0].second).nonce, 77u);
+  EXPECT_EQ(encode_datagram(s[0].second).size(), encode_datagram(RelayEcho{77}).size());  // no amplification
+  for (int i = 0; i < 1000; ++i) udp(kMallory, RelayEcho{static_cast<std::uint64_t>(i)});
+  EXPECT_EQ(sent().size(), 100u);  // the burst, then nothing
+  EXPECT_EQ(relay.stats().echoes_answered, 101u);
+  EXPECT_EQ(relay.stats().echoes_rate_limited, 900u);
+  // The flood spent Mallory's budget for binds too, nobody else's.
+  udp(kMallory, bind_for(alice, 1));
+  EXPECT_EQ(relay.stats().binds_rate_limited, 1u);
+  udp(kAlice, bind_for(alice, 1));
+  EXPECT_EQ(bound_reply().result, RelayBindResult::kBound);
+}
+
 TEST_F(RelayCoreTest, IdlePairsAreForgottenAndAFullRelaySaysSo) {
   RelayConfig config;
   config.max_pairs = 1;
