@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   std::string range = "25.0.0.0/8";
   std::string strength = "interactive";
   bool print_key = false;
+  bool no_builtin_relay = false;
+  std::vector<std::string> relay_keys;
   app.add_option("--listen", listen, "TCP control endpoint IP:PORT")->capture_default_str();
   app.add_option("--discovery", discovery,
                  "UDP discovery endpoint IP:PORT (repeatable; default: the --listen endpoint, UDP)");
@@ -48,6 +50,11 @@ int main(int argc, char** argv) {
   app.add_option("--password-strength", strength, "argon2id cost for network passwords: interactive|minimum")
       ->check(CLI::IsMember({"interactive", "minimum"}))
       ->capture_default_str();
+  app.add_option("--relay-key", relay_keys,
+                 "public key (hex) of a yellowtail-relay allowed to register (repeatable; its\n"
+                 "--print-public-key); pairs get the relay closest to both sides");
+  app.add_flag("--no-builtin-relay", no_builtin_relay,
+               "do not relay on the discovery socket (pairs then use registered relays only)");
   app.add_flag("--print-public-key", print_key, "print the server's public key (hex) and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -78,6 +85,15 @@ int main(int argc, char** argv) {
   }
   config.password_strength =
       strength == "minimum" ? yt::PwhashStrength::minimum() : yt::PwhashStrength::interactive();
+  config.builtin_relay = !no_builtin_relay;
+  for (const std::string& hex : relay_keys) {
+    auto key = yt::key_from_hex(hex);
+    if (!key) {
+      std::fprintf(stderr, "yellowtail-server: invalid --relay-key '%s' (want 64 hex digits)\n", hex.c_str());
+      return 2;
+    }
+    config.relay_keys.push_back(*key);
+  }
 
   auto storage = yt::SqliteStorage::open(db);
   if (!storage) {

@@ -25,7 +25,7 @@
 #include <variant>
 #include <vector>
 
-#include "client/core/backoff.h"
+#include "protocol/backoff.h"
 #include "client/core/client_context.h"
 #include "protocol/handshake.h"
 #include "protocol/io_boundary.h"

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "platform/asio_client_driver.h"
+#include "platform/asio_relay_driver.h"
 #include "platform/asio_server_driver.h"
 #include "platform/sqlite_storage.h"
 #include "platform/system_random.h"
@@ -35,6 +36,8 @@ class LoopbackTest : public ::testing::Test {
     ServerConfig config;
     config.discovery_endpoints = {kLoopbackAny};
     config.password_strength = PwhashStrength::minimum();
+    config.builtin_relay = builtin_relay_;
+    config.relay_keys = relay_keys_;
     auto server = AsioServerDriver::create(io_, config, server_identity_, *storage_, rng_, kLoopbackAny);
     ASSERT_TRUE(server.ok()) << server.error();
     server_ = std::move(*server);
@@ -74,6 +77,9 @@ class LoopbackTest : public ::testing::Test {
   // Defers an action out of an event handler (handlers run inside a drain loop).
   void later(std::function<void()> action) { boost::asio::post(io_, std::move(action)); }
 
+  // Set by a fixture before SetUp.
+  bool builtin_relay_ = true;
+  std::vector<PublicKey> relay_keys_;
   std::filesystem::path dir_;
   SystemRandom rng_;
   boost::asio::io_context io_;
@@ -191,6 +197,73 @@ TEST_F(LoopbackTest, TwoClientsThatDoNotPunchTalkThroughTheServersRelay) {
   EXPECT_EQ(at_alice.got.front(), "and back");
   EXPECT_GE(server_->core().relay_stats().forwarded_packets, 2u);
   for (const PeerStatus& p : alice.core().peers()) EXPECT_EQ(p.tunnel, TunnelState::kRelayed);
+}
+
+// A separate relay (the real yellowtail-relay driver) registers with the server,
+// which has no relay of its own: a pair that does not punch talks through it.
+class LoopbackRelayTest : public LoopbackTest {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(SystemRandom::init());
+    relay_identity_ = Identity::generate(rng_);
+    builtin_relay_ = false;
+    relay_keys_ = {relay_identity_.public_key};
+    LoopbackTest::SetUp();
+    RelayNodeConfig config;
+    config.server = server_->control_endpoint();
+    config.server_key = server_identity_.public_key;
+    config.name = "relay-one";
+    auto relay = AsioRelayDriver::create(io_, config, relay_identity_, rng_, kLoopbackAny, kLoopbackAny);
+    ASSERT_TRUE(relay.ok()) << relay.error();
+    relay_ = std::move(*relay);
+    relay_->set_notice_handler([this](const RelayNodeNotice& n) { notices_.push_back(n.text); });
+    relay_->start();
+  }
+  void TearDown() override {
+    relay_.reset();
+    LoopbackTest::TearDown();
+  }
+  Identity relay_identity_;
+  std::unique_ptr<AsioRelayDriver> relay_;
+  std::vector<std::string> notices_;
+};
+
+TEST_F(LoopbackRelayTest, ARegisteredRelayCarriesAPairThatDoesNotPunch) {
+  ASSERT_TRUE(run_until([&] { return relay_->node().registered(); })) << "relay did not register";
+  ASSERT_FALSE(notices_.empty());
+  EXPECT_NE(notices_.front().find("registered with"), std::string::npos);
+  ClientConfig no_punch;
+  no_punch.punch = false;
+  std::optional<TunnelRelayed> relayed_a, relayed_b;
+  std::vector<std::string> got_b;
+  bool synced_a = false, synced_b = false;
+  AsioClientDriver& alice = add_client("alice", [&](const ClientEvent& e) {
+    if (std::holds_alternative<Synced>(e)) synced_a = true;
+    if (auto* r = std::get_if<TunnelRelayed>(&e)) relayed_a = *r;
+  }, std::nullopt, no_punch);
+  AsioClientDriver& bob = add_client("bob", [&](const ClientEvent& e) {
+    if (std::holds_alternative<Synced>(e)) synced_b = true;
+    if (auto* r = std::get_if<TunnelRelayed>(&e)) relayed_b = *r;
+    if (auto* p = std::get_if<PacketReceived>(&e)) got_b.emplace_back(p->packet.begin(), p->packet.end());
+  }, std::nullopt, no_punch);
+  alice.start();
+  bob.start();
+  ASSERT_TRUE(run_until([&] { return synced_a && synced_b; }));
+  ASSERT_TRUE(alice.core().create_network(alice.now(), "lan", "secret").ok());
+  alice.pump();
+  ASSERT_TRUE(run_until([&] { return storage_->members("lan").ok() && storage_->members("lan")->size() == 1; }));
+  ASSERT_TRUE(bob.core().join_network(bob.now(), "lan", "secret").ok());
+  bob.pump();
+  ASSERT_TRUE(run_until([&] { return relayed_a && relayed_b; })) << "no relayed tunnel";
+  EXPECT_EQ(relayed_a->relay, relay_->udp_endpoint());
+  EXPECT_EQ(relayed_b->relay, relay_->udp_endpoint());
+  ASSERT_TRUE(alice.core().send_to_peer(alice.now(), bob.core().public_key(), as_bytes("via relay-one")).ok());
+  alice.pump();
+  ASSERT_TRUE(run_until([&] { return !got_b.empty(); }));
+  EXPECT_EQ(got_b.front(), "via relay-one");
+  EXPECT_GE(relay_->node().stats().forwarded_packets, 1u);
+  EXPECT_GE(relay_->node().stats().echoes_answered, 1u);  // the clients measured it
+  EXPECT_EQ(server_->core().stats().relay_offers_separate, 1u);
 }
 
 // A copied key: the second login replaces the first, which hears why (the message

@@ -1,4 +1,4 @@
-#include "client/core/backoff.h"
+#include "protocol/backoff.h"
 
 #include <algorithm>
 
