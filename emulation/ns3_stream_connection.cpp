@@ -2,8 +2,11 @@
 
 #include <ns3/packet.h>
 #include <ns3/simulator.h>
+#include <ns3/tcp-socket-factory.h>
 
 #include <vector>
+
+#include "emulation/ns3_conversions.h"
 
 namespace yt::emulation {
 
@@ -64,6 +67,36 @@ void close_connection(Ns3StreamConnections& streams, ConnId conn) {
   it->second->close();
   destroy_later(std::move(it->second));  // we may be inside one of its callbacks
   streams.erase(it);
+}
+
+void open_ns3_stream(ns3::Ptr<ns3::Node> node, Ns3StreamConnections& streams, ConnId conn, Endpoint to,
+                     Ns3StreamHandlers handlers) {
+  ns3::Ptr<ns3::Socket> socket = ns3::Socket::CreateSocket(node, ns3::TcpSocketFactory::GetTypeId());
+  socket->Bind();
+  auto shared = std::make_shared<Ns3StreamHandlers>(std::move(handlers));
+  auto connected = [shared](ns3::Ptr<ns3::Socket>) { shared->connected(); };
+  auto failed = [&streams, conn, shared](ns3::Ptr<ns3::Socket>) {
+    auto it = streams.find(conn);
+    if (it == streams.end()) return;
+    destroy_later(std::move(it->second));  // this closure is one of its callbacks
+    streams.erase(it);
+    shared->closed();
+  };
+  auto receive = [shared](ns3::Ptr<ns3::Socket> s) {
+    while (ns3::Ptr<ns3::Packet> packet = s->Recv()) {
+      if (packet->GetSize() == 0) break;
+      Bytes bytes = from_packet(packet);
+      shared->data(bytes);
+    }
+    shared->read_done();
+  };
+  socket->SetConnectCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(connected),
+                             ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed));
+  socket->SetCloseCallbacks(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed),
+                            ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed));
+  socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(receive));
+  streams[conn] = std::make_unique<Ns3StreamConnection>(socket);
+  socket->Connect(to_ns3(to));
 }
 
 }  // namespace yt::emulation

@@ -3,6 +3,7 @@
 // buffer. Bytes wait here until the socket reports space.
 #pragma once
 
+#include <ns3/node.h>
 #include <ns3/socket.h>
 
 #include <deque>
@@ -11,6 +12,7 @@
 #include <memory>
 
 #include "protocol/bytes.h"
+#include "protocol/endpoint.h"
 #include "protocol/io_boundary.h"
 
 namespace yt::emulation {
@@ -43,5 +45,18 @@ void destroy_later(std::unique_ptr<Ns3StreamConnection> connection);
 // bytes) and forgets it, destroying it later; an unknown id is ignored.
 using Ns3StreamConnections = std::map<ConnId, std::unique_ptr<Ns3StreamConnection>>;
 void close_connection(Ns3StreamConnections& streams, ConnId conn);
+
+// What a core's OpenStream needs told: connected, bytes, and the end (a refused
+// connect or a close by the peer; the connection is forgotten before it runs).
+struct Ns3StreamHandlers {
+  std::function<void()> connected;
+  std::function<void(ByteView)> data;  // once per packet read
+  std::function<void()> read_done;     // after the packets of one receive callback
+  std::function<void()> closed;
+};
+// Carries out a core's OpenStream on `node`: a TCP socket connecting to `to`, held
+// in `streams` under `conn`.
+void open_ns3_stream(ns3::Ptr<ns3::Node> node, Ns3StreamConnections& streams, ConnId conn, Endpoint to,
+                     Ns3StreamHandlers handlers);
 
 }  // namespace yt::emulation

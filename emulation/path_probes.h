@@ -34,6 +34,10 @@ class PathProbes {
   // A probe crossed both ways through the relay.
   bool Relayed(const PublicKey& a, const PublicKey& b) const { return CrossedRelay(a, b) && CrossedRelay(b, a); }
 
+  // Forgets every relayed crossing, so that Relayed() says again only what
+  // crosses from now on (after a relay failed: through whichever relay is next).
+  void ForgetRelayCrossings() { crossed_relay_.clear(); }
+
   static bool IsProbe(const Bytes& packet);
 
  private:

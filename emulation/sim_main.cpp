@@ -15,6 +15,7 @@
 #include "emulation/demo_scenario.h"
 #include "emulation/matrix_scenario.h"
 #include "emulation/public_peer_scenario.h"
+#include "emulation/relay_choice_scenario.h"
 
 namespace {
 
@@ -206,6 +207,86 @@ int run_public_peer_command(PublicPeerCommand c) {
   return 0;
 }
 
+struct RelayChoiceCommand {
+  RelayChoiceOptions options;
+  std::vector<double> relay_delays_ms = {5, 15, 30};
+  std::vector<double> client_delays_ms = {10, 20, 30, 40};
+  double server_delay_ms = 50;
+  double time_limit_s = 40;
+  bool no_failure = false;
+  bool log = false;
+};
+
+void print_phase(const RelayChoicePhase& p) {
+  if (!p.relayed || p.relay.empty()) {
+    std::printf("  %-10s %9s %9s %7s", p.relayed ? "(differs)" : "NOT RELAYED", "-", "-", "-");
+    return;
+  }
+  std::printf("  %-10s %6.1f ms %6.1f ms %7.2f", p.relay.c_str(), p.latency_ms, p.best_latency_ms, p.stretch);
+}
+
+// One run: the relay each pair got, its latency and stretch, before and after the
+// failure, and what each relay forwarded.
+int run_relay_choice_command(RelayChoiceCommand c) {
+  auto us = [](double ms) { return std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000)); };
+  c.options.relay_delays.clear();
+  for (double d : c.relay_delays_ms) c.options.relay_delays.push_back(us(d));
+  c.options.client_delays.clear();
+  for (double d : c.client_delays_ms) c.options.client_delays.push_back(us(d));
+  c.options.server_delay = us(c.server_delay_ms);
+  c.options.time_limit = us(c.time_limit_s * 1000);
+  c.options.fail_relay = !c.no_failure;
+  if (auto error = check_relay_choice_options(c.options)) {
+    std::fprintf(stderr, "yellowtail-sim: %s\n", error->c_str());
+    return 2;
+  }
+  std::printf("relay-choice: %zu clients behind %s NATs, %zu relays + the server's built-in one; seed %llu\n",
+              c.options.client_delays.size(), c.options.client_nat.c_str(), c.options.relay_delays.size(),
+              static_cast<unsigned long long>(c.options.seed));
+  std::fflush(stdout);
+  auto ran = run_relay_choice(c.options);
+  if (!ran) {
+    std::fprintf(stderr, "yellowtail-sim: %s\n", ran.error().c_str());
+    return 2;
+  }
+  const RelayChoiceResult& r = *ran;
+  if (c.log) {
+    for (const std::string& line : r.log) std::printf("    %s\n", line.c_str());
+  }
+  std::printf("\nrelays (one-way access delay, datagrams forwarded):\n");
+  for (const RelayChoiceRelay& relay : r.relays) {
+    std::printf("  %-10s %6.1f ms %8llu%s\n", relay.name.c_str(), relay.delay_ms,
+                static_cast<unsigned long long>(relay.forwarded), relay.failed ? "  FAILED mid-run" : "");
+  }
+  const bool after = r.failed_at_s > 0;
+  std::printf("\n%-20s  %-10s %9s %9s %7s", "pair", "relay", "latency", "best", "stretch");
+  if (after) std::printf("  %-10s %9s %9s %7s", "after", "latency", "best", "stretch");
+  std::printf("\n");
+  double worst = 0;
+  int settled = 0;
+  for (const RelayChoicePair& p : r.pairs) {
+    std::printf("%-20s", (p.a + " - " + p.b).c_str());
+    print_phase(p.before);
+    worst = std::max(worst, p.before.stretch);
+    bool ok = p.before.relayed && !p.before.relay.empty();
+    if (after && p.after) {
+      print_phase(*p.after);
+      worst = std::max(worst, p.after->stretch);
+      ok = ok && p.after->relayed && !p.after->relay.empty();
+    }
+    settled += ok ? 1 : 0;
+    std::printf("%s\n", p.direct ? "  (went direct)" : "");
+  }
+  std::printf("\n%d/%zu pairs relayed through an agreed relay%s; worst stretch %.2f", settled, r.pairs.size(),
+              after ? " before and after the failure" : "", worst);
+  if (after) {
+    std::printf("; relay failed at %.1f s, %llu pairs planned again, all moved within %.2f s", r.failed_at_s,
+                static_cast<unsigned long long>(r.repicks), r.moved_after_s);
+  }
+  std::printf("%s\n", r.all_online ? "" : "; NOT all clients came online");
+  return settled == static_cast<int>(r.pairs.size()) && r.all_online ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -294,7 +375,36 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 60000.0));
   public_peer_cmd->add_flag("--log", public_peer.log, "print each run's time-stamped event log");
 
+  RelayChoiceCommand relay_choice;
+  CLI::App* relay_choice_cmd = app.add_subcommand(
+      "relay-choice",
+      "clients whose pairs cannot punch (random-port NATs), separate relays at different\n"
+      "delays and the server's built-in relay: each pair should get the relay with the\n"
+      "lowest latency for it (stretch 1.0); then the busiest relay fails and its pairs\n"
+      "should move to the next best. Exit status 1 when a pair is left without a relay");
+  relay_choice_cmd->add_option("--seed", relay_choice.options.seed, "ns-3 run number")->capture_default_str();
+  relay_choice_cmd->add_option("--relay-delays-ms", relay_choice.relay_delays_ms,
+                               "one-way access delay of each separate relay (comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str();
+  relay_choice_cmd->add_option("--client-delays-ms", relay_choice.client_delays_ms,
+                               "one-way access delay of each client's NAT site (comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str();
+  relay_choice_cmd->add_option("--server-delay-ms", relay_choice.server_delay_ms,
+                               "one-way access delay of the server (its built-in relay)")
+      ->check(CLI::Range(0.0, 10000.0))
+      ->capture_default_str();
+  relay_choice_cmd->add_option("--client-nat", relay_choice.options.client_nat, "the clients' NAT profile")
+      ->capture_default_str();
+  relay_choice_cmd->add_option("--time-limit", relay_choice.time_limit_s, "seconds each phase may take")
+      ->check(CLI::Range(1.0, 3600.0))
+      ->capture_default_str();
+  relay_choice_cmd->add_flag("--no-failure", relay_choice.no_failure, "no relay fails");
+  relay_choice_cmd->add_flag("--log", relay_choice.log, "print the time-stamped event log");
+
   CLI11_PARSE(app, argc, argv);
+  if (*relay_choice_cmd) return run_relay_choice_command(relay_choice);
   if (*public_peer_cmd) return run_public_peer_command(public_peer);
   if (*demo_cmd) {
     demo.access_delay = std::chrono::microseconds(static_cast<std::int64_t>(demo_delay_ms * 1000));

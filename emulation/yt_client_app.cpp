@@ -140,35 +140,17 @@ void YtClientApp::SendUdp(const SendDatagram& d) {
 void YtClientApp::CloseConnection(ConnId conn) { close_connection(streams_, conn); }
 
 void YtClientApp::OpenStream(ConnId conn, Endpoint to) {
-  ns3::Ptr<ns3::Socket> socket = ns3::Socket::CreateSocket(GetNode(), ns3::TcpSocketFactory::GetTypeId());
-  socket->Bind();
-  auto connected = [this, conn](ns3::Ptr<ns3::Socket>) {
-    core_->on_stream_connected(core_now(), conn);
-    Pump();
-  };
-  auto failed = [this, conn](ns3::Ptr<ns3::Socket>) {
-    auto it = streams_.find(conn);
-    if (it == streams_.end()) return;
-    destroy_later(std::move(it->second));  // this closure is one of its callbacks
-    streams_.erase(it);
-    core_->on_stream_closed(core_now(), conn);
-    Pump();
-  };
-  auto receive = [this, conn](ns3::Ptr<ns3::Socket> s) {
-    while (ns3::Ptr<ns3::Packet> packet = s->Recv()) {
-      if (packet->GetSize() == 0) break;
-      Bytes bytes = from_packet(packet);
-      core_->on_stream_data(core_now(), conn, bytes);
-    }
-    Pump();
-  };
-  socket->SetConnectCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(connected),
-                             ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed));
-  socket->SetCloseCallbacks(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed),
-                            ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed));
-  socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(receive));
-  streams_[conn] = std::make_unique<Ns3StreamConnection>(socket);
-  socket->Connect(to_ns3(to));
+  open_ns3_stream(GetNode(), streams_, conn, to,
+                  Ns3StreamHandlers{[this, conn] {
+                                      core_->on_stream_connected(core_now(), conn);
+                                      Pump();
+                                    },
+                                    [this, conn](ByteView bytes) { core_->on_stream_data(core_now(), conn, bytes); },
+                                    [this] { Pump(); },
+                                    [this, conn] {
+                                      core_->on_stream_closed(core_now(), conn);
+                                      Pump();
+                                    }});
 }
 
 }  // namespace yt::emulation

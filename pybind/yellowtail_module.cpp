@@ -8,6 +8,7 @@
 #include "emulation/demo_scenario.h"
 #include "emulation/matrix_scenario.h"
 #include "emulation/public_peer_scenario.h"
+#include "emulation/relay_choice_scenario.h"
 
 namespace py = pybind11;
 using namespace yt::emulation;
@@ -207,4 +208,77 @@ PYBIND11_MODULE(yellowtail, m) {
       "Alice behind a NAT on a slow LAN, frank public near the core, bob behind another NAT. Returns "
       "which pairs went direct ('alice-frank', 'alice-bob', 'bob-frank'), the conntrack clashes at "
       "alice's NAT and the event log. follower_delay_ms=None keeps the server's default; 0 shows the clash.");
+
+  m.def(
+      "run_relay_choice",
+      [](std::uint64_t seed, const std::vector<double>& relay_delays_ms, const std::vector<double>& client_delays_ms,
+         double server_delay_ms, const std::string& client_nat, bool fail_relay, double time_limit_s) {
+        check_time_limit_s(time_limit_s);
+        RelayChoiceOptions o;
+        o.seed = seed;
+        o.relay_delays.clear();
+        for (double ms : relay_delays_ms) {
+          check_delay_ms(ms);
+          o.relay_delays.push_back(from_ms(ms));
+        }
+        o.client_delays.clear();
+        for (double ms : client_delays_ms) {
+          check_delay_ms(ms);
+          o.client_delays.push_back(from_ms(ms));
+        }
+        check_delay_ms(server_delay_ms);
+        o.server_delay = from_ms(server_delay_ms);
+        o.client_nat = client_nat;
+        o.fail_relay = fail_relay;
+        o.time_limit = from_ms(time_limit_s * 1000);
+        if (auto error = check_relay_choice_options(o)) throw py::value_error(*error);
+        py::gil_scoped_release release;
+        auto ran = run_relay_choice(o);
+        py::gil_scoped_acquire acquire;
+        if (!ran) throw py::value_error(ran.error());
+        const RelayChoiceResult& r = *ran;
+        auto phase = [](const RelayChoicePhase& p) {
+          py::dict d;
+          d["relayed"] = p.relayed;
+          d["relay"] = p.relay;
+          d["latency_ms"] = p.latency_ms;
+          d["best_latency_ms"] = p.best_latency_ms;
+          d["stretch"] = p.stretch;
+          return d;
+        };
+        py::list pairs;
+        for (const RelayChoicePair& p : r.pairs) {
+          py::dict d;
+          d["a"] = p.a;
+          d["b"] = p.b;
+          d["direct"] = p.direct;
+          d["before"] = phase(p.before);
+          d["after"] = p.after ? py::object(phase(*p.after)) : py::object(py::none());
+          pairs.append(d);
+        }
+        py::list relays;
+        for (const RelayChoiceRelay& relay : r.relays) {
+          py::dict d;
+          d["name"] = relay.name;
+          d["delay_ms"] = relay.delay_ms;
+          d["forwarded"] = relay.forwarded;
+          d["failed"] = relay.failed;
+          relays.append(d);
+        }
+        py::dict out;
+        out["pairs"] = pairs;
+        out["relays"] = relays;
+        out["all_online"] = r.all_online;
+        out["failed_at_s"] = r.failed_at_s;
+        out["moved_after_s"] = r.moved_after_s;
+        out["repicks"] = r.repicks;
+        out["log"] = r.log;
+        return out;
+      },
+      py::arg("seed") = 1, py::arg("relay_delays_ms") = std::vector<double>{5, 15, 30},
+      py::arg("client_delays_ms") = std::vector<double>{10, 20, 30, 40}, py::arg("server_delay_ms") = 50.0,
+      py::arg("client_nat") = "symmetric-random", py::arg("fail_relay") = true, py::arg("time_limit_s") = 40.0,
+      "Clients whose pairs cannot punch, separate relays at the given one-way delays and the server's "
+      "built-in relay. Returns, per pair, the relay it got with its latency, the best possible and the "
+      "stretch, before and (fail_relay) after the busiest relay fails; per relay, datagrams forwarded.");
 }

@@ -168,7 +168,7 @@ class Tunnel {
   // Whether relay traffic for `m.pair_id` from `from` is ours (either link).
   bool accepts_relay(Endpoint from, const RelayData& m) const;
   // Relay data of ours arrived on `pair_id`: a pending link it proves is promoted.
-  void on_relay_traffic(std::uint64_t pair_id);
+  void on_relay_traffic(Time now, std::uint64_t pair_id, TunnelEnv& env);
   // The relay refused our binding (its ticket expired with the key rotation, or the
   // relay is full), or its ticket expires within `margin`: only a new instruction
   // brings a new ticket.
@@ -246,7 +246,7 @@ class Tunnel {
   std::optional<RelayLink> relay_;
   std::optional<RelayLink> next_relay_;  // a re-plan's new pair, until proven (above)
   std::optional<RelayLink> old_relay_;   // the pair before, receive-only: the peer may switch later
-  void promote_next_relay();
+  void promote_next_relay(Time now, TunnelEnv& env);
 
   // Initiator side of a handshake in flight.
   std::optional<HandshakeInitiator> initiator_;

@@ -23,22 +23,28 @@ bool Tunnel::accepts_relay(Endpoint from, const RelayData& m) const {
   return false;
 }
 
-void Tunnel::on_relay_traffic(std::uint64_t pair_id) {
+void Tunnel::on_relay_traffic(Time now, std::uint64_t pair_id, TunnelEnv& env) {
   // The peer's data on the new pair: it is there too.
-  if (next_relay_ && next_relay_->pair_id() == pair_id && next_relay_->bound()) promote_next_relay();
+  if (next_relay_ && next_relay_->pair_id() == pair_id && next_relay_->bound()) promote_next_relay(now, env);
 }
 
-void Tunnel::promote_next_relay() {
+void Tunnel::promote_next_relay(Time now, TunnelEnv& env) {
   old_relay_ = std::move(relay_);
   relay_ = std::move(next_relay_);
   next_relay_.reset();
+  // A relayed tunnel now runs through another relay (its old one went away, or the
+  // server found a better one): say so, as for the first relay.
+  if (state_ == TunnelState::kRelayed && relay_->endpoint() != path_.endpoint) {
+    path_ = PeerPath{relay_->endpoint(), true};
+    env.ctx.emit(TunnelRelayed{peer_, relay_->endpoint(), now - instructed_at_});
+  }
 }
 
 void Tunnel::on_relay_bound(Time now, Endpoint from, const RelayBound& m, TunnelEnv& env) {
   if (closed_) return;
   if (next_relay_ && next_relay_->pair_id() == m.pair_id) {
     if (next_relay_->on_bound(now, from, m) == RelayLink::Answer::kBound && next_relay_->peer_bound()) {
-      promote_next_relay();
+      promote_next_relay(now, env);
     } else if (next_relay_->refusal()) {
       next_relay_.reset();  // keep the link that works
     }

@@ -128,7 +128,8 @@ std::optional<std::pair<PublicKey, PeerPayload>> TunnelTable::on_relay_data(Time
     ++ctx_.stats.relay_unknown_pair;
     return std::nullopt;
   }
-  tunnel->on_relay_traffic(data.pair_id);
+  TunnelEnv relay_env = env();
+  tunnel->on_relay_traffic(now, data.pair_id, relay_env);
   auto inner = decode_datagram(data.payload);
   if (!inner) {
     ++ctx_.stats.malformed_datagrams;

@@ -70,3 +70,16 @@ def test_public_peer_clash_needs_the_follower_delay(yellowtail):
         yellowtail.run_public_peer(bob_nat="no-such-nat")
     with pytest.raises(ValueError, match="delays"):
         yellowtail.run_public_peer(lan_delay_ms=float("nan"))
+
+
+def test_relay_choice_picks_the_closest_relay_and_moves_on_failure(yellowtail):
+    r = yellowtail.run_relay_choice(seed=1, relay_delays_ms=[20, 4, 12], client_delays_ms=[10, 30])
+    assert r["all_online"]
+    (pair,) = r["pairs"]
+    assert pair["before"]["relay"] == "relay-2"
+    assert pair["before"]["stretch"] == 1.0
+    assert pair["after"]["relay"] == "relay-3"
+    assert pair["after"]["stretch"] == 1.0
+    assert [relay["name"] for relay in r["relays"]] == ["built-in", "relay-1", "relay-2", "relay-3"]
+    with pytest.raises(ValueError, match="client delays"):
+        yellowtail.run_relay_choice(client_delays_ms=[10])
