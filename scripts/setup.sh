@@ -12,6 +12,7 @@ packages=(
   iproute2 iptables nftables conntrack iputils-ping procps
   libcli11-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev python3 util-linux
   clang-14 libfuzzer-14-dev
+  libnetfilter-queue-dev
 )
 
 missing=()

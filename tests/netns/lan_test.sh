@@ -5,6 +5,8 @@
 #
 #   inet (router) ── srv      203.0.113.10   yellowtail-server
 #        ├─ frank 203.0.113.18   a public address, no NAT
+#        ├─ rly   203.0.113.34   yellowtail-relay (UDP to and from srv is 20 ms slower
+#        │                       each way: delay_queue, so rly is the closer relay)
 #        ├─ natA  198.51.100.2   nftables masquerade       ── alice   10.1.0.2
 #        ├─ natB  198.51.100.18  iptables MASQUERADE       ── bob 10.2.0.2, dave 10.2.0.3,
 #        │                                                    mallory 10.2.0.4 (--no-tun)
@@ -17,8 +19,9 @@
 # host, peers on one LAN, and between the two conntrack NATs natA and natB) and
 # unreachable peers with a reason (UDP blocked); natA never moved alice to another
 # port; spoofed sources are dropped (sender and receiver side); state survives a
-# daemon restart; a ping survives stopping the server. Prints the CLI transcript
-# and the tunnel vs raw RTT.
+# daemon restart; a ping survives stopping the server; a separate yellowtail-relay
+# is picked over the server's own relay for the pair it is closer to. Prints the
+# CLI transcript and the tunnel vs raw RTT.
 #
 # Why natA's ports are checked: when a peer's probe reaches a conntrack NAT before
 # that NAT's own client has sent toward the peer, conntrack keeps an inbound entry,
@@ -28,13 +31,15 @@
 # starts later; two NATed peers open their own NATs with a low-TTL first round,
 # server/core/tunnel_planner.h).
 #
-# Usage: lan_test.sh SERVER_BIN DAEMON_BIN CLI_BIN
+# Usage: lan_test.sh SERVER_BIN DAEMON_BIN CLI_BIN RELAY_BIN DELAY_QUEUE_BIN
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no /dev/net/tun, no `ip netns`).
 set -uo pipefail
 
-SERVER=${1:?usage: lan_test.sh SERVER_BIN DAEMON_BIN CLI_BIN}
+SERVER=${1:?usage: lan_test.sh SERVER_BIN DAEMON_BIN CLI_BIN RELAY_BIN DELAY_QUEUE_BIN}
 DAEMON=${2:?}
 CLI=${3:?}
+RELAY=${4:?}
+DELAY_QUEUE=${5:?}
 HERE=$(cd "$(dirname "$0")" && pwd)
 UDP_TOOL="$HERE/udp_tool.py"
 
@@ -129,9 +134,10 @@ link() {
 }
 
 echo "== topology (namespaces $RUN-*)"
-make_ns inet srv frank natA natB natC natE alice bob dave mallory carol erin
+make_ns inet srv frank rly natA natB natC natE alice bob dave mallory carol erin
 link inet i-srv 203.0.113.1/28 srv eth0 203.0.113.10/28
 link inet i-f 203.0.113.17/28 frank eth0 203.0.113.18/28
+link inet i-r 203.0.113.33/28 rly eth0 203.0.113.34/28
 link inet i-a 198.51.100.1/28 natA wan 198.51.100.2/28
 link inet i-b 198.51.100.17/28 natB wan 198.51.100.18/28
 link inet i-c 192.0.2.1/28 natC wan 192.0.2.2/28
@@ -148,6 +154,7 @@ link natC lan 10.3.0.1/24 carol eth0 10.3.0.2/24
 link natE lan 10.5.0.1/24 erin eth0 10.5.0.2/24
 ns srv ip route add default via 203.0.113.1
 ns frank ip route add default via 203.0.113.17
+ns rly ip route add default via 203.0.113.33
 ns natA ip route add default via 198.51.100.1
 ns natB ip route add default via 198.51.100.17
 ns natC ip route add default via 192.0.2.1
@@ -171,6 +178,16 @@ ns natC iptables -t nat -A POSTROUTING -o wan -j MASQUERADE --random-fully || di
 ns natE iptables -t nat -A POSTROUTING -o wan -j MASQUERADE || die "iptables natE"
 ns natE iptables -A FORWARD -p udp -j DROP || die "iptables natE filter"
 check "raw path alice -> natB works" ns alice ping -c 1 -W 2 -q 198.51.100.18 >/dev/null
+# UDP to and from the server (its discovery socket, so its built-in relay too) is
+# held 20 ms each way by delay_queue in the router: the separate relay on rly is
+# the closer one for every pair. Control traffic (TCP) is not delayed.
+spawn inet "$WORK/delay.log" "$DELAY_QUEUE" 0 20 280
+for dir in -d -s; do
+  ns inet iptables -A FORWARD -p udp "$dir" 203.0.113.10 -j NFQUEUE --queue-num 0 --queue-bypass ||
+    die "iptables NFQUEUE (no nfnetlink_queue?)"
+done
+delayed_rtt() { ns frank ping -c 1 -W 2 203.0.113.10 >/dev/null; }  # ICMP is not delayed: a sanity check
+check "the router forwards with the delay rule in place" delayed_rtt
 
 echo "== refusals"
 KEY=$("$SERVER" --key "$WORK/server.key" --print-public-key) || die "server key"
@@ -191,11 +208,22 @@ out=$(ns alice timeout 10 "$DAEMON" "${COMMON[@]}" --mtu 9000 2>&1); rc=$?
 echo "    bad MTU: exit $rc: $out"
 check "bad MTU is refused" test $rc -eq 2 -a -n "$(grep -i 'MTU' <<<"$out")"
 
-echo "== server and daemons"
+echo "== server, relay and daemons"
+RELAY_KEY=$("$RELAY" --key "$WORK/relay.key" --print-public-key) || die "relay key"
 spawn srv "$WORK/server.log" "$SERVER" --listen 203.0.113.10:12975 --db "$WORK/server.db" \
-  --key "$WORK/server.key" --password-strength minimum
+  --key "$WORK/server.key" --password-strength minimum --relay-key "$RELAY_KEY"
 SERVER_PID=$SPAWNED
 wait_for 10 "the server to listen" ns srv bash -c 'ss -ltn | grep -q 203.0.113.10:12975'
+spawn rly "$WORK/relay.log" "$RELAY" --server 203.0.113.10:12975 --server-key "$KEY" --key "$WORK/relay.key" \
+  --udp 203.0.113.34:3478 --tcp 203.0.113.34:443 --name rly
+relay_registered() { grep -q "registered with" "$WORK/relay.log"; }
+wait_for 10 "the relay to register with the server" relay_registered
+pass "yellowtail-relay registered: $(grep -m1 'registered with' "$WORK/relay.log")"
+srv_rtt=$(ns frank python3 "$UDP_TOOL" echo --to 203.0.113.10 --port 12975)
+rly_rtt=$(ns frank python3 "$UDP_TOOL" echo --to 203.0.113.34 --port 3478)
+check "both relays answer echoes; the server's is the slower (server $srv_rtt ms, rly $rly_rtt ms)" \
+  python3 -c "import sys; s, r = sys.argv[1:]; sys.exit(0 if s != 'none' and r != 'none' and float(s) >= 35 > float(r) else 1)" \
+  "$srv_rtt" "$rly_rtt"
 
 declare -A DPID
 start_daemon() {
@@ -367,7 +395,8 @@ check "erin pings alice's virtual IP through the TCP relay" ns erin ping -c 3 -i
 check "alice pings erin's virtual IP through the relay" ns alice ping -c 3 -i 0.2 -W 2 -q "${VIP[erin]}"
 cli alice list | sed 's/^/    /'
 # Symmetric random (natC) against a port-dependent filter (natA): no direct path
-# without birthday probing, so the pair goes through the server's built-in relay.
+# without birthday probing, so the pair is relayed: through rly, which both sides
+# measured closer than the server's own relay (40 ms more round trip).
 caroline_relayed() {
   local p; p=$(peer_json alice caroline) || return 1
   [[ $(json 'd["connection"]' <<<"$p") == relayed ]]
@@ -375,14 +404,19 @@ caroline_relayed() {
 wait_for 15 "alice to reach caroline through the relay" caroline_relayed
 pj=$(peer_json alice caroline)
 relay_path=$(json 'd["path"]' <<<"$pj")
-check "alice reaches caroline (symmetric random) relayed via the server ($relay_path, $(json 'd["relay_transport"]' <<<"$pj"))" \
-  test "${relay_path%:*}" = 203.0.113.10 -a "$(json 'd["relay_transport"]' <<<"$pj")" = udp
+check "alice reaches caroline (symmetric random) relayed via the closer yellowtail-relay, not the server ($relay_path, $(json 'd["relay_transport"]' <<<"$pj"))" \
+  test "$relay_path" = 203.0.113.34:3478 -a "$(json 'd["relay_transport"]' <<<"$pj")" = udp
 check "alice pings caroline's virtual IP through the relay" ns alice ping -c 3 -i 0.2 -W 2 -q "${VIP[carol]}"
 check "caroline pings alice's virtual IP through the relay" ns carol ping -c 3 -i 0.2 -W 2 -q "${VIP[alice]}"
 list_shows_relayed() { cli alice list | grep -q "caroline .*relayed via $relay_path (udp)"; }
 check "list shows caroline as relayed via $relay_path (udp)" list_shows_relayed
 start=$(date +%s%N); cli alice list >/dev/null; rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "list answers at once (${ms} ms)" test $rc -eq 0 -a $ms -lt 2000
+# erin's UDP is blocked: the separate relay is out of her reach, so her pair stays
+# on the server's relay, over her TCP connection.
+ej=$(peer_json alice erin)
+check "erin's pair stays on the server's relay ($(json 'd["path"]' <<<"$ej"))" \
+  test "$(json 'd["path"]' <<<"$ej")" = 203.0.113.10:12975
 
 echo "== a direct path that dies falls back to the relay, and goes direct again when it returns"
 peer_connection() { local p; p=$(peer_json "$1" "$2") && json 'd["connection"]' <<<"$p"; }

@@ -14,6 +14,9 @@
   bridge --bridge IP:PORT --via VIP --src IP --dst IP --port P --payload TEXT
         The same packet handed to a --no-tun yellowtaild's datagram bridge as
         [4-byte destination virtual IP][packet]: the daemon tunnels it as is.
+  echo  --to IP --port P
+        The smallest round trip (ms) of three RelayEcho datagrams to a yellowtail
+        relay (version 1, type 12, u64 nonce; answered with type 13), or "none".
 """
 import argparse
 import os
@@ -87,6 +90,25 @@ def bridge(args):
              (host, int(port)))
 
 
+def echo(args):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(1.0)
+    best = None
+    for nonce in range(1, 4):
+        start = time.monotonic()
+        sock.sendto(struct.pack("!BBQ", 1, 12, nonce), (args.to, args.port))
+        try:
+            while True:
+                data, _ = sock.recvfrom(64)
+                if data == struct.pack("!BBQ", 1, 13, nonce):
+                    break
+        except socket.timeout:
+            continue
+        rtt = (time.monotonic() - start) * 1000
+        best = rtt if best is None else min(best, rtt)
+    print("none" if best is None else "%.1f" % best)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="mode", required=True)
@@ -111,8 +133,11 @@ def main():
         q.add_argument("--dst", required=True)
         q.add_argument("--port", type=int, required=True)
         q.add_argument("--payload", required=True)
+    e = sub.add_parser("echo")
+    e.add_argument("--to", required=True)
+    e.add_argument("--port", type=int, required=True)
     args = p.parse_args()
-    {"recv": recv, "send": send, "raw": raw, "bridge": bridge}[args.mode](args)
+    {"recv": recv, "send": send, "raw": raw, "bridge": bridge, "echo": echo}[args.mode](args)
 
 
 if __name__ == "__main__":
