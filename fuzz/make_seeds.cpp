@@ -132,7 +132,7 @@ std::vector<std::pair<std::string, ControlMessage>> control_messages() {
                                                120, {ep("198.51.100.7:40000"), ep("192.168.1.11:40000")}, 3, std::nullopt}},
       {"tunnel-instruction-relay",
        TunnelInstruction{some_key(2), ip("25.4.5.6"), 0xabcdef0123456789, TunnelRole::kResponder, 0, {}, 0,
-                         RelayOffer{Endpoint{}, RelayTicket{3, 0x1122334455667788, 1, {}}, 3599}}},
+                         RelayOffer{Endpoint{}, RelayTicket{3, 0x1122334455667788, 1, {}}, 3599, Endpoint{}}}},
       {"peer-offline", PeerOffline{some_key(2)}},
       {"ping", Ping{42}},
       {"pong", Pong{42}},
@@ -483,6 +483,10 @@ void relay_seeds() {
                      fuzz::relay_record(0, 1, data(1, "to the new address")), fuzz::relay_record(3, 0, Bytes(250, 0)),
                      fuzz::relay_record(0, 1, data(1, "after expiry"))});
   write_seed(t, "rebind-replay-expiry", moves);
+  Bytes echoes = cat({fuzz::relay_record(0, 0, encode_datagram(RelayEcho{1})),
+                      fuzz::relay_record(1, 1, *frame_for_stream(encode_datagram(RelayEcho{2}))),
+                      fuzz::relay_record(0, 2, encode_datagram(RelayEchoReply{3}))});
+  write_seed(t, "echoes", echoes);
 }
 
 int main(int argc, char** argv) {

@@ -1,8 +1,8 @@
 // The relay core (server/relay/relay_core.h) fed arbitrary datagrams and stream bytes
 // from four senders, with binds made under the key it trusts in the seeds. Checks
 // that it is never an open relay: everything it sends goes to an address that bound
-// with a valid ticket (or answers a bind attempt), and stream output only to live
-// streams.
+// with a valid ticket (or answers a bind attempt or an echo, at the echo's size),
+// and stream output only to live streams.
 #include <set>
 
 #include "fuzz/fuzz_support.h"
@@ -26,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Time now = time_from_us(1'000'000);
   std::set<Endpoint> bound_udp;           // sent a bind the relay accepted
   std::set<Endpoint> asked_udp;           // sent anything that decodes as a bind
+  std::set<Endpoint> echoed_udp;          // sent anything that decodes as an echo
   std::set<ConnId> open_streams;
 
   auto check_outputs = [&] {
@@ -36,6 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (auto* bound = std::get_if<RelayBound>(&*decoded)) {
           FUZZ_CHECK(asked_udp.count(d->to));
           if (bound->result == RelayBindResult::kBound) bound_udp.insert(d->to);
+        } else if (std::holds_alternative<RelayEchoReply>(*decoded)) {
+          FUZZ_CHECK(echoed_udp.count(d->to));
+          FUZZ_CHECK(d->payload.size() == encode_datagram(RelayEcho{}).size());  // never amplified
         } else {
           FUZZ_CHECK(std::holds_alternative<RelayData>(*decoded));
           FUZZ_CHECK(bound_udp.count(d->to));
@@ -61,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     switch (kind) {
       case 0:
         if (decoded && std::holds_alternative<RelayBind>(*decoded)) asked_udp.insert(sender_endpoint(sender));
+        if (decoded && std::holds_alternative<RelayEcho>(*decoded)) echoed_udp.insert(sender_endpoint(sender));
         relay.on_datagram(now, sender_endpoint(sender), body);
         break;
       case 1: {

@@ -4,13 +4,15 @@
 
 namespace yt {
 
-AsioStream::AsioStream(boost::asio::ip::tcp::socket socket) : socket_(std::move(socket)) {
-  boost::system::error_code ignored;
-  // Control frames are small and latency matters more than packing them.
-  socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-}
+AsioStream::AsioStream(boost::asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
 
 void AsioStream::start(DataHandler on_data, ClosedHandler on_closed) {
+  // Control frames and relayed datagrams are small, and latency matters more than
+  // packing them: without this, Nagle holds a frame for the previous one's ACK (up
+  // to the peer's 40 ms delayed ACK). Set here, not at construction: a socket made
+  // for a connect is opened only by the connect.
+  boost::system::error_code ignored;
+  socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
   on_data_ = std::move(on_data);
   on_closed_ = std::move(on_closed);
   read_more();

@@ -217,6 +217,7 @@ void put(WireWriter& w, const TunnelInstruction& m) {
     w.u8(m.relay->ticket.side);
     w.fixed(m.relay->ticket.bind_secret);
     w.u32(m.relay->valid_for_s);
+    w.endpoint(m.relay->stream);
   }
 }
 void put(WireWriter& w, const PeerOffline& m) { w.fixed(m.peer); }
@@ -349,6 +350,7 @@ void get(Decoder& d, TunnelInstruction& m) {
     if (offer.ticket.side > 1) d.fail(DecodeError::kFieldOutOfRange);
     offer.ticket.bind_secret = d.r.fixed<32>();
     offer.valid_for_s = d.r.u32();
+    offer.stream = d.r.endpoint();
     m.relay = offer;
   }
 }

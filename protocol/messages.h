@@ -321,9 +321,14 @@ struct RelayOffer {
   // Seconds until the relay retires the ticket's key (protocol/relay_ticket.h): a
   // client asks for a new plan, and so a new ticket, before then.
   std::uint32_t valid_for_s = 0;
+  // The relay's TCP listener (port 443 where deployed), for a side whose UDP does
+  // not get through; unset for the built-in relay (reached over the control
+  // connection instead) and for relays without one.
+  Endpoint stream;
   bool operator==(const RelayOffer& o) const {
     return endpoint == o.endpoint && ticket.key_id == o.ticket.key_id && ticket.pair_id == o.ticket.pair_id &&
-           ticket.side == o.ticket.side && ticket.bind_secret == o.ticket.bind_secret && valid_for_s == o.valid_for_s;
+           ticket.side == o.ticket.side && ticket.bind_secret == o.ticket.bind_secret && valid_for_s == o.valid_for_s &&
+           stream == o.stream;
   }
 };
 

@@ -34,6 +34,9 @@ struct ClientContext {
   // Sends one message on the control connection; false when there is none. Set by
   // the core, whose control channel owns the connection.
   std::function<bool(const ControlMessage&)> send_to_server;
+  // Sends one datagram over the TCP stream to a separate relay's listener
+  // `stream`, whose UDP endpoint is `relay` (client/core/relay_streams.h).
+  std::function<void(Endpoint stream, Endpoint relay, const Datagram&)> send_to_relay_stream;
   // What discovery found and the login reply said: whether our UDP is blocked, and
   // the server's primary discovery endpoint, where its built-in relay is (the one
   // relay a client can also reach over the control connection).

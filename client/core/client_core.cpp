@@ -17,6 +17,7 @@
 #include "client/core/membership.h"
 #include "client/core/network_presence.h"
 #include "client/core/relay_prober.h"
+#include "client/core/relay_streams.h"
 #include "client/core/requests.h"
 #include "client/core/tunnel_retry.h"
 #include "client/core/tunnel_table.h"
@@ -32,8 +33,12 @@ struct ClientCore::Impl {
         membership(identity.public_key),
         presence(ctx.config.offline_networks),
         tunnels(ctx),
-        retry(ctx.config.tunnel_retry_first, ctx.config.tunnel_retry_max) {
+        retry(ctx.config.tunnel_retry_first, ctx.config.tunnel_retry_max),
+        relay_streams(ctx) {
     ctx.send_to_server = [this](const ControlMessage& m) { return control.send(m); };
+    ctx.send_to_relay_stream = [this](Endpoint stream, Endpoint relay, const Datagram& d) {
+      relay_streams.send(stream, relay, d);
+    };
   }
 
   ClientContext ctx;
@@ -46,6 +51,7 @@ struct ClientCore::Impl {
   IpRouter router;
   TunnelRetry retry;
   RelayProber relay_prober;
+  RelayStreams relay_streams;
   // Discovery finished while the relays were still being measured: the report
   // waits for them (at most RelayProber::kRoundTime), so that the first plans,
   // which follow the report, already pick the relay by the measured round trips.
@@ -65,9 +71,12 @@ struct ClientCore::Impl {
   void request_missing_tunnels(Time now);
   // What stop() does: every connection, request and tunnel ends with `why`.
   void shut_down(Time now, const std::string& why);
-  void finish_discovery(const DiscoveryResult& result);
+  void finish_discovery(Time now, const DiscoveryResult& result);
+  // A relay datagram that came over a relay's TCP listener, from `relay` (its UDP
+  // endpoint, the name the tunnels know it by).
+  void on_relay_stream_datagram(Time now, Endpoint relay, Datagram& datagram);
   // Reports a finished round of relay measurements, then any report it held up.
-  void report_relay_rtts();
+  void report_relay_rtts(Time now);
   void prune_tunnels();
   // Sends a request already registered under `id`; unregisters it if it cannot go.
   Result<std::uint32_t, SendError> submit(std::uint32_t id, const ControlMessage& message);
@@ -168,7 +177,13 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
   }
 }
 
-void ClientCore::Impl::finish_discovery(const DiscoveryResult& result) {
+void ClientCore::Impl::finish_discovery(Time now, const DiscoveryResult& result) {
+  if (result.udp_blocked && relay_prober.has_list() && !relay_prober.over_tcp()) {
+    // Our echoes over UDP cannot come back: measure what we can reach over TCP.
+    ctx.udp_blocked = true;
+    relay_prober.remeasure_over_tcp(now, control.rtt());
+    relay_prober.on_timer(now, ctx);
+  }
   if (relay_prober.measuring()) {
     held_report = result;
     return;
@@ -184,14 +199,14 @@ void ClientCore::Impl::finish_discovery(const DiscoveryResult& result) {
   online = true;
 }
 
-void ClientCore::Impl::report_relay_rtts() {
+void ClientCore::Impl::report_relay_rtts(Time now) {
   std::optional<RelayRtts> report = relay_prober.take_report();
   if (!report) return;
   control.send(*report);
   if (held_report) {
     DiscoveryResult result = std::move(*held_report);
     held_report.reset();
-    finish_discovery(result);
+    finish_discovery(now, result);
   }
 }
 
@@ -380,17 +395,28 @@ void ClientCore::Impl::shut_down(Time now, const std::string& why) {
   tunnels.clear(why);
   tunnels.set_server_lost(false);
   membership.clear();
+  relay_prober.cancel();
+  held_report.reset();
+  relay_streams.close_all();
 }
 
 void ClientCore::on_stream_connected(Time now, ConnId conn) {
+  if (impl_->relay_streams.owns(conn)) return impl_->relay_streams.on_connected(now, conn);
   impl_->handle(now, impl_->control.on_connected(now, conn));
 }
 
 void ClientCore::on_stream_data(Time now, ConnId conn, ByteView data) {
+  if (impl_->relay_streams.owns(conn)) {
+    for (auto& [relay, datagram] : impl_->relay_streams.on_data(now, conn, data)) {
+      impl_->on_relay_stream_datagram(now, relay, datagram);
+    }
+    return;
+  }
   impl_->handle(now, impl_->control.on_data(now, conn, data));
 }
 
 void ClientCore::on_stream_closed(Time now, ConnId conn) {
+  if (impl_->relay_streams.owns(conn)) return impl_->relay_streams.on_closed(now, conn);
   impl_->handle(now, impl_->control.on_closed(now, conn));
 }
 
@@ -403,7 +429,7 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
   }
   Datagram& datagram = decoded.value();
   if (auto* reply = std::get_if<DiscoveryReply>(&datagram)) {
-    if (auto result = s.discovery.on_reply(now, from, *reply)) s.finish_discovery(*result);
+    if (auto result = s.discovery.on_reply(now, from, *reply)) s.finish_discovery(now, *result);
   } else if (auto* probe = std::get_if<PunchProbe>(&datagram)) {
     s.tunnels.on_punch(now, from, probe->tunnel_id, probe->sequence, false);
   } else if (auto* ack = std::get_if<PunchAck>(&datagram)) {
@@ -419,10 +445,10 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
   } else if (auto* bound = std::get_if<RelayBound>(&datagram)) {
     s.tunnels.on_relay_bound(now, from, *bound);
   } else if (auto* hairpin = std::get_if<HairpinProbe>(&datagram)) {
-    if (auto result = s.discovery.on_hairpin(now, from, *hairpin)) s.finish_discovery(*result);
+    if (auto result = s.discovery.on_hairpin(now, from, *hairpin)) s.finish_discovery(now, *result);
   } else if (auto* echo = std::get_if<RelayEchoReply>(&datagram)) {
     s.relay_prober.on_reply(now, from, *echo);
-    s.report_relay_rtts();
+    s.report_relay_rtts(now);
   } else {
     // A DiscoveryProbe or RelayBind: only servers and relays take those.
     ++s.ctx.stats.malformed_datagrams;
@@ -443,6 +469,19 @@ void ClientCore::Impl::on_relay_frame(Time now, const RelayFrame& frame) {
     if (auto received = tunnels.on_relay_data(now, *ctx.server_relay, *data)) deliver(*received, true);
   } else {
     ++ctx.stats.malformed_datagrams;
+  }
+}
+
+void ClientCore::Impl::on_relay_stream_datagram(Time now, Endpoint relay, Datagram& datagram) {
+  if (auto* bound = std::get_if<RelayBound>(&datagram)) {
+    tunnels.on_relay_bound(now, relay, *bound);
+  } else if (auto* data = std::get_if<RelayData>(&datagram)) {
+    if (auto received = tunnels.on_relay_data(now, relay, *data)) deliver(*received, true);
+  } else if (auto* echo = std::get_if<RelayEchoReply>(&datagram)) {
+    relay_prober.on_reply(now, relay, *echo);
+    report_relay_rtts(now);
+  } else {
+    ++ctx.stats.malformed_datagrams;  // a relay sends nothing else
   }
 }
 
@@ -471,9 +510,10 @@ void ClientCore::Impl::deliver(std::pair<PublicKey, PeerPayload>& received, bool
 void ClientCore::on_timer(Time now) {
   Impl& s = *impl_;
   s.handle(now, s.control.on_timer(now));
-  if (auto result = s.discovery.on_timer(now)) s.finish_discovery(*result);
+  if (auto result = s.discovery.on_timer(now)) s.finish_discovery(now, *result);
   s.relay_prober.on_timer(now, s.ctx);
-  s.report_relay_rtts();
+  s.report_relay_rtts(now);
+  s.relay_streams.on_timer(now);
   s.tunnels.on_timer(now);
   s.request_missing_tunnels(now);
 }
@@ -485,7 +525,7 @@ std::optional<Time> ClientCore::next_deadline() const {
   for (const auto& [peer, at] : s.held_requests) held = held ? std::min(*held, at) : at;
   for (std::optional<Time> t :
        {s.discovery.next_deadline(), s.tunnels.next_deadline(), s.retry.next_deadline(), held,
-        s.relay_prober.next_deadline()}) {
+        s.relay_prober.next_deadline(), s.relay_streams.next_deadline()}) {
     if (t && (!next || *t < *next)) next = t;
   }
   return next;
@@ -658,7 +698,7 @@ std::vector<PeerStatus> ClientCore::peers() const {
       status.has_tunnel = true;
       status.tunnel = tunnel->state();
       if (tunnel->can_send()) status.path = tunnel->path().endpoint;
-      status.relay_over_tcp = tunnel->relayed() && tunnel->relay() && tunnel->relay()->via_server();
+      status.relay_over_tcp = tunnel->relayed() && tunnel->relay() && tunnel->relay()->over_tcp();
       status.last_received = tunnel->last_received();
       status.rtt = tunnel->rtt();
     }

@@ -233,6 +233,7 @@ void ControlChannel::handle_frame(Time now, ByteView bytes, std::vector<ControlN
       initiator_.reset();
       phase_ = Phase::kLoggingIn;
       last_received_ = now;
+      login_sent_at_ = now;
       send(LoginRequest{ctx_.config.nickname, ctx_.config.lan_endpoints});
       return;
     }
@@ -294,6 +295,7 @@ void ControlChannel::handle_sealed(Time now, ByteView body, std::vector<ControlN
     }
     phase_ = Phase::kLoggedIn;
     backoff_.reset();
+    rtt_ = now - login_sent_at_;
     last_ping_ = now;
     out.push_back(ControlLoggedIn{std::move(*reply)});
     return;
@@ -303,7 +305,10 @@ void ControlChannel::handle_sealed(Time now, ByteView body, std::vector<ControlN
     send(Pong{ping->nonce});
     return;
   }
-  if (std::holds_alternative<Pong>(m)) return;
+  if (auto* pong = std::get_if<Pong>(&m)) {
+    if (pong->nonce == ping_nonce_) rtt_ = now - last_ping_;
+    return;
+  }
   if (auto* replaced = std::get_if<SessionReplaced>(&m)) {
     Endpoint by = replaced->by;
     stop(now);

@@ -90,6 +90,9 @@ class ControlChannel {
   bool logged_in() const { return phase_ == Phase::kLoggedIn; }
   // When the next attempt starts; set in kRetryWait only.
   std::optional<Time> retry_at() const;
+  // The latest round trip to the server: the login exchange, then each ping.
+  // What reaching the server's built-in relay over this connection costs.
+  std::optional<Duration> rtt() const { return rtt_; }
 
  private:
   void open(Time now);
@@ -109,6 +112,8 @@ class ControlChannel {
   Time last_received_{};
   Time last_ping_{};
   std::uint64_t ping_nonce_ = 0;
+  Time login_sent_at_{};
+  std::optional<Duration> rtt_;
   StreamFramer framer_;
   std::optional<HandshakeInitiator> initiator_;
   std::optional<Session> session_;

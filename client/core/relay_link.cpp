@@ -11,12 +11,18 @@ RelayLink::RelayLink(const RelayOffer& offer, Time now, Time bind_at) : offer_(o
 void RelayLink::on_timer(Time now, ClientContext& ctx) {
   if (bound_ || refusal_ || now < next_bind_at_) return;
   const bool servers_own = ctx.server_relay && *ctx.server_relay == offer_.endpoint;
-  if (!via_server_ && servers_own && (ctx.udp_blocked || udp_binds_ >= kUdpTriesFirst)) via_server_ = true;
+  if (!over_tcp() && (ctx.udp_blocked || udp_binds_ >= kUdpTriesFirst)) {
+    if (servers_own) {
+      via_server_ = true;
+    } else if (!offer_.stream.is_unset() && ctx.send_to_relay_stream) {
+      via_stream_ = true;
+    }
+  }
   ++sequence_;
   const RelayTicket& t = offer_.ticket;
   transmit(RelayBind{t.key_id, t.pair_id, t.side, sequence_, bind_mac(t.bind_secret, t.pair_id, t.side, sequence_)},
            ctx);
-  if (!via_server_) ++udp_binds_;
+  if (!over_tcp()) ++udp_binds_;
   sent_at_ = now;
   next_bind_at_ = now + retry_;
   retry_ = std::min<Duration>(retry_ * 2, kMaxRetry);
@@ -60,7 +66,9 @@ void RelayLink::send(Bytes datagram, ClientContext& ctx) const {
 }
 
 void RelayLink::transmit(const Datagram& datagram, ClientContext& ctx) const {
-  if (!via_server_) {
+  if (via_stream_) {
+    ctx.send_to_relay_stream(offer_.stream, offer_.endpoint, datagram);
+  } else if (!via_server_) {
     ctx.send_datagram(offer_.endpoint, datagram);
   } else if (ctx.send_to_server) {
     (void)ctx.send_to_server(RelayFrame{encode_datagram(datagram)});  // no connection: lost, like a UDP drop

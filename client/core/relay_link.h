@@ -3,10 +3,11 @@
 // knows whether the relay took it (and the round trip of that exchange: the RTT to
 // the relay), and wraps tunnel datagrams in RelayData for it.
 //
-// Transport: UDP, or, for the server's built-in relay, the control connection
-// (RelayFrame: TCP, so it works where UDP does not). The control connection is
-// used from the start when discovery found UDP blocked, and after kUdpTriesFirst
-// binds went unanswered over UDP (a network that drops UDP to the relay only).
+// Transport: UDP, or TCP where UDP does not get through: for the server's built-in
+// relay the control connection (RelayFrame), for a separate relay its TCP listener
+// (RelayOffer::stream, client/core/relay_streams.h). TCP is used from the start
+// when discovery found UDP blocked, and after kUdpTriesFirst binds went unanswered
+// over UDP (a network that drops UDP to the relay only).
 //
 // A bound link is kept bound by the traffic it carries (the relay forgets a pair
 // idle for two minutes, server/relay/relay_config.h); rebind() claims it again
@@ -47,6 +48,8 @@ class RelayLink {
   Endpoint endpoint() const { return offer_.endpoint; }
   // Over the control connection (TCP) rather than UDP.
   bool via_server() const { return via_server_; }
+  // Over TCP: the control connection or the relay's own listener.
+  bool over_tcp() const { return via_server_ || via_stream_; }
   std::uint64_t pair_id() const { return offer_.ticket.pair_id; }
   bool bound() const { return bound_; }
   // The relay's answer that bound us said the other side was bound already.
@@ -77,6 +80,7 @@ class RelayLink {
   bool bound_ = false;
   bool peer_bound_ = false;
   bool via_server_ = false;
+  bool via_stream_ = false;
   int udp_binds_ = 0;
   std::optional<RelayBindResult> refusal_;
   std::optional<Duration> rtt_;

@@ -5,6 +5,10 @@
 namespace yt {
 
 void RelayProber::start(Time now, const RelayList& list, std::optional<Endpoint> server_relay) {
+  list_ = list;
+  server_relay_ = server_relay;
+  over_tcp_ = false;
+  builtin_rtt_.reset();
   targets_.clear();
   for (const RelayInfo& relay : list.relays) {
     Target t;
@@ -20,8 +24,26 @@ void RelayProber::start(Time now, const RelayList& list, std::optional<Endpoint>
   begin_round(now);
 }
 
+void RelayProber::remeasure_over_tcp(Time now, std::optional<Duration> builtin_rtt) {
+  over_tcp_ = true;
+  builtin_rtt_ = builtin_rtt;
+  targets_.clear();
+  for (const RelayInfo& relay : list_.relays) {
+    if (relay.id == 0 || relay.stream.is_unset()) continue;  // the built-in one is builtin_rtt
+    Target t;
+    t.id = relay.id;
+    t.udp = relay.udp;
+    t.stream = relay.stream;
+    targets_.push_back(t);
+  }
+  report_.reset();
+  begin_round(now);
+}
+
 void RelayProber::cancel() {
   targets_.clear();
+  list_ = RelayList{};
+  over_tcp_ = false;
   round_started_.reset();
   next_round_at_.reset();
   report_.reset();
@@ -31,6 +53,7 @@ void RelayProber::begin_round(Time now) {
   next_round_at_.reset();
   if (targets_.empty()) {
     round_started_.reset();
+    if (over_tcp_ && builtin_rtt_) end_round(now);  // nothing to send: the report is the built-in relay
     return;
   }
   for (Target& t : targets_) {
@@ -68,7 +91,11 @@ void RelayProber::on_timer(Time now, ClientContext& ctx) {
     for (Target& t : targets_) {
       t.nonce[echoes_sent_] = ctx.rng.next_u64();
       t.sent_at[echoes_sent_] = now;
-      ctx.send_datagram(t.udp, RelayEcho{t.nonce[echoes_sent_]});
+      if (!t.stream.is_unset() && ctx.send_to_relay_stream) {
+        ctx.send_to_relay_stream(t.stream, t.udp, RelayEcho{t.nonce[echoes_sent_]});
+      } else {
+        ctx.send_datagram(t.udp, RelayEcho{t.nonce[echoes_sent_]});
+      }
     }
     ++echoes_sent_;
     next_echo_at_ = now + kEchoSpacing;
@@ -91,6 +118,11 @@ std::optional<RelayRtts> RelayProber::take_report() {
 
 void RelayProber::end_round(Time now) {
   RelayRtts report;
+  const bool listed_builtin = !list_.relays.empty() && list_.relays.front().id == 0;
+  if (over_tcp_ && builtin_rtt_ && listed_builtin) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(*builtin_rtt_).count();
+    report.rtts.push_back(RelayRtt{0, static_cast<std::uint32_t>(std::max<std::int64_t>(1, us))});
+  }
   for (const Target& t : targets_) {
     if (!t.best) continue;
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(*t.best).count();

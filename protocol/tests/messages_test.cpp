@@ -57,9 +57,10 @@ std::vector<ControlCase> control_cases() {
        "010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "01" "cb007102" "1388" "02" "00"},
       {"TunnelInstruction with a relay",
        TunnelInstruction{key_of(0xaa), *Ipv4::parse("25.0.0.2"), 0x1122334455667788ULL, TunnelRole::kResponder, 250,
-                         {}, 0, RelayOffer{ep("203.0.113.9:443"), RelayTicket{7, 0x0102030405060708ULL, 1, key_of(0xaa)}, 3600}},
+                         {}, 0, RelayOffer{ep("203.0.113.9:443"), RelayTicket{7, 0x0102030405060708ULL, 1, key_of(0xaa)}, 3600,
+                                           ep("203.0.113.9:443")}},
        "010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "00" "00" "01" "cb007109" "01bb" "00000007"
-       "0102030405060708" "01" + kKeyAA + "00000e10"},
+       "0102030405060708" "01" + kKeyAA + "00000e10" "cb007109" "01bb"},
       {"PeerOffline", PeerOffline{key_of(0xaa)}, "010d" + kKeyAA},
       {"Ping", Ping{1}, "010e" "0000000000000001"},
       {"Pong", Pong{2}, "010f" "0000000000000002"},
@@ -117,7 +118,8 @@ TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
             DecodeError::kFieldOutOfRange);
   // TunnelInstruction whose relay ticket names side 2.
   EXPECT_EQ(decode_control(*from_hex("010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "00" "00" "01"
-                                     "cb007109" "01bb" "00000007" "0102030405060708" "02" + kKeyAA + "00000e10"))
+                                     "cb007109" "01bb" "00000007" "0102030405060708" "02" + kKeyAA + "00000e10"
+                                     "00000000" "0000"))
                 .error(),
             DecodeError::kFieldOutOfRange);
   // RelayKeys whose current key has the "no key" id 0.

@@ -217,8 +217,9 @@ void ServerCore::Impl::offer_relay(TunnelPlan& plan, const Client& a, const Clie
   const auto valid_for_s = static_cast<std::uint32_t>(std::max<std::int64_t>(0, valid_for.count()));
   // Endpoint{}: the server's own primary discovery endpoint (messages.h, RelayOffer).
   const Endpoint endpoint = *relay == 0 ? Endpoint{} : relays_.at(*relay).udp;
-  plan.for_a.relay = RelayOffer{endpoint, issue_ticket(ring, pair_id, 0), valid_for_s};
-  plan.for_b.relay = RelayOffer{endpoint, issue_ticket(ring, pair_id, 1), valid_for_s};
+  const Endpoint stream = *relay == 0 ? Endpoint{} : relays_.at(*relay).stream;
+  plan.for_a.relay = RelayOffer{endpoint, issue_ticket(ring, pair_id, 0), valid_for_s, stream};
+  plan.for_b.relay = RelayOffer{endpoint, issue_ticket(ring, pair_id, 1), valid_for_s, stream};
   pair_relay_[a.key < b.key ? std::pair{a.key, b.key} : std::pair{b.key, a.key}] = *relay;
   ++stats_.relay_offers;
   if (*relay != 0) ++stats_.relay_offers_separate;

@@ -105,15 +105,21 @@ void ServerCore::Impl::send_relay_list_to_clients() {
 }
 
 std::optional<std::uint32_t> ServerCore::Impl::pick_relay(const Client& a, const Client& b) const {
-  // No discovery probe ever reached us: its UDP is blocked (tunnel_side).
+  // No discovery probe ever reached us: its UDP is blocked (tunnel_side). Such a
+  // side reaches the built-in relay over its control connection and a separate one
+  // only over the relay's TCP listener.
   const bool a_udp = a.mapped_at_primary || a.mapped_anywhere;
   const bool b_udp = b.mapped_at_primary || b.mapped_anywhere;
+  auto reachable = [&](std::uint32_t id) {
+    if (id == 0) return true;
+    return (a_udp && b_udp) || !relays_.at(id).stream.is_unset();
+  };
   std::optional<std::uint32_t> best;
   Duration best_sum{};
   auto consider = [&](std::uint32_t id) {
     auto ra = a.relay_rtts.find(id);
     auto rb = b.relay_rtts.find(id);
-    if (ra == a.relay_rtts.end() || rb == b.relay_rtts.end()) return;
+    if (!reachable(id) || ra == a.relay_rtts.end() || rb == b.relay_rtts.end()) return;
     const Duration sum = ra->second + rb->second;
     if (!best || sum < best_sum) {
       best = id;
@@ -121,12 +127,12 @@ std::optional<std::uint32_t> ServerCore::Impl::pick_relay(const Client& a, const
     }
   };
   if (relay_) consider(0);
-  if (a_udp && b_udp) {
-    for (const auto& [id, info] : relays_) consider(id);
-  }
+  for (const auto& [id, info] : relays_) consider(id);
   if (best) return best;
   if (relay_) return 0;
-  if (a_udp && b_udp && !relays_.empty()) return relays_.begin()->first;
+  for (const auto& [id, info] : relays_) {
+    if (reachable(id)) return id;
+  }
   return std::nullopt;
 }
 

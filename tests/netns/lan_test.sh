@@ -5,8 +5,9 @@
 #
 #   inet (router) ── srv      203.0.113.10   yellowtail-server
 #        ├─ frank 203.0.113.18   a public address, no NAT
-#        ├─ rly   203.0.113.34   yellowtail-relay (UDP to and from srv is 20 ms slower
-#        │                       each way: delay_queue, so rly is the closer relay)
+#        ├─ rly   203.0.113.34   yellowtail-relay, UDP 3478 and TCP 443 (UDP and TCP to
+#        │                       and from srv are 20 ms slower each way: delay_queue,
+#        │                       so rly is the closer relay)
 #        ├─ natA  198.51.100.2   nftables masquerade       ── alice   10.1.0.2
 #        ├─ natB  198.51.100.18  iptables MASQUERADE       ── bob 10.2.0.2, dave 10.2.0.3,
 #        │                                                    mallory 10.2.0.4 (--no-tun)
@@ -178,12 +179,13 @@ ns natC iptables -t nat -A POSTROUTING -o wan -j MASQUERADE --random-fully || di
 ns natE iptables -t nat -A POSTROUTING -o wan -j MASQUERADE || die "iptables natE"
 ns natE iptables -A FORWARD -p udp -j DROP || die "iptables natE filter"
 check "raw path alice -> natB works" ns alice ping -c 1 -W 2 -q 198.51.100.18 >/dev/null
-# UDP to and from the server (its discovery socket, so its built-in relay too) is
-# held 20 ms each way by delay_queue in the router: the separate relay on rly is
-# the closer one for every pair. Control traffic (TCP) is not delayed.
+# UDP and TCP to and from the server (its discovery socket and so its built-in
+# relay, and the control connections a UDP-blocked client relays over) are held
+# 20 ms each way by delay_queue in the router: the separate relay on rly is the
+# closer one for every pair. ICMP is not delayed.
 spawn inet "$WORK/delay.log" "$DELAY_QUEUE" 0 20 280
 for dir in -d -s; do
-  ns inet iptables -A FORWARD -p udp "$dir" 203.0.113.10 -j NFQUEUE --queue-num 0 --queue-bypass ||
+  ns inet iptables -A FORWARD ! -p icmp "$dir" 203.0.113.10 -j NFQUEUE --queue-num 0 --queue-bypass ||
     die "iptables NFQUEUE (no nfnetlink_queue?)"
 done
 delayed_rtt() { ns frank ping -c 1 -W 2 203.0.113.10 >/dev/null; }  # ICMP is not delayed: a sanity check
@@ -389,8 +391,13 @@ erin_relayed() {
 }
 wait_for 25 "alice to reach erin (UDP blocked) through the relay" erin_relayed
 ej=$(peer_json erin alice)
-check "erin (UDP blocked) reaches alice relayed over her TCP connection to the server ($(json 'd["connection"]' <<<"$ej") $(json 'd["relay_transport"]' <<<"$ej"))" \
-  test "$(json 'd["connection"]' <<<"$ej")" = relayed -a "$(json 'd["relay_transport"]' <<<"$ej")" = tcp
+# erin measured rly over its TCP listener and the server's relay by her control
+# connection's round trip (40 ms more): rly carries the pair, erin's side over
+# TCP 443, alice's over UDP.
+check "erin (UDP blocked) reaches alice relayed over TCP via the closer yellowtail-relay ($(json 'd["path"]' <<<"$ej") $(json 'd["relay_transport"]' <<<"$ej"))" \
+  test "$(json 'd["path"]' <<<"$ej")" = 203.0.113.34:3478 -a "$(json 'd["relay_transport"]' <<<"$ej")" = tcp
+erin_tcp_443() { ns natE conntrack -L -p tcp --dport 443 2>/dev/null | grep -q 'dst=203.0.113.34'; }
+check "erin's relay traffic crosses her NAT as TCP to rly:443" erin_tcp_443
 check "erin pings alice's virtual IP through the TCP relay" ns erin ping -c 3 -i 0.2 -W 2 -q "${VIP[alice]}"
 check "alice pings erin's virtual IP through the relay" ns alice ping -c 3 -i 0.2 -W 2 -q "${VIP[erin]}"
 cli alice list | sed 's/^/    /'
@@ -412,11 +419,10 @@ list_shows_relayed() { cli alice list | grep -q "caroline .*relayed via $relay_p
 check "list shows caroline as relayed via $relay_path (udp)" list_shows_relayed
 start=$(date +%s%N); cli alice list >/dev/null; rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "list answers at once (${ms} ms)" test $rc -eq 0 -a $ms -lt 2000
-# erin's UDP is blocked: the separate relay is out of her reach, so her pair stays
-# on the server's relay, over her TCP connection.
+# The two sides of one pair on different transports: alice reaches rly over UDP.
 ej=$(peer_json alice erin)
-check "erin's pair stays on the server's relay ($(json 'd["path"]' <<<"$ej"))" \
-  test "$(json 'd["path"]' <<<"$ej")" = 203.0.113.10:12975
+check "alice's side of the erin pair is UDP to the same relay ($(json 'd["path"]' <<<"$ej") $(json 'd["relay_transport"]' <<<"$ej"))" \
+  test "$(json 'd["path"]' <<<"$ej")" = 203.0.113.34:3478 -a "$(json 'd["relay_transport"]' <<<"$ej")" = udp
 
 echo "== a direct path that dies falls back to the relay, and goes direct again when it returns"
 peer_connection() { local p; p=$(peer_json "$1" "$2") && json 'd["connection"]' <<<"$p"; }

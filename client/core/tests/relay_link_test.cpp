@@ -111,5 +111,47 @@ TEST_F(RelayLinkTest, CarriesOnlyThePeersSideOfOurPairFromTheRelay) {
   EXPECT_FALSE(link.carries(Endpoint{Ipv4::from_octets(203, 0, 113, 9), 3478}, RelayData{pair, 0, {}}));
 }
 
+// A separate relay (not the server's) with a TCP listener: behind blocked UDP the
+// link binds over that listener; with working UDP it stays on UDP.
+TEST_F(RelayLinkTest, BehindBlockedUdpASeparateRelayIsReachedOverItsTcpListener) {
+  const Endpoint listener{kRelay.ip, 443};
+  RelayOffer o = offer();
+  o.stream = listener;
+  std::vector<std::pair<Endpoint, Endpoint>> over_tcp;  // (listener, relay)
+  ctx.send_to_relay_stream = [&](Endpoint stream, Endpoint relay, const Datagram& d) {
+    EXPECT_TRUE(std::holds_alternative<RelayBind>(d));
+    over_tcp.emplace_back(stream, relay);
+  };
+  ctx.udp_blocked = true;
+  RelayLink blocked(o, kT0, kT0);
+  blocked.on_timer(kT0, ctx);
+  EXPECT_TRUE(binds().empty());  // nothing over UDP
+  ASSERT_EQ(over_tcp.size(), 1u);
+  EXPECT_EQ(over_tcp[0].first, listener);
+  EXPECT_EQ(over_tcp[0].second, kRelay);
+  EXPECT_TRUE(blocked.over_tcp());
+  EXPECT_FALSE(blocked.via_server());
+
+  ctx.udp_blocked = false;
+  over_tcp.clear();
+  RelayLink open(o, kT0, kT0);
+  open.on_timer(kT0, ctx);
+  EXPECT_EQ(binds().size(), 1u);
+  EXPECT_TRUE(over_tcp.empty());
+  // Two unanswered UDP binds: the listener is tried.
+  open.on_timer(kT0 + std::chrono::seconds(1), ctx);
+  open.on_timer(kT0 + std::chrono::seconds(3), ctx);
+  EXPECT_EQ(binds().size(), 1u);
+  EXPECT_EQ(over_tcp.size(), 1u);
+}
+
+TEST_F(RelayLinkTest, WithoutAListenerASeparateRelayStaysOnUdp) {
+  ctx.udp_blocked = true;
+  ctx.send_to_relay_stream = [](Endpoint, Endpoint, const Datagram&) { ADD_FAILURE() << "no listener to use"; };
+  link.on_timer(kT0, ctx);
+  EXPECT_EQ(binds().size(), 1u);
+  EXPECT_FALSE(link.over_tcp());
+}
+
 }  // namespace
 }  // namespace yt

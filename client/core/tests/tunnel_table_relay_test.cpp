@@ -19,7 +19,7 @@ constexpr std::uint64_t kTunnelId = 7;
 struct TunnelTableRelayTest : ::testing::Test {
   TunnelTableRelayTest() {
     TunnelInstruction ins{peer.public_key, Ipv4::from_octets(25, 0, 0, 2), kTunnelId, TunnelRole::kResponder, 0, {},
-                          0, RelayOffer{kRelay, issue_ticket(TicketKeyring{1, TicketKey{3}}, kPair, 0)}};
+                          0, RelayOffer{kRelay, issue_ticket(TicketKeyring{1, TicketKey{3}}, kPair, 0), 0, Endpoint{}}};
     table.instruct(kT0, ins);
   }
   std::optional<std::pair<PublicKey, PeerPayload>> relayed(Endpoint from, std::uint64_t pair, std::uint8_t side,

@@ -169,6 +169,30 @@ TEST(ServerCoreRelayRegistry, AUdpBlockedSideGetsTheBuiltInRelayItReachesOverTcp
   EXPECT_TRUE(te.relay->endpoint.is_unset());
 }
 
+TEST(ServerCoreRelayRegistry, AUdpBlockedSideMeasuredOverTcpGetsASeparateRelaysListener) {
+  RelayWorld w;
+  FakeClient& relay = w.h.connect(w.near);
+  w.h.handshake(relay);
+  w.h.send(relay, RelayRegister{"near", kRelayNear, Endpoint{kRelayNear.ip, 443}});  // id 1, with a listener
+  FakeClient& bare = w.h.connect(w.far);
+  w.h.handshake(bare);
+  w.h.send(bare, RelayRegister{"far", kRelayFar, Endpoint{}});  // id 2, UDP only
+  FakeClient& a = w.online_client("alice", {{0, 100}, {1, 30}, {2, 5}});
+  // Erin's UDP is blocked: she measured the built-in relay over her control
+  // connection, relay 1 over its listener, and could not reach relay 2.
+  FakeClient& erin = w.h.connect();
+  w.h.login(erin, "erin");
+  w.h.send(erin, RelayRtts{{RelayRtt{0, 100000}, RelayRtt{1, 10000}, RelayRtt{2, 1000}}});  // 2: a false claim
+  DiscoveryReport report;
+  report.profile.udp_blocked = true;
+  w.h.send(erin, report);
+  auto [ta, te] = w.pair_up(a, erin);
+  ASSERT_TRUE(ta.relay && te.relay);
+  EXPECT_EQ(te.relay->endpoint, kRelayNear);
+  EXPECT_EQ(te.relay->stream, (Endpoint{kRelayNear.ip, 443}));  // where erin binds, over TCP
+  EXPECT_EQ(ta.relay->endpoint, kRelayNear);
+}
+
 TEST(ServerCoreRelayRegistry, WithoutTheBuiltInRelayASeparateOneCarriesEveryPair) {
   RelayWorld w(/*builtin=*/false);
   w.register_relay(w.near, "near", kRelayNear);
