@@ -28,8 +28,12 @@ Ns3StreamConnection::~Ns3StreamConnection() {
   }
 }
 
-void Ns3StreamConnection::send(ByteView data) {
+void Ns3StreamConnection::send(ByteView data, bool droppable) {
   if (closed_ || close_requested_) return;
+  if (droppable && pending_.size() > kDroppableQueueLimit) {
+    ++dropped_;
+    return;
+  }
   pending_.insert(pending_.end(), data.begin(), data.end());
   flush();
 }

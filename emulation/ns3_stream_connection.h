@@ -22,7 +22,9 @@ class Ns3StreamConnection {
   explicit Ns3StreamConnection(ns3::Ptr<ns3::Socket> socket);
   ~Ns3StreamConnection();
 
-  void send(ByteView data);
+  // `droppable`: see SendStream (protocol/io_boundary.h).
+  void send(ByteView data, bool droppable = false);
+  std::uint64_t dropped() const { return dropped_; }
   // Closes after the queued bytes are written.
   void close();
   ns3::Ptr<ns3::Socket> socket() const { return socket_; }
@@ -32,6 +34,7 @@ class Ns3StreamConnection {
   ns3::Ptr<ns3::Socket> socket_;
   std::deque<std::uint8_t> pending_;
   bool close_requested_ = false;
+  std::uint64_t dropped_ = 0;
   bool closed_ = false;
 };
 

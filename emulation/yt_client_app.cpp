@@ -103,7 +103,7 @@ void YtClientApp::Pump() {
                  [this](yt::OpenStream& o) { OpenStream(o.conn, o.to); },
                  [this](SendStream& s) {
                    auto it = streams_.find(s.conn);
-                   if (it != streams_.end()) it->second->send(s.data);
+                   if (it != streams_.end()) it->second->send(s.data, s.droppable);
                  },
                  [this](CloseStream& c) { CloseConnection(c.conn); },
                  [this](ClientEvent& e) {

@@ -97,7 +97,7 @@ void YtRelayApp::Pump() {
                  },
                  [this](SendStream& s) {
                    auto it = streams_.find(s.conn);
-                   if (it != streams_.end()) it->second->send(s.data);
+                   if (it != streams_.end()) it->second->send(s.data, s.droppable);
                  },
                  [this](CloseStream& c) { close_connection(streams_, c.conn); },
              },

@@ -123,7 +123,7 @@ void YtServerApp::Pump() {
                  [this](SendDatagram& d) { SendUdp(d); },
                  [this](SendStream& s) {
                    auto it = streams_.find(s.conn);
-                   if (it != streams_.end()) it->second->send(s.data);
+                   if (it != streams_.end()) it->second->send(s.data, s.droppable);
                  },
                  [this](CloseStream& c) { CloseConnection(c.conn); },
              },

@@ -84,7 +84,7 @@ void AsioClientDriver::pump() {
              Overloaded{
                  [this](SendDatagram& d) { send_datagram(udp_, ByteView(d.payload), d.to, d.ttl); },
                  [this](OpenStream& o) { open_stream(o.conn, o.to); },
-                 [this](SendStream& s) { streams_.send(s.conn, s.data); },
+                 [this](SendStream& s) { streams_.send(s.conn, s.data, s.droppable); },
                  [this](CloseStream& c) { streams_.close(c.conn); },
                  [this](ClientEvent& e) {
                    if (on_event_) on_event_(e);

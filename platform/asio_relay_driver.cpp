@@ -124,7 +124,7 @@ void AsioRelayDriver::pump() {
                    udp_.send_to(boost::asio::buffer(d.payload), to_udp(d.to), 0, ignored);
                  },
                  [this](OpenStream& o) { open_stream(o.conn, o.to); },
-                 [this](SendStream& s) { streams_.send(s.conn, s.data); },
+                 [this](SendStream& s) { streams_.send(s.conn, s.data, s.droppable); },
                  [this](CloseStream& c) { streams_.close(c.conn); },
              },
              [this](std::optional<Time> deadline) { rearm_timer(deadline); });

@@ -44,6 +44,8 @@ class AsioRelayDriver {
   Endpoint udp_endpoint() const;
   std::optional<Endpoint> stream_endpoint() const;
   const RelayNode& node() const { return *node_; }
+  // Relayed frames dropped because a TCP client read slower than its peer sent.
+  std::uint64_t dropped_stream_writes() const { return streams_.dropped(); }
 
  private:
   explicit AsioRelayDriver(boost::asio::io_context& io);

@@ -134,7 +134,7 @@ void AsioServerDriver::pump() {
   loop_.pump(*core_,
              Overloaded{
                  [this](SendDatagram& d) { send_udp(d); },
-                 [this](SendStream& s) { streams_.send(s.conn, s.data); },
+                 [this](SendStream& s) { streams_.send(s.conn, s.data, s.droppable); },
                  [this](CloseStream& c) { streams_.close(c.conn); },
              },
              [this](std::optional<Time> deadline) { rearm_timer(deadline); });

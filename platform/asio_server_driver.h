@@ -48,6 +48,8 @@ class AsioServerDriver {
   Endpoint control_endpoint() const;
   // Accepts that failed for lack of descriptors or memory, and the pauses they caused.
   std::uint64_t accept_errors() const { return accept_errors_; }
+  // Relay frames dropped because a UDP-blocked client read slower than its peer sent.
+  std::uint64_t dropped_stream_writes() const { return streams_.dropped(); }
 
   // Pauses after a resource-exhaustion accept error. 50 ms lets other connections
   // close and free descriptors; 1 s at most keeps a recovered server taking logins

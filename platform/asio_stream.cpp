@@ -31,8 +31,13 @@ void AsioStream::read_more() {
                           });
 }
 
-void AsioStream::send(ByteView data) {
+void AsioStream::send(ByteView data, bool droppable) {
   if (done_ || closing_ || data.empty()) return;
+  if (droppable && queued_bytes_ > kDroppableQueueLimit) {
+    ++dropped_;
+    return;
+  }
+  queued_bytes_ += data.size();
   write_queue_.push_back(data.to_bytes());
   if (!writing_) write_more();
 }
@@ -51,6 +56,7 @@ void AsioStream::write_more() {
                                self->fail(error.message());
                                return;
                              }
+                             self->queued_bytes_ -= self->write_queue_.front().size();
                              self->write_queue_.pop_front();
                              self->write_more();
                            });

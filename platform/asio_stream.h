@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "protocol/bytes.h"
+#include "protocol/io_boundary.h"
 
 namespace yt {
 
@@ -24,7 +25,10 @@ class AsioStream : public std::enable_shared_from_this<AsioStream> {
 
   // Starts reading; handlers run on the socket's executor.
   void start(DataHandler on_data, ClosedHandler on_closed);
-  void send(ByteView data);
+  // `droppable`: see SendStream (protocol/io_boundary.h).
+  void send(ByteView data, bool droppable = false);
+  std::size_t queued_bytes() const { return queued_bytes_; }
+  std::uint64_t dropped() const { return dropped_; }
   // Flushes queued writes, then closes. No handler runs afterwards.
   void close();
   boost::asio::ip::tcp::socket& socket() { return socket_; }
@@ -38,6 +42,8 @@ class AsioStream : public std::enable_shared_from_this<AsioStream> {
   boost::asio::ip::tcp::socket socket_;
   std::array<std::uint8_t, 16384> read_buffer_;
   std::deque<Bytes> write_queue_;
+  std::size_t queued_bytes_ = 0;
+  std::uint64_t dropped_ = 0;
   bool writing_ = false;
   bool closing_ = false;
   bool done_ = false;

@@ -22,9 +22,12 @@ void AsioStreams::start(ConnId conn) {
       });
 }
 
-void AsioStreams::send(ConnId conn, ByteView data) {
+void AsioStreams::send(ConnId conn, ByteView data, bool droppable) {
   auto it = streams_.find(conn);
-  if (it != streams_.end()) it->second->send(data);
+  if (it == streams_.end()) return;
+  const std::uint64_t before = it->second->dropped();
+  it->second->send(data, droppable);
+  dropped_ += it->second->dropped() - before;
 }
 
 void AsioStreams::close(ConnId conn) {

@@ -39,13 +39,16 @@ class AsioStreams {
   void forget(ConnId conn) { streams_.erase(conn); }
 
   // The core's outputs; unknown connections (already closed) are ignored.
-  void send(ConnId conn, ByteView data);
+  void send(ConnId conn, ByteView data, bool droppable = false);
+  // Droppable writes dropped over the queue limit, on every stream so far.
+  std::uint64_t dropped() const { return dropped_; }
   void close(ConnId conn);  // flushes queued writes, then closes; no handler runs
   void close_all();
 
  private:
   Handlers handlers_;
   std::map<ConnId, std::shared_ptr<AsioStream>> streams_;
+  std::uint64_t dropped_ = 0;
   // Read handlers outlive neither this table nor a close_all(): they check it.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

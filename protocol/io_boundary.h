@@ -48,10 +48,16 @@ struct OpenStream {
 };
 
 // Append bytes to a stream, in order. Ignored by the driver if the stream is gone.
+// `droppable`: the bytes are one whole frame the receiver can do without (a relayed
+// datagram); the driver drops it, whole, when the stream already has more than
+// kDroppableQueueLimit bytes waiting for a reader that is slower than its sender,
+// and counts it. Other writes are never dropped.
 struct SendStream {
   ConnId conn = 0;
   Bytes data;
+  bool droppable = false;
 };
+constexpr std::size_t kDroppableQueueLimit = 256 * 1024;
 
 // Close a stream (after flushing what was queued). The driver does not report
 // on_stream_closed for a stream the core closed itself.

@@ -114,8 +114,11 @@ int main(int argc, char** argv) {
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
-    std::fprintf(stderr, "yellowtail-relay: signal %d, shutting down (%llu datagrams forwarded)\n", signal,
-                 static_cast<unsigned long long>((*driver)->node().stats().forwarded_packets));
+    std::fprintf(stderr,
+                 "yellowtail-relay: signal %d, shutting down (%llu datagrams forwarded, %llu dropped for slow TCP "
+                 "readers)\n",
+                 signal, static_cast<unsigned long long>((*driver)->node().stats().forwarded_packets),
+                 static_cast<unsigned long long>((*driver)->dropped_stream_writes()));
     (*driver)->stop();
     io.stop();
   });

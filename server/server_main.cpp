@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
-    std::fprintf(stderr, "yellowtail-server: signal %d, shutting down\n", signal);
+    std::fprintf(stderr, "yellowtail-server: signal %d, shutting down (%llu relay frames dropped for slow readers)\n",
+                 signal, static_cast<unsigned long long>((*driver)->dropped_stream_writes()));
     (*driver)->stop();
     io.stop();
   });

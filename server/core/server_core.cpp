@@ -166,7 +166,7 @@ void ServerCore::Impl::drain_relay() {
     if (auto* on_channel = std::get_if<SendOnChannel>(&output)) {
       // The channels are control connections (relay_frame).
       Client* c = find_conn(on_channel->channel);
-      if (c && !c->closing) send(*c, RelayFrame{std::move(on_channel->datagram)});
+      if (c && !c->closing) send(*c, RelayFrame{std::move(on_channel->datagram)}, /*droppable=*/true);
       continue;
     }
     std::visit(
@@ -422,7 +422,7 @@ void ServerCore::Impl::set_deadline(Client& c, Time deadline) {
   deadlines_.insert({deadline, c.conn});
 }
 
-void ServerCore::Impl::send(Client& c, const ControlMessage& message) {
+void ServerCore::Impl::send(Client& c, const ControlMessage& message, bool droppable) {
   if (c.closing) return;
   std::optional<Bytes> framed = c.channel.seal(message);
   if (!framed) {
@@ -431,7 +431,7 @@ void ServerCore::Impl::send(Client& c, const ControlMessage& message) {
     doom(c, /*emit_close=*/true);
     return;
   }
-  outputs_.push_back(SendStream{c.conn, std::move(*framed)});
+  outputs_.push_back(SendStream{c.conn, std::move(*framed), droppable});
 }
 
 void ServerCore::Impl::send_raw(Client& c, Bytes framed) {

@@ -88,7 +88,9 @@ struct ServerCore::Impl {
   Client* find_logged_in(const PublicKey& key);
   Client* find_online(const PublicKey& key);
   void set_deadline(Client& c, Time deadline);
-  void send(Client& c, const ControlMessage& message);
+  // `droppable` (relay frames only): see SendStream in protocol/io_boundary.h; a
+  // sealed frame dropped is a gap the session's replay window accepts.
+  void send(Client& c, const ControlMessage& message, bool droppable = false);
   void send_raw(Client& c, Bytes framed);
   void doom(Client& c, bool emit_close);
   void retire(Client& c);

@@ -200,7 +200,9 @@ void RelayCore::send_bytes(const Address& to, Bytes bytes) {
       outputs_.push_back(SendDatagram{to.local, to.udp, std::move(bytes), 0});
       break;
     case Via::kStream:
-      if (auto framed = frame_for_stream(bytes)) outputs_.push_back(SendStream{to.conn, std::move(*framed)});
+      // A relayed datagram, or an answer the client retries: droppable when the
+      // client reads slower than its peer sends.
+      if (auto framed = frame_for_stream(bytes)) outputs_.push_back(SendStream{to.conn, std::move(*framed), true});
       break;
     case Via::kChannel:
       outputs_.push_back(SendOnChannel{to.conn, std::move(bytes)});

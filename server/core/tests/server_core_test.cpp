@@ -1100,6 +1100,30 @@ TEST(ServerCoreRelay, RelayFramesBeforeLoginAreRefused) {
   EXPECT_EQ(h.server().relay_stats().binds_unknown_ticket + h.server().relay_stats().binds_accepted, 0u);
 }
 
+// A UDP-blocked side talks to the built-in relay inside its control connection:
+// the relay's answers come back as RelayFrames, marked droppable (a slow reader
+// loses relayed datagrams, not control messages, and the server's queue stays
+// bounded); every other message is not.
+TEST(ServerCoreRelay, RelayFramesOverTheControlConnectionAreTheOnlyDroppableWrites) {
+  TwoPeers p;
+  Harness& h = p.h;
+  ASSERT_TRUE(p.ta[0].relay);
+  const RelayTicket t = p.ta[0].relay->ticket;
+  const std::size_t before = h.history().size();
+  h.send(*p.a, RelayFrame{encode_datagram(RelayBind{t.key_id, t.pair_id, t.side, 1,
+                                                    bind_mac(t.bind_secret, t.pair_id, t.side, 1)})});
+  h.send(*p.a, Ping{9});
+  auto bound = p.a->take<RelayFrame>();
+  ASSERT_EQ(bound.size(), 1u);
+  EXPECT_EQ(p.a->take<Pong>().size(), 1u);
+  int droppable = 0, kept = 0;
+  for (std::size_t i = before; i < h.history().size(); ++i) {
+    if (auto* s = std::get_if<SendStream>(&h.history()[i])) (s->droppable ? droppable : kept)++;
+  }
+  EXPECT_EQ(droppable, 1);  // the RelayBound
+  EXPECT_EQ(kept, 1);       // the Pong
+}
+
 TEST(ServerCoreRelay, OffInTheConfigNoTicketIsOffered) {
   ServerConfig config = test_config();
   config.builtin_relay = false;
