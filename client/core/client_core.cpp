@@ -183,6 +183,7 @@ void ClientCore::Impl::finish_discovery(Time now, const DiscoveryResult& result)
     ctx.udp_blocked = true;
     relay_prober.remeasure_over_tcp(now, control.rtt());
     relay_prober.on_timer(now, ctx);
+    report_relay_rtts(now);  // nothing to wait for (the built-in relay only): report now
   }
   if (relay_prober.measuring()) {
     held_report = result;
