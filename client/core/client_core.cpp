@@ -448,6 +448,7 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
   } else if (auto* hairpin = std::get_if<HairpinProbe>(&datagram)) {
     if (auto result = s.discovery.on_hairpin(now, from, *hairpin)) s.finish_discovery(now, *result);
   } else if (auto* echo = std::get_if<RelayEchoReply>(&datagram)) {
+    if (s.control.on_echo_reply(now, from, echo->nonce)) return;  // the server is back
     s.relay_prober.on_reply(now, from, *echo);
     s.report_relay_rtts(now);
   } else {

@@ -84,7 +84,26 @@ void ControlChannel::fail(Time now, ControlNotice notice, bool close_stream, std
   framer_ = StreamFramer{};
   phase_ = Phase::kRetryWait;
   retry_at_ = now + backoff_.next(ctx_.rng);
+  next_server_probe_at_ = now + kServerProbeInterval;
   out.push_back(std::move(notice));
+}
+
+bool ControlChannel::probing_for_server(Time now) const {
+  return phase_ == Phase::kRetryWait && ctx_.server_relay && !ctx_.udp_blocked &&
+         retry_at_ > now + kServerProbeInterval;
+}
+
+bool ControlChannel::on_echo_reply(Time now, Endpoint from, std::uint64_t nonce) {
+  if (server_probe_nonce_ == 0 || nonce != server_probe_nonce_ || !ctx_.server_relay || from != *ctx_.server_relay) {
+    return false;
+  }
+  server_probe_nonce_ = 0;  // one answer is enough
+  if (phase_ == Phase::kRetryWait) {
+    const Time soon = now + std::chrono::milliseconds(ctx_.rng.uniform(
+                                static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(kReturnSpread).count())));
+    retry_at_ = std::min(retry_at_, soon);
+  }
+  return true;
 }
 
 std::vector<ControlNotice> ControlChannel::on_connected(Time now, ConnId conn) {
@@ -153,6 +172,12 @@ std::vector<ControlNotice> ControlChannel::on_timer(Time now) {
       if (now >= retry_at_) {
         ++ctx_.stats.reconnects;
         open(now);
+      } else if (probing_for_server(now) && now >= next_server_probe_at_) {
+        next_server_probe_at_ = now + kServerProbeInterval;
+        do {
+          server_probe_nonce_ = ctx_.rng.next_u64();
+        } while (server_probe_nonce_ == 0);
+        ctx_.send_datagram(*ctx_.server_relay, RelayEcho{server_probe_nonce_});
       }
       break;
     case Phase::kConnecting:
@@ -180,7 +205,7 @@ std::optional<Time> ControlChannel::next_deadline() const {
     case Phase::kIdle:
       return std::nullopt;
     case Phase::kRetryWait:
-      return retry_at_;
+      return probing_for_server(next_server_probe_at_) ? std::min(retry_at_, next_server_probe_at_) : retry_at_;
     case Phase::kConnecting:
     case Phase::kHandshaking:
     case Phase::kLoggingIn:

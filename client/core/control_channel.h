@@ -10,7 +10,16 @@
 // the attempt with a LoginFailed notice; after login, a closed stream or
 // server_timeout without a valid frame ends it with a Lost notice. Either way the
 // stream is closed and the next attempt waits for the backoff delay, which restarts
-// from reconnect_min after every successful login. The one exception is a sealed
+// from reconnect_min after every successful login.
+//
+// Noticing the server's return: a long backoff wait (up to reconnect_max) would keep
+// a client away long after its server came back. So while waiting, the channel asks
+// the server's built-in relay (the primary discovery endpoint) every
+// kServerProbeInterval with a RelayEcho, the cheapest thing the server answers; the
+// first answer brings the next attempt forward to within kReturnSpread (spread so
+// that a restarted server's clients do not all arrive in the same instant). Not
+// from behind blocked UDP, nor before a first login told us where the server's
+// relay is: then the backoff alone decides. The one exception is a sealed
 // SessionReplaced: the channel stops (Replaced notice) until start() again.
 //
 // Sealed frames carry one ControlMessage each, as Session::seal output with empty
@@ -79,6 +88,11 @@ class ControlChannel {
   std::vector<ControlNotice> on_connected(Time now, ConnId conn);
   std::vector<ControlNotice> on_data(Time now, ConnId conn, ByteView data);
   std::vector<ControlNotice> on_closed(Time now, ConnId conn);
+  // A RelayEchoReply that arrived from `from`; true when it answered our probe for
+  // the server's return (and so is not the relay prober's).
+  bool on_echo_reply(Time now, Endpoint from, std::uint64_t nonce);
+  static constexpr Duration kServerProbeInterval = std::chrono::seconds(2);
+  static constexpr Duration kReturnSpread = std::chrono::seconds(1);
   std::vector<ControlNotice> on_timer(Time now);
   std::optional<Time> next_deadline() const;
 
@@ -113,6 +127,10 @@ class ControlChannel {
   Time last_ping_{};
   std::uint64_t ping_nonce_ = 0;
   Time login_sent_at_{};
+  Time next_server_probe_at_{};
+  std::uint64_t server_probe_nonce_ = 0;
+  // Whether a probe for the server's return is worth sending now.
+  bool probing_for_server(Time now) const;
   std::optional<Duration> rtt_;
   StreamFramer framer_;
   std::optional<HandshakeInitiator> initiator_;

@@ -105,5 +105,34 @@ TEST_F(SimOutage, TunnelToAVanishedPeerGoesDownAfterPeerTimeout) {
   EXPECT_FALSE(has_direct_tunnel(net, alice, kb));
 }
 
+// Clients deep in their backoff (a long outage) are back within seconds of the
+// server's return, not at their next attempt up to reconnect_max later: they ask
+// the server's relay, cheaply, whether it is back.
+TEST_F(SimOutage, ClientsAreBackWithinSecondsOfTheServersReturn) {
+  net.stop_server();
+  ASSERT_TRUE(net.run_for(std::chrono::seconds(100)));  // backoff waits have reached ~32-60 s
+  const std::uint64_t attempts_before = net.client(alice).stats().reconnects;
+  net.start_server();
+  const Time back = net.now();
+  ASSERT_TRUE(net.run_until([&] { return is_online(net, alice) && is_online(net, bob); }, 70s));
+  EXPECT_LE(net.now() - back, std::chrono::seconds(4));  // a probe interval, the spread, a login
+  EXPECT_EQ(net.client(alice).stats().reconnects, attempts_before + 1);  // no extra attempts
+  EXPECT_TRUE(has_direct_tunnel(net, alice, kb));
+}
+
+// Without the built-in relay nothing answers the probes: the backoff alone brings
+// clients back, as before.
+TEST(SimOutageWithoutRelay, ClientsStillComeBackByTheirBackoff) {
+  FakeNetwork net;
+  add_sim_server_without_relay(net);
+  const std::size_t alice = add_public_client(net, "alice", 1);
+  const std::size_t bob = add_public_client(net, "bob", 2);
+  ASSERT_TRUE(connect_pair(net, alice, bob));
+  net.stop_server();
+  ASSERT_TRUE(net.run_for(std::chrono::seconds(100)));
+  net.start_server();
+  ASSERT_TRUE(net.run_until([&] { return is_online(net, alice) && is_online(net, bob); }, 70s));
+}
+
 }  // namespace
 }  // namespace yt::sim
