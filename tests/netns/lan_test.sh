@@ -20,7 +20,8 @@
 # host, peers on one LAN, and between the two conntrack NATs natA and natB) and
 # unreachable peers with a reason (UDP blocked); natA never moved alice to another
 # port; spoofed sources are dropped (sender and receiver side); state survives a
-# daemon restart; a ping survives stopping the server; a separate yellowtail-relay
+# daemon restart; a ping survives stopping the server, and daemons are back within
+# seconds of its return; a separate yellowtail-relay
 # is picked over the server's own relay for the pair it is closer to. Prints the
 # CLI transcript and the tunnel vs raw RTT.
 #
@@ -183,7 +184,7 @@ check "raw path alice -> natB works" ns alice ping -c 1 -W 2 -q 198.51.100.18 >/
 # relay, and the control connections a UDP-blocked client relays over) are held
 # 20 ms each way by delay_queue in the router: the separate relay on rly is the
 # closer one for every pair. ICMP is not delayed.
-spawn inet "$WORK/delay.log" "$DELAY_QUEUE" 0 20 280
+spawn inet "$WORK/delay.log" "$DELAY_QUEUE" 0 20 600
 for dir in -d -s; do
   ns inet iptables -A FORWARD ! -p icmp "$dir" 203.0.113.10 -j NFQUEUE --queue-num 0 --queue-bypass ||
     die "iptables NFQUEUE (no nfnetlink_queue?)"
@@ -499,6 +500,18 @@ tail -n 2 "$WORK/outage.ping" | sed 's/^/    /'
 received=$(grep -oE '[0-9]+ received' "$WORK/outage.ping" | grep -oE '[0-9]+')
 check "ping kept going through the outage (${received:-0}/30 answered)" test "${received:-0}" -ge 29
 check "alice noticed the server is gone" test "$(cli alice status --json | json 'd["state"]')" != online
+
+echo "== the server returns: daemons deep in their reconnect backoff are back within seconds"
+sleep 40   # long enough for the backoff to wait 16-32 s between attempts
+spawn srv "$WORK/server2.log" "$SERVER" --listen 203.0.113.10:12975 --db "$WORK/server.db" \
+  --key "$WORK/server.key" --password-strength minimum --relay-key "$RELAY_KEY"
+SERVER_PID=$SPAWNED
+back=$(date +%s%N)
+both_online() { [[ $(cli alice status --json | json 'd["state"]') == online && $(cli frank status --json | json 'd["state"]') == online ]]; }
+wait_for 20 "alice and frank to log in again" both_online
+back_ms=$(( ($(date +%s%N) - back) / 1000000 ))
+check "alice and frank were online again ${back_ms} ms after the server returned (within 8 s: a 2 s probe, a 1 s spread, login and discovery)" test "$back_ms" -le 8000
+check "alice and frank ping each other after the server's return" ns alice ping -c 2 -i 0.2 -W 2 -q "${VIP[frank]}"
 
 echo "$PASSED passed, $FAILED failed"
 ((FAILED == 0))
