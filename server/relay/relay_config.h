@@ -23,10 +23,13 @@ struct RelayConfig {
   double bytes_per_second_per_pair = 6.25e6;
   double byte_burst_per_pair = 6.25e6;
   // Per source address, over all its pairs: bind attempts and echoes a second and
-  // burst, so a flood of forged binds costs one hash each and no more than this
-  // many a second.
-  double binds_per_second_per_address = 20;
-  double bind_burst_per_address = 100;
+  // burst, so a flood of forged binds costs one hash each (~1.5 us) and no more
+  // than this many a second. Sized for many clients behind one NAT address: every
+  // direct tunnel re-binds each minute to stay ready (client_config.h,
+  // relay_refresh_interval), so 5,000 tunnels there need ~85 a second, and a
+  // restarted office (all tunnels binding at once) the burst.
+  double binds_per_second_per_address = 100;
+  double bind_burst_per_address = 500;
   // The largest payload forwarded: a tunnel datagram never exceeds the path MTU.
   std::size_t max_payload = 1500;
 };
