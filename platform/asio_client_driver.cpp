@@ -98,20 +98,16 @@ void AsioClientDriver::rearm_timer(std::optional<Time> deadline) {
 }
 
 void AsioClientDriver::open_stream(ConnId conn, Endpoint to) {
-  auto stream = std::make_shared<AsioStream>(boost::asio::ip::tcp::socket(io_));
-  streams_.add(conn, stream);
-  stream->socket().async_connect(to_tcp(to), [this, conn, stream, alive = alive_](const boost::system::error_code& error) {
-    if (!*alive || !streams_.holds(conn, stream)) return;  // gone, or the core closed it meanwhile
-    if (error) {
-      streams_.forget(conn);
-      core_->on_stream_closed(clock_.now(), conn);
-      pump();
-      return;
-    }
-    streams_.start(conn);
-    core_->on_stream_connected(clock_.now(), conn);
-    pump();
-  });
+  streams_.connect(
+      io_, conn, to,
+      [this, conn] {
+        core_->on_stream_connected(clock_.now(), conn);
+        pump();
+      },
+      [this, conn] {
+        core_->on_stream_closed(clock_.now(), conn);
+        pump();
+      });
 }
 
 }  // namespace yt

@@ -100,20 +100,16 @@ void AsioRelayDriver::receive_udp() {
 }
 
 void AsioRelayDriver::open_stream(ConnId conn, Endpoint to) {
-  auto stream = std::make_shared<AsioStream>(boost::asio::ip::tcp::socket(io_));
-  streams_.add(conn, stream);
-  stream->socket().async_connect(to_tcp(to), [this, conn, stream, alive = alive_](const boost::system::error_code& error) {
-    if (!*alive || !streams_.holds(conn, stream)) return;
-    if (error) {
-      streams_.forget(conn);
-      node_->on_stream_closed(clock_.now(), conn);
-      pump();
-      return;
-    }
-    streams_.start(conn);
-    node_->on_stream_connected(clock_.now(), conn);
-    pump();
-  });
+  streams_.connect(
+      io_, conn, to,
+      [this, conn] {
+        node_->on_stream_connected(clock_.now(), conn);
+        pump();
+      },
+      [this, conn] {
+        node_->on_stream_closed(clock_.now(), conn);
+        pump();
+      });
 }
 
 void AsioRelayDriver::pump() {

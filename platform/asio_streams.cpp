@@ -22,6 +22,24 @@ void AsioStreams::start(ConnId conn) {
       });
 }
 
+void AsioStreams::connect(boost::asio::io_context& io, ConnId conn, Endpoint to, std::function<void()> connected,
+                          std::function<void()> failed) {
+  auto stream = std::make_shared<AsioStream>(boost::asio::ip::tcp::socket(io));
+  add(conn, stream);
+  stream->socket().async_connect(
+      to_tcp(to), [this, conn, stream, alive = alive_, connected = std::move(connected),
+                   failed = std::move(failed)](const boost::system::error_code& error) {
+        if (!*alive || !holds(conn, stream)) return;  // gone, or the core closed it meanwhile
+        if (error) {
+          forget(conn);
+          failed();
+          return;
+        }
+        start(conn);
+        connected();
+      });
+}
+
 void AsioStreams::send(ConnId conn, ByteView data, bool droppable) {
   auto it = streams_.find(conn);
   if (it == streams_.end()) return;

@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 
+#include <boost/asio/io_context.hpp>
+
 #include "platform/asio_conversions.h"
 #include "platform/asio_stream.h"
 #include "protocol/bytes.h"
@@ -28,6 +30,12 @@ class AsioStreams {
   AsioStreams(const AsioStreams&) = delete;
   AsioStreams& operator=(const AsioStreams&) = delete;
 
+  // Carries out a core's OpenStream: connects a new stream for `conn` to `to`, then
+  // starts reading it and calls `connected`, or forgets it and calls `failed` (the
+  // connect was refused). Neither runs when the core closed `conn` meanwhile or
+  // the table is gone.
+  void connect(boost::asio::io_context& io, ConnId conn, Endpoint to, std::function<void()> connected,
+               std::function<void()> failed);
   // Holds `stream` under `conn` without reading it yet (a connect in flight).
   void add(ConnId conn, std::shared_ptr<AsioStream> stream) { streams_[conn] = std::move(stream); }
   // Whether `stream` is still the one held for `conn`: the core may have closed
