@@ -43,12 +43,15 @@ struct RelayNodeConfig {
   Endpoint udp;
   Endpoint stream;
   // As a client's control connection (client/core/client_config.h): ping every 30
-  // s, the server gone after 95 s of silence; reconnect from 1 s to 60 s.
+  // s, the server gone after 95 s of silence. Reconnect from 1 s to 10 s: a
+  // deployment has a handful of relays, not thousands of clients, so trying often
+  // costs the server nothing, and a relay back soon after its server is what its
+  // pairs need (until then they are moved to the next best relay).
   Duration ping_interval = std::chrono::seconds(30);
   Duration server_timeout = std::chrono::seconds(95);
   Duration register_timeout = std::chrono::seconds(10);
   Duration reconnect_min = std::chrono::seconds(1);
-  Duration reconnect_max = std::chrono::seconds(60);
+  Duration reconnect_max = std::chrono::seconds(10);
   RelayConfig relay;
 };
 

@@ -185,6 +185,24 @@ TEST(RelayNodeTest, KeepsForwardingThroughAServerOutageAndRegistersAgain) {
   EXPECT_TRUE(w.node.registered());
 }
 
+TEST(RelayNodeTest, AfterALongOutageItIsBackWithinTenSecondsOfTheServer) {
+  Wired w;
+  w.node.start(w.now);
+  w.pump();
+  ASSERT_TRUE(w.node.registered());
+  w.server.reset();
+  w.node.on_stream_closed(w.now, RelayNode::kControlConnBase);
+  w.advance(std::chrono::minutes(5));
+  EXPECT_FALSE(w.node.registered());
+  ServerConfig config;
+  config.discovery_endpoints = {kDiscovery};
+  config.password_strength = PwhashStrength::minimum();
+  config.relay_keys = {w.relay_id.public_key};
+  w.server.emplace(config, w.server_id, w.storage, w.server_rng);
+  w.advance(std::chrono::seconds(10));
+  EXPECT_TRUE(w.node.registered());
+}
+
 TEST(RelayNodeTest, EchoesAndGarbageOnTheRelaySocket) {
   Wired w;
   w.node.start(w.now);
