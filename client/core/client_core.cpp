@@ -180,7 +180,6 @@ void ClientCore::Impl::request_missing_tunnels(Time now) {
 void ClientCore::Impl::finish_discovery(Time now, const DiscoveryResult& result) {
   if (result.udp_blocked && relay_prober.has_list() && !relay_prober.over_tcp()) {
     // Our echoes over UDP cannot come back: measure what we can reach over TCP.
-    ctx.udp_blocked = true;
     relay_prober.remeasure_over_tcp(now, control.rtt());
     relay_prober.on_timer(now, ctx);
     report_relay_rtts(now);  // nothing to wait for (the built-in relay only): report now

@@ -216,8 +216,8 @@ void ServerCore::Impl::offer_relay(TunnelPlan& plan, const Client& a, const Clie
   const auto valid_for = std::chrono::duration_cast<std::chrono::seconds>(tickets_.current_retires_at() - now_);
   const auto valid_for_s = static_cast<std::uint32_t>(std::max<std::int64_t>(0, valid_for.count()));
   // Endpoint{}: the server's own primary discovery endpoint (messages.h, RelayOffer).
-  const Endpoint endpoint = *relay == 0 ? Endpoint{} : relays_.at(*relay).udp;
-  const Endpoint stream = *relay == 0 ? Endpoint{} : relays_.at(*relay).stream;
+  const Endpoint endpoint = *relay == 0 ? Endpoint{} : relays_.at(*relay).info.udp;
+  const Endpoint stream = *relay == 0 ? Endpoint{} : relays_.at(*relay).info.stream;
   plan.for_a.relay = RelayOffer{endpoint, issue_ticket(ring, pair_id, 0), valid_for_s, stream};
   plan.for_b.relay = RelayOffer{endpoint, issue_ticket(ring, pair_id, 1), valid_for_s, stream};
   pair_relay_[a.key < b.key ? std::pair{a.key, b.key} : std::pair{b.key, a.key}] = *relay;

@@ -19,8 +19,8 @@ void ServerCore::Impl::handle_relay_register(Client& c, const RelayRegister& m) 
   }
   if (m.udp.is_unset()) return refuse("a relay needs a UDP endpoint clients can reach");
   // The same key again: the relay restarted, its old connection is half-dead.
-  for (const auto& [id, conn] : relay_conns_) {
-    Client* old = find_conn(conn);
+  for (const auto& [id, relay] : relays_) {
+    Client* old = find_conn(relay.conn);
     if (old && old->key == c.key) {
       doom(*old, /*emit_close=*/true);
       retire(*old);
@@ -29,8 +29,7 @@ void ServerCore::Impl::handle_relay_register(Client& c, const RelayRegister& m) 
   }
   c.relay = true;
   c.relay_id = next_relay_id_++;
-  relays_[c.relay_id] = RelayInfo{c.relay_id, m.name, m.udp, m.stream};
-  relay_conns_[c.relay_id] = c.conn;
+  relays_[c.relay_id] = RegisteredRelay{RelayInfo{c.relay_id, m.name, m.udp, m.stream}, c.conn};
   set_deadline(c, now_ + config_.client_idle_timeout);
   ++stats_.relays_registered;
   if (tickets_.has_key()) {
@@ -49,7 +48,6 @@ void ServerCore::Impl::handle_relay_rtts(Client& c, const RelayRtts& m) {
 
 void ServerCore::Impl::relay_gone(Client& c) {
   relays_.erase(c.relay_id);
-  relay_conns_.erase(c.relay_id);
   send_relay_list_to_clients();
   std::vector<std::pair<PublicKey, PublicKey>> moved;
   for (const auto& [pair, relay] : pair_relay_) {
@@ -83,16 +81,16 @@ const TicketKeyring& ServerCore::Impl::ticket_ring() {
 void ServerCore::Impl::publish_ticket_keys() {
   if (!tickets_.has_key()) return;
   if (relay_) relay_->set_ticket_keys(tickets_.current_key(), tickets_.previous());
-  for (const auto& [id, conn] : relay_conns_) {
-    if (Client* r = find_conn(conn)) send(*r, RelayKeys{tickets_.current_key(), tickets_.previous()});
+  for (const auto& [id, relay] : relays_) {
+    if (Client* r = find_conn(relay.conn)) send(*r, RelayKeys{tickets_.current_key(), tickets_.previous()});
   }
 }
 
 RelayList ServerCore::Impl::relay_list() const {
   RelayList list;
   if (relay_) list.relays.push_back(RelayInfo{0, "built-in", Endpoint{}, Endpoint{}});
-  for (const auto& [id, info] : relays_) {
-    if (list.relays.size() < kMaxRelays) list.relays.push_back(info);
+  for (const auto& [id, relay] : relays_) {
+    if (list.relays.size() < kMaxRelays) list.relays.push_back(relay.info);
   }
   return list;
 }
@@ -112,7 +110,7 @@ std::optional<std::uint32_t> ServerCore::Impl::pick_relay(const Client& a, const
   const bool b_udp = b.mapped_at_primary || b.mapped_anywhere;
   auto reachable = [&](std::uint32_t id) {
     if (id == 0) return true;
-    return (a_udp && b_udp) || !relays_.at(id).stream.is_unset();
+    return (a_udp && b_udp) || !relays_.at(id).info.stream.is_unset();
   };
   std::optional<std::uint32_t> best;
   Duration best_sum{};
@@ -127,10 +125,10 @@ std::optional<std::uint32_t> ServerCore::Impl::pick_relay(const Client& a, const
     }
   };
   if (relay_) consider(0);
-  for (const auto& [id, info] : relays_) consider(id);
+  for (const auto& [id, relay] : relays_) consider(id);
   if (best) return best;
   if (relay_) return 0;
-  for (const auto& [id, info] : relays_) {
+  for (const auto& [id, relay] : relays_) {
     if (reachable(id)) return id;
   }
   return std::nullopt;

@@ -174,9 +174,13 @@ struct ServerCore::Impl {
   std::map<std::pair<PublicKey, PublicKey>, Time> planned_at_;
   TicketIssuer tickets_;
   std::optional<RelayCore> relay_;  // the built-in relay (id 0); nullopt when off
-  // Registered separate relays, by id (from 1, never reused in this process).
-  std::map<std::uint32_t, RelayInfo> relays_;
-  std::map<std::uint32_t, ConnId> relay_conns_;
+  // Registered separate relays, by id (from 1, never reused in this process):
+  // what clients are told of each, and its control connection.
+  struct RegisteredRelay {
+    RelayInfo info;
+    ConnId conn = 0;
+  };
+  std::map<std::uint32_t, RegisteredRelay> relays_;
   std::uint32_t next_relay_id_ = 1;
   // The relay each planned pair (lower key first) was given, while it is planned.
   std::map<std::pair<PublicKey, PublicKey>, std::uint32_t> pair_relay_;

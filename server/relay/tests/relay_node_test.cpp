@@ -32,13 +32,19 @@ struct Wired {
   ConnId next_server_conn = 1;
   std::vector<SendDatagram> relay_datagrams;
   std::vector<RelayNodeNotice> notices;
+  bool allow_relay = true;
 
   explicit Wired(bool allow = true, std::optional<PublicKey> pinned = std::nullopt)
-      : node(node_config(pinned), relay_id, relay_rng) {
+      : node(node_config(pinned), relay_id, relay_rng), allow_relay(allow) {
+    start_server();
+  }
+  // A server core with the same identity over the same storage (first start or
+  // restart after a crash).
+  void start_server() {
     ServerConfig config;
     config.discovery_endpoints = {kDiscovery};
     config.password_strength = PwhashStrength::minimum();
-    if (allow) config.relay_keys = {relay_id.public_key};
+    if (allow_relay) config.relay_keys = {relay_id.public_key};
     server.emplace(config, server_id, storage, server_rng);
   }
   RelayNodeConfig node_config(std::optional<PublicKey> pinned) {
@@ -176,11 +182,7 @@ TEST(RelayNodeTest, KeepsForwardingThroughAServerOutageAndRegistersAgain) {
   w.advance(std::chrono::seconds(30));  // reconnects refused meanwhile
   EXPECT_FALSE(w.node.registered());
   // The server is back (same identity, same storage): the node registers again.
-  ServerConfig config;
-  config.discovery_endpoints = {kDiscovery};
-  config.password_strength = PwhashStrength::minimum();
-  config.relay_keys = {w.relay_id.public_key};
-  w.server.emplace(config, w.server_id, w.storage, w.server_rng);
+  w.start_server();
   w.advance(std::chrono::seconds(61));
   EXPECT_TRUE(w.node.registered());
 }
@@ -194,11 +196,7 @@ TEST(RelayNodeTest, AfterALongOutageItIsBackWithinTenSecondsOfTheServer) {
   w.node.on_stream_closed(w.now, RelayNode::kControlConnBase);
   w.advance(std::chrono::minutes(5));
   EXPECT_FALSE(w.node.registered());
-  ServerConfig config;
-  config.discovery_endpoints = {kDiscovery};
-  config.password_strength = PwhashStrength::minimum();
-  config.relay_keys = {w.relay_id.public_key};
-  w.server.emplace(config, w.server_id, w.storage, w.server_rng);
+  w.start_server();
   w.advance(std::chrono::seconds(10));
   EXPECT_TRUE(w.node.registered());
 }
