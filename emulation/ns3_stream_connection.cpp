@@ -68,9 +68,12 @@ void destroy_later(std::unique_ptr<Ns3StreamConnection> connection) {
 void close_connection(Ns3StreamConnections& streams, ConnId conn) {
   auto it = streams.find(conn);
   if (it == streams.end()) return;
-  it->second->close();
-  destroy_later(std::move(it->second));  // we may be inside one of its callbacks
+  // Out of the map before closing: ns-3 may run the socket's close callback inside
+  // Close(), which looks the connection up (and must find nothing: the core asked).
+  std::unique_ptr<Ns3StreamConnection> connection = std::move(it->second);
   streams.erase(it);
+  connection->close();
+  destroy_later(std::move(connection));  // we may be inside one of its callbacks
 }
 
 void open_ns3_stream(ns3::Ptr<ns3::Node> node, Ns3StreamConnections& streams, ConnId conn, Endpoint to,

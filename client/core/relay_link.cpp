@@ -51,6 +51,7 @@ RelayLink::Answer RelayLink::on_bound(Time now, Endpoint from, const RelayBound&
     return Answer::kRefused;
   }
   bound_ = true;
+  if (!over_tcp()) udp_binds_ = 0;  // UDP gets through: only unanswered binds count
   peer_bound_ = m.peer_bound;
   rtt_ = now - sent_at_;
   retry_ = kFirstRetry;

@@ -182,6 +182,8 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
   if (current_ && direct()) {
     watch_direct_path(now, env);
     if (closed_) return;
+  } else if (current_ && state_ == TunnelState::kRelayed && relay_) {
+    watch_relay_path(now, env);
   }
 
   if (current_) {
@@ -232,6 +234,9 @@ std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
     if (direct_unanswered_since_) {
       consider(std::max(*direct_unanswered_since_ + config.path_check_after, next_path_check_at_));
     }
+  }
+  if (current_ && state_ == TunnelState::kRelayed && relay_ && relay_unanswered_since_) {
+    consider(std::max(*relay_unanswered_since_ + config.path_check_after, next_relay_rebind_at_));
   }
   if (current_ && repunch_end_ > Time{}) consider(std::min(repunch_end_, std::max(start_at_, next_probe_at_)));
   if (initiator_) consider(next_handshake_at_);
@@ -349,6 +354,9 @@ void Tunnel::on_handshake_init(Time now, PeerPath from, const PeerHandshakeInit&
       encode_datagram(PeerHandshakeResp{local_index, init.sender_index, std::move(response->message)});
   transmit(from, answered_resp_, env);
   install_session(now, from, response->keys, local_index, init.sender_index, env);
+  // A re-handshake: we keep sending under the old session until the initiator
+  // shows it has the new one.
+  if (previous_) current_->confirmed = false;
 }
 
 void Tunnel::on_handshake_resp(Time now, PeerPath from, const PeerHandshakeResp& resp, TunnelEnv& env) {
@@ -369,13 +377,22 @@ void Tunnel::on_handshake_resp(Time now, PeerPath from, const PeerHandshakeResp&
   pending_index_ = 0;
   pending_init_.clear();
   handshake_paths_.clear();
+  const bool rekeyed = current_.has_value();
   install_session(now, from, keys, local_index, resp.sender_index, env);
+  // The responder sends under the old session until something arrives under the
+  // new one: say something at once.
+  if (rekeyed) (void)send(now, PeerPayload::keepalive(), env);
 }
 
 void Tunnel::install_session(Time now, PeerPath from, const SessionKeys& keys, std::uint32_t local_index,
                              std::uint32_t remote_index, TunnelEnv& env) {
-  if (previous_) env.indexes.release(previous_->local_index);
-  previous_ = std::move(current_);
+  if (current_ && !current_->confirmed) {
+    // The peer never showed it had that one: the confirmed session stays previous.
+    env.indexes.release(current_->local_index);
+  } else {
+    if (previous_) env.indexes.release(previous_->local_index);
+    previous_ = std::move(current_);
+  }
   current_.emplace(KeyedSession{Session(keys), local_index, remote_index});
   session_tunnel_id_ = tunnel_id_;
   repunch_end_ = Time{};  // a session under the current id: nothing left to punch for
@@ -427,6 +444,7 @@ std::optional<PeerPayload> Tunnel::on_data(Time now, PeerPath from, const PeerDa
     return std::nullopt;
   }
   ++ctx.stats.packets_received;
+  keyed->confirmed = true;
   last_received_ = now;
   unanswered_pings_ = 0;
   repunch_end_ = Time{};  // the path carries data again
@@ -450,6 +468,10 @@ std::optional<PeerPayload> Tunnel::on_data(Time now, PeerPath from, const PeerDa
              now >= last_direct_received_ + ctx.config.path_check_after) {
     fall_back_to_relay(now, env);  // the peer fell back: its direct packets are not reaching us
   }
+  if (from.relayed) {
+    relay_unanswered_since_.reset();
+    relay_rebind_wait_ = Duration(0);
+  }
   if (!from.relayed) {
     last_direct_received_ = now;
     direct_unanswered_since_.reset();
@@ -465,14 +487,16 @@ Status<SendError> Tunnel::send(Time now, const PeerPayload& payload, TunnelEnv& 
 
 Status<SendError> Tunnel::send_on(Time now, const PeerPayload& payload, const PeerPath& path, TunnelEnv& env) {
   if (closed_ || !current_) return Err{SendError::kNoTunnel};
-  auto ad = data_ad(current_->remote_index);
-  auto sealed = current_->session.seal(encode_peer_payload(payload), ByteView(ad.data(), ad.size()));
+  KeyedSession& keyed = current_->confirmed || !previous_ ? *current_ : *previous_;
+  auto ad = data_ad(keyed.remote_index);
+  auto sealed = keyed.session.seal(encode_peer_payload(payload), ByteView(ad.data(), ad.size()));
   if (!sealed) return Err{SendError::kNoTunnel};
-  transmit(path, encode_datagram(PeerData{current_->remote_index, std::move(sealed.value())}), env);
+  transmit(path, encode_datagram(PeerData{keyed.remote_index, std::move(sealed.value())}), env);
   // An answer (pong) expects none back; anything else we send should be followed,
   // within path_check_after, by something from the peer (at least its pong).
-  if (!path.relayed && !direct_unanswered_since_ && payload.type != PeerPayloadType::kPong) {
-    direct_unanswered_since_ = now;
+  if (payload.type != PeerPayloadType::kPong) {
+    std::optional<Time>& since = path.relayed ? relay_unanswered_since_ : direct_unanswered_since_;
+    if (!since) since = now;
   }
   ++env.ctx.stats.packets_sent;
   last_sent_ = now;

@@ -189,6 +189,11 @@ class Tunnel {
     Session session;
     std::uint32_t local_index = 0;
     std::uint32_t remote_index = 0;
+    // The peer holds it too. A responder's new session is not confirmed until a
+    // packet under it arrives: its answer may still be on the way (or lost, or
+    // slower than the direct path), and data sealed under it before then would
+    // reach a peer that cannot open it.
+    bool confirmed = true;
   };
 
   void send_probes(Time now, TunnelEnv& env);
@@ -204,6 +209,11 @@ class Tunnel {
   // Direct with a relay: the path check and the relay refresh (fallback above).
   void watch_direct_path(Time now, TunnelEnv& env);
   bool direct_path_suspect(Time now, const ClientConfig& config) const;
+  // Relayed: when we have sent and nothing came back through the relay for
+  // path_check_after, our binding may point at an address we no longer have (our
+  // NAT rebooted with a new address or port): bind again, path_check_interval
+  // later, then backing off to RelayLink::kMaxRetry while the silence lasts.
+  void watch_relay_path(Time now, TunnelEnv& env);
   // Sends the binds that are due on the relay link and on a re-plan's pending one.
   void run_relay(Time now, TunnelEnv& env);
   // When the tunnel gives up without a session.
@@ -262,7 +272,8 @@ class Tunnel {
   Bytes answered_resp_;
 
   std::optional<KeyedSession> current_;
-  std::optional<KeyedSession> previous_;  // receive-only, across a re-handshake
+  // Across a re-handshake: receives, and sends until current_ is confirmed.
+  std::optional<KeyedSession> previous_;
   std::uint64_t session_tunnel_id_ = 0;   // the tunnel id current_ was made under
   PeerPath path_;
   Time last_received_{};
@@ -272,6 +283,10 @@ class Tunnel {
   int unanswered_path_checks_ = 0;
   Time next_path_check_at_{};
   Time next_relay_refresh_at_{};
+  // The first packet we sent through the relay since the last that came through it.
+  std::optional<Time> relay_unanswered_since_;
+  Time next_relay_rebind_at_{};
+  Duration relay_rebind_wait_{0};  // 0: no rebind for this silence yet
   Time last_sent_{};
 
   std::optional<Time> last_ping_at_;   // nullopt: the first ping is due

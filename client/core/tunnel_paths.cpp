@@ -115,11 +115,26 @@ void Tunnel::watch_direct_path(Time now, TunnelEnv& env) {
   next_path_check_at_ = now + cfg.path_check_interval;
 }
 
+void Tunnel::watch_relay_path(Time now, TunnelEnv& env) {
+  const ClientConfig& cfg = env.ctx.config;
+  if (!relay_unanswered_since_ || now < *relay_unanswered_since_ + cfg.path_check_after) return;
+  if (now < next_relay_rebind_at_) return;
+  // Backing off: a peer that is simply gone leaves the path silent too (its
+  // tunnel ends by the liveness checks or the peer timeout, not here).
+  relay_rebind_wait_ = relay_rebind_wait_ == Duration(0) ? cfg.path_check_interval
+                                                         : std::min(relay_rebind_wait_ * 2, RelayLink::kMaxRetry);
+  next_relay_rebind_at_ = now + relay_rebind_wait_;
+  relay_->rebind(now);
+  relay_->on_timer(now, env.ctx);
+}
+
 void Tunnel::fall_back_to_relay(Time now, TunnelEnv& env) {
   path_ = PeerPath{relay_->endpoint(), true};
   state_ = TunnelState::kRelayed;
   unanswered_path_checks_ = 0;
   direct_unanswered_since_.reset();
+  relay_unanswered_since_.reset();
+  relay_rebind_wait_ = Duration(0);
   // Our binding may have lapsed at the relay (a lost refresh): claim it again.
   relay_->rebind(now);
   relay_->on_timer(now, env.ctx);

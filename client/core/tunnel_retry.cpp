@@ -10,7 +10,8 @@ TunnelRetry::TunnelRetry(Duration first, Duration max)
 std::vector<PublicKey> TunnelRetry::due(Time now, const std::set<PublicKey>& wanting,
                                         const std::set<PublicKey>& trying) {
   for (auto it = pending_.begin(); it != pending_.end();) {
-    it = wanting.count(it->first) || trying.count(it->first) ? std::next(it) : pending_.erase(it);
+    it->second.wanting = wanting.count(it->first) != 0;
+    it = it->second.wanting || trying.count(it->first) ? std::next(it) : pending_.erase(it);
   }
   std::vector<PublicKey> out;
   for (const PublicKey& peer : wanting) {
@@ -26,7 +27,9 @@ std::vector<PublicKey> TunnelRetry::due(Time now, const std::set<PublicKey>& wan
 std::optional<Time> TunnelRetry::next_deadline() const {
   std::optional<Time> next;
   for (const auto& [peer, pending] : pending_) {
-    if (!next || pending.at < *next) next = pending.at;
+    // A trying peer's time may pass while it punches: a deadline in the past that
+    // due() would not move would fire the timer without end.
+    if (pending.wanting && (!next || pending.at < *next)) next = pending.at;
   }
   return next;
 }

@@ -36,7 +36,8 @@ class TunnelRetry {
  private:
   struct Pending {
     Time at;
-    Duration wait;  // before the request after this one
+    Duration wait;       // before the request after this one
+    bool wanting = true;  // false while its attempt punches: `at` is no deadline then
   };
   Duration first_;
   Duration max_;

@@ -114,18 +114,21 @@ std::optional<std::uint32_t> ServerCore::Impl::pick_relay(const Client& a, const
   };
   std::optional<std::uint32_t> best;
   Duration best_sum{};
-  auto consider = [&](std::uint32_t id) {
+  auto consider = [&](std::uint32_t id, Duration handicap) {
     auto ra = a.relay_rtts.find(id);
     auto rb = b.relay_rtts.find(id);
     if (!reachable(id) || ra == a.relay_rtts.end() || rb == b.relay_rtts.end()) return;
-    const Duration sum = ra->second + rb->second;
+    const Duration sum = ra->second + rb->second + handicap;
     if (!best || sum < best_sum) {
       best = id;
       best_sum = sum;
     }
   };
-  if (relay_) consider(0);
-  for (const auto& [id, relay] : relays_) consider(id);
+  // Separate relays first; the built-in one only when it is clearly nearer: a pair
+  // on a separate relay keeps talking while this server is down or restarting, and
+  // its bytes stay off the mediation server.
+  for (const auto& [id, relay] : relays_) consider(id, Duration(0));
+  if (relay_) consider(0, kBuiltInRelayHandicap);
   if (best) return best;
   if (relay_) return 0;
   for (const auto& [id, relay] : relays_) {

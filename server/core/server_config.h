@@ -14,6 +14,10 @@
 
 namespace yt {
 
+// Round trips within this of each other are a tie, which a separate relay wins
+// over the built-in one (measurement noise, and see relay_keys).
+constexpr Duration kBuiltInRelayHandicap = 2ms;
+
 struct ServerConfig {
   // Virtual addresses come from here (Hamachi's 25.0.0.0/8 avoids RFC 1918 clashes
   // with users' LANs). The network and broadcast addresses are never handed out.
@@ -77,8 +81,11 @@ struct ServerConfig {
 
   // Separate relays (yellowtail-relay) allowed to register, by public key: each
   // gets the ticket keys and joins the list clients measure, and a pair is given
-  // the relay with the smallest sum of its two sides' round trips. Empty: the
-  // built-in relay only. A key not listed is refused (never an unknown relay).
+  // the relay with the smallest sum of its two sides' round trips (the built-in
+  // relay only when it beats every separate one by more than
+  // kBuiltInRelayHandicap: a pair on a separate relay survives this server's
+  // outage). Empty: the built-in relay only. A key not listed is refused (never
+  // an unknown relay).
   std::vector<PublicKey> relay_keys;
 
   // Connection and handshake limits per source address and in all (admission.h).

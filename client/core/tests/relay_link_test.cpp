@@ -93,6 +93,23 @@ TEST_F(RelayLinkTest, OnlyTheAnswerToTheLatestBindFromTheRelayCounts) {
   EXPECT_FALSE(link.next_deadline());  // no more binds
 }
 
+TEST_F(RelayLinkTest, AnsweredRebindsStayOnUdp) {
+  // Every rebind (the refresh while direct, a silent relayed path) is answered:
+  // only unanswered binds may move the link to TCP.
+  ctx.server_relay = kRelay;  // the server's own relay: TCP would be the control connection
+  const auto pair = offer().ticket.pair_id;
+  Time t = kT0;
+  for (std::uint64_t sequence = 1; sequence <= 5; ++sequence) {
+    link.on_timer(t, ctx);
+    ASSERT_EQ(binds().size(), 1u) << "bind " << sequence << " went over UDP";
+    ASSERT_EQ(link.on_bound(t, kRelay, RelayBound{pair, 1, sequence, RelayBindResult::kBound, true}),
+              RelayLink::Answer::kBound);
+    t += std::chrono::seconds(60);
+    link.rebind(t);
+  }
+  EXPECT_FALSE(link.over_tcp());
+}
+
 TEST_F(RelayLinkTest, ARefusalStopsTheBindsAndSaysWhy) {
   link.on_timer(kT0, ctx);
   binds();

@@ -26,6 +26,21 @@ TEST(TunnelRetry, FirstRequestWaitsThenBacksOffToTheCap) {
   EXPECT_EQ(retry.next_deadline(), kT0 + 190s);  // 120 s, capped at 100 s
 }
 
+TEST(TunnelRetry, AnAttemptThatPunchesPastItsTimeIsNoDeadline) {
+  // A re-plan punching for longer than the next wait (a NAT reboot mid-punch): its
+  // time passes while it is "trying". That must not be a deadline in the past,
+  // which would fire the client's timer at the same instant for ever.
+  TunnelRetry retry(30s, 15min);
+  const std::set<PublicKey> peer{key(1)};
+  (void)retry.due(kT0, peer, kNone);
+  ASSERT_EQ(retry.due(kT0 + 30s, peer, kNone).size(), 1u);  // next at 90 s
+  EXPECT_TRUE(retry.due(kT0 + 100s, kNone, peer).empty());
+  EXPECT_EQ(retry.next_deadline(), std::nullopt);
+  // Wanting again later: asked at once, its time having passed.
+  EXPECT_EQ(retry.due(kT0 + 200s, peer, kNone).size(), 1u);
+  EXPECT_GT(*retry.next_deadline(), kT0 + 200s);
+}
+
 TEST(TunnelRetry, AnAttemptInProgressKeepsTheBackoff) {
   // Each request brings a new plan: while it punches the peer is "trying", and when
   // it fails again the next request must wait longer, not start over at 30 s.

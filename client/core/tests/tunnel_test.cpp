@@ -460,6 +460,34 @@ TEST_F(TunnelTest, ALaterInstructionKeepsTheLiveTunnel) {
   EXPECT_EQ(b.sent<PunchAck>().back().second.tunnel_id, kTunnelId + 1);
 }
 
+TEST_F(TunnelTest, AReHandshakeLosesNoDataWhileTheAnswerIsOnTheWay) {
+  bring_up();
+  // A re-plan under a new id, and b punches under it: a (the initiator) re-handshakes.
+  instruct(instruction_for_a(kTunnelId + 1), instruction_for_b(kTunnelId + 1));
+  wire.run_for(1s);
+  // b's answer is lost the first time (as if it took a slower path than b's data).
+  int answers = 0;
+  wire.filter = [&](SendDatagram& d, Endpoint&) { return !(is(d, DatagramType::kPeerHandshakeResp) && answers++ == 0); };
+  a.datagram(wire.now, kB, encode_datagram(PunchProbe{kTunnelId + 1, 0}));
+  wire.run_for(15ms);  // the init reached b, which answered (lost) and holds the new session
+  ASSERT_EQ(answers, 1);
+  // b sends at once: under the old session, which a still has.
+  ASSERT_TRUE(b.core->send_to_peer(wire.now, ka, Bytes{1}));
+  b.drain();
+  wire.run_for(20ms);
+  EXPECT_EQ(a.events_of<PacketReceived>().size(), 1u);
+  // a retries the init, gets the answer and says so at once; from then on b uses
+  // the new session.
+  wire.run_for(5s);
+  EXPECT_EQ(answers, 2);
+  ASSERT_TRUE(b.core->send_to_peer(wire.now, ka, Bytes{2}));
+  b.drain();
+  wire.run_for(20ms);
+  EXPECT_EQ(a.events_of<PacketReceived>().size(), 2u);
+  EXPECT_EQ(a.stats().unknown_session, 0u);
+  EXPECT_EQ(b.stats().unknown_session, 0u);
+}
+
 TEST_F(TunnelTest, ALaterInstructionWithoutOurPathPunchesToTheNewEndpointForOneWindow) {
   bring_up();
   // b's NAT rebooted: nothing from b arrives any more (its new port is filtered).

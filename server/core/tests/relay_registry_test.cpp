@@ -143,6 +143,29 @@ TEST(ServerCoreRelayRegistry, EachPairGetsTheRelayWithTheSmallestSumOfRoundTrips
   EXPECT_EQ(tb.relay->endpoint, kRelayFar);
 }
 
+TEST(ServerCoreRelayRegistry, ATieGoesToTheSeparateRelayAndOnlyAClearlyNearerBuiltInOneWins) {
+  // Same distance: the separate relay, whose pairs outlive a server outage.
+  {
+    RelayWorld w;
+    w.register_relay(w.near, "near", kRelayNear);
+    FakeClient& a = w.online_client("alice", {{0, 40}, {1, 40}});
+    FakeClient& b = w.online_client("bob", {{0, 40}, {1, 41}});  // 1 ms of noise: still a tie
+    auto [ta, tb] = w.pair_up(a, b);
+    ASSERT_TRUE(ta.relay);
+    EXPECT_EQ(ta.relay->endpoint, kRelayNear);
+  }
+  // The built-in relay nearer by more than the handicap (2 ms): the built-in one.
+  {
+    RelayWorld w;
+    w.register_relay(w.near, "near", kRelayNear);
+    FakeClient& a = w.online_client("alice", {{0, 40}, {1, 42}});
+    FakeClient& b = w.online_client("bob", {{0, 40}, {1, 41}});
+    auto [ta, tb] = w.pair_up(a, b);
+    ASSERT_TRUE(ta.relay);
+    EXPECT_TRUE(ta.relay->endpoint.is_unset());
+  }
+}
+
 TEST(ServerCoreRelayRegistry, ARelayOneSideCannotReachIsNotPicked) {
   RelayWorld w;
   w.register_relay(w.near, "near", kRelayNear);
