@@ -14,6 +14,7 @@
 
 #include "emulation/demo_scenario.h"
 #include "emulation/matrix_scenario.h"
+#include "emulation/outage_scenario.h"
 #include "emulation/public_peer_scenario.h"
 #include "emulation/relay_choice_scenario.h"
 
@@ -287,6 +288,90 @@ int run_relay_choice_command(RelayChoiceCommand c) {
   return settled == static_cast<int>(r.pairs.size()) && r.all_online ? 0 : 1;
 }
 
+struct OutageCommand {
+  OutageOptions options;
+  std::string nats;
+  double delay_ms = 20;
+  double interval_ms = 100;
+  double duration_s = 60;
+  double nat_timeout_s = 30;
+  double settle_s = 10;
+  double observe_s = 30;
+  std::string out = "out/outage";
+  bool log = false;
+};
+
+std::string seconds_text(double s) {
+  if (s < 0) return "never";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f s", s);
+  return text;
+}
+
+// One run: per established tunnel what the fault cost it, then the totals.
+int run_outage_command(OutageCommand c) {
+  auto us = [](double ms) { return std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000)); };
+  if (!c.nats.empty()) c.options.nats = split_list(c.nats);
+  c.options.access_delay = us(c.delay_ms);
+  c.options.interval = us(c.interval_ms);
+  c.options.duration = us(c.duration_s * 1000);
+  c.options.nat_timeout = us(c.nat_timeout_s * 1000);
+  c.options.settle = us(c.settle_s * 1000);
+  c.options.observe = us(c.observe_s * 1000);
+  if (auto error = check_outage_options(c.options)) {
+    std::fprintf(stderr, "yellowtail-sim: %s\n", error->c_str());
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(c.out, ec);
+  if (ec) {
+    std::fprintf(stderr, "yellowtail-sim: cannot create %s: %s\n", c.out.c_str(), ec.message().c_str());
+    return 1;
+  }
+  const OutageOptions& o = c.options;
+  std::string mix;
+  for (const std::string& nat : o.nats) mix += (mix.empty() ? "" : ", ") + nat;
+  std::printf("outage: fault %s; %d clients behind %s (round robin); %d separate relay%s; seed %llu\n",
+              o.fault.c_str(), o.clients, mix.c_str(), o.relays, o.relays == 1 ? "" : "s",
+              static_cast<unsigned long long>(o.seed));
+  std::fflush(stdout);
+  auto wall_start = std::chrono::steady_clock::now();
+  auto ran = run_outage(o);
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (!ran) {
+    std::fprintf(stderr, "yellowtail-sim: %s\n", ran.error().c_str());
+    return 2;
+  }
+  const OutageResult& r = *ran;
+  if (c.log) {
+    for (const std::string& line : r.log) std::printf("    %s\n", line.c_str());
+  }
+  std::printf("\n%-22s %-8s %-8s %7s %7s %7s %11s %10s  %s\n", "tunnel", "path", "survived", "offered", "lost",
+              "in cut", "longest gap", "recovered", "path at end");
+  for (const OutagePair& p : r.pairs) {
+    std::printf("%-22s %-8s %-8s %7llu %7llu %7llu %11s %10s  %s\n", (p.a + " - " + p.b).c_str(),
+                p.established ? p.path.c_str() : "-", p.established ? (p.survived ? "yes" : "NO") : "(not up)",
+                static_cast<unsigned long long>(p.offered), static_cast<unsigned long long>(p.lost),
+                static_cast<unsigned long long>(p.lost_in_cut), seconds_text(p.longest_gap_s).c_str(),
+                seconds_text(p.recovered_s).c_str(), p.path_after.empty() ? "NOT CARRYING" : p.path_after.c_str());
+  }
+  std::printf("\nfault at %.1f s, ended %.1f s (simulated)\n", r.fault_at_s, r.fault_end_s);
+  std::printf("outage survival: %zu/%zu established tunnels (%.1f%%); %llu datagrams lost; longest gap %s; "
+              "worst recovery %s\n",
+              r.survived, r.established, 100.0 * r.survival, static_cast<unsigned long long>(r.lost),
+              seconds_text(r.longest_gap_s).c_str(), seconds_text(r.worst_recovery_s).c_str());
+  if (o.fault == "server-down") {
+    std::printf("server back at %.1f s: every client resynced within %s; peak %llu logins in one second\n",
+                r.fault_end_s, seconds_text(r.all_resynced_s).c_str(),
+                static_cast<unsigned long long>(r.peak_logins_per_s));
+  }
+  const std::filesystem::path json = std::filesystem::path(c.out) / "outage.json";
+  if (!write_file(json, outage_to_json(r))) return 1;
+  std::printf("%.0f s simulated in %.1f s wall (%llu events); wrote %s (plot: scenarios/plot_outage.py)\n",
+              r.timeline.size() + 0.0, wall, static_cast<unsigned long long>(r.simulator_events), json.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -403,7 +488,62 @@ int main(int argc, char** argv) {
   relay_choice_cmd->add_flag("--no-failure", relay_choice.no_failure, "no relay fails");
   relay_choice_cmd->add_flag("--log", relay_choice.log, "print the time-stamped event log");
 
+  OutageCommand outage;
+  CLI::App* outage_cmd = app.add_subcommand(
+      "outage",
+      "established tunnels (direct and relayed) with steady traffic, then one fault:\n"
+      "  server-down     the server dies; a fresh process starts on its database after --duration\n"
+      "  nat-reboot      --side's NAT loses every mapping (--new-ip: and its public address)\n"
+      "  link-outage     --side's access link drops everything for --duration\n"
+      "  loss-burst      --side's access link loses --burst-loss of its packets for --duration\n"
+      "  mapping-expiry  NATs drop idle UDP mappings after --nat-timeout; traffic pauses for\n"
+      "                  max(--duration, 2 x --nat-timeout), only keepalives run\n"
+      "  relay-down      the busiest separate relay dies\n"
+      "Prints outage survival (tunnels that lost nothing beyond the link's), loss, longest\n"
+      "gap and recovery time per tunnel; writes outage.json with a delivery timeline");
+  outage_cmd->add_option("--fault", outage.options.fault, "the fault")
+      ->check(CLI::IsMember(outage_fault_names()))
+      ->capture_default_str();
+  outage_cmd->add_option("--duration", outage.duration_s, "seconds the fault lasts")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  outage_cmd->add_option("--seed", outage.options.seed, "ns-3 run number")->capture_default_str();
+  outage_cmd->add_option("--clients", outage.options.clients, "clients, all in one network")
+      ->check(CLI::Range(2, 32))
+      ->capture_default_str();
+  outage_cmd->add_option("--nats", outage.nats,
+                         "comma-separated NAT profiles, given to the clients round robin "
+                         "(default: port-restricted-cone,linux-masquerade,full-cone,symmetric-random,"
+                         "restricted-cone,symmetric-random)");
+  outage_cmd->add_option("--relays", outage.options.relays, "separate relays besides the server's built-in one")
+      ->check(CLI::Range(0, 4))
+      ->capture_default_str();
+  outage_cmd->add_option("--delay-ms", outage.delay_ms, "one-way delay of every access link (ms)")
+      ->check(CLI::Range(0.0, 10000.0))
+      ->capture_default_str();
+  outage_cmd->add_option("--interval-ms", outage.interval_ms, "between two datagrams on one direction of a tunnel")
+      ->check(CLI::Range(10.0, 10000.0))
+      ->capture_default_str();
+  outage_cmd->add_option("--side", outage.options.side, "the client a one-sided fault hits (1-based)")
+      ->capture_default_str();
+  outage_cmd->add_flag("--new-ip", outage.options.new_ip, "nat-reboot: the NAT comes back with a new public address");
+  outage_cmd->add_option("--burst-loss", outage.options.burst_loss, "loss-burst: loss rate during the burst")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  outage_cmd->add_option("--nat-timeout", outage.nat_timeout_s, "mapping-expiry: NAT idle UDP mapping lifetime (s)")
+      ->check(CLI::Range(1.0, 3600.0))
+      ->capture_default_str();
+  outage_cmd->add_option("--settle", outage.settle_s, "seconds of steady traffic on every tunnel before the fault")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  outage_cmd->add_option("--observe", outage.observe_s, "seconds watched after the fault ends")
+      ->check(CLI::Range(1.0, 3600.0))
+      ->capture_default_str();
+  outage_cmd->add_option("--out", outage.out, "output directory for outage.json")->capture_default_str();
+  outage_cmd->add_flag("--log", outage.log, "print the time-stamped event log");
+
   CLI11_PARSE(app, argc, argv);
+  if (*outage_cmd) return run_outage_command(outage);
   if (*relay_choice_cmd) return run_relay_choice_command(relay_choice);
   if (*public_peer_cmd) return run_public_peer_command(public_peer);
   if (*demo_cmd) {

@@ -277,6 +277,8 @@ Topology::Attachment Topology::Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, co
     }
   }
 
+  access_devices_[ns3::PeekPointer(node)] = devices;
+
   ns3::Ipv4AddressHelper addresses;
   addresses.SetBase(to_ns3(Ipv4{address.value & ~3u}), "255.255.255.252", to_ns3(Ipv4{address.value & 3u}));
   addresses.Assign(devices);  // site gets `address`, the router the next one
@@ -288,6 +290,25 @@ Topology::Attachment Topology::Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, co
   static_routing_of(node)->SetDefaultRoute(to_ns3(Ipv4{address.value + 1}), attachment.site_interface);
   nodes_.push_back(node);
   return attachment;
+}
+
+bool Topology::SetAccessLoss(ns3::Ptr<ns3::Node> node, double rate, int64_t stream) {
+  auto it = access_devices_.find(ns3::PeekPointer(node));
+  if (it == access_devices_.end()) return false;
+  for (uint32_t i = 0; i < it->second.GetN(); ++i) {
+    ns3::Ptr<ns3::NetDevice> device = it->second.Get(i);
+    ns3::PointerValue current;
+    device->GetAttribute("ReceiveErrorModel", current);
+    ns3::Ptr<ns3::RateErrorModel> model = current.Get<ns3::RateErrorModel>();
+    if (!model) {
+      model = ns3::CreateObject<ns3::RateErrorModel>();
+      model->SetAttribute("ErrorUnit", ns3::StringValue("ERROR_UNIT_PACKET"));
+      model->AssignStreams(stream + i);
+      device->SetAttribute("ReceiveErrorModel", ns3::PointerValue(model));
+    }
+    model->SetRate(rate);
+  }
+  return true;
 }
 
 void Topology::RouteFromCore(Ipv4 address, Ipv4 next_hop, uint32_t core_interface) {

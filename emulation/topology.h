@@ -39,6 +39,7 @@
 #include <ns3/node-container.h>
 #include <ns3/node.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,14 @@ class Topology {
   // the site is invalid or the site range is full.
   std::vector<Ipv4> ChangePublicIps(NatSite& site);
 
+  // Sets the packet loss of `node`'s access link, both ways, from now on (1.0: the
+  // link is cut; restore it with the LinkSpec's loss_rate). `node` is
+  // a server, a public host, or a NAT site's outermost router. A link built
+  // lossless gets its loss models on first use, drawing from streams `stream` and
+  // `stream` + 1 (so runs that never call this draw the same numbers as before).
+  // False when `node` has no access link.
+  bool SetAccessLoss(ns3::Ptr<ns3::Node> node, double rate, int64_t stream);
+
   // The address of a node's first interface: the public address for servers and
   // public hosts, the LAN address for hosts behind NATs, the WAN-side address for
   // NAT routers.
@@ -151,6 +160,7 @@ class Topology {
   ns3::Ptr<ns3::Node> core_;
   std::vector<ns3::Ptr<ns3::Node>> nodes_;
   std::vector<ns3::Ptr<ns3::Object>> loss_models_;
+  std::map<ns3::Node*, ns3::NetDeviceContainer> access_devices_;  // both ends of each access link
   std::vector<ns3::Ptr<NatRouting>> nat_routings_;
   ns3::NetDeviceContainer lan_devices_;  // CSMA devices of every NAT site
   int servers_ = 0;

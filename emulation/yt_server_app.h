@@ -32,6 +32,9 @@ class YtServerApp : public ns3::Application {
              uint16_t control_port, EventLog* log);
   int64_t AssignStreams(int64_t stream);
   const ServerCore* Core() const { return core_.get(); }
+  // The process dies: every connection and socket closes without goodbye; the
+  // storage stays. A new YtServerApp over the same storage is the restart.
+  void Crash() { StopApplication(); }
 
  private:
   void StartApplication() override;

@@ -8,6 +8,7 @@
 #include "emulation/demo_scenario.h"
 #include "emulation/matrix_scenario.h"
 #include "emulation/public_peer_scenario.h"
+#include "emulation/outage_scenario.h"
 #include "emulation/relay_choice_scenario.h"
 
 namespace py = pybind11;
@@ -281,4 +282,49 @@ PYBIND11_MODULE(yellowtail, m) {
       "Clients whose pairs cannot punch, separate relays at the given one-way delays and the server's "
       "built-in relay. Returns, per pair, the relay it got with its latency, the best possible and the "
       "stretch, before and (fail_relay) after the busiest relay fails; per relay, datagrams forwarded.");
+  m.def(
+      "run_outage",
+      [](const std::string& fault, double duration_s, std::uint64_t seed, int clients,
+         const std::vector<std::string>& nats, int relays, double delay_ms, double interval_ms, int side,
+         bool new_ip, double burst_loss, double nat_timeout_s, double settle_s, double observe_s) {
+        check_delay_ms(delay_ms);
+        for (double s : {duration_s, nat_timeout_s, settle_s, observe_s}) {
+          if (!(s >= 0 && s <= 3600)) throw py::value_error("times must be between 0 and 3600 s");
+        }
+        OutageOptions o;
+        o.fault = fault;
+        o.duration = from_ms(duration_s * 1000);
+        o.seed = seed;
+        o.clients = clients;
+        if (!nats.empty()) o.nats = nats;
+        o.relays = relays;
+        o.access_delay = from_ms(delay_ms);
+        o.interval = from_ms(interval_ms);
+        o.side = side;
+        o.new_ip = new_ip;
+        o.burst_loss = burst_loss;
+        o.nat_timeout = from_ms(nat_timeout_s * 1000);
+        o.settle = from_ms(settle_s * 1000);
+        o.observe = from_ms(observe_s * 1000);
+        if (auto error = check_outage_options(o)) throw py::value_error(*error);
+        std::string json;
+        {
+          py::gil_scoped_release release;
+          auto ran = run_outage(o);
+          if (!ran) {
+            py::gil_scoped_acquire acquire;
+            throw py::value_error(ran.error());
+          }
+          json = outage_to_json(*ran);
+        }
+        return py::module_::import("json").attr("loads")(json);
+      },
+      py::arg("fault") = "server-down", py::arg("duration_s") = 60.0, py::arg("seed") = 1, py::arg("clients") = 6,
+      py::arg("nats") = std::vector<std::string>{}, py::arg("relays") = 1, py::arg("delay_ms") = 20.0,
+      py::arg("interval_ms") = 100.0, py::arg("side") = 1, py::arg("new_ip") = false, py::arg("burst_loss") = 0.3,
+      py::arg("nat_timeout_s") = 30.0, py::arg("settle_s") = 10.0, py::arg("observe_s") = 30.0,
+      "Established tunnels with steady traffic through one fault (server-down, nat-reboot, link-outage, "
+      "loss-burst, mapping-expiry, relay-down). Returns what `yellowtail-sim outage` writes to outage.json: "
+      "options, outage survival and totals, per tunnel (survived, lost, longest gap, recovery), per client "
+      "(resync after the server's return) and a per-second delivery timeline. nats=[] keeps the default mix.");
 }

@@ -83,3 +83,15 @@ def test_relay_choice_picks_the_closest_relay_and_moves_on_failure(yellowtail):
     assert [relay["name"] for relay in r["relays"]] == ["built-in", "relay-1", "relay-2", "relay-3"]
     with pytest.raises(ValueError, match="client delays"):
         yellowtail.run_relay_choice(client_delays_ms=[10])
+
+
+def test_outage_reports_survival_from_the_traffic_that_crossed(yellowtail):
+    r = yellowtail.run_outage(fault="server-down", duration_s=20, clients=3,
+                              nats=["port-restricted-cone", "symmetric-random"], observe_s=5)
+    assert r["established"] == 3
+    assert r["survived"] == 3
+    assert r["lost"] == 0
+    assert {p["path"] for p in r["pairs"]} == {"direct", "relayed"}
+    assert sum(s["delivered"] for s in r["timeline"]) > 0
+    with pytest.raises(ValueError, match="unknown fault"):
+        yellowtail.run_outage(fault="meteor")
