@@ -272,6 +272,12 @@ Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
         const double idle = std::max(seconds(options.duration), 2 * seconds(options.nat_timeout));
         fault_end = now + idle;
         traffic.Pause(now, fault_end);
+        for (std::size_t i = 0; i < n; ++i) {
+          result.clients[i].sent_while_idle = apps[i]->Core().stats().packets_sent;
+          ns3::Simulator::Schedule(ns3::Seconds(idle), [&, i] {
+            result.clients[i].sent_while_idle = apps[i]->Core().stats().packets_sent - result.clients[i].sent_while_idle;
+          });
+        }
         log.add("scenario", "traffic stops for " + std::to_string(idle) + " s");
         break;
       }
@@ -319,6 +325,12 @@ Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
   ns3::Simulator::Schedule(ns3::Seconds(kWatchS), watch);
   ns3::Simulator::Run();
   result.simulator_events = ns3::Simulator::GetEventCount();
+  for (std::size_t i = 0; i < n; ++i) {
+    const ClientCore::MappingLifetimeStatus lifetime = apps[i]->Core().mapping_lifetime();
+    result.clients[i].lifetime_lower_s = lifetime.lower ? seconds(*lifetime.lower) : -1;
+    result.clients[i].lifetime_upper_s = lifetime.upper ? seconds(*lifetime.upper) : -1;
+    result.clients[i].keepalive_s = seconds(lifetime.keepalive);
+  }
 
   // Figures, from what crossed the network.
   const double from = *fault_at;
@@ -435,7 +447,15 @@ std::string outage_to_json(const OutageResult& r) {
   }
   root["pairs"] = pairs;
   nlohmann::ordered_json clients = nlohmann::ordered_json::array();
-  for (const OutageClient& c : r.clients) clients.push_back({{"name", c.name}, {"nat", c.nat}, {"resync_s", c.resync_s}});
+  for (const OutageClient& c : r.clients) {
+    clients.push_back({{"name", c.name},
+                       {"nat", c.nat},
+                       {"resync_s", c.resync_s},
+                       {"lifetime_lower_s", c.lifetime_lower_s},
+                       {"lifetime_upper_s", c.lifetime_upper_s},
+                       {"keepalive_s", c.keepalive_s},
+                       {"sent_while_idle", c.sent_while_idle}});
+  }
   root["clients"] = clients;
   nlohmann::ordered_json timeline = nlohmann::ordered_json::array();
   for (const OutageSample& s : r.timeline) {

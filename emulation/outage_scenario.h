@@ -85,6 +85,13 @@ struct OutageClient {
   std::string name;
   std::string nat;
   double resync_s = -1;  // server-down: server's return to this client's next sync; < 0: none
+  // Its NAT's idle mapping lifetime as the client measured it (longest wait
+  // answered / shortest not; < 0: none), and its keepalive interval at the end.
+  double lifetime_lower_s = -1, lifetime_upper_s = -1;
+  double keepalive_s = 0;
+  // Tunnel datagrams it sent (keepalives and pings) while the traffic paused
+  // (mapping-expiry only).
+  std::uint64_t sent_while_idle = 0;
 };
 
 struct OutageSample {

@@ -365,6 +365,18 @@ int run_outage_command(OutageCommand c) {
                 r.fault_end_s, seconds_text(r.all_resynced_s).c_str(),
                 static_cast<unsigned long long>(r.peak_logins_per_s));
   }
+  if (o.fault == "mapping-expiry") {
+    std::printf("\n%-10s %-22s %22s %10s %18s\n", "client", "NAT", "measured idle lifetime", "keepalive",
+                "sent while idle");
+    for (const OutageClient& client : r.clients) {
+      char lifetime[48];
+      std::snprintf(lifetime, sizeof lifetime, "%s .. %s",
+                    client.lifetime_lower_s < 0 ? "?" : seconds_text(client.lifetime_lower_s).c_str(),
+                    client.lifetime_upper_s < 0 ? "?" : seconds_text(client.lifetime_upper_s).c_str());
+      std::printf("%-10s %-22s %22s %8.1f s %18llu\n", client.name.c_str(), client.nat.c_str(), lifetime,
+                  client.keepalive_s, static_cast<unsigned long long>(client.sent_while_idle));
+    }
+  }
   const std::filesystem::path json = std::filesystem::path(c.out) / "outage.json";
   if (!write_file(json, outage_to_json(r))) return 1;
   std::printf("%.0f s simulated in %.1f s wall (%llu events); wrote %s (plot: scenarios/plot_outage.py)\n",

@@ -190,6 +190,7 @@ void datagram_seeds() {
       {"hairpin-probe", HairpinProbe{0x5555aaaa5555aaaa}},
       {"relay-echo", RelayEcho{0x0102030405060708}},
       {"relay-echo-reply", RelayEchoReply{0x0102030405060708}},
+      {"lifetime-probe", LifetimeProbe{0x0102030405060708, 0x1112131415161718, 30}},
   };
   for (const auto& [name, datagram] : datagrams) {
     Bytes bytes = encode_datagram(datagram);

@@ -492,6 +492,17 @@ void put(WireWriter& w, const RelayData& m) {
 
 void put(WireWriter& w, const RelayEcho& m) { w.u64(m.nonce); }
 void put(WireWriter& w, const RelayEchoReply& m) { w.u64(m.nonce); }
+void put(WireWriter& w, const LifetimeProbe& m) {
+  w.u64(m.token);
+  w.u64(m.transaction);
+  w.u16(m.wait_s);
+}
+void get(Decoder& d, LifetimeProbe& m) {
+  m.token = d.r.u64();
+  m.transaction = d.r.u64();
+  m.wait_s = d.r.u16();
+  if (m.wait_s == 0 || m.wait_s > kMaxLifetimeWaitS) d.fail(DecodeError::kFieldOutOfRange);
+}
 
 void get(Decoder& d, RelayEcho& m) {
   m.nonce = d.r.u64();

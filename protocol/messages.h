@@ -406,6 +406,7 @@ enum class DatagramType : std::uint8_t {
   kRelayData = 11,
   kRelayEcho = 12,
   kRelayEchoReply = 13,
+  kLifetimeProbe = 14,
 };
 
 // C->S. `token` comes from LoginReply; `transaction` matches the reply.
@@ -519,9 +520,22 @@ struct RelayEchoReply {
   std::uint64_t nonce = 0;
 };
 
+// C->S: "send me a DiscoveryReply with this transaction `wait_s` seconds from now,
+// from the endpoint this arrived at to the one it came from": whether our NAT still
+// holds the mapping after that long idle (client/core/mapping_lifetime.h). The
+// token is the discovery token; one wait per token is outstanding (a new probe
+// replaces it), so the server sends at most one datagram per probe it received.
+struct LifetimeProbe {
+  static constexpr DatagramType kType = DatagramType::kLifetimeProbe;
+  std::uint64_t token = 0;
+  std::uint64_t transaction = 0;
+  std::uint16_t wait_s = 0;  // 1..kMaxLifetimeWaitS
+};
+constexpr std::uint16_t kMaxLifetimeWaitS = 600;
+
 using Datagram = std::variant<DiscoveryProbe, DiscoveryReply, PunchProbe, PunchAck, PeerHandshakeInit,
                               PeerHandshakeResp, PeerData, HairpinProbe, RelayBind, RelayBound, RelayData, RelayEcho,
-                              RelayEchoReply>;
+                              RelayEchoReply, LifetimeProbe>;
 
 static_assert(wire_types_unique<Datagram>(), "two Datagrams share a type byte");
 Bytes encode_datagram(const Datagram& datagram);

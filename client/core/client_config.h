@@ -23,9 +23,13 @@ struct ClientConfig {
   std::vector<Endpoint> lan_endpoints;
 
   // Many NATs drop idle UDP mappings after 30 s (RFC 4787 allows 2 min, real devices
-  // are shorter), so tunnels send a keepalive when idle this long.
+  // are shorter), so tunnels send a keepalive when idle this long. With
+  // measure_mapping_lifetime this is where we start: once the NAT's idle lifetime
+  // is measured (client/core/mapping_lifetime.h) the core follows the measurement.
   Duration keepalive_interval = 25s;
-  // A tunnel with no authenticated packet for this long is down: five keepalives lost.
+  bool measure_mapping_lifetime = true;
+  // A tunnel with no authenticated packet for this long is down: five keepalives
+  // lost (at least five ping periods, when the measured keepalive is longer).
   Duration peer_timeout = 130s;
   // Once the server is lost, tunnels are probed this often to tell live from dead
   // quickly, without waiting for the next keepalive.

@@ -47,8 +47,14 @@ struct ClientContext {
   // The client has one UDP socket, so `from` stays unset (io_boundary.h).
   void send_datagram(Endpoint to, const Datagram& datagram, std::uint8_t ttl = 0) {
     outputs.emplace_back(SendDatagram{Endpoint{}, to, encode_datagram(datagram), ttl});
+    ++datagrams_sent;
   }
-  void send_bytes(Endpoint to, Bytes payload) { outputs.emplace_back(SendDatagram{Endpoint{}, to, std::move(payload), 0}); }
+  void send_bytes(Endpoint to, Bytes payload) {
+    outputs.emplace_back(SendDatagram{Endpoint{}, to, std::move(payload), 0});
+    ++datagrams_sent;
+  }
+  // Every UDP datagram queued so far: whether our socket was quiet in a while.
+  std::uint64_t datagrams_sent = 0;
 };
 
 }  // namespace yt

@@ -14,6 +14,7 @@
 #include "client/core/control_channel.h"
 #include "client/core/discovery.h"
 #include "client/core/ip_router.h"
+#include "client/core/mapping_lifetime.h"
 #include "client/core/membership.h"
 #include "client/core/network_presence.h"
 #include "client/core/relay_prober.h"
@@ -34,7 +35,9 @@ struct ClientCore::Impl {
         presence(ctx.config.offline_networks),
         tunnels(ctx),
         retry(ctx.config.tunnel_retry_first, ctx.config.tunnel_retry_max),
-        relay_streams(ctx) {
+        relay_streams(ctx),
+        lifetime(ctx),
+        configured_keepalive(ctx.config.keepalive_interval) {
     ctx.send_to_server = [this](const ControlMessage& m) { return control.send(m); };
     ctx.send_to_relay_stream = [this](Endpoint stream, Endpoint relay, const Datagram& d) {
       relay_streams.send(stream, relay, d);
@@ -52,6 +55,9 @@ struct ClientCore::Impl {
   TunnelRetry retry;
   RelayProber relay_prober;
   RelayStreams relay_streams;
+  MappingLifetime lifetime;
+  const Duration configured_keepalive;
+  std::uint64_t discovery_token = 0;
   // Discovery finished while the relays were still being measured: the report
   // waits for them (at most RelayProber::kRoundTime), so that the first plans,
   // which follow the report, already pick the relay by the measured round trips.
@@ -72,6 +78,8 @@ struct ClientCore::Impl {
   // What stop() does: every connection, request and tunnel ends with `why`.
   void shut_down(Time now, const std::string& why);
   void finish_discovery(Time now, const DiscoveryResult& result);
+  // Tunnels' keepalive from the measured mapping lifetime (or the configured one).
+  void follow_lifetime();
   // A relay datagram that came over a relay's TCP listener, from `relay` (its UDP
   // endpoint, the name the tunnels know it by).
   void on_relay_stream_datagram(Time now, Endpoint relay, Datagram& datagram);
@@ -106,6 +114,7 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
         if (e.ip.value == 0) e.ip = ctx.config.server.ip;
       }
       discovery.start(now, in->reply.discovery_token, endpoints);
+      discovery_token = in->reply.discovery_token;
       // Where the server's built-in relay is (RelayOffer with an unset endpoint).
       ctx.server_relay.reset();
       if (!endpoints.empty()) ctx.server_relay = endpoints.front();
@@ -126,6 +135,7 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
 
 void ClientCore::Impl::connection_ended() {
   discovery.cancel();
+  lifetime.cancel();
   relay_prober.cancel();
   held_report.reset();
   retry.clear();  // the next session gets every pair planned anew
@@ -197,6 +207,19 @@ void ClientCore::Impl::finish_discovery(Time now, const DiscoveryResult& result)
   for (const std::string& network : presence.offline_networks()) control.send(SetNetworkOnline{0, network, false});
   control.send(DiscoveryReport{result.mapped, result.profile});
   online = true;
+  std::optional<Endpoint> quiet_endpoint = discovery.quiet_endpoint();
+  if (!result.udp_blocked && ctx.config.measure_mapping_lifetime && quiet_endpoint) {
+    // Endpoint-independent filtering (or unknown): one shared mapping, which our
+    // other traffic refreshes (mapping_lifetime.h).
+    const bool quiet = !result.profile.filtering_known ||
+                       result.profile.filtering == FilteringBehavior::kEndpointIndependent;
+    lifetime.start(now, *quiet_endpoint, discovery_token, result.mapped, quiet);
+    lifetime.on_timer(now);
+  }
+}
+
+void ClientCore::Impl::follow_lifetime() {
+  ctx.config.keepalive_interval = lifetime.keepalive().value_or(configured_keepalive);
 }
 
 void ClientCore::Impl::report_relay_rtts(Time now) {
@@ -388,6 +411,7 @@ void ClientCore::Impl::shut_down(Time now, const std::string& why) {
   started = false;
   control.stop(now);
   discovery.cancel();
+  lifetime.cancel();
   retry.clear();
   held_requests.clear();
   online = false;
@@ -429,6 +453,10 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
   }
   Datagram& datagram = decoded.value();
   if (auto* reply = std::get_if<DiscoveryReply>(&datagram)) {
+    if (s.lifetime.on_reply(now, *reply)) {
+      s.follow_lifetime();
+      return;
+    }
     if (auto result = s.discovery.on_reply(now, from, *reply)) s.finish_discovery(now, *result);
   } else if (auto* probe = std::get_if<PunchProbe>(&datagram)) {
     s.tunnels.on_punch(now, from, probe->tunnel_id, probe->sequence, false);
@@ -512,6 +540,8 @@ void ClientCore::on_timer(Time now) {
   Impl& s = *impl_;
   s.handle(now, s.control.on_timer(now));
   if (auto result = s.discovery.on_timer(now)) s.finish_discovery(now, *result);
+  s.lifetime.on_timer(now);
+  s.follow_lifetime();
   s.relay_prober.on_timer(now, s.ctx);
   s.report_relay_rtts(now);
   s.relay_streams.on_timer(now);
@@ -526,7 +556,7 @@ std::optional<Time> ClientCore::next_deadline() const {
   for (const auto& [peer, at] : s.held_requests) held = held ? std::min(*held, at) : at;
   for (std::optional<Time> t :
        {s.discovery.next_deadline(), s.tunnels.next_deadline(), s.retry.next_deadline(), held,
-        s.relay_prober.next_deadline(), s.relay_streams.next_deadline()}) {
+        s.relay_prober.next_deadline(), s.relay_streams.next_deadline(), s.lifetime.next_deadline()}) {
     if (t && (!next || *t < *next)) next = t;
   }
   return next;
@@ -711,6 +741,10 @@ std::vector<PeerStatus> ClientCore::peers() const {
 }
 
 const std::set<std::string>& ClientCore::offline_networks() const { return impl_->presence.offline_networks(); }
+ClientCore::MappingLifetimeStatus ClientCore::mapping_lifetime() const {
+  return {impl_->lifetime.lower_bound(), impl_->lifetime.upper_bound(), impl_->ctx.config.keepalive_interval};
+}
+
 const ClientStats& ClientCore::stats() const { return impl_->ctx.stats; }
 
 }  // namespace yt

@@ -122,6 +122,13 @@ class ClientCore {
   // The networks we appear offline in (set_network_online), for the caller to keep.
   const std::set<std::string>& offline_networks() const;
   const ClientStats& stats() const;
+  // The NAT's idle mapping lifetime as measured so far (mapping_lifetime.h): waits
+  // answered (lower) and not (upper), and the keepalive interval tunnels use now.
+  struct MappingLifetimeStatus {
+    std::optional<Duration> lower, upper;
+    Duration keepalive{};
+  };
+  MappingLifetimeStatus mapping_lifetime() const;
 
  private:
   struct Impl;

@@ -114,6 +114,22 @@ std::optional<Endpoint> Discovery::change_source(const Probe& p) const {
   return std::nullopt;
 }
 
+std::optional<Endpoint> Discovery::quiet_endpoint() const {
+  if (endpoints_.empty()) return std::nullopt;
+  const Endpoint primary = endpoints_.front();
+  // The change replies' sources, as start() asks for them and the server picks them.
+  std::vector<Endpoint> sources;
+  std::optional<Endpoint> other_ip = change_source(make_probe(Kind::kOtherIp, primary, true, true));
+  if (!other_ip) other_ip = change_source(make_probe(Kind::kOtherIp, primary, true, false));
+  for (std::optional<Endpoint> source : {other_ip, change_source(make_probe(Kind::kOtherPort, primary, false, true))}) {
+    if (source) sources.push_back(*source);
+  }
+  for (std::size_t i = 1; i < endpoints_.size(); ++i) {
+    if (std::find(sources.begin(), sources.end(), endpoints_[i]) == sources.end()) return endpoints_[i];
+  }
+  return std::nullopt;
+}
+
 std::vector<Endpoint> Discovery::claimed_endpoints() const {
   std::vector<Endpoint> out;
   for (const Probe& p : probes_) {

@@ -60,8 +60,13 @@
 // renumbering) is planned with the current endpoint. Its reply is expected and
 // ignored: the full run is not repeated.
 //
-// Not done: measuring the mapping lifetime (mapping_lifetime stays 0), and rerunning
-// on its own when the mapped endpoint changes (discovery runs after each login).
+// quiet_endpoint() names a server endpoint that neither a change reply nor a
+// refresh probe uses, for the mapping-lifetime measurement (mapping_lifetime.h):
+// traffic there opens no filter state that a rerun's filtering round would meet.
+//
+// Not done: rerunning on its own when the mapped endpoint changes (discovery runs
+// after each login); the report's mapping_lifetime stays 0 (the measurement takes
+// minutes and only sets our keepalives).
 #pragma once
 
 #include <cstdint>
@@ -102,6 +107,9 @@ class Discovery {
 
   // Each returns the result when the input ended the run.
   std::optional<DiscoveryResult> on_reply(Time now, Endpoint from, const DiscoveryReply& reply);
+  // A discovery endpoint other than the primary that no change reply comes from;
+  // nullopt when the server has none (one address and port, or two endpoints).
+  std::optional<Endpoint> quiet_endpoint() const;
   std::optional<DiscoveryResult> on_hairpin(Time now, Endpoint from, const HairpinProbe& probe);
   std::optional<DiscoveryResult> on_timer(Time now);
   std::optional<Time> next_deadline() const;

@@ -94,9 +94,17 @@ void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& en
   answered_sender_index_ = 0;
 }
 
+Duration Tunnel::peer_timeout(const ClientConfig& config) const {
+  // An idle live peer speaks at least every keepalive interval (its pongs answer
+  // our pings, which go at least that often once the keepalive is the longer).
+  return std::max(config.peer_timeout, 5 * config.keepalive_interval);
+}
+
 Duration Tunnel::ping_period(const ClientConfig& config) const {
   if (liveness_checks()) return std::min(config.liveness_probe_interval, config.ping_interval);
-  return config.ping_interval;
+  // A measured keepalive longer than the ping interval: an idle tunnel need not
+  // speak more often than its NAT needs.
+  return std::max(config.ping_interval, config.keepalive_interval);
 }
 
 Time Tunnel::next_ping_at(const ClientConfig& config) const {
@@ -187,8 +195,8 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
   }
 
   if (current_) {
-    if (now >= last_received_ + cfg.peer_timeout) {
-      close("no authenticated packet from the peer for " + duration_text(cfg.peer_timeout), env);
+    if (now >= last_received_ + peer_timeout(cfg)) {
+      close("no authenticated packet from the peer for " + duration_text(peer_timeout(cfg)), env);
       return;
     }
     if (now >= next_ping_at(cfg)) {
@@ -241,7 +249,7 @@ std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
   if (current_ && repunch_end_ > Time{}) consider(std::min(repunch_end_, std::max(start_at_, next_probe_at_)));
   if (initiator_) consider(next_handshake_at_);
   if (current_) {
-    consider(last_received_ + config.peer_timeout);
+    consider(last_received_ + peer_timeout(config));
     consider(next_ping_at(config));
     consider(last_sent_ + config.keepalive_interval);
   }

@@ -223,6 +223,7 @@ class Tunnel {
   void install_session(Time now, PeerPath from, const SessionKeys& keys, std::uint32_t local_index,
                        std::uint32_t remote_index, TunnelEnv& env);
   Duration ping_period(const ClientConfig& config) const;
+  Duration peer_timeout(const ClientConfig& config) const;
   Time next_ping_at(const ClientConfig& config) const;
   bool send_ping(Time now, TunnelEnv& env);
   void on_ping_payload(Time now, const PeerPath& from, const PeerPayload& payload, TunnelEnv& env);

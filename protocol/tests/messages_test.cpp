@@ -122,6 +122,11 @@ TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
                                      "00000000" "0000"))
                 .error(),
             DecodeError::kFieldOutOfRange);
+  // LifetimeProbe waits of 0 s and of 601 s.
+  EXPECT_EQ(decode_datagram(*from_hex("010e" "0102030405060708" "1122334455667788" "0000")).error(),
+            DecodeError::kFieldOutOfRange);
+  EXPECT_EQ(decode_datagram(*from_hex("010e" "0102030405060708" "1122334455667788" "0259")).error(),
+            DecodeError::kFieldOutOfRange);
   // RelayKeys whose current key has the "no key" id 0.
   EXPECT_EQ(decode_control(*from_hex("0115" "00000000" + kKeyAA + "00")).error(), DecodeError::kFieldOutOfRange);
   // A RelayList of 33 relays.
@@ -170,6 +175,8 @@ std::vector<DatagramCase> datagram_cases() {
       {"RelayData", RelayData{0x1122334455667788ULL, 0, {0xca, 0xfe}}, "010b" "1122334455667788" "00" "cafe", 2},
       {"RelayEcho", RelayEcho{0x1122334455667788ULL}, "010c" "1122334455667788"},
       {"RelayEchoReply", RelayEchoReply{0x1122334455667788ULL}, "010d" "1122334455667788"},
+      {"LifetimeProbe", LifetimeProbe{0x0102030405060708ULL, 0x1122334455667788ULL, 300},
+       "010e" "0102030405060708" "1122334455667788" "012c"},
   };
 }
 

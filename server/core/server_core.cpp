@@ -56,6 +56,7 @@ std::optional<Time> ServerCore::next_deadline() const {
   if (!impl_->deadlines_.empty()) consider(impl_->deadlines_.begin()->first);
   if (impl_->relay_) consider(impl_->relay_->next_deadline());
   consider(impl_->tickets_.next_rotation());  // nullopt until a relay needed a key
+  if (!impl_->lifetime_order_.empty()) consider(impl_->lifetime_order_.begin()->first);
   return next;
 }
 
@@ -154,6 +155,7 @@ void ServerCore::Impl::expire(Time now) {
     ++stats_.idle_disconnects;
     doom(*c, /*emit_close=*/true);  // also removes the deadline entry
   }
+  send_due_lifetime_replies(now);
   if (tickets_.rotate_if_due(now)) publish_ticket_keys();
   if (relay_) {
     relay_->on_timer(now);
@@ -366,6 +368,10 @@ void ServerCore::Impl::datagram(Endpoint local, Endpoint remote, ByteView data) 
     ++stats_.malformed_datagrams;
     return;
   }
+  if (auto* lifetime = std::get_if<LifetimeProbe>(&decoded.value())) {
+    wait_lifetime(local, remote, *lifetime);
+    return;
+  }
   auto* probe = std::get_if<DiscoveryProbe>(&decoded.value());
   if (!probe) {
     ++stats_.malformed_datagrams;  // only discovery probes and relay traffic are addressed to the server
@@ -387,6 +393,34 @@ void ServerCore::Impl::datagram(Endpoint local, Endpoint remote, ByteView data) 
   DiscoveryReply reply{probe->transaction, remote, from};
   outputs_.push_back(SendDatagram{from, remote, encode_datagram(reply), 0});
   ++stats_.discovery_replies;
+}
+
+void ServerCore::Impl::wait_lifetime(Endpoint local, Endpoint remote, const LifetimeProbe& probe) {
+  if (!by_token_.count(probe.token)) {
+    ++stats_.unknown_discovery_tokens;  // never answered: no reflection for strangers
+    return;
+  }
+  if (auto old = lifetime_waits_.find(probe.token); old != lifetime_waits_.end()) {
+    lifetime_order_.erase({old->second.at, probe.token});
+  }
+  const Time at = now_ + std::chrono::seconds(probe.wait_s);
+  lifetime_waits_[probe.token] = LifetimeWait{at, local, remote, probe.transaction};
+  lifetime_order_.insert({at, probe.token});
+}
+
+void ServerCore::Impl::send_due_lifetime_replies(Time now) {
+  while (!lifetime_order_.empty() && lifetime_order_.begin()->first <= now) {
+    const std::uint64_t token = lifetime_order_.begin()->second;
+    lifetime_order_.erase(lifetime_order_.begin());
+    auto wait = lifetime_waits_.find(token);
+    if (wait == lifetime_waits_.end()) continue;
+    const LifetimeWait w = wait->second;
+    lifetime_waits_.erase(wait);
+    auto owner = by_token_.find(token);
+    if (owner == by_token_.end() || !find_conn(owner->second)) continue;  // logged out meanwhile
+    outputs_.push_back(SendDatagram{w.local, w.remote, encode_datagram(DiscoveryReply{w.transaction, w.remote, w.local}), 0});
+    ++stats_.lifetime_replies;
+  }
 }
 
 // ---- helpers

@@ -165,6 +165,18 @@ struct ServerCore::Impl {
   std::map<PublicKey, ConnId> by_key_;        // logged-in clients
   std::map<std::uint64_t, ConnId> by_token_;  // discovery tokens of logged-in clients
 
+  // LifetimeProbe answers due later, one per discovery token (a new probe replaces
+  // the old), in time order; sent only if the token is still a logged-in client's.
+  struct LifetimeWait {
+    Time at;
+    Endpoint local, remote;
+    std::uint64_t transaction = 0;
+  };
+  std::map<std::uint64_t, LifetimeWait> lifetime_waits_;
+  std::set<std::pair<Time, std::uint64_t>> lifetime_order_;
+  void wait_lifetime(Endpoint local, Endpoint remote, const LifetimeProbe& probe);
+  void send_due_lifetime_replies(Time now);
+
   // Pairs already told to build a tunnel, both directions, kept while both stay
   // online in a network they share: the server instructs a pair again only when
   // one of them asks (RequestTunnel) or the pair was forgotten.

@@ -19,6 +19,7 @@ struct ServerStats {
   std::uint64_t malformed_datagrams = 0;
   std::uint64_t unknown_discovery_tokens = 0;
   std::uint64_t discovery_replies = 0;
+  std::uint64_t lifetime_replies = 0;  // delayed answers to LifetimeProbe sent
   std::uint64_t tunnel_instructions = 0;
   std::uint64_t relay_offers = 0;             // pairs given a relay ticket (built-in or separate)
   std::uint64_t relay_offers_separate = 0;    // of those, for a separate relay

@@ -352,6 +352,56 @@ TEST(ServerCoreDiscovery, UnknownTokenAndGarbageGetNothing) {
   EXPECT_FALSE(h.probe(c, from, token).has_value());
 }
 
+TEST(ServerCoreDiscovery, ALifetimeProbeIsAnsweredOnceAfterItsWaitFromWhereItArrived) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& c = h.connect();
+  h.login(c);
+  const Endpoint mapped{Ipv4::from_octets(192, 0, 2, 7), 61000};
+  const Endpoint quiet{kPrimary.ip, 3479};
+  auto lifetime_replies = [&] {
+    std::vector<SendDatagram> out;
+    for (const SendDatagram& d : h.datagrams()) {
+      auto decoded = decode_datagram(d.payload);
+      if (decoded.ok() && std::holds_alternative<DiscoveryReply>(decoded.value())) out.push_back(d);
+    }
+    h.datagrams().clear();
+    return out;
+  };
+  h.server().on_datagram(h.now(), quiet, mapped, encode_datagram(LifetimeProbe{c.token(), 42, 30}));
+  h.pump();
+  EXPECT_TRUE(lifetime_replies().empty());  // not before the wait
+  ASSERT_EQ(h.server().next_deadline(), h.now() + 30s);
+  h.advance(29s);
+  EXPECT_TRUE(lifetime_replies().empty());
+  h.advance(1s);
+  auto sent = lifetime_replies();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].from, quiet);
+  EXPECT_EQ(sent[0].to, mapped);
+  EXPECT_EQ(std::get<DiscoveryReply>(decode_datagram(sent[0].payload).value()).transaction, 42u);
+  EXPECT_EQ(h.server().stats().lifetime_replies, 1u);
+  h.advance(40s);
+  EXPECT_TRUE(lifetime_replies().empty());  // once
+
+  // A new probe replaces the one waiting: one datagram per token at most.
+  h.server().on_datagram(h.now(), quiet, mapped, encode_datagram(LifetimeProbe{c.token(), 1, 60}));
+  h.server().on_datagram(h.now(), quiet, mapped, encode_datagram(LifetimeProbe{c.token(), 2, 15}));
+  h.advance(20s);
+  sent = lifetime_replies();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(std::get<DiscoveryReply>(decode_datagram(sent[0].payload).value()).transaction, 2u);
+
+  // Strangers get nothing, and a client that left is not answered.
+  h.server().on_datagram(h.now(), quiet, mapped, encode_datagram(LifetimeProbe{c.token() + 1, 3, 15}));
+  EXPECT_EQ(h.server().stats().unknown_discovery_tokens, 1u);
+  h.server().on_datagram(h.now(), quiet, mapped, encode_datagram(LifetimeProbe{c.token(), 4, 15}));
+  h.close(c);
+  h.advance(1min);
+  EXPECT_TRUE(lifetime_replies().empty());
+  EXPECT_EQ(h.server().stats().lifetime_replies, 2u);
+}
+
 TEST(ServerCoreDiscovery, ChangeRequestsAnswerFromTheAlternateEndpoints) {
   MemoryStorage storage;
   ServerConfig config = test_config();
