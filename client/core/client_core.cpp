@@ -16,6 +16,7 @@
 #include "client/core/ip_router.h"
 #include "client/core/mapping_lifetime.h"
 #include "client/core/membership.h"
+#include "client/core/peer_cache.h"
 #include "client/core/network_presence.h"
 #include "client/core/relay_prober.h"
 #include "client/core/relay_streams.h"
@@ -39,6 +40,7 @@ struct ClientCore::Impl {
         lifetime(ctx),
         configured_keepalive(ctx.config.keepalive_interval) {
     ctx.send_to_server = [this](const ControlMessage& m) { return control.send(m); };
+    tunnels.resume = [this](std::uint64_t id, Endpoint from) { return resume_plan(id, from); };
     ctx.send_to_relay_stream = [this](Endpoint stream, Endpoint relay, const Datagram& d) {
       relay_streams.send(stream, relay, d);
     };
@@ -67,6 +69,10 @@ struct ClientCore::Impl {
   bool started = false;
   bool online = false;  // discovery finished on the current connection
   std::optional<Ipv4> virtual_ip;
+  std::uint8_t prefix_length = 8;
+  // Resume ids of every member (peer_cache.h), rebuilt when the membership changed.
+  std::map<std::uint64_t, PublicKey> resume_ids;
+  std::optional<std::uint64_t> resume_ids_version;
   std::optional<Endpoint> mapped;
   std::optional<NatProfile> nat_profile;
 
@@ -78,6 +84,9 @@ struct ClientCore::Impl {
   // What stop() does: every connection, request and tunnel ends with `why`.
   void shut_down(Time now, const std::string& why);
   void finish_discovery(Time now, const DiscoveryResult& result);
+  // The plan for a member's resume id, punching back to where it came from.
+  std::optional<TunnelInstruction> resume_plan(std::uint64_t tunnel_id, Endpoint from);
+  TunnelInstruction resume_instruction(const PublicKey& peer, Ipv4 peer_ip, Endpoint at) const;
   // Tunnels' keepalive from the measured mapping lifetime (or the configured one).
   void follow_lifetime();
   // A relay datagram that came over a relay's TCP listener, from `relay` (its UDP
@@ -104,6 +113,7 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
     if (auto* in = std::get_if<ControlLoggedIn>(&notice)) {
       virtual_ip = in->reply.virtual_ip;
       router.set_address(in->reply.virtual_ip, in->reply.prefix_length);
+      prefix_length = in->reply.prefix_length;
       if (ctx.config.ipv6_base) router.set_ipv6_base(*ctx.config.ipv6_base);
       tunnels.set_server_lost(false);
       ctx.emit(LoggedIn{in->reply.virtual_ip, in->reply.prefix_length});
@@ -216,6 +226,33 @@ void ClientCore::Impl::finish_discovery(Time now, const DiscoveryResult& result)
     lifetime.start(now, *quiet_endpoint, discovery_token, result.mapped, quiet);
     lifetime.on_timer(now);
   }
+}
+
+TunnelInstruction ClientCore::Impl::resume_instruction(const PublicKey& peer, Ipv4 peer_ip, Endpoint at) const {
+  const PublicKey& self = ctx.identity.public_key;
+  TunnelInstruction plan;
+  plan.peer = peer;
+  plan.peer_virtual_ip = peer_ip;
+  plan.tunnel_id = resume_tunnel_id(self, peer);
+  plan.role = self < peer ? TunnelRole::kInitiator : TunnelRole::kResponder;
+  plan.start_delay_ms = 0;
+  plan.candidates = {at};
+  return plan;
+}
+
+std::optional<TunnelInstruction> ClientCore::Impl::resume_plan(std::uint64_t tunnel_id, Endpoint from) {
+  if (resume_ids_version != membership.version()) {
+    resume_ids.clear();
+    for (const auto& [key, member] : membership.peers()) resume_ids[resume_tunnel_id(ctx.identity.public_key, key)] = key;
+    resume_ids_version = membership.version();
+  }
+  auto it = resume_ids.find(tunnel_id);
+  if (it == resume_ids.end()) return std::nullopt;
+  const auto peers = membership.peers();
+  auto member = peers.find(it->second);
+  if (member == peers.end()) return std::nullopt;
+  ++ctx.stats.tunnels_resumed;
+  return resume_instruction(it->second, member->second.virtual_ip, from);
 }
 
 void ClientCore::Impl::follow_lifetime() {
@@ -741,6 +778,37 @@ std::vector<PeerStatus> ClientCore::peers() const {
 }
 
 const std::set<std::string>& ClientCore::offline_networks() const { return impl_->presence.offline_networks(); }
+PeerCache ClientCore::peer_cache() const {
+  const Impl& s = *impl_;
+  PeerCache cache;
+  if (s.virtual_ip) cache.virtual_ip = *s.virtual_ip;
+  cache.prefix_length = s.prefix_length;
+  cache.networks.networks = s.membership.networks();
+  for (const auto& [peer, tunnel] : s.tunnels.tunnels()) {
+    if (tunnel.direct()) cache.direct.push_back({peer, tunnel.path().endpoint});
+  }
+  return cache;
+}
+
+bool ClientCore::restore_peers(Time now, const PeerCache& cache) {
+  Impl& s = *impl_;
+  if (s.online || s.virtual_ip) return false;  // the server's view is the one that counts
+  s.virtual_ip = cache.virtual_ip;
+  s.prefix_length = cache.prefix_length;
+  s.router.set_address(cache.virtual_ip, cache.prefix_length);
+  s.membership.replace(cache.networks);
+  const auto peers = s.membership.peers();
+  for (const PeerCache::Path& path : cache.direct) {
+    auto member = peers.find(path.peer);
+    if (member == peers.end() || path.peer == s.ctx.identity.public_key) continue;
+    s.tunnels.instruct(now, s.resume_instruction(path.peer, member->second.virtual_ip, path.endpoint));
+    ++s.ctx.stats.tunnels_resumed;
+  }
+  // Nobody vouches for these peers' liveness but themselves.
+  s.tunnels.set_server_lost(true);
+  return true;
+}
+
 ClientCore::MappingLifetimeStatus ClientCore::mapping_lifetime() const {
   return {impl_->lifetime.lower_bound(), impl_->lifetime.upper_bound(), impl_->ctx.config.keepalive_interval};
 }

@@ -27,6 +27,7 @@
 #include "client/core/client_config.h"
 #include "client/core/client_events.h"
 #include "client/core/client_stats.h"
+#include "client/core/peer_cache.h"
 #include "client/core/client_types.h"
 #include "client/core/ip_router.h"
 #include "protocol/identity.h"
@@ -122,6 +123,15 @@ class ClientCore {
   // The networks we appear offline in (set_network_online), for the caller to keep.
   const std::set<std::string>& offline_networks() const;
   const ClientStats& stats() const;
+
+  // What to remember of our peers across a restart (peer_cache.h): our address,
+  // the membership view, and the endpoints of direct tunnels.
+  PeerCache peer_cache() const;
+  // Before the first login of this run: takes the cached view as ours (address,
+  // members, routes) and resumes a tunnel to every cached direct endpoint, so peers
+  // are reachable while the server is not. False (nothing done) once logged in:
+  // then the server's view counts. The server's snapshot replaces it at login.
+  bool restore_peers(Time now, const PeerCache& cache);
   // The NAT's idle mapping lifetime as measured so far (mapping_lifetime.h): waits
   // answered (lower) and not (upper), and the keepalive interval tunnels use now.
   struct MappingLifetimeStatus {

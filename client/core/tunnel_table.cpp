@@ -77,9 +77,18 @@ Tunnel* TunnelTable::by_index(std::uint32_t index) {
   return it == tunnels_.end() ? nullptr : &it->second;
 }
 
+Tunnel* TunnelTable::by_tunnel_id_or_resume(Time now, std::uint64_t tunnel_id, Endpoint from) {
+  Tunnel* tunnel = by_tunnel_id(tunnel_id);
+  if (tunnel || !resume) return tunnel;
+  std::optional<TunnelInstruction> plan = resume(tunnel_id, from);
+  if (!plan) return nullptr;
+  instruct(now, *plan);
+  return by_tunnel_id(tunnel_id);
+}
+
 void TunnelTable::on_punch(Time now, Endpoint from, std::uint64_t tunnel_id, std::uint32_t sequence,
                            bool is_ack) {
-  Tunnel* tunnel = by_tunnel_id(tunnel_id);
+  Tunnel* tunnel = by_tunnel_id_or_resume(now, tunnel_id, from);
   if (!tunnel) {
     ++ctx_.stats.unknown_tunnel;
     return;
@@ -89,7 +98,7 @@ void TunnelTable::on_punch(Time now, Endpoint from, std::uint64_t tunnel_id, std
 }
 
 void TunnelTable::on_handshake_init(Time now, PeerPath from, const PeerHandshakeInit& init) {
-  Tunnel* tunnel = by_tunnel_id(init.tunnel_id);
+  Tunnel* tunnel = from.relayed ? by_tunnel_id(init.tunnel_id) : by_tunnel_id_or_resume(now, init.tunnel_id, from.endpoint);
   if (!tunnel) {
     ++ctx_.stats.unknown_tunnel;
     return;

@@ -7,6 +7,7 @@
 // order that depends only on the inputs.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,6 +29,9 @@ class TunnelTable {
   // tunnel id that belongs to another peer, is counted as a control failure and
   // ignored. A relay offer must have its endpoint resolved (RelayLink).
   void instruct(Time now, const TunnelInstruction& instruction);
+  // Asked for a punch or handshake under a tunnel id we do not have: the plan to
+  // adopt when it is a member's resume id (peer_cache.h), or nothing.
+  std::function<std::optional<TunnelInstruction>(std::uint64_t tunnel_id, Endpoint from)> resume;
 
   void on_punch(Time now, Endpoint from, std::uint64_t tunnel_id, std::uint32_t sequence, bool is_ack);
   void on_handshake_init(Time now, PeerPath from, const PeerHandshakeInit& init);
@@ -58,6 +62,7 @@ class TunnelTable {
  private:
   TunnelEnv env() { return TunnelEnv{ctx_, indexes_, guard_}; }
   Tunnel* by_tunnel_id(std::uint64_t tunnel_id);
+  Tunnel* by_tunnel_id_or_resume(Time now, std::uint64_t tunnel_id, Endpoint from);
   Tunnel* by_index(std::uint32_t index);
   Tunnel* by_pair(std::uint64_t pair_id);
   void note_relay_pair(const Tunnel& tunnel);

@@ -82,6 +82,8 @@ std::size_t FakeNetwork::add_client(ClientOptions options) {
   config.server_key = server_identity_.public_key;
   if (config.nickname.empty()) config.nickname = options.name;
   if (config.lan_endpoints.empty()) config.lan_endpoints.push_back(options.address);
+  c.config = config;
+  c.identity = identity;
   c.core = std::make_unique<ClientCore>(std::move(config), identity, *c.rng);
   clients_.push_back(std::move(c));
   return clients_.size() - 1;
@@ -99,6 +101,31 @@ void FakeNetwork::start_client(std::size_t i) {
 
 void FakeNetwork::stop_client(std::size_t i) {
   with_client(i, [](ClientCore& core, Time now) { core.stop(now); });
+}
+
+void FakeNetwork::restart_client(std::size_t i) {
+  Client& c = clients_.at(i);
+  for (auto it = by_client_conn_.begin(); it != by_client_conn_.end();) {
+    if (it->first.first != i) {
+      ++it;
+      continue;
+    }
+    const std::uint64_t id = it->second;
+    Stream& st = streams_.at(id);
+    if (st.open_at_client) {
+      st.open_at_client = false;
+      schedule(stream_arrival(st.last_to_server), [this, id] {
+        Stream& s = streams_.at(id);
+        if (!server_ || s.server_generation != server_generation_ || !s.open_at_server) return;
+        s.open_at_server = false;
+        server_->on_stream_closed(now_, s.server_conn);
+        drain_server();
+      });
+    }
+    it = by_client_conn_.erase(it);
+  }
+  c.core = std::make_unique<ClientCore>(c.config, c.identity, *c.rng);
+  c.loop = DriverLoop{};
 }
 
 // ---- outputs

@@ -124,6 +124,10 @@ class FakeNetwork {
   }
   void start_client(std::size_t i);
   void stop_client(std::size_t i);
+  // The client's process dies and a new one starts with the same key and config (not
+  // started): its TCP connections reset, in-flight stream data is lost; UDP to its
+  // address reaches the new process.
+  void restart_client(std::size_t i);
 
   // A raw datagram onto the wire (e.g. garbage from an attacker), delivered like any.
   void inject_datagram(Endpoint from, Endpoint to, Bytes payload);
@@ -168,6 +172,8 @@ class FakeNetwork {
     AddressTranslator* translator = nullptr;
     Ipv4 public_ip;
     std::unique_ptr<SeededRandom> rng;
+    ClientConfig config;  // what the core was made with, for a restart
+    Identity identity;
     std::unique_ptr<ClientCore> core;
     DriverLoop loop;
   };
