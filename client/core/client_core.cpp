@@ -303,7 +303,11 @@ void ClientCore::Impl::handle_message(Time now, ControlMessage& message) {
     ctx.emit(Synced{});
   } else if (auto* update = std::get_if<MemberUpdate>(&message)) {
     membership.update(*update);
-    if (update->member.online) tunnels.set_peer_offline(update->member.key, false);
+    if (update->member.online) {
+      tunnels.set_peer_offline(update->member.key, false);
+    } else {
+      tunnels.note_peer_went_offline(update->member.key);
+    }
     ctx.emit(MembershipChanged{update->network, update->member.key});
   } else if (auto* left = std::get_if<MemberLeft>(&message)) {
     membership.remove(*left);
@@ -793,6 +797,7 @@ PeerCache ClientCore::peer_cache() const {
 bool ClientCore::restore_peers(Time now, const PeerCache& cache) {
   Impl& s = *impl_;
   if (s.online || s.virtual_ip) return false;  // the server's view is the one that counts
+  if (cache.virtual_ip.value == 0) return false;  // saved before any login: nothing to resume
   s.virtual_ip = cache.virtual_ip;
   s.prefix_length = cache.prefix_length;
   s.router.set_address(cache.virtual_ip, cache.prefix_length);

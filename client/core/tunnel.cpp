@@ -67,7 +67,8 @@ void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& en
   // A path missing from the candidates alone proves little (predicted ports never
   // list the real one; a rebinding we followed is news to the server); a path that
   // has also gone quiet for longer than any healthy peer stays silent is what a
-  // moved peer looks like.
+  // moved peer looks like; so is one the server saw go offline since we last heard
+  // it (a restart: a new process, often a new port).
   if (path_.relayed) {
     // A re-plan for a relayed pair (tunnel_retry.h): punch again, from the relay.
     start_at_ = now + std::chrono::milliseconds(instruction.start_delay_ms);
@@ -78,7 +79,7 @@ void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& en
   }
   const bool path_offered =
       path_.relayed || std::find(candidates_.begin(), candidates_.end(), path_.endpoint) != candidates_.end();
-  const bool quiet = now - last_received_ > env.ctx.config.keepalive_interval;
+  const bool quiet = now - last_received_ > env.ctx.config.keepalive_interval || offline_since_heard_;
   if (!path_offered && quiet && !candidates_.empty()) {
     start_at_ = now + std::chrono::milliseconds(instruction.start_delay_ms);
     next_probe_at_ = start_at_;
@@ -453,6 +454,7 @@ std::optional<PeerPayload> Tunnel::on_data(Time now, PeerPath from, const PeerDa
   }
   ++ctx.stats.packets_received;
   keyed->confirmed = true;
+  offline_since_heard_ = false;
   last_received_ = now;
   unanswered_pings_ = 0;
   repunch_end_ = Time{};  // the path carries data again

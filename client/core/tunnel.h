@@ -144,7 +144,13 @@ class Tunnel {
   void close(const std::string& reason, TunnelEnv& env);
 
   void set_liveness_checks(bool server_lost) { server_lost_ = server_lost; }
-  void set_peer_offline(bool offline) { peer_offline_ = offline; }
+  void set_peer_offline(bool offline) {
+    peer_offline_ = offline;
+    if (offline) offline_since_heard_ = true;
+  }
+  // A member update said the peer is offline (it logged out, or went offline in a
+  // network): its next plan may be for a new process.
+  void note_peer_went_offline() { offline_since_heard_ = true; }
 
   const PublicKey& peer() const { return peer_; }
   std::uint64_t tunnel_id() const { return tunnel_id_; }
@@ -297,6 +303,9 @@ class Tunnel {
 
   bool server_lost_ = false;
   bool peer_offline_ = false;
+  // The server said the peer went offline, and nothing has come from it since: a
+  // plan after that is for a peer that may have restarted (another port).
+  bool offline_since_heard_ = false;
 };
 
 }  // namespace yt

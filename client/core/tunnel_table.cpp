@@ -216,6 +216,11 @@ void TunnelTable::set_server_lost(bool lost) {
   for (auto& entry : tunnels_) entry.second.set_liveness_checks(lost);
 }
 
+void TunnelTable::note_peer_went_offline(const PublicKey& peer) {
+  auto it = tunnels_.find(peer);
+  if (it != tunnels_.end()) it->second.note_peer_went_offline();
+}
+
 void TunnelTable::set_peer_offline(const PublicKey& peer, bool offline) {
   auto it = tunnels_.find(peer);
   if (it != tunnels_.end()) it->second.set_peer_offline(offline);

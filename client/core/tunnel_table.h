@@ -51,6 +51,7 @@ class TunnelTable {
   // While the server is lost, every tunnel checks its own liveness.
   void set_server_lost(bool lost);
   void set_peer_offline(const PublicKey& peer, bool offline);
+  void note_peer_went_offline(const PublicKey& peer);
 
   // Tears down the tunnel to `peer` (TunnelDown if it was up). No-op without one.
   void remove(const PublicKey& peer, const std::string& reason);

@@ -284,6 +284,22 @@ void DaemonService::on_adapter_packet(ByteView packet) {
   driver_.pump();
 }
 
+void DaemonService::use_address(Ipv4 virtual_ip, std::uint8_t prefix_length) {
+  prefix_length_ = prefix_length;
+  if (!adapter_) return;
+  Ipv6Prefix ipv6 = ula_address(config_.ipv6_prefix, virtual_ip);
+  if (auto assigned = adapter_->assign(virtual_ip, prefix_length, ipv6); !assigned) {
+    spdlog::error("adapter {}: {}", adapter_->name(), assigned.error());
+  } else if (const auto& problem = adapter_->ipv6_problem()) {
+    auto level = problem->disabled_on_host ? spdlog::level::warn : spdlog::level::err;
+    spdlog::log(level, "adapter {}: {}/{}, MTU {}; no IPv6 address ({}): carrying IPv4 only", adapter_->name(),
+                virtual_ip.to_string(), int(prefix_length), adapter_->mtu(), problem->message);
+  } else {
+    spdlog::info("adapter {}: {}/{} and {}, MTU {}", adapter_->name(), virtual_ip.to_string(), int(prefix_length),
+                 ipv6.to_string(), adapter_->mtu());
+  }
+}
+
 void DaemonService::on_event(const ClientEvent& event) {
   if (auto* packet = std::get_if<PacketReceived>(&event)) {
     spdlog::trace("{}", describe(event));
@@ -297,21 +313,7 @@ void DaemonService::on_event(const ClientEvent& event) {
     spdlog::info("{}{}", describe(event), held_back_note(*held));  // a member's flood must not fill the log
   }
   if (auto* in = std::get_if<LoggedIn>(&event)) {
-    prefix_length_ = in->prefix_length;
-    if (adapter_) {
-      Ipv6Prefix ipv6 = ula_address(config_.ipv6_prefix, in->virtual_ip);
-      if (auto assigned = adapter_->assign(in->virtual_ip, in->prefix_length, ipv6); !assigned) {
-        spdlog::error("adapter {}: {}", adapter_->name(), assigned.error());
-      } else if (const auto& problem = adapter_->ipv6_problem()) {
-        auto level = problem->disabled_on_host ? spdlog::level::warn : spdlog::level::err;
-        spdlog::log(level, "adapter {}: {}/{}, MTU {}; no IPv6 address ({}): carrying IPv4 only",
-                    adapter_->name(), in->virtual_ip.to_string(), int(in->prefix_length), adapter_->mtu(),
-                    problem->message);
-      } else {
-        spdlog::info("adapter {}: {}/{} and {}, MTU {}", adapter_->name(), in->virtual_ip.to_string(),
-                     int(in->prefix_length), ipv6.to_string(), adapter_->mtu());
-      }
-    }
+    use_address(in->virtual_ip, in->prefix_length);
   } else if (auto* chat = std::get_if<ChatReceived>(&event)) {
     record_chat(ChatEntry{unix_ms_now(), false, chat->network, node_id(chat->peer), chat->nickname, chat->text});
   } else if (auto* done = std::get_if<RequestDone>(&event)) {

@@ -49,6 +49,9 @@ class DaemonService {
   void on_event(const ClientEvent& event);
   // A packet the kernel routed into the adapter.
   void on_adapter_packet(ByteView packet);
+  // Our virtual address on the adapter: at every login, and from the peer cache at
+  // a start while the server may be away.
+  void use_address(Ipv4 virtual_ip, std::uint8_t prefix_length);
 
  private:
   struct Pending {

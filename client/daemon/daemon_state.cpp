@@ -26,6 +26,10 @@ Result<DaemonState, std::string> load_daemon_state(const std::string& path) {
     if (!v->is_string()) return Err{bad + "\"logout_reason\" is not a string"};
     state.logout_reason = v->get<std::string>();
   }
+  if (auto v = object.find("udp_port"); v != object.end()) {
+    if (!v->is_number_unsigned() || v->get<std::uint64_t>() > 65535) return Err{bad + "\"udp_port\" is not a port"};
+    state.udp_port = static_cast<std::uint16_t>(v->get<std::uint64_t>());
+  }
   if (auto v = object.find("offline_networks"); v != object.end()) {
     if (!v->is_array()) return Err{bad + "\"offline_networks\" is not an array"};
     for (const nlohmann::json& name : *v) {
@@ -42,6 +46,7 @@ Status<std::string> save_daemon_state(const std::string& path, const DaemonState
   object["nickname"] = state.nickname;
   object["offline_networks"] = state.offline_networks;
   if (!state.logout_reason.empty()) object["logout_reason"] = state.logout_reason;
+  if (state.udp_port != 0) object["udp_port"] = state.udp_port;
   return write_file_atomically(path, object.dump(2) + "\n", 0600);
 }
 

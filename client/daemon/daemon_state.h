@@ -5,6 +5,7 @@
 // change, so a restart (or a crash) resumes as the user left it.
 #pragma once
 
+#include <cstdint>
 #include <set>
 #include <string>
 
@@ -17,10 +18,14 @@ struct DaemonState {
   std::string nickname;  // empty: use the configured one
   std::set<std::string> offline_networks;
   std::string logout_reason;  // empty: logged in, or the user logged out
+  // The UDP port we last had, when the configuration leaves it to the system: bound
+  // again at the next start, so NAT mappings (ours and peers' filters) still lead
+  // to us and cached tunnels resume as they were. 0: none yet.
+  std::uint16_t udp_port = 0;
 
   friend bool operator==(const DaemonState& a, const DaemonState& b) {
     return a.logged_out == b.logged_out && a.nickname == b.nickname && a.offline_networks == b.offline_networks &&
-           a.logout_reason == b.logout_reason;
+           a.logout_reason == b.logout_reason && a.udp_port == b.udp_port;
   }
 };
 

@@ -18,6 +18,7 @@
 #include "client/daemon/daemon_options.h"
 #include "client/daemon/daemon_service.h"
 #include "client/daemon/daemon_state.h"
+#include "client/daemon/peer_cache_file.h"
 #include "client/daemon/datagram_bridge.h"
 #include "client/daemon/tun_adapter.h"
 #include "client/daemon/virtual_addresses.h"
@@ -129,9 +130,21 @@ int main(int argc, char** argv) {
   if (config.tun) client.ipv6_base = yt::ipv6_base(config.ipv6_prefix);
   std::vector<std::string> own_interfaces;
   if (adapter) own_interfaces.push_back(adapter->name());
-  auto driver = yt::AsioClientDriver::create(io, client, *identity, rng, config.udp, own_interfaces);
+  // Left to the system, the UDP port is the one we had last time when it is free:
+  // our NAT's mappings and our peers' filters still lead to it after a restart.
+  auto driver = yt::Result<std::unique_ptr<yt::AsioClientDriver>, std::string>(yt::Err{std::string()});
+  if (config.udp.port == 0 && state->udp_port != 0) {
+    driver = yt::AsioClientDriver::create(io, client, *identity, rng, yt::Endpoint{config.udp.ip, state->udp_port},
+                                          own_interfaces);
+    if (!driver) spdlog::info("UDP port {} of the last run is taken; using another", state->udp_port);
+  }
+  if (!driver) driver = yt::AsioClientDriver::create(io, client, *identity, rng, config.udp, own_interfaces);
   if (!driver) return refuse(driver.error());
   yt::AsioClientDriver& d = **driver;
+  if (config.udp.port == 0 && state->udp_port != d.udp_endpoint().port) {
+    state->udp_port = d.udp_endpoint().port;
+    if (auto saved = yt::save_daemon_state(state_path, *state); !saved) spdlog::error("{}", saved.error());
+  }
 
   std::unique_ptr<yt::DatagramBridge> bridge;
   if (!config.tun) {
@@ -143,11 +156,31 @@ int main(int argc, char** argv) {
   auto listener = yt::UnixListener::create(io, config.control_socket, config.control_group);
   if (!listener) return refuse(listener.error());
 
+  const bool logged_out = state->logged_out;
   yt::DaemonService service(io, config, d, adapter.get(), bridge.get(), std::move(*state), state_path,
                             std::move(*history));
+  // Our peers as we last knew them: reachable even if the server is not (a restart
+  // during an outage). Only when we mean to go online: a logged-out daemon is silent.
+  const std::string peer_cache_path = config.state_dir + "/peers.cache";
+  if (!logged_out) {
+    auto cached = yt::load_peer_cache(peer_cache_path, *identity);
+    if (!cached) {
+      spdlog::warn("{}; starting without it", cached.error());
+    } else if (*cached && d.core().restore_peers(d.now(), **cached)) {
+      service.use_address((*cached)->virtual_ip, (*cached)->prefix_length);
+      spdlog::info("restored {} network(s) from {}; resuming {} direct tunnel(s) until the server answers",
+                   (*cached)->networks.networks.size(), peer_cache_path, (*cached)->direct.size());
+    }
+  }
   bool requested = false;
   d.set_event_handler([&](const yt::ClientEvent& event) {
     service.on_event(event);
+    if (std::holds_alternative<yt::Synced>(event) || std::holds_alternative<yt::MembershipChanged>(event) ||
+        std::holds_alternative<yt::TunnelUp>(event)) {
+      if (auto saved = yt::save_peer_cache(peer_cache_path, d.core().peer_cache(), *identity); !saved) {
+        spdlog::error("{}", saved.error());
+      }
+    }
     if (std::holds_alternative<yt::Synced>(event) && !requested) {
       requested = true;
       // Deferred: the handler runs inside the driver's drain loop.

@@ -21,8 +21,9 @@
 # unreachable peers with a reason (UDP blocked); natA never moved alice to another
 # port; spoofed sources are dropped (sender and receiver side); state survives a
 # daemon restart; a NAT reboot (conntrack flush, new port range) heals within 15 s;
-# direct tunnels carry every ping through a 60 s server outage, and daemons are back
-# within seconds of its return; a separate yellowtail-relay
+# direct tunnels carry every ping through a 60 s server outage, a daemon restarted
+# then reaches its peers from its cache, and daemons are back within seconds of the
+# server's return; a separate yellowtail-relay
 # is picked over the server's own relay for the pair it is closer to. Prints the
 # CLI transcript and the tunnel vs raw RTT.
 #
@@ -491,10 +492,11 @@ wait_for 20 "the tunnel alice-frank once she is online in lan" direct alice fran
 check "online in lan again: ping to frank" ns alice ping -c 2 -i 0.2 -W 2 -q "${VIP[frank]}"
 
 echo "== a NAT reboot: natA forgets every mapping and hands out another port range"
+# 20000-29999 is below every ephemeral port, so alice's mapping really moves.
 direct_ab() { direct alice bob; }
-wait_for 20 "the tunnel alice-bob to be direct" direct_ab
+wait_for 40 "the tunnel alice-bob to be direct" direct_ab
 ns natA nft flush chain ip nat post || die "nft flush"
-ns natA nft add rule ip nat post oifname "wan" meta l4proto udp masquerade to :40000-49999 || die "nft port range"
+ns natA nft add rule ip nat post oifname "wan" meta l4proto udp masquerade to :20000-29999 || die "nft port range"
 ns natA nft add rule ip nat post oifname "wan" masquerade || die "nft masquerade"
 ns natA conntrack -F >/dev/null 2>&1
 rebooted=$(date +%s%N)
@@ -523,6 +525,18 @@ for f in outage-frank outage-alice; do
   check "$f: every ping answered through the outage (${received:-0}/300)" test "${received:-0}" -eq 300
 done
 check "alice noticed the server is gone" test "$(cli alice status --json | json 'd["state"]')" != online
+
+echo "== a daemon restarted during the outage gets back to its peers from its cache"
+kill -TERM "${DPID[alice]}"; wait "${DPID[alice]}" 2>/dev/null
+start_daemon alice
+restarted=$(date +%s%N)
+alice_reaches() { ns alice ping -c 1 -W 1 -q "${VIP[$1]}" >/dev/null 2>&1; }
+for _ in $(seq 30); do alice_reaches frank && break; done
+resumed_ms=$(( ($(date +%s%N) - restarted) / 1000000 ))
+check "alice, restarted with no server, pings frank ${resumed_ms} ms after the start (her peer cache)" alice_reaches frank
+check "bob pings the restarted alice" ns bob ping -c 2 -i 0.2 -W 2 -q "${VIP[alice]}"
+check "alice's log says where her peers came from" grep -q "restored 1 network(s) from .*peers.cache" "$WORK/alice.log"
+check "alice is still without the server" test "$(cli alice status --json | json 'd["state"]')" != online
 
 echo "== the server returns: daemons deep in their reconnect backoff are back within seconds"
 # 60 s down by now: the backoff waits 16-32 s between attempts.

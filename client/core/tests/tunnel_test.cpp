@@ -516,6 +516,25 @@ TEST_F(TunnelTest, ALaterInstructionWithoutOurPathPunchesToTheNewEndpointForOneW
   EXPECT_LE(after_window - probes_before, 201u);
 }
 
+TEST_F(TunnelTest, APlanWithoutOurPathAfterThePeerWentOfflinePunchesAtOnce) {
+  // b restarted (a new process, a new port) within seconds: not quiet long enough
+  // to look moved, but the server said it went offline and nothing came since.
+  bring_up();
+  wire.filter = [&](SendDatagram&, Endpoint& from) { return from != kB; };
+  a.data(wire.now, ca, sa.seal(PeerOffline{kb}));
+  wire.run_for(3s);
+  const Endpoint restarted{kB.ip, 41999};
+  std::size_t probes_before = a.sent<PunchProbe>().size();
+  TunnelInstruction again = instruction_for_a(kTunnelId + 1);
+  again.candidates = {restarted};
+  a.data(wire.now, ca, sa.seal(again));
+  wire.run_for(1s);
+  std::size_t to_restarted = 0;
+  for (const auto& [to, probe] : a.sent<PunchProbe>()) to_restarted += to == restarted ? 1 : 0;
+  EXPECT_GE(to_restarted, 10u);
+  EXPECT_GT(a.sent<PunchProbe>().size(), probes_before);
+}
+
 TEST_F(TunnelTest, AHealthyTunnelDoesNotPunchForAPlanWithoutItsPath) {
   // Predicted ports, or a rebinding the server has not seen: the path still works.
   bring_up();

@@ -24,7 +24,7 @@ TEST_F(DaemonStateTest, MissingFileIsFreshState) {
 }
 
 TEST_F(DaemonStateTest, RoundTripWithMode0600) {
-  DaemonState state{true, "caroline", {"lan", "games"}, "this key logged in from 192.0.2.7:4000"};
+  DaemonState state{true, "caroline", {"lan", "games"}, "this key logged in from 192.0.2.7:4000", 41234};
   ASSERT_TRUE(save_daemon_state(path("state.json"), state).ok());
   auto loaded = load_daemon_state(path("state.json"));
   ASSERT_TRUE(loaded.ok()) << loaded.error();
@@ -36,7 +36,8 @@ TEST_F(DaemonStateTest, RoundTripWithMode0600) {
 
 TEST_F(DaemonStateTest, DamagedFileIsAnErrorNamingIt) {
   for (const char* text :
-       {"not json", "[]", "{\"logged_out\": 1}", "{\"offline_networks\": [1]}", "{\"logout_reason\": false}"}) {
+       {"not json", "[]", "{\"logged_out\": 1}", "{\"offline_networks\": [1]}", "{\"logout_reason\": false}",
+        "{\"udp_port\": 70000}", "{\"udp_port\": -1}"}) {
     std::ofstream(path("state.json")) << text;
     auto loaded = load_daemon_state(path("state.json"));
     ASSERT_FALSE(loaded.ok()) << text;
