@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests=(protocol_tests nat_models_tests client_core_tests server_core_tests relay_core_tests platform_tests
-       daemon_tests sim_tests loopback_tests emulation_tests)
+       daemon_tests sim_tests loopback_tests durability_tests emulation_tests)
 if [[ ! -f build-asan/build.ninja ]]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
     -DYT_SANITIZE=ON -DYT_BUILD_BENCH=OFF >/dev/null
