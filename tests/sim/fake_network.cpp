@@ -103,8 +103,21 @@ void FakeNetwork::stop_client(std::size_t i) {
   with_client(i, [](ClientCore& core, Time now) { core.stop(now); });
 }
 
+void FakeNetwork::move_client(std::size_t i, Endpoint address) {
+  Client& c = clients_.at(i);
+  reset_client_streams(i, /*tell_client=*/true);
+  c.address = address;
+  c.public_ip = address.ip;
+}
+
 void FakeNetwork::restart_client(std::size_t i) {
   Client& c = clients_.at(i);
+  reset_client_streams(i, /*tell_client=*/false);
+  c.core = std::make_unique<ClientCore>(c.config, c.identity, *c.rng);
+  c.loop = DriverLoop{};
+}
+
+void FakeNetwork::reset_client_streams(std::size_t i, bool tell_client) {
   for (auto it = by_client_conn_.begin(); it != by_client_conn_.end();) {
     if (it->first.first != i) {
       ++it;
@@ -121,11 +134,16 @@ void FakeNetwork::restart_client(std::size_t i) {
         server_->on_stream_closed(now_, s.server_conn);
         drain_server();
       });
+      if (tell_client) {
+        const ConnId conn = st.client_conn;
+        schedule(now_, [this, i, conn] {
+          client(i).on_stream_closed(now_, conn);
+          drain_client(i);
+        });
+      }
     }
     it = by_client_conn_.erase(it);
   }
-  c.core = std::make_unique<ClientCore>(c.config, c.identity, *c.rng);
-  c.loop = DriverLoop{};
 }
 
 // ---- outputs

@@ -128,6 +128,10 @@ class FakeNetwork {
   // started): its TCP connections reset, in-flight stream data is lost; UDP to its
   // address reaches the new process.
   void restart_client(std::size_t i);
+  // The client's machine moves to another network (Wi-Fi to LTE): its address
+  // changes, its TCP connections break (reset, as the old address is gone), the
+  // process and its UDP socket live on. Untranslated clients only.
+  void move_client(std::size_t i, Endpoint address);
 
   // A raw datagram onto the wire (e.g. garbage from an attacker), delivered like any.
   void inject_datagram(Endpoint from, Endpoint to, Bytes payload);
@@ -166,6 +170,9 @@ class FakeNetwork {
   void set_datagram_loss(double p) { options_.datagram_loss = p; }
 
  private:
+  // Every TCP stream of client i resets: the server sees it close; the client too
+  // when `tell_client` (it lives on), not when its process is gone.
+  void reset_client_streams(std::size_t i, bool tell_client);
   struct Client {
     std::string name;
     Endpoint address;
