@@ -481,8 +481,7 @@ std::optional<PeerPayload> Tunnel::on_data(Time now, PeerPath from, const PeerDa
   if (from.relayed) {
     relay_unanswered_since_.reset();
     relay_rebind_wait_ = Duration(0);
-  }
-  if (!from.relayed) {
+  } else {
     last_direct_received_ = now;
     direct_unanswered_since_.reset();
     unanswered_path_checks_ = 0;
