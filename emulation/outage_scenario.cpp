@@ -19,7 +19,6 @@ namespace yt::emulation {
 namespace {
 
 constexpr char kNetwork[] = "outage";
-constexpr std::uint16_t kRelayPort = 3478;
 constexpr int kMaxClients = 32;
 constexpr int kMaxRelays = 4;
 constexpr double kCarryWindowS = 1.0;  // "carrying": an arrival each way within this
@@ -175,17 +174,8 @@ Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
 
   std::vector<ns3::Ptr<YtRelayApp>> relays;
   for (std::size_t i = 0; i < relay_nodes.size(); ++i) {
-    RelayNodeConfig config;
-    config.server = Endpoint{server_ips.at(0), kScenarioControlPort};
-    config.server_key = server_identity.public_key;
-    config.name = "relay-" + std::to_string(i + 1);
-    config.udp = Endpoint{topology.AddressOf(relay_nodes[i]), kRelayPort};
-    auto app = ns3::CreateObject<YtRelayApp>();
-    app->Setup(config, relay_ids[i], &log);
-    stream += app->AssignStreams(stream);
-    relay_nodes[i]->AddApplication(app);
-    app->SetStartTime(ns3::MilliSeconds(100));
-    relays.push_back(app);
+    relays.push_back(install_relay(relay_nodes[i], topology.AddressOf(relay_nodes[i]), "relay-" + std::to_string(i + 1),
+                                   server_ips.at(0), server_identity.public_key, relay_ids[i], &log, stream));
   }
 
   std::vector<ns3::Ptr<YtClientApp>> apps(n);

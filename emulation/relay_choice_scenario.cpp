@@ -18,7 +18,6 @@ namespace yt::emulation {
 namespace {
 
 constexpr char kNetwork[] = "relays";
-constexpr std::uint16_t kRelayPort = 3478;
 constexpr std::size_t kMaxRelays = 16;
 constexpr std::size_t kMaxClients = 16;
 
@@ -99,17 +98,11 @@ Result<RelayChoiceResult, std::string> run_relay_choice(const RelayChoiceOptions
   std::vector<RelaySpot> spots;
   spots.push_back({"built-in", server_config.discovery_endpoints.front(), options.server_delay, nullptr});
   for (std::size_t i = 0; i < relay_nodes.size(); ++i) {
-    RelayNodeConfig config;
-    config.server = Endpoint{server_ips.at(0), kScenarioControlPort};
-    config.server_key = server_identity.public_key;
-    config.name = "relay-" + std::to_string(i + 1);
-    config.udp = Endpoint{topology.AddressOf(relay_nodes[i]), kRelayPort};
-    auto app = ns3::CreateObject<YtRelayApp>();
-    app->Setup(config, relay_ids[i], &log);
-    stream += app->AssignStreams(stream);
-    relay_nodes[i]->AddApplication(app);
-    app->SetStartTime(ns3::MilliSeconds(100));
-    spots.push_back({config.name, config.udp, options.relay_delays[i], app});
+    const std::string name = "relay-" + std::to_string(i + 1);
+    const Ipv4 ip = topology.AddressOf(relay_nodes[i]);
+    auto app = install_relay(relay_nodes[i], ip, name, server_ips.at(0), server_identity.public_key, relay_ids[i],
+                             &log, stream);
+    spots.push_back({name, Endpoint{ip, kScenarioRelayPort}, options.relay_delays[i], app});
   }
   auto spot_of = [&](Endpoint udp) -> const RelaySpot* {
     for (const RelaySpot& s : spots) {

@@ -40,6 +40,22 @@ ns3::Ptr<YtClientApp> install_client(ns3::Ptr<ns3::Node> node, const std::string
   return client;
 }
 
+ns3::Ptr<YtRelayApp> install_relay(ns3::Ptr<ns3::Node> node, Ipv4 node_ip, const std::string& name, Ipv4 server_ip,
+                                   const PublicKey& server_key, const Identity& identity, EventLog* log,
+                                   int64_t& stream) {
+  RelayNodeConfig config;
+  config.server = Endpoint{server_ip, kScenarioControlPort};
+  config.server_key = server_key;
+  config.name = name;
+  config.udp = Endpoint{node_ip, kScenarioRelayPort};
+  auto app = ns3::CreateObject<YtRelayApp>();
+  app->Setup(config, identity, log);
+  stream += app->AssignStreams(stream);
+  node->AddApplication(app);
+  app->SetStartTime(ns3::MilliSeconds(100));
+  return app;
+}
+
 void add_members(Storage& storage, const ServerConfig& config, const std::string& network,
                  const std::vector<PublicKey>& keys) {
   // In-memory storage at setup: nothing here can fail that a scenario could handle.

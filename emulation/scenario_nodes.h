@@ -15,6 +15,7 @@
 
 #include "emulation/event_log.h"
 #include "emulation/yt_client_app.h"
+#include "emulation/yt_relay_app.h"
 #include "emulation/yt_server_app.h"
 #include "protocol/endpoint.h"
 #include "protocol/identity.h"
@@ -26,6 +27,7 @@ namespace yt::emulation {
 constexpr std::uint16_t kScenarioControlPort = 443;
 constexpr std::uint16_t kScenarioDiscoveryPort = 3478;
 constexpr std::uint16_t kScenarioAlternatePort = 3479;
+constexpr std::uint16_t kScenarioRelayPort = 3478;  // on a relay's own host
 
 // Both ports on each of the server's addresses (Topology::AddServer(link, 2)): what
 // RFC 5780 discovery needs to tell mapping and filtering behaviours apart.
@@ -43,6 +45,14 @@ ns3::Ptr<YtServerApp> install_server(ns3::Ptr<ns3::Node> node, const ServerConfi
 ns3::Ptr<YtClientApp> install_client(ns3::Ptr<ns3::Node> node, const std::string& name, Ipv4 server_ip,
                                      const PublicKey& server_key, std::optional<Identity> identity, double start_s,
                                      EventLog* log, int64_t& stream, const ClientConfig& base = {});
+
+// Installs a YtRelayApp named `name` on `node` (UDP at the node's address,
+// kScenarioRelayPort), registering with the server at `server_ip` pinned to
+// `server_key`, started at 100 ms (after the server). `stream` is advanced past the
+// streams it used. `log` may be null.
+ns3::Ptr<YtRelayApp> install_relay(ns3::Ptr<ns3::Node> node, Ipv4 node_ip, const std::string& name, Ipv4 server_ip,
+                                   const PublicKey& server_key, const Identity& identity, EventLog* log,
+                                   int64_t& stream);
 
 // Registers every key (with an address from `config`'s range) and makes them all
 // members of an open network `network`, owned by the first: runs that measure

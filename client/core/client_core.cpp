@@ -71,7 +71,7 @@ struct ClientCore::Impl {
   std::optional<Ipv4> virtual_ip;
   std::uint8_t prefix_length = 8;
   // Resume ids of every member (peer_cache.h), rebuilt when the membership changed.
-  std::map<std::uint64_t, PublicKey> resume_ids;
+  std::map<std::uint64_t, MemberInfo> resume_ids;
   std::optional<std::uint64_t> resume_ids_version;
   std::optional<Endpoint> mapped;
   std::optional<NatProfile> nat_profile;
@@ -243,16 +243,13 @@ TunnelInstruction ClientCore::Impl::resume_instruction(const PublicKey& peer, Ip
 std::optional<TunnelInstruction> ClientCore::Impl::resume_plan(std::uint64_t tunnel_id, Endpoint from) {
   if (resume_ids_version != membership.version()) {
     resume_ids.clear();
-    for (const auto& [key, member] : membership.peers()) resume_ids[resume_tunnel_id(ctx.identity.public_key, key)] = key;
+    for (const auto& [key, member] : membership.peers()) resume_ids[resume_tunnel_id(ctx.identity.public_key, key)] = member;
     resume_ids_version = membership.version();
   }
   auto it = resume_ids.find(tunnel_id);
   if (it == resume_ids.end()) return std::nullopt;
-  const auto peers = membership.peers();
-  auto member = peers.find(it->second);
-  if (member == peers.end()) return std::nullopt;
   ++ctx.stats.tunnels_resumed;
-  return resume_instruction(it->second, member->second.virtual_ip, from);
+  return resume_instruction(it->second.key, it->second.virtual_ip, from);
 }
 
 void ClientCore::Impl::follow_lifetime() {
