@@ -25,7 +25,7 @@ constexpr double kCarryWindowS = 1.0;  // "carrying": an arrival each way within
 constexpr double kDrainS = 2.0;        // after the last datagram, for it to arrive
 constexpr double kWatchS = 0.1;
 
-enum class Fault { kServerDown, kNatReboot, kLinkOutage, kLossBurst, kMappingExpiry, kRelayDown };
+enum class Fault { kServerDown, kNatReboot, kLinkOutage, kLossBurst, kMappingExpiry, kRelayDown, kRoam };
 
 std::optional<Fault> fault_of(const std::string& name) {
   const std::vector<std::string> names = outage_fault_names();
@@ -90,7 +90,7 @@ FlowFigures figures_of(const TunnelTraffic::Flow& f, double from, double until, 
 }  // namespace
 
 std::vector<std::string> outage_fault_names() {
-  return {"server-down", "nat-reboot", "link-outage", "loss-burst", "mapping-expiry", "relay-down"};
+  return {"server-down", "nat-reboot", "link-outage", "loss-burst", "mapping-expiry", "relay-down", "roam"};
 }
 
 std::optional<std::string> check_outage_options(const OutageOptions& o) {
@@ -104,6 +104,9 @@ std::optional<std::string> check_outage_options(const OutageOptions& o) {
   std::vector<std::string> known = matrix_profile_names();
   for (const std::string& nat : o.nats) {
     if (std::find(known.begin(), known.end(), nat) == known.end()) return "unknown NAT profile '" + nat + "'";
+  }
+  if (std::find(known.begin(), known.end(), o.roam_nat) == known.end()) {
+    return "unknown NAT profile '" + o.roam_nat + "' to roam to";
   }
   if (o.clients < 2 || o.clients > kMaxClients) return "give 2 to " + std::to_string(kMaxClients) + " clients";
   if (o.relays < 0 || o.relays > kMaxRelays) return "give 0 to " + std::to_string(kMaxRelays) + " relays";
@@ -152,6 +155,9 @@ Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
     sites.push_back(topology.AddNatSite(chain, 1, link));
     result.clients.push_back({"client-" + std::to_string(i + 1), nat, -1});
   }
+  // Where the roaming client goes: a network of its own, empty until then.
+  NatSite roam_site;
+  if (fault == Fault::kRoam) roam_site = topology.AddNatSite(matrix_profile_chain(options.roam_nat), 0, link);
   int64_t stream = topology.AssignStreams(0);
 
   Ns3RandomSource key_rng;
@@ -188,14 +194,19 @@ Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
   }
   TunnelTraffic traffic(app_pointers, options.interval);
   std::vector<bool> online(n, false);
-  std::optional<double> server_back_at;
+  // Since when the next sync of the clients in `resyncing` counts as their resync:
+  // the server's return (every client), or the move (the roaming one).
+  std::optional<double> resync_from;
+  std::vector<bool> resyncing(n, false);
   for (std::size_t i = 0; i < n; ++i) {
     apps[i]->SetEventCallback([&, i](const ClientEvent& event) {
       traffic.OnEvent(i, event);
       if (!std::holds_alternative<Synced>(event)) return;
       online[i] = true;
       const double now = ns3::Simulator::Now().GetSeconds();
-      if (server_back_at && result.clients[i].resync_s < 0) result.clients[i].resync_s = now - *server_back_at;
+      if (resync_from && resyncing[i] && result.clients[i].resync_s < 0) {
+        result.clients[i].resync_s = now - *resync_from;
+      }
     });
   }
 
@@ -232,7 +243,8 @@ Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
         fault_end = now + seconds(options.duration);
         server->Crash();
         ns3::Simulator::Schedule(to_ns3(options.duration), [&] {
-          server_back_at = ns3::Simulator::Now().GetSeconds();
+          resync_from = ns3::Simulator::Now().GetSeconds();
+          resyncing.assign(n, true);
           restarted = install_server(server_node, server_config, server_identity, &storage, &log, stream);
           log.add("scenario", "a fresh server process starts on the same database");
         });
@@ -271,6 +283,15 @@ Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
         log.add("scenario", "traffic stops for " + std::to_string(idle) + " s");
         break;
       }
+      case Fault::kRoam: {
+        const Ipv4 moved = topology.MoveHost(sites[side].hosts.at(0), roam_site);
+        resync_from = now;
+        resyncing[side] = true;
+        log.add("scenario", result.clients[side].name + " roams to a " + options.roam_nat + " network as " +
+                                moved.to_string() + (options.roam_notice ? "" : ", and its OS says nothing"));
+        if (options.roam_notice) apps[side]->NotifyNetworkChanged({moved});
+        break;
+      }
       case Fault::kRelayDown: {
         ns3::Ptr<YtRelayApp> busiest = relays.front();
         for (const auto& r : relays) {
@@ -300,7 +321,7 @@ Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
     }
     if (restarted && restarted->Core()) {
       const std::uint64_t logins = restarted->Core()->stats().logins;
-      const auto second = static_cast<std::size_t>(now - *server_back_at);
+      const auto second = static_cast<std::size_t>(now - *resync_from);
       if (logins_per_s.size() <= second) logins_per_s.resize(second + 1, 0);
       logins_per_s[second] += logins - logins_seen;
       logins_seen = logins;
@@ -407,6 +428,8 @@ std::string outage_to_json(const OutageResult& r) {
                      {"duration_s", seconds(o.duration)},
                      {"side", o.side},
                      {"new_ip", o.new_ip},
+                     {"roam_nat", o.roam_nat},
+                     {"roam_notice", o.roam_notice},
                      {"burst_loss", o.burst_loss},
                      {"nat_timeout_s", seconds(o.nat_timeout)},
                      {"settle_s", seconds(o.settle)},

@@ -19,6 +19,10 @@
 //                   max(`duration`, 2 x nat_timeout) so only keepalives hold the
 //                   mappings, then resumes
 //   relay-down      the separate relay carrying the most pairs dies for good
+//   roam            the `side` client's host moves to a network of its own behind
+//                   a `roam_nat` NAT (Wi-Fi to LTE): new LAN address, new NAT,
+//                   same process and socket; with `roam_notice` its OS tells the
+//                   client (as netlink tells yellowtaild); instantaneous
 // The run ends `observe` seconds after the fault ends.
 //
 // Metrics (docs/architecture.md section 5), per established tunnel (one that
@@ -34,7 +38,8 @@
 //                 datagram after the last lost one (0 when nothing was lost
 //                 after the fault ended; < 0 when the tunnel never recovered)
 // and per client, for server-down: the time from the server's return to the
-// client's next sync; and the server's logins per second after its return.
+// client's next sync (for roam: the roaming client's, from the move); and the
+// server's logins per second after its return.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +68,8 @@ struct OutageOptions {
   Duration duration = 60s;    // how long the fault lasts (where it has a length)
   int side = 1;               // the client a one-sided fault hits (1-based)
   bool new_ip = false;        // nat-reboot: the NAT also gets a new public address
+  std::string roam_nat = "cgnat";  // roam: the NAT of the network the client moves to
+  bool roam_notice = true;    // roam: the client is told its network changed
   double burst_loss = 0.3;    // loss-burst: loss rate during the burst
   Duration nat_timeout = 30s;  // mapping-expiry: the NATs' idle UDP mapping lifetime
   Duration warmup_limit = 60s;  // fault strikes by then even if not every pair carries

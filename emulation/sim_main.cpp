@@ -365,6 +365,12 @@ int run_outage_command(OutageCommand c) {
                 r.fault_end_s, seconds_text(r.all_resynced_s).c_str(),
                 static_cast<unsigned long long>(r.peak_logins_per_s));
   }
+  if (o.fault == "roam") {
+    const OutageClient& roamer = r.clients.at(static_cast<std::size_t>(o.side - 1));
+    std::printf("%s roamed to a %s network at %.1f s%s: logged in and synced again after %s\n",
+                roamer.name.c_str(), o.roam_nat.c_str(), r.fault_at_s,
+                o.roam_notice ? "" : " (no network-change notice)", seconds_text(roamer.resync_s).c_str());
+  }
   if (o.fault == "mapping-expiry") {
     std::printf("\n%-10s %-22s %22s %10s %18s\n", "client", "NAT", "measured idle lifetime", "keepalive",
                 "sent while idle");
@@ -511,6 +517,8 @@ int main(int argc, char** argv) {
       "  mapping-expiry  NATs drop idle UDP mappings after --nat-timeout; traffic pauses for\n"
       "                  max(--duration, 2 x --nat-timeout), only keepalives run\n"
       "  relay-down      the busiest separate relay dies\n"
+      "  roam            --side's host moves to a new network behind a --roam-nat NAT (Wi-Fi to\n"
+      "                  LTE); its OS tells the client (--roam-silent: it does not)\n"
       "Prints outage survival (tunnels that lost nothing beyond the link's), loss, longest\n"
       "gap and recovery time per tunnel; writes outage.json with a delivery timeline");
   outage_cmd->add_option("--fault", outage.options.fault, "the fault")
@@ -539,6 +547,11 @@ int main(int argc, char** argv) {
   outage_cmd->add_option("--side", outage.options.side, "the client a one-sided fault hits (1-based)")
       ->capture_default_str();
   outage_cmd->add_flag("--new-ip", outage.options.new_ip, "nat-reboot: the NAT comes back with a new public address");
+  outage_cmd->add_option("--roam-nat", outage.options.roam_nat, "roam: the NAT profile of the network moved to")
+      ->check(CLI::IsMember(matrix_profile_names()))
+      ->capture_default_str();
+  outage_cmd->add_flag("--roam-silent", [&outage](std::int64_t) { outage.options.roam_notice = false; },
+                       "roam: no network-change notice; the client notices by timeouts alone");
   outage_cmd->add_option("--burst-loss", outage.options.burst_loss, "loss-burst: loss rate during the burst")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();

@@ -1,10 +1,12 @@
 #include "emulation/topology.h"
 
+#include <ns3/csma-channel.h>
 #include <ns3/csma-helper.h>
 #include <ns3/double.h>
 #include <ns3/error-model.h>
 #include <ns3/internet-stack-helper.h>
 #include <ns3/ipv4-address-helper.h>
+#include <ns3/ipv4-routing-table-entry.h>
 #include <ns3/ipv4-static-routing-helper.h>
 #include <ns3/ipv4.h>
 #include <ns3/arp-cache.h>
@@ -248,6 +250,39 @@ std::vector<Ipv4> Topology::ChangePublicIps(NatSite& site) {
   nat->GetModel()->change_public_ips(fresh);
   site.public_ips = fresh;
   return fresh;
+}
+
+Ipv4 Topology::MoveHost(ns3::Ptr<ns3::Node> host, const NatSite& to) {
+  if (!to.Valid() || !host || !host->GetObject<ns3::Ipv4>()) return Ipv4{0};
+  const Ipv4 base = Ipv4::from_octets(192, 168, static_cast<uint8_t>(to.index), 0);
+  const Ipv4 gateway{base.value + 1};
+  ns3::Ptr<ns3::Ipv4> router_ipv4 = to.routers.front()->GetObject<ns3::Ipv4>();
+  const int32_t lan_interface = router_ipv4->GetInterfaceForAddress(to_ns3(gateway));
+  if (lan_interface < 0) return Ipv4{0};
+  ns3::Ptr<ns3::CsmaChannel> channel =
+      ns3::DynamicCast<ns3::CsmaChannel>(router_ipv4->GetNetDevice(static_cast<uint32_t>(lan_interface))->GetChannel());
+  if (!channel) return Ipv4{0};
+  // Hosts take .2, .3, ... in the order they joined; the router is one device.
+  const uint32_t next = kFirstLanHost + static_cast<uint32_t>(channel->GetNDevices()) - 1;
+  if (next > 254) return Ipv4{0};
+  const Ipv4 address{base.value + next};
+
+  ns3::Ptr<ns3::Ipv4> ipv4 = host->GetObject<ns3::Ipv4>();
+  for (uint32_t i = 1; i < ipv4->GetNInterfaces(); ++i) ipv4->SetDown(i);
+  ns3::CsmaHelper csma;
+  ns3::NetDeviceContainer device = csma.Install(host, channel);
+  lan_devices_.Add(device);
+  const uint32_t interface = add_interface(device.Get(0), address, 24);
+  populate_arp(channel);
+  // Only routes through the new interface remain: the old default route must not
+  // win a tie with the new one.
+  ns3::Ptr<ns3::Ipv4StaticRouting> routing = static_routing_of(host);
+  for (uint32_t r = routing->GetNRoutes(); r-- > 0;) {
+    const uint32_t via = routing->GetRoute(r).GetInterface();
+    if (via != 0 && via != interface) routing->RemoveRoute(r);
+  }
+  routing->SetDefaultRoute(to_ns3(gateway), interface);
+  return address;
 }
 
 Ipv4 Topology::NextSiteAddress() {

@@ -124,6 +124,15 @@ class Topology {
   // the site is invalid or the site range is full.
   std::vector<Ipv4> ChangePublicIps(NatSite& site);
 
+  // Roaming: `host` (any host node, e.g. of another site) joins the innermost LAN
+  // of `to` with that LAN's next free address, which becomes its only working
+  // address: every other interface of the host goes down (its routes with it) and
+  // its default route points at `to`'s NAT. Sockets bound to the wildcard address
+  // send from the new address from now on; connections bound to an old one go
+  // silent, as on a real host. Returns the new address, or 0 (nothing changed)
+  // when `to` is invalid, its LAN is point-to-point, or the LAN is full.
+  Ipv4 MoveHost(ns3::Ptr<ns3::Node> host, const NatSite& to);
+
   // Sets the packet loss of `node`'s access link, both ways, from now on (1.0: the
   // link is cut; restore it with the LinkSpec's loss_rate). `node` is
   // a server, a public host, or a NAT site's outermost router. A link built

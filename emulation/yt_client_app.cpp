@@ -93,6 +93,14 @@ void YtClientApp::OnTimer() {
   Pump();
 }
 
+void YtClientApp::NotifyNetworkChanged(const std::vector<Ipv4>& addresses) {
+  if (!core_) return;
+  std::vector<Endpoint> lan;
+  for (Ipv4 ip : addresses) lan.push_back(Endpoint{ip, udp_port_});
+  core_->on_network_changed(core_now(), std::move(lan));
+  Pump();
+}
+
 void YtClientApp::Pump() {
   // Performing an output can complete synchronously inside ns-3 (e.g. a refused
   // connect): the loop folds that nested Pump() into the running one.

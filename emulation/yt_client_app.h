@@ -42,6 +42,11 @@ class YtClientApp : public ns3::Application {
   const std::string& Name() const { return name_; }
   const PublicKey& Key() const { return identity_.public_key; }
 
+  // The node's addresses changed (Topology::MoveHost): what the OS tells a real
+  // daemon (netlink on Linux), passed to the core as it would be there.
+  // `addresses`: the node's working addresses now.
+  void NotifyNetworkChanged(const std::vector<Ipv4>& addresses);
+
   // Fault injection: when set, every datagram to an address other than `allowed`
   // (the server's) is dropped before it leaves the node, like a host firewall
   // that blocks peer-to-peer UDP. Used to prove the punch-rate guard catches a

@@ -51,6 +51,22 @@ Endpoint AsioClientDriver::udp_endpoint() const {
   return error ? Endpoint{} : from_asio(local);
 }
 
+Status<std::string> AsioClientDriver::follow_address_changes(std::vector<std::string> excluded) {
+  const Endpoint bound = udp_endpoint();
+  if (bound.ip.value != 0) return Err{"the UDP socket is bound to " + bound.ip.to_string() + ", which does not move"};
+  auto watch = AddressWatch::start(io_, std::move(excluded), [this, port = bound.port](const std::vector<Ipv4>& now) {
+    std::vector<Endpoint> lan;
+    for (Ipv4 ip : now) {
+      if (lan.size() < 8) lan.push_back(Endpoint{ip, port});  // as create() offers them
+    }
+    core_->on_network_changed(clock_.now(), std::move(lan));
+    pump();
+  });
+  if (!watch) return Err{watch.error()};
+  address_watch_ = std::move(*watch);
+  return Ok{};
+}
+
 void AsioClientDriver::start(bool log_in) {
   receive_udp();
   if (log_in) core_->start(clock_.now());

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "client/core/client_core.h"
+#include "platform/address_watch.h"
 #include "platform/asio_conversions.h"
 #include "platform/asio_stream.h"
 #include "platform/asio_streams.h"
@@ -51,6 +52,13 @@ class AsioClientDriver {
   void pump();
   Endpoint udp_endpoint() const;
 
+  // Roaming: from now on, when the machine's addresses change (address_watch.h),
+  // the core hears it with our socket's endpoints at the new addresses (those of
+  // `excluded` interfaces left out). Only for a socket bound to 0.0.0.0: one bound
+  // to a fixed address does not move. An error (no netlink, fixed address) says
+  // why roaming is then noticed by timeouts alone.
+  Status<std::string> follow_address_changes(std::vector<std::string> excluded);
+
  private:
   AsioClientDriver(boost::asio::io_context& io, RandomSource& rng);
   void receive_udp();
@@ -65,6 +73,7 @@ class AsioClientDriver {
   std::array<std::uint8_t, 65536> udp_buffer_;
   boost::asio::steady_timer timer_;
   std::unique_ptr<ClientCore> core_;
+  std::unique_ptr<AddressWatch> address_watch_;
   AsioStreams streams_;
   std::function<void(const ClientEvent&)> on_event_;
   DriverLoop loop_;

@@ -286,7 +286,8 @@ PYBIND11_MODULE(yellowtail, m) {
       "run_outage",
       [](const std::string& fault, double duration_s, std::uint64_t seed, int clients,
          const std::vector<std::string>& nats, int relays, double delay_ms, double interval_ms, int side,
-         bool new_ip, double burst_loss, double nat_timeout_s, double settle_s, double observe_s) {
+         bool new_ip, double burst_loss, double nat_timeout_s, double settle_s, double observe_s,
+         const std::string& roam_nat, bool roam_notice) {
         check_delay_ms(delay_ms);
         for (double s : {duration_s, nat_timeout_s, settle_s, observe_s}) {
           if (!(s >= 0 && s <= 3600)) throw py::value_error("times must be between 0 and 3600 s");
@@ -302,6 +303,8 @@ PYBIND11_MODULE(yellowtail, m) {
         o.interval = from_ms(interval_ms);
         o.side = side;
         o.new_ip = new_ip;
+        o.roam_nat = roam_nat;
+        o.roam_notice = roam_notice;
         o.burst_loss = burst_loss;
         o.nat_timeout = from_ms(nat_timeout_s * 1000);
         o.settle = from_ms(settle_s * 1000);
@@ -323,8 +326,9 @@ PYBIND11_MODULE(yellowtail, m) {
       py::arg("nats") = std::vector<std::string>{}, py::arg("relays") = 1, py::arg("delay_ms") = 20.0,
       py::arg("interval_ms") = 100.0, py::arg("side") = 1, py::arg("new_ip") = false, py::arg("burst_loss") = 0.3,
       py::arg("nat_timeout_s") = 30.0, py::arg("settle_s") = 10.0, py::arg("observe_s") = 30.0,
+      py::arg("roam_nat") = "cgnat", py::arg("roam_notice") = true,
       "Established tunnels with steady traffic through one fault (server-down, nat-reboot, link-outage, "
-      "loss-burst, mapping-expiry, relay-down). Returns what `yellowtail-sim outage` writes to outage.json: "
+      "loss-burst, mapping-expiry, relay-down, roam). Returns what `yellowtail-sim outage` writes to outage.json: "
       "options, outage survival and totals, per tunnel (survived, lost, longest gap, recovery), per client "
       "(resync after the server's return) and a per-second delivery timeline. nats=[] keeps the default mix.");
 }

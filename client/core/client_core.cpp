@@ -587,6 +587,16 @@ void ClientCore::on_timer(Time now) {
   s.request_missing_tunnels(now);
 }
 
+void ClientCore::on_network_changed(Time now, std::vector<Endpoint> lan_endpoints) {
+  Impl& s = *impl_;
+  if (!s.started) return;
+  ++s.ctx.stats.network_changes;
+  s.ctx.config.lan_endpoints = std::move(lan_endpoints);
+  s.relay_streams.close_all();
+  s.handle(now, s.control.reconnect_now(now, "the network changed"));
+  s.tunnels.on_network_changed(now);
+}
+
 std::optional<Time> ClientCore::next_deadline() const {
   const Impl& s = *impl_;
   std::optional<Time> next = s.control.next_deadline();

@@ -60,6 +60,16 @@ class ClientCore {
   void on_stream_closed(Time now, ConnId conn);
   void on_datagram(Time now, Endpoint from, ByteView data);
   void on_timer(Time now);
+  // The host's addresses changed (roaming: Wi-Fi to LTE, a new lease): the driver
+  // says so when the OS does, with our socket's endpoints at the new addresses
+  // (they replace ClientConfig::lan_endpoints: the LAN candidates of the next
+  // login and what discovery compares the mapped endpoint with). The control
+  // connection is replaced at once, so the server learns the new endpoint by a
+  // fresh login and discovery; every tunnel pings its peer from the new address
+  // (the session survives: the peer follows an authenticated packet) and claims
+  // its relay binding anew; relay streams, bound to the old address, are closed.
+  // Ignored before start().
+  void on_network_changed(Time now, std::vector<Endpoint> lan_endpoints);
   std::optional<Time> next_deadline() const;
 
   // Requests to the server. On success returns the request id; the outcome arrives

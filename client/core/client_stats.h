@@ -20,6 +20,7 @@ struct ClientStats {
   std::uint64_t reconnects = 0;
   std::uint64_t tunnel_requests = 0;       // RequestTunnel sent: a tunnel that should exist did not work
   std::uint64_t tunnels_resumed = 0;       // tunnels resumed without the server (peer_cache.h), either side
+  std::uint64_t network_changes = 0;       // on_network_changed calls while started (roaming)
 
   // IP layer, adapter -> peers (send_ip_packet; see ip_router.h for the rules).
   std::uint64_t ip_sent = 0;           // copies sealed to peers: a broadcast counts once per peer

@@ -67,6 +67,21 @@ void ControlChannel::stop(Time now) {
   framer_ = StreamFramer{};
 }
 
+std::vector<ControlNotice> ControlChannel::reconnect_now(Time now, const std::string& reason) {
+  std::vector<ControlNotice> out;
+  if (phase_ == Phase::kIdle) return out;
+  if (phase_ != Phase::kRetryWait) {
+    if (phase_ == Phase::kLoggedIn) {
+      fail(now, ControlLost{reason}, true, out);
+    } else {
+      fail(now, ControlLoginFailed{reason}, true, out);
+    }
+  }
+  backoff_.reset();
+  open(now);
+  return out;
+}
+
 void ControlChannel::open(Time now) {
   conn_ = next_conn_++;
   phase_ = Phase::kConnecting;

@@ -84,6 +84,12 @@ class ControlChannel {
   void start(Time now);
   // Closes the stream (if any) and returns to kIdle; no notice.
   void stop(Time now);
+  // The host's addresses changed (roaming): the stream, if any, runs over an
+  // address that may be gone, and the server must see our new endpoint. Closes it
+  // and connects again at once, with the backoff reset (a Lost or LoginFailed
+  // notice for an attempt in progress). A wait between attempts ends now too: the
+  // new network may reach the server where the old one did not. Ignored in kIdle.
+  std::vector<ControlNotice> reconnect_now(Time now, const std::string& reason);
 
   std::vector<ControlNotice> on_connected(Time now, ConnId conn);
   std::vector<ControlNotice> on_data(Time now, ConnId conn, ByteView data);

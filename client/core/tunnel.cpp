@@ -239,6 +239,7 @@ std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
   }
   if (current_ && direct() && relay_usable()) {
     consider(next_relay_refresh_at_);
+    if (roamed_at_) consider(*roamed_at_ + roam_check_wait());
     // The path check starts path_check_after our first packet nothing came back after.
     if (direct_unanswered_since_) {
       consider(std::max(*direct_unanswered_since_ + config.path_check_after, next_path_check_at_));

@@ -143,6 +143,17 @@ class Tunnel {
   // Releases every session index and, if the tunnel was up, emits TunnelDown.
   void close(const std::string& reason, TunnelEnv& env);
 
+  // Our host's addresses changed (roaming): our packets now leave through another
+  // NAT mapping. A ping goes out on the path at once, so the peer learns the new
+  // endpoint from an authenticated packet; the relay binding is claimed again from
+  // the new endpoint. A direct path that brings nothing back within
+  // roam_check_wait() falls back to the relay at once, without the full path
+  // check: a peer whose NAT filters by endpoint drops our new address until a new
+  // plan opens it, and the move itself is the evidence the check waits for.
+  void on_network_changed(Time now, TunnelEnv& env);
+  static constexpr Duration kMinRoamCheckWait = std::chrono::milliseconds(500);
+  Duration roam_check_wait() const;
+
   void set_liveness_checks(bool server_lost) { server_lost_ = server_lost; }
   void set_peer_offline(bool offline) {
     peer_offline_ = offline;
@@ -294,6 +305,7 @@ class Tunnel {
   std::optional<Time> relay_unanswered_since_;
   Time next_relay_rebind_at_{};
   Duration relay_rebind_wait_{0};  // 0: no rebind for this silence yet
+  std::optional<Time> roamed_at_;  // a direct path's check after our network changed
   Time last_sent_{};
 
   std::optional<Time> last_ping_at_;   // nullopt: the first ping is due

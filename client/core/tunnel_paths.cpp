@@ -91,9 +91,22 @@ bool Tunnel::direct_path_suspect(Time now, const ClientConfig& config) const {
   return direct_unanswered_since_ && now >= *direct_unanswered_since_ + config.path_check_after;
 }
 
+Duration Tunnel::roam_check_wait() const {
+  return rtt_ ? std::max(kMinRoamCheckWait, *rtt_ * 4) : 2 * kMinRoamCheckWait;
+}
+
 void Tunnel::watch_direct_path(Time now, TunnelEnv& env) {
   const ClientConfig& cfg = env.ctx.config;
   if (!relay_usable()) return;
+  if (roamed_at_) {
+    if (last_direct_received_ >= *roamed_at_) {
+      roamed_at_.reset();  // the peer answered at our new address
+    } else if (now >= *roamed_at_ + roam_check_wait()) {
+      roamed_at_.reset();
+      fall_back_to_relay(now, env);
+      return;
+    }
+  }
   if (now >= next_relay_refresh_at_) {
     relay_->rebind(now);  // sent by run_relay with the next timer
     next_relay_refresh_at_ = now + cfg.relay_refresh_interval;
@@ -128,7 +141,24 @@ void Tunnel::watch_relay_path(Time now, TunnelEnv& env) {
   relay_->on_timer(now, env.ctx);
 }
 
+void Tunnel::on_network_changed(Time now, TunnelEnv& env) {
+  if (closed_ || !current_) return;
+  if (relay_usable()) {
+    relay_->rebind(now);
+    relay_->on_timer(now, env.ctx);
+    if (direct()) {
+      next_relay_refresh_at_ = now + env.ctx.config.relay_refresh_interval;
+      roamed_at_ = now;
+    }
+  }
+  if (send_on(now, PeerPayload::ping(ping_nonce_ + 1), path_, env)) {
+    ++ping_nonce_;
+    last_ping_at_ = now;
+  }
+}
+
 void Tunnel::fall_back_to_relay(Time now, TunnelEnv& env) {
+  roamed_at_.reset();
   path_ = PeerPath{relay_->endpoint(), true};
   state_ = TunnelState::kRelayed;
   unanswered_path_checks_ = 0;

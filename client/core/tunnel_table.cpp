@@ -211,6 +211,11 @@ std::optional<Time> TunnelTable::next_deadline() const {
   return next;
 }
 
+void TunnelTable::on_network_changed(Time now) {
+  TunnelEnv e = env();
+  for (auto& entry : tunnels_) entry.second.on_network_changed(now, e);
+}
+
 void TunnelTable::set_server_lost(bool lost) {
   server_lost_ = lost;
   for (auto& entry : tunnels_) entry.second.set_liveness_checks(lost);

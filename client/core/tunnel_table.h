@@ -48,6 +48,8 @@ class TunnelTable {
   void on_timer(Time now);
   std::optional<Time> next_deadline() const;
 
+  // Our host's addresses changed: every tunnel tells its peer (Tunnel::on_network_changed).
+  void on_network_changed(Time now);
   // While the server is lost, every tunnel checks its own liveness.
   void set_server_lost(bool lost);
   void set_peer_offline(const PublicKey& peer, bool offline);

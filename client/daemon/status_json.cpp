@@ -35,6 +35,8 @@ nlohmann::json stats_json(const ClientStats& s) {
       {"ip_received_unsupported", s.ip_received_unsupported},
       {"chat_bad_network", s.chat_bad_network},
       {"received_muted", s.received_muted},
+      {"tunnels_resumed", s.tunnels_resumed},
+      {"network_changes", s.network_changes},
   };
 }
 

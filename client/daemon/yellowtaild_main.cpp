@@ -141,6 +141,9 @@ int main(int argc, char** argv) {
   if (!driver) driver = yt::AsioClientDriver::create(io, client, *identity, rng, config.udp, own_interfaces);
   if (!driver) return refuse(driver.error());
   yt::AsioClientDriver& d = **driver;
+  if (auto watching = d.follow_address_changes(own_interfaces); !watching) {
+    spdlog::warn("address changes (roaming) are noticed by timeouts only: {}", watching.error());
+  }
   if (config.udp.port == 0 && state->udp_port != d.udp_endpoint().port) {
     state->udp_port = d.udp_endpoint().port;
     if (auto saved = yt::save_daemon_state(state_path, *state); !saved) spdlog::error("{}", saved.error());

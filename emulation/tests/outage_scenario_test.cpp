@@ -83,6 +83,43 @@ TEST(OutageScenario, ANatRebootWithANewAddressHealsWithinSeconds) {
   EXPECT_LT(r.worst_recovery_s, 8.0);
 }
 
+// Wi-Fi to LTE: client-1 (behind a port-restricted cone) moves to a carrier NAT.
+// Told by its OS, it logs in again at once; its tunnels carry traffic again within
+// the bound (relayed ones rebind, direct ones to a filtering peer fall back to the
+// relay), and nobody else's tunnel notices.
+TEST(OutageScenario, ARoamingClientIsBackOnEveryTunnelWithinSeconds) {
+  OutageOptions o;
+  o.fault = "roam";
+  o.side = 1;
+  OutageResult r = run(o);
+  EXPECT_EQ(r.established, 15u);
+  for (const OutagePair& p : r.pairs) {
+    SCOPED_TRACE(p.a + "-" + p.b);
+    EXPECT_FALSE(p.path_after.empty());
+    if (p.a != "client-1") EXPECT_TRUE(p.survived);
+  }
+  // Direct paths to a filtering peer fall back to the relay after one unanswered
+  // ping (Tunnel::roam_check_wait), not the full 5 s path check; the peer follows
+  // once its own direct path has been silent for path_check_after (2 s).
+  EXPECT_GE(r.worst_recovery_s, 0);
+  EXPECT_LT(r.worst_recovery_s, 3.0);
+  EXPECT_GE(r.clients[0].resync_s, 0);
+  EXPECT_LT(r.clients[0].resync_s, 3.0);
+  for (std::size_t i = 1; i < r.clients.size(); ++i) EXPECT_LT(r.clients[i].resync_s, 0);  // not theirs to redo
+}
+
+// Without the OS's notice the old control connection just goes silent: the client
+// is back with the server only after its server timeout.
+TEST(OutageScenario, ARoamWithoutANoticeReachesTheServerOnlyAfterItsTimeout) {
+  OutageOptions o;
+  o.fault = "roam";
+  o.roam_notice = false;
+  o.observe = 100s;
+  OutageResult r = run(o);
+  EXPECT_GT(r.clients[0].resync_s, 60.0);
+  EXPECT_LT(r.clients[0].resync_s, 100.0);
+}
+
 TEST(OutageScenario, ALinkOutageCostsOnlyWhatWasSentWhileTheLinkWasDown) {
   OutageOptions o;
   o.fault = "link-outage";
@@ -172,6 +209,10 @@ TEST(OutageScenario, BadOptionsAreRefusedWithAReason) {
   o.fault = "relay-down";
   o.relays = 0;
   EXPECT_NE(refused(o).find("relay"), std::string::npos);
+  o = {};
+  o.fault = "roam";
+  o.roam_nat = "teleport";
+  EXPECT_NE(refused(o).find("teleport"), std::string::npos);
   o = {};
   o.side = 7;
   EXPECT_FALSE(refused(o).empty());

@@ -23,7 +23,8 @@
 # daemon restart; a NAT reboot (conntrack flush, new port range) heals within 15 s;
 # direct tunnels carry every ping through a 60 s server outage, a daemon restarted
 # then reaches its peers from its cache, and daemons are back within seconds of the
-# server's return; a separate yellowtail-relay
+# server's return; a daemon whose machine moves to another LAN (bob's) follows
+# it at once, told by the kernel; a separate yellowtail-relay
 # is picked over the server's own relay for the pair it is closer to. Prints the
 # CLI transcript and the tunnel vs raw RTT.
 #
@@ -549,6 +550,34 @@ wait_for 20 "alice and frank to log in again" both_online
 back_ms=$(( ($(date +%s%N) - back) / 1000000 ))
 check "alice and frank were online again ${back_ms} ms after the server returned (within 8 s: a 2 s probe, a 1 s spread, login and discovery)" test "$back_ms" -le 8000
 check "alice and frank ping each other after the server's return" ns alice ping -c 2 -i 0.2 -W 2 -q "${VIP[frank]}"
+
+echo "== roaming: alice's machine moves from natA's LAN to natB's (bob's LAN), daemon running"
+# The old network goes away (its link down), the new one comes up; the daemon
+# hears it from the kernel (rtnetlink) and moves at once: a new login and
+# discovery, and every tunnel pings its peer from the new address.
+changes_before=$(cli alice status --json | json 'd["stats"]["network_changes"]')
+ip link add p-alice netns "$RUN-natB" type veth peer name eth1 netns "$RUN-alice" || die "veth natB/alice"
+ns natB ip link set p-alice master br0 && ns natB ip link set p-alice up
+ns alice ip addr add 10.2.0.5/24 dev eth1 && ns alice ip link set eth1 up
+ns alice ip link set eth0 down
+ns alice ip route replace default via 10.2.0.1 dev eth1 || die "alice's new default route"
+roamed=$(date +%s%N)
+for _ in $(seq 30); do alice_reaches frank && break; done
+frank_ms=$(( ($(date +%s%N) - roamed) / 1000000 ))
+check "alice pings frank ${frank_ms} ms after the move (within 5 s: the tunnel follows her new address)" \
+  test "$frank_ms" -le 5000
+mapped_on_natb() { [[ $(cli alice status --json | json 'd["mapped_endpoint"]') == 198.51.100.18:* ]]; }
+wait_for 10 "alice's discovery to see natB's address" mapped_on_natb
+online_ms=$(( ($(date +%s%N) - roamed) / 1000000 ))
+pass "alice logged in again from natB, mapped $(cli alice status --json | json 'd["mapped_endpoint"]') (${online_ms} ms after the move)"
+check "alice's daemon heard of the change from the kernel" \
+  test "$(cli alice status --json | json 'd["stats"]["network_changes"]')" -gt "$changes_before"
+check "the log says why the server connection was replaced" grep -q "the network changed" "$WORK/alice.log"
+for _ in $(seq 30); do alice_reaches bob && break; done
+bob_ms=$(( ($(date +%s%N) - roamed) / 1000000 ))
+check "alice pings bob ${bob_ms} ms after the move (within 20 s: the dead path's check, then the relay or a new plan)" \
+  test "$bob_ms" -le 20000
+echo "    alice-bob now: $(peer_field alice bob connection) via $(peer_field alice bob path)"
 
 echo "$PASSED passed, $FAILED failed"
 ((FAILED == 0))

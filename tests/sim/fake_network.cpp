@@ -86,6 +86,7 @@ std::size_t FakeNetwork::add_client(ClientOptions options) {
   c.identity = identity;
   c.core = std::make_unique<ClientCore>(std::move(config), identity, *c.rng);
   clients_.push_back(std::move(c));
+  deadlines_stale_ = true;
   return clients_.size() - 1;
 }
 
@@ -103,9 +104,9 @@ void FakeNetwork::stop_client(std::size_t i) {
   with_client(i, [](ClientCore& core, Time now) { core.stop(now); });
 }
 
-void FakeNetwork::move_client(std::size_t i, Endpoint address) {
+void FakeNetwork::move_client(std::size_t i, Endpoint address, bool tell_client) {
   Client& c = clients_.at(i);
-  reset_client_streams(i, /*tell_client=*/true);
+  reset_client_streams(i, tell_client);
   c.address = address;
   c.public_ip = address.ip;
 }
@@ -115,6 +116,7 @@ void FakeNetwork::restart_client(std::size_t i) {
   reset_client_streams(i, /*tell_client=*/false);
   c.core = std::make_unique<ClientCore>(c.config, c.identity, *c.rng);
   c.loop = DriverLoop{};
+  deadlines_stale_ = true;
 }
 
 void FakeNetwork::reset_client_streams(std::size_t i, bool tell_client) {
@@ -200,6 +202,7 @@ void FakeNetwork::drain_client(std::size_t i) {
           [&](ClientEvent& event) { events_.push_back(RecordedEvent{now_, i, std::move(event)}); },
       },
       kClockPollsDeadlines);
+  if (!deadlines_stale_ && i < deadlines_.size()) deadlines_[i] = c.core->next_deadline();
 }
 
 void FakeNetwork::drain_server() {
@@ -330,13 +333,20 @@ void FakeNetwork::deliver_datagram(Endpoint from, Endpoint to, const Bytes& payl
 
 // ---- time
 
-std::optional<Time> FakeNetwork::next_timer() const {
+void FakeNetwork::refresh_deadlines() {
+  deadlines_.resize(clients_.size());
+  for (std::size_t i = 0; i < clients_.size(); ++i) deadlines_[i] = clients_[i].core->next_deadline();
+  deadlines_stale_ = false;
+}
+
+std::optional<Time> FakeNetwork::next_timer() {
+  if (deadlines_stale_) refresh_deadlines();
   std::optional<Time> next;
   auto consider = [&next](std::optional<Time> t) {
     if (t && (!next || *t < *next)) next = t;
   };
   if (server_) consider(server_->next_deadline());
-  for (const Client& c : clients_) consider(c.core->next_deadline());
+  for (const std::optional<Time>& t : deadlines_) consider(t);
   return next;
 }
 
@@ -361,7 +371,7 @@ bool FakeNetwork::step(Time until) {
     }
   }
   for (std::size_t i = 0; i < clients_.size(); ++i) {
-    std::optional<Time> t = clients_[i].core->next_deadline();
+    const std::optional<Time> t = deadlines_[i];
     if (t && *t <= now_) {
       clients_[i].core->on_timer(now_);
       drain_client(i);

@@ -103,7 +103,13 @@ class FakeNetwork {
   // Adds a client (identity drawn from its own seeded stream); not started.
   std::size_t add_client(ClientOptions options);
   std::size_t client_count() const { return clients_.size(); }
-  ClientCore& client(std::size_t i) { return *clients_.at(i).core; }
+  // A caller may change the core through this reference without a drain, so the
+  // cached deadlines are recomputed before the next step.
+  ClientCore& client(std::size_t i) {
+    deadlines_stale_ = true;
+    return *clients_.at(i).core;
+  }
+  const ClientCore& client(std::size_t i) const { return *clients_.at(i).core; }
   const std::string& client_name(std::size_t i) const { return clients_.at(i).name; }
   Endpoint client_address(std::size_t i) const { return clients_.at(i).address; }
   // The address peers and the server see for this client's datagrams.
@@ -129,9 +135,12 @@ class FakeNetwork {
   // address reaches the new process.
   void restart_client(std::size_t i);
   // The client's machine moves to another network (Wi-Fi to LTE): its address
-  // changes, its TCP connections break (reset, as the old address is gone), the
-  // process and its UDP socket live on. Untranslated clients only.
-  void move_client(std::size_t i, Endpoint address);
+  // changes, its TCP connections break, the process and its UDP socket live on.
+  // Untranslated clients only. `tell_client`: the client hears its streams reset;
+  // otherwise they go silent, as a kernel's do when their address disappears (it
+  // keeps retransmitting), and only the driver's network-change notice or the
+  // control channel's own timeout ends them.
+  void move_client(std::size_t i, Endpoint address, bool tell_client = true);
 
   // A raw datagram onto the wire (e.g. garbage from an attacker), delivered like any.
   void inject_datagram(Endpoint from, Endpoint to, Bytes payload);
@@ -205,7 +214,10 @@ class FakeNetwork {
   Stream* stream_by_client(std::size_t client, ConnId conn);
   Stream* stream_by_server(ConnId conn);
   bool step(Time until);
-  std::optional<Time> next_timer() const;
+  std::optional<Time> next_timer();
+  // Each client core's next deadline as of its last drain: asking thousands of
+  // cores at every step would cost more than the simulation.
+  void refresh_deadlines();
 
   NetworkOptions options_;
   Time now_{};
@@ -226,6 +238,8 @@ class FakeNetwork {
   bool server_configured_ = false;
 
   std::vector<Client> clients_;
+  std::vector<std::optional<Time>> deadlines_;  // by client
+  bool deadlines_stale_ = true;
   std::map<std::uint64_t, Stream> streams_;  // by stream id
   std::uint64_t next_stream_ = 1;
   std::map<std::pair<std::size_t, ConnId>, std::uint64_t> by_client_conn_;

@@ -46,5 +46,41 @@ TEST(SimRoaming, TheTunnelFollowsTheNewAddressWithoutANewHandshake) {
   EXPECT_EQ(net.events_of<DiscoveryDone>(alice).back().mapped_endpoint, roamed);
 }
 
+// A real kernel does not reset a TCP connection whose address went away: the
+// control connection just falls silent, and without a notice the client would
+// notice only after server_timeout (75 s). The driver's network-change notice
+// brings the new login and discovery at once, and every tunnel pings its peer
+// from the new address, so the peer follows before any data is sent.
+TEST(SimRoaming, ANetworkChangeNoticeBringsTheNewEndpointToServerAndPeersAtOnce) {
+  FakeNetwork net;
+  add_sim_server(net);
+  const std::size_t alice = add_public_client(net, "alice", 1);
+  const std::size_t bob = add_public_client(net, "bob", 2);
+  ASSERT_TRUE(connect_pair(net, alice, bob));
+  const PublicKey ka = net.client(alice).public_key();
+  const std::size_t discoveries = net.events_of<DiscoveryDone>(alice).size();
+
+  const Endpoint roamed{Ipv4::from_octets(198, 51, 100, 78), 40001};
+  net.move_client(alice, roamed, /*tell_client=*/false);
+  const Time moved = net.now();
+  net.with_client(alice, [&](ClientCore& c, Time now) {
+    c.on_network_changed(now, {roamed});
+    return true;
+  });
+  auto bob_follows = [&] {
+    for (const PeerStatus& p : net.client(bob).peers()) {
+      if (p.key == ka) return p.path == roamed;
+    }
+    return false;
+  };
+  ASSERT_TRUE(net.run_until(bob_follows, 1s));
+  ASSERT_TRUE(net.run_until([&] { return net.events_of<DiscoveryDone>(alice).size() > discoveries; }, 5s));
+  EXPECT_EQ(net.events_of<DiscoveryDone>(alice).back().mapped_endpoint, roamed);
+  EXPECT_LT(net.now() - moved, 5s);
+  EXPECT_TRUE(net.events_of<TunnelDown>(alice).empty());
+  EXPECT_TRUE(net.events_of<TunnelDown>(bob).empty());
+  EXPECT_EQ(net.client(alice).stats().network_changes, 1u);
+}
+
 }  // namespace
 }  // namespace yt::sim

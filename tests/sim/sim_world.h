@@ -52,7 +52,7 @@ inline std::size_t add_translated_client(FakeNetwork& net, const std::string& na
   return net.add_client(std::move(options));
 }
 
-inline bool is_online(FakeNetwork& net, std::size_t i) { return net.client(i).state() == ClientState::kOnline; }
+inline bool is_online(const FakeNetwork& net, std::size_t i) { return net.client(i).state() == ClientState::kOnline; }
 
 // Client i has a tunnel to `peer` in `state`.
 inline bool tunnel_state_is(FakeNetwork& net, std::size_t i, const PublicKey& peer, TunnelState state) {

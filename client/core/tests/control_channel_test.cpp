@@ -231,6 +231,60 @@ TEST_F(ControlTest, PingsAndDeclaresTheServerLostAfterSilence) {
   EXPECT_NE(c.opens[1].conn, conn);
 }
 
+// Roaming: the old connection runs over an address that may be gone and would
+// only be declared lost after server_timeout of silence. The driver's network
+// change notice replaces it at once, on a new connection id.
+TEST_F(ControlTest, ANetworkChangeReplacesALiveConnectionAtOnce) {
+  ConnId conn = bring_online(c, server, kT0, kAlice, kVip);
+  const Endpoint lte{Ipv4::from_octets(10, 20, 30, 40), 40001};
+  c.core->on_network_changed(kT0 + 1s, {lte});
+  c.drain();
+  auto lost = c.events_of<ServerLost>();
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].reason, "the network changed");
+  ASSERT_EQ(c.closes.size(), 1u);
+  EXPECT_EQ(c.closes[0].conn, conn);
+  ASSERT_EQ(c.opens.size(), 2u);
+  EXPECT_NE(c.opens[1].conn, conn);
+  EXPECT_EQ(c.stats().network_changes, 1u);
+  // The new login offers the new LAN address.
+  const ConnId fresh = c.opens[1].conn;
+  c.connected(kT0 + 1s, fresh);
+  auto frames = server.frames(c.take_stream(fresh));
+  ASSERT_EQ(frames.size(), 1u);
+  c.data(kT0 + 1s, fresh, server.accept(frames[0], kT0 + 1s));
+  auto login = server.messages(c.take_stream(fresh));
+  ASSERT_EQ(login.size(), 1u);
+  EXPECT_EQ(std::get<LoginRequest>(login[0]).lan_endpoints, std::vector<Endpoint>{lte});
+}
+
+TEST_F(ControlTest, ANetworkChangeEndsABackoffWait) {
+  c.start(kT0);
+  Time now = kT0;
+  for (int attempt = 0; attempt < 5; ++attempt) {  // the next wait is 16 s or more
+    ConnId conn = c.opens.back().conn;
+    c.closed(now, conn);
+    now = *c.core->next_deadline();
+    c.timer(now);
+  }
+  c.closed(now, c.opens.back().conn);
+  ASSERT_GT(*c.core->next_deadline(), now + 10s);
+  const std::size_t opens = c.opens.size();
+  c.core->on_network_changed(now + 1s, {kAlice});
+  c.drain();
+  EXPECT_EQ(c.opens.size(), opens + 1);
+  // and the backoff starts over: a refusal on the new network waits about a second
+  c.closed(now + 1s, c.opens.back().conn);
+  EXPECT_LE(*c.core->next_deadline(), now + 2s);
+}
+
+TEST_F(ControlTest, ANetworkChangeBeforeStartDoesNothing) {
+  c.core->on_network_changed(kT0, {kAlice});
+  c.drain();
+  EXPECT_TRUE(c.opens.empty());
+  EXPECT_EQ(c.stats().network_changes, 0u);
+}
+
 TEST_F(ControlTest, ServerClosingTheStreamIsServerLostAndFailsPendingRequests) {
   ConnId conn = bring_online(c, server, kT0, kAlice, kVip);
   auto id = c.core->join_network(kT0, "lan", "pw");
