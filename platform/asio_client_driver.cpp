@@ -123,7 +123,8 @@ void AsioClientDriver::open_stream(ConnId conn, Endpoint to) {
       [this, conn] {
         core_->on_stream_closed(clock_.now(), conn);
         pump();
-      });
+      },
+      udp_endpoint().ip);
 }
 
 }  // namespace yt

@@ -1,5 +1,7 @@
 #include "platform/asio_streams.h"
 
+#include <boost/asio/post.hpp>
+
 namespace yt {
 
 bool AsioStreams::holds(ConnId conn, const std::shared_ptr<AsioStream>& stream) const {
@@ -23,9 +25,24 @@ void AsioStreams::start(ConnId conn) {
 }
 
 void AsioStreams::connect(boost::asio::io_context& io, ConnId conn, Endpoint to, std::function<void()> connected,
-                          std::function<void()> failed) {
+                          std::function<void()> failed, Ipv4 from) {
   auto stream = std::make_shared<AsioStream>(boost::asio::ip::tcp::socket(io));
   add(conn, stream);
+  if (from.value != 0) {
+    boost::system::error_code error;
+    stream->socket().open(boost::asio::ip::tcp::v4(), error);
+    if (!error) stream->socket().bind(to_tcp(Endpoint{from, 0}), error);
+    if (error) {
+      // Reported like a refused connect, from the loop, never from inside the
+      // core's own output handling.
+      boost::asio::post(io, [this, conn, stream, alive = alive_, failed = std::move(failed)] {
+        if (!*alive || !holds(conn, stream)) return;
+        forget(conn);
+        failed();
+      });
+      return;
+    }
+  }
   stream->socket().async_connect(
       to_tcp(to), [this, conn, stream, alive = alive_, connected = std::move(connected),
                    failed = std::move(failed)](const boost::system::error_code& error) {

@@ -33,9 +33,11 @@ class AsioStreams {
   // Carries out a core's OpenStream: connects a new stream for `conn` to `to`, then
   // starts reading it and calls `connected`, or forgets it and calls `failed` (the
   // connect was refused). Neither runs when the core closed `conn` meanwhile or
-  // the table is gone.
+  // the table is gone. A `from` address other than 0.0.0.0 is the source the
+  // stream is bound to (a client bound to one address keeps all its traffic there);
+  // a bind that fails is a failed connect.
   void connect(boost::asio::io_context& io, ConnId conn, Endpoint to, std::function<void()> connected,
-               std::function<void()> failed);
+               std::function<void()> failed, Ipv4 from = Ipv4{});
   // Holds `stream` under `conn` without reading it yet (a connect in flight).
   void add(ConnId conn, std::shared_ptr<AsioStream> stream) { streams_[conn] = std::move(stream); }
   // Whether `stream` is still the one held for `conn`: the core may have closed

@@ -1,6 +1,7 @@
 // An AsioStream made for an outgoing connect (its socket opened only by the
 // connect, as the drivers do it) still sends without Nagle's delay once started.
 #include "platform/asio_stream.h"
+#include "platform/asio_streams.h"
 
 #include <gtest/gtest.h>
 
@@ -43,6 +44,33 @@ TEST(AsioStreamTest, DroppableWritesStopAtTheQueueLimitOthersNever) {
   EXPECT_EQ(stream->dropped(), dropped);
   EXPECT_GT(stream->queued_bytes(), kDroppableQueueLimit + 10 * frame.size());
   stream->close();
+}
+
+// A client bound to one address keeps its control connection there too (the load
+// generator's clients each have a loopback address of their own); an address that
+// is not ours fails like a refused connect, reported from the loop.
+TEST(AsioStreamsTest, ConnectsFromTheGivenSourceAddressOrFailsCleanly) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  AsioStreams streams({[](ConnId, ByteView) {}, [](ConnId) {}});
+  const Endpoint to{Ipv4::from_octets(127, 0, 0, 1), acceptor.local_endpoint().port()};
+  bool connected = false, failed = false;
+  streams.connect(io, 1, to, [&] { connected = true; }, [&] { failed = true; }, Ipv4::from_octets(127, 0, 0, 9));
+  boost::asio::ip::tcp::socket peer = acceptor.accept();
+  io.run_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(connected);
+  EXPECT_EQ(peer.remote_endpoint().address().to_string(), "127.0.0.9");
+
+  bool bad_connected = false, bad_failed = false;
+  streams.connect(io, 2, to, [&] { bad_connected = true; }, [&] { bad_failed = true; },
+                  Ipv4::from_octets(192, 0, 2, 1));  // not an address of this machine
+  EXPECT_FALSE(bad_failed);  // not from inside the call
+  io.restart();
+  io.run_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(bad_failed);
+  EXPECT_FALSE(bad_connected);
+  EXPECT_FALSE(failed);
+  streams.close_all();
 }
 
 }  // namespace
