@@ -198,10 +198,14 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
   send(b, plan.for_b);
   // Only plans younger than the interval matter to the rate limit; dropping the
   // rest keeps the map as small as the plans of the last interval.
-  for (auto it = planned_at_.begin(); it != planned_at_.end();) {
-    it = now_ >= it->second + config_.tunnel_retry_interval ? planned_at_.erase(it) : std::next(it);
+  while (!plan_order_.empty() && now_ >= plan_order_.front().first + config_.tunnel_retry_interval) {
+    auto it = planned_at_.find(plan_order_.front().second);
+    if (it != planned_at_.end() && it->second == plan_order_.front().first) planned_at_.erase(it);
+    plan_order_.pop_front();
   }
-  planned_at_[a.key < b.key ? std::pair{a.key, b.key} : std::pair{b.key, a.key}] = now_;
+  const auto pair = a.key < b.key ? std::pair{a.key, b.key} : std::pair{b.key, a.key};
+  planned_at_[pair] = now_;
+  plan_order_.emplace_back(now_, pair);
   tunnels_[a.key].insert(b.key);
   tunnels_[b.key].insert(a.key);
   stats_.tunnel_instructions += 2;  // counts messages: one per side

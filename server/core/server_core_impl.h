@@ -11,6 +11,7 @@
 // call stack still refers to, and fan-out loops never see the map change under them.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -184,6 +185,10 @@ struct ServerCore::Impl {
   // When each pair was last planned (lower key first), for the last
   // tunnel_retry_interval only: the rate limit of RequestTunnel.
   std::map<std::pair<PublicKey, PublicKey>, Time> planned_at_;
+  // The same plans in the order they were made, so expired ones are dropped from
+  // the front instead of by a scan of every recent plan at each new one (which
+  // made a join storm quadratic).
+  std::deque<std::pair<Time, std::pair<PublicKey, PublicKey>>> plan_order_;
   TicketIssuer tickets_;
   std::optional<RelayCore> relay_;  // the built-in relay (id 0); nullopt when off
   // Registered separate relays, by id (from 1, never reused in this process):
