@@ -15,6 +15,7 @@
 #include "emulation/demo_scenario.h"
 #include "emulation/matrix_scenario.h"
 #include "emulation/outage_scenario.h"
+#include "emulation/population_scenario.h"
 #include "emulation/public_peer_scenario.h"
 #include "emulation/relay_choice_scenario.h"
 
@@ -390,6 +391,101 @@ int run_outage_command(OutageCommand c) {
   return 0;
 }
 
+struct PopulationCommand {
+  PopulationOptions options;
+  std::string nats;
+  double delay_min_ms = 5, delay_max_ms = 40;
+  double join_window_s = 30, duration_s = 60, traffic_interval_s = 5, churn_away_s = 10, direct_within_s = 10;
+  std::string out = "out/population";
+};
+
+// "name:weight,name:weight" (a name alone weighs 1).
+std::optional<std::vector<std::pair<std::string, double>>> parse_mix(const std::string& text) {
+  std::vector<std::pair<std::string, double>> mix;
+  for (const std::string& item : split_list(text)) {
+    const std::size_t colon = item.find(':');
+    if (colon == std::string::npos) {
+      mix.emplace_back(item, 1.0);
+      continue;
+    }
+    char* end = nullptr;
+    const std::string weight = item.substr(colon + 1);
+    const double w = std::strtod(weight.c_str(), &end);
+    if (weight.empty() || *end != '\0') return std::nullopt;
+    mix.emplace_back(item.substr(0, colon), w);
+  }
+  return mix;
+}
+
+int run_population_command(PopulationCommand c) {
+  auto us = [](double ms) { return std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000)); };
+  PopulationOptions& o = c.options;
+  if (!c.nats.empty()) {
+    auto mix = parse_mix(c.nats);
+    if (!mix) {
+      std::fprintf(stderr, "yellowtail-sim: --nats wants name:weight pairs, e.g. full-cone:2,symmetric-random:1\n");
+      return 2;
+    }
+    o.nat_mix = *mix;
+  }
+  o.delay_min = us(c.delay_min_ms);
+  o.delay_max = us(c.delay_max_ms);
+  o.join_window = us(c.join_window_s * 1000);
+  o.duration = us(c.duration_s * 1000);
+  o.traffic_interval = us(c.traffic_interval_s * 1000);
+  o.churn_away = us(c.churn_away_s * 1000);
+  o.direct_within = us(c.direct_within_s * 1000);
+  o.progress = true;
+  if (auto error = check_population_options(o)) {
+    std::fprintf(stderr, "yellowtail-sim: %s\n", error->c_str());
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(c.out, ec);
+  if (ec) {
+    std::fprintf(stderr, "yellowtail-sim: cannot create %s: %s\n", c.out.c_str(), ec.message().c_str());
+    return 1;
+  }
+  std::string mix;
+  for (const auto& [nat, weight] : o.nat_mix) mix += (mix.empty() ? "" : ", ") + nat + ":" + std::to_string(static_cast<int>(weight));
+  std::printf("population: %d clients in networks of %d, %d relay%s, seed %llu; NAT mix %s\n", o.clients,
+              o.network_size, o.relays, o.relays == 1 ? "" : "s", static_cast<unsigned long long>(o.seed), mix.c_str());
+  std::fflush(stdout);
+  auto ran = run_population(o);
+  if (!ran) {
+    std::fprintf(stderr, "yellowtail-sim: %s\n", ran.error().c_str());
+    return 2;
+  }
+  const PopulationResult& r = *ran;
+  auto percent = [](std::size_t part, std::size_t whole) { return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0; };
+  std::printf("\n%-22s %8s %12s %8s %9s\n", "NAT", "clients", "pairs tried", "direct", "P2P rate");
+  for (const PopulationNatRow& row : r.by_nat) {
+    std::printf("%-22s %8zu %12zu %8zu %8.1f%%\n", row.nat.c_str(), row.clients, row.pairs_tried, row.pairs_direct,
+                percent(row.pairs_direct, row.pairs_tried));
+  }
+  std::printf("%-22s %8d %12zu %8zu %8.1f%%\n", "all", o.clients, r.tried, r.direct, 100.0 * r.p2p_rate);
+  std::printf("\nP2P rate %.1f%% (direct within %.0f s of both being online), connectivity %.1f%%, "
+              "%zu of %zu pairs tried\n",
+              100.0 * r.p2p_rate, c.direct_within_s, 100.0 * r.connectivity, r.tried, r.pairs);
+  std::printf("time to direct: p50 %.2f s, p90 %.2f s, p99 %.2f s (%zu tunnels)\n", r.ttd_p50_s, r.ttd_p90_s,
+              r.ttd_p99_s, r.time_to_direct_s.size());
+  std::printf("traffic: %llu of %llu datagrams delivered (%.2f%%); churn: %llu departures\n",
+              static_cast<unsigned long long>(r.traffic_delivered), static_cast<unsigned long long>(r.traffic_sent),
+              r.traffic_sent ? 100.0 * static_cast<double>(r.traffic_delivered) / static_cast<double>(r.traffic_sent) : 0.0,
+              static_cast<unsigned long long>(r.churned));
+  std::printf("server: %llu logins (peak %llu/s), %llu tunnel instructions, %llu relay offers, peak %zu online\n",
+              static_cast<unsigned long long>(r.logins), static_cast<unsigned long long>(r.peak_logins_per_s),
+              static_cast<unsigned long long>(r.tunnel_instructions), static_cast<unsigned long long>(r.relay_offers),
+              r.peak_online);
+  std::printf("cost: %llu events in %.1f s wall (%.1f s building), %.0f events/s, peak RSS %.0f MiB\n",
+              static_cast<unsigned long long>(r.simulator_events), r.wall_s, r.build_s, r.events_per_s,
+              static_cast<double>(r.peak_rss_bytes) / 1048576.0);
+  const std::filesystem::path json = std::filesystem::path(c.out) / "population.json";
+  if (!write_file(json, population_to_json(r))) return 1;
+  std::printf("wrote %s\n", json.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -567,7 +663,48 @@ int main(int argc, char** argv) {
   outage_cmd->add_option("--out", outage.out, "output directory for outage.json")->capture_default_str();
   outage_cmd->add_flag("--log", outage.log, "print the time-stamped event log");
 
+  PopulationCommand population;
+  CLI::App* population_cmd = app.add_subcommand(
+      "population",
+      "many clients from a NAT mix, in networks, logging in over a join window, with traffic on\n"
+      "their tunnels and churn: P2P rate, connectivity, time to direct, server load, and the\n"
+      "run's own cost (events/s, wall time, peak RSS); writes population.json");
+  population_cmd->add_option("--clients", population.options.clients, "clients (one per NAT: a household)")
+      ->check(CLI::Range(2, 30000))
+      ->capture_default_str();
+  population_cmd->add_option("--nats", population.nats,
+                             "NAT mix as name:weight pairs (default: linux-masquerade:30,port-restricted-cone:25,"
+                             "restricted-cone:10,full-cone:5,symmetric-sequential:5,symmetric-random:10,cgnat:10,"
+                             "udp-blocked:5)");
+  population_cmd->add_option("--network-size", population.options.network_size, "members per network")
+      ->check(CLI::Range(2, 256))
+      ->capture_default_str();
+  population_cmd->add_option("--relays", population.options.relays, "separate relays")
+      ->check(CLI::Range(0, 8))
+      ->capture_default_str();
+  population_cmd->add_option("--delay-min-ms", population.delay_min_ms, "shortest one-way access delay")
+      ->capture_default_str();
+  population_cmd->add_option("--delay-max-ms", population.delay_max_ms, "longest one-way access delay")
+      ->capture_default_str();
+  population_cmd->add_option("--join-window", population.join_window_s, "seconds over which clients log in")
+      ->capture_default_str();
+  population_cmd->add_option("--duration", population.duration_s, "simulated seconds")->capture_default_str();
+  population_cmd->add_option("--traffic-interval", population.traffic_interval_s,
+                             "seconds between a client's datagrams to each tunnelled peer (0: none)")
+      ->capture_default_str();
+  population_cmd->add_option("--churn", population.options.churn_per_minute,
+                             "share of online clients that leave per minute")
+      ->capture_default_str();
+  population_cmd->add_option("--churn-away", population.churn_away_s, "seconds a departed client stays away")
+      ->capture_default_str();
+  population_cmd->add_option("--direct-within", population.direct_within_s,
+                             "the P2P rate's window: direct within this many seconds of both being online")
+      ->capture_default_str();
+  population_cmd->add_option("--seed", population.options.seed, "ns-3 run number")->capture_default_str();
+  population_cmd->add_option("--out", population.out, "output directory for population.json")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+  if (*population_cmd) return run_population_command(population);
   if (*outage_cmd) return run_outage_command(outage);
   if (*relay_choice_cmd) return run_relay_choice_command(relay_choice);
   if (*public_peer_cmd) return run_public_peer_command(public_peer);

@@ -2,6 +2,7 @@
 
 #include <ns3/csma-channel.h>
 #include <ns3/csma-helper.h>
+#include <ns3/boolean.h>
 #include <ns3/double.h>
 #include <ns3/error-model.h>
 #include <ns3/internet-stack-helper.h>
@@ -16,6 +17,7 @@
 #include <ns3/point-to-point-net-device.h>
 #include <ns3/pointer.h>
 #include <ns3/string.h>
+#include <ns3/traffic-control-helper.h>
 
 #include <algorithm>
 
@@ -26,10 +28,24 @@ namespace {
 
 constexpr int kMaxServerSlots = 64;
 constexpr int kMaxServerAddresses = 4;
-constexpr int kMaxNatSites = 254;  // 192.168.s.0/24 with s = 1..254
+constexpr int kMaxChainSites = 254;  // 192.168.s.0/24 and 100.(63+i).s.0/24 with s = 1..254
+constexpr int kMaxNatSites = 65535;  // beyond 254: 10.(s/256).(s%256).0/24, single NATs only
+// Site slots: 64 in 203.0.113.0/24, 64 in 192.0.2.0/24 (on the core router), then
+// 198.18.0.0/15 (RFC 2544) behind region routers, kRegionSlots each, up to the
+// last 512 addresses, which number the core-to-region links.
+constexpr int kDirectSlots = 128;
+constexpr int kRegionSlots = 256;
+constexpr int kRegions = 127;
+constexpr int kMaxSiteSlots = kDirectSlots + kRegions * kRegionSlots;
 constexpr int kMaxHostsPerSite = 200;
 constexpr int kMaxChainLength = 64;  // 100.64.0.0/10 holds 64 /16s, one per chain level
 constexpr int kFirstLanHost = 2;     // .1 is the NAT
+
+// The innermost LAN of NAT site s.
+Ipv4 lan_base(int s) {
+  if (s <= kMaxChainSites) return Ipv4::from_octets(192, 168, static_cast<uint8_t>(s), 0);
+  return Ipv4::from_octets(10, static_cast<uint8_t>(s >> 8), static_cast<uint8_t>(s & 255), 0);
+}
 
 ns3::Ptr<ns3::Ipv4StaticRouting> static_routing_of(ns3::Ptr<ns3::Node> node) {
   if (ns3::Ptr<NatRouting> nat = nat_routing_of(node)) return nat->GetStaticRouting();
@@ -90,9 +106,12 @@ void install_ipv4_stack(ns3::Ptr<ns3::Node> node, bool nat_router) {
 
 }  // namespace
 
-Topology::Topology() : core_(ns3::CreateObject<ns3::Node>()) {
+Topology::Topology(TopologyOptions options) : options_(options), core_(ns3::CreateObject<ns3::Node>()) {
   ns3::InternetStackHelper stack;
   stack.Install(core_);
+  // A router that only forwards: only a packet's incoming interface is checked
+  // for "is this for me", not every interface (a few hundred on a busy core).
+  core_->GetObject<ns3::Ipv4>()->SetAttribute("WeakEsModel", ns3::BooleanValue(false));
 }
 
 ns3::Ptr<ns3::Node> Topology::AddServer(const LinkSpec& link, int addresses) {
@@ -109,7 +128,7 @@ ns3::Ptr<ns3::Node> Topology::AddServer(const LinkSpec& link, int addresses) {
     const Ipv4 secondary = slot_address(servers_++);
     ipv4->AddAddress(attachment.site_interface,
                      ns3::Ipv4InterfaceAddress(to_ns3(secondary), ns3::Ipv4Mask::GetOnes()));
-    RouteFromCore(secondary, primary, attachment.core_interface);
+    RouteToSite(secondary, attachment);
   }
   return node;
 }
@@ -125,7 +144,8 @@ ns3::Ptr<ns3::Node> Topology::AddPublicHost(const LinkSpec& link) {
 NatSite Topology::AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const LinkSpec& access,
                              const NatSiteOptions& options) {
   const int n = static_cast<int>(chain.size());
-  if (n == 0 || n > kMaxChainLength || hosts < 0 || hosts > kMaxHostsPerSite || nat_sites_ >= kMaxNatSites) {
+  if (n == 0 || n > kMaxChainLength || hosts < 0 || hosts > kMaxHostsPerSite || nat_sites_ >= kMaxNatSites ||
+      (n > 1 && nat_sites_ >= kMaxChainSites)) {
     return NatSite{};
   }
   const LanSpec& lan_spec = options.lan;
@@ -138,7 +158,7 @@ NatSite Topology::AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const
     if (i < n - 1 && pool[i] > 250) return NatSite{};  // must fit a /24 beside the NAT
   }
   // The outermost NAT's addresses come from the site range; check before building.
-  if (sites_ + pool[n - 1] > 128) return NatSite{};
+  if (sites_ + pool[n - 1] > SlotCapacity()) return NatSite{};
 
   NatSite site;
   site.index = ++nat_sites_;
@@ -166,7 +186,7 @@ NatSite Topology::AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const
     public_ips[n - 1].push_back(wan);
     for (int k = 1; k < pool[n - 1]; ++k) {
       const Ipv4 extra = NextSiteAddress();
-      RouteFromCore(extra, wan, attachment.core_interface);
+      RouteToSite(extra, attachment);
       public_ips[n - 1].push_back(extra);
     }
   }
@@ -180,7 +200,7 @@ NatSite Topology::AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const
   std::vector<Ipv4> lan_side;  // addresses on the LAN side of NAT i, for 1:1 binding
   for (int i = n - 1; i >= 0; --i) {
     // NAT i's LAN: the inner NAT i-1's WAN, or the hosts.
-    const Ipv4 base = i == 0 ? Ipv4::from_octets(192, 168, s, 0) : Ipv4::from_octets(100, 63 + i, s, 0);
+    const Ipv4 base = i == 0 ? lan_base(site.index) : Ipv4::from_octets(100, 63 + i, s, 0);
     ns3::NodeContainer members(site.routers[i]);
     if (i == 0) {
       for (auto& host : site.hosts) members.Add(host);
@@ -236,16 +256,13 @@ std::vector<Ipv4> Topology::ChangePublicIps(NatSite& site) {
   ns3::Ptr<NatRouting> nat = site.Outermost();
   if (!nat || !nat->GetModel()) return {};
   const std::size_t count = std::max<std::size_t>(1, site.public_ips.size());
-  if (sites_ + static_cast<int>(count) > 128) return {};
-  const Ipv4 link_address = AddressOf(site.routers.back());
-  ns3::Ptr<ns3::Ipv4> core_ipv4 = core_->GetObject<ns3::Ipv4>();
-  const int32_t core_interface =
-      core_ipv4->GetInterfaceForPrefix(to_ns3(link_address), ns3::Ipv4Mask("255.255.255.252"));
-  if (core_interface < 0) return {};
+  if (sites_ + static_cast<int>(count) > SlotCapacity()) return {};
+  auto attached = attachments_.find(ns3::PeekPointer(site.routers.back()));
+  if (attached == attachments_.end()) return {};
   std::vector<Ipv4> fresh;
   for (std::size_t k = 0; k < count; ++k) {
     fresh.push_back(NextSiteAddress());
-    RouteFromCore(fresh.back(), link_address, static_cast<uint32_t>(core_interface));
+    RouteToSite(fresh.back(), attached->second);
   }
   nat->GetModel()->change_public_ips(fresh);
   site.public_ips = fresh;
@@ -254,7 +271,7 @@ std::vector<Ipv4> Topology::ChangePublicIps(NatSite& site) {
 
 Ipv4 Topology::MoveHost(ns3::Ptr<ns3::Node> host, const NatSite& to) {
   if (!to.Valid() || !host || !host->GetObject<ns3::Ipv4>()) return Ipv4{0};
-  const Ipv4 base = Ipv4::from_octets(192, 168, static_cast<uint8_t>(to.index), 0);
+  const Ipv4 base = lan_base(to.index);
   const Ipv4 gateway{base.value + 1};
   ns3::Ptr<ns3::Ipv4> router_ipv4 = to.routers.front()->GetObject<ns3::Ipv4>();
   const int32_t lan_interface = router_ipv4->GetInterfaceForAddress(to_ns3(gateway));
@@ -285,11 +302,20 @@ Ipv4 Topology::MoveHost(ns3::Ptr<ns3::Node> host, const NatSite& to) {
   return address;
 }
 
+int Topology::SlotCapacity() const { return options_.regions_only ? kRegions * kRegionSlots : kMaxSiteSlots; }
+
 Ipv4 Topology::NextSiteAddress() {
   // 64 sites in 203.0.113.0/24, then 64 in 192.0.2.0/24.
   int k = sites_++;
+  if (options_.regions_only) {
+    if (k >= kRegions * kRegionSlots) return Ipv4{0};
+    return Ipv4{Ipv4::from_octets(198, 18, 0, 0).value + 4u * static_cast<uint32_t>(k) + 1};
+  }
   if (k < 64) return Ipv4{Ipv4::from_octets(203, 0, 113, 0).value + 4u * static_cast<uint32_t>(k) + 1};
-  if (k < 128) return Ipv4{Ipv4::from_octets(192, 0, 2, 0).value + 4u * static_cast<uint32_t>(k - 64) + 1};
+  if (k < kDirectSlots) return Ipv4{Ipv4::from_octets(192, 0, 2, 0).value + 4u * static_cast<uint32_t>(k - 64) + 1};
+  if (k < kMaxSiteSlots) {
+    return Ipv4{Ipv4::from_octets(198, 18, 0, 0).value + 4u * static_cast<uint32_t>(k - kDirectSlots) + 1};
+  }
   return Ipv4{0};
 }
 
@@ -301,7 +327,13 @@ Topology::Attachment Topology::Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, co
   ns3::PointToPointHelper p2p;
   p2p.SetDeviceAttribute("DataRate", ns3::StringValue(link.data_rate));
   p2p.SetChannelAttribute("Delay", ns3::TimeValue(to_ns3(link.delay)));
-  ns3::NetDeviceContainer devices = p2p.Install(node, core_);
+  // A slot of 198.18.0.0/15 hangs off its region's router.
+  ns3::Ptr<ns3::Node> router = core_;
+  const uint32_t large_base = Ipv4::from_octets(198, 18, 0, 0).value;
+  if (address.value >= large_base && address.value < large_base + 4u * kRegions * kRegionSlots) {
+    router = Region(static_cast<int>((address.value - large_base) / (4u * kRegionSlots)));
+  }
+  ns3::NetDeviceContainer devices = p2p.Install(node, router);
   if (link.loss_rate > 0) {
     for (uint32_t i = 0; i < devices.GetN(); ++i) {
       auto model = ns3::CreateObject<ns3::RateErrorModel>();
@@ -317,14 +349,43 @@ Topology::Attachment Topology::Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, co
   ns3::Ipv4AddressHelper addresses;
   addresses.SetBase(to_ns3(Ipv4{address.value & ~3u}), "255.255.255.252", to_ns3(Ipv4{address.value & 3u}));
   addresses.Assign(devices);  // site gets `address`, the router the next one
+  if (!options_.queue_discs) ns3::TrafficControlHelper().Uninstall(devices);
 
   Attachment attachment;
   ns3::Ptr<ns3::Ipv4> ipv4 = node->GetObject<ns3::Ipv4>();
   attachment.site_interface = static_cast<uint32_t>(ipv4->GetInterfaceForDevice(devices.Get(0)));
-  attachment.core_interface = static_cast<uint32_t>(core_->GetObject<ns3::Ipv4>()->GetInterfaceForDevice(devices.Get(1)));
+  attachment.core_interface = static_cast<uint32_t>(router->GetObject<ns3::Ipv4>()->GetInterfaceForDevice(devices.Get(1)));
+  attachment.router = router;
+  attachment.site_address = address;
   static_routing_of(node)->SetDefaultRoute(to_ns3(Ipv4{address.value + 1}), attachment.site_interface);
   nodes_.push_back(node);
+  attachments_[ns3::PeekPointer(node)] = attachment;
   return attachment;
+}
+
+ns3::Ptr<ns3::Node> Topology::Region(int r) {
+  auto it = regions_.find(r);
+  if (it != regions_.end()) return it->second.node;
+  ns3::Ptr<ns3::Node> node = ns3::CreateObject<ns3::Node>();
+  install_ipv4_stack(node, false);
+  node->GetObject<ns3::Ipv4>()->SetAttribute("WeakEsModel", ns3::BooleanValue(false));
+  ns3::PointToPointHelper p2p;
+  p2p.SetDeviceAttribute("DataRate", ns3::StringValue("100Gbps"));
+  p2p.SetChannelAttribute("Delay", ns3::TimeValue(ns3::Seconds(0)));
+  ns3::NetDeviceContainer devices = p2p.Install(node, core_);
+  const Ipv4 link{Ipv4::from_octets(198, 19, 254, 0).value + 4u * static_cast<uint32_t>(r)};
+  RegionRouter region;
+  region.node = node;
+  region.address = Ipv4{link.value + 1};
+  const uint32_t region_side = add_interface(devices.Get(0), region.address, 30);
+  region.core_interface = add_interface(devices.Get(1), Ipv4{link.value + 2}, 30);
+  static_routing_of(node)->SetDefaultRoute(to_ns3(Ipv4{link.value + 2}), region_side);
+  const Ipv4 block{Ipv4::from_octets(198, 18, 0, 0).value + 4u * kRegionSlots * static_cast<uint32_t>(r)};
+  static_routing_of(core_)->AddNetworkRouteTo(to_ns3(block), ns3::Ipv4Mask("255.255.252.0"), to_ns3(region.address),
+                                              region.core_interface);
+  nodes_.push_back(node);
+  regions_[r] = region;
+  return node;
 }
 
 bool Topology::SetAccessLoss(ns3::Ptr<ns3::Node> node, double rate, int64_t stream) {
@@ -346,8 +407,14 @@ bool Topology::SetAccessLoss(ns3::Ptr<ns3::Node> node, double rate, int64_t stre
   return true;
 }
 
-void Topology::RouteFromCore(Ipv4 address, Ipv4 next_hop, uint32_t core_interface) {
-  static_routing_of(core_)->AddHostRouteTo(to_ns3(address), to_ns3(next_hop), core_interface);
+void Topology::RouteToSite(Ipv4 address, const Attachment& at) {
+  static_routing_of(at.router)->AddHostRouteTo(to_ns3(address), to_ns3(at.site_address), at.core_interface);
+  if (at.router == core_) return;
+  for (const auto& [r, region] : regions_) {
+    if (region.node == at.router) {
+      static_routing_of(core_)->AddHostRouteTo(to_ns3(address), to_ns3(region.address), region.core_interface);
+    }
+  }
 }
 
 Ipv4 Topology::AddressOf(ns3::Ptr<ns3::Node> node) const {

@@ -11,12 +11,17 @@
 //                 IPs; one link keeps both on the same path and delay). 64 slots.
 //   public sites  203.0.113.0/24 (64 slots), then 192.0.2.0/24 (64 slots), one /30
 //                 slot per access link as above: public hosts and the outermost NAT
-//                 of each NAT site. Extra public IPs of a NAT (a pool, or new ones
+//                 of each NAT site. Large runs go on in 198.18.0.0/15 (RFC 2544):
+//                 127 regions of 256 slots (a /22 each), each region's access links
+//                 on a region router linked to the core without delay or loss (the
+//                 links numbered from 198.19.254.0/23), so no router routes more
+//                 than a few hundred prefixes. Extra public IPs of a NAT (a pool, or new ones
 //                 from ChangePublicIps) take further slots: the slot's .4k+1 is
 //                 routed by the core to the NAT's access link (host route) and
 //                 claimed by the NAT's routing; it is on no interface.
-//   NAT site s    s = 1, 2, ... in creation order (at most 254 sites):
-//                 innermost LAN 192.168.s.0/24: NAT router .1, hosts .2, .3, ...
+//   NAT site s    s = 1, 2, ... in creation order: innermost LAN 192.168.s.0/24
+//                 for s <= 254, then 10.(s / 256).(s % 256).0/24 (single NATs
+//                 only, up to 65535 sites): NAT router .1, hosts .2, .3, ...
 //                 (one LAN per site, so addresses are unique in the whole run);
 //                 in a chain, the LAN of the i-th NAT from the inside (i >= 1) is
 //                 100.(63+i).s.0/24 (RFC 6598 shared address space; 100.64.s.0/24
@@ -94,9 +99,22 @@ struct NatSite {
   ns3::Ptr<NatRouting> Outermost() const { return nats.empty() ? nullptr : nats.back(); }
 };
 
+// For large runs (emulation/population_scenario.h): what keeps ns-3's per-packet
+// cost flat as sites are added.
+struct TopologyOptions {
+  // Every site slot in 198.18.0.0/15 behind region routers, none on the core (the
+  // documentation ranges are then unused), so the core routes a few dozen
+  // prefixes however many sites there are.
+  bool regions_only = false;
+  // The FqCoDel queue disc ns-3 puts on every access link. Without it, a device's
+  // own 100-packet drop-tail queue is all there is: the same unless a link is
+  // congested, and cheaper per packet.
+  bool queue_discs = true;
+};
+
 class Topology {
  public:
-  Topology();
+  explicit Topology(TopologyOptions options = TopologyOptions());
 
   // A server site with `addresses` public IPs (1..4; see the address plan).
   // Returns the node, or null when `addresses` is out of range or the server
@@ -157,19 +175,36 @@ class Topology {
  private:
   struct Attachment {
     uint32_t site_interface = 0;  // on the attached node
-    uint32_t core_interface = 0;  // on the core router
+    uint32_t core_interface = 0;  // on `router`
+    ns3::Ptr<ns3::Node> router;   // the core router, or the site's region router
+    Ipv4 site_address;            // the attached node's address on the link
   };
-  // Connects `node` to the core router and gives it `address`/30 (the router takes
-  // the next address). Installs the Internet stack on `node` if it has none.
+  // Connects `node` to the core router (or, for a slot in 198.18.0.0/15, to that
+  // slot's region router) and gives it `address`/30 (the router takes the next
+  // address). Installs the Internet stack on `node` if it has none.
   Attachment Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, const LinkSpec& link);
-  // The core sends `address` to `next_hop` over its `core_interface`.
-  void RouteFromCore(Ipv4 address, Ipv4 next_hop, uint32_t core_interface);
+  // Packets to `address` go to the node of `at` (an extra public IP of a site):
+  // a host route on its router and, behind a region router, one on the core.
+  void RouteToSite(Ipv4 address, const Attachment& at);
+  // Region r's router, made on first use: a lossless link of no delay to the core,
+  // which routes the region's /22 of slots there. Regions keep the core's routing
+  // table (scanned per packet by ns-3's static routing) short in large runs.
+  ns3::Ptr<ns3::Node> Region(int r);
   Ipv4 NextSiteAddress();
+  int SlotCapacity() const;
 
+  TopologyOptions options_;
   ns3::Ptr<ns3::Node> core_;
   std::vector<ns3::Ptr<ns3::Node>> nodes_;
   std::vector<ns3::Ptr<ns3::Object>> loss_models_;
   std::map<ns3::Node*, ns3::NetDeviceContainer> access_devices_;  // both ends of each access link
+  std::map<ns3::Node*, Attachment> attachments_;                  // each attached node's
+  struct RegionRouter {
+    ns3::Ptr<ns3::Node> node;
+    Ipv4 address;              // its side of the link to the core
+    uint32_t core_interface = 0;
+  };
+  std::map<int, RegionRouter> regions_;
   std::vector<ns3::Ptr<NatRouting>> nat_routings_;
   ns3::NetDeviceContainer lan_devices_;  // CSMA devices of every NAT site
   int servers_ = 0;

@@ -9,6 +9,7 @@
 #include "emulation/matrix_scenario.h"
 #include "emulation/public_peer_scenario.h"
 #include "emulation/outage_scenario.h"
+#include "emulation/population_scenario.h"
 #include "emulation/relay_choice_scenario.h"
 
 namespace py = pybind11;
@@ -331,4 +332,45 @@ PYBIND11_MODULE(yellowtail, m) {
       "loss-burst, mapping-expiry, relay-down, roam). Returns what `yellowtail-sim outage` writes to outage.json: "
       "options, outage survival and totals, per tunnel (survived, lost, longest gap, recovery), per client "
       "(resync after the server's return) and a per-second delivery timeline. nats=[] keeps the default mix.");
+  m.def(
+      "run_population",
+      [](int clients, const std::vector<std::pair<std::string, double>>& nats, int network_size, int relays,
+         double join_window_s, double duration_s, double traffic_interval_s, double churn_per_minute,
+         double churn_away_s, double direct_within_s, std::uint64_t seed) {
+        for (double s : {join_window_s, duration_s, traffic_interval_s, churn_away_s, direct_within_s}) {
+          if (!(s >= 0 && s <= 86400)) throw py::value_error("times must be between 0 and 86400 s");
+        }
+        PopulationOptions o;
+        o.clients = clients;
+        if (!nats.empty()) o.nat_mix = nats;
+        o.network_size = network_size;
+        o.relays = relays;
+        o.join_window = from_ms(join_window_s * 1000);
+        o.duration = from_ms(duration_s * 1000);
+        o.traffic_interval = from_ms(traffic_interval_s * 1000);
+        o.churn_per_minute = churn_per_minute;
+        o.churn_away = from_ms(churn_away_s * 1000);
+        o.direct_within = from_ms(direct_within_s * 1000);
+        o.seed = seed;
+        if (auto error = check_population_options(o)) throw py::value_error(*error);
+        std::string json;
+        {
+          py::gil_scoped_release release;
+          auto ran = run_population(o);
+          if (!ran) {
+            py::gil_scoped_acquire acquire;
+            throw py::value_error(ran.error());
+          }
+          json = population_to_json(*ran);
+        }
+        return py::module_::import("json").attr("loads")(json);
+      },
+      py::arg("clients") = 1000, py::arg("nats") = std::vector<std::pair<std::string, double>>{},
+      py::arg("network_size") = 8, py::arg("relays") = 2, py::arg("join_window_s") = 30.0,
+      py::arg("duration_s") = 60.0, py::arg("traffic_interval_s") = 5.0, py::arg("churn_per_minute") = 0.05,
+      py::arg("churn_away_s") = 10.0, py::arg("direct_within_s") = 10.0, py::arg("seed") = 1,
+      "A population from a NAT mix ([(profile, weight), ...]; [] keeps the residential default) in "
+      "networks of network_size, logging in over join_window_s, with traffic and churn. Returns what "
+      "`yellowtail-sim population` writes to population.json: P2P rate and connectivity (overall and "
+      "per NAT type), time to direct percentiles, traffic delivered, server load and the run's cost.");
 }

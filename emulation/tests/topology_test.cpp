@@ -81,9 +81,51 @@ TEST_F(TopologyTest, RefusesBadInputWithoutBuilding) {
   EXPECT_EQ(site.index, 1);
   EXPECT_EQ(site.public_ips, std::vector<Ipv4>{ip("203.0.113.1")});
   EXPECT_EQ(topology.AddressOf(topology.AddServer()), ip("198.51.100.1"));
-  // The site range runs out after 128 slots.
+}
+
+// Past the 128 documentation-range slots, sites go to 198.18.0.0/15 behind region
+// routers, and NAT sites past 254 get 10.x.y.0/24 LANs: everything still reaches
+// everything (direct slot, region 0, region 1, a 10.x site), and a region site's
+// new public address is routed back to it.
+TEST_F(TopologyTest, LargeRunsGoBehindRegionRoutersAndTenDotLans) {
+  Topology topology;
+  ns3::Ptr<ns3::Node> first = topology.AddPublicHost();
   for (int i = 1; i < 128; ++i) ASSERT_NE(topology.AddPublicHost(), nullptr);
-  EXPECT_EQ(topology.AddPublicHost(), nullptr);
+  ns3::Ptr<ns3::Node> region0 = topology.AddPublicHost();
+  EXPECT_EQ(topology.AddressOf(region0), ip("198.18.0.1"));
+  for (int i = 1; i < 256; ++i) ASSERT_NE(topology.AddPublicHost(), nullptr);
+  ns3::Ptr<ns3::Node> region1 = topology.AddPublicHost();
+  EXPECT_EQ(topology.AddressOf(region1), ip("198.18.4.1"));
+  std::vector<NatSite> sites;
+  for (int s = 1; s <= 256; ++s) sites.push_back(topology.AddNatSite(*nat::profile_chain("full-cone"), 1));
+  NatSite& last = sites.back();
+  ASSERT_TRUE(last.Valid());
+  EXPECT_EQ(last.index, 256);
+  EXPECT_EQ(topology.AddressOf(last.hosts[0]), ip("10.1.0.2"));
+  EXPECT_FALSE(topology.AddNatSite(*nat::profile_chain("home-behind-cgnat"), 1).Valid());  // chains: 254 sites
+  topology.AssignStreams(0);
+
+  const Endpoint echo_ep{topology.AddressOf(first), kPort};
+  UdpPeer echo(first, kPort, true);
+  UdpPeer r0(region0, 5000, true);
+  UdpPeer r1(region1, 5000);
+  UdpPeer far(last.hosts[0], 5000);
+  r1.SendAt(0.1, echo_ep, "r1");
+  r1.SendAt(0.1, Endpoint{ip("198.18.0.1"), 5000}, "r1-to-r0");
+  far.SendAt(0.1, echo_ep, "far");
+  RunFor(0.5);
+  EXPECT_NE(r1.Find("echo:r1"), nullptr);
+  EXPECT_NE(r1.Find("echo:r1-to-r0"), nullptr);
+  ASSERT_NE(far.Find("echo:far"), nullptr);
+  EXPECT_EQ(echo.Find("far")->from.ip, last.public_ips.at(0));
+
+  const std::vector<Ipv4> fresh = topology.ChangePublicIps(last);
+  ASSERT_EQ(fresh.size(), 1u);
+  far.SendAt(0.1, echo_ep, "renumbered");  // from now
+  RunFor(0.5);
+  ASSERT_NE(echo.Find("renumbered"), nullptr);
+  EXPECT_EQ(echo.Find("renumbered")->from.ip, fresh[0]);
+  EXPECT_NE(far.Find("echo:renumbered"), nullptr);
 }
 
 // Both addresses of a two-address server answer from themselves: an APDF NAT in

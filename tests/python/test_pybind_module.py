@@ -95,3 +95,17 @@ def test_outage_reports_survival_from_the_traffic_that_crossed(yellowtail):
     assert sum(s["delivered"] for s in r["timeline"]) > 0
     with pytest.raises(ValueError, match="unknown fault"):
         yellowtail.run_outage(fault="meteor")
+
+
+def test_population_counts_pairs_that_went_direct(yellowtail):
+    r = yellowtail.run_population(clients=24, nats=[("full-cone", 1), ("udp-blocked", 1)], network_size=4,
+                                  relays=1, join_window_s=5, duration_s=25, churn_per_minute=0)
+    assert r["pairs"] == 36
+    assert r["tried"] == 36
+    assert r["connectivity"] == 1.0
+    blocked = [row for row in r["by_nat"] if row["nat"] == "udp-blocked"][0]
+    assert blocked["pairs_direct"] == 0
+    assert 0 < r["p2p_rate"] < 1
+    assert r["cost"]["simulator_events"] > 0
+    with pytest.raises(ValueError, match="unknown NAT profile"):
+        yellowtail.run_population(nats=[("teleporter", 1)])

@@ -1,0 +1,94 @@
+// The population scenario (emulation/population_scenario.h) on a small population
+// whose answer is known from the NAT types: blocked UDP never goes direct but is
+// relayed, full cones always go direct, and every pair can talk. Figures come from
+// events of packets that crossed the modeled NATs.
+#include <gtest/gtest.h>
+
+#include "emulation/population_scenario.h"
+
+namespace yt::emulation {
+namespace {
+
+PopulationOptions small() {
+  PopulationOptions o;
+  o.clients = 48;
+  o.network_size = 4;
+  o.nat_mix = {{"full-cone", 1}, {"symmetric-random", 1}, {"udp-blocked", 1}};
+  o.relays = 1;
+  o.join_window = 10s;
+  o.duration = 40s;
+  o.traffic_interval = 2s;
+  o.churn_per_minute = 0;
+  return o;
+}
+
+const PopulationNatRow& row(const PopulationResult& r, const std::string& nat) {
+  for (const PopulationNatRow& x : r.by_nat) {
+    if (x.nat == nat) return x;
+  }
+  static PopulationNatRow none;
+  ADD_FAILURE() << "no row for " << nat;
+  return none;
+}
+
+TEST(PopulationScenario, DirectWhereTheNatsAllowItAndEveryPairConnected) {
+  auto ran = run_population(small());
+  ASSERT_TRUE(ran.ok()) << ran.error();
+  const PopulationResult& r = *ran;
+  EXPECT_EQ(r.networks, 12u);
+  EXPECT_EQ(r.pairs, 72u);
+  EXPECT_EQ(r.tried, 72u);  // everyone was online by 10.5 s, 30 s before the end
+  EXPECT_EQ(r.connectivity, 1.0);
+  EXPECT_EQ(row(r, "udp-blocked").pairs_direct, 0u);
+  EXPECT_GT(row(r, "udp-blocked").pairs_tried, 0u);
+  EXPECT_GT(row(r, "full-cone").pairs_direct, 0u);
+  EXPECT_GT(r.p2p_rate, 0.0);
+  EXPECT_LT(r.p2p_rate, 1.0);
+  EXPECT_GT(r.ttd_p50_s, 0.0);
+  EXPECT_LT(r.ttd_p50_s, 2.0);
+  EXPECT_GT(r.traffic_sent, 500u);
+  EXPECT_GT(static_cast<double>(r.traffic_delivered), 0.95 * static_cast<double>(r.traffic_sent));
+  EXPECT_EQ(r.logins, 48u);
+  EXPECT_GT(r.simulator_events, 0u);
+}
+
+TEST(PopulationScenario, TheSameSeedGivesTheSameRunAndChurnBringsClientsBack) {
+  PopulationOptions o = small();
+  o.churn_per_minute = 0.2;
+  o.churn_away = 5s;
+  auto a = run_population(o);
+  auto b = run_population(o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->direct, b->direct);
+  EXPECT_EQ(a->traffic_delivered, b->traffic_delivered);
+  EXPECT_EQ(a->simulator_events, b->simulator_events);
+  EXPECT_GT(a->churned, 0u);
+  EXPECT_EQ(a->logins, 48u + a->churned);  // each departure logged in again
+}
+
+TEST(PopulationScenario, BadOptionsAreRefusedWithAReason) {
+  auto refused = [](PopulationOptions o) {
+    auto error = check_population_options(o);
+    return error ? *error : std::string();
+  };
+  PopulationOptions o = small();
+  o.nat_mix = {{"full-cone", 1}, {"carrier-pigeon", 1}};
+  EXPECT_NE(refused(o).find("carrier-pigeon"), std::string::npos);
+  o = small();
+  o.nat_mix = {{"full-cone", 0}};
+  EXPECT_NE(refused(o).find("weights"), std::string::npos);
+  o = small();
+  o.network_size = 300;
+  EXPECT_NE(refused(o).find("network size"), std::string::npos);
+  o = small();
+  o.join_window = 50s;  // longer than the run
+  EXPECT_NE(refused(o).find("join window"), std::string::npos);
+  o = small();
+  o.clients = 300;
+  o.nat_mix = {{"home-behind-cgnat", 1}};
+  EXPECT_NE(refused(o).find("254"), std::string::npos);
+  EXPECT_FALSE(run_population(o).ok());
+}
+
+}  // namespace
+}  // namespace yt::emulation
