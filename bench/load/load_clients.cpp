@@ -65,7 +65,10 @@ void LoadClients::on_event(std::size_t i, const ClientEvent& event) {
   const Clock::time_point now = Clock::now();
   if (std::holds_alternative<Synced>(event)) {
     if (c.started && !c.synced) c.synced = now;
+  } else if (const auto* lost = std::get_if<ServerLost>(&event)) {
+    c.last_failure = "server lost: " + lost->reason;
   } else if (const auto* failed = std::get_if<LoginFailed>(&event)) {
+    c.last_failure = failed->reason;
     if (failed->reason.rfind("server busy", 0) == 0) {
       ++c.busy;
     } else {

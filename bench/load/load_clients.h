@@ -28,6 +28,7 @@ struct LoadClient {
   std::optional<Clock::time_point> synced;      // first Synced since `started`
   std::uint64_t busy = 0;                       // "server busy" login refusals
   std::uint64_t login_failures = 0;             // other login failures
+  std::string last_failure;                     // the latest login failure or server loss
   std::map<std::uint32_t, Clock::time_point> requests;  // id -> sent at
   std::vector<std::pair<std::uint32_t, ReplyCode>> done; // request id, outcome
   std::vector<double> request_seconds;          // by completion order, with `done`

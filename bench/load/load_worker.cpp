@@ -50,6 +50,12 @@ class Worker {
   }
 
   bool start(const std::string& phase) {
+    if (phase == "stop") {
+      describe_stragglers();
+      for (std::size_t k = 0; k < clients_.size(); ++k) clients_[k].driver->stop();
+      step();
+      return false;
+    }
     phase_ = phase;
     next_report_ = Clock::now();
     if (phase == "login" || phase == "restart") {
@@ -68,10 +74,6 @@ class Worker {
         const std::size_t members = std::min(slice_.network_size, clients_.size() - k);
         expected_sides_ += members * (members - 1);
       }
-    } else if (phase == "stop") {
-      for (std::size_t k = 0; k < clients_.size(); ++k) clients_[k].driver->stop();
-      step();
-      return false;
     } else {
       report("error unknown phase " + phase);
       return false;
@@ -105,6 +107,24 @@ class Worker {
   }
 
  private:
+  // A phase that did not complete: what the first few clients left behind were
+  // doing, on stderr, so a storm's stragglers can be understood.
+  void describe_stragglers() const {
+    if (phase_ != "login" && phase_ != "restart") return;
+    int shown = 0;
+    for (std::size_t k = 0; k < clients_.size() && shown < 5; ++k) {
+      const LoadClient& c = clients_[k];
+      if (c.synced) continue;
+      ++shown;
+      const ClientStats& s = c.driver->core().stats();
+      std::fprintf(stderr,
+                   "    not back: client %zu, state %s, %llu reconnects, %llu busy, %llu other login failures, "
+                   "last: %s\n",
+                   slice_.first + k, to_string(c.driver->core().state()),
+                   static_cast<unsigned long long>(s.reconnects), static_cast<unsigned long long>(c.busy),
+                   static_cast<unsigned long long>(c.login_failures), c.last_failure.c_str());
+    }
+  }
   std::size_t requests_done() const {
     std::size_t n = 0;
     for (std::size_t k = 0; k < clients_.size(); ++k) n += clients_[k].done.size();
@@ -179,10 +199,11 @@ int run_worker(const WorkerSlice& slice, int commands_fd, int reports_fd) {
   LineReader commands;
   for (;;) {
     worker.step();
-    if (!commands.fill(commands_fd)) return 1;  // the coordinator is gone
+    const bool open = commands.fill(commands_fd);
     while (auto line = commands.next()) {
       if (!worker.start(*line)) return *line == "stop" ? 0 : 1;
     }
+    if (!open) return 1;  // the coordinator went away without saying stop
     worker.watch();
   }
 }

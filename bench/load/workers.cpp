@@ -87,13 +87,15 @@ void Workers::poll(int wait_ms, const std::function<void(Worker&, const std::vec
   }
 }
 
-PhaseResult Workers::run(const std::string& phase, std::size_t target, double timeout, const std::string& what) {
+PhaseResult Workers::run(const std::string& phase, std::size_t target, double timeout, const std::string& what,
+                         const std::function<void()>& meanwhile) {
   PhaseResult result;
   for (Worker& w : workers_) {
     w.progress = 0;
     w.done = false;
     if (!w.failed) write_line(w.commands, phase);
   }
+  if (meanwhile) meanwhile();
   const Clock::time_point started = Clock::now();
   Clock::time_point next_print = started + std::chrono::seconds(2);
   auto all_done = [&] {

@@ -33,9 +33,11 @@ class Workers {
   // Forks one worker per slice and waits (at most `timeout` s) until each has
   // made its clients.
   Status<std::string> start(const std::vector<WorkerSlice>& slices, double timeout);
-  // Starts `phase` in every worker and waits until all are done with it or
-  // `timeout` seconds passed, printing "what: progress/target" every 2 s.
-  PhaseResult run(const std::string& phase, std::size_t target, double timeout, const std::string& what);
+  // Starts `phase` in every worker, runs `meanwhile` (if any: e.g. the server's
+  // crash and restart, while the workers watch), then waits until all are done
+  // with it or `timeout` seconds passed, printing "what: progress/target" every 2 s.
+  PhaseResult run(const std::string& phase, std::size_t target, double timeout, const std::string& what,
+                  const std::function<void()>& meanwhile = {});
   // "stop", then reaps them (SIGKILL after 5 s).
   void stop();
 
