@@ -305,7 +305,8 @@ Ipv4 Topology::MoveHost(ns3::Ptr<ns3::Node> host, const NatSite& to) {
 int Topology::SlotCapacity() const { return options_.regions_only ? kRegions * kRegionSlots : kMaxSiteSlots; }
 
 Ipv4 Topology::NextSiteAddress() {
-  // 64 sites in 203.0.113.0/24, then 64 in 192.0.2.0/24.
+  // 64 sites in 203.0.113.0/24, then 64 in 192.0.2.0/24, then 198.18.0.0/15 (all
+  // of them there with regions_only).
   int k = sites_++;
   if (options_.regions_only) {
     if (k >= kRegions * kRegionSlots) return Ipv4{0};
