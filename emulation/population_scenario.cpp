@@ -133,7 +133,10 @@ Result<PopulationResult, std::string> run_population(const PopulationOptions& op
     access.delay = std::chrono::duration_cast<Duration>(
         std::chrono::duration<double>(draw->GetValue(seconds(options.delay_min), seconds(options.delay_max))));
     sites.push_back(topology.AddNatSite(chains[name], 1, access));
-    if (!sites.back().Valid()) return Err{"the topology has no room for client " + std::to_string(i + 1)};
+    if (!sites.back().Valid()) {
+      ns3::Simulator::Destroy();  // the next run in this process starts clean
+      return Err{"the topology has no room for client " + std::to_string(i + 1)};
+    }
   }
   int64_t stream = topology.AssignStreams(0);
 

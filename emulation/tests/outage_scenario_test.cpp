@@ -75,7 +75,9 @@ TEST(OutageScenario, ANatRebootWithANewAddressHealsWithinSeconds) {
   for (const OutagePair& p : r.pairs) {
     SCOPED_TRACE(p.a + "-" + p.b);
     EXPECT_FALSE(p.path_after.empty());  // every tunnel carries traffic again
-    if (p.a != "client-1") EXPECT_TRUE(p.survived);  // the others never noticed
+    if (p.a != "client-1") {
+      EXPECT_TRUE(p.survived);  // the others never noticed
+    }
   }
   // Relayed pairs rebind from the new address; direct ones to a filtering peer
   // fall back to the relay after the path check.
@@ -96,7 +98,9 @@ TEST(OutageScenario, ARoamingClientIsBackOnEveryTunnelWithinSeconds) {
   for (const OutagePair& p : r.pairs) {
     SCOPED_TRACE(p.a + "-" + p.b);
     EXPECT_FALSE(p.path_after.empty());
-    if (p.a != "client-1") EXPECT_TRUE(p.survived);
+    if (p.a != "client-1") {
+      EXPECT_TRUE(p.survived);
+    }
   }
   // Direct paths to a filtering peer fall back to the relay after one unanswered
   // ping (Tunnel::roam_check_wait), not the full 5 s path check; the peer follows
@@ -130,7 +134,9 @@ TEST(OutageScenario, ALinkOutageCostsOnlyWhatWasSentWhileTheLinkWasDown) {
   std::uint64_t in_cut = 0;
   for (const OutagePair& p : r.pairs) {
     in_cut += p.lost_in_cut;
-    if (p.a != "client-2" && p.b != "client-2") EXPECT_EQ(p.lost, 0u);
+    if (p.a != "client-2" && p.b != "client-2") {
+      EXPECT_EQ(p.lost, 0u);
+    }
   }
   EXPECT_GT(in_cut, 5u * 2u * 190u);  // five tunnels, both ways, ~200 each
   EXPECT_GT(r.longest_gap_s, 19.0);
@@ -142,7 +148,9 @@ TEST(OutageScenario, PairsOfAFailedRelayMoveWithinASecond) {
   OutageResult r = run(o);
   for (const OutagePair& p : r.pairs) {
     SCOPED_TRACE(p.a + "-" + p.b);
-    if (p.path == "direct") EXPECT_TRUE(p.survived);
+    if (p.path == "direct") {
+      EXPECT_TRUE(p.survived);
+    }
     if (p.path == "relayed") {
       EXPECT_EQ(p.path_after, "relayed");  // on the built-in relay now
       EXPECT_GE(p.recovered_s, 0);

@@ -294,7 +294,9 @@ TEST_F(Durability, NothingAcknowledgedIsLostToKillDashNine) {
   for (const auto& [i, nick] : nickname) {
     auto record = (*storage)->find_client(identities_[i].public_key);
     ASSERT_TRUE(record.ok() && record->has_value());
-    if (!unknown_nickname.count(i)) EXPECT_EQ((*record)->nickname, nick);
+    if (!unknown_nickname.count(i)) {
+      EXPECT_EQ((*record)->nickname, nick);
+    }
     EXPECT_EQ((*record)->virtual_ip, virtual_ip[i]);
   }
   std::printf("%zu acknowledged changes over %d kill -9 rounds (%d clients had a request in flight at a kill): "

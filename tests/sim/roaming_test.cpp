@@ -35,7 +35,9 @@ TEST(SimRoaming, TheTunnelFollowsTheNewAddressWithoutANewHandshake) {
   EXPECT_GE(net.events_of<PacketReceived>(alice).size(), at_alice + 19);  // the first answer may go to the old address
   EXPECT_TRUE(has_direct_tunnel(net, bob, ka));
   for (const PeerStatus& p : net.client(bob).peers()) {
-    if (p.key == ka) EXPECT_EQ(p.path, roamed);
+    if (p.key == ka) {
+      EXPECT_EQ(p.path, roamed);
+    }
   }
   // One session all along: no tunnel went down or came up again.
   EXPECT_TRUE(net.events_of<TunnelDown>(alice).empty());
