@@ -9,8 +9,10 @@
 #include "platform/asio_server_driver.h"
 #include "platform/fd_limit.h"
 #include "platform/key_file.h"
+#include "platform/metrics_http.h"
 #include "platform/sqlite_storage.h"
 #include "platform/system_random.h"
+#include "server/core/server_metrics.h"
 
 namespace {
 
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   std::string strength = "interactive";
   bool print_key = false;
   bool no_builtin_relay = false;
+  std::string metrics;
   std::vector<std::string> relay_keys;
   app.add_option("--listen", listen, "TCP control endpoint IP:PORT")->capture_default_str();
   app.add_option("--discovery", discovery,
@@ -55,6 +58,8 @@ int main(int argc, char** argv) {
                  "--print-public-key); pairs get the relay closest to both sides");
   app.add_flag("--no-builtin-relay", no_builtin_relay,
                "do not relay on the discovery socket (pairs then use registered relays only)");
+  app.add_option("--metrics", metrics,
+                 "serve Prometheus metrics at http://IP:PORT/metrics (off by default; e.g. 127.0.0.1:9475)");
   app.add_flag("--print-public-key", print_key, "print the server's public key (hex) and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -109,6 +114,23 @@ int main(int argc, char** argv) {
     return 1;
   }
   (*driver)->start();
+  std::unique_ptr<yt::MetricsHttp> metrics_http;
+  if (!metrics.empty()) {
+    yt::Endpoint at;
+    if (!parse_into(metrics, at, yt::Endpoint::parse, "--metrics endpoint")) return 2;
+    const yt::ServerCore& core = (*driver)->core();
+    auto served = yt::MetricsHttp::start(io, at, [&core] {
+      return yt::server_metrics_text(core.stats(), yt::ServerGauges{core.online_clients(), core.admitted_connections(),
+                                                                   core.max_connections(), core.relay_pairs()});
+    });
+    if (!served) {
+      std::fprintf(stderr, "yellowtail-server: %s\n", served.error().c_str());
+      return 1;
+    }
+    metrics_http = std::move(*served);
+    std::fprintf(stderr, "yellowtail-server: metrics at http://%s/metrics\n",
+                 metrics_http->endpoint().to_string().c_str());
+  }
   std::fprintf(stderr, "yellowtail-server: listening on %s (TCP), discovery on",
                (*driver)->control_endpoint().to_string().c_str());
   for (const yt::Endpoint& e : (*driver)->discovery_endpoints()) std::fprintf(stderr, " %s", e.to_string().c_str());

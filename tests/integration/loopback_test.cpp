@@ -3,15 +3,25 @@
 // stored, a direct tunnel, and payloads both ways. Every wait is bounded.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include "platform/asio_client_driver.h"
 #include "platform/asio_relay_driver.h"
 #include "platform/asio_server_driver.h"
+#include "platform/metrics_http.h"
+#include "server/core/server_metrics.h"
 #include "platform/sqlite_storage.h"
 #include "platform/system_random.h"
 
@@ -317,6 +327,80 @@ TEST_F(LoopbackTest, PortInUseIsAClearError) {
   auto second = AsioServerDriver::create(io_, ServerConfig{}, server_identity_, *storage_, rng_, taken);
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.error().find(taken.to_string()), std::string::npos) << second.error();
+}
+
+// An operator's scrape of a real server's metrics: the numbers move with real
+// logins, discovery and tunnel planning. The scrape is a blocking HTTP exchange on
+// a thread of its own while the server's loop runs here.
+std::string scrape(Endpoint at) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval timeout{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(at.port);
+  addr.sin_addr.s_addr = htonl(at.ip.value);
+  std::string out;
+  const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) > 0) {
+    char buffer[8192];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST_F(LoopbackTest, ServerMetricsMoveWithRealTraffic) {
+  const ServerCore& core = server_->core();
+  auto metrics = MetricsHttp::start(io_, Endpoint{Ipv4::from_octets(127, 0, 0, 1), 0}, [&core] {
+    return server_metrics_text(core.stats(), ServerGauges{core.online_clients(), core.admitted_connections(),
+                                                         core.max_connections(), core.relay_pairs()});
+  });
+  ASSERT_TRUE(metrics.ok()) << metrics.error();
+  auto scraped = [&] {
+    std::string text;
+    std::atomic<bool> done{false};
+    std::thread scraper([&] {
+      text = scrape((*metrics)->endpoint());
+      done = true;
+    });
+    run_until([&] { return done.load(); });
+    scraper.join();
+    return text;
+  };
+  const std::string before = scraped();
+  EXPECT_NE(before.find("\nyellowtail_server_logins_total 0\n"), std::string::npos) << before;
+  EXPECT_NE(before.find("\nyellowtail_server_clients_online 0\n"), std::string::npos) << before;
+
+  bool alice_synced = false, bob_synced = false;
+  std::optional<PublicKey> tunnel;
+  AsioClientDriver& alice = add_client("alice", [&](const ClientEvent& e) {
+    if (std::holds_alternative<Synced>(e)) alice_synced = true;
+    if (auto* up = std::get_if<TunnelUp>(&e)) tunnel = up->peer;
+  });
+  AsioClientDriver& bob = add_client("bob", [&](const ClientEvent& e) {
+    if (std::holds_alternative<Synced>(e)) bob_synced = true;
+  });
+  alice.start();
+  bob.start();
+  ASSERT_TRUE(run_until([&] { return alice_synced && bob_synced; }));
+  ASSERT_TRUE(alice.core().create_network(alice.now(), "lan", "secret").ok());
+  alice.pump();
+  ASSERT_TRUE(run_until([&] {
+    auto members = storage_->members("lan");
+    return members.ok() && !members->empty();
+  }));
+  ASSERT_TRUE(bob.core().join_network(bob.now(), "lan", "secret").ok());
+  bob.pump();
+  ASSERT_TRUE(run_until([&] { return tunnel.has_value(); }));
+
+  const std::string after = scraped();
+  EXPECT_NE(after.find("\nyellowtail_server_logins_total 2\n"), std::string::npos) << after;
+  EXPECT_NE(after.find("\nyellowtail_server_clients_online 2\n"), std::string::npos) << after;
+  EXPECT_NE(after.find("\nyellowtail_server_tunnel_instructions_total 2\n"), std::string::npos) << after;
+  EXPECT_EQ(after.find("\nyellowtail_server_discovery_replies_total 0\n"), std::string::npos) << after;
+  EXPECT_EQ((*metrics)->scrapes(), 2u);
 }
 
 }  // namespace

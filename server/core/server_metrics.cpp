@@ -1,0 +1,74 @@
+#include "server/core/server_metrics.h"
+
+#include <cstdint>
+
+namespace yt {
+namespace {
+
+void metric(std::string& out, const char* name, const char* type, const char* help, std::uint64_t value) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+  out += name;
+  out += ' ';
+  out += std::to_string(value);
+  out += '\n';
+}
+
+}  // namespace
+
+std::string server_metrics_text(const ServerStats& s, const ServerGauges& g) {
+  std::string out;
+  auto counter = [&out](const char* name, const char* help, std::uint64_t value) {
+    metric(out, name, "counter", help, value);
+  };
+  auto gauge = [&out](const char* name, const char* help, std::uint64_t value) {
+    metric(out, name, "gauge", help, value);
+  };
+  gauge("yellowtail_server_clients_online", "Clients logged in and past discovery.", g.clients_online);
+  gauge("yellowtail_server_connections", "Control connections admitted and open.", g.connections);
+  gauge("yellowtail_server_max_connections", "The cap on control connections.", g.max_connections);
+  gauge("yellowtail_server_relay_pairs", "Pairs bound at the built-in relay.", g.relay_pairs);
+  counter("yellowtail_server_connections_accepted_total", "Control connections accepted.", s.connections_accepted);
+  counter("yellowtail_server_connections_refused_total", "Connections over the total or per-address cap.",
+          s.connections_refused);
+  counter("yellowtail_server_handshakes_deferred_total", "Handshakes told to retry later (busy).",
+          s.handshakes_deferred);
+  counter("yellowtail_server_password_attempts_deferred_total", "Joins and creates over the per-address rate.",
+          s.password_attempts_deferred);
+  counter("yellowtail_server_logins_total", "Successful logins.", s.logins);
+  counter("yellowtail_server_sessions_replaced_total", "Logins that replaced the same key's older session.",
+          s.sessions_replaced);
+  counter("yellowtail_server_handshake_failures_total", "Bad keys, replays and malformed handshakes.",
+          s.handshake_failures);
+  counter("yellowtail_server_malformed_frames_total", "Undecodable control frames.", s.malformed_frames);
+  counter("yellowtail_server_auth_failures_total", "Sealed frames that did not authenticate.", s.auth_failures);
+  counter("yellowtail_server_malformed_datagrams_total", "Undecodable datagrams.", s.malformed_datagrams);
+  counter("yellowtail_server_unknown_discovery_tokens_total", "Discovery probes with an unknown token.",
+          s.unknown_discovery_tokens);
+  counter("yellowtail_server_discovery_replies_total", "Discovery replies sent.", s.discovery_replies);
+  counter("yellowtail_server_lifetime_replies_total", "Delayed mapping-lifetime answers sent.", s.lifetime_replies);
+  counter("yellowtail_server_tunnel_instructions_total", "Tunnel instructions sent (one per side).",
+          s.tunnel_instructions);
+  counter("yellowtail_server_relay_offers_total", "Pairs given a relay ticket.", s.relay_offers);
+  counter("yellowtail_server_relay_offers_separate_total", "Relay tickets for a separate relay.",
+          s.relay_offers_separate);
+  counter("yellowtail_server_relays_registered_total", "Separate relay registrations taken.", s.relays_registered);
+  counter("yellowtail_server_relay_registrations_refused_total", "Relay registrations refused.",
+          s.relay_registrations_refused);
+  counter("yellowtail_server_relay_repicks_total", "Pairs planned again because their relay went away.",
+          s.relay_repicks);
+  counter("yellowtail_server_tunnel_requests_ignored_total", "Tunnel requests too soon or not allowed.",
+          s.tunnel_requests_ignored);
+  counter("yellowtail_server_idle_disconnects_total", "Connections closed for silence.", s.idle_disconnects);
+  counter("yellowtail_server_storage_errors_total", "Database operations that failed.", s.storage_errors);
+  return out;
+}
+
+}  // namespace yt

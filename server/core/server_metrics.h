@@ -1,0 +1,23 @@
+// The server's counters in the Prometheus text exposition format (version 0.0.4),
+// for an operator's scraper: every ServerStats counter as yellowtail_server_<name>_total,
+// and the gauges of what is open now. Formatting only: the driver serves it
+// (platform/metrics_http.h).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "server/core/server_stats.h"
+
+namespace yt {
+
+struct ServerGauges {
+  std::size_t clients_online = 0;
+  std::size_t connections = 0;
+  std::size_t max_connections = 0;
+  std::size_t relay_pairs = 0;
+};
+
+std::string server_metrics_text(const ServerStats& stats, const ServerGauges& gauges);
+
+}  // namespace yt
