@@ -70,6 +70,7 @@ const std::map<std::string, Setter>& schema() {
       {"control.group", text(&DaemonSettings::control_group)},
       {"log.level", text(&DaemonSettings::log_level)},
       {"chat.history", integer(&DaemonSettings::chat_history)},
+      {"metrics.listen", text(&DaemonSettings::metrics)},
   };
   return table;
 }
@@ -188,6 +189,11 @@ Result<DaemonConfig, std::string> validate(const DaemonSettings& s) {
     return Err{"chat history " + std::to_string(s.chat_history) + " is outside 0.." + std::to_string(kMaxChatHistory)};
   }
   config.chat_history = static_cast<std::size_t>(s.chat_history);
+  if (!s.metrics.empty()) {
+    auto metrics = Endpoint::parse(s.metrics);
+    if (!metrics) return Err{"metrics endpoint '" + s.metrics + "' is not IPv4:PORT"};
+    config.metrics = *metrics;
+  }
   return config;
 }
 

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,7 @@ struct DaemonSettings {
   std::string control_group;
   std::string log_level = "info";
   std::int64_t chat_history = 1000;
+  std::string metrics;  // empty: off; else IPv4:PORT for Prometheus text at /metrics
 };
 
 enum class LogLevel : std::uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
@@ -81,6 +83,7 @@ struct DaemonConfig {
   std::string control_group;
   LogLevel log_level = LogLevel::kInfo;
   std::size_t chat_history = 1000;
+  std::optional<Endpoint> metrics;
 };
 
 // Limits on the values. The MTU is bounded below by IPv6's minimum link MTU (1280,

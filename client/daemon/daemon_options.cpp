@@ -38,6 +38,10 @@ DaemonOptions::DaemonOptions(CLI::App& app) {
       YT_COPY(log_level));
   add(app.add_option("--chat-history", given_.chat_history, "chat messages kept (default 1000) [chat.history]"),
       YT_COPY(chat_history));
+  add(app.add_option("--metrics", given_.metrics,
+                     "serve Prometheus metrics at http://IP:PORT/metrics, e.g. 127.0.0.1:9476 (default off) "
+                     "[metrics.listen]"),
+      YT_COPY(metrics));
   add(app.add_flag("--no-tun", "no adapter: move datagrams through the local bridge port instead"),
       [](const DaemonSettings&, DaemonSettings& to) { to.tun = false; });
   add(app.add_option("--bridge", given_.bridge, "with --no-tun: local bridge endpoint (default 127.0.0.1:0)"),

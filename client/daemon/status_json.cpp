@@ -2,7 +2,6 @@
 
 
 namespace yt {
-namespace {
 
 nlohmann::json stats_json(const ClientStats& s) {
   return nlohmann::json{
@@ -39,6 +38,8 @@ nlohmann::json stats_json(const ClientStats& s) {
       {"network_changes", s.network_changes},
   };
 }
+
+namespace {
 
 nlohmann::json optional_endpoint(std::optional<Endpoint> e) {
   return e ? nlohmann::json(e->to_string()) : nlohmann::json(nullptr);

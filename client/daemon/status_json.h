@@ -32,6 +32,8 @@ struct StatusExtras {
 };
 
 nlohmann::json list_json(const ClientCore& core);
+// Every ClientStats counter by name (status --json's "stats", client_metrics.h).
+nlohmann::json stats_json(const ClientStats& stats);
 nlohmann::json status_json(const ClientCore& core, const StatusExtras& extras);
 
 }  // namespace yt

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "client/daemon/chat_history.h"
+#include "client/daemon/client_metrics.h"
 #include "client/daemon/control_session.h"
 #include "client/daemon/daemon_config.h"
 #include "client/daemon/daemon_options.h"
@@ -25,6 +26,7 @@
 #include "platform/asio_client_driver.h"
 #include "platform/file_lock.h"
 #include "platform/key_file.h"
+#include "platform/metrics_http.h"
 #include "platform/state_dir.h"
 #include "platform/system_random.h"
 #include "platform/unix_listener.h"
@@ -175,9 +177,20 @@ int main(int argc, char** argv) {
                    (*cached)->networks.networks.size(), peer_cache_path, (*cached)->direct.size());
     }
   }
+  yt::TimeToDirectHistogram time_to_direct;
+  std::unique_ptr<yt::MetricsHttp> metrics;
+  if (config.metrics) {
+    auto served = yt::MetricsHttp::start(io, *config.metrics, [&] {
+      return yt::client_metrics_text(d.core(), adapter ? &adapter->counters() : nullptr, time_to_direct);
+    });
+    if (!served) return refuse(served.error());
+    metrics = std::move(*served);
+    spdlog::info("metrics at http://{}/metrics", metrics->endpoint().to_string());
+  }
   bool requested = false;
   d.set_event_handler([&](const yt::ClientEvent& event) {
     service.on_event(event);
+    if (const auto* up = std::get_if<yt::TunnelUp>(&event)) time_to_direct.observe(up->time_to_direct);
     if (std::holds_alternative<yt::Synced>(event) || std::holds_alternative<yt::MembershipChanged>(event) ||
         std::holds_alternative<yt::TunnelUp>(event)) {
       if (auto saved = yt::save_peer_cache(peer_cache_path, d.core().peer_cache(), *identity); !saved) {

@@ -24,7 +24,8 @@
 # direct tunnels carry every ping through a 60 s server outage, a daemon restarted
 # then reaches its peers from its cache, and daemons are back within seconds of the
 # server's return; a daemon whose machine moves to another LAN (bob's) follows
-# it at once, told by the kernel; a separate yellowtail-relay
+# it at once, told by the kernel; alice's Prometheus metrics show her tunnels and
+# traffic; a separate yellowtail-relay
 # is picked over the server's own relay for the pair it is closer to. Prints the
 # CLI transcript and the tunnel vs raw RTT.
 #
@@ -235,7 +236,7 @@ declare -A DPID
 start_daemon() {
   local n=$1; shift
   spawn "$n" "$WORK/$n.log" "$DAEMON" "${COMMON[@]}" --nick "$n" --state-dir "$WORK/$n" \
-    --control-socket "$WORK/$n.sock" --log-level debug "$@"
+    --control-socket "$WORK/$n.sock" --log-level debug --metrics 127.0.0.1:9476 "$@"
   DPID[$n]=$SPAWNED
 }
 online() { [[ $(cli "$1" status --json | json 'd["state"]') == online ]]; }
@@ -337,6 +338,15 @@ check "carol pings frank's virtual IP (through a symmetric random NAT)" ns carol
 ula() { python3 -c "import ipaddress, sys; print(ipaddress.IPv6Address(int(ipaddress.IPv6Address('fd79:6c74:7461::')) | int(ipaddress.IPv4Address(sys.argv[1]))))" "$1"; }
 check "alice pings bob's IPv6 ULA $(ula "${VIP[bob]}") over the tunnel" \
   ns alice ping -6 -c 3 -i 0.2 -W 2 -q "$(ula "${VIP[bob]}")"
+echo "== metrics: alice's Prometheus endpoint (127.0.0.1:9476 in her namespace)"
+metrics() { ns "$1" /usr/bin/python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9476/metrics", timeout=5).read().decode())'; }
+metric() { metrics "$1" | awk -v m="$2" '$1 == m { print $2 }'; }
+check "alice's metrics show her direct tunnels" test "$(metric alice 'yellowtail_client_tunnels{state="direct"}')" -ge 1
+check "alice's metrics count the packets she sent" test "$(metric alice yellowtail_client_packets_sent_total)" -gt 0
+check "alice's metrics hold a time to direct for each tunnel that went direct" \
+  test "$(metric alice yellowtail_client_time_to_direct_seconds_count)" -ge 1
+check "alice's metrics count what her adapter read" test "$(metric alice yellowtail_client_adapter_packets_read_total)" -gt 0
+
 echo "== RTT: tunnel vs raw path (alice -> frank, 20 pings each)"
 tunnel_rtt=$(ns alice ping -c 20 -i 0.05 -q "${VIP[frank]}" | tail -n 1)
 raw_rtt=$(ns alice ping -c 20 -i 0.05 -q 203.0.113.18 | tail -n 1)

@@ -40,6 +40,8 @@ group = "yellowtail"
 level = "debug"
 [chat]
 history = 20
+[metrics]
+listen = "127.0.0.1:9476"
 )",
                             "test.toml", s);
   ASSERT_TRUE(applied.ok()) << applied.error();
@@ -58,6 +60,8 @@ history = 20
   EXPECT_EQ(config->control_group, "yellowtail");
   EXPECT_EQ(config->log_level, LogLevel::kDebug);
   EXPECT_EQ(config->chat_history, 20u);
+  ASSERT_TRUE(config->metrics.has_value());
+  EXPECT_EQ(config->metrics->to_string(), "127.0.0.1:9476");
 }
 
 TEST(DaemonConfig, DefaultsAreValid) {
@@ -68,6 +72,7 @@ TEST(DaemonConfig, DefaultsAreValid) {
   EXPECT_EQ(config->state_dir, "/var/lib/yellowtail");
   EXPECT_EQ(config->control_socket, "/run/yellowtail/control.sock");
   EXPECT_TRUE(config->tun);
+  EXPECT_FALSE(config->metrics.has_value());  // metrics are opt-in
 }
 
 TEST(DaemonConfig, BadTomlNamesFileAndLine) {
@@ -129,6 +134,7 @@ TEST(DaemonConfig, BadValuesAreRefusedWithTheSettingNamed) {
       {[](DaemonSettings& s) { s.log_level = "loud"; }, "log level 'loud'"},
       {[](DaemonSettings& s) { s.chat_history = -1; }, "chat history"},
       {[](DaemonSettings& s) { s.chat_history = kMaxChatHistory + 1; }, "chat history"},
+      {[](DaemonSettings& s) { s.metrics = "localhost:9476"; }, "metrics endpoint 'localhost:9476' is not IPv4:PORT"},
   };
   for (const Case& c : cases) {
     DaemonSettings s = minimal();

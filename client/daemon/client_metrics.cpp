@@ -1,0 +1,92 @@
+#include "client/daemon/client_metrics.h"
+
+#include <cstdio>
+#include <map>
+
+#include "client/daemon/status_json.h"
+
+namespace yt {
+namespace {
+
+void header(std::string& out, const std::string& name, const char* type, const std::string& help) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void sample(std::string& out, const std::string& name, std::uint64_t value) {
+  out += name + " " + std::to_string(value) + "\n";
+}
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+}  // namespace
+
+void TimeToDirectHistogram::observe(Duration d) {
+  const double s = std::chrono::duration<double>(d).count();
+  std::size_t k = 0;
+  while (k < kBounds.size() && s > kBounds[k]) ++k;
+  ++counts_[k];
+  sum_ += s;
+}
+
+std::string TimeToDirectHistogram::text() const {
+  const std::string name = "yellowtail_client_time_to_direct_seconds";
+  std::string out;
+  header(out, name, "histogram", "From the server's tunnel instruction to the first direct packet.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t k = 0; k < kBounds.size(); ++k) {
+    cumulative += counts_[k];
+    out += name + "_bucket{le=\"" + number(kBounds[k]) + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  cumulative += counts_.back();
+  out += name + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+  out += name + "_sum " + number(sum_) + "\n";
+  out += name + "_count " + std::to_string(cumulative) + "\n";
+  return out;
+}
+
+std::string client_metrics_text(const ClientCore& core, const AdapterCounters* adapter,
+                                const TimeToDirectHistogram& time_to_direct) {
+  std::string out;
+  header(out, "yellowtail_client_online", "gauge", "1 when logged in and synced with the server.");
+  sample(out, "yellowtail_client_online", core.state() == ClientState::kOnline ? 1 : 0);
+  const std::vector<PeerStatus> peers = core.peers();
+  header(out, "yellowtail_client_peers", "gauge", "Members sharing a network with us.");
+  sample(out, "yellowtail_client_peers", peers.size());
+  std::map<std::string, std::uint64_t> by_state;
+  for (TunnelState s : {TunnelState::kWaiting, TunnelState::kPunching, TunnelState::kHandshaking,
+                        TunnelState::kDirect, TunnelState::kFailed, TunnelState::kRelayed}) {
+    by_state[to_string(s)] = 0;
+  }
+  for (const PeerStatus& p : peers) {
+    if (p.has_tunnel) ++by_state[to_string(p.tunnel)];
+  }
+  header(out, "yellowtail_client_tunnels", "gauge", "Tunnels to peers, by state.");
+  for (const auto& [state, count] : by_state) {
+    out += "yellowtail_client_tunnels{state=\"" + state + "\"} " + std::to_string(count) + "\n";
+  }
+  const nlohmann::json stats = stats_json(core.stats());
+  for (auto it = stats.begin(); it != stats.end(); ++it) {
+    const std::string metric = "yellowtail_client_" + it.key() + "_total";
+    header(out, metric, "counter", "ClientStats::" + it.key() + " (client/core/client_stats.h).");
+    sample(out, metric, it.value().get<std::uint64_t>());
+  }
+  if (adapter) {
+    const std::pair<const char*, std::uint64_t> counters[] = {{"adapter_packets_read", adapter->packets_read},
+                                                              {"adapter_packets_written", adapter->packets_written},
+                                                              {"adapter_write_drops", adapter->write_drops},
+                                                              {"adapter_read_errors", adapter->read_errors}};
+    for (const auto& [name, value] : counters) {
+      const std::string metric = std::string("yellowtail_client_") + name + "_total";
+      header(out, metric, "counter", std::string("The adapter's ") + name + " (client/daemon/tun_adapter.h).");
+      sample(out, metric, value);
+    }
+  }
+  out += time_to_direct.text();
+  return out;
+}
+
+}  // namespace yt
