@@ -10,7 +10,9 @@
 #include "platform/asio_relay_driver.h"
 #include "platform/fd_limit.h"
 #include "platform/key_file.h"
+#include "platform/metrics_http.h"
 #include "platform/system_random.h"
+#include "server/relay/relay_metrics.h"
 
 namespace {
 
@@ -55,6 +57,9 @@ int main(int argc, char** argv) {
   app.add_option("--public-tcp", public_tcp, "the TCP endpoint clients reach (default: --tcp)");
   app.add_option("--name", name, "name shown to clients and operators")->capture_default_str();
   app.add_option("--key", key_path, "relay secret key file (created, mode 0600, if missing)")->capture_default_str();
+  std::string metrics;
+  app.add_option("--metrics", metrics,
+                 "serve Prometheus metrics at http://IP:PORT/metrics (off by default; e.g. 127.0.0.1:9477)");
   app.add_flag("--print-public-key", print_key, "print the relay's public key (hex) and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -111,6 +116,21 @@ int main(int argc, char** argv) {
   if (auto s = (*driver)->stream_endpoint()) std::fprintf(stderr, " and %s (TCP)", s->to_string().c_str());
   std::fprintf(stderr, "; server %s\n", config.server.to_string().c_str());
   (*driver)->start();
+  std::unique_ptr<yt::MetricsHttp> metrics_http;
+  if (!metrics.empty()) {
+    yt::Endpoint at;
+    if (!parse_endpoint(metrics, at, "--metrics endpoint")) return 2;
+    const yt::RelayNode& node = (*driver)->node();
+    auto served = yt::MetricsHttp::start(io, at, [&node] {
+      return yt::relay_metrics_text(node.stats(), node.pairs(), node.registered());
+    });
+    if (!served) {
+      std::fprintf(stderr, "yellowtail-relay: %s\n", served.error().c_str());
+      return 1;
+    }
+    metrics_http = std::move(*served);
+    std::fprintf(stderr, "yellowtail-relay: metrics at http://%s/metrics\n", metrics_http->endpoint().to_string().c_str());
+  }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {

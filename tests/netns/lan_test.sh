@@ -222,7 +222,7 @@ spawn srv "$WORK/server.log" "$SERVER" --listen 203.0.113.10:12975 --db "$WORK/s
 SERVER_PID=$SPAWNED
 wait_for 10 "the server to listen" ns srv bash -c 'ss -ltn | grep -q 203.0.113.10:12975'
 spawn rly "$WORK/relay.log" "$RELAY" --server 203.0.113.10:12975 --server-key "$KEY" --key "$WORK/relay.key" \
-  --udp 203.0.113.34:3478 --tcp 203.0.113.34:443 --name rly
+  --udp 203.0.113.34:3478 --tcp 203.0.113.34:443 --name rly --metrics 127.0.0.1:9477
 relay_registered() { grep -q "registered with" "$WORK/relay.log"; }
 wait_for 10 "the relay to register with the server" relay_registered
 pass "yellowtail-relay registered: $(grep -m1 'registered with' "$WORK/relay.log")"
@@ -339,8 +339,9 @@ ula() { python3 -c "import ipaddress, sys; print(ipaddress.IPv6Address(int(ipadd
 check "alice pings bob's IPv6 ULA $(ula "${VIP[bob]}") over the tunnel" \
   ns alice ping -6 -c 3 -i 0.2 -W 2 -q "$(ula "${VIP[bob]}")"
 echo "== metrics: alice's Prometheus endpoint (127.0.0.1:9476 in her namespace)"
-metrics() { ns "$1" /usr/bin/python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9476/metrics", timeout=5).read().decode())'; }
-metric() { metrics "$1" | awk -v m="$2" '$1 == m { print $2 }'; }
+# metrics NS [PORT]: the Prometheus text served in NS (9476: the daemons, 9477: rly).
+metrics() { ns "$1" /usr/bin/python3 -c 'import sys, urllib.request; print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' "${2:-9476}"; }
+metric() { metrics "$1" "${3:-9476}" | awk -v m="$2" '$1 == m { print $2 }'; }
 check "alice's metrics show her direct tunnels" test "$(metric alice 'yellowtail_client_tunnels{state="direct"}')" -ge 1
 check "alice's metrics count the packets she sent" test "$(metric alice yellowtail_client_packets_sent_total)" -gt 0
 check "alice's metrics hold a time to direct for each tunnel that went direct" \
@@ -437,6 +438,8 @@ check "list answers at once (${ms} ms)" test $rc -eq 0 -a $ms -lt 2000
 ej=$(peer_json alice erin)
 check "alice's side of the erin pair is UDP to the same relay ($(json 'd["path"]' <<<"$ej") $(json 'd["relay_transport"]' <<<"$ej"))" \
   test "$(json 'd["path"]' <<<"$ej")" = 203.0.113.34:3478 -a "$(json 'd["relay_transport"]' <<<"$ej")" = udp
+check "rly's metrics count the datagrams it forwarded" test "$(metric rly yellowtail_relay_forwarded_packets_total 9477)" -gt 0
+check "rly's metrics say it is registered" test "$(metric rly yellowtail_relay_registered 9477)" = 1
 
 echo "== a direct path that dies falls back to the relay, and goes direct again when it returns"
 peer_connection() { local p; p=$(peer_json "$1" "$2") && json 'd["connection"]' <<<"$p"; }
