@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <cstdio>
+#include <optional>
 
 #include "platform/asio_relay_driver.h"
 #include "platform/fd_limit.h"
@@ -101,6 +102,12 @@ int main(int argc, char** argv) {
   if (!public_udp.empty() && !parse_endpoint(public_udp, config.udp, "--public-udp endpoint")) return 2;
   if (!public_tcp.empty() && !parse_endpoint(public_tcp, config.stream, "--public-tcp endpoint")) return 2;
 
+  std::optional<yt::Endpoint> metrics_at;  // checked before anything starts
+  if (!metrics.empty()) {
+    metrics_at.emplace();
+    if (!parse_endpoint(metrics, *metrics_at, "--metrics endpoint")) return 2;
+  }
+
   yt::raise_fd_limit();
   boost::asio::io_context io;
   auto driver = yt::AsioRelayDriver::create(io, config, *identity, rng, udp_bind, tcp_bind);
@@ -117,9 +124,8 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "; server %s\n", config.server.to_string().c_str());
   (*driver)->start();
   std::unique_ptr<yt::MetricsHttp> metrics_http;
-  if (!metrics.empty()) {
-    yt::Endpoint at;
-    if (!parse_endpoint(metrics, at, "--metrics endpoint")) return 2;
+  if (metrics_at) {
+    const yt::Endpoint at = *metrics_at;
     const yt::RelayNode& node = (*driver)->node();
     auto served = yt::MetricsHttp::start(io, at, [&node] {
       return yt::relay_metrics_text(node.stats(), node.pairs(), node.registered());

@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <cstdio>
+#include <optional>
 
 #include "platform/asio_server_driver.h"
 #include "platform/fd_limit.h"
@@ -100,6 +101,12 @@ int main(int argc, char** argv) {
     config.relay_keys.push_back(*key);
   }
 
+  std::optional<yt::Endpoint> metrics_at;  // checked before anything starts
+  if (!metrics.empty()) {
+    metrics_at.emplace();
+    if (!parse_into(metrics, *metrics_at, yt::Endpoint::parse, "--metrics endpoint")) return 2;
+  }
+
   auto storage = yt::SqliteStorage::open(db);
   if (!storage) {
     std::fprintf(stderr, "yellowtail-server: %s\n", storage.error().c_str());
@@ -115,9 +122,8 @@ int main(int argc, char** argv) {
   }
   (*driver)->start();
   std::unique_ptr<yt::MetricsHttp> metrics_http;
-  if (!metrics.empty()) {
-    yt::Endpoint at;
-    if (!parse_into(metrics, at, yt::Endpoint::parse, "--metrics endpoint")) return 2;
+  if (metrics_at) {
+    const yt::Endpoint at = *metrics_at;
     const yt::ServerCore& core = (*driver)->core();
     auto served = yt::MetricsHttp::start(io, at, [&core] {
       return yt::server_metrics_text(core.stats(), yt::ServerGauges{core.online_clients(), core.admitted_connections(),
