@@ -18,6 +18,7 @@
 #include "emulation/population_scenario.h"
 #include "emulation/public_peer_scenario.h"
 #include "emulation/relay_choice_scenario.h"
+#include "emulation/sweep_command.h"
 
 namespace {
 
@@ -703,7 +704,17 @@ int main(int argc, char** argv) {
   population_cmd->add_option("--seed", population.options.seed, "ns-3 run number")->capture_default_str();
   population_cmd->add_option("--out", population.out, "output directory for population.json")->capture_default_str();
 
+  CLI::App* sweep_cmd = app.add_subcommand(
+      "sweep",
+      "a scenario at every point of a parameter grid, on a Dask cluster (a LocalCluster of two\n"
+      "workers by default) or serially; resumable. Everything after `sweep` goes to\n"
+      "`python3 -m yellowtail sweep` (see `yellowtail-sim sweep --help`), e.g.\n"
+      "  yellowtail-sim sweep outage --grid fault=nat-reboot,relay-down --seeds 1-4");
+  sweep_cmd->prefix_command();
+  sweep_cmd->set_help_flag();
+
   CLI11_PARSE(app, argc, argv);
+  if (*sweep_cmd) return exec_python_sweep(sweep_cmd->remaining());
   if (*population_cmd) return run_population_command(population);
   if (*outage_cmd) return run_outage_command(outage);
   if (*relay_choice_cmd) return run_relay_choice_command(relay_choice);

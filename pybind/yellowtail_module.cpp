@@ -1,6 +1,6 @@
-// Python module `yellowtail`: the research testbed from Python. Scenario scripts
-// run attempts and matrices inside ns-3 with the same cores as the daemons, and
-// get plain dicts and lists back.
+// The compiled half of the Python package `yellowtail` (yellowtail._core): the
+// research testbed from Python. Scenario scripts run attempts and matrices inside
+// ns-3 with the same cores as the daemons, and get plain dicts and lists back.
 #include <pybind11/functional.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -73,7 +73,7 @@ void check_names(const std::vector<std::string>& given, const std::vector<std::s
 
 }  // namespace
 
-PYBIND11_MODULE(yellowtail, m) {
+PYBIND11_MODULE(_core, m) {
   m.doc() = "yellowtail NAT-traversal testbed: ns-3 scenarios driving the real client and server cores";
 
   m.def("profile_names", &matrix_profile_names, "NAT profiles known to the matrix (named and stacked)");

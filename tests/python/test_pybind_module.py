@@ -1,14 +1,5 @@
 """The Python module drives the same ns-3 scenarios as yellowtail-sim."""
-import sys
-
 import pytest
-
-
-@pytest.fixture(scope="module")
-def yellowtail(build_dir):
-    sys.path.insert(0, str(build_dir / "pybind"))
-    import yellowtail as module
-    return module
 
 
 def test_lists_profiles_and_strategies(yellowtail):

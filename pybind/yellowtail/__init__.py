@@ -1,0 +1,41 @@
+"""yellowtail: the NAT-traversal testbed from Python.
+
+Every ``run_*`` function runs one scenario inside ns-3 with the same client,
+server and relay cores as the real daemons, and returns plain dicts and lists.
+``sweep`` runs a scenario over a parameter grid, serially or on a Dask cluster,
+and ``to_frame`` turns its records into a pandas DataFrame.
+
+>>> import yellowtail
+>>> yellowtail.run_attempt("cgnat", "port-restricted-cone", seed=3)["outcome"]
+'direct'
+"""
+from ._core import (
+    fault_names,
+    profile_names,
+    run_attempt,
+    run_demo,
+    run_matrix,
+    run_outage,
+    run_population,
+    run_public_peer,
+    run_relay_choice,
+    strategy_names,
+)
+from .sweep import SweepError, scenario_names, sweep, to_frame
+
+__all__ = [
+    "SweepError",
+    "fault_names",
+    "profile_names",
+    "run_attempt",
+    "run_demo",
+    "run_matrix",
+    "run_outage",
+    "run_population",
+    "run_public_peer",
+    "run_relay_choice",
+    "scenario_names",
+    "strategy_names",
+    "sweep",
+    "to_frame",
+]
