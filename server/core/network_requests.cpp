@@ -197,6 +197,7 @@ void ServerCore::Impl::handle_set_network_online(Client& c, const SetNetworkOnli
   }
   reply(c, m.request_id, ReplyCode::kOk, state + " in " + quoted(m.network));
   if (!c.online) return;  // its members hear it with its DiscoveryReport
+  publish_presence(c);
 
   MemberInfo me = member_info(c, m.network);
   for (const PublicKey& key : members.value()) {
@@ -218,6 +219,7 @@ void ServerCore::Impl::handle_set_nickname(Client& c, const SetNickname& m) {
   c.record.nickname = m.nickname;
   reply(c, m.request_id, ReplyCode::kOk, "nickname set to " + quoted(m.nickname));
   resync(c);
+  if (c.online) publish_presence(c);
 
   auto peers = online_peers(c.key);
   if (!peers) {

@@ -44,14 +44,18 @@ void ServerCore::Impl::go_online(Client& c) {
       if (member.online && member.key != c.key) peers[member.key].push_back(network.name);
     }
   }
+  // Clients hosted elsewhere hear it from their own server, which mirrors us
+  // (federation.h); a pair across servers is planned by the lower key's host.
   for (const auto& [key, networks] : peers) {
     Client* peer = find_online(key);
-    if (!peer) continue;
+    if (!peer || peer->host != 0) continue;
     for (const std::string& network : networks) send(*peer, MemberUpdate{network, member_info(c, network)});
   }
   for (const auto& [key, networks] : peers) {
-    if (Client* peer = find_online(key)) instruct_if_new(c, *peer);
+    Client* peer = find_online(key);
+    if (peer && (peer->host == 0 || c.key < peer->key)) instruct_if_new(c, *peer);
   }
+  publish_presence(c);
 }
 
 void ServerCore::Impl::go_offline(Client& c) {
@@ -59,7 +63,7 @@ void ServerCore::Impl::go_offline(Client& c) {
   if (peers) {
     for (const auto& [key, networks] : peers.value()) {
       Client* peer = find_online(key);
-      if (!peer) continue;
+      if (!peer || peer->host != 0) continue;  // mirrors: their host tells them (federation.h)
       // online is already false, so this reads offline in every network.
       for (const std::string& network : networks) send(*peer, MemberUpdate{network, member_info(c, network)});
       send(*peer, PeerOffline{c.key});
@@ -71,7 +75,8 @@ void ServerCore::Impl::go_offline(Client& c) {
     auto it = tunnels_.find(c.key);
     if (it != tunnels_.end()) {
       for (const PublicKey& key : it->second) {
-        if (Client* peer = find_online(key)) send(*peer, PeerOffline{c.key});
+        Client* peer = find_online(key);
+        if (peer && peer->host == 0) send(*peer, PeerOffline{c.key});
       }
     }
   }
@@ -220,10 +225,15 @@ void ServerCore::Impl::offer_relay(TunnelPlan& plan, const Client& a, const Clie
   const auto valid_for = std::chrono::duration_cast<std::chrono::seconds>(tickets_.current_retires_at() - now_);
   const auto valid_for_s = static_cast<std::uint32_t>(std::max<std::int64_t>(0, valid_for.count()));
   // Endpoint{}: the server's own primary discovery endpoint (messages.h, RelayOffer).
-  const Endpoint endpoint = *relay == 0 ? Endpoint{} : relays_.at(*relay).info.udp;
+  // A client hosted by another server reads that as its own server's, so it is
+  // given ours explicitly; it cannot reach us over a control connection.
+  auto endpoint_for = [&](const Client& side) {
+    if (*relay != 0) return relays_.at(*relay).info.udp;
+    return side.host == 0 || config_.discovery_endpoints.empty() ? Endpoint{} : config_.discovery_endpoints.front();
+  };
   const Endpoint stream = *relay == 0 ? Endpoint{} : relays_.at(*relay).info.stream;
-  plan.for_a.relay = RelayOffer{endpoint, issue_ticket(ring, pair_id, 0), valid_for_s, stream};
-  plan.for_b.relay = RelayOffer{endpoint, issue_ticket(ring, pair_id, 1), valid_for_s, stream};
+  plan.for_a.relay = RelayOffer{endpoint_for(a), issue_ticket(ring, pair_id, 0), valid_for_s, stream};
+  plan.for_b.relay = RelayOffer{endpoint_for(b), issue_ticket(ring, pair_id, 1), valid_for_s, stream};
   pair_relay_[a.key < b.key ? std::pair{a.key, b.key} : std::pair{b.key, a.key}] = *relay;
   ++stats_.relay_offers;
   if (*relay != 0) ++stats_.relay_offers_separate;

@@ -91,6 +91,10 @@ struct ServerConfig {
   // Connection and handshake limits per source address and in all (admission.h).
   AdmissionConfig admission;
 
+  // This server's id among several sharing one database (federation.h), unique and
+  // non-zero; 0: a standalone server, which never produces federation messages.
+  std::uint32_t federation_id = 0;
+
   // Upper bounds that keep one client from exhausting the server.
   std::size_t max_networks_per_client = 256;
   std::size_t max_members_per_network = 256;

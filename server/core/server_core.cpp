@@ -313,7 +313,7 @@ void ServerCore::Impl::handle_login(Client& c, const LoginRequest& m) {
   // old TCP connection is half-dead, or a copy of the key runs elsewhere). The old
   // one's peers hear it go offline now;
   // they hear it online again after this connection's DiscoveryReport.
-  if (Client* old = find_logged_in(c.key)) {
+  if (Client* old = find_hosted(c.key)) {
     // Told first, so that a second live copy of the key stops instead of logging
     // back in and replacing this one in turn; a half-dead old connection never
     // hears it, which is fine.
@@ -323,6 +323,9 @@ void ServerCore::Impl::handle_login(Client& c, const LoginRequest& m) {
     retire(*old);
   }
 
+  // It was hosted by another server until now (federation.h): from here on it is
+  // ours; that server drops its session when it hears this one's presence.
+  mirrors_.erase(c.key);
   c.logged_in = true;
   c.record = std::move(record.value());
   c.lan_endpoints = m.lan_endpoints;
@@ -353,6 +356,7 @@ void ServerCore::Impl::handle_report(Client& c, const DiscoveryReport& m) {
   // knows for future tunnel plans and resyncs the client. Existing pairs are not
   // instructed again: the clients re-probe their own tunnels (outage survival).
   resync(c);
+  publish_presence(c);
 }
 
 void ServerCore::Impl::datagram(Endpoint local, Endpoint remote, ByteView data) {
@@ -440,9 +444,15 @@ ServerCore::Impl::Client* ServerCore::Impl::find_conn(ConnId conn) {
   return &it->second;
 }
 
-ServerCore::Impl::Client* ServerCore::Impl::find_logged_in(const PublicKey& key) {
+ServerCore::Impl::Client* ServerCore::Impl::find_hosted(const PublicKey& key) {
   auto it = by_key_.find(key);
   return it == by_key_.end() ? nullptr : find_conn(it->second);
+}
+
+ServerCore::Impl::Client* ServerCore::Impl::find_logged_in(const PublicKey& key) {
+  if (Client* c = find_hosted(key)) return c;
+  auto mirror = mirrors_.find(key);
+  return mirror == mirrors_.end() ? nullptr : &mirror->second;
 }
 
 ServerCore::Impl::Client* ServerCore::Impl::find_online(const PublicKey& key) {
@@ -457,6 +467,7 @@ void ServerCore::Impl::set_deadline(Client& c, Time deadline) {
 }
 
 void ServerCore::Impl::send(Client& c, const ControlMessage& message, bool droppable) {
+  if (c.host != 0) return forward(c, message);
   if (c.closing) return;
   std::optional<Bytes> framed = c.channel.seal(message);
   if (!framed) {
@@ -494,7 +505,17 @@ void ServerCore::Impl::retire(Client& c) {
   if (c.online) {
     c.online = false;
     --online_count_;
-    go_offline(c);
+    if (c.moved_away) {
+      // Its peers saw it come online on the other server; only our plans go.
+      auto it = tunnels_.find(c.key);
+      if (it != tunnels_.end()) {
+        const std::set<PublicKey> partners = it->second;
+        for (const PublicKey& partner : partners) forget_tunnel(c.key, partner);
+      }
+    } else {
+      go_offline(c);
+      publish_presence(c);
+    }
   }
 }
 

@@ -28,6 +28,7 @@
 #include "protocol/nat_taxonomy.h"
 #include "protocol/random.h"
 #include "protocol/time.h"
+#include "server/core/federation.h"
 #include "server/core/server_config.h"
 #include "server/core/server_stats.h"
 #include "server/core/storage.h"
@@ -58,6 +59,19 @@ class ServerCore {
 
   // Outputs in the order they must be performed. Call after every input.
   std::vector<Output> drain_outputs();
+
+  // Several servers on one database (federation.h); only with config.federation_id.
+  // A message from another server, in the order that server sent them.
+  void on_federation(Time now, const FederationMessage& message);
+  // Another server stopped: the clients it hosted are offline for ours.
+  void on_server_gone(Time now, std::uint32_t server);
+  // Messages for other servers, in order: a PresenceNotice goes to every other
+  // server, a ForwardedMessage to its to_server. Call after every input.
+  std::vector<FederationMessage> drain_federation_outputs();
+  // How each online client hosted here stands, for a server that joins later.
+  std::vector<ClientPresence> hosted_presence() const;
+  // Clients other servers host that this one mirrors.
+  std::size_t mirrored_clients() const;
 
   const ServerStats& stats() const;
   std::size_t online_clients() const;

@@ -4,6 +4,7 @@
 //   presence.cpp          online/offline fan-out, snapshots, tunnel instructions
 //   network_requests.cpp  Create/Join/Leave/SetNickname
 //   relay_registry.cpp    separate relays, ticket keys, relay per pair by RTT
+//   federation.cpp        mirrors of clients other servers host (federation.h)
 //
 // Closing is deferred: doom() emits CloseStream (if asked) and queues the
 // connection; reap(), run at the end of every entry point, announces it offline and
@@ -21,6 +22,7 @@
 
 #include "protocol/handshake.h"
 #include "protocol/messages.h"
+#include "server/core/federation.h"
 #include "server/core/server_control_channel.h"
 #include "server/core/server_core.h"
 #include "server/core/ticket_issuer.h"
@@ -61,6 +63,12 @@ struct ServerCore::Impl {
     // A separate relay (RelayRegister), not a client: it never logs in.
     bool relay = false;
     std::uint32_t relay_id = 0;
+    // Non-zero: a mirror of a client another server (this id) hosts (federation.h).
+    // A mirror has no connection here; what is sent to it is forwarded to its host.
+    std::uint32_t host = 0;
+    // Doomed because it logged in on another server: it goes without telling its
+    // peers it went offline (it did not).
+    bool moved_away = false;
     // Online, and seen online by the members of `network`.
     bool online_in(const std::string& network) const { return online && !offline_networks.count(network); }
   };
@@ -86,8 +94,11 @@ struct ServerCore::Impl {
 
   void note_probe_source(Client& c, Endpoint source);
   Client* find_conn(ConnId conn);
+  // Logged in here, or (federation) a mirror of a client logged in elsewhere.
   Client* find_logged_in(const PublicKey& key);
   Client* find_online(const PublicKey& key);
+  // Logged in on a connection of this server; never a mirror.
+  Client* find_hosted(const PublicKey& key);
   void set_deadline(Client& c, Time deadline);
   // `droppable` (relay frames only): see SendStream in protocol/io_boundary.h; a
   // sealed frame dropped is a gap the session's replay window accepts.
@@ -137,6 +148,19 @@ struct ServerCore::Impl {
   // only (over its control connection). Without measurements: the built-in relay,
   // else the first registered one. nullopt: no relay at all.
   std::optional<std::uint32_t> pick_relay(const Client& a, const Client& b) const;
+
+  // ---- federation.cpp
+  bool federated() const { return config_.federation_id != 0; }
+  ClientPresence presence_of(const Client& c) const;
+  // Tells the other servers how `c` (hosted here) stands now.
+  void publish_presence(const Client& c);
+  void forward(const Client& mirror, const ControlMessage& message);
+  void presence_arrived(const PresenceNotice& notice);
+  void forwarded_arrived(const ForwardedMessage& message);
+  void server_gone(std::uint32_t server);
+  // A mirror came online or went away: our own clients hear it (see federation.h).
+  void mirror_online(Client& mirror);
+  void mirror_offline(const Client& mirror);
 
   // ---- network_requests.cpp
   void handle_create(Client& c, const CreateNetwork& m);
@@ -201,6 +225,9 @@ struct ServerCore::Impl {
   std::uint32_t next_relay_id_ = 1;
   // The relay each planned pair (lower key first) was given, while it is planned.
   std::map<std::pair<PublicKey, PublicKey>, std::uint32_t> pair_relay_;
+  // Clients other servers host, by key (federation.h); only online ones are kept.
+  std::map<PublicKey, Client> mirrors_;
+  std::vector<FederationMessage> federation_outputs_;
   Time now_{};  // of the input being handled
   std::size_t online_count_ = 0;
 };

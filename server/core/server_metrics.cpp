@@ -35,6 +35,7 @@ std::string server_metrics_text(const ServerStats& s, const ServerGauges& g) {
   gauge("yellowtail_server_connections", "Control connections admitted and open.", g.connections);
   gauge("yellowtail_server_max_connections", "The cap on control connections.", g.max_connections);
   gauge("yellowtail_server_relay_pairs", "Pairs bound at the built-in relay.", g.relay_pairs);
+  gauge("yellowtail_server_clients_mirrored", "Online clients hosted by the other servers.", g.clients_mirrored);
   counter("yellowtail_server_connections_accepted_total", "Control connections accepted.", s.connections_accepted);
   counter("yellowtail_server_connections_refused_total", "Connections over the total or per-address cap.",
           s.connections_refused);
@@ -68,6 +69,19 @@ std::string server_metrics_text(const ServerStats& s, const ServerGauges& g) {
           s.tunnel_requests_ignored);
   counter("yellowtail_server_idle_disconnects_total", "Connections closed for silence.", s.idle_disconnects);
   counter("yellowtail_server_storage_errors_total", "Database operations that failed.", s.storage_errors);
+  counter("yellowtail_server_presence_notices_sent_total", "Presence notices sent to the other servers.",
+          s.presence_notices_sent);
+  counter("yellowtail_server_presence_notices_received_total", "Presence notices from the other servers.",
+          s.presence_notices_received);
+  counter("yellowtail_server_messages_forwarded_total", "Control messages for clients hosted by another server.",
+          s.messages_forwarded);
+  counter("yellowtail_server_forwarded_delivered_total", "Messages from another server sent to our client.",
+          s.forwarded_delivered);
+  counter("yellowtail_server_forwarded_undeliverable_total", "Messages from another server for a client gone.",
+          s.forwarded_undeliverable);
+  counter("yellowtail_server_sessions_moved_total", "Our clients that logged in on another server.",
+          s.sessions_moved);
+  counter("yellowtail_server_servers_gone_total", "Other servers whose clients were taken offline.", s.servers_gone);
   return out;
 }
 

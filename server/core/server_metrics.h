@@ -16,6 +16,7 @@ struct ServerGauges {
   std::size_t connections = 0;
   std::size_t max_connections = 0;
   std::size_t relay_pairs = 0;
+  std::size_t clients_mirrored = 0;  // hosted by the other servers on our database
 };
 
 std::string server_metrics_text(const ServerStats& stats, const ServerGauges& gauges);

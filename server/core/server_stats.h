@@ -29,6 +29,14 @@ struct ServerStats {
   std::uint64_t tunnel_requests_ignored = 0;  // RequestTunnel too soon, or for a pair that may not have one
   std::uint64_t idle_disconnects = 0;
   std::uint64_t storage_errors = 0;
+  // Several servers on one database (federation.h).
+  std::uint64_t presence_notices_sent = 0;
+  std::uint64_t presence_notices_received = 0;
+  std::uint64_t messages_forwarded = 0;        // control messages sent to clients hosted elsewhere
+  std::uint64_t forwarded_delivered = 0;       // forwarded to us and sent to our client
+  std::uint64_t forwarded_undeliverable = 0;   // forwarded to us for a client no longer here
+  std::uint64_t sessions_moved = 0;            // our client logged in on another server
+  std::uint64_t servers_gone = 0;              // other servers whose clients were taken offline
 };
 
 }  // namespace yt
