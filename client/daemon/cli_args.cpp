@@ -56,6 +56,7 @@ CliParse parse_cli(const std::vector<std::string>& args) {
   history->alias("chat-history");
   history->add_option("WITH", a.with, "only this network or peer");
   history->add_option("--limit", a.limit, "at most this many messages")->check(CLI::Range(1, 10000))->capture_default_str();
+  app.add_subcommand("ui", "print the web UI's address (with its access token) to open in a browser");
 
   // CLI11 reports an unknown command as "a subcommand is required": say what is wrong.
   for (std::size_t i = 0; i < args.size(); ++i) {

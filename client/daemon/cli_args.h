@@ -4,7 +4,7 @@
 //   yellowtail [--socket PATH] [--json] [--timeout S] COMMAND [ARGS]
 //   status | list | login | logout | create NET [--password P] | join NET [--password P]
 //   leave NET | set-nick NICK | go-online NET | go-offline NET
-//   chat NET|PEER MESSAGE... | history [NET|PEER] [--limit N]
+//   chat NET|PEER MESSAGE... | history [NET|PEER] [--limit N] | ui
 #pragma once
 
 #include <chrono>

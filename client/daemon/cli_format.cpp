@@ -145,6 +145,10 @@ std::string format_result(const std::string& command, const nlohmann::json& resu
     return "network " + text(result, "network") + ": " +
            (result.value("online", true) ? "online" : "offline on this machine") + "\n";
   }
+  if (command == "ui") {
+    // The URL alone on its line, so `xdg-open "$(yellowtail ui)"` works.
+    return text(result, "url") + "\n";
+  }
   if (command == "chat") {
     if (result.contains("network")) {
       std::string out = "sent to " + text(result, "sent") + " peer(s) in " + text(result, "network");

@@ -27,6 +27,7 @@ const std::map<std::string, std::vector<ArgSpec>>& command_table() {
       {"go-offline", {{"network", ArgType::kString, true}}},
       {"chat", {{"to", ArgType::kString, true}, {"text", ArgType::kString, true}}},
       {"chat-history", {{"with", ArgType::kString, false}, {"limit", ArgType::kInteger, false}}},
+      {"ui", {}},
   };
   return table;
 }

@@ -12,6 +12,7 @@
 //   chat {to, text}                          to: a network name, or a peer's nickname,
 //                                            virtual IP or node id
 //   chat-history {with?, limit? (integer 1..kMaxHistoryLimit)}
+//   ui                                       the web UI's URL, token included
 //
 // Parsing checks everything a handler would otherwise have to: the line is one
 // JSON object, the command is known, required arguments are present, no unknown

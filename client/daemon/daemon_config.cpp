@@ -71,6 +71,7 @@ const std::map<std::string, Setter>& schema() {
       {"log.level", text(&DaemonSettings::log_level)},
       {"chat.history", integer(&DaemonSettings::chat_history)},
       {"metrics.listen", text(&DaemonSettings::metrics)},
+      {"ui.listen", text(&DaemonSettings::ui)},
   };
   return table;
 }
@@ -193,6 +194,18 @@ Result<DaemonConfig, std::string> validate(const DaemonSettings& s) {
     auto metrics = Endpoint::parse(s.metrics);
     if (!metrics) return Err{"metrics endpoint '" + s.metrics + "' is not IPv4:PORT"};
     config.metrics = *metrics;
+  }
+  if (!s.ui.empty()) {
+    // A bare port is the common case ("--ui 9480"); the address then is loopback.
+    bool bare_port = s.ui.find(':') == std::string::npos;
+    auto ui = Endpoint::parse(bare_port ? std::string(kDefaultWebUiAddress) + ":" + s.ui : s.ui);
+    if (!ui) return Err{"web UI address '" + s.ui + "' is not PORT or IPv4:PORT"};
+    // Loopback only: the UI's token would cross any other network in plain HTTP,
+    // and the Host check (web_access.h) assumes the address is this machine's own.
+    if ((ui->ip.value >> 24) != 127) {
+      return Err{"web UI address '" + s.ui + "' is not a loopback address (127.0.0.0/8); the UI is for this machine"};
+    }
+    config.ui = *ui;
   }
   return config;
 }

@@ -22,6 +22,9 @@
 //   level = "info"                    # trace|debug|info|warn|error|critical|off
 //   [chat]
 //   history = 1000                    # messages kept in the state directory
+//   [ui]
+//   listen = "127.0.0.1:9480"         # the local web UI (`yellowtail ui` prints its URL);
+//                                     # a bare port means 127.0.0.1; loopback only; default off
 //
 // Unknown keys and wrong types are errors that name the key and the file: a typo
 // must not silently fall back to a default.
@@ -61,6 +64,7 @@ struct DaemonSettings {
   std::string log_level = "info";
   std::int64_t chat_history = 1000;
   std::string metrics;  // empty: off; else IPv4:PORT for Prometheus text at /metrics
+  std::string ui;       // empty: off; else PORT or IPv4:PORT (loopback) for the web UI
 };
 
 enum class LogLevel : std::uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
@@ -84,6 +88,7 @@ struct DaemonConfig {
   LogLevel log_level = LogLevel::kInfo;
   std::size_t chat_history = 1000;
   std::optional<Endpoint> metrics;
+  std::optional<Endpoint> ui;  // on 127.0.0.0/8 (web_server.h)
 };
 
 // Limits on the values. The MTU is bounded below by IPv6's minimum link MTU (1280,
@@ -95,6 +100,9 @@ constexpr std::int64_t kMaxMtu = 1400;
 // file on every message.
 constexpr std::int64_t kMaxChatHistory = 10000;
 constexpr char kDefaultConfigPath[] = "/etc/yellowtail/yellowtaild.toml";
+// The web UI's address when only a port is given: the UI is for this machine's
+// user, and its token travels in plain HTTP.
+constexpr char kDefaultWebUiAddress[] = "127.0.0.1";
 
 // Reads TOML `text` over `settings`; only keys present in the text change.
 // `source` names the file in errors ("/etc/yellowtail/yellowtaild.toml:3:7: ...").

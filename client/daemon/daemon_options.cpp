@@ -42,6 +42,10 @@ DaemonOptions::DaemonOptions(CLI::App& app) {
                      "serve Prometheus metrics at http://IP:PORT/metrics, e.g. 127.0.0.1:9476 (default off) "
                      "[metrics.listen]"),
       YT_COPY(metrics));
+  add(app.add_option("--ui", given_.ui,
+                     "serve the web UI at http://127.0.0.1:PORT (PORT or IP:PORT, loopback only, e.g. 9480; "
+                     "`yellowtail ui` prints its URL; default off) [ui.listen]"),
+      YT_COPY(ui));
   add(app.add_flag("--no-tun", "no adapter: move datagrams through the local bridge port instead"),
       [](const DaemonSettings&, DaemonSettings& to) { to.tun = false; });
   add(app.add_option("--bridge", given_.bridge, "with --no-tun: local bridge endpoint (default 127.0.0.1:0)"),

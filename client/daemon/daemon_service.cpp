@@ -81,6 +81,13 @@ void DaemonService::handle(const ControlRequest& request, ControlSession::Reply 
     nlohmann::json messages = nlohmann::json::array();
     for (const ChatEntry& entry : history_.recent(text_arg("with"), limit)) messages.push_back(entry.to_json());
     reply(control_ok({{"messages", messages}}));
+  } else if (command == "ui") {
+    if (web_ui_url_.empty()) {
+      reply(control_error("the web UI is off; start yellowtaild with --ui 9480 (or [ui] listen = \"9480\" in " +
+                          std::string(kDefaultConfigPath) + ")"));
+    } else {
+      reply(control_ok({{"url", web_ui_url_}}));
+    }
   } else {
     // parse_control_request only lets known commands through; this is a bug guard.
     reply(control_error("command '" + command + "' is not handled by this daemon"));
@@ -272,6 +279,7 @@ void DaemonService::chat(const std::string& to, const std::string& text, Control
 }
 
 void DaemonService::record_chat(ChatEntry entry) {
+  if (chat_listener_) chat_listener_(entry);
   if (auto saved = history_.add(std::move(entry)); !saved) spdlog::error("chat history: {}", saved.error());
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -52,6 +53,11 @@ class DaemonService {
   // Our virtual address on the adapter: at every login, and from the peer cache at
   // a start while the server may be away.
   void use_address(Ipv4 virtual_ip, std::uint8_t prefix_length);
+  // The web UI's URL, token included, for the `ui` command; empty: the UI is off.
+  void set_web_ui_url(std::string url) { web_ui_url_ = std::move(url); }
+  // Called with every chat message recorded, sent or received (the web UI pushes
+  // it to open pages). Must not call back into the service.
+  void set_chat_listener(std::function<void(const ChatEntry&)> listener) { chat_listener_ = std::move(listener); }
 
  private:
   struct Pending {
@@ -87,6 +93,8 @@ class DaemonService {
   std::map<std::uint32_t, Pending> pending_;
   std::vector<ControlSession::Reply> login_waiters_;
   boost::asio::steady_timer login_timer_;
+  std::string web_ui_url_;
+  std::function<void(const ChatEntry&)> chat_listener_;
 };
 
 }  // namespace yt

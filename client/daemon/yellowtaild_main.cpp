@@ -23,6 +23,8 @@
 #include "client/daemon/datagram_bridge.h"
 #include "client/daemon/tun_adapter.h"
 #include "client/daemon/virtual_addresses.h"
+#include "client/daemon/web_server.h"
+#include "client/daemon/web_token.h"
 #include "platform/asio_client_driver.h"
 #include "platform/file_lock.h"
 #include "platform/key_file.h"
@@ -187,10 +189,28 @@ int main(int argc, char** argv) {
     metrics = std::move(*served);
     spdlog::info("metrics at http://{}/metrics", metrics->endpoint().to_string());
   }
+  // After the service, so it is destroyed first: its pages call into the service.
+  std::unique_ptr<yt::WebUiServer> web_ui;
+  if (config.ui) {
+    auto token = yt::load_or_create_web_token(config.state_dir + "/ui.token", rng);
+    if (!token) return refuse(token.error());
+    auto served = yt::WebUiServer::start(io, *config.ui, std::move(*token),
+                                         [&](const yt::ControlRequest& request, yt::WebReply reply) {
+                                           service.handle(request, std::move(reply));
+                                         });
+    if (!served) return refuse(served.error());
+    web_ui = std::move(*served);
+    service.set_web_ui_url(web_ui->url());
+    service.set_chat_listener([&](const yt::ChatEntry& entry) { web_ui->publish_chat(entry); });
+    // Not the token: logs are often readable by more people than the state directory.
+    spdlog::info("web UI at http://{}/ (`yellowtail ui` prints its URL with the token)",
+                 web_ui->endpoint().to_string());
+  }
   bool requested = false;
   d.set_event_handler([&](const yt::ClientEvent& event) {
     service.on_event(event);
     if (const auto* up = std::get_if<yt::TunnelUp>(&event)) time_to_direct.observe(up->time_to_direct);
+    if (web_ui && !std::holds_alternative<yt::PacketReceived>(event)) web_ui->state_changed();
     if (std::holds_alternative<yt::Synced>(event) || std::holds_alternative<yt::MembershipChanged>(event) ||
         std::holds_alternative<yt::TunnelUp>(event)) {
       if (auto saved = yt::save_peer_cache(peer_cache_path, d.core().peer_cache(), *identity); !saved) {

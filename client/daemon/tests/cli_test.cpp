@@ -45,7 +45,7 @@ TEST(CliArgs, EveryRequestItBuildsIsValidProtocol) {
   const std::vector<std::vector<std::string>> lines = {
       {"status"}, {"list"}, {"login"}, {"logout"}, {"create", "a", "--password", "p"}, {"join", "a"},
       {"leave", "a"}, {"set-nick", "n"}, {"go-online", "a"}, {"go-offline", "a"}, {"chat", "a", "b"},
-      {"history"}, {"chat-history", "bob"}};
+      {"history"}, {"chat-history", "bob"}, {"ui"}};
   for (const auto& line : lines) {
     CliParse p = parse_cli(line);
     ASSERT_TRUE(p.run) << line[0] << ": " << p.output;
@@ -140,6 +140,10 @@ TEST(CliFormat, HistoryNamesThePeerByIdSoAnImpostorStandsOut) {
          {{"unix_ms", 0}, {"outgoing", false}, {"network", "lan"}, {"peer", "dddd-eeee-ffff"}, {"nickname", "bob"}, {"text", "hi"}}}}});
   EXPECT_NE(history.find("bob (aaaa-bbbb-cccc): hi"), std::string::npos) << history;
   EXPECT_NE(history.find("bob (dddd-eeee-ffff): hi"), std::string::npos) << history;
+}
+
+TEST(CliFormat, UiPrintsTheUrlAloneOnItsLine) {
+  EXPECT_EQ(format_result("ui", {{"url", "http://127.0.0.1:9480/?token=ab"}}), "http://127.0.0.1:9480/?token=ab\n");
 }
 
 TEST(CliFormat, StatusHistoryAndMissingFields) {

@@ -42,6 +42,8 @@ level = "debug"
 history = 20
 [metrics]
 listen = "127.0.0.1:9476"
+[ui]
+listen = "127.0.0.1:9480"
 )",
                             "test.toml", s);
   ASSERT_TRUE(applied.ok()) << applied.error();
@@ -62,6 +64,20 @@ listen = "127.0.0.1:9476"
   EXPECT_EQ(config->chat_history, 20u);
   ASSERT_TRUE(config->metrics.has_value());
   EXPECT_EQ(config->metrics->to_string(), "127.0.0.1:9476");
+  ASSERT_TRUE(config->ui.has_value());
+  EXPECT_EQ(config->ui->to_string(), "127.0.0.1:9480");
+}
+
+TEST(DaemonConfig, WebUiTakesABarePortOnLoopback) {
+  DaemonSettings s = minimal();
+  s.ui = "9480";
+  auto config = validate(s);
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(config->ui->to_string(), "127.0.0.1:9480");
+  s.ui = "127.0.0.2:0";  // any loopback address; port 0: any free port
+  config = validate(s);
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(config->ui->to_string(), "127.0.0.2:0");
 }
 
 TEST(DaemonConfig, DefaultsAreValid) {
@@ -73,6 +89,7 @@ TEST(DaemonConfig, DefaultsAreValid) {
   EXPECT_EQ(config->control_socket, "/run/yellowtail/control.sock");
   EXPECT_TRUE(config->tun);
   EXPECT_FALSE(config->metrics.has_value());  // metrics are opt-in
+  EXPECT_FALSE(config->ui.has_value());       // so is the web UI
 }
 
 TEST(DaemonConfig, BadTomlNamesFileAndLine) {
@@ -135,6 +152,10 @@ TEST(DaemonConfig, BadValuesAreRefusedWithTheSettingNamed) {
       {[](DaemonSettings& s) { s.chat_history = -1; }, "chat history"},
       {[](DaemonSettings& s) { s.chat_history = kMaxChatHistory + 1; }, "chat history"},
       {[](DaemonSettings& s) { s.metrics = "localhost:9476"; }, "metrics endpoint 'localhost:9476' is not IPv4:PORT"},
+      {[](DaemonSettings& s) { s.ui = "localhost:9480"; }, "web UI address 'localhost:9480' is not PORT or IPv4:PORT"},
+      {[](DaemonSettings& s) { s.ui = "99999"; }, "is not PORT or IPv4:PORT"},
+      {[](DaemonSettings& s) { s.ui = "0.0.0.0:9480"; }, "is not a loopback address"},
+      {[](DaemonSettings& s) { s.ui = "192.0.2.1:9480"; }, "is not a loopback address"},
   };
   for (const Case& c : cases) {
     DaemonSettings s = minimal();
