@@ -13,6 +13,7 @@ packages=(
   libcli11-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev python3 util-linux
   clang-14 libfuzzer-14-dev
   libnetfilter-queue-dev
+  chromium chromium-driver python3-selenium
 )
 
 missing=()
