@@ -138,6 +138,20 @@ void AsioServerDriver::pump() {
                  [this](CloseStream& c) { streams_.close(c.conn); },
              },
              [this](std::optional<Time> deadline) { rearm_timer(deadline); });
+  if (federation_sink_) {
+    auto messages = core_->drain_federation_outputs();
+    if (!messages.empty()) federation_sink_(std::move(messages));
+  }
+}
+
+void AsioServerDriver::on_federation(const FederationMessage& message) {
+  core_->on_federation(clock_.now(), message);
+  pump();
+}
+
+void AsioServerDriver::on_server_gone(std::uint32_t server) {
+  core_->on_server_gone(clock_.now(), server);
+  pump();
 }
 
 void AsioServerDriver::send_udp(const SendDatagram& datagram) {

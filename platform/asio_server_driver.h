@@ -16,6 +16,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -62,6 +63,14 @@ class AsioServerDriver {
   const std::vector<Endpoint>& discovery_endpoints() const { return discovery_; }
   const ServerCore& core() const { return *core_; }
 
+  // Several servers on one database (server/core/federation.h): `sink` gets the
+  // core's messages for the other servers after every input, in order.
+  using FederationSink = std::function<void(std::vector<FederationMessage>)>;
+  void set_federation_sink(FederationSink sink) { federation_sink_ = std::move(sink); }
+  // Inputs from the other servers.
+  void on_federation(const FederationMessage& message);
+  void on_server_gone(std::uint32_t server);
+
  private:
   AsioServerDriver(boost::asio::io_context& io);
   void accept();
@@ -90,6 +99,7 @@ class AsioServerDriver {
   std::uint64_t accept_errors_ = 0;
   LogThrottle accept_log_{1, std::chrono::seconds(10)};
   std::unique_ptr<ServerCore> core_;
+  FederationSink federation_sink_;
   AsioStreams streams_;
   ConnId next_conn_ = 1;
   DriverLoop loop_;

@@ -14,6 +14,7 @@ packages=(
   clang-14 libfuzzer-14-dev
   libnetfilter-queue-dev
   chromium chromium-driver python3-selenium
+  postgresql libpqxx-dev
 )
 
 missing=()

@@ -11,6 +11,8 @@
 #include "platform/fd_limit.h"
 #include "platform/key_file.h"
 #include "platform/metrics_http.h"
+#include "platform/postgres_federation.h"
+#include "platform/postgres_storage.h"
 #include "platform/sqlite_storage.h"
 #include "platform/system_random.h"
 #include "server/core/server_metrics.h"
@@ -34,7 +36,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "yellowtail-server: the mediation server. Logs clients in, assigns their virtual\n"
       "addresses, answers NAT discovery probes, keeps network membership and tells\n"
-      "peers when and where to punch tunnels. State is kept in SQLite."};
+      "peers when and where to punch tunnels. State is kept in SQLite, or in PostgreSQL\n"
+      "shared by several servers that then serve one user base together."};
   std::string listen = "0.0.0.0:12975";
   std::vector<std::string> discovery;
   std::string db = "/var/lib/yellowtail-server/server.db";
@@ -48,7 +51,13 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "TCP control endpoint IP:PORT")->capture_default_str();
   app.add_option("--discovery", discovery,
                  "UDP discovery endpoint IP:PORT (repeatable; default: the --listen endpoint, UDP)");
-  app.add_option("--db", db, "SQLite database file (':memory:' for none)")->capture_default_str();
+  std::string name;
+  app.add_option("--db", db,
+                 "SQLite database file (':memory:' for none), or a PostgreSQL URL\n"
+                 "(postgresql://user:password@host/db): every server given the same URL and the\n"
+                 "same --key serves one user base; clients list them all (yellowtaild --server)")
+      ->capture_default_str();
+  app.add_option("--name", name, "this server's name among those sharing a PostgreSQL database (default: --listen)");
   app.add_option("--key", key_path, "server secret key file (created, mode 0600, if missing)")->capture_default_str();
   app.add_option("--range", range, "virtual IPv4 range handed to clients")->capture_default_str();
   app.add_option("--password-strength", strength, "argon2id cost for network passwords: interactive|minimum")
@@ -107,20 +116,45 @@ int main(int argc, char** argv) {
     if (!parse_into(metrics, *metrics_at, yt::Endpoint::parse, "--metrics endpoint")) return 2;
   }
 
-  auto storage = yt::SqliteStorage::open(db);
-  if (!storage) {
-    std::fprintf(stderr, "yellowtail-server: %s\n", storage.error().c_str());
-    return 1;
+  boost::asio::io_context io;
+  std::unique_ptr<yt::Storage> storage;
+  std::unique_ptr<yt::PostgresFederation> federation;
+  if (yt::is_postgres_url(db)) {
+    auto opened = yt::PostgresStorage::open(db);
+    if (!opened) {
+      std::fprintf(stderr, "yellowtail-server: %s\n", opened.error().c_str());
+      return 1;
+    }
+    storage = std::move(*opened);
+    auto link = yt::PostgresFederation::open(io, db, name.empty() ? listen : name);
+    if (!link) {
+      std::fprintf(stderr, "yellowtail-server: %s\n", link.error().c_str());
+      return 1;
+    }
+    federation = std::move(*link);
+    config.federation_id = federation->server_id();
+  } else {
+    if (!name.empty()) std::fprintf(stderr, "yellowtail-server: --name only matters with a PostgreSQL --db; ignored\n");
+    auto opened = yt::SqliteStorage::open(db);
+    if (!opened) {
+      std::fprintf(stderr, "yellowtail-server: %s\n", opened.error().c_str());
+      return 1;
+    }
+    storage = std::move(*opened);
   }
 
   yt::raise_fd_limit();  // each connection is a descriptor; the driver sizes its cap by the limit
-  boost::asio::io_context io;
-  auto driver = yt::AsioServerDriver::create(io, config, *identity, **storage, rng, control);
+  auto driver = yt::AsioServerDriver::create(io, config, *identity, *storage, rng, control);
   if (!driver) {
     std::fprintf(stderr, "yellowtail-server: %s\n", driver.error().c_str());
     return 1;
   }
   (*driver)->start();
+  if (federation) {
+    federation->attach(**driver);
+    std::fprintf(stderr, "yellowtail-server: server %u of those sharing %s\n", federation->server_id(),
+                 yt::redact_postgres_url(db).c_str());
+  }
   std::unique_ptr<yt::MetricsHttp> metrics_http;
   if (metrics_at) {
     const yt::Endpoint at = *metrics_at;
@@ -149,6 +183,8 @@ int main(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     std::fprintf(stderr, "yellowtail-server: signal %d, shutting down (%llu relay frames dropped for slow readers)\n",
                  signal, static_cast<unsigned long long>((*driver)->dropped_stream_writes()));
+    // The other servers drop our clients now, and they fail over to them.
+    if (federation) federation->stop();
     (*driver)->stop();
     io.stop();
   });

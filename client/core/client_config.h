@@ -17,6 +17,12 @@ namespace yt {
 struct ClientConfig {
   Endpoint server;        // the mediation server's control endpoint (TCP)
   PublicKey server_key{}; // pinned: a server without this key is refused
+  // More servers of the same user base (one database, the same key; see
+  // server/core/federation.h). When a server cannot be reached or is lost, the
+  // next one in turn is tried within failover_spread; the reconnect backoff only
+  // grows once every server failed in a row.
+  std::vector<Endpoint> fallback_servers;
+  Duration failover_spread = 1s;
   std::string nickname;
   // The client's own UDP socket addresses, offered to peers behind the same public
   // IP as LAN candidates. Filled in by the driver.

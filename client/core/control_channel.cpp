@@ -89,7 +89,12 @@ void ControlChannel::open(Time now) {
   framer_ = StreamFramer{};
   initiator_.reset();
   session_.reset();
-  ctx_.outputs.emplace_back(OpenStream{conn_, ctx_.config.server});
+  ctx_.outputs.emplace_back(OpenStream{conn_, current_server()});
+}
+
+Endpoint ControlChannel::current_server() const {
+  if (server_index_ == 0 || server_index_ > ctx_.config.fallback_servers.size()) return ctx_.config.server;
+  return ctx_.config.fallback_servers[server_index_ - 1];
 }
 
 void ControlChannel::fail(Time now, ControlNotice notice, bool close_stream, std::vector<ControlNotice>& out) {
@@ -98,7 +103,17 @@ void ControlChannel::fail(Time now, ControlNotice notice, bool close_stream, std
   session_.reset();
   framer_ = StreamFramer{};
   phase_ = Phase::kRetryWait;
-  retry_at_ = now + backoff_.next(ctx_.rng);
+  const std::size_t servers = 1 + ctx_.config.fallback_servers.size();
+  server_index_ = (server_index_ + 1) % servers;
+  ++failures_in_a_row_;
+  if (failures_in_a_row_ % servers != 0) {
+    // Another server may well be up: try it soon, spread so that the clients of a
+    // server that died do not all arrive at the same instant.
+    const auto spread_ms = std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.config.failover_spread).count();
+    retry_at_ = now + std::chrono::milliseconds(ctx_.rng.uniform(static_cast<std::uint32_t>(spread_ms) + 1));
+  } else {
+    retry_at_ = now + backoff_.next(ctx_.rng);
+  }
   next_server_probe_at_ = now + kServerProbeInterval;
   out.push_back(std::move(notice));
 }
@@ -335,6 +350,7 @@ void ControlChannel::handle_sealed(Time now, ByteView body, std::vector<ControlN
     }
     phase_ = Phase::kLoggedIn;
     backoff_.reset();
+    failures_in_a_row_ = 0;
     rtt_ = now - login_sent_at_;
     last_ping_ = now;
     out.push_back(ControlLoggedIn{std::move(*reply)});

@@ -110,6 +110,8 @@ class ControlChannel {
   bool logged_in() const { return phase_ == Phase::kLoggedIn; }
   // When the next attempt starts; set in kRetryWait only.
   std::optional<Time> retry_at() const;
+  // The server this attempt goes to (or went to): config.server or a fallback.
+  Endpoint current_server() const;
   // The latest round trip to the server: the login exchange, then each ping.
   // What reaching the server's built-in relay over this connection costs.
   std::optional<Duration> rtt() const { return rtt_; }
@@ -127,6 +129,10 @@ class ControlChannel {
   Phase phase_ = Phase::kIdle;
   ConnId conn_ = 0;
   ConnId next_conn_ = 1;
+  // Which of config.server and its fallbacks (0: config.server), and how many
+  // attempts failed in a row since the last login.
+  std::size_t server_index_ = 0;
+  std::size_t failures_in_a_row_ = 0;
   Time attempt_started_{};
   Time retry_at_{};
   Time last_received_{};

@@ -206,6 +206,46 @@ TEST_F(ControlTest, RefusedConnectionRetries) {
   EXPECT_EQ(c.opens.size(), 2u);
 }
 
+// Several servers of one user base: an unreachable one sends the client to the
+// next within failover_spread; only when all failed in a row does backoff grow.
+TEST_F(ControlTest, AnUnreachableServerFailsOverToTheNextAndBackoffWaitsForAFullRound) {
+  const Endpoint second{Ipv4::from_octets(198, 51, 100, 2), 12975};
+  ClientConfig config;
+  config.fallback_servers = {second};
+  config.reconnect_min = 4s;
+  Driven d{3, kAlice, server_id.public_key, config};
+  d.start(kT0);
+  ASSERT_EQ(d.opens.size(), 1u);
+  EXPECT_EQ(d.opens[0].to, kServer);
+
+  d.closed(kT0 + 10ms, d.opens[0].conn);  // refused: this server is down
+  ASSERT_TRUE(d.core->next_deadline().has_value());
+  EXPECT_LE(*d.core->next_deadline(), kT0 + 10ms + 1s);
+  d.run_timers(kT0 + 1100ms);
+  ASSERT_EQ(d.opens.size(), 2u);
+  EXPECT_EQ(d.opens[1].to, second);
+
+  d.closed(kT0 + 1200ms, d.opens[1].conn);  // the second is down too: a round failed
+  ASSERT_TRUE(d.core->next_deadline().has_value());
+  const Time retry = *d.core->next_deadline();
+  EXPECT_GE(retry, kT0 + 1200ms + 2s);  // the backoff (jittered from 4 s)
+  d.run_timers(retry);
+  ASSERT_EQ(d.opens.size(), 3u);
+  EXPECT_EQ(d.opens[2].to, kServer);  // round robin
+
+  // Logged in on the first; when it is lost, the second is tried at once.
+  ConnId conn = d.opens[2].conn;
+  d.connected(retry, conn);
+  d.data(retry, conn, server.accept(server.frames(d.take_stream(conn))[0], retry));
+  d.take_stream(conn);
+  d.data(retry, conn, server.seal(ok_login(kVip)));
+  ASSERT_EQ(d.events_of<LoggedIn>().size(), 1u);
+  d.closed(retry + 5s, conn);
+  d.run_timers(retry + 6s + 10ms);
+  ASSERT_EQ(d.opens.size(), 4u);
+  EXPECT_EQ(d.opens[3].to, second);
+}
+
 TEST_F(ControlTest, PingsAndDeclaresTheServerLostAfterSilence) {
   ConnId conn = bring_online(c, server, kT0, kAlice, kVip);
   c.run_timers(kT0 + 30s);
