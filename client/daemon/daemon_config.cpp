@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -134,9 +135,25 @@ const char* to_string(LogLevel level) {
 Result<DaemonConfig, std::string> validate(const DaemonSettings& s) {
   DaemonConfig config;
   if (s.server.empty()) return Err{std::string("the server address is not set (server.address or --server)")};
-  auto server = Endpoint::parse(s.server);
-  if (!server || server->port == 0) return Err{"server address '" + s.server + "' is not IPv4:PORT"};
-  config.server = *server;
+  // "IP:PORT" or, for several servers sharing one database, "IP:PORT,IP:PORT,...".
+  std::vector<Endpoint> servers;
+  std::string_view rest = s.server;
+  while (true) {
+    const std::size_t comma = rest.find(',');
+    std::string one(rest.substr(0, comma));
+    while (!one.empty() && one.front() == ' ') one.erase(one.begin());
+    while (!one.empty() && one.back() == ' ') one.pop_back();
+    auto server = Endpoint::parse(one);
+    if (!server || server->port == 0) return Err{"server address '" + one + "' is not IPv4:PORT"};
+    if (std::find(servers.begin(), servers.end(), *server) != servers.end()) {
+      return Err{"server address '" + one + "' is given twice"};
+    }
+    servers.push_back(*server);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  config.server = servers.front();
+  config.fallback_servers.assign(servers.begin() + 1, servers.end());
   if (s.server_key.empty()) return Err{std::string("the server key is not set (server.key or --server-key)")};
   auto key = key_from_hex(s.server_key);
   if (!key) return Err{std::string("server key must be 64 hex digits (yellowtail-server --print-public-key)")};

@@ -4,7 +4,8 @@
 // The file (default /etc/yellowtail/yellowtaild.toml, optional) looks like:
 //
 //   [server]
-//   address = "203.0.113.10:12975"   # mediation server, TCP control endpoint
+//   address = "203.0.113.10:12975"   # mediation server, TCP control endpoint; several
+//                                    # servers of one user base: "IP:PORT,IP:PORT" (failover)
 //   key = "<64 hex digits>"          # its public key, pinned
 //   [client]
 //   nickname = "alice"
@@ -72,6 +73,7 @@ enum class LogLevel : std::uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kCrit
 // Settings checked and parsed.
 struct DaemonConfig {
   Endpoint server;
+  std::vector<Endpoint> fallback_servers;  // the rest of server.address, tried in turn
   PublicKey server_key{};
   std::string nickname;
   std::string state_dir;

@@ -9,7 +9,8 @@ DaemonOptions::DaemonOptions(CLI::App& app) {
   auto add = [&](CLI::Option* option, void (*copy)(const DaemonSettings&, DaemonSettings&)) {
     flags_.emplace_back(option, copy);
   };
-  add(app.add_option("--server", given_.server, "mediation server control endpoint IP:PORT [server.address]"),
+  add(app.add_option("--server", given_.server, "mediation server control endpoint IP:PORT; several servers sharing one database:\n"
+                     "IP:PORT,IP:PORT,... (tried in turn when one is down) [server.address]"),
       YT_COPY(server));
   add(app.add_option("--server-key", given_.server_key, "the server's public key (hex), pinned [server.key]"),
       YT_COPY(server_key));

@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
 
   yt::ClientConfig client;
   client.server = config.server;
+  client.fallback_servers = config.fallback_servers;
   client.server_key = config.server_key;
   client.nickname = state->nickname.empty() ? config.nickname : state->nickname;
   client.offline_networks = state->offline_networks;

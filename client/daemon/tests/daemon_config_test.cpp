@@ -134,6 +134,8 @@ TEST(DaemonConfig, BadValuesAreRefusedWithTheSettingNamed) {
       {[](DaemonSettings& s) { s.server = ""; }, "server address is not set"},
       {[](DaemonSettings& s) { s.server = "example.org:1"; }, "is not IPv4:PORT"},
       {[](DaemonSettings& s) { s.server = "203.0.113.1:0"; }, "is not IPv4:PORT"},
+      {[](DaemonSettings& s) { s.server = "203.0.113.1:12975,"; }, "server address '' is not IPv4:PORT"},
+      {[](DaemonSettings& s) { s.server = "203.0.113.1:1,203.0.113.1:1"; }, "'203.0.113.1:1' is given twice"},
       {[](DaemonSettings& s) { s.server_key = "abc"; }, "64 hex digits"},
       {[](DaemonSettings& s) { s.server_key = ""; }, "server key is not set"},
       {[](DaemonSettings& s) { s.nickname = std::string(65, 'n'); }, "longer than 64 bytes"},
@@ -164,6 +166,18 @@ TEST(DaemonConfig, BadValuesAreRefusedWithTheSettingNamed) {
     ASSERT_FALSE(config.ok()) << c.expected;
     EXPECT_NE(config.error().find(c.expected), std::string::npos) << config.error() << " / " << c.expected;
   }
+}
+
+TEST(DaemonConfig, SeveralServersAreTheFirstAndItsFallbacksInOrder) {
+  DaemonSettings s = minimal();
+  s.server = "203.0.113.10:12975, 203.0.113.11:12975,198.51.100.5:443";
+  auto config = validate(s);
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(config->server, *Endpoint::parse("203.0.113.10:12975"));
+  EXPECT_EQ(config->fallback_servers,
+            (std::vector<Endpoint>{*Endpoint::parse("203.0.113.11:12975"), *Endpoint::parse("198.51.100.5:443")}));
+  s.server = "203.0.113.10:12975";
+  EXPECT_TRUE(validate(s)->fallback_servers.empty());
 }
 
 TEST(DaemonConfig, FlagsWinOverTheFile) {
