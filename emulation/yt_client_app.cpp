@@ -115,7 +115,9 @@ void YtClientApp::Pump() {
                  },
                  [this](CloseStream& c) { CloseConnection(c.conn); },
                  [this](ClientEvent& e) {
-                   if (log_) log_->add(name_, describe(e));
+                   if (log_ && (log_packets_ || !std::holds_alternative<PacketReceived>(e))) {
+                     log_->add(name_, describe(e));
+                   }
                    if (on_event_) on_event_(e);
                  },
              },

@@ -34,6 +34,9 @@ class YtClientApp : public ns3::Application {
 
   // Scenario hooks: called for every event the core reports, after logging it.
   void SetEventCallback(std::function<void(const ClientEvent&)> callback) { on_event_ = std::move(callback); }
+  // Whether each arriving packet gets a log line (the default; steady traffic
+  // would drown everything else).
+  void SetLogPackets(bool on) { log_packets_ = on; }
 
   // Direct access for scenario actions (create/join/send) between events. Call
   // Pump() afterwards so the outputs are performed.
@@ -76,6 +79,7 @@ class YtClientApp : public ns3::Application {
   Ns3StreamConnections streams_;
   ns3::EventId timer_;
   std::function<void(const ClientEvent&)> on_event_;
+  bool log_packets_ = true;
   DriverLoop loop_;
   std::optional<std::vector<Ipv4>> udp_allowed_only_;
 };

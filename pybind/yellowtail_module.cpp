@@ -11,6 +11,7 @@
 #include "emulation/outage_scenario.h"
 #include "emulation/population_scenario.h"
 #include "emulation/relay_choice_scenario.h"
+#include "emulation/spec_scenario.h"
 
 namespace py = pybind11;
 using namespace yt::emulation;
@@ -373,4 +374,25 @@ PYBIND11_MODULE(_core, m) {
       "networks of network_size, logging in over join_window_s, with traffic and churn. Returns what "
       "`yellowtail-sim population` writes to population.json: P2P rate and connectivity (overall and "
       "per NAT type), time to direct percentiles, traffic delivered, server load and the run's cost.");
+  m.def(
+      "run_scenario",
+      [](const std::string& spec_json) {
+        auto spec = spec_from_json(spec_json);
+        if (!spec) throw py::value_error(spec.error());
+        std::string json;
+        {
+          py::gil_scoped_release release;
+          auto ran = run_spec(*spec);
+          if (!ran) {
+            py::gil_scoped_acquire acquire;
+            throw py::value_error(ran.error());
+          }
+          json = spec_result_to_json(*ran);
+        }
+        return py::module_::import("json").attr("loads")(json);
+      },
+      py::arg("spec_json"),
+      "Runs a scenario described in JSON (what yellowtail.Scenario builds, or a file for "
+      "`yellowtail-sim scenario`). Returns the scenario as run, per pair the outcome (direct/relayed/failed) "
+      "and when, per flow the datagrams sent and delivered, per client its NAT as discovered, and the log.");
 }

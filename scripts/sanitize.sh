@@ -20,4 +20,5 @@ cd build-asan
 # detect_leaks: a leak is a bug too. halt_on_error and abort so ctest sees a failure.
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/../scripts/lsan_suppressions.txt:print_suppressions=0
 ctest --output-on-failure -j"$(nproc)" --timeout 900 -R "$regex"

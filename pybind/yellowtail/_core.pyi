@@ -103,3 +103,7 @@ def run_population(
 ) -> Dict[str, Any]:
     """A population from a NAT mix: p2p_rate, connectivity, by_nat, time_to_direct_s
     percentiles, traffic, server load and the run's cost (wall time, peak RSS)."""
+
+def run_scenario(spec_json: str) -> Dict[str, Any]:
+    """Runs a scenario described in JSON (yellowtail.Scenario.to_json, or a file for
+    `yellowtail-sim scenario`): scenario, pairs, flows, clients, log, simulator_events."""

@@ -214,6 +214,8 @@ def _resolve(scenario) -> tuple:
         if scenario not in _SCENARIOS:
             raise SweepError(f"unknown scenario {scenario!r}; known: {', '.join(_SCENARIOS)}")
         return _SCENARIOS[scenario], scenario
+    if callable(scenario) and hasattr(scenario, "sweep_label"):
+        return scenario, scenario.sweep_label()  # a yellowtail.Scenario
     if callable(scenario):
         name = getattr(scenario, "__qualname__", None) or repr(scenario)
         return scenario, f"{getattr(scenario, '__module__', '?')}.{name}"

@@ -1,0 +1,469 @@
+#include "emulation/spec_scenario.h"
+
+#include <ns3/core-module.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <set>
+
+#include "emulation/event_log.h"
+#include "emulation/matrix_scenario.h"
+#include "emulation/ns3_conversions.h"
+#include "emulation/ns3_random_source.h"
+#include "emulation/scenario_nodes.h"
+#include "emulation/topology.h"
+#include "emulation/yt_relay_app.h"
+#include "protocol/wire.h"
+#include "server/core/memory_storage.h"
+
+namespace yt::emulation {
+namespace {
+
+constexpr int kMaxSites = 200;
+constexpr int kMaxHostsPerSite = 50;
+constexpr int kMaxRelays = 8;
+constexpr double kMaxDurationS = 3600;
+constexpr double kDrainS = 2.0;  // after the end, for datagrams in flight to land
+// A flow's datagrams start with this, then the flow index and a sequence number.
+constexpr std::uint32_t kFlowMagic = 0x79747366;  // "ytsf"
+
+Duration from_s(double s) { return std::chrono::microseconds(static_cast<std::int64_t>(std::llround(s * 1e6))); }
+
+std::optional<MappingBehavior> mapping_of(const std::string& s) {
+  if (s == "endpoint-independent") return MappingBehavior::kEndpointIndependent;
+  if (s == "address-dependent") return MappingBehavior::kAddressDependent;
+  if (s == "address-and-port-dependent") return MappingBehavior::kAddressPortDependent;
+  return std::nullopt;
+}
+std::optional<FilteringBehavior> filtering_of(const std::string& s) {
+  if (s == "endpoint-independent") return FilteringBehavior::kEndpointIndependent;
+  if (s == "address-dependent") return FilteringBehavior::kAddressDependent;
+  if (s == "address-and-port-dependent") return FilteringBehavior::kAddressPortDependent;
+  return std::nullopt;
+}
+std::optional<PortAllocation> allocation_of(const std::string& s) {
+  if (s == "preserve") return PortAllocation::kPreserve;
+  if (s == "sequential") return PortAllocation::kSequential;
+  if (s == "random") return PortAllocation::kRandom;
+  return std::nullopt;
+}
+
+bool has_overrides(const NatSpec& n) {
+  return n.mapping || n.filtering || n.allocation || n.mapping_timeout_s || n.hairpinning;
+}
+
+const std::set<std::string>& actions() {
+  static const std::set<std::string> known = {"start",  "join",        "leave",     "offline",   "online",
+                                              "send",   "server-down", "link-down", "nat-reboot", "relay-down"};
+  return known;
+}
+
+bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
+
+}  // namespace
+
+Result<std::vector<nat::NatConfig>, std::string> nat_chain(const NatSpec& n) {
+  std::vector<nat::NatConfig> chain;
+  if (n.profile.empty()) {
+    if (!has_overrides(n)) return Err{std::string("a NAT needs a profile or RFC 4787 parameters")};
+    chain.push_back(nat::NatConfig{});
+  } else {
+    const auto names = matrix_profile_names();
+    if (std::find(names.begin(), names.end(), n.profile) == names.end()) {
+      return Err{"unknown NAT profile '" + n.profile + "'"};
+    }
+    chain = matrix_profile_chain(n.profile);
+  }
+  if (!has_overrides(n)) return chain;
+  if (chain.size() != 1) {
+    return Err{"profile '" + n.profile + "' is a chain of NATs; give its NATs one by one to override parameters"};
+  }
+  nat::NatConfig& c = chain.front();
+  if (n.mapping) {
+    auto m = mapping_of(*n.mapping);
+    if (!m) return Err{"unknown mapping '" + *n.mapping + "' (endpoint-independent, address-dependent, address-and-port-dependent)"};
+    c.mapping = *m;
+  }
+  if (n.filtering) {
+    auto f = filtering_of(*n.filtering);
+    if (!f) return Err{"unknown filtering '" + *n.filtering + "' (endpoint-independent, address-dependent, address-and-port-dependent)"};
+    c.filtering = *f;
+  }
+  if (n.allocation) {
+    auto a = allocation_of(*n.allocation);
+    if (!a) return Err{"unknown port allocation '" + *n.allocation + "' (preserve, sequential, random)"};
+    c.allocation = *a;
+  }
+  if (n.mapping_timeout_s) {
+    if (!finite_in(*n.mapping_timeout_s, 1, 86400)) return Err{std::string("mapping_timeout_s must be 1..86400")};
+    c.udp_mapping_lifetime = from_s(*n.mapping_timeout_s);
+    c.udp_unreplied_lifetime = from_s(*n.mapping_timeout_s);
+  }
+  if (n.hairpinning) c.hairpinning = *n.hairpinning;
+  return chain;
+}
+
+std::optional<std::string> check_spec(const ScenarioSpec& s) {
+  if (!finite_in(s.duration_s, 1, kMaxDurationS)) return "duration_s must be 1..3600";
+  if (!finite_in(s.start_s, 0, s.duration_s)) return "start_s must be within the run";
+  if (!finite_in(s.server_delay_ms, 0, 10000)) return "server_delay_ms must be 0..10000";
+  if (s.relays.size() > static_cast<std::size_t>(kMaxRelays)) return "at most 8 relays";
+  if (s.sites.empty()) return "a scenario needs at least one site";
+  if (s.sites.size() > static_cast<std::size_t>(kMaxSites)) return "at most 200 sites";
+  // Sites, clients and relays are named in separate spaces (a public host's site
+  // usually has its name).
+  std::set<std::string> site_names, clients, relays;
+  for (const RelaySpec& r : s.relays) {
+    if (r.name.empty() || relays.count(r.name)) return "relay name '" + r.name + "' is empty or used twice";
+    if (!finite_in(r.delay_ms, 0, 10000)) return "relay " + r.name + ": delay_ms must be 0..10000";
+    relays.insert(r.name);
+  }
+  for (const SiteSpec& site : s.sites) {
+    if (site.name.empty() || !site_names.insert(site.name).second) {
+      return "site name '" + site.name + "' is empty or used twice";
+    }
+    if (site.hosts.empty()) return "site " + site.name + " has no hosts";
+    if (site.hosts.size() > static_cast<std::size_t>(kMaxHostsPerSite)) return "site " + site.name + ": at most 50 hosts";
+    if (site.nats.empty() && site.hosts.size() != 1) return "public site " + site.name + " has one host only";
+    if (!finite_in(site.delay_ms, 0, 10000)) return "site " + site.name + ": delay_ms must be 0..10000";
+    if (!finite_in(site.loss, 0, 1)) return "site " + site.name + ": loss must be 0..1";
+    for (const NatSpec& nat : site.nats) {
+      auto chain = nat_chain(nat);
+      if (!chain) return "site " + site.name + ": " + chain.error();
+    }
+    for (const std::string& host : site.hosts) {
+      if (host.empty() || !clients.insert(host).second) return "client name '" + host + "' is empty or used twice";
+    }
+  }
+  for (const auto& [network, members] : s.networks) {
+    if (network.empty() || network.size() > 64) return "network names are 1..64 bytes";
+    if (members.empty()) return "network " + network + " needs at least one member from the start";
+    for (const std::string& m : members) {
+      if (!clients.count(m)) return "network " + network + ": no client '" + m + "'";
+    }
+  }
+  for (std::size_t i = 0; i < s.events.size(); ++i) {
+    const EventSpec& e = s.events[i];
+    const std::string where = "event " + std::to_string(i + 1) + " (" + e.action + ")";
+    if (!actions().count(e.action)) return where + ": unknown action";
+    if (!finite_in(e.at_s, 0, s.duration_s)) return where + ": at_s must be within the run";
+    const bool needs_client = e.action == "start" || e.action == "join" || e.action == "leave" ||
+                              e.action == "offline" || e.action == "online" || e.action == "send";
+    if (needs_client && !clients.count(e.client)) return where + ": no client '" + e.client + "'";
+    if ((e.action == "join" || e.action == "leave" || e.action == "offline" || e.action == "online") &&
+        !s.networks.count(e.network)) {
+      return where + ": no network '" + e.network + "' (declare it under networks)";
+    }
+    if (e.action == "send") {
+      if (!clients.count(e.to) || e.to == e.client) return where + ": no other client '" + e.to + "' to send to";
+      if (!finite_in(e.interval_ms, 1, 60000)) return where + ": interval_ms must be 1..60000";
+      if (!finite_in(e.duration_s, 0.001, s.duration_s)) return where + ": duration_s must be within the run";
+    }
+    if ((e.action == "server-down" || e.action == "link-down") && !finite_in(e.duration_s, 0.001, s.duration_s)) {
+      return where + ": duration_s must be within the run";
+    }
+    if (e.action == "link-down" || e.action == "nat-reboot") {
+      auto site = std::find_if(s.sites.begin(), s.sites.end(), [&](const SiteSpec& x) { return x.name == e.site; });
+      if (site == s.sites.end()) return where + ": no site '" + e.site + "'";
+      if (e.action == "nat-reboot" && site->nats.empty()) return where + ": site " + e.site + " has no NAT";
+      if (!finite_in(e.loss, 0, 1)) return where + ": loss must be 0..1";
+    }
+    if (e.action == "relay-down" && !relays.count(e.relay)) return where + ": no relay '" + e.relay + "'";
+  }
+  return std::nullopt;
+}
+
+Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
+  if (auto error = check_spec(spec)) return Err{*error};
+  const auto wall_start = std::chrono::steady_clock::now();
+  SpecResult result;
+  result.spec = spec;
+  ns3::RngSeedManager::SetSeed(1);
+  ns3::RngSeedManager::SetRun(spec.seed);
+
+  EventLog log;
+  Topology topology;
+  LinkSpec server_link;
+  server_link.delay = from_s(spec.server_delay_ms / 1000);
+  ns3::Ptr<ns3::Node> server_node = topology.AddServer(server_link, 2);
+  std::vector<ns3::Ptr<ns3::Node>> relay_nodes;
+  for (const RelaySpec& r : spec.relays) {
+    LinkSpec link;
+    link.delay = from_s(r.delay_ms / 1000);
+    relay_nodes.push_back(topology.AddPublicHost(link));
+  }
+  // Clients in site order, hosts in order: client index i.
+  std::vector<NatSite> sites;
+  std::vector<ns3::Ptr<ns3::Node>> public_nodes;  // by site, for public sites
+  std::vector<ns3::Ptr<ns3::Node>> client_nodes;
+  std::vector<std::size_t> site_of;
+  std::vector<LinkSpec> links;
+  for (std::size_t s = 0; s < spec.sites.size(); ++s) {
+    const SiteSpec& site = spec.sites[s];
+    LinkSpec link;
+    link.delay = from_s(site.delay_ms / 1000);
+    link.loss_rate = site.loss;
+    links.push_back(link);
+    if (site.nats.empty()) {
+      ns3::Ptr<ns3::Node> node = topology.AddPublicHost(link);
+      if (!node) return Err{std::string("too many sites for the address plan")};
+      sites.emplace_back();
+      public_nodes.push_back(node);
+      client_nodes.push_back(node);
+      site_of.push_back(s);
+      continue;
+    }
+    std::vector<nat::NatConfig> chain;
+    for (const NatSpec& n : site.nats) {
+      auto part = nat_chain(n);
+      chain.insert(chain.end(), part->begin(), part->end());
+    }
+    NatSite built = topology.AddNatSite(chain, static_cast<int>(site.hosts.size()), link);
+    if (!built.Valid()) return Err{"site " + site.name + " could not be built (too many sites or hosts)"};
+    for (const auto& host : built.hosts) {
+      client_nodes.push_back(host);
+      site_of.push_back(s);
+    }
+    public_nodes.push_back(nullptr);
+    sites.push_back(std::move(built));
+  }
+  int64_t stream = topology.AssignStreams(0);
+
+  Ns3RandomSource key_rng;
+  stream += key_rng.assign_streams(stream);
+  const Identity server_identity = Identity::generate(key_rng);
+  std::vector<Identity> relay_ids, client_ids;
+  for (std::size_t i = 0; i < relay_nodes.size(); ++i) relay_ids.push_back(Identity::generate(key_rng));
+  for (std::size_t i = 0; i < client_nodes.size(); ++i) client_ids.push_back(Identity::generate(key_rng));
+
+  std::vector<std::string> names;
+  for (const SiteSpec& site : spec.sites) names.insert(names.end(), site.hosts.begin(), site.hosts.end());
+  auto index_of = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+  };
+  const std::size_t n = names.size();
+
+  ServerConfig server_config;
+  MemoryStorage storage;  // outlives a crashed server process, like a database
+  for (const auto& [network, members] : spec.networks) {
+    std::vector<PublicKey> keys;
+    for (const std::string& m : members) keys.push_back(client_ids[index_of(m)].public_key);
+    add_members(storage, server_config, network, keys);
+  }
+  const std::vector<Ipv4> server_ips = topology.AddressesOf(server_node);
+  server_config.discovery_endpoints = discovery_endpoints(server_ips);
+  server_config.password_strength = PwhashStrength::minimum();
+  for (const Identity& id : relay_ids) server_config.relay_keys.push_back(id.public_key);
+  ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, &log, stream);
+  std::vector<ns3::Ptr<YtRelayApp>> relays;
+  for (std::size_t i = 0; i < relay_nodes.size(); ++i) {
+    relays.push_back(install_relay(relay_nodes[i], topology.AddressOf(relay_nodes[i]), spec.relays[i].name,
+                                   server_ips.at(0), server_identity.public_key, relay_ids[i], &log, stream));
+  }
+
+  // When each client logs in: its "start" event, else spec.start_s.
+  std::vector<double> start_at(n, spec.start_s);
+  for (const EventSpec& e : spec.events) {
+    if (e.action == "start") start_at[index_of(e.client)] = e.at_s;
+  }
+  std::vector<ns3::Ptr<YtClientApp>> apps(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    apps[i] = install_client(client_nodes[i], names[i], server_ips.at(0), server_identity.public_key, client_ids[i],
+                             start_at[i], &log, stream);
+    apps[i]->SetLogPackets(false);  // flows are counted, not logged
+    result.clients.push_back(SpecClient{names[i], spec.sites[site_of[i]].name, "", false, 0});
+  }
+
+  // Pairs: every two clients that share a network now or may later (joins).
+  std::map<std::string, std::set<std::size_t>> ever_in;
+  for (const auto& [network, members] : spec.networks) {
+    for (const std::string& m : members) ever_in[network].insert(index_of(m));
+  }
+  for (const EventSpec& e : spec.events) {
+    if (e.action == "join") ever_in[e.network].insert(index_of(e.client));
+  }
+  std::set<std::pair<std::size_t, std::size_t>> pair_set;
+  for (const auto& [network, members] : ever_in) {
+    for (std::size_t a : members) {
+      for (std::size_t b : members) {
+        if (a < b) pair_set.insert({a, b});
+      }
+    }
+  }
+  std::vector<std::pair<std::size_t, std::size_t>> pairs(pair_set.begin(), pair_set.end());
+  // Per side: last report about the peer, first TunnelUp/Relayed time.
+  struct Side {
+    double up_at = -1, relayed_at = -1;
+    double time_to_direct_ms = -1;
+    bool direct_now = false;
+  };
+  std::map<std::pair<std::size_t, std::size_t>, Side> sides;  // (reporter, peer)
+  std::map<PublicKey, std::size_t> by_key;
+  for (std::size_t i = 0; i < n; ++i) by_key[client_ids[i].public_key] = i;
+
+  // Flows.
+  std::vector<const EventSpec*> flow_events;
+  for (const EventSpec& e : spec.events) {
+    if (e.action == "send") flow_events.push_back(&e);
+  }
+  result.flows.resize(flow_events.size());
+  std::vector<double> last_arrival(flow_events.size(), -1);
+  for (std::size_t f = 0; f < flow_events.size(); ++f) {
+    const EventSpec& e = *flow_events[f];
+    result.flows[f] = SpecFlow{e.client, e.to, e.at_s, 0, 0, 0, -1, 0};
+    last_arrival[f] = e.at_s;
+  }
+  std::vector<std::set<std::uint32_t>> seen(flow_events.size());
+
+  for (std::size_t i = 0; i < n; ++i) {
+    apps[i]->SetEventCallback([&, i](const ClientEvent& event) {
+      const double now = ns3::Simulator::Now().GetSeconds();
+      if (std::holds_alternative<LoggedIn>(event)) ++result.clients[i].logins;
+      if (auto* d = std::get_if<DiscoveryDone>(&event)) {
+        result.clients[i].nat = d->udp_blocked ? "udp-blocked" : d->profile.summary();
+      }
+      auto peer_of = [&](const PublicKey& key) -> std::optional<std::size_t> {
+        auto it = by_key.find(key);
+        return it == by_key.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+      };
+      if (auto* up = std::get_if<TunnelUp>(&event)) {
+        if (auto p = peer_of(up->peer)) {
+          Side& s = sides[{i, *p}];
+          if (s.up_at < 0) {
+            s.up_at = now;
+            s.time_to_direct_ms = std::chrono::duration<double, std::milli>(up->time_to_direct).count();
+          }
+          s.direct_now = true;
+        }
+      } else if (auto* relayed = std::get_if<TunnelRelayed>(&event)) {
+        if (auto p = peer_of(relayed->peer)) {
+          Side& s = sides[{i, *p}];
+          if (s.relayed_at < 0) s.relayed_at = now;
+          s.direct_now = false;
+        }
+      } else if (auto* down = std::get_if<TunnelDown>(&event)) {
+        if (auto p = peer_of(down->peer)) sides[{i, *p}].direct_now = false;
+      } else if (auto* packet = std::get_if<PacketReceived>(&event)) {
+        WireReader r(packet->packet);
+        if (r.u32() != kFlowMagic) return;
+        const std::uint32_t flow = r.u32();
+        const std::uint32_t seq = r.u32();
+        if (r.failed() || flow >= flow_events.size() || index_of(flow_events[flow]->to) != i) return;
+        if (!seen[flow].insert(seq).second) return;
+        SpecFlow& f = result.flows[flow];
+        ++f.delivered;
+        if (packet->relayed) ++f.delivered_relayed;
+        if (f.first_arrival_s < 0) f.first_arrival_s = now;
+        f.longest_gap_s = std::max(f.longest_gap_s, now - last_arrival[flow]);
+        last_arrival[flow] = now;
+      }
+    });
+  }
+
+  // The timeline.
+  ns3::Ptr<YtServerApp> restarted;
+  for (const EventSpec& scheduled : spec.events) {
+    const EventSpec* ev = &scheduled;
+    ns3::Simulator::Schedule(ns3::Seconds(scheduled.at_s), [&, ev] {
+      const EventSpec& e = *ev;
+      const Time now = core_now();
+      if (e.action == "join" || e.action == "leave" || e.action == "offline" || e.action == "online") {
+        YtClientApp& app = *apps[index_of(e.client)];
+        bool ok = false;
+        if (e.action == "join") ok = app.Core().join_network(now, e.network, "").ok();
+        if (e.action == "leave") ok = app.Core().leave_network(now, e.network).ok();
+        if (e.action == "offline" || e.action == "online") {
+          ok = app.Core().set_network_online(now, e.network, e.action == "online").ok();
+        }
+        app.Pump();
+        log.add("scenario", e.client + " " + e.action + " " + e.network + (ok ? "" : " (not logged in: nothing sent)"));
+      } else if (e.action == "send") {
+        const std::size_t index =
+            static_cast<std::size_t>(std::find(flow_events.begin(), flow_events.end(), ev) - flow_events.begin());
+        const std::size_t from = index_of(e.client);
+        const std::size_t to = index_of(e.to);
+        const int count = std::max(1, static_cast<int>(std::floor(e.duration_s * 1000 / e.interval_ms)));
+        for (int k = 0; k < count; ++k) {
+          ns3::Simulator::Schedule(ns3::MilliSeconds(e.interval_ms * k), [&, from, to, index, k] {
+            WireWriter w;
+            w.u32(kFlowMagic);
+            w.u32(static_cast<std::uint32_t>(index));
+            w.u32(static_cast<std::uint32_t>(k));
+            // Offered whether or not the core has a path: a refused send is a loss.
+            (void)apps[from]->Core().send_to_peer(core_now(), client_ids[to].public_key, w.bytes());
+            apps[from]->Pump();
+            ++result.flows[index].sent;
+          });
+        }
+      } else if (e.action == "server-down") {
+        server->Crash();
+        log.add("scenario", "the server goes down");
+        ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&] {
+          restarted = install_server(server_node, server_config, server_identity, &storage, &log, stream);
+          log.add("scenario", "a fresh server process starts on the same database");
+        });
+      } else if (e.action == "link-down") {
+        const std::size_t s = static_cast<std::size_t>(
+            std::find_if(spec.sites.begin(), spec.sites.end(), [&](const SiteSpec& x) { return x.name == e.site; }) -
+            spec.sites.begin());
+        ns3::Ptr<ns3::Node> node = public_nodes[s] ? public_nodes[s] : sites[s].routers.back();
+        topology.SetAccessLoss(node, e.loss, stream);
+        stream += 2;
+        log.add("scenario", e.site + "'s access link loses " + std::to_string(e.loss));
+        ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, node, s] {
+          topology.SetAccessLoss(node, links[s].loss_rate, stream);
+          log.add("scenario", spec.sites[s].name + "'s access link is back");
+        });
+      } else if (e.action == "nat-reboot") {
+        const std::size_t s = static_cast<std::size_t>(
+            std::find_if(spec.sites.begin(), spec.sites.end(), [&](const SiteSpec& x) { return x.name == e.site; }) -
+            spec.sites.begin());
+        if (e.new_ip) {
+          topology.ChangePublicIps(sites[s]);
+        } else {
+          sites[s].Outermost()->GetModel()->flush();
+        }
+        log.add("scenario", e.site + "'s NAT reboots" + (e.new_ip ? " with a new IP" : ""));
+      } else if (e.action == "relay-down") {
+        const std::size_t r = static_cast<std::size_t>(
+            std::find_if(spec.relays.begin(), spec.relays.end(), [&](const RelaySpec& x) { return x.name == e.relay; }) -
+            spec.relays.begin());
+        relays[r]->Fail();
+        log.add("scenario", "relay " + e.relay + " fails");
+      }
+    });
+  }
+  ns3::Simulator::Stop(ns3::Seconds(spec.duration_s + kDrainS));
+  ns3::Simulator::Run();
+  result.simulator_events = ns3::Simulator::GetEventCount();
+
+  for (std::size_t i = 0; i < n; ++i) result.clients[i].online_at_end = apps[i]->Core().state() == ClientState::kOnline;
+  for (const auto& [a, b] : pairs) {
+    const Side sa = sides[{a, b}];
+    const Side sb = sides[{b, a}];
+    SpecPair p;
+    p.a = names[a];
+    p.b = names[b];
+    if (sa.up_at >= 0 && sb.up_at >= 0) {
+      p.direct_at_s = std::max(sa.up_at, sb.up_at);
+      p.time_to_direct_ms = sa.up_at >= sb.up_at ? sa.time_to_direct_ms : sb.time_to_direct_ms;
+    }
+    if (sa.relayed_at >= 0 && sb.relayed_at >= 0) p.relayed_at_s = std::max(sa.relayed_at, sb.relayed_at);
+    p.direct_at_end = sa.direct_now && sb.direct_now;
+    p.outcome = p.direct_at_s >= 0 ? "direct" : p.relayed_at_s >= 0 ? "relayed" : "failed";
+    result.pairs.push_back(p);
+  }
+  for (std::size_t f = 0; f < flow_events.size(); ++f) {
+    SpecFlow& flow = result.flows[f];
+    const double end = std::min(spec.duration_s, flow.start_s + flow_events[f]->duration_s);
+    flow.longest_gap_s = std::max(flow.longest_gap_s, end - last_arrival[f]);
+  }
+  result.log = log.lines();
+  ns3::Simulator::Destroy();
+  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return result;
+}
+
+}  // namespace yt::emulation

@@ -1,0 +1,137 @@
+// A scenario described by data rather than code: sites (LANs with several hosts
+// behind a NAT or a chain of NATs, or public hosts) with their access links, the
+// server and separate relays, networks, and a timeline of events (joins, leaves,
+// appearing offline, traffic between two clients, faults). It is what a researcher
+// writes in Python (yellowtail.Scenario) or in a JSON file (yellowtail-sim scenario
+// FILE), and it runs the same cores as every other scenario.
+//
+// What comes out is measured, never assumed: a pair's outcome is what its clients
+// reported (TunnelUp: a probe crossed both NATs both ways; TunnelRelayed), and a
+// flow's deliveries are datagrams that crossed the modeled network and arrived.
+//
+// A NAT is a named profile (yellowtail-sim matrix's names), optionally with RFC 4787
+// overrides (mapping, filtering, port allocation, timeouts, hairpinning), or the
+// overrides alone over an endpoint-independent, port-preserving default.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nat-models/nat_config.h"
+#include "protocol/result.h"
+
+namespace yt::emulation {
+
+struct NatSpec {
+  std::string profile;  // "" : a single NAT built from the overrides alone
+  std::optional<std::string> mapping;     // endpoint-independent | address-dependent | address-and-port-dependent
+  std::optional<std::string> filtering;   // the same three names
+  std::optional<std::string> allocation;  // preserve | sequential | random
+  std::optional<double> mapping_timeout_s;
+  std::optional<bool> hairpinning;
+};
+
+struct SiteSpec {
+  std::string name;
+  // The NATs a packet from the LAN crosses, innermost first; empty: the hosts are
+  // public (one host per public site).
+  std::vector<NatSpec> nats;
+  std::vector<std::string> hosts;  // client names, unique in the scenario
+  double delay_ms = 10;            // the access link's one-way delay
+  double loss = 0;                 // the access link's loss rate, both ways
+};
+
+struct RelaySpec {
+  std::string name;
+  double delay_ms = 10;
+};
+
+// One thing that happens at `at_s` simulated seconds. Which fields matter depends
+// on `action`:
+//   start         client (its login; by default every client starts at 1 s)
+//   join, leave   client, network
+//   offline, online  client, network (appear offline in it / back)
+//   send          client -> to: a datagram every interval_ms for duration_s
+//   server-down   duration_s (then a fresh server process on the same database)
+//   link-down     site, duration_s, loss (default 1: cut)
+//   nat-reboot    site (its outermost NAT forgets every mapping), new_ip
+//   relay-down    relay
+struct EventSpec {
+  double at_s = 0;
+  std::string action;
+  std::string client, to, network, site, relay;
+  double duration_s = 0;
+  double interval_ms = 100;
+  double loss = 1;
+  bool new_ip = false;
+};
+
+struct ScenarioSpec {
+  std::uint64_t seed = 1;
+  double duration_s = 30;
+  double server_delay_ms = 10;
+  std::vector<RelaySpec> relays;
+  std::vector<SiteSpec> sites;
+  // Open networks and their members from the start (at least one each; others
+  // may join later).
+  std::map<std::string, std::vector<std::string>> networks;
+  std::vector<EventSpec> events;
+  // Clients that no "start" event names log in at this time.
+  double start_s = 1;
+};
+
+// Every pair of clients that shared a network at some point.
+struct SpecPair {
+  std::string a, b;
+  std::string outcome;            // direct | relayed | failed
+  double direct_at_s = -1;        // when both sides had reported TunnelUp (first time)
+  double time_to_direct_ms = -1;  // the later side's TunnelUp::time_to_direct
+  double relayed_at_s = -1;       // when both sides had reported TunnelRelayed (first time)
+  bool direct_at_end = false;     // both sides' latest report is TunnelUp
+};
+
+struct SpecFlow {
+  std::string from, to;
+  double start_s = 0;
+  int sent = 0;
+  int delivered = 0;
+  int delivered_relayed = 0;
+  double first_arrival_s = -1;
+  double longest_gap_s = 0;  // between arrivals, and from the start to the first one
+};
+
+struct SpecClient {
+  std::string name, site;
+  std::string nat;  // what its own discovery reported (NatProfile::summary)
+  bool online_at_end = false;
+  int logins = 0;
+};
+
+struct SpecResult {
+  ScenarioSpec spec;
+  std::vector<SpecPair> pairs;
+  std::vector<SpecFlow> flows;
+  std::vector<SpecClient> clients;
+  std::vector<std::string> log;
+  std::uint64_t simulator_events = 0;
+  double wall_s = 0;
+};
+
+// nullopt, or why the spec cannot run (unknown profile, name used twice, a client
+// in no site, an event naming something that does not exist, bad numbers, ...).
+std::optional<std::string> check_spec(const ScenarioSpec& spec);
+Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec);
+
+// The JSON forms (field names as in the structs above; events' fields only where
+// they matter). Parsing reports the first problem with its JSON path.
+Result<ScenarioSpec, std::string> spec_from_json(const std::string& text);
+std::string spec_result_to_json(const SpecResult& result);
+std::string spec_result_table(const SpecResult& result);
+
+// The NAT chain a NatSpec stands for (innermost first), or why not.
+Result<std::vector<nat::NatConfig>, std::string> nat_chain(const NatSpec& nat);
+
+}  // namespace yt::emulation

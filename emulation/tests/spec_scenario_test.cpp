@@ -1,0 +1,205 @@
+// Scenarios described by data (emulation/spec_scenario.h): outcomes follow NAT
+// traversal theory, RFC 4787 overrides change them as they should, flows count
+// what arrived through faults, timeline events take effect, and bad descriptions
+// are refused with the place of the mistake.
+#include <gtest/gtest.h>
+
+#include "emulation/spec_scenario.h"
+
+namespace yt::emulation {
+namespace {
+
+SiteSpec nat_site(const std::string& name, NatSpec nat, std::vector<std::string> hosts) {
+  SiteSpec s;
+  s.name = name;
+  s.nats = {std::move(nat)};
+  s.hosts = std::move(hosts);
+  return s;
+}
+NatSpec profile(const std::string& name) {
+  NatSpec n;
+  n.profile = name;
+  return n;
+}
+
+SpecResult run(const ScenarioSpec& spec) {
+  auto ran = run_spec(spec);
+  EXPECT_TRUE(ran.ok()) << (ran.ok() ? "" : ran.error());
+  return ran.ok() ? *ran : SpecResult{};
+}
+
+const SpecPair& pair(const SpecResult& r, const std::string& a, const std::string& b) {
+  for (const SpecPair& p : r.pairs) {
+    if ((p.a == a && p.b == b) || (p.a == b && p.b == a)) return p;
+  }
+  static SpecPair none;
+  ADD_FAILURE() << a << " and " << b << " are no pair";
+  return none;
+}
+
+ScenarioSpec three_sites(NatSpec a, NatSpec b) {
+  ScenarioSpec s;
+  s.duration_s = 15;
+  s.sites = {nat_site("site-a", std::move(a), {"alice"}), nat_site("site-b", std::move(b), {"bob"})};
+  SiteSpec vm;
+  vm.name = "vm";
+  vm.hosts = {"vm"};
+  s.sites.push_back(vm);
+  s.networks["lan"] = {"alice", "bob", "vm"};
+  return s;
+}
+
+TEST(SpecScenario, OutcomesFollowTheoryAndFlowsCountWhatArrived) {
+  ScenarioSpec s = three_sites(profile("port-restricted-cone"), profile("symmetric-random"));
+  EventSpec flow;
+  flow.at_s = 5;
+  flow.action = "send";
+  flow.client = "alice";
+  flow.to = "vm";
+  flow.interval_ms = 100;
+  flow.duration_s = 5;
+  s.events.push_back(flow);
+  SpecResult r = run(s);
+  ASSERT_EQ(r.pairs.size(), 3u);
+  EXPECT_EQ(pair(r, "alice", "vm").outcome, "direct");
+  EXPECT_GT(pair(r, "alice", "vm").time_to_direct_ms, 0);
+  EXPECT_EQ(pair(r, "bob", "vm").outcome, "direct");
+  // A random-port symmetric NAT against a port-restricted cone: no punch works,
+  // the relay carries the pair.
+  EXPECT_EQ(pair(r, "alice", "bob").outcome, "relayed");
+  EXPECT_LT(pair(r, "alice", "bob").direct_at_s, 0);
+  ASSERT_EQ(r.flows.size(), 1u);
+  EXPECT_EQ(r.flows[0].sent, 50);
+  EXPECT_EQ(r.flows[0].delivered, 50);
+  EXPECT_EQ(r.flows[0].delivered_relayed, 0);
+  EXPECT_LT(r.flows[0].longest_gap_s, 0.5);
+  ASSERT_EQ(r.clients.size(), 3u);
+  EXPECT_EQ(r.clients[1].nat.rfind("APDM", 0), 0u) << r.clients[1].nat;  // bob's own discovery
+  EXPECT_TRUE(r.clients[0].online_at_end);
+}
+
+TEST(SpecScenario, Rfc4787OverridesChangeTheOutcomeTheyShould) {
+  // A full cone lets anyone in, so even a random symmetric peer punches through...
+  ScenarioSpec open = three_sites(profile("full-cone"), profile("symmetric-random"));
+  EXPECT_EQ(pair(run(open), "alice", "bob").outcome, "direct");
+  // ... until its filtering is made address-and-port-dependent.
+  NatSpec filtered = profile("full-cone");
+  filtered.filtering = "address-and-port-dependent";
+  ScenarioSpec closed = three_sites(filtered, profile("symmetric-random"));
+  EXPECT_EQ(pair(run(closed), "alice", "bob").outcome, "relayed");
+  // Parameters alone: an endpoint-independent NAT pair punches.
+  NatSpec eim;
+  eim.mapping = "endpoint-independent";
+  eim.filtering = "address-dependent";
+  EXPECT_EQ(pair(run(three_sites(eim, eim)), "alice", "bob").outcome, "direct");
+}
+
+TEST(SpecScenario, AJoinLaterMakesTheNewPairThenAndACutLinkShowsAsAGap) {
+  ScenarioSpec s = three_sites(profile("port-restricted-cone"), profile("linux-masquerade"));
+  s.duration_s = 20;
+  s.networks["lan"] = {"alice", "vm"};
+  EventSpec join;
+  join.at_s = 6;
+  join.action = "join";
+  join.client = "bob";
+  join.network = "lan";
+  EventSpec flow;
+  flow.at_s = 8;
+  flow.action = "send";
+  flow.client = "bob";
+  flow.to = "alice";
+  flow.interval_ms = 100;
+  flow.duration_s = 10;
+  EventSpec cut;
+  cut.at_s = 11;
+  cut.action = "link-down";
+  cut.site = "site-a";
+  cut.duration_s = 3;
+  s.events = {join, flow, cut};
+  SpecResult r = run(s);
+  const SpecPair& joined = pair(r, "alice", "bob");
+  EXPECT_EQ(joined.outcome, "direct");
+  EXPECT_GT(joined.direct_at_s, 6.0);
+  ASSERT_EQ(r.flows.size(), 1u);
+  EXPECT_EQ(r.flows[0].sent, 100);
+  EXPECT_GE(r.flows[0].longest_gap_s, 3.0);  // the cut, at least
+  EXPECT_LE(r.flows[0].delivered, 100 - 25);
+  EXPECT_GE(r.flows[0].delivered, 50);
+  bool logged = false;
+  for (const std::string& line : r.log) logged = logged || line.find("site-a's access link loses") != std::string::npos;
+  EXPECT_TRUE(logged);
+}
+
+TEST(SpecScenario, TunnelsCarryTrafficWhileTheServerIsDown) {
+  ScenarioSpec s = three_sites(profile("port-restricted-cone"), profile("full-cone"));
+  s.duration_s = 25;
+  EventSpec flow;
+  flow.at_s = 5;
+  flow.action = "send";
+  flow.client = "alice";
+  flow.to = "bob";
+  flow.interval_ms = 200;
+  flow.duration_s = 15;
+  EventSpec down;
+  down.at_s = 8;
+  down.action = "server-down";
+  down.duration_s = 10;
+  s.events = {flow, down};
+  SpecResult r = run(s);
+  ASSERT_EQ(r.flows.size(), 1u);
+  EXPECT_EQ(r.flows[0].delivered, r.flows[0].sent);
+  EXPECT_EQ(r.clients[0].logins, 2);  // back after the server's return
+}
+
+TEST(SpecScenario, TheSameSeedGivesTheSameRun) {
+  ScenarioSpec s = three_sites(profile("cgnat"), profile("symmetric-sequential"));
+  s.seed = 4;
+  const std::string a = spec_result_to_json(run(s));
+  const std::string b = spec_result_to_json(run(s));
+  // wall_s differs; everything measured in the simulation must not.
+  EXPECT_EQ(a.substr(0, a.find("\"wall_s\"")), b.substr(0, b.find("\"wall_s\"")));
+}
+
+TEST(SpecScenario, BadDescriptionsAreRefusedWithThePlaceOfTheMistake) {
+  EXPECT_EQ(spec_from_json("{").error(), "the scenario is not valid JSON");
+  EXPECT_EQ(spec_from_json(R"({"sites": [{"name": "a", "hostz": ["x"]}]})").error(),
+            "sites[0]: unknown field 'hostz'");
+  EXPECT_EQ(spec_from_json(R"({"duration_s": "long"})").error(), "scenario.duration_s must be a number");
+  EXPECT_EQ(spec_from_json(R"({"sites": [{"name": "a", "nats": [{"mapping": 3}]}]})").error(),
+            "sites[0].nats[0].mapping must be a string");
+
+  auto refused = [](const std::string& text) {
+    auto spec = spec_from_json(text);
+    EXPECT_TRUE(spec.ok()) << spec.error();
+    auto problem = check_spec(*spec);
+    return problem.value_or("");
+  };
+  EXPECT_EQ(refused(R"({"sites": []})"), "a scenario needs at least one site");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "nats": ["no-such"], "hosts": ["x"]}]})"),
+            "site a: unknown NAT profile 'no-such'");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "nats": [{"mapping": "sideways"}], "hosts": ["x"]}]})"),
+            "site a: unknown mapping 'sideways' (endpoint-independent, address-dependent, address-and-port-dependent)");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "nats": [{"profile": "home-behind-cgnat", "hairpinning": true}],
+                                   "hosts": ["x"]}]})"),
+            "site a: profile 'home-behind-cgnat' is a chain of NATs; give its NATs one by one to override parameters");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x", "y"]}]})"), "public site a has one host only");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}, {"name": "b", "hosts": ["x"]}]})"),
+            "client name 'x' is empty or used twice");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "networks": {"lan": ["y"]}})"),
+            "network lan: no client 'y'");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}],
+                        "events": [{"at_s": 1, "action": "send", "client": "x", "to": "x", "duration_s": 1}]})"),
+            "event 1 (send): no other client 'x' to send to");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "events": [{"at_s": 99, "action": "start",
+                        "client": "x"}]})"),
+            "event 1 (start): at_s must be within the run");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "events": [{"at_s": 1, "action": "explode"}]})"),
+            "event 1 (explode): unknown action");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "events": [{"at_s": 1, "action": "nat-reboot",
+                        "site": "a"}]})"),
+            "event 1 (nat-reboot): site a has no NAT");
+  EXPECT_FALSE(run_spec(ScenarioSpec{}).ok());
+}
+
+}  // namespace
+}  // namespace yt::emulation

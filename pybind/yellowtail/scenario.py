@@ -1,0 +1,281 @@
+"""Scenarios of your own: sites, NATs, relays, networks and a timeline of events.
+
+A ``Scenario`` is a description, built step by step and run inside ns-3 with the
+same client, server and relay cores as the real daemons::
+
+    from yellowtail import Nat, Scenario
+
+    s = Scenario(duration_s=30)
+    s.site("home", Nat("port-restricted-cone"), hosts=["alice", "alice-tv"], delay_ms=15)
+    s.site("office", Nat(mapping="address-and-port-dependent", allocation="random"), hosts=["bob"])
+    s.public_host("vm", delay_ms=5)
+    s.network("lan", ["alice", "bob", "vm"])
+    s.at(10).send("alice", "bob", interval_ms=100, duration_s=10)
+    s.at(15).nat_reboot("home")
+    result = s.run(seed=1)
+    print(result.pairs_frame())
+
+The same description is a JSON document (``Scenario.to_json``), which
+``yellowtail-sim scenario FILE`` runs too (scenarios/examples/ has some).
+Outcomes are measured: a pair is direct only when its clients saw a probe cross
+both NATs both ways, and a flow's deliveries are datagrams that arrived.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+from . import _core
+
+MAPPINGS = ("endpoint-independent", "address-dependent", "address-and-port-dependent")
+FILTERINGS = MAPPINGS
+ALLOCATIONS = ("preserve", "sequential", "random")
+
+
+class Nat:
+    """One NAT device: a named profile (``yellowtail.profile_names()``), RFC 4787
+    parameters, or a profile with some parameters overridden.
+
+    mapping / filtering: "endpoint-independent", "address-dependent" or
+        "address-and-port-dependent" (RFC 4787 sections 4.1 and 5).
+    allocation: "preserve", "sequential" or "random" external ports.
+    mapping_timeout_s: how long an idle UDP mapping lives.
+    hairpinning: whether hosts behind it reach each other via its public address.
+    Without a profile the rest default to an endpoint-independent, port-preserving,
+    address-and-port-dependent-filtering NAT (a typical home router).
+    """
+
+    def __init__(
+        self,
+        profile: Optional[str] = None,
+        *,
+        mapping: Optional[str] = None,
+        filtering: Optional[str] = None,
+        allocation: Optional[str] = None,
+        mapping_timeout_s: Optional[float] = None,
+        hairpinning: Optional[bool] = None,
+    ):
+        for value, allowed, what in (
+            (mapping, MAPPINGS, "mapping"),
+            (filtering, FILTERINGS, "filtering"),
+            (allocation, ALLOCATIONS, "allocation"),
+        ):
+            if value is not None and value not in allowed:
+                raise ValueError(f"unknown {what} {value!r}; one of {', '.join(allowed)}")
+        if profile is not None and profile not in _core.profile_names():
+            raise ValueError(f"unknown NAT profile {profile!r}; see yellowtail.profile_names()")
+        if profile is None and all(
+            v is None for v in (mapping, filtering, allocation, mapping_timeout_s, hairpinning)
+        ):
+            raise ValueError("a Nat needs a profile or RFC 4787 parameters")
+        self.profile = profile
+        self.mapping = mapping
+        self.filtering = filtering
+        self.allocation = allocation
+        self.mapping_timeout_s = mapping_timeout_s
+        self.hairpinning = hairpinning
+
+    def to_json(self) -> Union[str, Dict[str, Any]]:
+        fields = {
+            "mapping": self.mapping,
+            "filtering": self.filtering,
+            "allocation": self.allocation,
+            "mapping_timeout_s": self.mapping_timeout_s,
+            "hairpinning": self.hairpinning,
+        }
+        fields = {k: v for k, v in fields.items() if v is not None}
+        if not fields:
+            return self.profile  # type: ignore[return-value]
+        if self.profile:
+            fields["profile"] = self.profile
+        return fields
+
+    def __repr__(self) -> str:
+        return f"Nat({self.to_json()!r})"
+
+
+class _At:
+    """What happens at one moment: returned by ``Scenario.at(seconds)``."""
+
+    def __init__(self, scenario: "Scenario", at_s: float):
+        self._scenario = scenario
+        self._at = float(at_s)
+
+    def _add(self, action: str, **fields: Any) -> "_At":
+        event = {"at_s": self._at, "action": action}
+        event.update({k: v for k, v in fields.items() if v is not None})
+        self._scenario._events.append(event)
+        return self
+
+    def start(self, client: str) -> "_At":
+        """The client logs in now (by default every client starts at start_s)."""
+        return self._add("start", client=client)
+
+    def join(self, client: str, network: str) -> "_At":
+        return self._add("join", client=client, network=network)
+
+    def leave(self, client: str, network: str) -> "_At":
+        return self._add("leave", client=client, network=network)
+
+    def offline(self, client: str, network: str) -> "_At":
+        """The client appears offline in the network (Hamachi's per-network switch)."""
+        return self._add("offline", client=client, network=network)
+
+    def online(self, client: str, network: str) -> "_At":
+        return self._add("online", client=client, network=network)
+
+    def send(self, client: str, to: str, *, interval_ms: float = 100, duration_s: float = 10) -> "_At":
+        """A flow: one datagram every interval_ms for duration_s, over whatever
+        path the tunnel has (a send with no path counts as lost)."""
+        return self._add("send", client=client, to=to, interval_ms=interval_ms, duration_s=duration_s)
+
+    def server_down(self, duration_s: float) -> "_At":
+        """The server process dies; a fresh one starts on the same database later."""
+        return self._add("server-down", duration_s=duration_s)
+
+    def link_down(self, site: str, duration_s: float, loss: float = 1.0) -> "_At":
+        """The site's access link loses `loss` of its packets (1: cut) for a while."""
+        return self._add("link-down", site=site, duration_s=duration_s, loss=loss)
+
+    def nat_reboot(self, site: str, new_ip: bool = False) -> "_At":
+        """The site's outermost NAT forgets every mapping (and takes a new IP)."""
+        return self._add("nat-reboot", site=site, new_ip=new_ip)
+
+    def relay_down(self, relay: str) -> "_At":
+        return self._add("relay-down", relay=relay)
+
+
+class ScenarioResult:
+    """What a run measured: ``pairs``, ``flows`` and ``clients`` as plain records
+    (lists of dicts), the event ``log``, and ``scenario`` (the description as run)."""
+
+    def __init__(self, raw: Dict[str, Any]):
+        self.raw = raw
+        self.scenario: Dict[str, Any] = raw["scenario"]
+        self.pairs: List[Dict[str, Any]] = raw["pairs"]
+        self.flows: List[Dict[str, Any]] = raw["flows"]
+        self.clients: List[Dict[str, Any]] = raw["clients"]
+        self.log: List[str] = raw["log"]
+        self.simulator_events: int = raw["simulator_events"]
+
+    def outcome(self, a: str, b: str) -> str:
+        """"direct", "relayed" or "failed" for the pair (either order)."""
+        for p in self.pairs:
+            if {p["a"], p["b"]} == {a, b}:
+                return p["outcome"]
+        raise KeyError(f"{a} and {b} never shared a network")
+
+    def p2p_rate(self) -> float:
+        """Pairs that went direct, over all pairs."""
+        return sum(p["outcome"] == "direct" for p in self.pairs) / len(self.pairs) if self.pairs else 0.0
+
+    def connectivity(self) -> float:
+        """Pairs that went direct or relayed, over all pairs."""
+        return sum(p["outcome"] != "failed" for p in self.pairs) / len(self.pairs) if self.pairs else 0.0
+
+    def pairs_frame(self):
+        """The pairs as a pandas DataFrame (Debian: python3-pandas)."""
+        import pandas
+
+        return pandas.DataFrame(self.pairs)
+
+    def flows_frame(self):
+        import pandas
+
+        return pandas.DataFrame(self.flows)
+
+    def __repr__(self) -> str:
+        return (
+            f"ScenarioResult({len(self.pairs)} pairs, p2p {self.p2p_rate():.0%}, "
+            f"connectivity {self.connectivity():.0%}, {len(self.flows)} flows)"
+        )
+
+
+class Scenario:
+    """A description of sites, relays, networks and events (see the module doc).
+
+    duration_s: simulated seconds; start_s: when clients log in unless a start
+    event says otherwise; server_delay_ms: the server's access link delay.
+    """
+
+    def __init__(self, *, duration_s: float = 30, start_s: float = 1, server_delay_ms: float = 10, seed: int = 1):
+        self.duration_s = duration_s
+        self.start_s = start_s
+        self.server_delay_ms = server_delay_ms
+        self.seed = seed
+        self._relays: List[Dict[str, Any]] = []
+        self._sites: List[Dict[str, Any]] = []
+        self._networks: Dict[str, List[str]] = {}
+        self._events: List[Dict[str, Any]] = []
+
+    def site(
+        self,
+        name: str,
+        nats: Union[Nat, str, Sequence[Union[Nat, str]]],
+        hosts: Sequence[str],
+        *,
+        delay_ms: float = 10,
+        loss: float = 0.0,
+    ) -> "Scenario":
+        """A LAN with `hosts` (client names) behind `nats`: one NAT, a profile name,
+        or a chain innermost first (e.g. [Nat("port-restricted-cone"), Nat("cgnat")]
+        for a home router behind a carrier-grade NAT). delay_ms and loss are the
+        access link's."""
+        if isinstance(nats, (Nat, str)):
+            nats = [nats]
+        chain = [n if isinstance(n, Nat) else Nat(n) for n in nats]
+        if not chain:
+            raise ValueError("a NAT site needs at least one NAT; use public_host for none")
+        self._sites.append(
+            {"name": name, "nats": [n.to_json() for n in chain], "hosts": list(hosts), "delay_ms": delay_ms,
+             "loss": loss}
+        )
+        return self
+
+    def public_host(self, name: str, *, delay_ms: float = 10, loss: float = 0.0) -> "Scenario":
+        """A client with a public address (its site has the same name)."""
+        self._sites.append({"name": name, "nats": [], "hosts": [name], "delay_ms": delay_ms, "loss": loss})
+        return self
+
+    def relay(self, name: str, *, delay_ms: float = 10) -> "Scenario":
+        """A separate relay (besides the server's built-in one)."""
+        self._relays.append({"name": name, "delay_ms": delay_ms})
+        return self
+
+    def network(self, name: str, members: Sequence[str]) -> "Scenario":
+        """An open network with these members from the start (others may join later)."""
+        self._networks[name] = list(members)
+        return self
+
+    def at(self, seconds: float) -> _At:
+        """Events at `seconds`: s.at(10).join("carol", "lan").send("carol", "bob")."""
+        return _At(self, seconds)
+
+    def to_json(self, seed: Optional[int] = None) -> str:
+        return json.dumps(
+            {
+                "seed": self.seed if seed is None else seed,
+                "duration_s": self.duration_s,
+                "start_s": self.start_s,
+                "server_delay_ms": self.server_delay_ms,
+                "relays": self._relays,
+                "sites": self._sites,
+                "networks": self._networks,
+                "events": self._events,
+            },
+            indent=1,
+        )
+
+    def run(self, seed: Optional[int] = None) -> ScenarioResult:
+        """Runs it in ns-3 (a ValueError says what is wrong with the description)."""
+        return ScenarioResult(_core.run_scenario(self.to_json(seed)))
+
+    def __call__(self, seed: int = 1) -> Dict[str, Any]:
+        """For yellowtail.sweep: the raw result of a run with `seed`."""
+        return self.run(seed).raw
+
+    def sweep_label(self) -> str:
+        """What a sweep store records: the same description gives the same label."""
+        digest = hashlib.sha256(self.to_json(seed=0).encode()).hexdigest()[:16]
+        return f"scenario {digest}"

@@ -1,0 +1,123 @@
+"""yellowtail.Scenario: a researcher's own topology, NATs and timeline, run in ns-3."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def lan(yellowtail, second_nat):
+    s = yellowtail.Scenario(duration_s=15)
+    s.site("home", yellowtail.Nat("port-restricted-cone"), hosts=["alice", "alice-tv"], delay_ms=15)
+    s.site("away", second_nat, hosts=["bob"], delay_ms=25)
+    s.public_host("vm", delay_ms=5)
+    s.network("lan", ["alice", "bob", "vm"])
+    s.at(5).send("alice", "vm", interval_ms=100, duration_s=5)
+    return s
+
+
+def test_outcomes_are_measured_and_overrides_take_effect(yellowtail):
+    random_symmetric = lan(yellowtail, yellowtail.Nat("symmetric-random")).run(seed=1)
+    assert random_symmetric.outcome("alice", "bob") == "relayed"
+    assert random_symmetric.outcome("vm", "alice") == "direct"
+    assert random_symmetric.p2p_rate() == pytest.approx(2 / 3)
+    assert random_symmetric.connectivity() == 1.0
+    flow = random_symmetric.flows[0]
+    assert (flow["sent"], flow["delivered"]) == (50, 50)
+    # The same device with endpoint-independent mapping punches.
+    eim = lan(yellowtail, yellowtail.Nat("symmetric-random", mapping="endpoint-independent")).run(seed=1)
+    assert eim.outcome("alice", "bob") == "direct"
+    # RFC 4787 parameters alone describe a NAT too. Address-dependent mapping: the
+    # mapping toward alice needs a port of its own (the server's mapping holds the
+    # preserved one) and the fallback is random, so no prediction finds it.
+    plain = lan(yellowtail, yellowtail.Nat(mapping="address-dependent", filtering="address-dependent")).run(seed=1)
+    assert plain.outcome("alice", "bob") == "relayed"
+    assert plain.outcome("bob", "vm") == "direct"
+    frame = random_symmetric.pairs_frame()
+    assert {"a", "b", "outcome", "time_to_direct_ms"} <= set(frame.columns)
+    assert len(frame) == 3
+
+
+def test_a_timeline_of_joins_and_faults(yellowtail):
+    s = yellowtail.Scenario(duration_s=20)
+    s.site("home", "linux-masquerade", hosts=["alice"])
+    s.site("phone", [yellowtail.Nat("port-restricted-cone"), yellowtail.Nat("cgnat")], hosts=["carol"], delay_ms=40)
+    s.relay("relay-1", delay_ms=5)
+    s.network("lan", ["alice"])
+    s.at(4).join("carol", "lan")
+    s.at(6).send("carol", "alice", interval_ms=100, duration_s=10)
+    s.at(9).link_down("phone", duration_s=2).nat_reboot("home")
+    s.at(12).relay_down("relay-1")
+    r = s.run()
+    pair = r.pairs[0]
+    assert pair["outcome"] == "direct" and pair["direct_at_s"] > 4
+    assert r.flows[0]["longest_gap_s"] >= 2
+    assert any("relay relay-1 fails" in line for line in r.log)
+    assert json.loads(s.to_json())["events"][2]["action"] == "link-down"
+
+
+def test_same_seed_same_result_and_sweeps_take_a_scenario(yellowtail, tmp_path):
+    s = lan(yellowtail, yellowtail.Nat("cgnat"))
+    a, b = s.run(seed=3).raw, s.run(seed=3).raw
+    a.pop("wall_s"), b.pop("wall_s")
+    assert a == b
+    store = tmp_path / "store.jsonl"
+    records = yellowtail.sweep(s, {}, seeds=[1, 2], serial=True, store=store, progress=False)
+    assert [r["point"] for r in records] == [{"seed": 1}, {"seed": 2}]
+    # The same description resumes from the store; another one is refused.
+    again = yellowtail.sweep(lan(yellowtail, yellowtail.Nat("cgnat")), {}, seeds=[1, 2], serial=True, store=store,
+                             progress=False)
+    assert again == records
+    with pytest.raises(yellowtail.SweepError, match="holds a sweep of"):
+        yellowtail.sweep(lan(yellowtail, yellowtail.Nat("full-cone")), {}, seeds=[1], store=store)
+
+
+def test_bad_descriptions_get_clear_errors(yellowtail):
+    with pytest.raises(ValueError, match="unknown NAT profile 'no-such'"):
+        yellowtail.Nat("no-such")
+    with pytest.raises(ValueError, match="unknown mapping 'sideways'"):
+        yellowtail.Nat(mapping="sideways")
+    with pytest.raises(ValueError, match="needs a profile or RFC 4787 parameters"):
+        yellowtail.Nat()
+    s = yellowtail.Scenario()
+    s.site("home", "full-cone", hosts=["alice"])
+    s.network("lan", ["alice", "ghost"])
+    with pytest.raises(ValueError, match="network lan: no client 'ghost'"):
+        s.run()
+    s = yellowtail.Scenario(duration_s=10)
+    s.site("home", "full-cone", hosts=["alice"])
+    s.at(20).start("alice")
+    with pytest.raises(ValueError, match=r"event 1 \(start\): at_s must be within the run"):
+        s.run()
+    with pytest.raises(ValueError, match="not valid JSON"):
+        yellowtail.run_scenario("{")
+
+
+def run_script(build_dir, *args):
+    env = dict(os.environ, PYTHONPATH=str(build_dir / "python"))
+    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_example_scripts_run_on_small_inputs(build_dir):
+    out = run_script(build_dir, str(REPO / "scenarios/examples/second_host_sequential.py"), "--seeds", "2")
+    assert "alice alone" in out and "alice and the TV" in out
+    out = run_script(build_dir, str(REPO / "scenarios/examples/relays_needed.py"), "--clients", "24", "--seeds", "1",
+                     "--relays", "0,1", "--serial")
+    assert "connectivity" in out and len(out.strip().splitlines()) == 4
+
+
+def test_the_json_example_runs_in_yellowtail_sim(build_dir, tmp_path):
+    done = subprocess.run([str(build_dir / "emulation/yellowtail-sim"), "scenario",
+                           str(REPO / "scenarios/examples/home_and_cafe.json"), "--quiet", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "scenario.json").read_text())
+    assert len(result["pairs"]) == 10
+    assert {p["outcome"] for p in result["pairs"]} <= {"direct", "relayed", "failed"}
+    assert "carol" in done.stdout
