@@ -18,7 +18,14 @@ std::vector<Endpoint> discovery_endpoints(const std::vector<Ipv4>& server_ips) {
 ns3::Ptr<YtServerApp> install_server(ns3::Ptr<ns3::Node> node, const ServerConfig& config, const Identity& identity,
                                      Storage* storage, EventLog* log, int64_t& stream) {
   auto server = ns3::CreateObject<YtServerApp>();
-  server->Setup("server", config, identity, storage, kScenarioControlPort, log);
+  ServerConfig with_refresh = config;
+  if (with_refresh.refresh_endpoints.empty() && !with_refresh.discovery_endpoints.empty()) {
+    for (std::uint16_t i = 0; i < kScenarioRefreshPorts; ++i) {
+      with_refresh.refresh_endpoints.push_back(
+          Endpoint{with_refresh.discovery_endpoints.front().ip, static_cast<std::uint16_t>(kScenarioRefreshPort + i)});
+    }
+  }
+  server->Setup("server", with_refresh, identity, storage, kScenarioControlPort, log);
   stream += server->AssignStreams(stream);
   node->AddApplication(server);
   server->SetStartTime(ns3::Seconds(0));

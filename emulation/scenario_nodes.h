@@ -28,13 +28,17 @@ constexpr std::uint16_t kScenarioControlPort = 443;
 constexpr std::uint16_t kScenarioDiscoveryPort = 3478;
 constexpr std::uint16_t kScenarioAlternatePort = 3479;
 constexpr std::uint16_t kScenarioRelayPort = 3478;  // on a relay's own host
+// The server's refresh endpoints (ServerConfig::refresh_endpoints): this many ports
+// from here on its primary address, unless the config names its own.
+constexpr std::uint16_t kScenarioRefreshPort = 3490;
+constexpr std::uint16_t kScenarioRefreshPorts = 8;
 
 // Both ports on each of the server's addresses (Topology::AddServer(link, 2)): what
 // RFC 5780 discovery needs to tell mapping and filtering behaviours apart.
 std::vector<Endpoint> discovery_endpoints(const std::vector<Ipv4>& server_ips);
 
 // Installs a YtServerApp on `node`, listening on kScenarioControlPort, started at
-// time 0. `stream` is advanced past the streams it used. `log` may be null.
+// time 0, with kScenarioRefreshPorts refresh endpoints when `config` has none. `stream` is advanced past the streams it used. `log` may be null.
 ns3::Ptr<YtServerApp> install_server(ns3::Ptr<ns3::Node> node, const ServerConfig& config, const Identity& identity,
                                      Storage* storage, EventLog* log, int64_t& stream);
 

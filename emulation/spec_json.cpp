@@ -108,6 +108,7 @@ ScenarioSpec parse_spec(const json& j) {
   r.get("duration_s", s.duration_s);
   r.get("start_s", s.start_s);
   r.get("server_delay_ms", s.server_delay_ms);
+  r.get("serialize_sequential_plans", s.serialize_sequential_plans);
   s.relays = parse_list<RelaySpec>(r.child("relays"), "relays", [](const json& x, const std::string& path) {
     RelaySpec relay;
     Reader rr(x, path);
@@ -171,6 +172,7 @@ json spec_json(const ScenarioSpec& s) {
   j["duration_s"] = s.duration_s;
   j["start_s"] = s.start_s;
   j["server_delay_ms"] = s.server_delay_ms;
+  j["serialize_sequential_plans"] = s.serialize_sequential_plans;
   j["relays"] = json::array();
   for (const RelaySpec& r : s.relays) j["relays"].push_back({{"name", r.name}, {"delay_ms", r.delay_ms}});
   j["sites"] = json::array();
@@ -251,6 +253,7 @@ std::string spec_result_to_json(const SpecResult& r) {
         {{"name", c.name}, {"site", c.site}, {"nat", c.nat}, {"online_at_end", c.online_at_end}, {"logins", c.logins}});
   }
   j["log"] = r.log;
+  j["server"] = r.server;
   j["simulator_events"] = r.simulator_events;
   j["wall_s"] = r.wall_s;
   return j.dump(1);

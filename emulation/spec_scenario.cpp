@@ -255,6 +255,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
   const std::vector<Ipv4> server_ips = topology.AddressesOf(server_node);
   server_config.discovery_endpoints = discovery_endpoints(server_ips);
   server_config.password_strength = PwhashStrength::minimum();
+  server_config.serialize_sequential_plans = spec.serialize_sequential_plans;
   for (const Identity& id : relay_ids) server_config.relay_keys.push_back(id.public_key);
   ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, &log, stream);
   std::vector<ns3::Ptr<YtRelayApp>> relays;
@@ -438,6 +439,15 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
   ns3::Simulator::Stop(ns3::Seconds(spec.duration_s + kDrainS));
   ns3::Simulator::Run();
   result.simulator_events = ns3::Simulator::GetEventCount();
+  if (ns3::Ptr<YtServerApp> last = restarted ? restarted : server; last && last->Core()) {
+    const ServerStats& st = last->Core()->stats();
+    result.server = {{"logins", st.logins},
+                     {"tunnel_instructions", st.tunnel_instructions},
+                     {"relay_offers", st.relay_offers},
+                     {"plans_queued", st.plans_queued},
+                     {"mapping_refreshes", st.mapping_refreshes},
+                     {"refreshes_missed", st.refreshes_missed}};
+  }
 
   for (std::size_t i = 0; i < n; ++i) result.clients[i].online_at_end = apps[i]->Core().state() == ClientState::kOnline;
   for (const auto& [a, b] : pairs) {

@@ -81,6 +81,9 @@ struct ScenarioSpec {
   std::vector<EventSpec> events;
   // Clients that no "start" event names log in at this time.
   double start_s = 1;
+  // ServerConfig::serialize_sequential_plans: plans that predict a sequential
+  // NAT's ports one at a time per public IP, each after a fresh probe.
+  bool serialize_sequential_plans = true;
 };
 
 // Every pair of clients that shared a network at some point.
@@ -116,6 +119,9 @@ struct SpecResult {
   std::vector<SpecFlow> flows;
   std::vector<SpecClient> clients;
   std::vector<std::string> log;
+  // The server's counters at the end (of the process running then): logins,
+  // tunnel_instructions, relay_offers, plans_queued, mapping_refreshes, refreshes_missed.
+  std::map<std::string, std::uint64_t> server;
   std::uint64_t simulator_events = 0;
   double wall_s = 0;
 };

@@ -40,7 +40,9 @@ void YtServerApp::StartApplication() {
   listener_->Listen();
   listener_->SetAcceptCallback(ns3::MakeCallback(&YtServerApp::OnAcceptRequest, this),
                                ns3::MakeCallback(&YtServerApp::OnAccept, this));
-  for (const Endpoint& local : config_.discovery_endpoints) {
+  std::vector<Endpoint> udp_endpoints = config_.discovery_endpoints;
+  udp_endpoints.insert(udp_endpoints.end(), config_.refresh_endpoints.begin(), config_.refresh_endpoints.end());
+  for (const Endpoint& local : udp_endpoints) {
     ns3::Ptr<ns3::Socket> socket = ns3::Socket::CreateSocket(GetNode(), ns3::UdpSocketFactory::GetTypeId());
     socket->Bind(to_ns3(local));
     socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(

@@ -44,6 +44,15 @@ Result<std::unique_ptr<AsioServerDriver>, std::string> AsioServerDriver::create(
   // The core advertises and answers from the endpoints actually bound (port 0
   // resolved), so tests can run on ephemeral ports.
   config.discovery_endpoints = driver->discovery_;
+  for (Endpoint& wanted : config.refresh_endpoints) {
+    auto udp = std::make_unique<UdpSocket>(io);
+    udp->socket.open(boost::asio::ip::udp::v4(), error);
+    if (!error) udp->socket.bind(to_udp(wanted), error);
+    if (error) return Err{"cannot bind UDP " + wanted.to_string() + " (refresh endpoint): " + error.message()};
+    udp->local = from_asio(udp->socket.local_endpoint());
+    wanted = udp->local;
+    driver->udp_.push_back(std::move(udp));
+  }
   std::size_t descriptors = fd_limit();
   std::size_t room = descriptors > kReservedDescriptors ? descriptors - kReservedDescriptors : 1;
   config.admission.max_connections = std::min(config.admission.max_connections, room);

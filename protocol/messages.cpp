@@ -225,6 +225,7 @@ void put(WireWriter& w, const Ping& m) { w.u64(m.nonce); }
 void put(WireWriter& w, const Pong& m) { w.u64(m.nonce); }
 void put(WireWriter& w, const SessionReplaced& m) { w.endpoint(m.by); }
 void put(WireWriter& w, const RequestTunnel& m) { w.fixed(m.peer); }
+void put(WireWriter& w, const RefreshMapping& m) { w.endpoint(m.to); }
 void put(WireWriter& w, const RelayFrame& m) { w.bytes16(m.datagram); }
 void put_keyring(WireWriter& w, const TicketKeyring& k) {
   w.u32(k.id);
@@ -384,6 +385,11 @@ void get(Decoder& d, RelayFrame& m) {
 
 void get(Decoder& d, RequestTunnel& m) {
   m.peer = d.key();
+}
+
+void get(Decoder& d, RefreshMapping& m) {
+  m.to = d.r.endpoint();
+  if (m.to.is_unset() || m.to.port == 0) d.fail(DecodeError::kFieldOutOfRange);
 }
 
 TicketKeyring get_keyring(Decoder& d) {

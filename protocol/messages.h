@@ -152,6 +152,8 @@ enum class ControlType : std::uint8_t {
   kRelayKeys = 21,
   kRelayList = 22,
   kRelayRtts = 23,
+  // 24 is TunnelOutcome's.
+  kRefreshMapping = 25,
 };
 
 struct MemberInfo {
@@ -233,6 +235,14 @@ struct SetNetworkOnline {
 struct RequestTunnel {
   static constexpr ControlType kType = ControlType::kRequestTunnel;
   PublicKey peer{};
+};
+// S->C, before planning a tunnel whose port prediction needs our NAT's newest
+// mapping: send one discovery probe to `to`, a server endpoint this client has not
+// sent to (so its NAT makes a new mapping, and the server sees where the NAT's
+// port counter is now). The client only probes the server's own addresses.
+struct RefreshMapping {
+  static constexpr ControlType kType = ControlType::kRefreshMapping;
+  Endpoint to;
 };
 // C<->S: one relay datagram (RelayBind, RelayBound or RelayData) to or from the
 // server's built-in relay, over the control connection instead of UDP: how a client
@@ -383,7 +393,8 @@ struct Pong {
 using ControlMessage = std::variant<LoginRequest, LoginReply, DiscoveryReport, CreateNetwork, JoinNetwork,
                                     LeaveNetwork, SetNickname, Reply, NetworkSnapshot, MemberUpdate, MemberLeft,
                                     TunnelInstruction, PeerOffline, Ping, Pong, SessionReplaced, SetNetworkOnline,
-                                    RequestTunnel, RelayFrame, RelayRegister, RelayKeys, RelayList, RelayRtts>;
+                                    RequestTunnel, RelayFrame, RelayRegister, RelayKeys, RelayList, RelayRtts,
+                                    RefreshMapping>;
 
 static_assert(wire_types_unique<ControlMessage>(), "two ControlMessages share a type byte");
 Bytes encode_control(const ControlMessage& message);

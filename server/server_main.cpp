@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   bool no_builtin_relay = false;
   std::string metrics;
   std::vector<std::string> relay_keys;
+  std::vector<std::string> refresh;
   app.add_option("--listen", listen, "TCP control endpoint IP:PORT")->capture_default_str();
   app.add_option("--discovery", discovery,
                  "UDP discovery endpoint IP:PORT (repeatable; default: the --listen endpoint, UDP)");
@@ -63,6 +64,10 @@ int main(int argc, char** argv) {
   app.add_option("--password-strength", strength, "argon2id cost for network passwords: interactive|minimum")
       ->check(CLI::IsMember({"interactive", "minimum"}))
       ->capture_default_str();
+  app.add_option("--refresh-endpoint", refresh,
+                 "UDP IP:PORT clients probe on request to show their NAT's newest port before a\n"
+                 "tunnel plan predicts a sequential NAT (repeatable; 8 lets a client be refreshed 8\n"
+                 "times per NAT mapping lifetime). Without any, such plans use discovery's ports");
   app.add_option("--relay-key", relay_keys,
                  "public key (hex) of a yellowtail-relay allowed to register (repeatable; its\n"
                  "--print-public-key); pairs get the relay closest to both sides");
@@ -97,6 +102,11 @@ int main(int argc, char** argv) {
     yt::Endpoint e;
     if (!parse_into(d, e, yt::Endpoint::parse, "--discovery endpoint")) return 2;
     config.discovery_endpoints.push_back(e);
+  }
+  for (const std::string& r : refresh) {
+    yt::Endpoint e;
+    if (!parse_into(r, e, yt::Endpoint::parse, "--refresh-endpoint")) return 2;
+    config.refresh_endpoints.push_back(e);
   }
   config.password_strength =
       strength == "minimum" ? yt::PwhashStrength::minimum() : yt::PwhashStrength::interactive();

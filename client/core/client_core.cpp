@@ -60,6 +60,8 @@ struct ClientCore::Impl {
   MappingLifetime lifetime;
   const Duration configured_keepalive;
   std::uint64_t discovery_token = 0;
+  // The server's discovery addresses: the only places RefreshMapping may send us.
+  std::set<Ipv4> server_ips;
   // Discovery finished while the relays were still being measured: the report
   // waits for them (at most RelayProber::kRoundTime), so that the first plans,
   // which follow the report, already pick the relay by the measured round trips.
@@ -125,6 +127,8 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
       }
       discovery.start(now, in->reply.discovery_token, endpoints);
       discovery_token = in->reply.discovery_token;
+      server_ips.clear();
+      for (const Endpoint& e : endpoints) server_ips.insert(e.ip);
       // Where the server's built-in relay is (RelayOffer with an unset endpoint).
       ctx.server_relay.reset();
       if (!endpoints.empty()) ctx.server_relay = endpoints.front();
@@ -320,6 +324,10 @@ void ClientCore::Impl::handle_message(Time now, ControlMessage& message) {
       }
     }
     tunnels.instruct(now, *instruction);
+  } else if (auto* refresh = std::get_if<RefreshMapping>(&message)) {
+    // Only to the server's own addresses: a message must not aim our probes at a
+    // third party.
+    if (!server_ips.count(refresh->to.ip) || !discovery.send_refresh_probe(refresh->to)) ++ctx.stats.control_failures;
   } else if (auto* offline = std::get_if<PeerOffline>(&message)) {
     tunnels.set_peer_offline(offline->peer, true);
   } else if (auto* frame = std::get_if<RelayFrame>(&message)) {

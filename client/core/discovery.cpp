@@ -162,14 +162,19 @@ void Discovery::release_held(Time now) {
 }
 
 bool Discovery::send_refresh_probe() {
-  if (endpoints_.empty() || token_ == 0) return false;
+  if (endpoints_.empty()) return false;
+  return send_refresh_probe(endpoints_.front());
+}
+
+bool Discovery::send_refresh_probe(Endpoint to) {
+  if (token_ == 0) return false;
   // Unanswered refreshes are forgotten beyond a handful: a late reply then counts
   // as malformed, which costs nothing.
   constexpr std::size_t kMaxRefreshes = 16;
   if (refreshes_.size() >= kMaxRefreshes) refreshes_.pop_front();
   std::uint64_t transaction = ctx_.rng.next_u64();
   refreshes_.push_back(transaction);
-  ctx_.send_datagram(endpoints_.front(), DiscoveryProbe{token_, transaction, false, false});
+  ctx_.send_datagram(to, DiscoveryProbe{token_, transaction, false, false});
   return true;
 }
 

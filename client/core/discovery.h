@@ -104,6 +104,10 @@ class Discovery {
   // One plain probe to the primary endpoint (above). False when there is none, or no
   // run has given us a token yet.
   bool send_refresh_probe();
+  // The same to `to`, one of the server's addresses this socket has not sent to:
+  // our NAT makes a new mapping for it, so the server sees its newest port
+  // (RefreshMapping). False before a run gave us a token.
+  bool send_refresh_probe(Endpoint to);
 
   // Each returns the result when the input ended the run.
   std::optional<DiscoveryResult> on_reply(Time now, Endpoint from, const DiscoveryReply& reply);

@@ -100,6 +100,20 @@ void classify_allocation(const std::vector<Answered>& answered, const std::vecto
     sequential = true;
     profile.port_delta = all_steps.front();
   }
+  if (!sequential && all_steps.size() >= 2) {
+    const bool up = all_steps.front() > 0;
+    const bool contended = std::all_of(all_steps.begin(), all_steps.end(), [&](std::int32_t step) {
+      return step != 0 && (step > 0) == up && std::abs(step) <= kMaxContendedStep;
+    });
+    if (contended) {
+      sequential = true;
+      // Every step is the NAT's own step times the allocations in between, but a
+      // common divisor of a few steps overstates it half the time (steps 2, 4, 2
+      // from a NAT stepping by 1), and stepping by 1 still reaches every port a
+      // NAT stepping by 2 would use, inside the prediction window. So: 1.
+      profile.port_delta = up ? 1 : -1;
+    }
+  }
   if (sequential) {
     profile.allocation = PortAllocation::kSequential;
     return;

@@ -79,6 +79,12 @@ struct DiscoveryObservations {
 // by 1 or 2 (parity), sometimes a few more when other hosts allocate in between;
 // a random allocator lands this close with probability ~0.05%.
 constexpr std::int32_t kMaxLoneStepDelta = 16;
+// A sequential NAT shared with other busy hosts (a household, a dorm, everyone
+// logging in at once) hands their mappings out between ours, so our steps are
+// unequal but all small and of one sign: at least two such steps, none larger than
+// this, read as sequential, stepping by 1 (nat_classifier.cpp says why not more). A random allocator
+// scatters over the whole port range (two steps this small: p ~ 1e-6).
+constexpr std::int32_t kMaxContendedStep = 32;
 
 NatProfile classify_nat(const DiscoveryObservations& seen);
 

@@ -151,6 +151,39 @@ TEST(SpecScenario, TunnelsCarryTrafficWhileTheServerIsDown) {
   EXPECT_EQ(r.clients[0].logins, 2);  // back after the server's return
 }
 
+// Issue 12, item 4: several clients behind one sequential NAT, all logging in at
+// once. Planned all at once from discovery's ports, predictions miss; one at a
+// time, each after a fresh probe, every pair across that NAT goes direct.
+TEST(SpecScenario, PlansBehindOneSequentialNatGoDirectWhenSerialized) {
+  auto crowd = [](bool serialize) {
+    ScenarioSpec s;
+    s.duration_s = 25;
+    s.serialize_sequential_plans = serialize;
+    s.sites = {nat_site("dorm", profile("symmetric-sequential"), {"d1", "d2", "d3", "d4", "d5", "d6"}),
+               nat_site("home-1", profile("port-restricted-cone"), {"h1"}),
+               nat_site("home-2", profile("port-restricted-cone"), {"h2"})};
+    s.networks["lan"] = {"d1", "d2", "d3", "d4", "d5", "d6", "h1", "h2"};
+    return s;
+  };
+  auto across = [](const SpecResult& r) {
+    int direct = 0, total = 0;
+    for (const SpecPair& p : r.pairs) {
+      if ((p.a[0] == 'd') == (p.b[0] == 'd')) continue;
+      ++total;
+      direct += p.outcome == "direct";
+    }
+    EXPECT_EQ(total, 12);
+    return direct;
+  };
+  const SpecResult serialized = run(crowd(true));
+  EXPECT_EQ(across(serialized), 12);
+  EXPECT_EQ(serialized.server.at("plans_queued"), 12u);
+  EXPECT_EQ(serialized.server.at("mapping_refreshes"), 12u);
+  const SpecResult at_once = run(crowd(false));
+  EXPECT_LT(across(at_once), 12);
+  EXPECT_EQ(at_once.server.at("plans_queued"), 0u);
+}
+
 TEST(SpecScenario, TheSameSeedGivesTheSameRun) {
   ScenarioSpec s = three_sites(profile("cgnat"), profile("symmetric-sequential"));
   s.seed = 4;

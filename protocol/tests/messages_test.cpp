@@ -78,6 +78,7 @@ std::vector<ControlCase> control_cases() {
        "0116" "02" "00000000" "00" "00000000" "0000" "00000000" "0000" "00000003" "0172" "cb007109" "0d96" "00000000"
        "0000"},
       {"RelayRtts", RelayRtts{{RelayRtt{0, 1000}, RelayRtt{3, 250}}}, "0117" "02" "00000000" "000003e8" "00000003" "000000fa"},
+      {"RefreshMapping", RefreshMapping{ep("198.51.100.1:3480")}, "0119" "c6336401" "0d98"},
   };
 }
 
@@ -122,6 +123,8 @@ TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
                                      "00000000" "0000"))
                 .error(),
             DecodeError::kFieldOutOfRange);
+  // RefreshMapping to port 0: nowhere to probe.
+  EXPECT_EQ(decode_control(*from_hex("0119" "c6336401" "0000")).error(), DecodeError::kFieldOutOfRange);
   // LifetimeProbe waits of 0 s and of 601 s.
   EXPECT_EQ(decode_datagram(*from_hex("010e" "0102030405060708" "1122334455667788" "0000")).error(),
             DecodeError::kFieldOutOfRange);

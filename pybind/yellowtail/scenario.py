@@ -148,7 +148,8 @@ class _At:
 
 class ScenarioResult:
     """What a run measured: ``pairs``, ``flows`` and ``clients`` as plain records
-    (lists of dicts), the event ``log``, and ``scenario`` (the description as run)."""
+    (lists of dicts), the event ``log``, the server's counters (``server``) and
+    ``scenario`` (the description as run)."""
 
     def __init__(self, raw: Dict[str, Any]):
         self.raw = raw
@@ -157,6 +158,7 @@ class ScenarioResult:
         self.flows: List[Dict[str, Any]] = raw["flows"]
         self.clients: List[Dict[str, Any]] = raw["clients"]
         self.log: List[str] = raw["log"]
+        self.server: Dict[str, int] = raw["server"]
         self.simulator_events: int = raw["simulator_events"]
 
     def outcome(self, a: str, b: str) -> str:
@@ -196,10 +198,22 @@ class Scenario:
     """A description of sites, relays, networks and events (see the module doc).
 
     duration_s: simulated seconds; start_s: when clients log in unless a start
-    event says otherwise; server_delay_ms: the server's access link delay.
+    event says otherwise; server_delay_ms: the server's access link delay;
+    serialize_sequential_plans: the server plans tunnels that predict a sequential
+    NAT's ports one at a time per public IP, each after a fresh probe (False: all
+    at once from the ports discovery saw, for comparison).
     """
 
-    def __init__(self, *, duration_s: float = 30, start_s: float = 1, server_delay_ms: float = 10, seed: int = 1):
+    def __init__(
+        self,
+        *,
+        duration_s: float = 30,
+        start_s: float = 1,
+        server_delay_ms: float = 10,
+        seed: int = 1,
+        serialize_sequential_plans: bool = True,
+    ):
+        self.serialize_sequential_plans = serialize_sequential_plans
         self.duration_s = duration_s
         self.start_s = start_s
         self.server_delay_ms = server_delay_ms
@@ -259,6 +273,7 @@ class Scenario:
                 "duration_s": self.duration_s,
                 "start_s": self.start_s,
                 "server_delay_ms": self.server_delay_ms,
+                "serialize_sequential_plans": self.serialize_sequential_plans,
                 "relays": self._relays,
                 "sites": self._sites,
                 "networks": self._networks,

@@ -188,7 +188,22 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
   if (a.key == b.key) return;
   auto known = tunnels_.find(a.key);
   if (known != tunnels_.end() && known->second.count(b.key)) return;
+  std::optional<Ipv4> queue = sequential_ip(a);
+  if (!queue) queue = sequential_ip(b);
+  // Behind one NAT the pair meets on the LAN; no port of that NAT is predicted.
+  const std::optional<Ipv4> ip_a = sequential_ip(a), ip_b = sequential_ip(b);
+  if (ip_a && ip_b && *ip_a == *ip_b) queue.reset();
+  if (queue) {
+    // Its turn comes in sequential_plans.cpp; remembered now, so it is queued once.
+    tunnels_[a.key].insert(b.key);
+    tunnels_[b.key].insert(a.key);
+    queue_plan(*queue, a, b);
+    return;
+  }
+  plan_now(a, b);
+}
 
+void ServerCore::Impl::plan_now(Client& a, Client& b) {
   std::uint64_t tunnel_id = 0;
   while (tunnel_id == 0) tunnel_id = rng_.next_u64();  // 0 reads as "no tunnel" in logs
   PlanOptions options;
@@ -286,6 +301,7 @@ TunnelSide ServerCore::Impl::tunnel_side(const Client& c) const {
   // claim is the only source when the server has no discovery endpoints at all
   // (e.g. a test setup), and is used then.
   side.newest_mapping = c.newest_mapping;
+  side.fresh_base = c.fresh_base;
   if (c.mapped_at_primary) {
     side.mapped = c.mapped_at_primary;
   } else if (c.mapped_anywhere) {

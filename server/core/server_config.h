@@ -39,6 +39,21 @@ struct ServerConfig {
   // own, so wider is not free; 8 absorbs a few mappings made by other traffic.
   std::size_t port_prediction_window = 8;
 
+  // Plans that predict the ports of a sequential symmetric NAT go one at a time per
+  // public IP of such a NAT (several clients behind one NAT, or one client with many
+  // peers, would otherwise take each other's predicted ports), each starting from a
+  // fresh look at the NAT's port counter: the client is asked to probe one of
+  // `refresh_endpoints` (RefreshMapping), a server port it never sent to, so its
+  // NAT makes a new mapping the server sees. The plan waits for that probe at most
+  // `refresh_wait` (then plans with what it has), and the next plan behind the same
+  // IP starts `sequential_plan_spacing` later: by then this plan's punch has made
+  // its mappings (lead plus a round trip), so the next probe sees past them.
+  // Without refresh endpoints, plans are still spaced, from the last base seen.
+  bool serialize_sequential_plans = true;
+  std::vector<Endpoint> refresh_endpoints;
+  Duration refresh_wait = 600ms;
+  Duration sequential_plan_spacing = 600ms;
+
   // TTL of the first probe round (TunnelInstruction::prepunch_ttl; 0: off). 2
   // passes a home NAT at the first hop and dies at the next router, far short of
   // the peer's NAT on the Internet. Raise it for clients behind longer NAT chains;

@@ -45,6 +45,7 @@ void ServerCore::on_datagram(Time now, Endpoint local, Endpoint remote, ByteView
 void ServerCore::on_timer(Time now) {
   impl_->now_ = now;
   impl_->expire(now);
+  impl_->run_plan_queues();
   impl_->reap();
 }
 
@@ -57,6 +58,7 @@ std::optional<Time> ServerCore::next_deadline() const {
   if (impl_->relay_) consider(impl_->relay_->next_deadline());
   consider(impl_->tickets_.next_rotation());  // nullopt until a relay needed a key
   if (!impl_->lifetime_order_.empty()) consider(impl_->lifetime_order_.begin()->first);
+  consider(impl_->next_plan_deadline());
   return next;
 }
 
@@ -391,12 +393,15 @@ void ServerCore::Impl::datagram(Endpoint local, Endpoint remote, ByteView data) 
   const bool at_primary = config_.discovery_endpoints.empty() || local == config_.discovery_endpoints.front();
   if (at_primary) c->mapped_at_primary = remote;
   c->mapped_anywhere = remote;
-  note_probe_source(*c, remote);
+  const bool refresh = is_refresh_endpoint(local);
+  const bool new_source = note_probe_source(*c, remote);
+  if (new_source) c->fresh_base = refresh;
 
   Endpoint from = choose_reply_source(local, probe->change_ip, probe->change_port, config_.discovery_endpoints);
   DiscoveryReply reply{probe->transaction, remote, from};
   outputs_.push_back(SendDatagram{from, remote, encode_datagram(reply), 0});
   ++stats_.discovery_replies;
+  if (refresh) refresh_arrived(*c);
 }
 
 void ServerCore::Impl::wait_lifetime(Endpoint local, Endpoint remote, const LifetimeProbe& probe) {
@@ -429,13 +434,14 @@ void ServerCore::Impl::send_due_lifetime_replies(Time now) {
 
 // ---- helpers
 
-void ServerCore::Impl::note_probe_source(Client& c, Endpoint source) {
+bool ServerCore::Impl::note_probe_source(Client& c, Endpoint source) {
   // Retransmissions come from mappings already seen; only a first appearance is news.
   constexpr std::size_t kMaxProbeSources = 16;
-  if (std::find(c.probe_sources.begin(), c.probe_sources.end(), source) != c.probe_sources.end()) return;
+  if (std::find(c.probe_sources.begin(), c.probe_sources.end(), source) != c.probe_sources.end()) return false;
   if (c.probe_sources.size() >= kMaxProbeSources) c.probe_sources.erase(c.probe_sources.begin());
   c.probe_sources.push_back(source);
   c.newest_mapping = source;
+  return true;
 }
 
 ServerCore::Impl::Client* ServerCore::Impl::find_conn(ConnId conn) {

@@ -5,6 +5,7 @@
 //   network_requests.cpp  Create/Join/Leave/SetNickname
 //   relay_registry.cpp    separate relays, ticket keys, relay per pair by RTT
 //   federation.cpp        mirrors of clients other servers host (federation.h)
+//   sequential_plans.cpp  plans behind a sequential NAT, one at a time, fresh base
 //
 // Closing is deferred: doom() emits CloseStream (if asked) and queues the
 // connection; reap(), run at the end of every entry point, announces it offline and
@@ -55,6 +56,8 @@ struct ServerCore::Impl {
     // newest mapping the client's NAT made, the base of port prediction.
     std::vector<Endpoint> probe_sources;
     std::optional<Endpoint> newest_mapping;
+    bool fresh_base = false;          // newest_mapping came from a RefreshMapping probe
+    std::size_t refresh_cursor = 0;   // the next of config.refresh_endpoints to send it to
     DiscoveryReport report;  // the latest (valid when online); its profile goes to the tunnel planner
     // Networks it chose to appear offline in (SetNetworkOnline), for this session.
     std::set<std::string> offline_networks;
@@ -92,7 +95,8 @@ struct ServerCore::Impl {
   void handle_login(Client& c, const LoginRequest& m);
   void handle_report(Client& c, const DiscoveryReport& m);
 
-  void note_probe_source(Client& c, Endpoint source);
+  // True when `source` is a mapping not seen before (it became newest_mapping).
+  bool note_probe_source(Client& c, Endpoint source);
   Client* find_conn(ConnId conn);
   // Logged in here, or (federation) a mirror of a client logged in elsewhere.
   Client* find_logged_in(const PublicKey& key);
@@ -127,6 +131,8 @@ struct ServerCore::Impl {
   // build + send; false when storage failed (counted), and nothing was sent.
   bool resync(Client& c);
   void instruct_if_new(Client& a, Client& b);
+  // Plans and sends the pair's instructions now (instruct_if_new decided it is due).
+  void plan_now(Client& a, Client& b);
   void handle_request_tunnel(Client& c, const RequestTunnel& m);
   void forget_tunnel(const PublicKey& a, const PublicKey& b);
   TunnelSide tunnel_side(const Client& c) const;
@@ -161,6 +167,18 @@ struct ServerCore::Impl {
   // A mirror came online or went away: our own clients hear it (see federation.h).
   void mirror_online(Client& mirror);
   void mirror_offline(const Client& mirror);
+
+  // ---- sequential_plans.cpp
+  // The public IP whose sequential NAT `c`'s next mapping must be predicted on,
+  // when plans for it are serialized (config.serialize_sequential_plans).
+  std::optional<Ipv4> sequential_ip(const Client& c) const;
+  void queue_plan(Ipv4 ip, const Client& a, const Client& b);
+  // Starts what is due in every queue (a refresh, or a plan).
+  void run_plan_queues();
+  // A discovery probe from `c` reached refresh endpoint `local`.
+  void refresh_arrived(Client& c);
+  std::optional<Time> next_plan_deadline() const;
+  bool is_refresh_endpoint(Endpoint local) const;
 
   // ---- network_requests.cpp
   void handle_create(Client& c, const CreateNetwork& m);
@@ -225,6 +243,17 @@ struct ServerCore::Impl {
   std::uint32_t next_relay_id_ = 1;
   // The relay each planned pair (lower key first) was given, while it is planned.
   std::map<std::pair<PublicKey, PublicKey>, std::uint32_t> pair_relay_;
+  // Plans waiting behind one sequential NAT's public IP (sequential_plans.cpp).
+  struct PlanQueue {
+    std::deque<std::pair<PublicKey, PublicKey>> waiting;
+    // The pair whose sides were asked to RefreshMapping, and whom we wait for.
+    std::optional<std::pair<PublicKey, PublicKey>> refreshing;
+    std::set<PublicKey> awaiting;
+    Time refresh_deadline{};
+    Time next_start{};  // spacing after the previous plan
+  };
+  std::map<Ipv4, PlanQueue> plan_queues_;
+
   // Clients other servers host, by key (federation.h); only online ones are kept.
   std::map<PublicKey, Client> mirrors_;
   std::vector<FederationMessage> federation_outputs_;

@@ -67,6 +67,12 @@ std::string server_metrics_text(const ServerStats& s, const ServerGauges& g) {
           s.relay_repicks);
   counter("yellowtail_server_tunnel_requests_ignored_total", "Tunnel requests too soon or not allowed.",
           s.tunnel_requests_ignored);
+  counter("yellowtail_server_plans_queued_total", "Plans behind a sequential NAT that waited their turn.",
+          s.plans_queued);
+  counter("yellowtail_server_mapping_refreshes_total", "Clients asked to show their NAT's newest mapping.",
+          s.mapping_refreshes);
+  counter("yellowtail_server_refreshes_missed_total", "Plans made before every refresh probe arrived.",
+          s.refreshes_missed);
   counter("yellowtail_server_idle_disconnects_total", "Connections closed for silence.", s.idle_disconnects);
   counter("yellowtail_server_storage_errors_total", "Database operations that failed.", s.storage_errors);
   counter("yellowtail_server_presence_notices_sent_total", "Presence notices sent to the other servers.",

@@ -81,7 +81,7 @@ std::vector<Endpoint> predicted_endpoints(const TunnelSide& side, std::size_t co
   // A NAT that hairpins made a mapping for it the server never saw; one that does
   // not drops it before allocating a port (as nat-models does; real devices vary,
   // which the window absorbs when the peer is a cone).
-  const std::int64_t unseen = side.profile.hairpinning ? 1 : 0;
+  const std::int64_t unseen = side.profile.hairpinning && !side.fresh_base ? 1 : 0;
   const std::int64_t delta = side.profile.port_delta;
   for (std::size_t k = 0; k < count; ++k) {
     std::int64_t port = base->port + delta * (unseen + 1 + static_cast<std::int64_t>(k));

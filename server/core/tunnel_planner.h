@@ -75,6 +75,9 @@ struct TunnelSide {
   // client's claim: fit to choose a strategy for its side, never a source of
   // addresses to aim the peer's probes at (those come from what the server saw).
   NatProfile profile;
+  // newest_mapping came from a RefreshMapping probe, after discovery's hairpin
+  // probe: no unseen mapping lies between it and the next one.
+  bool fresh_base = false;
 };
 
 struct PlanOptions {

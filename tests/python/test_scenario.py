@@ -107,6 +107,9 @@ def run_script(build_dir, *args):
 def test_the_example_scripts_run_on_small_inputs(build_dir):
     out = run_script(build_dir, str(REPO / "scenarios/examples/second_host_sequential.py"), "--seeds", "2")
     assert "alice alone" in out and "alice and the TV" in out
+    out = run_script(build_dir, str(REPO / "scenarios/examples/crowded_sequential_nat.py"), "--seeds", "1", "--serial")
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "32 of 32" in rows["serialized"]
     out = run_script(build_dir, str(REPO / "scenarios/examples/relays_needed.py"), "--clients", "24", "--seeds", "1",
                      "--relays", "0,1", "--serial")
     assert "connectivity" in out and len(out.strip().splitlines()) == 4

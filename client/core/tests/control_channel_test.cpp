@@ -246,6 +246,28 @@ TEST_F(ControlTest, AnUnreachableServerFailsOverToTheNextAndBackoffWaitsForAFull
   EXPECT_EQ(d.opens[3].to, second);
 }
 
+// RefreshMapping: one probe to the named server port, so the server sees our NAT's
+// newest mapping; never to an address that is not the server's.
+TEST_F(ControlTest, ARefreshMappingSendsOneProbeToTheServerOnly) {
+  ConnId conn = bring_online(c, server, kT0, kAlice, kVip);
+  const std::size_t before = c.sent<DiscoveryProbe>().size();
+  const Endpoint fresh{kDiscovery.ip, 3490};
+  c.data(kT0 + 1s, conn, server.seal(RefreshMapping{fresh}));
+  auto probes = c.sent<DiscoveryProbe>();
+  ASSERT_EQ(probes.size(), before + 1);
+  EXPECT_EQ(probes.back().first, fresh);
+  EXPECT_EQ(probes.back().second.token, probes.front().second.token);
+  // Its answer is expected, not malformed.
+  const std::uint64_t malformed = c.core->stats().malformed_datagrams;
+  c.datagram(kT0 + 1s, fresh, encode_datagram(DiscoveryReply{probes.back().second.transaction, kAlice, fresh}));
+  EXPECT_EQ(c.core->stats().malformed_datagrams, malformed);
+
+  const std::uint64_t failures = c.core->stats().control_failures;
+  c.data(kT0 + 2s, conn, server.seal(RefreshMapping{Endpoint{Ipv4::from_octets(192, 0, 2, 99), 53}}));
+  EXPECT_EQ(c.sent<DiscoveryProbe>().size(), before + 1);
+  EXPECT_EQ(c.core->stats().control_failures, failures + 1);
+}
+
 TEST_F(ControlTest, PingsAndDeclaresTheServerLostAfterSilence) {
   ConnId conn = bring_online(c, server, kT0, kAlice, kVip);
   c.run_timers(kT0 + 30s);

@@ -207,11 +207,30 @@ TEST(NatClassifier, PositiveFilteringEvidenceWinsOverAMissingReply) {
   EXPECT_TRUE(p.filtering_known);
 }
 
-TEST(NatClassifier, AllocationNeedsEqualStepsInsideTheBatch) {
-  // Batch steps 1 and 2: not an arithmetic sequence.
+TEST(NatClassifier, AllocationNeedsEqualStepsInsideTheBatchOrSmallStepsOfOneSign) {
+  // Steps 1, 1 and 2: another host behind the same NAT took 5003 between two of
+  // ours. A sequential NAT under contention, stepping by 1.
   NatProfile p = classify_nat(with_filter(four(pub(5000), pub(5001), pub(5002), pub(5004)), false, false, false));
+  EXPECT_EQ(p.allocation, A::kSequential);
+  EXPECT_EQ(p.port_delta, 1);
+  // Eight hosts discovering at once: steps of 5, 9 and 3, so the NAT steps by 1.
+  p = classify_nat(with_filter(four(pub(5000), pub(5005), pub(5014), pub(5017)), false, false, false));
+  EXPECT_EQ(p.allocation, A::kSequential);
+  EXPECT_EQ(p.port_delta, 1);
+  // Steps of 4, 2 and 6: a NAT stepping by 2, or by 1 with luck; stepping by 1
+  // covers both inside the prediction window.
+  p = classify_nat(with_filter(four(pub(5000), pub(5004), pub(5006), pub(5012)), false, false, false));
+  EXPECT_EQ(p.port_delta, 1);
+  // Counting down under contention.
+  p = classify_nat(with_filter(four(pub(5000), pub(4998), pub(4995), pub(4994)), false, false, false));
+  EXPECT_EQ(p.allocation, A::kSequential);
+  EXPECT_EQ(p.port_delta, -1);
+  // Steps of both signs, or one too large: random.
+  p = classify_nat(with_filter(four(pub(5000), pub(5003), pub(4999), pub(5001)), false, false, false));
   EXPECT_EQ(p.allocation, A::kRandom);
   EXPECT_EQ(p.port_delta, 0);
+  p = classify_nat(with_filter(four(pub(5000), pub(5003), pub(5040), pub(5041)), false, false, false));
+  EXPECT_EQ(p.allocation, A::kRandom);
   // Large equal steps inside the batch are believed (a NAT stepping by 1000).
   p = classify_nat(with_filter(four(pub(2000), pub(3000), pub(4000), pub(5000)), false, false, false));
   EXPECT_EQ(p.allocation, A::kSequential);
