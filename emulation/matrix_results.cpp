@@ -46,6 +46,8 @@ PairSummary summarize_group(const std::string& a, const std::string& b, const st
   }
   s.p2p_rate = s.attempts ? double(s.direct) / s.attempts : 0;
   s.connectivity = s.attempts ? double(s.direct + s.relayed) / s.attempts : 0;
+  s.p2p_interval = wilson_interval(s.direct, s.attempts);
+  s.connectivity_interval = wilson_interval(s.direct + s.relayed, s.attempts);
   s.median_time_to_direct_ms = median(times);
   s.median_time_to_first_packet_ms = median(first_packet);
   s.relay_packets_per_attempt = s.attempts ? double(relay_packets) / s.attempts : 0;
@@ -94,6 +96,8 @@ std::string to_json(const MatrixParameters& parameters, const std::vector<PairSu
                                 {"direct", s.direct},       {"relayed", s.relayed},
                                 {"failed", s.failed},       {"p2p_rate", s.p2p_rate},
                                 {"connectivity", s.connectivity},
+                                {"p2p_rate_ci95", {s.p2p_interval.low, s.p2p_interval.high}},
+                                {"connectivity_ci95", {s.connectivity_interval.low, s.connectivity_interval.high}},
                                 {"relay_packets_per_attempt", s.relay_packets_per_attempt}};
     j["median_time_to_direct_ms"] =
         s.median_time_to_direct_ms ? nlohmann::ordered_json(*s.median_time_to_direct_ms) : nlohmann::ordered_json();
@@ -121,7 +125,8 @@ std::string to_json(const MatrixParameters& parameters, const std::vector<PairSu
 std::string to_csv(const std::vector<PairSummary>& summaries) {
   std::ostringstream out;
   out << "profile_a,profile_b,strategy,attempts,direct,relayed,failed,p2p_rate,connectivity,"
-         "median_time_to_direct_ms,median_time_to_first_packet_ms\n";
+         "median_time_to_direct_ms,median_time_to_first_packet_ms,p2p_low,p2p_high,connectivity_low,"
+         "connectivity_high\n";
   auto optional_ms = [&out](std::optional<double> v) {
     if (!v) return;
     char ms[32];
@@ -136,7 +141,10 @@ std::string to_csv(const std::vector<PairSummary>& summaries) {
     optional_ms(s.median_time_to_direct_ms);
     out << ',';
     optional_ms(s.median_time_to_first_packet_ms);
-    out << '\n';
+    char bounds[96];
+    std::snprintf(bounds, sizeof bounds, ",%.4f,%.4f,%.4f,%.4f", s.p2p_interval.low, s.p2p_interval.high,
+                  s.connectivity_interval.low, s.connectivity_interval.high);
+    out << bounds << '\n';
   }
   return out.str();
 }
@@ -190,10 +198,13 @@ std::string to_table(const std::vector<PairSummary>& summaries, const std::vecto
     auto overall = index.find({strategy, "overall", "overall"});
     if (overall != index.end()) {
       const PairSummary& s = *overall->second;
-      char line[200];
+      char line[320];
       std::snprintf(line, sizeof line,
-                    "overall: p2p %.1f%%, connectivity %.1f%% (%d direct, %d relayed, %d failed of %d attempts)",
-                    s.p2p_rate * 100, s.connectivity * 100, s.direct, s.relayed, s.failed, s.attempts);
+                    "overall: p2p %.1f%% [95%% CI %.1f-%.1f], connectivity %.1f%% [%.1f-%.1f] (%d direct, %d relayed, "
+                    "%d failed of %d attempts)",
+                    s.p2p_rate * 100, s.p2p_interval.low * 100, s.p2p_interval.high * 100, s.connectivity * 100,
+                    s.connectivity_interval.low * 100, s.connectivity_interval.high * 100, s.direct, s.relayed,
+                    s.failed, s.attempts);
       out << line;
       if (s.median_time_to_first_packet_ms) {
         std::snprintf(line, sizeof line, ", median time to first packet %.0f ms", *s.median_time_to_first_packet_ms);

@@ -13,8 +13,11 @@
 
 #include <cstdint>
 #include <optional>
+
 #include <string>
 #include <vector>
+
+#include "emulation/wilson_interval.h"
 
 namespace yt::emulation {
 
@@ -46,6 +49,9 @@ struct PairSummary {
   int failed = 0;
   double p2p_rate = 0;
   double connectivity = 0;
+  // 95% Wilson intervals of the two rates over the attempts (wilson_interval.h).
+  RateInterval p2p_interval;
+  RateInterval connectivity_interval;
   std::optional<double> median_time_to_direct_ms;
   std::optional<double> median_time_to_first_packet_ms;
   double relay_packets_per_attempt = 0;

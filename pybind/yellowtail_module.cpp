@@ -46,6 +46,8 @@ py::dict summary_dict(const PairSummary& s) {
   d["failed"] = s.failed;
   d["p2p_rate"] = s.p2p_rate;
   d["connectivity"] = s.connectivity;
+  d["p2p_rate_ci95"] = py::make_tuple(s.p2p_interval.low, s.p2p_interval.high);
+  d["connectivity_ci95"] = py::make_tuple(s.connectivity_interval.low, s.connectivity_interval.high);
   d["relay_packets_per_attempt"] = s.relay_packets_per_attempt;
   d["median_time_to_direct_ms"] = s.median_time_to_direct_ms ? py::cast(*s.median_time_to_direct_ms) : py::none();
   d["median_time_to_first_packet_ms"] =

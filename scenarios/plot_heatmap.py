@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Heatmap of P2P rates from a nat-matrix results.json: one panel per strategy,
-rows = client A's NAT profile, columns = client B's; each panel's title gives the
-overall P2P rate and connectivity (direct or relayed).
+rows = client A's NAT profile, columns = client B's; each cell shows the pair's P2P
+rate and below it its 95% Wilson interval; each panel's title gives the overall P2P
+rate with its interval and the connectivity (direct or relayed).
 
 usage: plot_heatmap.py RESULTS_JSON OUTPUT_PNG
 """
@@ -34,16 +35,22 @@ def main(argv):
                              sharey=True)
     for column, (ax, strategy) in enumerate(zip(axes[0], strategies)):
         grid = np.full((len(profiles), len(profiles)), np.nan)
+        intervals = {}
         overall = None
+        overall_ci = None
         connectivity = None
         for p in pairs:
             if p["strategy"] != strategy:
                 continue
             if p["profile_a"] == "overall":
                 overall = p["p2p_rate"]
+                overall_ci = p.get("p2p_rate_ci95")
                 connectivity = p.get("connectivity")
                 continue
-            grid[index[p["profile_a"]], index[p["profile_b"]]] = p["p2p_rate"] * 100
+            cell = (index[p["profile_a"]], index[p["profile_b"]])
+            grid[cell] = p["p2p_rate"] * 100
+            if "p2p_rate_ci95" in p:  # results written before the intervals have none
+                intervals[cell] = p["p2p_rate_ci95"]
         image = ax.imshow(grid, vmin=0, vmax=100, cmap="RdYlGn")
         ax.set_xticks(range(len(profiles)), profiles, rotation=60, ha="right", fontsize=8)
         if column == 0:
@@ -53,10 +60,16 @@ def main(argv):
         for i in range(len(profiles)):
             for j in range(len(profiles)):
                 if not np.isnan(grid[i, j]):
-                    ax.text(j, i, f"{grid[i, j]:.0f}", ha="center", va="center", fontsize=6)
+                    ax.text(j, i - 0.12, f"{grid[i, j]:.0f}", ha="center", va="center", fontsize=6)
+                    if (i, j) in intervals:
+                        low, high = intervals[(i, j)]
+                        ax.text(j, i + 0.22, f"{low * 100:.0f}-{high * 100:.0f}", ha="center", va="center",
+                                fontsize=3.5)
         title = f"strategy '{strategy}'"
         if overall is not None:
-            title += f": overall P2P {overall * 100:.1f}%"
+            title += f"\noverall P2P {overall * 100:.1f}%"
+            if overall_ci:
+                title += f" (95% CI {overall_ci[0] * 100:.1f}-{overall_ci[1] * 100:.1f})"
         if connectivity is not None:
             title += f", connected {connectivity * 100:.1f}%"
         ax.set_title(title, fontsize=10)

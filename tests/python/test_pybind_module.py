@@ -100,3 +100,16 @@ def test_population_counts_pairs_that_went_direct(yellowtail):
     assert r["cost"]["simulator_events"] > 0
     with pytest.raises(ValueError, match="unknown NAT profile"):
         yellowtail.run_population(nats=[("teleporter", 1)])
+
+
+def test_matrix_rates_carry_wilson_intervals(yellowtail):
+    run = yellowtail.run_matrix(["full-cone", "symmetric-random"], strategies=["current"], seeds=[1, 2, 3, 4])
+    for pair in run["pairs"]:
+        low, high = pair["p2p_rate_ci95"]
+        assert 0 <= low <= pair["p2p_rate"] <= high <= 1
+        low, high = pair["connectivity_ci95"]
+        assert 0 <= low <= pair["connectivity"] <= high <= 1
+    four_of_four = next(p for p in run["pairs"] if p["profile_a"] == "full-cone" and p["profile_b"] == "full-cone")
+    # 4 of 4 direct: somewhere above 51%, not "100%".
+    assert four_of_four["p2p_rate_ci95"][0] == pytest.approx(0.5101, abs=1e-4)
+    assert "p2p_rate_ci95" in run["json"] and "p2p_low" in run["csv"]
