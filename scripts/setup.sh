@@ -15,6 +15,7 @@ packages=(
   libnetfilter-queue-dev
   chromium chromium-driver python3-selenium
   postgresql libpqxx-dev
+  iperf3 wireguard-go wireguard-tools
 )
 
 missing=()
