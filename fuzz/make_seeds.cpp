@@ -20,6 +20,7 @@
 #include "nat-models/nat_profiles.h"
 #include "protocol/session.h"
 #include "protocol/stream_framer.h"
+#include "server/core/federation.h"
 
 using namespace yt;
 namespace fs = std::filesystem;
@@ -490,6 +491,30 @@ void relay_seeds() {
   write_seed(t, "echoes", echoes);
 }
 
+void federation_seeds() {
+  const std::string t = "federation_fuzz";
+  ClientPresence p;
+  p.key.fill(0x42);
+  p.online = true;
+  p.nickname = "bob";
+  p.virtual_ip = Ipv4::from_octets(25, 1, 2, 3);
+  p.lan_endpoints = {ep("192.168.1.5:40000")};
+  p.mapped = ep("198.51.100.7:50000");
+  p.newest_mapping = ep("198.51.100.7:50002");
+  p.report.mapped_endpoint = *p.mapped;
+  p.offline_networks = {"games"};
+  write_seed(t, "presence-online", encode_federation(PresenceNotice{1, p}));
+  ClientPresence gone;
+  gone.key = p.key;
+  write_seed(t, "presence-offline", encode_federation(PresenceNotice{2, gone}));
+  TunnelInstruction instruction;
+  instruction.peer = p.key;
+  instruction.tunnel_id = 7;
+  instruction.candidates = {*p.mapped};
+  write_seed(t, "forward-instruction", encode_federation(ForwardedMessage{1, 2, p.key, instruction}));
+  write_seed(t, "forward-peer-offline", encode_federation(ForwardedMessage{2, 1, p.key, PeerOffline{p.key}}));
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: make_seeds CORPUS_DIR\n");
@@ -506,6 +531,7 @@ int main(int argc, char** argv) {
   daemon_config_seeds();
   control_request_seeds();
   relay_seeds();
+  federation_seeds();
   std::printf("make_seeds: wrote %d seeds under %s\n", written, corpus_root.c_str());
   return 0;
 }
