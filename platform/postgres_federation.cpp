@@ -145,8 +145,10 @@ void PostgresFederation::send(std::vector<FederationMessage> messages) {
   } catch (const pqxx::broken_connection& e) {
     db_.reset();
     failed("sending", e);
+    republish_ = true;
   } catch (const std::exception& e) {
     failed("sending", e);
+    republish_ = true;
   }
 }
 
@@ -195,6 +197,7 @@ void PostgresFederation::deliver(const Bytes& body) {
 }
 
 void PostgresFederation::load_presence() {
+  std::vector<Bytes> notices;
   try {
     pqxx::read_transaction r(*db_);
     auto rows = r.exec_params(
@@ -202,10 +205,12 @@ void PostgresFederation::load_presence() {
         "WHERE p.server <> $1 AND s.heartbeat > now() - make_interval(secs => $2) ORDER BY p.key",
         id_, kTimeoutSeconds);
     r.commit();
-    for (const auto& row : rows) deliver(bytes_of(row[0]));
+    for (const auto& row : rows) notices.push_back(bytes_of(row[0]));
   } catch (const std::exception& e) {
     failed("loading presence", e);
   }
+  // After the transaction: what the core answers may be sent at once.
+  for (const Bytes& notice : notices) deliver(notice);
 }
 
 // Takes this server's messages off the queue, in the order they were sent.
@@ -234,23 +239,28 @@ void PostgresFederation::tick() {
   if (stopped_) return;
   if ((db_ && listen_) || reconnect()) {
     try {
-      pqxx::work w(*db_);
-      const bool still_registered =
-          w.exec_params("UPDATE yt_servers SET heartbeat = now() WHERE id = $1", id_).affected_rows() == 1;
-      if (!still_registered) {
-        // Taken for gone while the database was out of reach: back under the same id.
-        w.exec_params("INSERT INTO yt_servers(id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", id_, name_);
-      }
+      // The transaction ends before anything below can send (a send opens its own).
+      bool still_registered = false;
       std::set<std::uint32_t> live;
-      for (const auto& row : w.exec_params("SELECT id FROM yt_servers WHERE id <> $1 AND "
-                                           "heartbeat > now() - make_interval(secs => $2)",
-                                           id_, kTimeoutSeconds)) {
-        live.insert(row[0].as<std::uint32_t>());
+      {
+        pqxx::work w(*db_);
+        still_registered =
+            w.exec_params("UPDATE yt_servers SET heartbeat = now() WHERE id = $1", id_).affected_rows() == 1;
+        if (!still_registered) {
+          // Taken for gone while the database was out of reach: back under the same id.
+          w.exec_params("INSERT INTO yt_servers(id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", id_, name_);
+        }
+        for (const auto& row : w.exec_params("SELECT id FROM yt_servers WHERE id <> $1 AND "
+                                             "heartbeat > now() - make_interval(secs => $2)",
+                                             id_, kTimeoutSeconds)) {
+          live.insert(row[0].as<std::uint32_t>());
+        }
+        w.exec_params("DELETE FROM yt_servers WHERE heartbeat <= now() - make_interval(secs => $1)",
+                      kTimeoutSeconds);
+        w.exec("DELETE FROM yt_presence WHERE server NOT IN (SELECT id FROM yt_servers)");
+        w.exec("DELETE FROM yt_federation_queue WHERE to_server NOT IN (SELECT id FROM yt_servers)");
+        w.commit();
       }
-      w.exec_params("DELETE FROM yt_servers WHERE heartbeat <= now() - make_interval(secs => $1)", kTimeoutSeconds);
-      w.exec("DELETE FROM yt_presence WHERE server NOT IN (SELECT id FROM yt_servers)");
-      w.exec("DELETE FROM yt_federation_queue WHERE to_server NOT IN (SELECT id FROM yt_servers)");
-      w.commit();
       std::vector<std::uint32_t> gone;
       std::set_difference(live_servers_.begin(), live_servers_.end(), live.begin(), live.end(),
                           std::back_inserter(gone));
@@ -259,8 +269,10 @@ void PostgresFederation::tick() {
         ++stats_.servers_gone;
         driver_->on_server_gone(server);
       }
-      if (!still_registered) {
-        // The others dropped our clients: tell them again who is online here.
+      if (!still_registered || republish_) {
+        // The others dropped our clients, or missed what we could not send: tell
+        // them again who is online here.
+        republish_ = false;
         std::vector<FederationMessage> presence;
         for (ClientPresence& p : driver_->core().hosted_presence()) {
           presence.push_back(PresenceNotice{id_, std::move(p)});

@@ -16,7 +16,10 @@
 //
 // Database calls block the Asio loop for a round trip each, like SqliteStorage's do;
 // the database is meant to be near (same host or LAN). A lost database connection is
-// retried at every heartbeat; the server keeps serving its own clients meanwhile.
+// retried at every heartbeat; the server keeps serving its own clients meanwhile, and
+// once it is back tells the others who is online here again. (A client that went
+// offline during the gap stays mirrored elsewhere until it comes back or this server
+// stops: offline notices are not replayed.)
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -96,6 +99,7 @@ class PostgresFederation {
   Stats stats_;
   LogThrottle log_{5, std::chrono::seconds(30)};
   bool stopped_ = false;
+  bool republish_ = false;  // a send failed: tell everyone our clients again at the next heartbeat
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

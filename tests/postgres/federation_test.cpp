@@ -181,5 +181,28 @@ TEST_F(PostgresFederationTest, ClientsOnTwoServersTunnelAndSurviveOneServerStopp
   EXPECT_EQ(at_alice.got.front(), "still here");
 }
 
+// A server that starts while clients are online elsewhere learns who is online
+// from the presence table, so its first client sees them at once.
+TEST_F(PostgresFederationTest, AServerStartedLaterKnowsWhoIsOnlineElsewhere) {
+  Server& a = start_server("server-a");
+  Seen at_alice, at_bob;
+  AsioClientDriver& alice = add_client("alice", a.driver->control_endpoint(), {}, recorder(at_alice));
+  alice.start();
+  ASSERT_TRUE(run_until([&] { return at_alice.synced; }));
+  at_alice.request = *alice.core().create_network(alice.now(), "lan", "secret");
+  alice.pump();
+  ASSERT_TRUE(run_until([&] { return at_alice.done.has_value(); }));
+
+  Server& b = start_server("server-b");
+  EXPECT_EQ(b.driver->core().mirrored_clients(), 1u);  // before any client of its own
+  AsioClientDriver& bob = add_client("bob", b.driver->control_endpoint(), {}, recorder(at_bob));
+  bob.start();
+  ASSERT_TRUE(run_until([&] { return at_bob.synced; }));
+  at_bob.request = *bob.core().join_network(bob.now(), "lan", "secret");
+  bob.pump();
+  ASSERT_TRUE(run_until([&] { return at_alice.direct_with && at_bob.direct_with; }));
+  EXPECT_EQ(*at_bob.direct_with, alice.core().public_key());
+}
+
 }  // namespace
 }  // namespace yt
