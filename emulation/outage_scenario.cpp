@@ -160,12 +160,10 @@ Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
   if (fault == Fault::kRoam) roam_site = topology.AddNatSite(matrix_profile_chain(options.roam_nat), 0, link);
   int64_t stream = topology.AssignStreams(0);
 
-  Ns3RandomSource key_rng;
-  stream += key_rng.assign_streams(stream);
-  const Identity server_identity = Identity::generate(key_rng);
-  std::vector<Identity> relay_ids, client_ids;
-  for (std::size_t i = 0; i < relay_nodes.size(); ++i) relay_ids.push_back(Identity::generate(key_rng));
-  for (std::size_t i = 0; i < n; ++i) client_ids.push_back(Identity::generate(key_rng));
+  ScenarioIdentities ids = draw_identities(stream, relay_nodes.size(), n);
+  const Identity& server_identity = ids.server;
+  const std::vector<Identity>& relay_ids = ids.relays;
+  const std::vector<Identity>& client_ids = ids.clients;
 
   ServerConfig server_config;
   MemoryStorage storage;  // the server's database: it outlives a crashed server process

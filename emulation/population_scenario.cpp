@@ -140,16 +140,12 @@ Result<PopulationResult, std::string> run_population(const PopulationOptions& op
   }
   int64_t stream = topology.AssignStreams(0);
 
-  Ns3RandomSource key_rng;
-  stream += key_rng.assign_streams(stream);
-  const Identity server_identity = Identity::generate(key_rng);
-  std::vector<Identity> relay_ids, client_ids;
-  for (std::size_t i = 0; i < relay_nodes.size(); ++i) relay_ids.push_back(Identity::generate(key_rng));
+  ScenarioIdentities ids = draw_identities(stream, relay_nodes.size(), n);
+  const Identity& server_identity = ids.server;
+  const std::vector<Identity>& relay_ids = ids.relays;
+  const std::vector<Identity>& client_ids = ids.clients;
   std::map<PublicKey, std::size_t> index_of;
-  for (std::size_t i = 0; i < n; ++i) {
-    client_ids.push_back(Identity::generate(key_rng));
-    index_of[client_ids.back().public_key] = i;
-  }
+  for (std::size_t i = 0; i < n; ++i) index_of[client_ids[i].public_key] = i;
 
   ServerConfig server_config;
   MemoryStorage storage;

@@ -69,12 +69,10 @@ Result<RelayChoiceResult, std::string> run_relay_choice(const RelayChoiceOptions
   }
   int64_t stream = topology.AssignStreams(0);
 
-  Ns3RandomSource key_rng;
-  stream += key_rng.assign_streams(stream);
-  Identity server_identity = Identity::generate(key_rng);
-  std::vector<Identity> relay_ids, client_ids;
-  for (std::size_t i = 0; i < relay_nodes.size(); ++i) relay_ids.push_back(Identity::generate(key_rng));
-  for (std::size_t i = 0; i < sites.size(); ++i) client_ids.push_back(Identity::generate(key_rng));
+  ScenarioIdentities ids = draw_identities(stream, relay_nodes.size(), sites.size());
+  const Identity& server_identity = ids.server;
+  const std::vector<Identity>& relay_ids = ids.relays;
+  const std::vector<Identity>& client_ids = ids.clients;
 
   ServerConfig server_config;
   MemoryStorage storage;

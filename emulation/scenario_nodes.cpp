@@ -2,6 +2,7 @@
 
 #include <ns3/nstime.h>
 
+#include "emulation/ns3_random_source.h"
 #include "server/core/address_allocator.h"
 
 namespace yt::emulation {
@@ -13,6 +14,15 @@ std::vector<Endpoint> discovery_endpoints(const std::vector<Ipv4>& server_ips) {
     out.push_back(Endpoint{ip, kScenarioAlternatePort});
   }
   return out;
+}
+
+ScenarioIdentities draw_identities(int64_t& stream, std::size_t relays, std::size_t clients) {
+  Ns3RandomSource key_rng;
+  stream += key_rng.assign_streams(stream);
+  ScenarioIdentities ids{Identity::generate(key_rng), {}, {}};
+  for (std::size_t i = 0; i < relays; ++i) ids.relays.push_back(Identity::generate(key_rng));
+  for (std::size_t i = 0; i < clients; ++i) ids.clients.push_back(Identity::generate(key_rng));
+  return ids;
 }
 
 ns3::Ptr<YtServerApp> install_server(ns3::Ptr<ns3::Node> node, const ServerConfig& config, const Identity& identity,

@@ -37,6 +37,16 @@ constexpr std::uint16_t kScenarioRefreshPorts = 8;
 // RFC 5780 discovery needs to tell mapping and filtering behaviours apart.
 std::vector<Endpoint> discovery_endpoints(const std::vector<Ipv4>& server_ips);
 
+// The keys of a scenario's parties, drawn in this order from one ns-3 stream: the
+// server's, each relay's, each client's (the order the scenarios always used, so
+// a seed keeps giving the same keys). `stream` is advanced past the one it used.
+struct ScenarioIdentities {
+  Identity server;
+  std::vector<Identity> relays;
+  std::vector<Identity> clients;
+};
+ScenarioIdentities draw_identities(int64_t& stream, std::size_t relays, std::size_t clients);
+
 // Installs a YtServerApp on `node`, listening on kScenarioControlPort, started at
 // time 0, with kScenarioRefreshPorts refresh endpoints when `config` has none. `stream` is advanced past the streams it used. `log` may be null.
 ns3::Ptr<YtServerApp> install_server(ns3::Ptr<ns3::Node> node, const ServerConfig& config, const Identity& identity,

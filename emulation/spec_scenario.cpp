@@ -231,12 +231,10 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
   }
   int64_t stream = topology.AssignStreams(0);
 
-  Ns3RandomSource key_rng;
-  stream += key_rng.assign_streams(stream);
-  const Identity server_identity = Identity::generate(key_rng);
-  std::vector<Identity> relay_ids, client_ids;
-  for (std::size_t i = 0; i < relay_nodes.size(); ++i) relay_ids.push_back(Identity::generate(key_rng));
-  for (std::size_t i = 0; i < client_nodes.size(); ++i) client_ids.push_back(Identity::generate(key_rng));
+  ScenarioIdentities ids = draw_identities(stream, relay_nodes.size(), client_nodes.size());
+  const Identity& server_identity = ids.server;
+  const std::vector<Identity>& relay_ids = ids.relays;
+  const std::vector<Identity>& client_ids = ids.clients;
 
   std::vector<std::string> names;
   for (const SiteSpec& site : spec.sites) names.insert(names.end(), site.hosts.begin(), site.hosts.end());

@@ -72,9 +72,7 @@ Result<std::unique_ptr<PostgresFederation>, std::string> PostgresFederation::ope
     link->id_ = w.exec_params1("INSERT INTO yt_servers(name) VALUES ($1) RETURNING id", name)[0].as<std::uint32_t>();
     w.commit();
   } catch (const std::exception& e) {
-    std::string reason = e.what();
-    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
-    return Err{"cannot use database " + redact_postgres_url(url) + " for several servers: " + reason};
+    return Err{"cannot use database " + redact_postgres_url(url) + " for several servers: " + postgres_error_text(e)};
   }
   return link;
 }
@@ -93,9 +91,7 @@ void PostgresFederation::attach(AsioServerDriver& driver) {
 void PostgresFederation::failed(const char* what, const std::exception& e) {
   ++stats_.database_errors;
   if (auto held = log_.admit(LogThrottle::Clock::now())) {
-    std::string reason = e.what();
-    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
-    std::fprintf(stderr, "yellowtail-server: federation: %s failed: %s%s\n", what, reason.c_str(),
+    std::fprintf(stderr, "yellowtail-server: federation: %s failed: %s%s\n", what, postgres_error_text(e).c_str(),
                  held_back_note(*held).c_str());
   }
 }

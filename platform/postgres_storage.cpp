@@ -71,6 +71,12 @@ std::string redact_postgres_url(const std::string& url) {
   return std::regex_replace(out, std::regex(R"((password\s*=\s*)(\S+))"), "$1***");
 }
 
+std::string postgres_error_text(const std::exception& e) {
+  std::string text = e.what();
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
 PostgresStorage::PostgresStorage(std::string url) : url_(std::move(url)) {}
 PostgresStorage::~PostgresStorage() = default;
 
@@ -90,9 +96,7 @@ Result<std::unique_ptr<PostgresStorage>, std::string> PostgresStorage::open(cons
     }
     w.commit();
   } catch (const std::exception& e) {
-    std::string reason = e.what();
-    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
-    return Err{"cannot use database " + redact_postgres_url(url) + ": " + reason};
+    return Err{"cannot use database " + redact_postgres_url(url) + ": " + postgres_error_text(e)};
   }
   return storage;
 }

@@ -63,5 +63,7 @@ class PostgresStorage final : public Storage {
 
 // A connection string with any password replaced, for messages and logs.
 std::string redact_postgres_url(const std::string& url);
+// What libpq/libpqxx said, without the line breaks they end it with.
+std::string postgres_error_text(const std::exception& e);
 
 }  // namespace yt
