@@ -145,6 +145,8 @@ std::vector<std::pair<std::string, ControlMessage>> control_messages() {
       {"relay-keys", RelayKeys{TicketKeyring{2, {}}, TicketKeyring{1, {}}}},
       {"relay-list", RelayList{{RelayInfo{0, "", {}, {}}, RelayInfo{1, "relay-eu", ep("198.51.100.20:3478"), {}}}}},
       {"relay-rtts", RelayRtts{{RelayRtt{0, 40000}, RelayRtt{1, 12000}}}},
+      {"tunnel-outcome", TunnelOutcome{0xabcdef0123456789, some_key(2), NegotiationOutcome::kDirect, 420}},
+      {"tunnel-outcome-relayed", TunnelOutcome{0xabcdef0123456789, some_key(2), NegotiationOutcome::kRelayed, 0}},
   };
 }
 

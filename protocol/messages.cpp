@@ -17,6 +17,16 @@ const char* to_string(RelayBindResult r) {
   return "?";
 }
 
+const char* to_string(NegotiationOutcome o) {
+  switch (o) {
+    case NegotiationOutcome::kDirect: return "direct";
+    case NegotiationOutcome::kRelayed: return "relayed";
+    case NegotiationOutcome::kFailed: return "failed";
+    case NegotiationOutcome::kKept: return "kept";
+  }
+  return "?";
+}
+
 const char* to_string(DecodeError e) {
   switch (e) {
     case DecodeError::kTruncated: return "truncated";
@@ -259,6 +269,12 @@ void put(WireWriter& w, const RelayRtts& m) {
     w.u32(m.rtts[i].rtt_us);
   }
 }
+void put(WireWriter& w, const TunnelOutcome& m) {
+  w.u64(m.tunnel_id);
+  w.fixed(m.peer);
+  w.u8(static_cast<std::uint8_t>(m.outcome));
+  w.u32(m.time_to_direct_ms);
+}
 void put(WireWriter& w, const SetNetworkOnline& m) {
   w.u32(m.request_id);
   w.str8(m.network);
@@ -439,6 +455,14 @@ void get(Decoder& d, RelayRtts& m) {
     rtt.rtt_us = d.r.u32();
     m.rtts.push_back(rtt);
   }
+}
+
+void get(Decoder& d, TunnelOutcome& m) {
+  m.tunnel_id = d.r.u64();
+  m.peer = d.key();
+  m.outcome = d.enumeration<NegotiationOutcome>(1, 4);
+  m.time_to_direct_ms = d.r.u32();
+  if (m.outcome != NegotiationOutcome::kDirect && m.time_to_direct_ms != 0) d.fail(DecodeError::kFieldOutOfRange);
 }
 
 // ---- datagram bodies

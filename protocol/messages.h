@@ -152,7 +152,7 @@ enum class ControlType : std::uint8_t {
   kRelayKeys = 21,
   kRelayList = 22,
   kRelayRtts = 23,
-  // 24 is TunnelOutcome's.
+  kTunnelOutcome = 24,
   kRefreshMapping = 25,
 };
 
@@ -296,6 +296,29 @@ struct RelayRtts {
   static constexpr ControlType kType = ControlType::kRelayRtts;
   std::vector<RelayRtt> rtts;
 };
+// How one tunnel negotiation (one TunnelInstruction, one tunnel id) ended, as the
+// client saw it when it settled (client/core/tunnel.h):
+enum class NegotiationOutcome : std::uint8_t {
+  kDirect = 1,   // a direct path was proven (TunnelUp)
+  kRelayed = 2,  // the punch window ended with the tunnel on the relay
+  kFailed = 3,   // neither: no session by either path
+  kKept = 4,     // the tunnel was already direct and stayed so: the plan only
+                 // renewed it (a new id and relay ticket), nothing was negotiated
+};
+const char* to_string(NegotiationOutcome o);  // "direct", "relayed", "failed", "kept"
+// C->S, once per TunnelInstruction the client received from the server, when its
+// outcome is settled: how the negotiation of `tunnel_id` with `peer` ended. The
+// server counts the first report of each tunnel id it planned, by the pair's NAT
+// classes (server/core/negotiation_ledger.h). `time_to_direct_ms` is the time
+// from the instruction to the direct path (docs/architecture.md section 5) for
+// kDirect and 0 otherwise (the decoder refuses anything else). No reply.
+struct TunnelOutcome {
+  static constexpr ControlType kType = ControlType::kTunnelOutcome;
+  std::uint64_t tunnel_id = 0;
+  PublicKey peer{};
+  NegotiationOutcome outcome = NegotiationOutcome::kDirect;
+  std::uint32_t time_to_direct_ms = 0;
+};
 struct Reply {
   static constexpr ControlType kType = ControlType::kReply;
   std::uint32_t request_id = 0;
@@ -394,7 +417,7 @@ using ControlMessage = std::variant<LoginRequest, LoginReply, DiscoveryReport, C
                                     LeaveNetwork, SetNickname, Reply, NetworkSnapshot, MemberUpdate, MemberLeft,
                                     TunnelInstruction, PeerOffline, Ping, Pong, SessionReplaced, SetNetworkOnline,
                                     RequestTunnel, RelayFrame, RelayRegister, RelayKeys, RelayList, RelayRtts,
-                                    RefreshMapping>;
+                                    TunnelOutcome, RefreshMapping>;
 
 static_assert(wire_types_unique<ControlMessage>(), "two ControlMessages share a type byte");
 Bytes encode_control(const ControlMessage& message);

@@ -63,4 +63,17 @@ struct NatProfile {
   std::string summary() const;
 };
 
+// A short, stable name for the class of NAT a profile describes, for grouping
+// tunnel outcomes (the server's metrics): "udp-blocked", "no-nat" (as summary()),
+// else by mapping, which decides whether a punch can work: "eim", "adm", and for
+// APDM by port allocation, which decides whether the port can be predicted:
+// "apdm-preserve", "apdm-seq", "apdm-random". "unknown" when the mapping was not
+// measured (a server without RFC 5780 endpoints on two IPs). Filtering is left
+// out on purpose: a planned punch opens every filter, and fewer classes keep the
+// metric's label set small (8 per side, 36 pairs).
+const char* nat_class(const NatProfile& p);
+// The class of a pair: both sides' nat_class, sorted and joined with '+', so
+// the pair reads the same whichever side is which ("eim+apdm-random").
+std::string nat_pair_class(const NatProfile& a, const NatProfile& b);
+
 }  // namespace yt

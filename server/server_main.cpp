@@ -172,7 +172,8 @@ int main(int argc, char** argv) {
     auto served = yt::MetricsHttp::start(io, at, [&core] {
       return yt::server_metrics_text(core.stats(), yt::ServerGauges{core.online_clients(), core.admitted_connections(),
                                                                    core.max_connections(), core.relay_pairs(),
-                                                                   core.mirrored_clients()});
+                                                                   core.mirrored_clients()},
+                                     core.negotiations());
     });
     if (!served) {
       std::fprintf(stderr, "yellowtail-server: %s\n", served.error().c_str());

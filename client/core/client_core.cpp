@@ -821,7 +821,8 @@ bool ClientCore::restore_peers(Time now, const PeerCache& cache) {
   for (const PeerCache::Path& path : cache.direct) {
     auto member = peers.find(path.peer);
     if (member == peers.end() || path.peer == s.ctx.identity.public_key) continue;
-    s.tunnels.instruct(now, s.resume_instruction(path.peer, member->second.virtual_ip, path.endpoint));
+    s.tunnels.instruct(now, s.resume_instruction(path.peer, member->second.virtual_ip, path.endpoint),
+                       PlanSource::kResume);
     ++s.ctx.stats.tunnels_resumed;
   }
   // Nobody vouches for these peers' liveness but themselves.

@@ -1,6 +1,7 @@
 #include "client/core/tunnel.h"
 
 #include <algorithm>
+#include <limits>
 #include <string_view>
 
 #include "client/core/duration_text.h"
@@ -27,7 +28,7 @@ Bytes peer_prologue(std::uint64_t tunnel_id) {
   return out;
 }
 
-Tunnel::Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfig& config)
+Tunnel::Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfig& config, PlanSource source)
     : peer_(instruction.peer),
       peer_virtual_ip_(instruction.peer_virtual_ip),
       tunnel_id_(instruction.tunnel_id),
@@ -39,6 +40,7 @@ Tunnel::Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfi
       punch_end_(start_at_ + config.punch_duration),
       next_probe_at_(start_at_) {
   if (instruction.relay) relay_.emplace(*instruction.relay, now, config.relay_first ? now : punch_end_);
+  if (source == PlanSource::kServer) negotiation_ = Negotiation{instruction.tunnel_id, now, false};
 }
 
 std::optional<Time> Tunnel::last_received() const {
@@ -46,7 +48,7 @@ std::optional<Time> Tunnel::last_received() const {
   return last_received_;
 }
 
-void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& env) {
+void Tunnel::adopt(const TunnelInstruction& instruction, Time now, PlanSource source, TunnelEnv& env) {
   candidates_ = instruction.candidates;
   peer_virtual_ip_ = instruction.peer_virtual_ip;
   // A new offer is a new pair at the relay, and the peer (re-instructed too) binds
@@ -64,6 +66,15 @@ void Tunnel::adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& en
   // A repeated instruction changes nothing else: the handshake state of this id
   // (an answer to resend, a re-handshake in flight) stays valid.
   if (instruction.tunnel_id == tunnel_id_ && instruction.role == role_) return;
+  // A new negotiation; one still unsettled is superseded, unreported.
+  negotiation_.reset();
+  if (source == PlanSource::kServer) {
+    negotiation_ = Negotiation{instruction.tunnel_id, now, false};
+    if (direct()) {
+      negotiation_->reported = true;
+      send_outcome(NegotiationOutcome::kKept, Duration(0), env);
+    }
+  }
   // A path missing from the candidates alone proves little (predicted ports never
   // list the real one; a rebinding we followed is news to the server); a path that
   // has also gone quiet for longer than any healthy peer stays silent is what a
@@ -153,6 +164,7 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
     }
     failure_ = why;
     env.ctx.emit(TunnelFailed{peer_, why});
+    report_outcome(now, env);
     return;
   }
   // Probes cannot leave a host whose UDP is blocked: the relay, over the control
@@ -171,6 +183,8 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
       }
     }
   }
+
+  report_outcome(now, env);  // the window may have ended relayed
 
   if (current_ && repunch_end_ > Time{} && now >= repunch_end_) repunch_end_ = Time{};  // window over
   if (repunching(now) && now >= start_at_ && now >= next_probe_at_) {
@@ -413,6 +427,7 @@ void Tunnel::install_session(Time now, PeerPath from, const SessionKeys& keys, s
   const TunnelState before = state_;
   path_ = from;
   state_ = from.relayed ? TunnelState::kRelayed : TunnelState::kDirect;
+  report_outcome(now, env);
   if (state_ == before) return;
   if (state_ == TunnelState::kDirect) {
     punch_over_ = true;
@@ -511,6 +526,29 @@ Status<SendError> Tunnel::send_on(Time now, const PeerPayload& payload, const Pe
   ++env.ctx.stats.packets_sent;
   last_sent_ = now;
   return Ok{};
+}
+
+void Tunnel::report_outcome(Time now, TunnelEnv& env) {
+  if (!negotiation_ || negotiation_->reported) return;
+  std::optional<NegotiationOutcome> outcome;
+  if (state_ == TunnelState::kDirect) {
+    outcome = NegotiationOutcome::kDirect;
+  } else if (state_ == TunnelState::kFailed) {
+    outcome = NegotiationOutcome::kFailed;
+  } else if (state_ == TunnelState::kRelayed && punch_over_) {
+    outcome = NegotiationOutcome::kRelayed;
+  }
+  if (!outcome) return;  // still punching, or without a session yet
+  negotiation_->reported = true;
+  send_outcome(*outcome, *outcome == NegotiationOutcome::kDirect ? now - negotiation_->instructed_at : Duration(0),
+               env);
+}
+
+void Tunnel::send_outcome(NegotiationOutcome outcome, Duration time_to_direct, TunnelEnv& env) {
+  if (!env.ctx.send_to_server) return;
+  const auto ms = static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(to_ms(time_to_direct), 0, std::numeric_limits<std::uint32_t>::max()));
+  (void)env.ctx.send_to_server(TunnelOutcome{negotiation_->tunnel_id, peer_, outcome, ms});
 }
 
 void Tunnel::close(const std::string& reason, TunnelEnv& env) {

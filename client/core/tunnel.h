@@ -50,6 +50,16 @@
 // tunnel.cpp holds the punch, handshake and session; tunnel_paths.cpp the relay link
 // and the moves between the direct and the relayed path.
 //
+// Outcome report: each plan from the server is one negotiation, and its outcome
+// goes back to the server once, as a TunnelOutcome (protocol/messages.h), when it
+// is settled: kDirect when the direct path is up (with the time from that plan's
+// instruction), kRelayed when the punch window ended with the tunnel relayed
+// (or, the window over, when the relay's handshake completes), kFailed when the
+// tunnel gave up. A plan adopted by a tunnel that is direct is reported kKept at
+// once. A plan superseded before it settled (a newer plan, the tunnel closed) is
+// not reported; neither is a resume plan (PlanSource::kResume), which the server
+// never made. A report the control connection cannot take now is not kept.
+//
 // Retransmitted inits are byte-identical (one HandshakeInitiator writes msg1 once),
 // and the replay guard refuses a second read of them, so the responder keeps its last
 // answer and resends it for an identical init instead of failing the handshake.
@@ -113,15 +123,19 @@ struct PeerPath {
   bool operator!=(const PeerPath& o) const { return !(*this == o); }
 };
 
+// Where a plan came from: the server, which hears its outcome, or a resume between
+// the peers themselves (peer_cache.h), which it does not.
+enum class PlanSource : std::uint8_t { kServer, kResume };
+
 class Tunnel {
  public:
-  Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfig& config);
+  Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfig& config, PlanSource source);
 
   // Takes the id, role, candidates, relay and address of a newer instruction for the
   // same peer while the tunnel has a session (direct or relayed). An in-flight
   // re-handshake under the old id is abandoned. Punches again when relayed, or when
   // the path is not among the candidates (above).
-  void adopt(const TunnelInstruction& instruction, Time now, TunnelEnv& env);
+  void adopt(const TunnelInstruction& instruction, Time now, PlanSource source, TunnelEnv& env);
 
   void on_timer(Time now, TunnelEnv& env);
   std::optional<Time> next_deadline(const ClientConfig& config) const;
@@ -263,6 +277,17 @@ class Tunnel {
   std::string failure_;
 
   Time instructed_at_{};
+  // The negotiation of the latest plan from the server, until its outcome is
+  // reported (outcome report, above); nullopt for a resume plan.
+  struct Negotiation {
+    std::uint64_t tunnel_id = 0;
+    Time instructed_at{};
+    bool reported = false;
+  };
+  std::optional<Negotiation> negotiation_;
+  // Reports the negotiation's outcome if it is settled now and not yet reported.
+  void report_outcome(Time now, TunnelEnv& env);
+  void send_outcome(NegotiationOutcome outcome, Duration time_to_direct, TunnelEnv& env);
   Time start_at_{};
   Time punch_end_{};
   Time next_probe_at_{};

@@ -85,6 +85,7 @@ void Tunnel::move_to_direct(Time now, Endpoint to, TunnelEnv& env) {
   unanswered_path_checks_ = 0;
   next_relay_refresh_at_ = now + env.ctx.config.relay_refresh_interval;
   env.ctx.emit(TunnelUp{peer_, to, now - instructed_at_});
+  report_outcome(now, env);
 }
 
 bool Tunnel::direct_path_suspect(Time now, const ClientConfig& config) const {

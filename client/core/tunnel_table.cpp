@@ -2,7 +2,7 @@
 
 namespace yt {
 
-void TunnelTable::instruct(Time now, const TunnelInstruction& instruction) {
+void TunnelTable::instruct(Time now, const TunnelInstruction& instruction, PlanSource source) {
   if (instruction.peer == ctx_.identity.public_key) {
     ++ctx_.stats.control_failures;
     return;
@@ -18,7 +18,7 @@ void TunnelTable::instruct(Time now, const TunnelInstruction& instruction) {
     // Keep the live session: re-instructions follow every server reconnect, and
     // tearing down a working tunnel for one would drop traffic (outage survival).
     tunnel_ids_.erase(it->second.tunnel_id());
-    it->second.adopt(instruction, now, e);
+    it->second.adopt(instruction, now, source, e);
     it->second.set_peer_offline(false);
     tunnel_ids_[instruction.tunnel_id] = instruction.peer;
     note_relay_pair(it->second);
@@ -30,7 +30,7 @@ void TunnelTable::instruct(Time now, const TunnelInstruction& instruction) {
     erase(it);
   }
   auto [created, inserted] =
-      tunnels_.emplace(instruction.peer, Tunnel(instruction, now, ctx_.config));
+      tunnels_.emplace(instruction.peer, Tunnel(instruction, now, ctx_.config, source));
   created->second.set_liveness_checks(server_lost_);
   tunnel_ids_[instruction.tunnel_id] = instruction.peer;
   note_relay_pair(created->second);
@@ -82,7 +82,7 @@ Tunnel* TunnelTable::by_tunnel_id_or_resume(Time now, std::uint64_t tunnel_id, E
   if (tunnel || !resume) return tunnel;
   std::optional<TunnelInstruction> plan = resume(tunnel_id, from);
   if (!plan) return nullptr;
-  instruct(now, *plan);
+  instruct(now, *plan, PlanSource::kResume);
   return by_tunnel_id(tunnel_id);
 }
 

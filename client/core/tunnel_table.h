@@ -28,7 +28,9 @@ class TunnelTable {
   // role and relay adopted by it (tunnel.h). An instruction naming ourselves, or a
   // tunnel id that belongs to another peer, is counted as a control failure and
   // ignored. A relay offer must have its endpoint resolved (RelayLink).
-  void instruct(Time now, const TunnelInstruction& instruction);
+  // `source`: kResume for a plan of our own (peer_cache.h), whose outcome the
+  // server must not hear (tunnel.h, outcome report).
+  void instruct(Time now, const TunnelInstruction& instruction, PlanSource source = PlanSource::kServer);
   // Asked for a punch or handshake under a tunnel id we do not have: the plan to
   // adopt when it is a member's resume id (peer_cache.h), or nothing.
   std::function<std::optional<TunnelInstruction>(std::uint64_t tunnel_id, Endpoint from)> resume;

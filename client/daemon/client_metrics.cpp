@@ -1,6 +1,5 @@
 #include "client/daemon/client_metrics.h"
 
-#include <cstdio>
 #include <map>
 
 #include "client/daemon/status_json.h"
@@ -16,37 +15,7 @@ void sample(std::string& out, const std::string& name, std::uint64_t value) {
   out += name + " " + std::to_string(value) + "\n";
 }
 
-std::string number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
-}
-
 }  // namespace
-
-void TimeToDirectHistogram::observe(Duration d) {
-  const double s = std::chrono::duration<double>(d).count();
-  std::size_t k = 0;
-  while (k < kBounds.size() && s > kBounds[k]) ++k;
-  ++counts_[k];
-  sum_ += s;
-}
-
-std::string TimeToDirectHistogram::text() const {
-  const std::string name = "yellowtail_client_time_to_direct_seconds";
-  std::string out;
-  header(out, name, "histogram", "From the server's tunnel instruction to the first direct packet.");
-  std::uint64_t cumulative = 0;
-  for (std::size_t k = 0; k < kBounds.size(); ++k) {
-    cumulative += counts_[k];
-    out += name + "_bucket{le=\"" + number(kBounds[k]) + "\"} " + std::to_string(cumulative) + "\n";
-  }
-  cumulative += counts_.back();
-  out += name + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
-  out += name + "_sum " + number(sum_) + "\n";
-  out += name + "_count " + std::to_string(cumulative) + "\n";
-  return out;
-}
 
 std::string client_metrics_text(const ClientCore& core, const AdapterCounters* adapter,
                                 const TimeToDirectHistogram& time_to_direct) {
@@ -85,7 +54,8 @@ std::string client_metrics_text(const ClientCore& core, const AdapterCounters* a
       sample(out, metric, value);
     }
   }
-  out += time_to_direct.text();
+  out += time_to_direct.text("yellowtail_client_time_to_direct_seconds",
+                             "From the server's tunnel instruction to the first direct packet.");
   return out;
 }
 

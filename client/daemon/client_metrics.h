@@ -5,27 +5,13 @@
 // time to direct (from the server's instruction to the first direct packet).
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <string>
 
 #include "client/core/client_core.h"
 #include "client/daemon/tun_adapter.h"
-#include "protocol/time.h"
+#include "protocol/time_to_direct_histogram.h"
 
 namespace yt {
-
-class TimeToDirectHistogram {
- public:
-  // Upper bounds, seconds; +Inf follows.
-  static constexpr std::array<double, 8> kBounds = {0.1, 0.25, 0.5, 1, 2, 5, 10, 30};
-  void observe(Duration d);
-  std::string text() const;
-
- private:
-  std::array<std::uint64_t, kBounds.size() + 1> counts_{};  // per bucket, not cumulative
-  double sum_ = 0;
-};
 
 std::string client_metrics_text(const ClientCore& core, const AdapterCounters* adapter,
                                  const TimeToDirectHistogram& time_to_direct);

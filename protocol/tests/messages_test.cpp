@@ -78,6 +78,10 @@ std::vector<ControlCase> control_cases() {
        "0116" "02" "00000000" "00" "00000000" "0000" "00000000" "0000" "00000003" "0172" "cb007109" "0d96" "00000000"
        "0000"},
       {"RelayRtts", RelayRtts{{RelayRtt{0, 1000}, RelayRtt{3, 250}}}, "0117" "02" "00000000" "000003e8" "00000003" "000000fa"},
+      {"TunnelOutcome direct", TunnelOutcome{0x1122334455667788ULL, key_of(0xaa), NegotiationOutcome::kDirect, 250},
+       "0118" "1122334455667788" + kKeyAA + "01" "000000fa"},
+      {"TunnelOutcome relayed", TunnelOutcome{7, key_of(0xaa), NegotiationOutcome::kRelayed, 0},
+       "0118" "0000000000000007" + kKeyAA + "02" "00000000"},
       {"RefreshMapping", RefreshMapping{ep("198.51.100.1:3480")}, "0119" "c6336401" "0d98"},
   };
 }
@@ -132,6 +136,11 @@ TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
             DecodeError::kFieldOutOfRange);
   // RelayKeys whose current key has the "no key" id 0.
   EXPECT_EQ(decode_control(*from_hex("0115" "00000000" + kKeyAA + "00")).error(), DecodeError::kFieldOutOfRange);
+  // TunnelOutcome: outcome 5, and a time to direct on a relayed outcome.
+  EXPECT_EQ(decode_control(*from_hex("0118" "0000000000000007" + kKeyAA + "05" "00000000")).error(),
+            DecodeError::kFieldOutOfRange);
+  EXPECT_EQ(decode_control(*from_hex("0118" "0000000000000007" + kKeyAA + "02" "00000001")).error(),
+            DecodeError::kFieldOutOfRange);
   // A RelayList of 33 relays.
   EXPECT_EQ(decode_control(*from_hex("0116" "21")).error(), DecodeError::kFieldOutOfRange);
   // A 65-byte network name.

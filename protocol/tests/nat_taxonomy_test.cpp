@@ -34,5 +34,38 @@ TEST(NatTaxonomyTest, BlockedAndNoNatOverrideTheRest) {
   EXPECT_EQ(p.summary(), "no-nat");
 }
 
+TEST(NatTaxonomyTest, ClassNamesTheMappingAndForApdmThePortAllocation) {
+  NatProfile p;
+  p.mapping_known = true;
+  EXPECT_STREQ(nat_class(p), "eim");
+  p.mapping = MappingBehavior::kAddressDependent;
+  EXPECT_STREQ(nat_class(p), "adm");
+  p.mapping = MappingBehavior::kAddressPortDependent;
+  EXPECT_STREQ(nat_class(p), "apdm-preserve");
+  p.allocation = PortAllocation::kSequential;
+  EXPECT_STREQ(nat_class(p), "apdm-seq");
+  p.allocation = PortAllocation::kRandom;
+  EXPECT_STREQ(nat_class(p), "apdm-random");
+  p.filtering = FilteringBehavior::kEndpointIndependent;  // filtering is not part of it
+  EXPECT_STREQ(nat_class(p), "apdm-random");
+  p.mapping_known = false;
+  EXPECT_STREQ(nat_class(p), "unknown");
+  p.behind_nat = false;
+  EXPECT_STREQ(nat_class(p), "no-nat");
+  p.udp_blocked = true;
+  EXPECT_STREQ(nat_class(p), "udp-blocked");
+}
+
+TEST(NatTaxonomyTest, PairClassIsTheSameWhicheverSideIsFirst) {
+  NatProfile eim;
+  eim.mapping_known = true;
+  NatProfile random = eim;
+  random.mapping = MappingBehavior::kAddressPortDependent;
+  random.allocation = PortAllocation::kRandom;
+  EXPECT_EQ(nat_pair_class(eim, random), "apdm-random+eim");
+  EXPECT_EQ(nat_pair_class(random, eim), "apdm-random+eim");
+  EXPECT_EQ(nat_pair_class(eim, eim), "eim+eim");
+}
+
 }  // namespace
 }  // namespace yt

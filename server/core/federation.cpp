@@ -121,10 +121,12 @@ void ServerCore::Impl::forwarded_arrived(const ForwardedMessage& message) {
     return;
   }
   // A plan made elsewhere for a pair with our client is remembered here too, so
-  // this server does not plan the same pair again on its own.
+  // this server does not plan the same pair again on its own; its outcome is
+  // counted by the server that made it (negotiation_ledger.h).
   if (const auto* instruction = std::get_if<TunnelInstruction>(&message.message)) {
     tunnels_[c->key].insert(instruction->peer);
     tunnels_[instruction->peer].insert(c->key);
+    negotiations_.foreign(now_, instruction->tunnel_id);
   }
   send(*c, message.message);
   ++stats_.forwarded_delivered;

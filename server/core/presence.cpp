@@ -216,6 +216,7 @@ void ServerCore::Impl::plan_now(Client& a, Client& b) {
   offer_relay(plan, a, b);
   send(a, plan.for_a);
   send(b, plan.for_b);
+  negotiations_.planned(now_, tunnel_id, a.key, b.key, nat_pair_class(a.report.profile, b.report.profile));
   // Only plans younger than the interval matter to the rate limit; dropping the
   // rest keeps the map as small as the plans of the last interval.
   while (!plan_order_.empty() && now_ >= plan_order_.front().first + config_.tunnel_retry_interval) {
@@ -278,6 +279,18 @@ void ServerCore::Impl::handle_request_tunnel(Client& c, const RequestTunnel& m) 
   }
   forget_tunnel(c.key, peer->key);
   instruct_if_new(c, *peer);
+}
+
+void ServerCore::Impl::handle_tunnel_outcome(Client& c, const TunnelOutcome& m) {
+  // The reporter's key is the handshake's, so only a side can claim a plan; the
+  // ledger checks that it is one.
+  switch (negotiations_.report(now_, c.key, m)) {
+    case NegotiationLedger::Verdict::kCounted: break;
+    case NegotiationLedger::Verdict::kDuplicate: ++stats_.tunnel_outcomes_duplicate; break;
+    case NegotiationLedger::Verdict::kUnknown: ++stats_.tunnel_outcomes_unknown; break;
+    case NegotiationLedger::Verdict::kForeign: ++stats_.tunnel_outcomes_foreign; break;
+    case NegotiationLedger::Verdict::kNotASide: ++stats_.tunnel_outcomes_not_a_side; break;
+  }
 }
 
 void ServerCore::Impl::forget_tunnel(const PublicKey& a, const PublicKey& b) {

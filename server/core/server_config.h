@@ -1,6 +1,7 @@
 // Tunables of the mediation server core. Every field has a default and says why.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -74,6 +75,16 @@ struct ServerConfig {
   // RequestTunnel: a client that asks in a loop costs its peer nothing more than
   // one punch attempt per interval. Clients back off far beyond it on their own.
   Duration tunnel_retry_interval = 10s;
+
+  // How long a plan is remembered for its TunnelOutcome (negotiation_ledger.h).
+  // A client settles a negotiation within its punch window plus the relay's extra
+  // window (2 x 10 s after the start delay, client_config.h); five minutes leaves
+  // room for a slow or reconnecting client and still forgets a plan soon.
+  Duration negotiation_memory = 5min;
+  // At most this many plans are remembered; past it the oldest is forgotten. A
+  // join storm of 10,000 clients into networks of 8 makes ~35,000 plans; an entry
+  // costs ~150 bytes, so the cap is ~10 MB.
+  std::size_t max_negotiations = 65536;
 
   // A control connection that says nothing for this long is considered lost. Clients
   // ping every 30 s (client_config.h), so three missed pings.

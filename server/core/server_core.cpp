@@ -69,6 +69,7 @@ std::vector<ServerCore::Output> ServerCore::drain_outputs() {
 }
 
 const ServerStats& ServerCore::stats() const { return impl_->stats_; }
+const NegotiationCounts& ServerCore::negotiations() const { return impl_->negotiations_.counts(); }
 std::size_t ServerCore::online_clients() const { return impl_->online_count_; }
 std::size_t ServerCore::admitted_connections() const { return impl_->admission_.connections(); }
 std::size_t ServerCore::max_connections() const { return impl_->admission_.config().max_connections; }
@@ -96,6 +97,7 @@ ServerCore::Impl::Impl(ServerConfig config, Identity identity, Storage& storage,
       storage_(storage),
       rng_(rng),
       admission_(config_.admission),
+      negotiations_(config_.negotiation_memory, config_.max_negotiations),
       tickets_(rng) {
   if (config_.builtin_relay && !config_.discovery_endpoints.empty()) relay_.emplace(config_.relay);
 }
@@ -158,6 +160,7 @@ void ServerCore::Impl::expire(Time now) {
     doom(*c, /*emit_close=*/true);  // also removes the deadline entry
   }
   send_due_lifetime_replies(now);
+  negotiations_.expire(now);
   if (tickets_.rotate_if_due(now)) publish_ticket_keys();
   if (relay_) {
     relay_->on_timer(now);
@@ -257,6 +260,8 @@ void ServerCore::Impl::handle_message(Client& c, ControlMessage& message) {
           handle_set_network_online(c, m);
         } else if constexpr (std::is_same_v<T, RequestTunnel>) {
           handle_request_tunnel(c, m);
+        } else if constexpr (std::is_same_v<T, TunnelOutcome>) {
+          handle_tunnel_outcome(c, m);
         } else if constexpr (std::is_same_v<T, RelayFrame>) {
           relay_frame(c, m);
         } else if constexpr (std::is_same_v<T, RelayRtts>) {

@@ -14,8 +14,9 @@
 //      to every online member sharing a network, and for every online peer sharing a
 //      network a TunnelInstruction to both sides with one tunnel id and start delay.
 // Afterwards: Create/Join/Leave/SetNickname requests get Replies and push updates;
-// Ping gets Pong; a closed or idle connection makes the client offline, and its
-// peers get MemberUpdate(offline) and PeerOffline.
+// Ping gets Pong; a TunnelOutcome is counted, once per plan (negotiation_ledger.h);
+// a closed or idle connection makes the client offline, and its peers get
+// MemberUpdate(offline) and PeerOffline.
 #pragma once
 
 #include <memory>
@@ -29,6 +30,7 @@
 #include "protocol/random.h"
 #include "protocol/time.h"
 #include "server/core/federation.h"
+#include "server/core/negotiation_ledger.h"
 #include "server/core/server_config.h"
 #include "server/core/server_stats.h"
 #include "server/core/storage.h"
@@ -74,6 +76,9 @@ class ServerCore {
   std::size_t mirrored_clients() const;
 
   const ServerStats& stats() const;
+  // Tunnel negotiations by NAT-pair class and outcome, as the clients reported
+  // them (TunnelOutcome; negotiation_ledger.h).
+  const NegotiationCounts& negotiations() const;
   std::size_t online_clients() const;
   // Connections admitted and not yet closed (admission.h).
   std::size_t admitted_connections() const;

@@ -24,6 +24,7 @@
 #include "protocol/handshake.h"
 #include "protocol/messages.h"
 #include "server/core/federation.h"
+#include "server/core/negotiation_ledger.h"
 #include "server/core/server_control_channel.h"
 #include "server/core/server_core.h"
 #include "server/core/ticket_issuer.h"
@@ -134,6 +135,7 @@ struct ServerCore::Impl {
   // Plans and sends the pair's instructions now (instruct_if_new decided it is due).
   void plan_now(Client& a, Client& b);
   void handle_request_tunnel(Client& c, const RequestTunnel& m);
+  void handle_tunnel_outcome(Client& c, const TunnelOutcome& m);
   void forget_tunnel(const PublicKey& a, const PublicKey& b);
   TunnelSide tunnel_side(const Client& c) const;
 
@@ -231,6 +233,8 @@ struct ServerCore::Impl {
   // the front instead of by a scan of every recent plan at each new one (which
   // made a join storm quadratic).
   std::deque<std::pair<Time, std::pair<PublicKey, PublicKey>>> plan_order_;
+  // Plans awaiting their TunnelOutcome, and the outcomes counted.
+  NegotiationLedger negotiations_;
   TicketIssuer tickets_;
   std::optional<RelayCore> relay_;  // the built-in relay (id 0); nullopt when off
   // Registered separate relays, by id (from 1, never reused in this process):

@@ -23,7 +23,23 @@ void metric(std::string& out, const char* name, const char* type, const char* he
 
 }  // namespace
 
-std::string server_metrics_text(const ServerStats& s, const ServerGauges& g) {
+std::string prometheus_label_value(const std::string& value) {
+  std::string out;
+  for (char ch : value) {
+    if (ch == '\\') {
+      out += "\\\\";
+    } else if (ch == '"') {
+      out += "\\\"";
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+std::string server_metrics_text(const ServerStats& s, const ServerGauges& g, const NegotiationCounts& n) {
   std::string out;
   auto counter = [&out](const char* name, const char* help, std::uint64_t value) {
     metric(out, name, "counter", help, value);
@@ -73,6 +89,16 @@ std::string server_metrics_text(const ServerStats& s, const ServerGauges& g) {
           s.mapping_refreshes);
   counter("yellowtail_server_refreshes_missed_total", "Plans made before every refresh probe arrived.",
           s.refreshes_missed);
+  counter("yellowtail_server_tunnel_outcomes_duplicate_total", "Outcome reports of a negotiation counted already.",
+          s.tunnel_outcomes_duplicate);
+  counter("yellowtail_server_tunnel_outcomes_unknown_total", "Outcome reports of a tunnel id not remembered here.",
+          s.tunnel_outcomes_unknown);
+  counter("yellowtail_server_tunnel_outcomes_foreign_total", "Outcome reports of plans another server made.",
+          s.tunnel_outcomes_foreign);
+  counter("yellowtail_server_tunnel_outcomes_not_a_side_total", "Outcome reports from a client not a side of the plan.",
+          s.tunnel_outcomes_not_a_side);
+  counter("yellowtail_server_negotiations_unreported_total", "Plans forgotten before either side reported an outcome.",
+          n.unreported);
   counter("yellowtail_server_idle_disconnects_total", "Connections closed for silence.", s.idle_disconnects);
   counter("yellowtail_server_storage_errors_total", "Database operations that failed.", s.storage_errors);
   counter("yellowtail_server_presence_notices_sent_total", "Presence notices sent to the other servers.",
@@ -88,6 +114,16 @@ std::string server_metrics_text(const ServerStats& s, const ServerGauges& g) {
   counter("yellowtail_server_sessions_moved_total", "Our clients that logged in on another server.",
           s.sessions_moved);
   counter("yellowtail_server_servers_gone_total", "Other servers whose clients were taken offline.", s.servers_gone);
+  const char* negotiations = "yellowtail_server_negotiations_total";
+  out += std::string("# HELP ") + negotiations +
+         " Tunnel negotiations by NAT-pair class and outcome, as the first side reported it.\n";
+  out += std::string("# TYPE ") + negotiations + " counter\n";
+  for (const auto& [key, value] : n.outcomes) {
+    out += std::string(negotiations) + "{pair=\"" + prometheus_label_value(key.first) + "\",outcome=\"" +
+           prometheus_label_value(to_string(key.second)) + "\"} " + std::to_string(value) + "\n";
+  }
+  out += n.time_to_direct.text("yellowtail_server_time_to_direct_seconds",
+                               "From the tunnel instruction to the direct path, as the first side reported it.");
   return out;
 }
 

@@ -1,12 +1,15 @@
 // The server's counters in the Prometheus text exposition format (version 0.0.4),
 // for an operator's scraper: every ServerStats counter as yellowtail_server_<name>_total,
-// and the gauges of what is open now. Formatting only: the driver serves it
-// (platform/metrics_http.h).
+// the gauges of what is open now, and the tunnel negotiations its clients reported
+// (negotiation_ledger.h): yellowtail_server_negotiations_total{pair,outcome} and the
+// histogram yellowtail_server_time_to_direct_seconds. Formatting only: the driver
+// serves it (platform/metrics_http.h).
 #pragma once
 
 #include <cstddef>
 #include <string>
 
+#include "server/core/negotiation_ledger.h"
 #include "server/core/server_stats.h"
 
 namespace yt {
@@ -19,6 +22,11 @@ struct ServerGauges {
   std::size_t clients_mirrored = 0;  // hosted by the other servers on our database
 };
 
-std::string server_metrics_text(const ServerStats& stats, const ServerGauges& gauges);
+std::string server_metrics_text(const ServerStats& stats, const ServerGauges& gauges,
+                                const NegotiationCounts& negotiations);
+
+// `value` as a label value in the text format: backslash, double quote and line
+// feed escaped.
+std::string prometheus_label_value(const std::string& value);
 
 }  // namespace yt

@@ -26,10 +26,16 @@ struct ServerStats {
   std::uint64_t relays_registered = 0;        // yellowtail-relay registrations taken
   std::uint64_t relay_registrations_refused = 0;  // key not allowed, or a bad registration
   std::uint64_t relay_repicks = 0;            // pairs planned again because their relay went away
-  std::uint64_t tunnel_requests_ignored = 0;
+  std::uint64_t tunnel_requests_ignored = 0;  // RequestTunnel too soon, or for a pair that may not have one
+  // TunnelOutcome reports not counted (negotiation_ledger.h); the counted ones are
+  // NegotiationCounts, by NAT-pair class and outcome.
+  std::uint64_t tunnel_outcomes_duplicate = 0;   // the plan's outcome was counted already (the other side's)
+  std::uint64_t tunnel_outcomes_unknown = 0;     // no plan of that id remembered here
+  std::uint64_t tunnel_outcomes_foreign = 0;     // planned by another server, which counts it
+  std::uint64_t tunnel_outcomes_not_a_side = 0;  // from a client that is not a side of the plan
   std::uint64_t plans_queued = 0;        // plans behind a sequential NAT that waited their turn
   std::uint64_t mapping_refreshes = 0;   // RefreshMapping asked before such a plan
-  std::uint64_t refreshes_missed = 0;    // plans made without every refresh probe (refresh_wait passed)  // RequestTunnel too soon, or for a pair that may not have one
+  std::uint64_t refreshes_missed = 0;    // plans made without every refresh probe (refresh_wait passed)
   std::uint64_t idle_disconnects = 0;
   std::uint64_t storage_errors = 0;
   // Several servers on one database (federation.h).

@@ -207,6 +207,16 @@ TEST_F(LoopbackTest, TwoClientsThatDoNotPunchTalkThroughTheServersRelay) {
   EXPECT_EQ(at_alice.got.front(), "and back");
   EXPECT_GE(server_->core().relay_stats().forwarded_packets, 2u);
   for (const PeerStatus& p : alice.core().peers()) EXPECT_EQ(p.tunnel, TunnelState::kRelayed);
+  // Neither punches, so the punch window is over at once: relayed is settled as
+  // soon as the relay carries the pair, and the server counts it (one report of
+  // the two).
+  const ServerCore& core = server_->core();
+  ASSERT_TRUE(run_until([&] { return core.stats().tunnel_outcomes_duplicate == 1; }));
+  const std::string text = server_metrics_text(core.stats(), ServerGauges{}, core.negotiations());
+  EXPECT_NE(text.find("\nyellowtail_server_negotiations_total{pair=\"no-nat+no-nat\",outcome=\"relayed\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nyellowtail_server_time_to_direct_seconds_count 0\n"), std::string::npos) << text;
 }
 
 // A separate relay (the real yellowtail-relay driver) registers with the server,
@@ -354,8 +364,10 @@ std::string scrape(Endpoint at) {
 TEST_F(LoopbackTest, ServerMetricsMoveWithRealTraffic) {
   const ServerCore& core = server_->core();
   auto metrics = MetricsHttp::start(io_, Endpoint{Ipv4::from_octets(127, 0, 0, 1), 0}, [&core] {
-    return server_metrics_text(core.stats(), ServerGauges{core.online_clients(), core.admitted_connections(),
-                                                         core.max_connections(), core.relay_pairs()});
+    return server_metrics_text(core.stats(),
+                               ServerGauges{core.online_clients(), core.admitted_connections(), core.max_connections(),
+                                            core.relay_pairs()},
+                               core.negotiations());
   });
   ASSERT_TRUE(metrics.ok()) << metrics.error();
   auto scraped = [&] {
@@ -394,12 +406,29 @@ TEST_F(LoopbackTest, ServerMetricsMoveWithRealTraffic) {
   ASSERT_TRUE(bob.core().join_network(bob.now(), "lan", "secret").ok());
   bob.pump();
   ASSERT_TRUE(run_until([&] { return tunnel.has_value(); }));
+  // The sides report how the negotiation ended: the first report counts.
+  auto direct_reported = [&core] {
+    for (const auto& [key, count] : core.negotiations().outcomes) {
+      if (key.second == NegotiationOutcome::kDirect && count > 0) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(run_until(direct_reported));
 
   const std::string after = scraped();
   EXPECT_NE(after.find("\nyellowtail_server_logins_total 2\n"), std::string::npos) << after;
   EXPECT_NE(after.find("\nyellowtail_server_clients_online 2\n"), std::string::npos) << after;
   EXPECT_NE(after.find("\nyellowtail_server_tunnel_instructions_total 2\n"), std::string::npos) << after;
   EXPECT_EQ(after.find("\nyellowtail_server_discovery_replies_total 0\n"), std::string::npos) << after;
+  // Both on loopback: neither is behind a NAT. One negotiation, direct, and its
+  // time to direct; the other side's report of it is a duplicate.
+  EXPECT_EQ(before.find("\nyellowtail_server_negotiations_total{"), std::string::npos) << before;
+  EXPECT_NE(after.find("\nyellowtail_server_negotiations_total{pair=\"no-nat+no-nat\",outcome=\"direct\"} 1\n"),
+            std::string::npos)
+      << after;
+  EXPECT_NE(after.find("\nyellowtail_server_time_to_direct_seconds_count 1\n"), std::string::npos) << after;
+  EXPECT_NE(after.find("\nyellowtail_server_tunnel_outcomes_unknown_total 0\n"), std::string::npos) << after;
+  EXPECT_NE(after.find("\nyellowtail_server_tunnel_outcomes_not_a_side_total 0\n"), std::string::npos) << after;
   EXPECT_EQ((*metrics)->scrapes(), 2u);
 }
 

@@ -240,8 +240,12 @@ class Wire {
  public:
   Wire(Driven& a, Driven& b, Duration delay = 10ms) : a_(a), b_(b), delay_(delay) {}
 
-  // Return false to drop. May rewrite the payload or the source.
+  // Return false to drop. May rewrite the payload or the source. Sees the
+  // datagrams between the two clients, not those to the relay.
   std::function<bool(SendDatagram&, Endpoint& from)> filter;
+  // When set, a relay at this endpoint: it binds any ticket (no mac check) and
+  // forwards RelayData between the two bound sides of a pair, each after `delay`.
+  std::optional<Endpoint> relay;
 
   Time now = kT0;
 
@@ -276,6 +280,7 @@ class Wire {
 
   std::uint64_t delivered = 0;
   std::uint64_t dropped = 0;
+  std::uint64_t relayed = 0;  // datagrams the relay forwarded
 
  private:
   struct Flight {
@@ -290,6 +295,10 @@ class Wire {
         Endpoint from = src->address;
         bool for_dst = d.to == dst->address ||
                        std::find(dst->aliases.begin(), dst->aliases.end(), d.to) != dst->aliases.end();
+        if (relay && d.to == *relay) {
+          relay_datagram(*src, d);
+          continue;
+        }
         if (!for_dst) continue;  // to the server, or a candidate nobody has
         if (filter && !filter(d, from)) {
           ++dropped;
@@ -302,9 +311,27 @@ class Wire {
     }
   }
 
+  // The fake relay (`relay`): bound sides by (pair, side).
+  void relay_datagram(Driven& src, const SendDatagram& d) {
+    auto decoded = decode_datagram(d.payload);
+    if (!decoded) return;
+    if (auto* bind = std::get_if<RelayBind>(&decoded.value())) {
+      bound_[{bind->pair_id, bind->side}] = &src;
+      const bool peer = bound_.count({bind->pair_id, static_cast<std::uint8_t>(1 - bind->side)}) > 0;
+      RelayBound answer{bind->pair_id, bind->side, bind->sequence, RelayBindResult::kBound, peer};
+      in_flight_.emplace(std::make_pair(now + delay_, seq_++), Flight{&src, *relay, encode_datagram(answer)});
+    } else if (auto* data = std::get_if<RelayData>(&decoded.value())) {
+      auto to = bound_.find({data->pair_id, static_cast<std::uint8_t>(1 - data->side)});
+      if (to == bound_.end()) return;
+      ++relayed;
+      in_flight_.emplace(std::make_pair(now + delay_, seq_++), Flight{to->second, *relay, d.payload});
+    }
+  }
+
   Driven& a_;
   Driven& b_;
   Duration delay_;
+  std::map<std::pair<std::uint64_t, std::uint8_t>, Driven*> bound_;
   std::map<Driven*, std::size_t> cursor_;
   std::map<std::pair<Time, std::uint64_t>, Flight> in_flight_;
   std::uint64_t seq_ = 0;

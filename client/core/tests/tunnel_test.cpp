@@ -122,6 +122,55 @@ TEST_F(TunnelTest, WaitsForTheStartThenPunchesHandshakesAndComesUp) {
   EXPECT_EQ(a.sent<PunchProbe>().size(), probes_at_up);
 }
 
+// Each side reports the negotiation's outcome to the server once, when settled.
+TEST_F(TunnelTest, EachSideReportsTheDirectOutcomeOnceWithItsTimeToDirect) {
+  bring_up();
+  wire.run_for(60s);  // past the punch window and the relay's: nothing more to report
+  for (auto [d, s, c, peer] : {std::tuple{&a, &sa, ca, kb}, std::tuple{&b, &sb, cb, ka}}) {
+    std::vector<TunnelOutcome> reports;
+    for (const ControlMessage& m : s->messages(d->take_stream(c))) {
+      if (auto* o = std::get_if<TunnelOutcome>(&m)) reports.push_back(*o);
+    }
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].tunnel_id, kTunnelId);
+    EXPECT_EQ(reports[0].peer, peer);
+    EXPECT_EQ(reports[0].outcome, NegotiationOutcome::kDirect);
+    EXPECT_EQ(reports[0].time_to_direct_ms, to_ms(d->events_of<TunnelUp>().at(0).time_to_direct));
+  }
+}
+
+TEST_F(TunnelTest, AFailedNegotiationIsReportedOnceAndALaterPlanOfTheLiveTunnelAsKept) {
+  wire.filter = [](SendDatagram&, Endpoint&) { return false; };  // no path at all
+  instruct();
+  wire.run_for(30s);
+  ASSERT_EQ(a.events_of<TunnelFailed>().size(), 1u);
+  auto outcomes = [](Driven& d, ScriptedServer& s, ConnId c) {
+    std::vector<TunnelOutcome> out;
+    for (const ControlMessage& m : s.messages(d.take_stream(c))) {
+      if (auto* o = std::get_if<TunnelOutcome>(&m)) out.push_back(*o);
+    }
+    return out;
+  };
+  auto failed = outcomes(a, sa, ca);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].outcome, NegotiationOutcome::kFailed);
+  EXPECT_EQ(failed[0].time_to_direct_ms, 0u);
+  // A new plan gets the tunnel up; a plan after that renews it: kept.
+  wire.filter = nullptr;
+  instruct(instruction_for_a(kTunnelId + 1), instruction_for_b(kTunnelId + 1));
+  wire.run_for(1s);
+  ASSERT_EQ(a.events_of<TunnelUp>().size(), 1u);
+  instruct(instruction_for_a(kTunnelId + 2), instruction_for_b(kTunnelId + 2));
+  wire.run_for(30s);
+  auto later = outcomes(a, sa, ca);
+  ASSERT_EQ(later.size(), 2u);
+  EXPECT_EQ(later[0].tunnel_id, kTunnelId + 1);
+  EXPECT_EQ(later[0].outcome, NegotiationOutcome::kDirect);
+  EXPECT_EQ(later[1].tunnel_id, kTunnelId + 2);
+  EXPECT_EQ(later[1].outcome, NegotiationOutcome::kKept);
+  EXPECT_EQ(later[1].time_to_direct_ms, 0u);
+}
+
 TEST_F(TunnelTest, ProbesGoToEveryCandidateEveryPunchInterval) {
   TunnelInstruction ia = instruction_for_a();
   Endpoint dead{Ipv4::from_octets(10, 9, 9, 9), 9};
@@ -718,6 +767,71 @@ TEST(PeerPrologue, IsThePeerPrologueFollowedByTheTunnelIdBigEndian) {
   ASSERT_EQ(p.size(), text.size() + 8);
   EXPECT_EQ(std::string(p.begin(), p.begin() + text.size()), text);
   EXPECT_EQ(to_hex(ByteView(p.data() + text.size(), 8)), "0102030405060708");
+}
+
+// Relay-first with a relay both sides reach: the outcome is reported once, when
+// it is settled: direct when the punch gets through, relayed when the punch
+// window ends on the relay.
+struct TunnelOutcomeRelayTest : TunnelTest {
+  static constexpr std::uint64_t kPair = 0x0102030405060708;
+  const Endpoint kRelay{Ipv4::from_octets(198, 51, 100, 9), 3478};
+  void SetUp() override {
+    TunnelTest::SetUp();
+    wire.relay = kRelay;
+  }
+  void instruct_with_relay(std::uint64_t id = kTunnelId) {
+    TunnelInstruction for_a = instruction_for_a(id), for_b = instruction_for_b(id);
+    for_a.relay = RelayOffer{kRelay, RelayTicket{1, kPair + id, 0, {}}, 3600, Endpoint{}};
+    for_b.relay = RelayOffer{kRelay, RelayTicket{1, kPair + id, 1, {}}, 3600, Endpoint{}};
+    instruct(for_a, for_b);
+  }
+  static std::vector<TunnelOutcome> outcomes(Driven& d, ScriptedServer& s, ConnId c) {
+    std::vector<TunnelOutcome> out;
+    for (const ControlMessage& m : s.messages(d.take_stream(c))) {
+      if (auto* o = std::get_if<TunnelOutcome>(&m)) out.push_back(*o);
+    }
+    return out;
+  }
+};
+
+TEST_F(TunnelOutcomeRelayTest, RelayedFirstThenDirectIsReportedDirectOnce) {
+  instruct_with_relay();
+  wire.run_for(60s);
+  ASSERT_EQ(a.events_of<TunnelUp>().size(), 1u);
+  EXPECT_GE(wire.relayed, 1u);  // the handshake went through the relay too
+  for (auto [d, s, c] : {std::tuple{&a, &sa, ca}, std::tuple{&b, &sb, cb}}) {
+    auto reports = outcomes(*d, *s, c);
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].outcome, NegotiationOutcome::kDirect);
+    EXPECT_EQ(reports[0].tunnel_id, kTunnelId);
+  }
+}
+
+TEST_F(TunnelOutcomeRelayTest, APairThatCannotPunchIsReportedRelayedWhenThePunchWindowEnds) {
+  wire.filter = [](SendDatagram&, Endpoint&) { return false; };  // only the relay gets through
+  instruct_with_relay();
+  wire.run_for(5s);
+  ASSERT_EQ(a.events_of<TunnelRelayed>().size(), 1u);
+  EXPECT_TRUE(outcomes(a, sa, ca).empty());  // relayed, but still punching: not settled
+  wire.run_for(60s);
+  for (auto [d, s, c, peer] : {std::tuple{&a, &sa, ca, kb}, std::tuple{&b, &sb, cb, ka}}) {
+    auto reports = outcomes(*d, *s, c);
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].outcome, NegotiationOutcome::kRelayed);
+    EXPECT_EQ(reports[0].tunnel_id, kTunnelId);
+    EXPECT_EQ(reports[0].peer, peer);
+    EXPECT_EQ(reports[0].time_to_direct_ms, 0u);
+  }
+  EXPECT_TRUE(a.events_of<TunnelUp>().empty());
+  // A re-plan of the relayed pair is a negotiation of its own: the punch now
+  // gets through, and that one is reported direct.
+  wire.filter = nullptr;
+  instruct_with_relay(kTunnelId + 1);
+  wire.run_for(30s);
+  auto reports = outcomes(a, sa, ca);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].tunnel_id, kTunnelId + 1);
+  EXPECT_EQ(reports[0].outcome, NegotiationOutcome::kDirect);
 }
 
 }  // namespace

@@ -123,6 +123,35 @@ TEST_F(TwoServers, MembersOnDifferentServersSeeEachOtherAndGetOneTunnelPlan) {
 // Members already, they come online at the same moment on two servers, before
 // either server has heard of the other's: still exactly one plan, by the lower
 // key's server, whichever order the notices cross in.
+// A negotiation across servers is counted once, by the server that planned it;
+// the other side's server sets its client's report aside as foreign.
+TEST_F(TwoServers, APairsOutcomeIsCountedOnceWhereItWasPlanned) {
+  FakeClient& alice = online_in_lan(a_, "alice");
+  FakeClient& bob = online_in_lan(b_, "bob");
+  auto for_alice = alice.take<TunnelInstruction>();
+  auto for_bob = bob.take<TunnelInstruction>();
+  ASSERT_EQ(for_alice.size(), 1u);
+  ASSERT_EQ(for_bob.size(), 1u);
+  const bool a_planned = a_.server().stats().tunnel_instructions == 2;
+  Harness& planner = a_planned ? a_ : b_;
+  Harness& other = a_planned ? b_ : a_;
+  FakeClient& local = a_planned ? alice : bob;
+  FakeClient& remote = a_planned ? bob : alice;
+  const std::uint64_t id = for_alice[0].tunnel_id;
+  // The remote side reports first, to its own server: not counted there.
+  other.send(remote, TunnelOutcome{id, local.key(), NegotiationOutcome::kDirect, 300});
+  exchange();
+  EXPECT_EQ(other.server().stats().tunnel_outcomes_foreign, 1u);
+  EXPECT_TRUE(other.server().negotiations().outcomes.empty());
+  planner.send(local, TunnelOutcome{id, remote.key(), NegotiationOutcome::kDirect, 310});
+  exchange();
+  const auto& counted = planner.server().negotiations().outcomes;
+  ASSERT_EQ(counted.size(), 1u);
+  EXPECT_EQ(counted.begin()->first.second, NegotiationOutcome::kDirect);
+  EXPECT_EQ(counted.begin()->second, 1u);
+  EXPECT_EQ(planner.server().stats().tunnel_outcomes_unknown + other.server().stats().tunnel_outcomes_unknown, 0u);
+}
+
 TEST_F(TwoServers, MembersComingOnlineAtOnceOnTwoServersGetExactlyOnePlan) {
   const Identity alice_id = fresh_identity();
   const Identity bob_id = fresh_identity();
