@@ -48,8 +48,8 @@ RELAY=${4:?}
 DELAY_QUEUE=${5:?}
 HERE=$(cd "$(dirname "$0")" && pwd)
 UDP_TOOL="$HERE/udp_tool.py"
+source "$HERE/harness.sh"
 
-skip() { echo "SKIPPED: $*"; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "network-namespace tests need root (run the README test command as root)"
 [[ -c /dev/net/tun ]] || skip "/dev/net/tun is missing (no TUN support here)"
 command -v ip >/dev/null || skip "ip(8) is not installed"
@@ -57,87 +57,16 @@ for tool in nft iptables conntrack ping python3 setpriv timeout; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (scripts/setup.sh installs it)"; exit 1; }
 done
 
-RUN="yt$$"                      # prefix of every namespace this run creates
-WORK=$(mktemp -d /tmp/yt-netns.XXXXXX)
+harness_start yt yt-netns
 chmod 711 "$WORK"               # so the unprivileged refusal test can reach its dir
-NAMESPACES=()
-PIDS=()
-PASSED=0
-FAILED=0
-
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for _ in $(seq 20); do   # up to 2 s for a clean exit, then KILL
-    local alive=0
-    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || break
-    sleep 0.1
-  done
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-  # Anything still running inside our namespaces was started by this script.
-  for n in "${NAMESPACES[@]}"; do
-    for pid in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-    ip netns del "$n" 2>/dev/null
-  done
-  if ((FAILED > 0)) || [[ -n ${KEEP_LOGS:-} ]]; then
-    echo "logs kept in $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# Probe: can this machine make namespaces at all (containers often cannot)?
-if ! ip netns add "$RUN-probe" 2>/dev/null; then skip "cannot create network namespaces (ip netns add failed)"; fi
-ip netns del "$RUN-probe"
-
-pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
-die() {
-  echo "FAIL: $* (cannot go on)"; FAILED=$((FAILED + 1))
-  for f in "$WORK"/*.log; do echo "--- $f (last 25 lines)"; tail -n 25 "$f"; done
-  exit 1
-}
-
-ns() { local n=$1; shift; ip netns exec "$RUN-$n" "$@"; }
-# spawn NS OUTFILE COMMAND...: runs COMMAND in the background inside NS. `ip netns
-# exec` execs the command, so $! is the command's own PID (kept in SPAWNED and PIDS).
-spawn() {
-  local n=$1 out=$2; shift 2
-  ip netns exec "$RUN-$n" "$@" >>"$out" 2>&1 &
-  SPAWNED=$!
-  PIDS+=("$SPAWNED")
-}
 # CLI of one daemon, bounded: a hanging CLI is a failure, not a stuck test.
 cli() { local n=$1; shift; timeout 10 ip netns exec "$RUN-$n" "$CLI" --socket "$WORK/$n.sock" --timeout 8 "$@"; }
 # Evaluates a Python expression on the JSON document read from stdin (as d).
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if not isinstance(r,(dict,list)) else json.dumps(r))' "$1"; }
-# Bounded wait: wait_for SECONDS DESCRIPTION COMMAND... (polls every 0.2 s).
-wait_for() {
-  local seconds=$1 what=$2; shift 2
-  local tries=$((seconds * 5))
-  for ((i = 0; i < tries; i++)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.2
-  done
-  die "timed out after ${seconds}s waiting for $what"
-}
 transcript() { echo "    \$ yellowtail $*"; }
 # Runs a CLI command for the transcript: prints the command and its output.
 show() { local n=$1; shift; echo "  [$n] \$ yellowtail $*"; cli "$n" "$@" 2>&1 | sed 's/^/    /'; return "${PIPESTATUS[0]}"; }
 
-make_ns() { for n in "$@"; do ip netns add "$RUN-$n" || die "ip netns add $RUN-$n"; NAMESPACES+=("$RUN-$n"); ns "$n" ip link set lo up; done; }
-# link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: a veth pair made directly inside the two
-# namespaces, so no interface ever appears in the host's namespace.
-link() {
-  ip link add "$2" netns "$RUN-$1" type veth peer name "$5" netns "$RUN-$4" || die "veth $1/$2 - $4/$5"
-  ns "$1" ip addr add "$3" dev "$2"; ns "$1" ip link set "$2" up
-  if [[ -n $6 ]]; then ns "$4" ip addr add "$6" dev "$5"; fi
-  ns "$4" ip link set "$5" up
-}
 
 echo "== topology (namespaces $RUN-*)"
 make_ns inet srv frank rly natA natB natC natE alice bob dave mallory carol erin

@@ -28,8 +28,8 @@ CLI=${3:?}
 OUT=${4:?}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3   # Debian's, where python3-selenium is installed
+source "$HERE/harness.sh"
 
-skip() { echo "SKIPPED: $*"; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "network-namespace tests need root (run the README test command as root)"
 [[ -c /dev/net/tun ]] || skip "/dev/net/tun is missing (no TUN support here)"
 command -v ip >/dev/null || skip "ip(8) is not installed"
@@ -38,75 +38,12 @@ for tool in iptables timeout chromium chromedriver; do
 done
 "$PY" -c 'import selenium' 2>/dev/null || { echo "FAIL: python3-selenium is missing (scripts/setup.sh installs it)"; exit 1; }
 
-RUN="ytw$$"                     # prefix of every namespace this run creates
-WORK=$(mktemp -d /tmp/yt-webui.XXXXXX)
+harness_start ytw yt-webui
 mkdir -p "$OUT" && rm -f "$OUT"/*.png
-NAMESPACES=()
-PIDS=()
-PASSED=0
-FAILED=0
 STARTED=$(date +%s%N)
 
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for _ in $(seq 20); do   # up to 2 s for a clean exit, then KILL
-    local alive=0
-    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || break
-    sleep 0.1
-  done
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-  # Anything still running inside our namespaces (Chromium's helpers, say) was
-  # started by this script.
-  for n in "${NAMESPACES[@]}"; do
-    for pid in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-    ip netns del "$n" 2>/dev/null
-  done
-  if ((FAILED > 0)) || [[ -n ${KEEP_LOGS:-} ]]; then
-    echo "logs kept in $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-if ! ip netns add "$RUN-probe" 2>/dev/null; then skip "cannot create network namespaces (ip netns add failed)"; fi
-ip netns del "$RUN-probe"
-
-pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
-die() {
-  echo "FAIL: $* (cannot go on)"; FAILED=$((FAILED + 1))
-  for f in "$WORK"/*.log; do echo "--- $f (last 25 lines)"; tail -n 25 "$f"; done
-  exit 1
-}
-ns() { local n=$1; shift; ip netns exec "$RUN-$n" "$@"; }
-spawn() {
-  local n=$1 out=$2; shift 2
-  ip netns exec "$RUN-$n" "$@" >>"$out" 2>&1 &
-  SPAWNED=$!
-  PIDS+=("$SPAWNED")
-}
 cli() { local n=$1; shift; timeout 10 "$CLI" --socket "$WORK/$n.sock" --timeout 8 "$@"; }
 json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if not isinstance(r,(dict,list)) else json.dumps(r))' "$1"; }
-wait_for() {
-  local seconds=$1 what=$2; shift 2
-  for ((i = 0; i < seconds * 5; i++)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.2
-  done
-  die "timed out after ${seconds}s waiting for $what"
-}
-make_ns() { for n in "$@"; do ip netns add "$RUN-$n" || die "ip netns add $RUN-$n"; NAMESPACES+=("$RUN-$n"); ns "$n" ip link set lo up; done; }
-link() {
-  ip link add "$2" netns "$RUN-$1" type veth peer name "$5" netns "$RUN-$4" || die "veth $1/$2 - $4/$5"
-  ns "$1" ip addr add "$3" dev "$2"; ns "$1" ip link set "$2" up
-  if [[ -n $6 ]]; then ns "$4" ip addr add "$6" dev "$5"; fi
-  ns "$4" ip link set "$5" up
-}
 
 echo "== topology (namespaces $RUN-*)"
 make_ns inet srv natA natB natC alice bob dave carol
