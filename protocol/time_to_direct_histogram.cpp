@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "protocol/prometheus_text.h"
+
 namespace yt {
 namespace {
 
@@ -28,7 +30,8 @@ std::uint64_t TimeToDirectHistogram::count() const {
 }
 
 std::string TimeToDirectHistogram::text(const std::string& name, const std::string& help) const {
-  std::string out = "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  std::string out;
+  prometheus_header(out, name, "histogram", help);
   std::uint64_t cumulative = 0;
   for (std::size_t k = 0; k < kBounds.size(); ++k) {
     cumulative += counts_[k];

@@ -3,17 +3,16 @@
 #include <map>
 
 #include "client/daemon/status_json.h"
+#include "protocol/prometheus_text.h"
 
 namespace yt {
 namespace {
 
 void header(std::string& out, const std::string& name, const char* type, const std::string& help) {
-  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  prometheus_header(out, name, type, help);
 }
 
-void sample(std::string& out, const std::string& name, std::uint64_t value) {
-  out += name + " " + std::to_string(value) + "\n";
-}
+void sample(std::string& out, const std::string& name, std::uint64_t value) { prometheus_sample(out, name, value); }
 
 }  // namespace
 

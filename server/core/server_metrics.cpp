@@ -2,50 +2,17 @@
 
 #include <cstdint>
 
+#include "protocol/prometheus_text.h"
+
 namespace yt {
-namespace {
-
-void metric(std::string& out, const char* name, const char* type, const char* help, std::uint64_t value) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-  out += name;
-  out += ' ';
-  out += std::to_string(value);
-  out += '\n';
-}
-
-}  // namespace
-
-std::string prometheus_label_value(const std::string& value) {
-  std::string out;
-  for (char ch : value) {
-    if (ch == '\\') {
-      out += "\\\\";
-    } else if (ch == '"') {
-      out += "\\\"";
-    } else if (ch == '\n') {
-      out += "\\n";
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
 
 std::string server_metrics_text(const ServerStats& s, const ServerGauges& g, const NegotiationCounts& n) {
   std::string out;
   auto counter = [&out](const char* name, const char* help, std::uint64_t value) {
-    metric(out, name, "counter", help, value);
+    prometheus_metric(out, name, "counter", help, value);
   };
   auto gauge = [&out](const char* name, const char* help, std::uint64_t value) {
-    metric(out, name, "gauge", help, value);
+    prometheus_metric(out, name, "gauge", help, value);
   };
   gauge("yellowtail_server_clients_online", "Clients logged in and past discovery.", g.clients_online);
   gauge("yellowtail_server_connections", "Control connections admitted and open.", g.connections);
@@ -115,12 +82,13 @@ std::string server_metrics_text(const ServerStats& s, const ServerGauges& g, con
           s.sessions_moved);
   counter("yellowtail_server_servers_gone_total", "Other servers whose clients were taken offline.", s.servers_gone);
   const char* negotiations = "yellowtail_server_negotiations_total";
-  out += std::string("# HELP ") + negotiations +
-         " Tunnel negotiations by NAT-pair class and outcome, as the first side reported it.\n";
-  out += std::string("# TYPE ") + negotiations + " counter\n";
+  prometheus_header(out, negotiations, "counter",
+                    "Tunnel negotiations by NAT-pair class and outcome, as the first side reported it.");
   for (const auto& [key, value] : n.outcomes) {
-    out += std::string(negotiations) + "{pair=\"" + prometheus_label_value(key.first) + "\",outcome=\"" +
-           prometheus_label_value(to_string(key.second)) + "\"} " + std::to_string(value) + "\n";
+    prometheus_sample(out,
+                      std::string(negotiations) + "{pair=\"" + prometheus_label_value(key.first) + "\",outcome=\"" +
+                          prometheus_label_value(to_string(key.second)) + "\"}",
+                      value);
   }
   out += n.time_to_direct.text("yellowtail_server_time_to_direct_seconds",
                                "From the tunnel instruction to the direct path, as the first side reported it.");

@@ -25,8 +25,4 @@ struct ServerGauges {
 std::string server_metrics_text(const ServerStats& stats, const ServerGauges& gauges,
                                 const NegotiationCounts& negotiations);
 
-// `value` as a label value in the text format: backslash, double quote and line
-// feed escaped.
-std::string prometheus_label_value(const std::string& value);
-
 }  // namespace yt

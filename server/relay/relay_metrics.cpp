@@ -3,13 +3,14 @@
 #include <cstdint>
 #include <utility>
 
+#include "protocol/prometheus_text.h"
+
 namespace yt {
 
 std::string relay_metrics_text(const RelayStats& s, std::size_t pairs, bool registered) {
   std::string out;
   auto metric = [&out](const std::string& name, const char* type, const char* help, std::uint64_t value) {
-    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-           std::to_string(value) + "\n";
+    prometheus_metric(out, name, type, help, value);
   };
   metric("yellowtail_relay_registered", "gauge", "1 while registered with the mediation server.", registered ? 1 : 0);
   metric("yellowtail_relay_pairs", "gauge", "Pairs bound now.", pairs);
