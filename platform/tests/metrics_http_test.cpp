@@ -7,39 +7,17 @@
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <string>
 #include <thread>
 
+#include "platform/tests/http_exchange.h"
+
 namespace yt {
 namespace {
 
-// Sends `request` to `to` and returns everything read until the server closes
-// (at most 2 s).
-std::string exchange(Endpoint to, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval timeout{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(to.port);
-  addr.sin_addr.s_addr = htonl(to.ip.value);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    char buffer[4096];
-    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
+std::string exchange(Endpoint to, const std::string& request) { return test::http_exchange(to, request); }
 
 struct MetricsHttpTest : ::testing::Test {
   boost::asio::io_context io;

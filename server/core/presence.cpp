@@ -188,10 +188,9 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
   if (a.key == b.key) return;
   auto known = tunnels_.find(a.key);
   if (known != tunnels_.end() && known->second.count(b.key)) return;
-  std::optional<Ipv4> queue = sequential_ip(a);
-  if (!queue) queue = sequential_ip(b);
-  // Behind one NAT the pair meets on the LAN; no port of that NAT is predicted.
   const std::optional<Ipv4> ip_a = sequential_ip(a), ip_b = sequential_ip(b);
+  std::optional<Ipv4> queue = ip_a ? ip_a : ip_b;
+  // Behind one NAT the pair meets on the LAN; no port of that NAT is predicted.
   if (ip_a && ip_b && *ip_a == *ip_b) queue.reset();
   if (queue) {
     // Its turn comes in sequential_plans.cpp; remembered now, so it is queued once.

@@ -3,12 +3,6 @@
 // stored, a direct tunnel, and payloads both ways. Every wait is bounded.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
@@ -24,6 +18,7 @@
 #include "server/core/server_metrics.h"
 #include "platform/sqlite_storage.h"
 #include "platform/system_random.h"
+#include "platform/tests/http_exchange.h"
 
 namespace yt {
 namespace {
@@ -343,22 +338,7 @@ TEST_F(LoopbackTest, PortInUseIsAClearError) {
 // logins, discovery and tunnel planning. The scrape is a blocking HTTP exchange on
 // a thread of its own while the server's loop runs here.
 std::string scrape(Endpoint at) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval timeout{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(at.port);
-  addr.sin_addr.s_addr = htonl(at.ip.value);
-  std::string out;
-  const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) > 0) {
-    char buffer[8192];
-    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
+  return test::http_exchange(at, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
 }
 
 TEST_F(LoopbackTest, ServerMetricsMoveWithRealTraffic) {
