@@ -7,6 +7,8 @@
 // lossy link from reading as "no path".
 #pragma once
 
+#include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -33,6 +35,12 @@ class PathProbes {
   bool Direct(const PublicKey& a, const PublicKey& b) const { return Crossed(a, b) && Crossed(b, a); }
   // A probe crossed both ways through the relay.
   bool Relayed(const PublicKey& a, const PublicKey& b) const { return CrossedRelay(a, b) && CrossedRelay(b, a); }
+  // When the second of the two directions had first crossed directly / through a
+  // relay (simulated seconds), if both have.
+  std::optional<double> DirectSince(const PublicKey& a, const PublicKey& b) const { return both(crossed_, a, b); }
+  std::optional<double> RelayedSince(const PublicKey& a, const PublicKey& b) const {
+    return both(crossed_relay_, a, b);
+  }
 
   // Forgets every relayed crossing, so that Relayed() says again only what
   // crosses from now on (after a relay failed: through whichever relay is next).
@@ -43,8 +51,11 @@ class PathProbes {
  private:
   void Send(YtClientApp* app, PublicKey peer);
 
-  std::set<std::pair<PublicKey, PublicKey>> crossed_;        // (from, to), direct
-  std::set<std::pair<PublicKey, PublicKey>> crossed_relay_;  // (from, to), through the relay
+  using Crossings = std::map<std::pair<PublicKey, PublicKey>, double>;  // (from, to) -> first arrival, s
+  static std::optional<double> both(const Crossings& crossings, const PublicKey& a, const PublicKey& b);
+
+  Crossings crossed_;        // direct
+  Crossings crossed_relay_;  // through the relay
   std::set<std::pair<PublicKey, PublicKey>> probing_;  // (sender, peer): a resend loop runs
 };
 

@@ -109,6 +109,11 @@ ScenarioSpec parse_spec(const json& j) {
   r.get("start_s", s.start_s);
   r.get("server_delay_ms", s.server_delay_ms);
   r.get("serialize_sequential_plans", s.serialize_sequential_plans);
+  r.get("strategy", s.strategy);
+  r.get("relay_first", s.relay_first);
+  r.get("server_loss", s.server_loss);
+  r.get("punch_follower_delay_ms", s.punch_follower_delay_ms);
+  r.get("time_limit_s", s.time_limit_s);
   s.relays = parse_list<RelaySpec>(r.child("relays"), "relays", [](const json& x, const std::string& path) {
     RelaySpec relay;
     Reader rr(x, path);
@@ -124,6 +129,7 @@ ScenarioSpec parse_spec(const json& j) {
     rs.get("hosts", site.hosts);
     rs.get("delay_ms", site.delay_ms);
     rs.get("loss", site.loss);
+    rs.get("lan_delay_ms", site.lan_delay_ms);
     site.nats = parse_list<NatSpec>(rs.child("nats"), path + ".nats", parse_nat);
     rs.finish();
     return site;
@@ -173,6 +179,11 @@ json spec_json(const ScenarioSpec& s) {
   j["start_s"] = s.start_s;
   j["server_delay_ms"] = s.server_delay_ms;
   j["serialize_sequential_plans"] = s.serialize_sequential_plans;
+  j["strategy"] = s.strategy;
+  j["relay_first"] = s.relay_first;
+  j["server_loss"] = s.server_loss;
+  if (s.punch_follower_delay_ms) j["punch_follower_delay_ms"] = *s.punch_follower_delay_ms;
+  if (s.time_limit_s) j["time_limit_s"] = *s.time_limit_s;
   j["relays"] = json::array();
   for (const RelaySpec& r : s.relays) j["relays"].push_back({{"name", r.name}, {"delay_ms", r.delay_ms}});
   j["sites"] = json::array();
@@ -180,7 +191,7 @@ json spec_json(const ScenarioSpec& s) {
     json nats = json::array();
     for (const NatSpec& n : site.nats) nats.push_back(nat_json(n));
     j["sites"].push_back({{"name", site.name}, {"nats", nats}, {"hosts", site.hosts}, {"delay_ms", site.delay_ms},
-                          {"loss", site.loss}});
+                          {"loss", site.loss}, {"lan_delay_ms", site.lan_delay_ms}});
   }
   j["networks"] = json::object();
   for (const auto& [name, members] : s.networks) j["networks"][name] = members;
@@ -223,6 +234,8 @@ Result<ScenarioSpec, std::string> spec_from_json(const std::string& text) {
   }
 }
 
+std::string scenario_to_json(const ScenarioSpec& spec) { return spec_json(spec).dump(1); }
+
 std::string spec_result_to_json(const SpecResult& r) {
   json j;
   j["scenario"] = spec_json(r.spec);
@@ -234,7 +247,9 @@ std::string spec_result_to_json(const SpecResult& r) {
                           {"direct_at_s", number_or_null(p.direct_at_s)},
                           {"time_to_direct_ms", number_or_null(p.time_to_direct_ms)},
                           {"relayed_at_s", number_or_null(p.relayed_at_s)},
-                          {"direct_at_end", p.direct_at_end}});
+                          {"time_to_first_path_ms", number_or_null(p.time_to_first_path_ms)},
+                          {"direct_at_end", p.direct_at_end},
+                          {"failure", p.failure}});
   }
   j["flows"] = json::array();
   for (const SpecFlow& f : r.flows) {
@@ -249,11 +264,22 @@ std::string spec_result_to_json(const SpecResult& r) {
   }
   j["clients"] = json::array();
   for (const SpecClient& c : r.clients) {
-    j["clients"].push_back(
-        {{"name", c.name}, {"site", c.site}, {"nat", c.nat}, {"online_at_end", c.online_at_end}, {"logins", c.logins}});
+    j["clients"].push_back({{"name", c.name},
+                            {"site", c.site},
+                            {"nat", c.nat},
+                            {"online_at_s", number_or_null(c.online_at_s)},
+                            {"online_at_end", c.online_at_end},
+                            {"logins", c.logins},
+                            {"failure", c.failure}});
+  }
+  j["sites"] = json::array();
+  for (const SpecSite& s : r.sites) {
+    j["sites"].push_back(
+        {{"name", s.name}, {"tuple_clashes", s.tuple_clashes}, {"mappings_created", s.mappings_created}});
   }
   j["log"] = r.log;
   j["server"] = r.server;
+  j["ended_at_s"] = r.ended_at_s;
   j["simulator_events"] = r.simulator_events;
   j["wall_s"] = r.wall_s;
   return j.dump(1);

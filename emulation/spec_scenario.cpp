@@ -12,6 +12,7 @@
 #include "emulation/matrix_scenario.h"
 #include "emulation/ns3_conversions.h"
 #include "emulation/ns3_random_source.h"
+#include "emulation/path_probes.h"
 #include "emulation/scenario_nodes.h"
 #include "emulation/topology.h"
 #include "emulation/yt_relay_app.h"
@@ -24,7 +25,7 @@ namespace {
 constexpr int kMaxSites = 200;
 constexpr int kMaxHostsPerSite = 50;
 constexpr int kMaxRelays = 8;
-constexpr double kMaxDurationS = 3600;
+constexpr double kMaxDurationS = 7200;
 constexpr double kDrainS = 2.0;  // after the end, for datagrams in flight to land
 // A flow's datagrams start with this, then the flow index and a sequence number.
 constexpr std::uint32_t kFlowMagic = 0x79747366;  // "ytsf"
@@ -55,12 +56,22 @@ bool has_overrides(const NatSpec& n) {
 }
 
 const std::set<std::string>& actions() {
-  static const std::set<std::string> known = {"start",  "join",        "leave",     "offline",   "online",
-                                              "send",   "server-down", "link-down", "nat-reboot", "relay-down"};
+  static const std::set<std::string> known = {"start",      "join",      "leave",      "offline",
+                                              "online",     "send",      "server-down", "link-down",
+                                              "nat-reboot", "relay-down", "block-peer-udp"};
   return known;
 }
 
 bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
+
+// A LAN slower than a CSMA wire can model (topology.h, LanSpec).
+bool slow_lan(const SiteSpec& site) { return from_s(site.lan_delay_ms / 1000) > kMaxCsmaLanDelay; }
+
+std::size_t site_index(const ScenarioSpec& spec, const std::string& name) {
+  return static_cast<std::size_t>(
+      std::find_if(spec.sites.begin(), spec.sites.end(), [&](const SiteSpec& x) { return x.name == name; }) -
+      spec.sites.begin());
+}
 
 }  // namespace
 
@@ -106,9 +117,18 @@ Result<std::vector<nat::NatConfig>, std::string> nat_chain(const NatSpec& n) {
 }
 
 std::optional<std::string> check_spec(const ScenarioSpec& s) {
-  if (!finite_in(s.duration_s, 1, kMaxDurationS)) return "duration_s must be 1..3600";
+  if (!finite_in(s.duration_s, 1, kMaxDurationS)) return "duration_s must be 1..7200";
   if (!finite_in(s.start_s, 0, s.duration_s)) return "start_s must be within the run";
   if (!finite_in(s.server_delay_ms, 0, 10000)) return "server_delay_ms must be 0..10000";
+  if (!finite_in(s.server_loss, 0, 1)) return "server_loss must be 0..1";
+  const auto strategies = strategy_names();
+  if (std::find(strategies.begin(), strategies.end(), s.strategy) == strategies.end()) {
+    return "unknown strategy '" + s.strategy + "' (naive, current)";
+  }
+  if (s.punch_follower_delay_ms && !finite_in(*s.punch_follower_delay_ms, 0, 10000)) {
+    return "punch_follower_delay_ms must be 0..10000";
+  }
+  if (s.time_limit_s && !finite_in(*s.time_limit_s, 0.1, kMaxDurationS)) return "time_limit_s must be 0.1..7200";
   if (s.relays.size() > static_cast<std::size_t>(kMaxRelays)) return "at most 8 relays";
   if (s.sites.empty()) return "a scenario needs at least one site";
   if (s.sites.size() > static_cast<std::size_t>(kMaxSites)) return "at most 200 sites";
@@ -129,6 +149,10 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
     if (site.nats.empty() && site.hosts.size() != 1) return "public site " + site.name + " has one host only";
     if (!finite_in(site.delay_ms, 0, 10000)) return "site " + site.name + ": delay_ms must be 0..10000";
     if (!finite_in(site.loss, 0, 1)) return "site " + site.name + ": loss must be 0..1";
+    if (!finite_in(site.lan_delay_ms, 0, 10000)) return "site " + site.name + ": lan_delay_ms must be 0..10000";
+    if (slow_lan(site) && site.hosts.size() != 1) {
+      return "site " + site.name + ": a LAN slower than 5 ms is a point-to-point hop, for one host only";
+    }
     for (const NatSpec& nat : site.nats) {
       auto chain = nat_chain(nat);
       if (!chain) return "site " + site.name + ": " + chain.error();
@@ -150,7 +174,8 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
     if (!actions().count(e.action)) return where + ": unknown action";
     if (!finite_in(e.at_s, 0, s.duration_s)) return where + ": at_s must be within the run";
     const bool needs_client = e.action == "start" || e.action == "join" || e.action == "leave" ||
-                              e.action == "offline" || e.action == "online" || e.action == "send";
+                              e.action == "offline" || e.action == "online" || e.action == "send" ||
+                              e.action == "block-peer-udp";
     if (needs_client && !clients.count(e.client)) return where + ": no client '" + e.client + "'";
     if ((e.action == "join" || e.action == "leave" || e.action == "offline" || e.action == "online") &&
         !s.networks.count(e.network)) {
@@ -175,7 +200,7 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
   return std::nullopt;
 }
 
-Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
+Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOptions& options) {
   if (auto error = check_spec(spec)) return Err{*error};
   const auto wall_start = std::chrono::steady_clock::now();
   SpecResult result;
@@ -183,10 +208,15 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
   ns3::RngSeedManager::SetSeed(1);
   ns3::RngSeedManager::SetRun(spec.seed);
 
-  EventLog log;
+  EventLog event_log;
+  EventLog* log = options.log ? &event_log : nullptr;
+  auto note = [&](const std::string& line) {
+    if (log) log->add("scenario", line);
+  };
   Topology topology;
   LinkSpec server_link;
   server_link.delay = from_s(spec.server_delay_ms / 1000);
+  server_link.loss_rate = spec.server_loss;
   ns3::Ptr<ns3::Node> server_node = topology.AddServer(server_link, 2);
   std::vector<ns3::Ptr<ns3::Node>> relay_nodes;
   for (const RelaySpec& r : spec.relays) {
@@ -220,7 +250,10 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
       auto part = nat_chain(n);
       chain.insert(chain.end(), part->begin(), part->end());
     }
-    NatSite built = topology.AddNatSite(chain, static_cast<int>(site.hosts.size()), link);
+    NatSiteOptions site_options;
+    site_options.lan.delay = from_s(site.lan_delay_ms / 1000);
+    site_options.lan.point_to_point = slow_lan(site);
+    NatSite built = topology.AddNatSite(chain, static_cast<int>(site.hosts.size()), link, site_options);
     if (!built.Valid()) return Err{"site " + site.name + " could not be built (too many sites or hosts)"};
     for (const auto& host : built.hosts) {
       client_nodes.push_back(host);
@@ -254,12 +287,14 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
   server_config.discovery_endpoints = discovery_endpoints(server_ips);
   server_config.password_strength = PwhashStrength::minimum();
   server_config.serialize_sequential_plans = spec.serialize_sequential_plans;
+  server_config.punch_strategy = spec.strategy == "naive" ? PunchStrategy::kNaive : PunchStrategy::kServerDriven;
+  if (spec.punch_follower_delay_ms) server_config.punch_follower_delay = from_s(*spec.punch_follower_delay_ms / 1000);
   for (const Identity& id : relay_ids) server_config.relay_keys.push_back(id.public_key);
-  ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, &log, stream);
+  ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, log, stream);
   std::vector<ns3::Ptr<YtRelayApp>> relays;
   for (std::size_t i = 0; i < relay_nodes.size(); ++i) {
     relays.push_back(install_relay(relay_nodes[i], topology.AddressOf(relay_nodes[i]), spec.relays[i].name,
-                                   server_ips.at(0), server_identity.public_key, relay_ids[i], &log, stream));
+                                   server_ips.at(0), server_identity.public_key, relay_ids[i], log, stream));
   }
 
   // When each client logs in: its "start" event, else spec.start_s.
@@ -267,12 +302,17 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
   for (const EventSpec& e : spec.events) {
     if (e.action == "start") start_at[index_of(e.client)] = e.at_s;
   }
+  ClientConfig client_config;
+  client_config.relay_first = spec.relay_first;
   std::vector<ns3::Ptr<YtClientApp>> apps(n);
   for (std::size_t i = 0; i < n; ++i) {
     apps[i] = install_client(client_nodes[i], names[i], server_ips.at(0), server_identity.public_key, client_ids[i],
-                             start_at[i], &log, stream);
+                             start_at[i], log, stream, client_config);
     apps[i]->SetLogPackets(false);  // flows are counted, not logged
-    result.clients.push_back(SpecClient{names[i], spec.sites[site_of[i]].name, "", false, 0});
+    SpecClient client;
+    client.name = names[i];
+    client.site = spec.sites[site_of[i]].name;
+    result.clients.push_back(client);
   }
 
   // Pairs: every two clients that share a network now or may later (joins).
@@ -292,15 +332,17 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
     }
   }
   std::vector<std::pair<std::size_t, std::size_t>> pairs(pair_set.begin(), pair_set.end());
-  // Per side: last report about the peer, first TunnelUp/Relayed time.
+  // Per side: what it reported about the peer.
   struct Side {
-    double up_at = -1, relayed_at = -1;
-    double time_to_direct_ms = -1;
-    bool direct_now = false;
+    double time_to_direct_ms = -1;      // its first TunnelUp's
+    double time_to_first_path_ms = -1;  // its first TunnelUp's or TunnelRelayed's
+    bool direct_now = false;            // its latest report is TunnelUp
+    std::string failure;                // its first TunnelFailed reason
   };
   std::map<std::pair<std::size_t, std::size_t>, Side> sides;  // (reporter, peer)
   std::map<PublicKey, std::size_t> by_key;
   for (std::size_t i = 0; i < n; ++i) by_key[client_ids[i].public_key] = i;
+  PathProbes probes;
 
   // Flows.
   std::vector<const EventSpec*> flow_events;
@@ -318,32 +360,43 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
 
   for (std::size_t i = 0; i < n; ++i) {
     apps[i]->SetEventCallback([&, i](const ClientEvent& event) {
+      probes.OnEvent(PeekPointer(apps[i]), event);
       const double now = ns3::Simulator::Now().GetSeconds();
-      if (std::holds_alternative<LoggedIn>(event)) ++result.clients[i].logins;
+      SpecClient& client = result.clients[i];
+      if (std::holds_alternative<LoggedIn>(event)) ++client.logins;
+      if (std::holds_alternative<Synced>(event) && client.online_at_s < 0) client.online_at_s = now;
       if (auto* d = std::get_if<DiscoveryDone>(&event)) {
-        result.clients[i].nat = d->udp_blocked ? "udp-blocked" : d->profile.summary();
+        client.nat = d->udp_blocked ? "udp-blocked" : d->profile.summary();
+      }
+      if (auto* failed = std::get_if<LoginFailed>(&event); failed && client.failure.empty()) {
+        client.failure = "login failed: " + failed->reason;
       }
       auto peer_of = [&](const PublicKey& key) -> std::optional<std::size_t> {
         auto it = by_key.find(key);
         return it == by_key.end() ? std::nullopt : std::optional<std::size_t>(it->second);
       };
+      auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
       if (auto* up = std::get_if<TunnelUp>(&event)) {
         if (auto p = peer_of(up->peer)) {
           Side& s = sides[{i, *p}];
-          if (s.up_at < 0) {
-            s.up_at = now;
-            s.time_to_direct_ms = std::chrono::duration<double, std::milli>(up->time_to_direct).count();
-          }
+          if (s.time_to_direct_ms < 0) s.time_to_direct_ms = ms(up->time_to_direct);
+          if (s.time_to_first_path_ms < 0) s.time_to_first_path_ms = ms(up->time_to_direct);
           s.direct_now = true;
         }
       } else if (auto* relayed = std::get_if<TunnelRelayed>(&event)) {
         if (auto p = peer_of(relayed->peer)) {
           Side& s = sides[{i, *p}];
-          if (s.relayed_at < 0) s.relayed_at = now;
+          if (s.time_to_first_path_ms < 0) s.time_to_first_path_ms = ms(relayed->time_to_relay);
           s.direct_now = false;
         }
       } else if (auto* down = std::get_if<TunnelDown>(&event)) {
         if (auto p = peer_of(down->peer)) sides[{i, *p}].direct_now = false;
+      } else if (auto* failed = std::get_if<TunnelFailed>(&event)) {
+        if (auto p = peer_of(failed->peer)) {
+          Side& s = sides[{i, *p}];
+          if (s.failure.empty()) s.failure = failed->reason;
+          if (client.failure.empty()) client.failure = failed->reason;
+        }
       } else if (auto* packet = std::get_if<PacketReceived>(&event)) {
         WireReader r(packet->packet);
         if (r.u32() != kFlowMagic) return;
@@ -377,7 +430,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
           ok = app.Core().set_network_online(now, e.network, e.action == "online").ok();
         }
         app.Pump();
-        log.add("scenario", e.client + " " + e.action + " " + e.network + (ok ? "" : " (not logged in: nothing sent)"));
+        note(e.client + " " + e.action + " " + e.network + (ok ? "" : " (not logged in: nothing sent)"));
       } else if (e.action == "send") {
         const std::size_t index =
             static_cast<std::size_t>(std::find(flow_events.begin(), flow_events.end(), ev) - flow_events.begin());
@@ -398,42 +451,70 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
         }
       } else if (e.action == "server-down") {
         server->Crash();
-        log.add("scenario", "the server goes down");
+        note("the server goes down");
         ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&] {
-          restarted = install_server(server_node, server_config, server_identity, &storage, &log, stream);
-          log.add("scenario", "a fresh server process starts on the same database");
+          restarted = install_server(server_node, server_config, server_identity, &storage, log, stream);
+          note("a fresh server process starts on the same database");
         });
       } else if (e.action == "link-down") {
-        const std::size_t s = static_cast<std::size_t>(
-            std::find_if(spec.sites.begin(), spec.sites.end(), [&](const SiteSpec& x) { return x.name == e.site; }) -
-            spec.sites.begin());
+        const std::size_t s = site_index(spec, e.site);
         ns3::Ptr<ns3::Node> node = public_nodes[s] ? public_nodes[s] : sites[s].routers.back();
         topology.SetAccessLoss(node, e.loss, stream);
         stream += 2;
-        log.add("scenario", e.site + "'s access link loses " + std::to_string(e.loss));
+        note(e.site + "'s access link loses " + std::to_string(e.loss));
         ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, node, s] {
           topology.SetAccessLoss(node, links[s].loss_rate, stream);
-          log.add("scenario", spec.sites[s].name + "'s access link is back");
+          note(spec.sites[s].name + "'s access link is back");
         });
       } else if (e.action == "nat-reboot") {
-        const std::size_t s = static_cast<std::size_t>(
-            std::find_if(spec.sites.begin(), spec.sites.end(), [&](const SiteSpec& x) { return x.name == e.site; }) -
-            spec.sites.begin());
+        const std::size_t s = site_index(spec, e.site);
         if (e.new_ip) {
           topology.ChangePublicIps(sites[s]);
         } else {
           sites[s].Outermost()->GetModel()->flush();
         }
-        log.add("scenario", e.site + "'s NAT reboots" + (e.new_ip ? " with a new IP" : ""));
+        note(e.site + "'s NAT reboots" + (e.new_ip ? " with a new IP" : ""));
       } else if (e.action == "relay-down") {
         const std::size_t r = static_cast<std::size_t>(
             std::find_if(spec.relays.begin(), spec.relays.end(), [&](const RelaySpec& x) { return x.name == e.relay; }) -
             spec.relays.begin());
         relays[r]->Fail();
-        log.add("scenario", "relay " + e.relay + " fails");
+        note("relay " + e.relay + " fails");
+      } else if (e.action == "block-peer-udp") {
+        apps[index_of(e.client)]->BlockPeerUdp(server_ips);
+        note(e.client + "'s host starts dropping peer-to-peer UDP");
       }
     });
   }
+
+  // Early end (time_limit_s): once every pair is decided, or the limit after every
+  // client came online. A relayed pair is not decided: punching may still succeed.
+  auto decided = [&](std::size_t a, std::size_t b) {
+    if (probes.Direct(client_ids[a].public_key, client_ids[b].public_key)) return true;
+    auto failed = [&](std::size_t x, std::size_t y) {
+      const Side& s = sides[{x, y}];
+      return s.time_to_first_path_ms < 0 && (!s.failure.empty() || !result.clients[x].failure.empty());
+    };
+    return failed(a, b) && failed(b, a);
+  };
+  std::optional<double> all_online_at;
+  std::function<void()> watch = [&] {
+    const double now = ns3::Simulator::Now().GetSeconds();
+    if (!all_online_at && std::all_of(result.clients.begin(), result.clients.end(),
+                                      [](const SpecClient& c) { return c.online_at_s >= 0; })) {
+      all_online_at = now;
+    }
+    const bool all_decided =
+        std::all_of(pairs.begin(), pairs.end(), [&](const auto& p) { return decided(p.first, p.second); });
+    if (all_decided || (all_online_at && now - *all_online_at > *spec.time_limit_s)) {
+      result.ended_at_s = now;
+      ns3::Simulator::Stop();
+      return;
+    }
+    ns3::Simulator::Schedule(ns3::MilliSeconds(50), watch);
+  };
+  if (spec.time_limit_s) ns3::Simulator::Schedule(ns3::MilliSeconds(50), watch);
+  ns3::Simulator::Schedule(ns3::Seconds(spec.duration_s), [&] { result.ended_at_s = spec.duration_s; });
   ns3::Simulator::Stop(ns3::Seconds(spec.duration_s + kDrainS));
   ns3::Simulator::Run();
   result.simulator_events = ns3::Simulator::GetEventCount();
@@ -444,31 +525,61 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
                      {"relay_offers", st.relay_offers},
                      {"plans_queued", st.plans_queued},
                      {"mapping_refreshes", st.mapping_refreshes},
-                     {"refreshes_missed", st.refreshes_missed}};
+                     {"refreshes_missed", st.refreshes_missed},
+                     {"relay_forwarded_packets", last->Core()->relay_stats().forwarded_packets}};
+  }
+  for (std::size_t s = 0; s < spec.sites.size(); ++s) {
+    SpecSite site;
+    site.name = spec.sites[s].name;
+    for (const auto& nat : sites[s].nats) {
+      site.tuple_clashes += nat->GetModel()->counters().tuple_clashes;
+      site.mappings_created += nat->GetModel()->counters().mappings_created;
+    }
+    result.sites.push_back(site);
   }
 
   for (std::size_t i = 0; i < n; ++i) result.clients[i].online_at_end = apps[i]->Core().state() == ClientState::kOnline;
   for (const auto& [a, b] : pairs) {
     const Side sa = sides[{a, b}];
     const Side sb = sides[{b, a}];
+    const SpecClient& ca = result.clients[a];
+    const SpecClient& cb = result.clients[b];
     SpecPair p;
     p.a = names[a];
     p.b = names[b];
-    if (sa.up_at >= 0 && sb.up_at >= 0) {
-      p.direct_at_s = std::max(sa.up_at, sb.up_at);
-      p.time_to_direct_ms = sa.up_at >= sb.up_at ? sa.time_to_direct_ms : sb.time_to_direct_ms;
+    const PublicKey& ka = client_ids[a].public_key;
+    const PublicKey& kb = client_ids[b].public_key;
+    if (auto at = probes.DirectSince(ka, kb)) {
+      p.direct_at_s = *at;
+      p.time_to_direct_ms = std::max(sa.time_to_direct_ms, sb.time_to_direct_ms);
     }
-    if (sa.relayed_at >= 0 && sb.relayed_at >= 0) p.relayed_at_s = std::max(sa.relayed_at, sb.relayed_at);
+    if (auto at = probes.RelayedSince(ka, kb)) p.relayed_at_s = *at;
+    if (sa.time_to_first_path_ms >= 0 && sb.time_to_first_path_ms >= 0 && (p.direct_at_s >= 0 || p.relayed_at_s >= 0)) {
+      p.time_to_first_path_ms = std::max(sa.time_to_first_path_ms, sb.time_to_first_path_ms);
+    }
     p.direct_at_end = sa.direct_now && sb.direct_now;
     p.outcome = p.direct_at_s >= 0 ? "direct" : p.relayed_at_s >= 0 ? "relayed" : "failed";
+    if (p.outcome != "direct") {
+      if (ca.online_at_s < 0 || cb.online_at_s < 0) {
+        const SpecClient& offline = ca.online_at_s < 0 ? ca : cb;
+        p.failure = offline.name + " never came online";
+        if (!offline.failure.empty()) p.failure += " (" + offline.failure + ")";
+      } else if (!sa.failure.empty() || !sb.failure.empty()) {
+        p.failure = !sa.failure.empty() ? sa.failure : sb.failure;
+      } else if (sa.time_to_first_path_ms >= 0 || sb.time_to_first_path_ms >= 0) {
+        p.failure = "tunnel up but data did not cross both ways directly";
+      } else {
+        p.failure = "no direct path within the time limit";
+      }
+    }
     result.pairs.push_back(p);
   }
   for (std::size_t f = 0; f < flow_events.size(); ++f) {
     SpecFlow& flow = result.flows[f];
-    const double end = std::min(spec.duration_s, flow.start_s + flow_events[f]->duration_s);
+    const double end = std::min(result.ended_at_s, flow.start_s + flow_events[f]->duration_s);
     flow.longest_gap_s = std::max(flow.longest_gap_s, end - last_arrival[f]);
   }
-  result.log = log.lines();
+  result.log = event_log.lines();
   ns3::Simulator::Destroy();
   result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return result;

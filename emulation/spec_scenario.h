@@ -18,6 +18,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nat-models/nat_config.h"
@@ -42,6 +43,9 @@ struct SiteSpec {
   std::vector<std::string> hosts;  // client names, unique in the scenario
   double delay_ms = 10;            // the access link's one-way delay
   double loss = 0;                 // the access link's loss rate, both ways
+  // The LAN's one-way delay. Above 5 ms (a slow hop: busy Wi-Fi, a tethered
+  // phone) the LAN is a point-to-point link, which needs a site with one host.
+  double lan_delay_ms = 0.2;
 };
 
 struct RelaySpec {
@@ -59,6 +63,8 @@ struct RelaySpec {
 //   link-down     site, duration_s, loss (default 1: cut)
 //   nat-reboot    site (its outermost NAT forgets every mapping), new_ip
 //   relay-down    relay
+//   block-peer-udp  client (from now on its host drops every UDP datagram not
+//                 to the server, like a firewall that blocks peer-to-peer UDP)
 struct EventSpec {
   double at_s = 0;
   std::string action;
@@ -84,16 +90,34 @@ struct ScenarioSpec {
   // ServerConfig::serialize_sequential_plans: plans that predict a sequential
   // NAT's ports one at a time per public IP, each after a fresh probe.
   bool serialize_sequential_plans = true;
+  // The server's punch strategy (strategy_names(): naive, current).
+  std::string strategy = "current";
+  // ClientConfig::relay_first: clients bind the relay at the instruction, beside
+  // punching, or only after the punch window failed.
+  bool relay_first = true;
+  double server_loss = 0;  // the server's access link
+  // ServerConfig::punch_follower_delay, when set.
+  std::optional<double> punch_follower_delay_ms;
+  // Ends the run early: this long after every client is online, or as soon as
+  // every pair is decided (direct, or both sides failed with no path at all).
+  // The run still ends at duration_s at the latest.
+  std::optional<double> time_limit_s;
 };
 
-// Every pair of clients that shared a network at some point.
+// Every pair of clients that shared a network at some point. Its outcome is
+// evidence, not the cores' word: once a side's tunnel is up (direct or relayed) it
+// sends the peer a probe datagram every 200 ms until probes crossed the direct path
+// both ways (emulation/path_probes.h).
 struct SpecPair {
   std::string a, b;
   std::string outcome;            // direct | relayed | failed
-  double direct_at_s = -1;        // when both sides had reported TunnelUp (first time)
+  double direct_at_s = -1;        // when probes had crossed the direct path both ways
   double time_to_direct_ms = -1;  // the later side's TunnelUp::time_to_direct
-  double relayed_at_s = -1;       // when both sides had reported TunnelRelayed (first time)
+  double relayed_at_s = -1;       // when probes had crossed a relay both ways (first time)
+  // From its instruction until both sides had a path (direct or relayed), the later side's.
+  double time_to_first_path_ms = -1;
   bool direct_at_end = false;     // both sides' latest report is TunnelUp
+  std::string failure;            // why not direct: a side's reason, or what was missing
 };
 
 struct SpecFlow {
@@ -111,6 +135,14 @@ struct SpecClient {
   std::string nat;  // what its own discovery reported (NatProfile::summary)
   bool online_at_end = false;
   int logins = 0;
+  double online_at_s = -1;  // its first sync
+  std::string failure;      // its first TunnelFailed or LoginFailed reason
+};
+
+struct SpecSite {
+  std::string name;
+  std::uint64_t tuple_clashes = 0;  // over its NATs (NatCounters::tuple_clashes)
+  std::uint64_t mappings_created = 0;
 };
 
 struct SpecResult {
@@ -118,22 +150,53 @@ struct SpecResult {
   std::vector<SpecPair> pairs;
   std::vector<SpecFlow> flows;
   std::vector<SpecClient> clients;
+  std::vector<SpecSite> sites;
   std::vector<std::string> log;
   // The server's counters at the end (of the process running then): logins,
-  // tunnel_instructions, relay_offers, plans_queued, mapping_refreshes, refreshes_missed.
+  // tunnel_instructions, relay_offers, plans_queued, mapping_refreshes,
+  // refreshes_missed, relay_forwarded_packets (its built-in relay).
   std::map<std::string, std::uint64_t> server;
+  double ended_at_s = 0;  // simulated: duration_s, or earlier under time_limit_s
   std::uint64_t simulator_events = 0;
   double wall_s = 0;
 };
 
+// Log lines, off by default in bulk runs (the nat-matrix runs thousands).
+struct RunOptions {
+  bool log = true;
+};
+
+// Shorthands for the specs the built-in scenarios build.
+inline NatSpec named_nat(std::string profile) {
+  NatSpec nat;
+  nat.profile = std::move(profile);
+  return nat;
+}
+inline SiteSpec site_of_one(std::string name, std::vector<NatSpec> nats, double delay_ms) {
+  SiteSpec site;
+  site.hosts = {name};
+  site.name = std::move(name);
+  site.nats = std::move(nats);
+  site.delay_ms = delay_ms;
+  return site;
+}
+inline EventSpec client_event(double at_s, std::string action, std::string client) {
+  EventSpec event;
+  event.at_s = at_s;
+  event.action = std::move(action);
+  event.client = std::move(client);
+  return event;
+}
+
 // nullopt, or why the spec cannot run (unknown profile, name used twice, a client
 // in no site, an event naming something that does not exist, bad numbers, ...).
 std::optional<std::string> check_spec(const ScenarioSpec& spec);
-Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec);
+Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOptions& options = {});
 
 // The JSON forms (field names as in the structs above; events' fields only where
 // they matter). Parsing reports the first problem with its JSON path.
 Result<ScenarioSpec, std::string> spec_from_json(const std::string& text);
+std::string scenario_to_json(const ScenarioSpec& spec);
 std::string spec_result_to_json(const SpecResult& result);
 std::string spec_result_table(const SpecResult& result);
 

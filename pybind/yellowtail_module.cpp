@@ -74,6 +74,49 @@ void check_names(const std::vector<std::string>& given, const std::vector<std::s
   }
 }
 
+// run_attempt's and attempt_scenario's arguments, checked (ValueError).
+AttemptSpec attempt_spec(const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed,
+                         double delay_ms, double loss, double time_limit_s, const std::string& fault,
+                         const std::string& relay) {
+  check_names({a, b}, matrix_profile_names(), "profile");
+  check_names({strategy}, strategy_names(), "strategy");
+  if (!fault.empty()) check_names({fault}, fault_names(), "fault");
+  check_names({relay}, relay_mode_names(), "relay mode");
+  check_loss(loss);
+  check_delay_ms(delay_ms);
+  check_time_limit_s(time_limit_s);
+  AttemptSpec spec;
+  spec.profile_a = a;
+  spec.profile_b = b;
+  spec.strategy = strategy;
+  spec.seed = seed;
+  spec.access_delay = from_ms(delay_ms);
+  spec.loss_rate = loss;
+  spec.time_limit = from_ms(time_limit_s * 1000);
+  spec.fault = fault;
+  spec.relay_mode = relay;
+  return spec;
+}
+
+// run_public_peer's and public_peer_scenario's arguments, checked (ValueError).
+PublicPeerOptions public_peer_options(std::uint64_t seed, const std::string& alice_nat, const std::string& bob_nat,
+                                      double delay_ms, double public_delay_ms, double lan_delay_ms,
+                                      std::optional<double> follower_delay_ms, double time_limit_s) {
+  for (double ms : {delay_ms, public_delay_ms, lan_delay_ms, follower_delay_ms.value_or(0.0)}) check_delay_ms(ms);
+  check_time_limit_s(time_limit_s);
+  PublicPeerOptions o;
+  o.seed = seed;
+  o.alice_nat = alice_nat;
+  o.bob_nat = bob_nat;
+  o.access_delay = from_ms(delay_ms);
+  o.public_delay = from_ms(public_delay_ms);
+  o.alice_lan_delay = from_ms(lan_delay_ms);
+  if (follower_delay_ms) o.follower_delay = from_ms(*follower_delay_ms);
+  o.time_limit = from_ms(time_limit_s * 1000);
+  if (auto error = check_public_peer_options(o)) throw py::value_error(*error);
+  return o;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -87,23 +130,7 @@ PYBIND11_MODULE(_core, m) {
       "run_attempt",
       [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
          double loss, double time_limit_s, const std::string& fault, const std::string& relay) {
-        check_names({a, b}, matrix_profile_names(), "profile");
-        check_names({strategy}, strategy_names(), "strategy");
-        if (!fault.empty()) check_names({fault}, fault_names(), "fault");
-        check_names({relay}, relay_mode_names(), "relay mode");
-        check_loss(loss);
-        check_delay_ms(delay_ms);
-        check_time_limit_s(time_limit_s);
-        AttemptSpec spec;
-        spec.profile_a = a;
-        spec.profile_b = b;
-        spec.strategy = strategy;
-        spec.seed = seed;
-        spec.access_delay = from_ms(delay_ms);
-        spec.loss_rate = loss;
-        spec.time_limit = from_ms(time_limit_s * 1000);
-        spec.fault = fault;
-        spec.relay_mode = relay;
+        AttemptSpec spec = attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay);
         py::gil_scoped_release release;
         AttemptRecord r = run_attempt(spec);
         py::gil_scoped_acquire acquire;
@@ -115,6 +142,17 @@ PYBIND11_MODULE(_core, m) {
       "One tunnel attempt between clients behind the two NAT profiles; returns a dict with the outcome "
       "(direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms, relay_packets and the failure "
       "reason. relay='first' binds the relay at the instruction, 'last' only after the punch window.");
+  m.def(
+      "attempt_scenario",
+      [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
+         double loss, double time_limit_s, const std::string& fault, const std::string& relay) {
+        return scenario_to_json(
+            attempt_scenario(attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay)));
+      },
+      py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
+      py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
+      py::arg("relay") = "first",
+      "The scenario (JSON, as run_scenario takes) that run_attempt runs with the same arguments.");
 
   m.def(
       "run_matrix",
@@ -179,20 +217,8 @@ PYBIND11_MODULE(_core, m) {
       "run_public_peer",
       [](std::uint64_t seed, const std::string& alice_nat, const std::string& bob_nat, double delay_ms,
          double public_delay_ms, double lan_delay_ms, std::optional<double> follower_delay_ms, double time_limit_s) {
-        for (double ms : {delay_ms, public_delay_ms, lan_delay_ms, follower_delay_ms.value_or(0.0)}) {
-          check_delay_ms(ms);
-        }
-        check_time_limit_s(time_limit_s);
-        PublicPeerOptions o;
-        o.seed = seed;
-        o.alice_nat = alice_nat;
-        o.bob_nat = bob_nat;
-        o.access_delay = from_ms(delay_ms);
-        o.public_delay = from_ms(public_delay_ms);
-        o.alice_lan_delay = from_ms(lan_delay_ms);
-        if (follower_delay_ms) o.follower_delay = from_ms(*follower_delay_ms);
-        o.time_limit = from_ms(time_limit_s * 1000);
-        if (auto error = check_public_peer_options(o)) throw py::value_error(*error);
+        PublicPeerOptions o = public_peer_options(seed, alice_nat, bob_nat, delay_ms, public_delay_ms, lan_delay_ms,
+                                                  follower_delay_ms, time_limit_s);
         py::gil_scoped_release release;
         auto ran = run_public_peer(o);
         py::gil_scoped_acquire acquire;
@@ -213,6 +239,17 @@ PYBIND11_MODULE(_core, m) {
       "Alice behind a NAT on a slow LAN, frank public near the core, bob behind another NAT. Returns "
       "which pairs went direct ('alice-frank', 'alice-bob', 'bob-frank'), the conntrack clashes at "
       "alice's NAT and the event log. follower_delay_ms=None keeps the server's default; 0 shows the clash.");
+  m.def(
+      "public_peer_scenario",
+      [](std::uint64_t seed, const std::string& alice_nat, const std::string& bob_nat, double delay_ms,
+         double public_delay_ms, double lan_delay_ms, std::optional<double> follower_delay_ms, double time_limit_s) {
+        return scenario_to_json(public_peer_scenario(public_peer_options(
+            seed, alice_nat, bob_nat, delay_ms, public_delay_ms, lan_delay_ms, follower_delay_ms, time_limit_s)));
+      },
+      py::arg("seed") = 1, py::arg("alice_nat") = "linux-masquerade", py::arg("bob_nat") = "linux-masquerade",
+      py::arg("delay_ms") = 20.0, py::arg("public_delay_ms") = 2.0, py::arg("lan_delay_ms") = 30.0,
+      py::arg("follower_delay_ms") = py::none(), py::arg("time_limit_s") = 15.0,
+      "The scenario (JSON, as run_scenario takes) that run_public_peer runs with the same arguments.");
 
   m.def(
       "run_relay_choice",

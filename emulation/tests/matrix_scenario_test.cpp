@@ -115,5 +115,27 @@ TEST(MatrixScenario, LossyLinksNeitherCrashTheDriversNorHideDirectPaths) {
   EXPECT_GE(direct, 9);
 }
 
+// An attempt is an ordinary scenario: written out as JSON (what `yellowtail-sim
+// scenario` reads), it runs to the same outcome.
+TEST(MatrixScenario, AnAttemptIsAScenarioThatRunsTheSameFromItsJson) {
+  AttemptSpec spec;
+  spec.profile_a = "symmetric-sequential";
+  spec.profile_b = "port-restricted-cone";
+  spec.strategy = "current";
+  const ScenarioSpec scenario = attempt_scenario(spec);
+  ASSERT_EQ(scenario.sites.size(), 2u);
+  EXPECT_EQ(scenario.sites[0].nats.at(0).profile, "symmetric-sequential");
+  EXPECT_EQ(scenario.time_limit_s.value_or(0), 15);
+
+  SpecResult first = *run_spec(scenario);
+  auto reread = spec_from_json(scenario_to_json(scenario));
+  ASSERT_TRUE(reread.ok()) << reread.error();
+  SpecResult again = *run_spec(*reread);
+  ASSERT_EQ(again.pairs.size(), 1u);
+  EXPECT_EQ(again.pairs[0].outcome, "direct");
+  EXPECT_EQ(again.pairs[0].time_to_direct_ms, first.pairs[0].time_to_direct_ms);
+  EXPECT_EQ(run_attempt(spec).time_to_direct_ms, first.pairs[0].time_to_direct_ms);
+}
+
 }  // namespace
 }  // namespace yt::emulation

@@ -25,6 +25,33 @@ def run_attempt(
     (direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms,
     relay_packets, failure, simulator_events."""
 
+def attempt_scenario(
+    profile_a: str,
+    profile_b: str,
+    strategy: str = "current",
+    seed: int = 1,
+    delay_ms: float = 20.0,
+    loss: float = 0.0,
+    time_limit_s: float = 15.0,
+    fault: str = "",
+    relay: str = "first",
+) -> str:
+    """The scenario (JSON, as run_scenario takes) that run_attempt runs with the
+    same arguments."""
+
+def public_peer_scenario(
+    seed: int = 1,
+    alice_nat: str = "linux-masquerade",
+    bob_nat: str = "linux-masquerade",
+    delay_ms: float = 20.0,
+    public_delay_ms: float = 2.0,
+    lan_delay_ms: float = 30.0,
+    follower_delay_ms: Optional[float] = None,
+    time_limit_s: float = 15.0,
+) -> str:
+    """The scenario (JSON, as run_scenario takes) that run_public_peer runs with
+    the same arguments."""
+
 def run_matrix(
     profiles: Sequence[str],
     strategies: Sequence[str] = ...,
@@ -106,4 +133,5 @@ def run_population(
 
 def run_scenario(spec_json: str) -> Dict[str, Any]:
     """Runs a scenario described in JSON (yellowtail.Scenario.to_json, or a file for
-    `yellowtail-sim scenario`): scenario, pairs, flows, clients, log, simulator_events."""
+    `yellowtail-sim scenario`): scenario, pairs, flows, clients, sites, server,
+    log, ended_at_s, simulator_events."""

@@ -17,6 +17,10 @@ same client, server and relay cores as the real daemons::
 
 The same description is a JSON document (``Scenario.to_json``), which
 ``yellowtail-sim scenario FILE`` runs too (scenarios/examples/ has some).
+The built-in scenarios are descriptions of the same kind:
+``Scenario.nat_matrix_attempt("cgnat", "symmetric-random")`` and
+``Scenario.public_peer()`` give the ones ``run_attempt`` and ``run_public_peer``
+run, to read or to change before running.
 Outcomes are measured: a pair is direct only when its clients saw a probe cross
 both NATs both ways, and a flow's deliveries are datagrams that arrived.
 """
@@ -145,6 +149,11 @@ class _At:
     def relay_down(self, relay: str) -> "_At":
         return self._add("relay-down", relay=relay)
 
+    def block_peer_udp(self, client: str) -> "_At":
+        """From now on the client's host drops every UDP datagram not sent to the
+        server (a firewall that blocks peer-to-peer UDP): only a relay is left."""
+        return self._add("block-peer-udp", client=client)
+
 
 class ScenarioResult:
     """What a run measured: ``pairs``, ``flows`` and ``clients`` as plain records
@@ -158,7 +167,9 @@ class ScenarioResult:
         self.flows: List[Dict[str, Any]] = raw["flows"]
         self.clients: List[Dict[str, Any]] = raw["clients"]
         self.log: List[str] = raw["log"]
+        self.sites: List[Dict[str, Any]] = raw["sites"]
         self.server: Dict[str, int] = raw["server"]
+        self.ended_at_s: float = raw["ended_at_s"]
         self.simulator_events: int = raw["simulator_events"]
 
     def outcome(self, a: str, b: str) -> str:
@@ -201,8 +212,20 @@ class Scenario:
     event says otherwise; server_delay_ms: the server's access link delay;
     serialize_sequential_plans: the server plans tunnels that predict a sequential
     NAT's ports one at a time per public IP, each after a fresh probe (False: all
-    at once from the ports discovery saw, for comparison).
+    at once from the ports discovery saw, for comparison); strategy: the server's
+    punch strategy ("current", or "naive": both sides probe the observed
+    endpoints at once); relay_first: clients bind the relay at the instruction
+    (False: only after the punch window failed); server_loss: the server's access
+    link loss; punch_follower_delay_ms: the server's delay before a receptive
+    side starts punching (None: its default); time_limit_s: end early, this long
+    after every client is online or once every pair is decided (None: run the
+    whole duration).
     """
+
+    _SETTINGS = (
+        "seed", "duration_s", "start_s", "server_delay_ms", "serialize_sequential_plans", "strategy",
+        "relay_first", "server_loss", "punch_follower_delay_ms", "time_limit_s",
+    )
 
     def __init__(
         self,
@@ -212,8 +235,18 @@ class Scenario:
         server_delay_ms: float = 10,
         seed: int = 1,
         serialize_sequential_plans: bool = True,
+        strategy: str = "current",
+        relay_first: bool = True,
+        server_loss: float = 0.0,
+        punch_follower_delay_ms: Optional[float] = None,
+        time_limit_s: Optional[float] = None,
     ):
         self.serialize_sequential_plans = serialize_sequential_plans
+        self.strategy = strategy
+        self.relay_first = relay_first
+        self.server_loss = server_loss
+        self.punch_follower_delay_ms = punch_follower_delay_ms
+        self.time_limit_s = time_limit_s
         self.duration_s = duration_s
         self.start_s = start_s
         self.server_delay_ms = server_delay_ms
@@ -231,11 +264,13 @@ class Scenario:
         *,
         delay_ms: float = 10,
         loss: float = 0.0,
+        lan_delay_ms: float = 0.2,
     ) -> "Scenario":
         """A LAN with `hosts` (client names) behind `nats`: one NAT, a profile name,
         or a chain innermost first (e.g. [Nat("port-restricted-cone"), Nat("cgnat")]
         for a home router behind a carrier-grade NAT). delay_ms and loss are the
-        access link's."""
+        access link's; lan_delay_ms the LAN's (above 5 ms, a slow hop such as a
+        busy Wi-Fi, for one host only)."""
         if isinstance(nats, (Nat, str)):
             nats = [nats]
         chain = [n if isinstance(n, Nat) else Nat(n) for n in nats]
@@ -243,7 +278,7 @@ class Scenario:
             raise ValueError("a NAT site needs at least one NAT; use public_host for none")
         self._sites.append(
             {"name": name, "nats": [n.to_json() for n in chain], "hosts": list(hosts), "delay_ms": delay_ms,
-             "loss": loss}
+             "loss": loss, "lan_delay_ms": lan_delay_ms}
         )
         return self
 
@@ -267,20 +302,58 @@ class Scenario:
         return _At(self, seconds)
 
     def to_json(self, seed: Optional[int] = None) -> str:
-        return json.dumps(
-            {
-                "seed": self.seed if seed is None else seed,
-                "duration_s": self.duration_s,
-                "start_s": self.start_s,
-                "server_delay_ms": self.server_delay_ms,
-                "serialize_sequential_plans": self.serialize_sequential_plans,
-                "relays": self._relays,
-                "sites": self._sites,
-                "networks": self._networks,
-                "events": self._events,
-            },
-            indent=1,
-        )
+        description: Dict[str, Any] = {
+            "seed": self.seed if seed is None else seed,
+            "duration_s": self.duration_s,
+            "start_s": self.start_s,
+            "server_delay_ms": self.server_delay_ms,
+            "serialize_sequential_plans": self.serialize_sequential_plans,
+            "strategy": self.strategy,
+            "relay_first": self.relay_first,
+            "server_loss": self.server_loss,
+            "relays": self._relays,
+            "sites": self._sites,
+            "networks": self._networks,
+            "events": self._events,
+        }
+        if self.punch_follower_delay_ms is not None:
+            description["punch_follower_delay_ms"] = self.punch_follower_delay_ms
+        if self.time_limit_s is not None:
+            description["time_limit_s"] = self.time_limit_s
+        return json.dumps(description, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Scenario":
+        """The description in a JSON document (Scenario.to_json's, or a file for
+        ``yellowtail-sim scenario``). Fields it does not know are refused when it runs."""
+        raw = json.loads(text)
+        if not isinstance(raw, dict):
+            raise ValueError("a scenario is a JSON object")
+        scenario = cls()
+        lists = {"relays": "_relays", "sites": "_sites", "events": "_events"}
+        for key, value in raw.items():
+            if key in lists:
+                setattr(scenario, lists[key], list(value))
+            elif key == "networks":
+                scenario._networks = {name: list(members) for name, members in value.items()}
+            elif key in cls._SETTINGS:
+                setattr(scenario, key, value)
+            else:
+                raise ValueError(f"scenario: unknown field '{key}'")
+        return scenario
+
+    @classmethod
+    def nat_matrix_attempt(cls, profile_a: str, profile_b: str, **options: Any) -> "Scenario":
+        """The scenario one nat-matrix attempt runs (options as yellowtail.run_attempt:
+        strategy, seed, delay_ms, loss, time_limit_s, fault, relay): sites "a" and
+        "b" of one host each, one network, ended by the time limit."""
+        return cls.from_json(_core.attempt_scenario(profile_a, profile_b, **options))
+
+    @classmethod
+    def public_peer(cls, **options: Any) -> "Scenario":
+        """The scenario yellowtail.run_public_peer runs with the same options: alice
+        behind a NAT on a slow LAN, frank public near the core, bob behind a NAT."""
+        return cls.from_json(_core.public_peer_scenario(**options))
 
     def run(self, seed: Optional[int] = None) -> ScenarioResult:
         """Runs it in ns-3 (a ValueError says what is wrong with the description)."""

@@ -76,6 +76,32 @@ def test_same_seed_same_result_and_sweeps_take_a_scenario(yellowtail, tmp_path):
         yellowtail.sweep(lan(yellowtail, yellowtail.Nat("full-cone")), {}, seeds=[1], store=store)
 
 
+def test_the_built_in_scenarios_are_scenarios_too(yellowtail):
+    # The nat-matrix attempt and the public-peer run are descriptions of the same
+    # kind: running them as a Scenario gives what the built-in functions measure.
+    attempt = yellowtail.Scenario.nat_matrix_attempt("symmetric-sequential", "port-restricted-cone", seed=2)
+    assert attempt.time_limit_s == 15
+    assert [site["nats"][0]["profile"] for site in attempt._sites] == ["symmetric-sequential", "port-restricted-cone"]
+    ran = attempt.run()
+    built_in = yellowtail.run_attempt("symmetric-sequential", "port-restricted-cone", seed=2)
+    assert ran.outcome("a", "b") == built_in["outcome"] == "direct"
+    assert ran.pairs[0]["time_to_direct_ms"] == pytest.approx(built_in["time_to_direct_ms"])
+    assert ran.ended_at_s < 15  # decided early, not run to the limit
+
+    # Changed before running: a firewall on a's host leaves only the relay.
+    attempt.at(0).block_peer_udp("a")
+    assert attempt.run().outcome("a", "b") == "relayed"
+
+    clash = yellowtail.Scenario.public_peer(follower_delay_ms=0)
+    ran = clash.run()
+    built_in = yellowtail.run_public_peer(follower_delay_ms=0)
+    assert ran.outcome("alice", "bob") == ("direct" if built_in["direct"]["alice-bob"] else "relayed")
+    assert ran.sites[0]["tuple_clashes"] == built_in["alice_nat_clashes"] > 0
+    assert yellowtail.Scenario.from_json(clash.to_json()).to_json() == clash.to_json()
+    with pytest.raises(ValueError, match="unknown field 'colour'"):
+        yellowtail.Scenario.from_json('{"colour": "red"}')
+
+
 def test_bad_descriptions_get_clear_errors(yellowtail):
     with pytest.raises(ValueError, match="unknown NAT profile 'no-such'"):
         yellowtail.Nat("no-such")
