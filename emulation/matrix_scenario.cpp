@@ -37,6 +37,7 @@ ScenarioSpec attempt_scenario(const AttemptSpec& attempt) {
   ScenarioSpec spec;
   spec.seed = attempt.seed;
   spec.strategy = attempt.strategy;
+  spec.disable = attempt.disable;
   spec.relay_first = attempt.relay_mode != "last";
   spec.server_delay_ms = ms(attempt.access_delay);
   spec.server_loss = attempt.loss_rate;
@@ -110,6 +111,7 @@ MatrixRun run_matrix(const MatrixParameters& parameters, const std::function<voi
           spec.loss_rate = parameters.loss_rate;
           spec.fault = parameters.fault;
           spec.relay_mode = parameters.relay_mode;
+          spec.disable = parameters.disable;
           spec.time_limit = std::chrono::microseconds(static_cast<std::int64_t>(parameters.time_limit_s * 1e6));
           run.attempts.push_back(run_attempt(spec));
           run.simulator_events += run.attempts.back().simulator_events;

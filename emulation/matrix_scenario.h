@@ -48,6 +48,8 @@ struct AttemptSpec {
   // "first": clients bind the relay at the instruction (the default); "last":
   // only once the punch window failed (ClientConfig::relay_first).
   std::string relay_mode = "first";
+  // Punch techniques left out (server/core/punch_techniques.h).
+  std::vector<std::string> disable;
 };
 
 std::vector<std::string> fault_names();

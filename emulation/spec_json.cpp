@@ -110,6 +110,7 @@ ScenarioSpec parse_spec(const json& j) {
   r.get("server_delay_ms", s.server_delay_ms);
   r.get("serialize_sequential_plans", s.serialize_sequential_plans);
   r.get("strategy", s.strategy);
+  r.get("disable", s.disable);
   r.get("relay_first", s.relay_first);
   r.get("server_loss", s.server_loss);
   r.get("punch_follower_delay_ms", s.punch_follower_delay_ms);
@@ -180,6 +181,7 @@ json spec_json(const ScenarioSpec& s) {
   j["server_delay_ms"] = s.server_delay_ms;
   j["serialize_sequential_plans"] = s.serialize_sequential_plans;
   j["strategy"] = s.strategy;
+  j["disable"] = s.disable;
   j["relay_first"] = s.relay_first;
   j["server_loss"] = s.server_loss;
   if (s.punch_follower_delay_ms) j["punch_follower_delay_ms"] = *s.punch_follower_delay_ms;

@@ -18,6 +18,7 @@
 #include "emulation/yt_relay_app.h"
 #include "protocol/wire.h"
 #include "server/core/memory_storage.h"
+#include "server/core/punch_techniques.h"
 
 namespace yt::emulation {
 namespace {
@@ -125,6 +126,9 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
   if (std::find(strategies.begin(), strategies.end(), s.strategy) == strategies.end()) {
     return "unknown strategy '" + s.strategy + "' (naive, current)";
   }
+  std::string names;
+  for (const std::string& d : s.disable) names += d + ",";
+  if (auto parsed = parse_techniques(names); !parsed) return parsed.error();
   if (s.punch_follower_delay_ms && !finite_in(*s.punch_follower_delay_ms, 0, 10000)) {
     return "punch_follower_delay_ms must be 0..10000";
   }
@@ -288,6 +292,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
   server_config.password_strength = PwhashStrength::minimum();
   server_config.serialize_sequential_plans = spec.serialize_sequential_plans;
   server_config.punch_strategy = spec.strategy == "naive" ? PunchStrategy::kNaive : PunchStrategy::kServerDriven;
+  server_config.disabled_techniques.insert(spec.disable.begin(), spec.disable.end());
   if (spec.punch_follower_delay_ms) server_config.punch_follower_delay = from_s(*spec.punch_follower_delay_ms / 1000);
   for (const Identity& id : relay_ids) server_config.relay_keys.push_back(id.public_key);
   ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, log, stream);

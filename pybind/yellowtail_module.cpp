@@ -12,6 +12,7 @@
 #include "emulation/population_scenario.h"
 #include "emulation/relay_choice_scenario.h"
 #include "emulation/spec_scenario.h"
+#include "server/core/punch_techniques.h"
 
 namespace py = pybind11;
 using namespace yt::emulation;
@@ -75,9 +76,17 @@ void check_names(const std::vector<std::string>& given, const std::vector<std::s
 }
 
 // run_attempt's and attempt_scenario's arguments, checked (ValueError).
+std::vector<std::string> checked_techniques(const std::vector<std::string>& disable) {
+  std::string list;
+  for (const std::string& d : disable) list += d + ",";
+  auto parsed = yt::parse_techniques(list);
+  if (!parsed) throw py::value_error(parsed.error());
+  return {parsed->begin(), parsed->end()};
+}
+
 AttemptSpec attempt_spec(const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed,
                          double delay_ms, double loss, double time_limit_s, const std::string& fault,
-                         const std::string& relay) {
+                         const std::string& relay, const std::vector<std::string>& disable) {
   check_names({a, b}, matrix_profile_names(), "profile");
   check_names({strategy}, strategy_names(), "strategy");
   if (!fault.empty()) check_names({fault}, fault_names(), "fault");
@@ -95,6 +104,7 @@ AttemptSpec attempt_spec(const std::string& a, const std::string& b, const std::
   spec.time_limit = from_ms(time_limit_s * 1000);
   spec.fault = fault;
   spec.relay_mode = relay;
+  spec.disable = checked_techniques(disable);
   return spec;
 }
 
@@ -125,12 +135,15 @@ PYBIND11_MODULE(_core, m) {
   m.def("profile_names", &matrix_profile_names, "NAT profiles known to the matrix (named and stacked)");
   m.def("strategy_names", &strategy_names, "traversal strategies: naive, current");
   m.def("fault_names", &fault_names, "injectable faults");
+  m.def("technique_names", &yt::technique_names,
+        "punch techniques of the 'current' strategy that `disable` can switch off");
 
   m.def(
       "run_attempt",
       [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
-         double loss, double time_limit_s, const std::string& fault, const std::string& relay) {
-        AttemptSpec spec = attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay);
+         double loss, double time_limit_s, const std::string& fault, const std::string& relay,
+         const std::vector<std::string>& disable) {
+        AttemptSpec spec = attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay, disable);
         py::gil_scoped_release release;
         AttemptRecord r = run_attempt(spec);
         py::gil_scoped_acquire acquire;
@@ -138,27 +151,29 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
       py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
-      py::arg("relay") = "first",
+      py::arg("relay") = "first", py::arg("disable") = std::vector<std::string>{},
       "One tunnel attempt between clients behind the two NAT profiles; returns a dict with the outcome "
       "(direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms, relay_packets and the failure "
-      "reason. relay='first' binds the relay at the instruction, 'last' only after the punch window.");
+      "reason. relay='first' binds the relay at the instruction, 'last' only after the punch window. "
+      "disable: punch techniques of 'current' to leave out (technique_names()).");
   m.def(
       "attempt_scenario",
       [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
-         double loss, double time_limit_s, const std::string& fault, const std::string& relay) {
-        return scenario_to_json(
-            attempt_scenario(attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay)));
+         double loss, double time_limit_s, const std::string& fault, const std::string& relay,
+         const std::vector<std::string>& disable) {
+        return scenario_to_json(attempt_scenario(
+            attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay, disable)));
       },
       py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
       py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
-      py::arg("relay") = "first",
+      py::arg("relay") = "first", py::arg("disable") = std::vector<std::string>{},
       "The scenario (JSON, as run_scenario takes) that run_attempt runs with the same arguments.");
 
   m.def(
       "run_matrix",
       [](std::vector<std::string> profiles, std::vector<std::string> strategies, std::vector<std::uint64_t> seeds,
          double delay_ms, double loss, double time_limit_s, const std::string& fault, const std::string& relay,
-         std::function<void(int, int)> progress) {
+         const std::vector<std::string>& disable, std::function<void(int, int)> progress) {
         check_names(profiles, matrix_profile_names(), "profile");
         check_names(strategies, strategy_names(), "strategy");
         if (!fault.empty()) check_names({fault}, fault_names(), "fault");
@@ -166,7 +181,8 @@ PYBIND11_MODULE(_core, m) {
         check_loss(loss);
         check_delay_ms(delay_ms);
         check_time_limit_s(time_limit_s);
-        MatrixParameters p{profiles, strategies, seeds, delay_ms, loss, time_limit_s, fault, relay};
+        MatrixParameters p{profiles, strategies, seeds, delay_ms, loss, time_limit_s, fault, relay,
+                           checked_techniques(disable)};
         MatrixRun run = run_matrix(p, [&](int done, int total) {
           if (progress) progress(done, total);
         });
@@ -184,7 +200,8 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("profiles"), py::arg("strategies") = std::vector<std::string>{"naive", "current"},
       py::arg("seeds") = std::vector<std::uint64_t>{1, 2, 3}, py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0,
-      py::arg("time_limit_s") = 15.0, py::arg("fault") = "", py::arg("relay") = "first", py::arg("progress") = nullptr,
+      py::arg("time_limit_s") = 15.0, py::arg("fault") = "", py::arg("relay") = "first",
+      py::arg("disable") = std::vector<std::string>{}, py::arg("progress") = nullptr,
       "Every ordered pair of `profiles` x seeds x strategies. Returns pairs (one summary per "
       "profile pair and strategy, plus 'overall'), attempts, and the results.json/csv text.");
 

@@ -50,7 +50,7 @@ ScenarioSpec three_sites(NatSpec a, NatSpec b) {
 }
 
 TEST(SpecScenario, OutcomesFollowTheoryAndFlowsCountWhatArrived) {
-  ScenarioSpec s = three_sites(profile("port-restricted-cone"), profile("symmetric-random"));
+  ScenarioSpec s = three_sites(profile("symmetric-sequential"), profile("symmetric-random"));
   EventSpec flow;
   flow.at_s = 5;
   flow.action = "send";
@@ -64,8 +64,8 @@ TEST(SpecScenario, OutcomesFollowTheoryAndFlowsCountWhatArrived) {
   EXPECT_EQ(pair(r, "alice", "vm").outcome, "direct");
   EXPECT_GT(pair(r, "alice", "vm").time_to_direct_ms, 0);
   EXPECT_EQ(pair(r, "bob", "vm").outcome, "direct");
-  // A random-port symmetric NAT against a port-restricted cone: no punch works,
-  // the relay carries the pair.
+  // A random-port symmetric NAT against a sequential one: nothing to predict on
+  // one side, no single mapping to probe for on the other; the relay carries it.
   EXPECT_EQ(pair(r, "alice", "bob").outcome, "relayed");
   EXPECT_LT(pair(r, "alice", "bob").direct_at_s, 0);
   ASSERT_EQ(r.flows.size(), 1u);
@@ -82,8 +82,9 @@ TEST(SpecScenario, Rfc4787OverridesChangeTheOutcomeTheyShould) {
   // A full cone lets anyone in, so even a random symmetric peer punches through...
   ScenarioSpec open = three_sites(profile("full-cone"), profile("symmetric-random"));
   EXPECT_EQ(pair(run(open), "alice", "bob").outcome, "direct");
-  // ... until its filtering is made address-and-port-dependent.
+  // ... until its mapping and filtering are made address-and-port-dependent.
   NatSpec filtered = profile("full-cone");
+  filtered.mapping = "address-and-port-dependent";
   filtered.filtering = "address-and-port-dependent";
   ScenarioSpec closed = three_sites(filtered, profile("symmetric-random"));
   EXPECT_EQ(pair(run(closed), "alice", "bob").outcome, "relayed");
@@ -199,7 +200,7 @@ TEST(SpecScenario, ATimeLimitEndsTheRunOnceEveryPairIsDecided) {
 
   // A relayed pair is not decided (punching may still succeed): the run goes on
   // to the limit after everyone is online.
-  ScenarioSpec relayed = three_sites(profile("port-restricted-cone"), profile("symmetric-random"));
+  ScenarioSpec relayed = three_sites(profile("symmetric-random"), profile("symmetric-random"));
   relayed.duration_s = 60;
   relayed.time_limit_s = 5;
   SpecResult rr = run(relayed);

@@ -10,6 +10,10 @@ def strategy_names() -> List[str]:
 def fault_names() -> List[str]:
     """Faults an attempt or the matrix can inject."""
 
+def technique_names() -> List[str]:
+    """Punch techniques of the 'current' strategy that `disable` switches off:
+    lan, prediction, serialize, prepunch, follower-delay, birthday."""
+
 def run_attempt(
     profile_a: str,
     profile_b: str,
@@ -20,6 +24,7 @@ def run_attempt(
     time_limit_s: float = 15.0,
     fault: str = "",
     relay: str = "first",
+    disable: Sequence[str] = (),
 ) -> Dict[str, Any]:
     """One tunnel attempt between clients behind the two NAT profiles: outcome
     (direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms,
@@ -35,6 +40,7 @@ def attempt_scenario(
     time_limit_s: float = 15.0,
     fault: str = "",
     relay: str = "first",
+    disable: Sequence[str] = (),
 ) -> str:
     """The scenario (JSON, as run_scenario takes) that run_attempt runs with the
     same arguments."""
@@ -61,6 +67,7 @@ def run_matrix(
     time_limit_s: float = 15.0,
     fault: str = "",
     relay: str = "first",
+    disable: Sequence[str] = (),
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> Dict[str, Any]:
     """Every ordered pair of profiles x seeds x strategies: pairs (summaries, with

@@ -214,7 +214,9 @@ class Scenario:
     NAT's ports one at a time per public IP, each after a fresh probe (False: all
     at once from the ports discovery saw, for comparison); strategy: the server's
     punch strategy ("current", or "naive": both sides probe the observed
-    endpoints at once); relay_first: clients bind the relay at the instruction
+    endpoints at once); disable: techniques of "current" to leave out (lan,
+    prediction, serialize, prepunch, follower-delay, birthday), to measure what
+    each adds; relay_first: clients bind the relay at the instruction
     (False: only after the punch window failed); server_loss: the server's access
     link loss; punch_follower_delay_ms: the server's delay before a receptive
     side starts punching (None: its default); time_limit_s: end early, this long
@@ -224,7 +226,7 @@ class Scenario:
 
     _SETTINGS = (
         "seed", "duration_s", "start_s", "server_delay_ms", "serialize_sequential_plans", "strategy",
-        "relay_first", "server_loss", "punch_follower_delay_ms", "time_limit_s",
+        "disable", "relay_first", "server_loss", "punch_follower_delay_ms", "time_limit_s",
     )
 
     def __init__(
@@ -236,6 +238,7 @@ class Scenario:
         seed: int = 1,
         serialize_sequential_plans: bool = True,
         strategy: str = "current",
+        disable: Sequence[str] = (),
         relay_first: bool = True,
         server_loss: float = 0.0,
         punch_follower_delay_ms: Optional[float] = None,
@@ -243,6 +246,7 @@ class Scenario:
     ):
         self.serialize_sequential_plans = serialize_sequential_plans
         self.strategy = strategy
+        self.disable = list(disable)
         self.relay_first = relay_first
         self.server_loss = server_loss
         self.punch_follower_delay_ms = punch_follower_delay_ms
@@ -309,6 +313,7 @@ class Scenario:
             "server_delay_ms": self.server_delay_ms,
             "serialize_sequential_plans": self.serialize_sequential_plans,
             "strategy": self.strategy,
+            "disable": self.disable,
             "relay_first": self.relay_first,
             "server_loss": self.server_loss,
             "relays": self._relays,
