@@ -27,8 +27,10 @@ void PathProbes::OnEvent(YtClientApp* app, const ClientEvent& event) {
     // Scheduled, not sent inline: the callback runs while the app's outputs drain.
     if (probing_.insert({app->Key(), *up}).second) ns3::Simulator::ScheduleNow(&PathProbes::Send, this, app, *up);
   } else if (auto* packet = std::get_if<PacketReceived>(&event); packet && IsProbe(packet->packet)) {
-    (packet->relayed ? crossed_relay_ : crossed_).emplace(std::make_pair(packet->peer, app->Key()),
-                                                          ns3::Simulator::Now().GetSeconds());
+    const auto key = std::make_pair(packet->peer, app->Key());
+    const double now = ns3::Simulator::Now().GetSeconds();
+    (packet->relayed ? crossed_relay_ : crossed_).emplace(key, now);
+    if (packet->relayed) first_crossed_relay_.emplace(key, now);
   }
 }
 

@@ -114,6 +114,7 @@ ScenarioSpec parse_spec(const json& j) {
   r.get("server_loss", s.server_loss);
   r.get("punch_follower_delay_ms", s.punch_follower_delay_ms);
   r.get("time_limit_s", s.time_limit_s);
+  r.get("end_when", s.end_when);
   s.relays = parse_list<RelaySpec>(r.child("relays"), "relays", [](const json& x, const std::string& path) {
     RelaySpec relay;
     Reader rr(x, path);
@@ -154,6 +155,7 @@ ScenarioSpec parse_spec(const json& j) {
     re.get("interval_ms", e.interval_ms);
     re.get("loss", e.loss);
     re.get("new_ip", e.new_ip);
+    re.get("after", e.after);
     re.finish();
     return e;
   });
@@ -184,6 +186,7 @@ json spec_json(const ScenarioSpec& s) {
   j["server_loss"] = s.server_loss;
   if (s.punch_follower_delay_ms) j["punch_follower_delay_ms"] = *s.punch_follower_delay_ms;
   if (s.time_limit_s) j["time_limit_s"] = *s.time_limit_s;
+  if (!s.end_when.empty()) j["end_when"] = s.end_when;
   j["relays"] = json::array();
   for (const RelaySpec& r : s.relays) j["relays"].push_back({{"name", r.name}, {"delay_ms", r.delay_ms}});
   j["sites"] = json::array();
@@ -207,12 +210,19 @@ json spec_json(const ScenarioSpec& s) {
     if (e.action == "send" || e.action == "server-down" || e.action == "link-down") ev["duration_s"] = e.duration_s;
     if (e.action == "link-down") ev["loss"] = e.loss;
     if (e.action == "nat-reboot") ev["new_ip"] = e.new_ip;
+    if (!e.after.empty()) ev["after"] = e.after;
     j["events"].push_back(ev);
   }
   return j;
 }
 
 json number_or_null(double v) { return v < 0 ? json(nullptr) : json(v); }
+
+json relay_changes_json(const std::vector<std::pair<double, std::string>>& changes) {
+  json out = json::array();
+  for (const auto& [at, relay] : changes) out.push_back({{"at_s", at}, {"relay", relay}});
+  return out;
+}
 
 // "-" for a time that never came.
 std::string shown(double v, const char* format) {
@@ -249,7 +259,10 @@ std::string spec_result_to_json(const SpecResult& r) {
                           {"relayed_at_s", number_or_null(p.relayed_at_s)},
                           {"time_to_first_path_ms", number_or_null(p.time_to_first_path_ms)},
                           {"direct_at_end", p.direct_at_end},
-                          {"failure", p.failure}});
+                          {"failure", p.failure},
+                          {"relay", p.relay},
+                          {"relay_changes", relay_changes_json(p.relay_changes)},
+                          {"relayed_since_s", number_or_null(p.relayed_since_s)}});
   }
   j["flows"] = json::array();
   for (const SpecFlow& f : r.flows) {
@@ -277,6 +290,16 @@ std::string spec_result_to_json(const SpecResult& r) {
     j["sites"].push_back(
         {{"name", s.name}, {"tuple_clashes", s.tuple_clashes}, {"mappings_created", s.mappings_created}});
   }
+  j["relays"] = json::array();
+  for (const SpecRelay& relay : r.relays) {
+    j["relays"].push_back({{"name", relay.name},
+                           {"delay_ms", relay.delay_ms},
+                           {"forwarded", relay.forwarded},
+                           {"down_at_s", number_or_null(relay.down_at_s)}});
+  }
+  j["event_times_s"] = json::array();
+  for (double t : r.event_times_s) j["event_times_s"].push_back(number_or_null(t));
+  j["settled_at_s"] = number_or_null(r.settled_at_s);
   j["log"] = r.log;
   j["server"] = r.server;
   j["ended_at_s"] = r.ended_at_s;

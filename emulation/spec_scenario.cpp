@@ -24,7 +24,7 @@ namespace {
 
 constexpr int kMaxSites = 200;
 constexpr int kMaxHostsPerSite = 50;
-constexpr int kMaxRelays = 8;
+constexpr int kMaxRelays = 16;
 constexpr double kMaxDurationS = 7200;
 constexpr double kDrainS = 2.0;  // after the end, for datagrams in flight to land
 // A flow's datagrams start with this, then the flow index and a sequence number.
@@ -61,6 +61,15 @@ const std::set<std::string>& actions() {
                                               "nat-reboot", "relay-down", "block-peer-udp"};
   return known;
 }
+
+// What EventSpec::after and ScenarioSpec::end_when may name.
+const std::set<std::string>& conditions() {
+  static const std::set<std::string> known = {"all-online", "all-relayed"};
+  return known;
+}
+
+constexpr char kBuiltInRelay[] = "built-in";
+constexpr char kBusiestRelay[] = "@busiest";
 
 bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
 
@@ -129,7 +138,7 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
     return "punch_follower_delay_ms must be 0..10000";
   }
   if (s.time_limit_s && !finite_in(*s.time_limit_s, 0.1, kMaxDurationS)) return "time_limit_s must be 0.1..7200";
-  if (s.relays.size() > static_cast<std::size_t>(kMaxRelays)) return "at most 8 relays";
+  if (s.relays.size() > static_cast<std::size_t>(kMaxRelays)) return "at most 16 relays";
   if (s.sites.empty()) return "a scenario needs at least one site";
   if (s.sites.size() > static_cast<std::size_t>(kMaxSites)) return "at most 200 sites";
   // Sites, clients and relays are named in separate spaces (a public host's site
@@ -137,6 +146,9 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
   std::set<std::string> site_names, clients, relays;
   for (const RelaySpec& r : s.relays) {
     if (r.name.empty() || relays.count(r.name)) return "relay name '" + r.name + "' is empty or used twice";
+    if (r.name == kBuiltInRelay || r.name.front() == '@') {
+      return "relay name '" + r.name + "' is reserved (the server's relay, or a selector)";
+    }
     if (!finite_in(r.delay_ms, 0, 10000)) return "relay " + r.name + ": delay_ms must be 0..10000";
     relays.insert(r.name);
   }
@@ -173,6 +185,10 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
     const std::string where = "event " + std::to_string(i + 1) + " (" + e.action + ")";
     if (!actions().count(e.action)) return where + ": unknown action";
     if (!finite_in(e.at_s, 0, s.duration_s)) return where + ": at_s must be within the run";
+    if (!e.after.empty()) {
+      if (!conditions().count(e.after)) return where + ": unknown condition '" + e.after + "' (all-online, all-relayed)";
+      if (e.action == "start") return where + ": a start happens at a time, not after a condition";
+    }
     const bool needs_client = e.action == "start" || e.action == "join" || e.action == "leave" ||
                               e.action == "offline" || e.action == "online" || e.action == "send" ||
                               e.action == "block-peer-udp";
@@ -195,7 +211,12 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
       if (e.action == "nat-reboot" && site->nats.empty()) return where + ": site " + e.site + " has no NAT";
       if (!finite_in(e.loss, 0, 1)) return where + ": loss must be 0..1";
     }
-    if (e.action == "relay-down" && !relays.count(e.relay)) return where + ": no relay '" + e.relay + "'";
+    if (e.action == "relay-down" && !relays.count(e.relay) && e.relay != kBusiestRelay) {
+      return where + ": no relay '" + e.relay + "'";
+    }
+  }
+  if (!s.end_when.empty() && !conditions().count(s.end_when)) {
+    return "unknown end_when '" + s.end_when + "' (all-online, all-relayed)";
   }
   return std::nullopt;
 }
@@ -296,6 +317,27 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
     relays.push_back(install_relay(relay_nodes[i], topology.AddressOf(relay_nodes[i]), spec.relays[i].name,
                                    server_ips.at(0), server_identity.public_key, relay_ids[i], log, stream));
   }
+  // Relays by the endpoint clients report (TunnelRelayed::relay), the built-in one
+  // first; whether each is up.
+  std::vector<Endpoint> relay_endpoints{server_config.discovery_endpoints.front()};
+  for (ns3::Ptr<ns3::Node> node : relay_nodes) {
+    relay_endpoints.push_back(Endpoint{topology.AddressOf(node), kScenarioRelayPort});
+  }
+  std::vector<double> relay_down_at(relay_endpoints.size(), -1);
+  bool server_up = true;
+  auto relay_name = [&](const Endpoint& udp) -> std::string {
+    for (std::size_t k = 0; k < relay_endpoints.size(); ++k) {
+      if (relay_endpoints[k] == udp) return k == 0 ? kBuiltInRelay : spec.relays[k - 1].name;
+    }
+    return udp.to_string();
+  };
+  auto relay_up = [&](const std::string& name) {
+    if (name == kBuiltInRelay) return server_up;
+    for (std::size_t k = 0; k < spec.relays.size(); ++k) {
+      if (spec.relays[k].name == name) return relay_down_at[k + 1] < 0;
+    }
+    return true;  // an endpoint we do not know: not ours to judge
+  };
 
   // When each client logs in: its "start" event, else spec.start_s.
   std::vector<double> start_at(n, spec.start_s);
@@ -340,6 +382,14 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
     std::string failure;                // its first TunnelFailed reason
   };
   std::map<std::pair<std::size_t, std::size_t>, Side> sides;  // (reporter, peer)
+  std::map<std::pair<std::size_t, std::size_t>, std::string> relay_reported;  // (reporter, peer) -> relay name
+  std::map<std::pair<std::size_t, std::size_t>, std::vector<std::pair<double, std::string>>> relay_changes;  // (a < b)
+  auto agreed_relay = [&](std::size_t a, std::size_t b) -> std::string {
+    auto ab = relay_reported.find({a, b});
+    auto ba = relay_reported.find({b, a});
+    if (ab == relay_reported.end() || ba == relay_reported.end() || ab->second != ba->second) return "";
+    return ab->second;
+  };
   std::map<PublicKey, std::size_t> by_key;
   for (std::size_t i = 0; i < n; ++i) by_key[client_ids[i].public_key] = i;
   PathProbes probes;
@@ -388,6 +438,10 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
           Side& s = sides[{i, *p}];
           if (s.time_to_first_path_ms < 0) s.time_to_first_path_ms = ms(relayed->time_to_relay);
           s.direct_now = false;
+          relay_reported[{i, *p}] = relay_name(relayed->relay);
+          const std::string agreed = agreed_relay(i, *p);
+          auto& changes = relay_changes[{std::min(i, *p), std::max(i, *p)}];
+          if (changes.empty() ? !agreed.empty() : changes.back().second != agreed) changes.push_back({now, agreed});
         }
       } else if (auto* down = std::get_if<TunnelDown>(&event)) {
         if (auto p = peer_of(down->peer)) sides[{i, *p}].direct_now = false;
@@ -414,77 +468,126 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
     });
   }
 
-  // The timeline.
+  // The separate relay (index in spec.relays) that carries the most pairs now, by
+  // the relay both sides last reported; spec.relays.size() when none carries one.
+  auto busiest_relay = [&] {
+    std::vector<int> load(spec.relays.size(), 0);
+    for (const auto& [a, b] : pairs) {
+      const std::string relay = agreed_relay(a, b);
+      for (std::size_t k = 0; k < spec.relays.size(); ++k) load[k] += spec.relays[k].name == relay ? 1 : 0;
+    }
+    std::size_t best = spec.relays.size();
+    for (std::size_t k = 0; k < spec.relays.size(); ++k) {
+      if (load[k] > 0 && relay_down_at[k + 1] < 0 && (best == spec.relays.size() || load[k] > load[best])) best = k;
+    }
+    return best;
+  };
+
+  // The timeline: events at their time; triggered ones (`after`) by the watch below.
   ns3::Ptr<YtServerApp> restarted;
-  for (const EventSpec& scheduled : spec.events) {
-    const EventSpec* ev = &scheduled;
-    ns3::Simulator::Schedule(ns3::Seconds(scheduled.at_s), [&, ev] {
-      const EventSpec& e = *ev;
-      const Time now = core_now();
-      if (e.action == "join" || e.action == "leave" || e.action == "offline" || e.action == "online") {
-        YtClientApp& app = *apps[index_of(e.client)];
-        bool ok = false;
-        if (e.action == "join") ok = app.Core().join_network(now, e.network, "").ok();
-        if (e.action == "leave") ok = app.Core().leave_network(now, e.network).ok();
-        if (e.action == "offline" || e.action == "online") {
-          ok = app.Core().set_network_online(now, e.network, e.action == "online").ok();
-        }
-        app.Pump();
-        note(e.client + " " + e.action + " " + e.network + (ok ? "" : " (not logged in: nothing sent)"));
-      } else if (e.action == "send") {
-        const std::size_t index =
-            static_cast<std::size_t>(std::find(flow_events.begin(), flow_events.end(), ev) - flow_events.begin());
-        const std::size_t from = index_of(e.client);
-        const std::size_t to = index_of(e.to);
-        const int count = std::max(1, static_cast<int>(std::floor(e.duration_s * 1000 / e.interval_ms)));
-        for (int k = 0; k < count; ++k) {
-          ns3::Simulator::Schedule(ns3::MilliSeconds(e.interval_ms * k), [&, from, to, index, k] {
-            WireWriter w;
-            w.u32(kFlowMagic);
-            w.u32(static_cast<std::uint32_t>(index));
-            w.u32(static_cast<std::uint32_t>(k));
-            // Offered whether or not the core has a path: a refused send is a loss.
-            (void)apps[from]->Core().send_to_peer(core_now(), client_ids[to].public_key, w.bytes());
-            apps[from]->Pump();
-            ++result.flows[index].sent;
-          });
-        }
-      } else if (e.action == "server-down") {
-        server->Crash();
-        note("the server goes down");
-        ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&] {
-          restarted = install_server(server_node, server_config, server_identity, &storage, log, stream);
-          note("a fresh server process starts on the same database");
-        });
-      } else if (e.action == "link-down") {
-        const std::size_t s = site_index(spec, e.site);
-        ns3::Ptr<ns3::Node> node = public_nodes[s] ? public_nodes[s] : sites[s].routers.back();
-        topology.SetAccessLoss(node, e.loss, stream);
-        stream += 2;
-        note(e.site + "'s access link loses " + std::to_string(e.loss));
-        ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, node, s] {
-          topology.SetAccessLoss(node, links[s].loss_rate, stream);
-          note(spec.sites[s].name + "'s access link is back");
-        });
-      } else if (e.action == "nat-reboot") {
-        const std::size_t s = site_index(spec, e.site);
-        if (e.new_ip) {
-          topology.ChangePublicIps(sites[s]);
-        } else {
-          sites[s].Outermost()->GetModel()->flush();
-        }
-        note(e.site + "'s NAT reboots" + (e.new_ip ? " with a new IP" : ""));
-      } else if (e.action == "relay-down") {
-        const std::size_t r = static_cast<std::size_t>(
-            std::find_if(spec.relays.begin(), spec.relays.end(), [&](const RelaySpec& x) { return x.name == e.relay; }) -
-            spec.relays.begin());
-        relays[r]->Fail();
-        note("relay " + e.relay + " fails");
-      } else if (e.action == "block-peer-udp") {
-        apps[index_of(e.client)]->BlockPeerUdp(server_ips);
-        note(e.client + "'s host starts dropping peer-to-peer UDP");
+  result.event_times_s.assign(spec.events.size(), -1);
+  std::function<void(std::size_t)> happen = [&](std::size_t which) {
+    const EventSpec* ev = &spec.events[which];
+    const EventSpec& e = *ev;
+    result.event_times_s[which] = ns3::Simulator::Now().GetSeconds();
+    const Time now = core_now();
+    if (e.action == "join" || e.action == "leave" || e.action == "offline" || e.action == "online") {
+      YtClientApp& app = *apps[index_of(e.client)];
+      bool ok = false;
+      if (e.action == "join") ok = app.Core().join_network(now, e.network, "").ok();
+      if (e.action == "leave") ok = app.Core().leave_network(now, e.network).ok();
+      if (e.action == "offline" || e.action == "online") {
+        ok = app.Core().set_network_online(now, e.network, e.action == "online").ok();
       }
+      app.Pump();
+      note(e.client + " " + e.action + " " + e.network + (ok ? "" : " (not logged in: nothing sent)"));
+    } else if (e.action == "send") {
+      const std::size_t index =
+          static_cast<std::size_t>(std::find(flow_events.begin(), flow_events.end(), ev) - flow_events.begin());
+      const std::size_t from = index_of(e.client);
+      const std::size_t to = index_of(e.to);
+      const int count = std::max(1, static_cast<int>(std::floor(e.duration_s * 1000 / e.interval_ms)));
+      for (int k = 0; k < count; ++k) {
+        ns3::Simulator::Schedule(ns3::MilliSeconds(e.interval_ms * k), [&, from, to, index, k] {
+          WireWriter w;
+          w.u32(kFlowMagic);
+          w.u32(static_cast<std::uint32_t>(index));
+          w.u32(static_cast<std::uint32_t>(k));
+          // Offered whether or not the core has a path: a refused send is a loss.
+          (void)apps[from]->Core().send_to_peer(core_now(), client_ids[to].public_key, w.bytes());
+          apps[from]->Pump();
+          ++result.flows[index].sent;
+        });
+      }
+    } else if (e.action == "server-down") {
+      server->Crash();
+      server_up = false;
+      note("the server goes down");
+      ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&] {
+        restarted = install_server(server_node, server_config, server_identity, &storage, log, stream);
+        server_up = true;
+        note("a fresh server process starts on the same database");
+      });
+    } else if (e.action == "link-down") {
+      const std::size_t s = site_index(spec, e.site);
+      ns3::Ptr<ns3::Node> node = public_nodes[s] ? public_nodes[s] : sites[s].routers.back();
+      topology.SetAccessLoss(node, e.loss, stream);
+      stream += 2;
+      note(e.site + "'s access link loses " + std::to_string(e.loss));
+      ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, node, s] {
+        topology.SetAccessLoss(node, links[s].loss_rate, stream);
+        note(spec.sites[s].name + "'s access link is back");
+      });
+    } else if (e.action == "nat-reboot") {
+      const std::size_t s = site_index(spec, e.site);
+      if (e.new_ip) {
+        topology.ChangePublicIps(sites[s]);
+      } else {
+        sites[s].Outermost()->GetModel()->flush();
+      }
+      note(e.site + "'s NAT reboots" + (e.new_ip ? " with a new IP" : ""));
+    } else if (e.action == "relay-down") {
+      std::size_t r = static_cast<std::size_t>(
+          std::find_if(spec.relays.begin(), spec.relays.end(), [&](const RelaySpec& x) { return x.name == e.relay; }) -
+          spec.relays.begin());
+      if (e.relay == kBusiestRelay) r = busiest_relay();
+      if (r < spec.relays.size()) {
+        relays[r]->Fail();
+        relay_down_at[r + 1] = ns3::Simulator::Now().GetSeconds();
+        // What a pair proves from now on is proven through whichever relay is next.
+        probes.ForgetRelayCrossings();
+        note("relay " + spec.relays[r].name + " fails");
+      } else {
+        note("no separate relay carries a pair: none fails");
+      }
+    } else if (e.action == "block-peer-udp") {
+      apps[index_of(e.client)]->BlockPeerUdp(server_ips);
+      note(e.client + "'s host starts dropping peer-to-peer UDP");
+    }
+  };
+  for (std::size_t k = 0; k < spec.events.size(); ++k) {
+    if (spec.events[k].after.empty()) ns3::Simulator::Schedule(ns3::Seconds(spec.events[k].at_s), [&, k] { happen(k); });
+  }
+
+  // The conditions of EventSpec::after and ScenarioSpec::end_when.
+  auto all_online = [&] {
+    return std::all_of(result.clients.begin(), result.clients.end(), [](const SpecClient& c) { return c.online_at_s >= 0; });
+  };
+  auto all_relayed = [&] {
+    return std::all_of(pairs.begin(), pairs.end(), [&](const auto& p) {
+      const std::string relay = agreed_relay(p.first, p.second);
+      return !relay.empty() && relay_up(relay) &&
+             probes.Relayed(client_ids[p.first].public_key, client_ids[p.second].public_key);
     });
+  };
+  auto holds = [&](const std::string& condition) {
+    if (condition == "all-online") return all_online();
+    if (condition == "all-relayed") return all_relayed();
+    return false;
+  };
+  std::vector<std::size_t> triggered;  // events with `after`, not yet armed
+  for (std::size_t k = 0; k < spec.events.size(); ++k) {
+    if (!spec.events[k].after.empty()) triggered.push_back(k);
   }
 
   // Early end (time_limit_s): once every pair is decided, or the limit after every
@@ -500,20 +603,50 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
   std::optional<double> all_online_at;
   std::function<void()> watch = [&] {
     const double now = ns3::Simulator::Now().GetSeconds();
-    if (!all_online_at && std::all_of(result.clients.begin(), result.clients.end(),
-                                      [](const SpecClient& c) { return c.online_at_s >= 0; })) {
-      all_online_at = now;
+    if (!all_online_at && all_online()) all_online_at = now;
+    // Triggers: an offset of 0 strikes within this very check.
+    for (auto it = triggered.begin(); it != triggered.end();) {
+      const std::size_t k = *it;
+      if (!holds(spec.events[k].after)) {
+        ++it;
+        continue;
+      }
+      it = triggered.erase(it);
+      if (spec.events[k].at_s <= 0) {
+        happen(k);
+      } else {
+        ns3::Simulator::Schedule(ns3::Seconds(spec.events[k].at_s), [&, k] { happen(k); });
+      }
     }
-    const bool all_decided =
-        std::all_of(pairs.begin(), pairs.end(), [&](const auto& p) { return decided(p.first, p.second); });
-    if (all_decided || (all_online_at && now - *all_online_at > *spec.time_limit_s)) {
+    // The time limit runs from every client being online, and from each triggered event.
+    std::optional<double> phase_from = all_online_at;
+    for (std::size_t k = 0; k < spec.events.size(); ++k) {
+      if (!spec.events[k].after.empty() && result.event_times_s[k] >= 0 && phase_from) {
+        phase_from = std::max(*phase_from, result.event_times_s[k]);
+      }
+    }
+    const bool expired = spec.time_limit_s && phase_from && now - *phase_from > *spec.time_limit_s;
+    bool end = expired;
+    if (spec.end_when.empty()) {
+      end = end || (spec.time_limit_s && std::all_of(pairs.begin(), pairs.end(), [&](const auto& p) {
+                      return decided(p.first, p.second);
+                    }));
+    } else if (!end && std::all_of(result.event_times_s.begin(), result.event_times_s.end(),
+                                   [](double t) { return t >= 0; }) &&
+               holds(spec.end_when)) {
+      result.settled_at_s = now;
+      end = true;
+    }
+    if (end) {
       result.ended_at_s = now;
       ns3::Simulator::Stop();
       return;
     }
     ns3::Simulator::Schedule(ns3::MilliSeconds(50), watch);
   };
-  if (spec.time_limit_s) ns3::Simulator::Schedule(ns3::MilliSeconds(50), watch);
+  if (spec.time_limit_s || !spec.end_when.empty() || !triggered.empty()) {
+    ns3::Simulator::Schedule(ns3::MilliSeconds(50), watch);
+  }
   ns3::Simulator::Schedule(ns3::Seconds(spec.duration_s), [&] { result.ended_at_s = spec.duration_s; });
   ns3::Simulator::Stop(ns3::Seconds(spec.duration_s + kDrainS));
   ns3::Simulator::Run();
@@ -526,7 +659,14 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
                      {"plans_queued", st.plans_queued},
                      {"mapping_refreshes", st.mapping_refreshes},
                      {"refreshes_missed", st.refreshes_missed},
-                     {"relay_forwarded_packets", last->Core()->relay_stats().forwarded_packets}};
+                     {"relay_forwarded_packets", last->Core()->relay_stats().forwarded_packets},
+                     {"relay_repicks", st.relay_repicks}};
+  }
+  const auto built_in_forwarded = result.server.find("relay_forwarded_packets");
+  result.relays.push_back({kBuiltInRelay, spec.server_delay_ms,
+                           built_in_forwarded == result.server.end() ? 0 : built_in_forwarded->second, -1});
+  for (std::size_t k = 0; k < spec.relays.size(); ++k) {
+    result.relays.push_back({spec.relays[k].name, spec.relays[k].delay_ms, relays[k]->Forwarded(), relay_down_at[k + 1]});
   }
   for (std::size_t s = 0; s < spec.sites.size(); ++s) {
     SpecSite site;
@@ -553,7 +693,10 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
       p.direct_at_s = *at;
       p.time_to_direct_ms = std::max(sa.time_to_direct_ms, sb.time_to_direct_ms);
     }
-    if (auto at = probes.RelayedSince(ka, kb)) p.relayed_at_s = *at;
+    if (auto at = probes.FirstRelayedSince(ka, kb)) p.relayed_at_s = *at;
+    if (auto at = probes.RelayedSince(ka, kb)) p.relayed_since_s = *at;
+    p.relay = agreed_relay(a, b);
+    p.relay_changes = relay_changes[{a, b}];
     if (sa.time_to_first_path_ms >= 0 && sb.time_to_first_path_ms >= 0 && (p.direct_at_s >= 0 || p.relayed_at_s >= 0)) {
       p.time_to_first_path_ms = std::max(sa.time_to_first_path_ms, sb.time_to_first_path_ms);
     }

@@ -62,9 +62,20 @@ struct RelaySpec {
 //   server-down   duration_s (then a fresh server process on the same database)
 //   link-down     site, duration_s, loss (default 1: cut)
 //   nat-reboot    site (its outermost NAT forgets every mapping), new_ip
-//   relay-down    relay
+//   relay-down    relay; or "@busiest": the separate relay that carries the most
+//                 pairs then (by the relay both sides last reported; ties to the
+//                 first listed), none when no pair uses a separate relay
 //   block-peer-udp  client (from now on its host drops every UDP datagram not
 //                 to the server, like a firewall that blocks peer-to-peer UDP)
+// With `after` (any action but start) the event is triggered by the state of the
+// run rather than the clock: it happens at_s seconds after the first moment
+// (checked every 50 ms) that condition holds, so a fault can strike once the
+// tunnels it is about are established, whenever that is:
+//   all-online    every client has synced
+//   all-relayed   every pair has carried probes through a relay both ways since
+//                 the last relay failure, and both sides last reported the same
+//                 relay, which is up
+// An event whose condition never holds does not happen.
 struct EventSpec {
   double at_s = 0;
   std::string action;
@@ -73,6 +84,7 @@ struct EventSpec {
   double interval_ms = 100;
   double loss = 1;
   bool new_ip = false;
+  std::string after;  // "": at at_s; else a condition above, and at_s its offset
 };
 
 struct ScenarioSpec {
@@ -102,6 +114,11 @@ struct ScenarioSpec {
   // every pair is decided (direct, or both sides failed with no path at all).
   // The run still ends at duration_s at the latest.
   std::optional<double> time_limit_s;
+  // Ends the run early at the first moment (checked every 50 ms) that every event
+  // has happened and this condition (EventSpec::after's names) holds; "" : only
+  // time_limit_s's rule. With triggered events, time_limit_s counts from the
+  // latest of them too, so each phase of the run gets the limit.
+  std::string end_when;
 };
 
 // Every pair of clients that shared a network at some point. Its outcome is
@@ -118,6 +135,15 @@ struct SpecPair {
   double time_to_first_path_ms = -1;
   bool direct_at_end = false;     // both sides' latest report is TunnelUp
   std::string failure;            // why not direct: a side's reason, or what was missing
+  // The relay both sides last reported (TunnelRelayed: "built-in" for the
+  // server's, a RelaySpec name, else the endpoint); "" when they differ or a side
+  // never reported one. `relay_changes` is its history: (when, relay) each time it
+  // changed, "" included.
+  std::string relay;
+  std::vector<std::pair<double, std::string>> relay_changes;
+  // When probes had crossed a relay both ways since the last relay failure
+  // (relay-down): the pair's fresh evidence of a relayed path; -1: none since.
+  double relayed_since_s = -1;
 };
 
 struct SpecFlow {
@@ -145,16 +171,32 @@ struct SpecSite {
   std::uint64_t mappings_created = 0;
 };
 
+// Every relay a client could use: the server's built-in one first ("built-in",
+// with the server's delay), then the RelaySpecs.
+struct SpecRelay {
+  std::string name;
+  double delay_ms = 0;
+  std::uint64_t forwarded = 0;  // datagrams it forwarded (the built-in: the last server process's)
+  double down_at_s = -1;        // when a relay-down stopped it
+};
+
 struct SpecResult {
   ScenarioSpec spec;
   std::vector<SpecPair> pairs;
   std::vector<SpecFlow> flows;
   std::vector<SpecClient> clients;
   std::vector<SpecSite> sites;
+  std::vector<SpecRelay> relays;
+  // When each of spec.events happened (simulated s), by index; -1: never (a
+  // trigger that never held, or past the end).
+  std::vector<double> event_times_s;
+  // When end_when held and ended the run; -1: it did not.
+  double settled_at_s = -1;
   std::vector<std::string> log;
   // The server's counters at the end (of the process running then): logins,
   // tunnel_instructions, relay_offers, plans_queued, mapping_refreshes,
-  // refreshes_missed, relay_forwarded_packets (its built-in relay).
+  // refreshes_missed, relay_forwarded_packets (its built-in relay), relay_repicks
+  // (pairs planned again because their relay went away).
   std::map<std::string, std::uint64_t> server;
   double ended_at_s = 0;  // simulated: duration_s, or earlier under time_limit_s
   std::uint64_t simulator_events = 0;

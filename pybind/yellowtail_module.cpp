@@ -117,6 +117,32 @@ PublicPeerOptions public_peer_options(std::uint64_t seed, const std::string& ali
   return o;
 }
 
+// run_relay_choice's and relay_choice_scenario's arguments, checked (ValueError).
+RelayChoiceOptions relay_choice_options(std::uint64_t seed, const std::vector<double>& relay_delays_ms,
+                                        const std::vector<double>& client_delays_ms, double server_delay_ms,
+                                        const std::string& client_nat, bool fail_relay, double time_limit_s) {
+  check_time_limit_s(time_limit_s);
+  RelayChoiceOptions o;
+  o.seed = seed;
+  o.relay_delays.clear();
+  for (double ms : relay_delays_ms) {
+    check_delay_ms(ms);
+    o.relay_delays.push_back(from_ms(ms));
+  }
+  o.client_delays.clear();
+  for (double ms : client_delays_ms) {
+    check_delay_ms(ms);
+    o.client_delays.push_back(from_ms(ms));
+  }
+  check_delay_ms(server_delay_ms);
+  o.server_delay = from_ms(server_delay_ms);
+  o.client_nat = client_nat;
+  o.fail_relay = fail_relay;
+  o.time_limit = from_ms(time_limit_s * 1000);
+  if (auto error = check_relay_choice_options(o)) throw py::value_error(*error);
+  return o;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -255,25 +281,8 @@ PYBIND11_MODULE(_core, m) {
       "run_relay_choice",
       [](std::uint64_t seed, const std::vector<double>& relay_delays_ms, const std::vector<double>& client_delays_ms,
          double server_delay_ms, const std::string& client_nat, bool fail_relay, double time_limit_s) {
-        check_time_limit_s(time_limit_s);
-        RelayChoiceOptions o;
-        o.seed = seed;
-        o.relay_delays.clear();
-        for (double ms : relay_delays_ms) {
-          check_delay_ms(ms);
-          o.relay_delays.push_back(from_ms(ms));
-        }
-        o.client_delays.clear();
-        for (double ms : client_delays_ms) {
-          check_delay_ms(ms);
-          o.client_delays.push_back(from_ms(ms));
-        }
-        check_delay_ms(server_delay_ms);
-        o.server_delay = from_ms(server_delay_ms);
-        o.client_nat = client_nat;
-        o.fail_relay = fail_relay;
-        o.time_limit = from_ms(time_limit_s * 1000);
-        if (auto error = check_relay_choice_options(o)) throw py::value_error(*error);
+        const RelayChoiceOptions o = relay_choice_options(seed, relay_delays_ms, client_delays_ms, server_delay_ms,
+                                                          client_nat, fail_relay, time_limit_s);
         py::gil_scoped_release release;
         auto ran = run_relay_choice(o);
         py::gil_scoped_acquire acquire;
@@ -323,6 +332,17 @@ PYBIND11_MODULE(_core, m) {
       "Clients whose pairs cannot punch, separate relays at the given one-way delays and the server's "
       "built-in relay. Returns, per pair, the relay it got with its latency, the best possible and the "
       "stretch, before and (fail_relay) after the busiest relay fails; per relay, datagrams forwarded.");
+  m.def(
+      "relay_choice_scenario",
+      [](std::uint64_t seed, const std::vector<double>& relay_delays_ms, const std::vector<double>& client_delays_ms,
+         double server_delay_ms, const std::string& client_nat, bool fail_relay, double time_limit_s) {
+        return scenario_to_json(relay_choice_scenario(relay_choice_options(
+            seed, relay_delays_ms, client_delays_ms, server_delay_ms, client_nat, fail_relay, time_limit_s)));
+      },
+      py::arg("seed") = 1, py::arg("relay_delays_ms") = std::vector<double>{5, 15, 30},
+      py::arg("client_delays_ms") = std::vector<double>{10, 20, 30, 40}, py::arg("server_delay_ms") = 50.0,
+      py::arg("client_nat") = "symmetric-random", py::arg("fail_relay") = true, py::arg("time_limit_s") = 40.0,
+      "The scenario (JSON, as run_scenario takes) that run_relay_choice runs with the same arguments.");
   m.def(
       "run_outage",
       [](const std::string& fault, double duration_s, std::uint64_t seed, int clients,

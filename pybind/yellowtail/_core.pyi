@@ -94,6 +94,17 @@ def run_relay_choice(
     """Relay choice by latency, before and after the busiest relay fails: pairs,
     relays, all_online, failed_at_s, moved_after_s, repicks, log."""
 
+def relay_choice_scenario(
+    seed: int = 1,
+    relay_delays_ms: Sequence[float] = ...,
+    client_delays_ms: Sequence[float] = ...,
+    server_delay_ms: float = 50.0,
+    client_nat: str = "symmetric-random",
+    fail_relay: bool = True,
+    time_limit_s: float = 40.0,
+) -> str:
+    """The scenario (JSON) run_relay_choice runs with the same arguments."""
+
 def run_outage(
     fault: str = "server-down",
     duration_s: float = 60.0,

@@ -19,8 +19,9 @@ The same description is a JSON document (``Scenario.to_json``), which
 ``yellowtail-sim scenario FILE`` runs too (scenarios/examples/ has some).
 The built-in scenarios are descriptions of the same kind:
 ``Scenario.nat_matrix_attempt("cgnat", "symmetric-random")`` and
-``Scenario.public_peer()`` give the ones ``run_attempt`` and ``run_public_peer``
-run, to read or to change before running.
+``Scenario.public_peer()``, ``Scenario.relay_choice()`` give the ones
+``run_attempt``, ``run_public_peer`` and ``run_relay_choice`` run, to read or to
+change before running.
 Outcomes are measured: a pair is direct only when its clients saw a probe cross
 both NATs both ways, and a flow's deliveries are datagrams that arrived.
 """
@@ -99,16 +100,25 @@ class Nat:
         return f"Nat({self.to_json()!r})"
 
 
-class _At:
-    """What happens at one moment: returned by ``Scenario.at(seconds)``."""
+CONDITIONS = ("all-online", "all-relayed")
 
-    def __init__(self, scenario: "Scenario", at_s: float):
+
+class _At:
+    """What happens at one moment: returned by ``Scenario.at(seconds)``, or by
+    ``Scenario.when(condition, plus_s)`` for a moment the run's state decides."""
+
+    def __init__(self, scenario: "Scenario", at_s: float, after: Optional[str] = None):
+        if after is not None and after not in CONDITIONS:
+            raise ValueError(f"unknown condition {after!r}; one of {', '.join(CONDITIONS)}")
         self._scenario = scenario
         self._at = float(at_s)
+        self._after = after
 
     def _add(self, action: str, **fields: Any) -> "_At":
         event = {"at_s": self._at, "action": action}
         event.update({k: v for k, v in fields.items() if v is not None})
+        if self._after is not None:
+            event["after"] = self._after
         self._scenario._events.append(event)
         return self
 
@@ -147,6 +157,8 @@ class _At:
         return self._add("nat-reboot", site=site, new_ip=new_ip)
 
     def relay_down(self, relay: str) -> "_At":
+        """The relay stops for good (its pairs are planned again on another).
+        "@busiest": the separate relay carrying the most pairs at that moment."""
         return self._add("relay-down", relay=relay)
 
     def block_peer_udp(self, client: str) -> "_At":
@@ -156,9 +168,12 @@ class _At:
 
 
 class ScenarioResult:
-    """What a run measured: ``pairs``, ``flows`` and ``clients`` as plain records
-    (lists of dicts), the event ``log``, the server's counters (``server``) and
-    ``scenario`` (the description as run)."""
+    """What a run measured: ``pairs``, ``flows``, ``clients``, ``sites`` and
+    ``relays`` (the built-in one first, with datagrams forwarded and when it went
+    down) as plain records (lists of dicts), the event ``log``, the server's
+    counters (``server``), when each event happened (``event_times_s``, None: never),
+    when ``end_when`` ended the run (``settled_at_s``) and ``scenario`` (the
+    description as run)."""
 
     def __init__(self, raw: Dict[str, Any]):
         self.raw = raw
@@ -169,6 +184,9 @@ class ScenarioResult:
         self.log: List[str] = raw["log"]
         self.sites: List[Dict[str, Any]] = raw["sites"]
         self.server: Dict[str, int] = raw["server"]
+        self.relays: List[Dict[str, Any]] = raw["relays"]
+        self.event_times_s: List[Optional[float]] = raw["event_times_s"]
+        self.settled_at_s: Optional[float] = raw["settled_at_s"]
         self.ended_at_s: float = raw["ended_at_s"]
         self.simulator_events: int = raw["simulator_events"]
 
@@ -219,12 +237,14 @@ class Scenario:
     link loss; punch_follower_delay_ms: the server's delay before a receptive
     side starts punching (None: its default); time_limit_s: end early, this long
     after every client is online or once every pair is decided (None: run the
-    whole duration).
+    whole duration); end_when: end early once every event has happened and this
+    condition holds ("all-online", "all-relayed"; with triggered events the time
+    limit then counts from the latest of them too).
     """
 
     _SETTINGS = (
         "seed", "duration_s", "start_s", "server_delay_ms", "serialize_sequential_plans", "strategy",
-        "relay_first", "server_loss", "punch_follower_delay_ms", "time_limit_s",
+        "relay_first", "server_loss", "punch_follower_delay_ms", "time_limit_s", "end_when",
     )
 
     def __init__(
@@ -240,7 +260,11 @@ class Scenario:
         server_loss: float = 0.0,
         punch_follower_delay_ms: Optional[float] = None,
         time_limit_s: Optional[float] = None,
+        end_when: Optional[str] = None,
     ):
+        if end_when is not None and end_when not in CONDITIONS:
+            raise ValueError(f"unknown end_when {end_when!r}; one of {', '.join(CONDITIONS)}")
+        self.end_when = end_when
         self.serialize_sequential_plans = serialize_sequential_plans
         self.strategy = strategy
         self.relay_first = relay_first
@@ -301,6 +325,15 @@ class Scenario:
         """Events at `seconds`: s.at(10).join("carol", "lan").send("carol", "bob")."""
         return _At(self, seconds)
 
+    def when(self, condition: str, plus_s: float = 0) -> _At:
+        """Events `plus_s` seconds after the first moment (checked every 50 ms) that
+        `condition` holds, e.g. s.when("all-relayed").relay_down("@busiest"):
+        "all-online" (every client synced) or "all-relayed" (every pair carried
+        probes through a relay both ways since the last relay failure, both sides
+        on the same relay, which is up). Such an event never happens if the
+        condition never holds."""
+        return _At(self, plus_s, after=condition)
+
     def to_json(self, seed: Optional[int] = None) -> str:
         description: Dict[str, Any] = {
             "seed": self.seed if seed is None else seed,
@@ -320,6 +353,8 @@ class Scenario:
             description["punch_follower_delay_ms"] = self.punch_follower_delay_ms
         if self.time_limit_s is not None:
             description["time_limit_s"] = self.time_limit_s
+        if self.end_when is not None:
+            description["end_when"] = self.end_when
         return json.dumps(description, indent=1)
 
     @classmethod
@@ -354,6 +389,17 @@ class Scenario:
         """The scenario yellowtail.run_public_peer runs with the same options: alice
         behind a NAT on a slow LAN, frank public near the core, bob behind a NAT."""
         return cls.from_json(_core.public_peer_scenario(**options))
+
+    @classmethod
+    def relay_choice(cls, **options: Any) -> "Scenario":
+        """The scenario yellowtail.run_relay_choice runs with the same options
+        (seed, relay_delays_ms, client_delays_ms, server_delay_ms, client_nat,
+        fail_relay, time_limit_s): clients "client-1".. behind client_nat, relays
+        "relay-1".., one network, and once every pair is relayed
+        (``when("all-relayed")``) the busiest relay fails; the run ends when every
+        pair is relayed again (end_when "all-relayed"). Each pair's relay, before
+        and after, is in the result's ``relay_changes`` and ``relay``."""
+        return cls.from_json(_core.relay_choice_scenario(**options))
 
     def run(self, seed: Optional[int] = None) -> ScenarioResult:
         """Runs it in ns-3 (a ValueError says what is wrong with the description)."""

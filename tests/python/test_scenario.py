@@ -102,6 +102,39 @@ def test_the_built_in_scenarios_are_scenarios_too(yellowtail):
         yellowtail.Scenario.from_json('{"colour": "red"}')
 
 
+def test_relay_choice_is_a_scenario_with_a_triggered_failure(yellowtail):
+    # The busiest relay fails once every pair is relayed (a trigger, not a time),
+    # and the run ends when every pair is relayed again.
+    options = dict(relay_delays_ms=[20, 4, 12], client_delays_ms=[10, 25, 40], seed=2)
+    s = yellowtail.Scenario.relay_choice(**options)
+    assert s.end_when == "all-relayed"
+    failure = s._events[-1]
+    assert (failure["action"], failure["relay"], failure["after"]) == ("relay-down", "@busiest", "all-relayed")
+    ran = s.run()
+    built_in = yellowtail.run_relay_choice(**options)
+    by_pair = {(p["a"], p["b"]): p for p in ran.pairs}
+    for p in built_in["pairs"]:
+        pair = by_pair[(p["a"], p["b"])]
+        assert pair["relay"] == p["after"]["relay"] == "relay-3"
+        assert pair["relay_changes"][0]["relay"] == p["before"]["relay"] == "relay-2"
+    assert [r["forwarded"] for r in ran.relays] == [r["forwarded"] for r in built_in["relays"]]
+    assert ran.relays[2]["down_at_s"] == pytest.approx(built_in["failed_at_s"])
+    assert ran.settled_at_s - ran.event_times_s[-1] == pytest.approx(built_in["moved_after_s"])
+    assert ran.server["relay_repicks"] == built_in["repicks"] == 3
+
+    # A researcher's own: fail the relay a second after every pair is relayed.
+    own = yellowtail.Scenario(duration_s=30, end_when="all-relayed")
+    own.relay("near", delay_ms=2).relay("far", delay_ms=10)
+    for name in ("a", "b"):
+        own.site(name, "symmetric-random", hosts=[name])
+    own.network("lan", ["a", "b"])
+    own.when("all-relayed", plus_s=1).relay_down("near")
+    r = own.run()
+    assert r.pairs[0]["relay"] == "far" and r.relays[1]["down_at_s"] is not None
+    with pytest.raises(ValueError, match="unknown condition"):
+        own.when("sunset")
+
+
 def test_bad_descriptions_get_clear_errors(yellowtail):
     with pytest.raises(ValueError, match="unknown NAT profile 'no-such'"):
         yellowtail.Nat("no-such")
