@@ -52,6 +52,10 @@ class PathProbes {
 
   static bool IsProbe(const Bytes& packet);
 
+  // Records another datagram's arrival as evidence, as if it were a probe (for
+  // runs that send no probes and let their own traffic prove the paths).
+  void Crossing(const PublicKey& from, const PublicKey& to, bool relayed);
+
  private:
   void Send(YtClientApp* app, PublicKey peer);
 

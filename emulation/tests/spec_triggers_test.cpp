@@ -1,8 +1,11 @@
-// Events a run's state triggers (EventSpec::after), the end it can wait for
-// (ScenarioSpec::end_when), "@busiest" relay failures and what the engine reports
-// about relays: the relay each pair's two sides last named, its history, fresh
-// relayed evidence after a relay failure and each relay's forwarded datagrams.
+// Events a run's state triggers (EventSpec::after), the ends it can wait for
+// (ScenarioSpec::end_when, end_after_s), "@busiest" relay failures and what the
+// engine reports about relays: the relay each pair's two sides last named, its
+// history, fresh relayed evidence after a relay failure and each relay's
+// forwarded datagrams; traffic on every tunnel of a network, its pauses, a roam.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "emulation/spec_scenario.h"
 
@@ -93,12 +96,12 @@ TEST(SpecTriggers, BadTriggersAreRefused) {
   };
   EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "events": [{"at_s": 1, "action": "server-down",
                         "duration_s": 1, "after": "sunrise"}]})"),
-            "event 1 (server-down): unknown condition 'sunrise' (all-online, all-relayed)");
+            "event 1 (server-down): unknown condition 'sunrise' (all-online, all-relayed, all-carrying)");
   EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "events": [{"at_s": 0, "action": "start",
                         "client": "x", "after": "all-online"}]})"),
             "event 1 (start): a start happens at a time, not after a condition");
   EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "end_when": "tomorrow"})"),
-            "unknown end_when 'tomorrow' (all-online, all-relayed)");
+            "unknown end_when 'tomorrow' (all-online, all-relayed, all-carrying)");
   EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "relays": [{"name": "built-in"}]})"),
             "relay name 'built-in' is reserved (the server's relay, or a selector)");
   EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "events": [{"at_s": 1, "action": "relay-down",
@@ -117,6 +120,61 @@ TEST(SpecTriggers, BadTriggersAreRefused) {
   EXPECT_EQ(back->events.at(0).after, "all-relayed");
   EXPECT_EQ(back->events.at(0).relay, "@busiest");
   EXPECT_EQ(back->end_when, "all-relayed");
+}
+
+TEST(SpecTriggers, TrafficPausesARoamAndTheRunEndsAWhileAfterTheLastEvent) {
+  ScenarioSpec s;
+  s.duration_s = 60;
+  s.sites = {site_of_one("a", {named_nat("full-cone")}, 10), site_of_one("b", {named_nat("port-restricted-cone")}, 20)};
+  SiteSpec lte;  // nobody starts here: a's phone network
+  lte.name = "lte";
+  lte.nats = {named_nat("cgnat")};
+  s.sites.push_back(lte);
+  s.networks["net"] = {"a", "b"};
+  EventSpec traffic;
+  traffic.action = "traffic";
+  traffic.network = "net";
+  traffic.after = "all-online";
+  EventSpec pause;
+  pause.action = "pause-traffic";
+  pause.network = "net";
+  pause.duration_s = 3;
+  pause.after = "all-carrying";
+  pause.at_s = 1;
+  EventSpec roam;
+  roam.action = "roam";
+  roam.client = "a";
+  roam.site = "lte";
+  roam.after = "all-carrying";
+  roam.at_s = 6;
+  s.events = {traffic, pause, roam};
+  s.path_probes = false;  // the traffic proves the path
+  s.check_interval_s = 0.1;
+  s.end_after_s = 5;
+  auto ran = run_spec(s);
+  ASSERT_TRUE(ran.ok()) << ran.error();
+  const SpecResult& r = *ran;
+  const double paused = r.event_times_s[1], roamed = r.event_times_s[2];
+  ASSERT_GT(paused, 0);
+  // Both counted from the moment every tunnel carried, each at a check (0.1 s apart).
+  EXPECT_NEAR(roamed - paused, 5, 0.11);
+  EXPECT_NEAR(r.event_ends_s[1] - paused, 3, 1e-6);
+  EXPECT_NEAR(r.ended_at_s, roamed + 5, 0.11);
+  EXPECT_EQ(r.pairs.at(0).outcome, "direct");
+  ASSERT_EQ(r.traffic.size(), 2u);
+  EXPECT_EQ(r.traffic[0].from, "a");
+  EXPECT_GT(r.traffic[0].offered_at.size(), 50u);
+  // A whole second inside the pause offered nothing; seconds around it did.
+  const auto quiet = static_cast<std::size_t>(paused) + 2;
+  ASSERT_LT(quiet, r.timeline.size());
+  EXPECT_EQ(r.timeline[quiet].offered, 0u);
+  EXPECT_GT(r.timeline[quiet + 3].offered, 0u);
+  // The roam made a new login, and a's traffic reached b again afterwards.
+  EXPECT_GE(r.clients[0].syncs_at_s.size(), 2u);
+  EXPECT_GT(r.clients[0].syncs_at_s.back(), roamed);
+  const SpecTraffic& ab = r.traffic[0];
+  EXPECT_TRUE(std::any_of(ab.arrived_at.begin(), ab.arrived_at.end(), [&](double t) { return t > roamed + 2; }));
+  EXPECT_FALSE(r.server_logins.empty());
 }
 
 }  // namespace

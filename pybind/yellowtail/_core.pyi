@@ -126,6 +126,26 @@ def run_outage(
     """Established tunnels with steady traffic through one fault: survival, lost,
     longest_gap_s, worst_recovery_s, per-tunnel and per-client records, timeline."""
 
+def outage_scenario(
+    fault: str = "server-down",
+    duration_s: float = 60.0,
+    seed: int = 1,
+    clients: int = 6,
+    nats: Sequence[str] = ...,
+    relays: int = 1,
+    delay_ms: float = 20.0,
+    interval_ms: float = 100.0,
+    side: int = 1,
+    new_ip: bool = False,
+    burst_loss: float = 0.3,
+    nat_timeout_s: float = 30.0,
+    settle_s: float = 10.0,
+    observe_s: float = 30.0,
+    roam_nat: str = "cgnat",
+    roam_notice: bool = True,
+) -> str:
+    """The scenario (JSON) run_outage runs with the same arguments."""
+
 def run_population(
     clients: int = 1000,
     nats: Sequence[Tuple[str, float]] = ...,

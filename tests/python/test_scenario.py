@@ -135,6 +135,33 @@ def test_relay_choice_is_a_scenario_with_a_triggered_failure(yellowtail):
         own.when("sunset")
 
 
+def test_outage_is_a_scenario_with_traffic_and_a_fault_when_it_carries(yellowtail):
+    options = dict(fault="nat-reboot", clients=3, settle_s=2, observe_s=8, new_ip=True, side=2)
+    s = yellowtail.Scenario.outage(**options)
+    assert not s.path_probes and s.end_after_s == 8
+    traffic, fault = s._events[-2], s._events[-1]
+    assert (traffic["action"], traffic["after"]) == ("traffic", "all-online")
+    assert (fault["action"], fault["site"], fault["after"], fault["by_s"]) == ("nat-reboot", "client-2", "all-carrying", 60)
+    ran = s.run()
+    built_in = yellowtail.run_outage(**options)
+    assert ran.event_times_s[-1] == pytest.approx(built_in["fault_at_s"])
+    # The per-second timeline is the built-in's, up to where the built-in stops counting.
+    assert ran.timeline[: len(built_in["timeline"])] == built_in["timeline"]
+    assert sum(t["offered"] for t in ran.traffic) >= sum(p["offered"] for p in built_in["pairs"])
+    assert all(p["outcome"] == "direct" for p in ran.pairs if "client-3" not in (p["a"], p["b"]))
+
+    # A researcher's own: a phone that roams from Wi-Fi to LTE while it talks.
+    own = yellowtail.Scenario(duration_s=40, path_probes=False, end_after_s=5)
+    own.site("wifi", "port-restricted-cone", hosts=["phone"]).site("lte", "cgnat", hosts=[])
+    own.public_host("pc")
+    own.network("lan", ["phone", "pc"])
+    own.when("all-online").traffic("lan", interval_ms=50)
+    own.when("all-carrying", 2, by_s=30).roam("phone", "lte")
+    r = own.run()
+    assert r.event_times_s[-1] is not None and len(r.clients[0]["syncs_at_s"]) >= 2
+    assert r.traffic[0]["offered"] > 0 and r.timeline
+
+
 def test_bad_descriptions_get_clear_errors(yellowtail):
     with pytest.raises(ValueError, match="unknown NAT profile 'no-such'"):
         yellowtail.Nat("no-such")
