@@ -371,6 +371,18 @@ std::string spec_result_table(const SpecResult& r) {
       out += line;
     }
   }
+  if (!r.traffic.empty()) {
+    std::snprintf(line, sizeof line, "\n%-14s %-14s %8s %10s %8s %8s  (traffic)\n", "from", "to", "offered",
+                  "delivered", "relayed", "lost");
+    out += line;
+    for (const SpecTraffic& t : r.traffic) {
+      const auto relayed = std::count(t.relayed.begin(), t.relayed.end(), true);
+      std::snprintf(line, sizeof line, "%-14s %-14s %8zu %10zu %8ld %8llu\n", t.from.c_str(), t.to.c_str(),
+                    t.offered_at.size(), t.offered_at.size() - static_cast<std::size_t>(t.lost()),
+                    static_cast<long>(relayed), static_cast<unsigned long long>(t.lost()));
+      out += line;
+    }
+  }
   return out;
 }
 
