@@ -1,9 +1,10 @@
 // A scenario described by data rather than code: sites (LANs with several hosts
 // behind a NAT or a chain of NATs, or public hosts) with their access links, the
 // server and separate relays, networks, and a timeline of events (joins, leaves,
-// appearing offline, traffic between two clients, faults). It is what a researcher
-// writes in Python (yellowtail.Scenario) or in a JSON file (yellowtail-sim scenario
-// FILE), and it runs the same cores as every other scenario.
+// appearing offline, traffic, faults; at a time, or when the run's state says so).
+// It is what a researcher writes in Python (yellowtail.Scenario) or in a JSON file
+// (yellowtail-sim scenario FILE), and what the built-in nat-matrix, public-peer,
+// relay-choice and outage runs are; it runs the same cores as every scenario.
 //
 // What comes out is measured, never assumed: a pair's outcome is what its clients
 // reported (TunnelUp: a probe crossed both NATs both ways; TunnelRelayed), and a
@@ -244,7 +245,8 @@ struct SpecResult {
   std::vector<SpecTraffic> traffic;   // by network, then (from, to) in client order
   std::vector<SpecSecond> timeline;   // one bucket per second until ended_at_s
   // The server's login counter (of the process running then) at each check where
-  // it had changed: (when, count); a restarted process counts from 0 again.
+  // it had changed: (when, count); a restarted process counts from 0 again. Checks
+  // run when the description has triggers, end_when, end_after_s or time_limit_s.
   std::vector<std::pair<double, std::uint64_t>> server_logins;
   // When each of spec.events happened (simulated s), by index; -1: never (a
   // trigger that never held, or past the end).
