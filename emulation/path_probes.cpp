@@ -27,9 +27,15 @@ void PathProbes::OnEvent(YtClientApp* app, const ClientEvent& event) {
     // Scheduled, not sent inline: the callback runs while the app's outputs drain.
     if (probing_.insert({app->Key(), *up}).second) ns3::Simulator::ScheduleNow(&PathProbes::Send, this, app, *up);
   } else if (auto* packet = std::get_if<PacketReceived>(&event); packet && IsProbe(packet->packet)) {
-    (packet->relayed ? crossed_relay_ : crossed_).emplace(std::make_pair(packet->peer, app->Key()),
-                                                          ns3::Simulator::Now().GetSeconds());
+    Crossing(packet->peer, app->Key(), packet->relayed);
   }
+}
+
+void PathProbes::Crossing(const PublicKey& from, const PublicKey& to, bool relayed) {
+  const auto key = std::make_pair(from, to);
+  const double now = ns3::Simulator::Now().GetSeconds();
+  (relayed ? crossed_relay_ : crossed_).emplace(key, now);
+  if (relayed) first_crossed_relay_.emplace(key, now);
 }
 
 std::optional<double> PathProbes::both(const Crossings& crossings, const PublicKey& a, const PublicKey& b) {

@@ -45,8 +45,16 @@ class PathProbes {
   // Forgets every relayed crossing, so that Relayed() says again only what
   // crosses from now on (after a relay failed: through whichever relay is next).
   void ForgetRelayCrossings() { crossed_relay_.clear(); }
+  // RelayedSince as if nothing had been forgotten: the first relayed path.
+  std::optional<double> FirstRelayedSince(const PublicKey& a, const PublicKey& b) const {
+    return both(first_crossed_relay_, a, b);
+  }
 
   static bool IsProbe(const Bytes& packet);
+
+  // Records another datagram's arrival as evidence, as if it were a probe (for
+  // runs that send no probes and let their own traffic prove the paths).
+  void Crossing(const PublicKey& from, const PublicKey& to, bool relayed);
 
  private:
   void Send(YtClientApp* app, PublicKey peer);
@@ -56,6 +64,7 @@ class PathProbes {
 
   Crossings crossed_;        // direct
   Crossings crossed_relay_;  // through the relay
+  Crossings first_crossed_relay_;  // the same, never forgotten
   std::set<std::pair<PublicKey, PublicKey>> probing_;  // (sender, peer): a resend loop runs
 };
 

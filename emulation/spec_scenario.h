@@ -1,9 +1,10 @@
 // A scenario described by data rather than code: sites (LANs with several hosts
 // behind a NAT or a chain of NATs, or public hosts) with their access links, the
 // server and separate relays, networks, and a timeline of events (joins, leaves,
-// appearing offline, traffic between two clients, faults). It is what a researcher
-// writes in Python (yellowtail.Scenario) or in a JSON file (yellowtail-sim scenario
-// FILE), and it runs the same cores as every other scenario.
+// appearing offline, traffic, faults; at a time, or when the run's state says so).
+// It is what a researcher writes in Python (yellowtail.Scenario) or in a JSON file
+// (yellowtail-sim scenario FILE), and what the built-in nat-matrix, public-peer,
+// relay-choice and outage runs are; it runs the same cores as every scenario.
 //
 // What comes out is measured, never assumed: a pair's outcome is what its clients
 // reported (TunnelUp: a probe crossed both NATs both ways; TunnelRelayed), and a
@@ -41,6 +42,7 @@ struct SiteSpec {
   // public (one host per public site).
   std::vector<NatSpec> nats;
   std::vector<std::string> hosts;  // client names, unique in the scenario
+  // Empty only for a site nobody starts in: a network a client can roam to.
   double delay_ms = 10;            // the access link's one-way delay
   double loss = 0;                 // the access link's loss rate, both ways
   // The LAN's one-way delay. Above 5 ms (a slow hop: busy Wi-Fi, a tethered
@@ -62,9 +64,35 @@ struct RelaySpec {
 //   server-down   duration_s (then a fresh server process on the same database)
 //   link-down     site, duration_s, loss (default 1: cut)
 //   nat-reboot    site (its outermost NAT forgets every mapping), new_ip
-//   relay-down    relay
+//   relay-down    relay; or "@busiest": the separate relay that carries the most
+//                 pairs then (by the relay both sides last reported; ties to the
+//                 first listed), none when no pair uses a separate relay
 //   block-peer-udp  client (from now on its host drops every UDP datagram not
 //                 to the server, like a firewall that blocks peer-to-peer UDP)
+//   traffic       network: every member (from the start) sends every other one a
+//                 numbered datagram each interval_ms, from now until the end of
+//                 the run (duration_s 0) or for duration_s (emulation/tunnel_traffic.h)
+//   pause-traffic network: that traffic skips its rounds for duration_s (idle
+//                 tunnels: only keepalives hold the NATs' mappings)
+//   roam          client, site: the client's host moves into that site's LAN (a
+//                 site of no hosts: Wi-Fi to LTE), same process and socket; its OS
+//                 tells the client (ClientCore::on_network_changed) unless `silent`
+//   relay-down may also name "@most-forwarded": the separate relay that forwarded
+//                 the most datagrams so far (ties to the first listed).
+// With `after` (any action but start) the event is triggered by the state of the
+// run rather than the clock: it happens at_s seconds after the first moment
+// (checked every 50 ms) that condition holds, so a fault can strike once the
+// tunnels it is about are established, whenever that is:
+//   all-online    every client has synced
+//   all-relayed   every pair has carried probes through a relay both ways since
+//                 the last relay failure, and both sides last reported the same
+//                 relay, which is up
+//   all-carrying  every pair of every "traffic" network had a datagram arrive
+//                 each way within the last second
+// The event happens at the first check at least at_s after the condition first
+// held (checks every check_interval_s), or at the first check from `by_s` on
+// (when set) whether or not it held. Without by_s, an event whose condition never
+// holds does not happen.
 struct EventSpec {
   double at_s = 0;
   std::string action;
@@ -73,6 +101,9 @@ struct EventSpec {
   double interval_ms = 100;
   double loss = 1;
   bool new_ip = false;
+  std::string after;  // "": at at_s; else a condition above, and at_s its offset
+  std::optional<double> by_s;
+  bool silent = false;  // roam: the OS says nothing; the client notices by timeouts
 };
 
 struct ScenarioSpec {
@@ -105,6 +136,22 @@ struct ScenarioSpec {
   // every pair is decided (direct, or both sides failed with no path at all).
   // The run still ends at duration_s at the latest.
   std::optional<double> time_limit_s;
+  // Ends the run early at the first moment (checked every 50 ms) that every event
+  // has happened and this condition (EventSpec::after's names) holds; "" : only
+  // time_limit_s's rule. With triggered events, time_limit_s counts from the
+  // latest of them too, so each phase of the run gets the limit.
+  std::string end_when;
+  // Ends the run this long after the last event happened and, where it has a
+  // duration, ended (a "traffic" to the end of the run excepted): "watch what
+  // the fault left behind for N seconds". Traffic stops then; 2 s more let
+  // datagrams in flight land. Counts only once every event has happened.
+  std::optional<double> end_after_s;
+  // How often triggers and the early ends above are checked (simulated seconds).
+  double check_interval_s = 0.05;
+  // Probe datagrams prove pairs' paths (SpecPair). Off, nothing is sent but what
+  // the timeline says (the cores' own keepalives and pings aside), and a pair's
+  // path evidence is its "traffic" and "send" datagrams.
+  bool path_probes = true;
 };
 
 // Every pair of clients that shared a network at some point. Its outcome is
@@ -121,6 +168,15 @@ struct SpecPair {
   double time_to_first_path_ms = -1;
   bool direct_at_end = false;     // both sides' latest report is TunnelUp
   std::string failure;            // why not direct: a side's reason, or what was missing
+  // The relay both sides last reported (TunnelRelayed: "built-in" for the
+  // server's, a RelaySpec name, else the endpoint); "" when they differ or a side
+  // never reported one. `relay_changes` is its history: (when, relay) each time it
+  // changed, "" included.
+  std::string relay;
+  std::vector<std::pair<double, std::string>> relay_changes;
+  // When probes had crossed a relay both ways since the last relay failure
+  // (relay-down): the pair's fresh evidence of a relayed path; -1: none since.
+  double relayed_since_s = -1;
 };
 
 struct SpecFlow {
@@ -128,6 +184,7 @@ struct SpecFlow {
   double start_s = 0;
   int sent = 0;
   int delivered = 0;
+  int lost() const { return sent - delivered; }
   int delivered_relayed = 0;
   double first_arrival_s = -1;
   double longest_gap_s = 0;  // between arrivals, and from the start to the first one
@@ -135,6 +192,13 @@ struct SpecFlow {
 
 struct SpecClient {
   std::string name, site;
+  std::vector<double> syncs_at_s;  // every sync (first login, and each after a reconnect or roam)
+  // Its NAT's idle mapping lifetime as it measured it (longest wait answered /
+  // shortest not; -1: none) and its keepalive interval at the end.
+  double lifetime_lower_s = -1, lifetime_upper_s = -1;
+  double keepalive_s = 0;
+  // Tunnel datagrams (keepalives, pings) it sent while its traffic was paused.
+  std::uint64_t sent_while_paused = 0;
   std::string nat;  // what its own discovery reported (NatProfile::summary)
   bool online_at_end = false;
   int logins = 0;
@@ -148,16 +212,58 @@ struct SpecSite {
   std::uint64_t mappings_created = 0;
 };
 
+// One direction of a "traffic" network's pairs, datagram by datagram (by
+// sequence number): when offered, when it arrived (-1: never) and whether
+// through a relay.
+struct SpecTraffic {
+  std::string from, to;
+  std::vector<double> offered_at, arrived_at;
+  std::vector<bool> relayed;
+  std::uint64_t lost() const;
+};
+
+// Datagrams of every "traffic" offered in one second [t, t + 1), and how many of
+// them arrived (whenever).
+struct SpecSecond {
+  double t = 0;
+  std::uint64_t offered = 0, delivered = 0;
+};
+
+// Every relay a client could use: the server's built-in one first ("built-in",
+// with the server's delay), then the RelaySpecs.
+struct SpecRelay {
+  std::string name;
+  double delay_ms = 0;
+  std::uint64_t forwarded = 0;  // datagrams it forwarded (the built-in: the last server process's)
+  double down_at_s = -1;        // when a relay-down stopped it
+};
+
 struct SpecResult {
   ScenarioSpec spec;
   std::vector<SpecPair> pairs;
   std::vector<SpecFlow> flows;
   std::vector<SpecClient> clients;
   std::vector<SpecSite> sites;
+  std::vector<SpecRelay> relays;
+  std::vector<SpecTraffic> traffic;   // by network, then (from, to) in client order
+  std::vector<SpecSecond> timeline;   // one bucket per second until ended_at_s
+  // The server's login counter (of the process running then) at each check where
+  // it had changed: (when, count); a restarted process counts from 0 again. Checks
+  // run when the description has triggers, end_when, end_after_s or time_limit_s.
+  std::vector<std::pair<double, std::uint64_t>> server_logins;
+  // When each of spec.events happened (simulated s), by index; -1: never (a
+  // trigger that never held, or past the end).
+  std::vector<double> event_times_s;
+  // When each event's effect ended (the server back, a link restored, a pause or
+  // a traffic of set length over); -1: no such end (yet).
+  std::vector<double> event_ends_s;
+  // When end_when held and ended the run; -1: it did not.
+  double settled_at_s = -1;
   std::vector<std::string> log;
   // The server's counters at the end (of the process running then): logins,
   // tunnel_instructions, relay_offers, plans_queued, mapping_refreshes,
-  // refreshes_missed, relay_forwarded_packets (its built-in relay).
+  // refreshes_missed, relay_forwarded_packets (its built-in relay), relay_repicks
+  // (pairs planned again because their relay went away).
   std::map<std::string, std::uint64_t> server;
   double ended_at_s = 0;  // simulated: duration_s, or earlier under time_limit_s
   std::uint64_t simulator_events = 0;

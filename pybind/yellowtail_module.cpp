@@ -127,6 +127,62 @@ PublicPeerOptions public_peer_options(std::uint64_t seed, const std::string& ali
   return o;
 }
 
+// run_relay_choice's and relay_choice_scenario's arguments, checked (ValueError).
+RelayChoiceOptions relay_choice_options(std::uint64_t seed, const std::vector<double>& relay_delays_ms,
+                                        const std::vector<double>& client_delays_ms, double server_delay_ms,
+                                        const std::string& client_nat, bool fail_relay, double time_limit_s) {
+  check_time_limit_s(time_limit_s);
+  RelayChoiceOptions o;
+  o.seed = seed;
+  o.relay_delays.clear();
+  for (double ms : relay_delays_ms) {
+    check_delay_ms(ms);
+    o.relay_delays.push_back(from_ms(ms));
+  }
+  o.client_delays.clear();
+  for (double ms : client_delays_ms) {
+    check_delay_ms(ms);
+    o.client_delays.push_back(from_ms(ms));
+  }
+  check_delay_ms(server_delay_ms);
+  o.server_delay = from_ms(server_delay_ms);
+  o.client_nat = client_nat;
+  o.fail_relay = fail_relay;
+  o.time_limit = from_ms(time_limit_s * 1000);
+  if (auto error = check_relay_choice_options(o)) throw py::value_error(*error);
+  return o;
+}
+
+// run_outage's and outage_scenario's arguments, checked (ValueError).
+OutageOptions outage_options(const std::string& fault, double duration_s, std::uint64_t seed, int clients,
+                             const std::vector<std::string>& nats, int relays, double delay_ms, double interval_ms,
+                             int side, bool new_ip, double burst_loss, double nat_timeout_s, double settle_s,
+                             double observe_s, const std::string& roam_nat, bool roam_notice) {
+  check_delay_ms(delay_ms);
+  for (double s : {duration_s, nat_timeout_s, settle_s, observe_s}) {
+    if (!(s >= 0 && s <= 3600)) throw py::value_error("times must be between 0 and 3600 s");
+  }
+  OutageOptions o;
+  o.fault = fault;
+  o.duration = from_ms(duration_s * 1000);
+  o.seed = seed;
+  o.clients = clients;
+  if (!nats.empty()) o.nats = nats;
+  o.relays = relays;
+  o.access_delay = from_ms(delay_ms);
+  o.interval = from_ms(interval_ms);
+  o.side = side;
+  o.new_ip = new_ip;
+  o.roam_nat = roam_nat;
+  o.roam_notice = roam_notice;
+  o.burst_loss = burst_loss;
+  o.nat_timeout = from_ms(nat_timeout_s * 1000);
+  o.settle = from_ms(settle_s * 1000);
+  o.observe = from_ms(observe_s * 1000);
+  if (auto error = check_outage_options(o)) throw py::value_error(*error);
+  return o;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -272,25 +328,8 @@ PYBIND11_MODULE(_core, m) {
       "run_relay_choice",
       [](std::uint64_t seed, const std::vector<double>& relay_delays_ms, const std::vector<double>& client_delays_ms,
          double server_delay_ms, const std::string& client_nat, bool fail_relay, double time_limit_s) {
-        check_time_limit_s(time_limit_s);
-        RelayChoiceOptions o;
-        o.seed = seed;
-        o.relay_delays.clear();
-        for (double ms : relay_delays_ms) {
-          check_delay_ms(ms);
-          o.relay_delays.push_back(from_ms(ms));
-        }
-        o.client_delays.clear();
-        for (double ms : client_delays_ms) {
-          check_delay_ms(ms);
-          o.client_delays.push_back(from_ms(ms));
-        }
-        check_delay_ms(server_delay_ms);
-        o.server_delay = from_ms(server_delay_ms);
-        o.client_nat = client_nat;
-        o.fail_relay = fail_relay;
-        o.time_limit = from_ms(time_limit_s * 1000);
-        if (auto error = check_relay_choice_options(o)) throw py::value_error(*error);
+        const RelayChoiceOptions o = relay_choice_options(seed, relay_delays_ms, client_delays_ms, server_delay_ms,
+                                                          client_nat, fail_relay, time_limit_s);
         py::gil_scoped_release release;
         auto ran = run_relay_choice(o);
         py::gil_scoped_acquire acquire;
@@ -341,33 +380,25 @@ PYBIND11_MODULE(_core, m) {
       "built-in relay. Returns, per pair, the relay it got with its latency, the best possible and the "
       "stretch, before and (fail_relay) after the busiest relay fails; per relay, datagrams forwarded.");
   m.def(
+      "relay_choice_scenario",
+      [](std::uint64_t seed, const std::vector<double>& relay_delays_ms, const std::vector<double>& client_delays_ms,
+         double server_delay_ms, const std::string& client_nat, bool fail_relay, double time_limit_s) {
+        return scenario_to_json(relay_choice_scenario(relay_choice_options(
+            seed, relay_delays_ms, client_delays_ms, server_delay_ms, client_nat, fail_relay, time_limit_s)));
+      },
+      py::arg("seed") = 1, py::arg("relay_delays_ms") = std::vector<double>{5, 15, 30},
+      py::arg("client_delays_ms") = std::vector<double>{10, 20, 30, 40}, py::arg("server_delay_ms") = 50.0,
+      py::arg("client_nat") = "symmetric-random", py::arg("fail_relay") = true, py::arg("time_limit_s") = 40.0,
+      "The scenario (JSON, as run_scenario takes) that run_relay_choice runs with the same arguments.");
+  m.def(
       "run_outage",
       [](const std::string& fault, double duration_s, std::uint64_t seed, int clients,
          const std::vector<std::string>& nats, int relays, double delay_ms, double interval_ms, int side,
          bool new_ip, double burst_loss, double nat_timeout_s, double settle_s, double observe_s,
          const std::string& roam_nat, bool roam_notice) {
-        check_delay_ms(delay_ms);
-        for (double s : {duration_s, nat_timeout_s, settle_s, observe_s}) {
-          if (!(s >= 0 && s <= 3600)) throw py::value_error("times must be between 0 and 3600 s");
-        }
-        OutageOptions o;
-        o.fault = fault;
-        o.duration = from_ms(duration_s * 1000);
-        o.seed = seed;
-        o.clients = clients;
-        if (!nats.empty()) o.nats = nats;
-        o.relays = relays;
-        o.access_delay = from_ms(delay_ms);
-        o.interval = from_ms(interval_ms);
-        o.side = side;
-        o.new_ip = new_ip;
-        o.roam_nat = roam_nat;
-        o.roam_notice = roam_notice;
-        o.burst_loss = burst_loss;
-        o.nat_timeout = from_ms(nat_timeout_s * 1000);
-        o.settle = from_ms(settle_s * 1000);
-        o.observe = from_ms(observe_s * 1000);
-        if (auto error = check_outage_options(o)) throw py::value_error(*error);
+        const OutageOptions o = outage_options(fault, duration_s, seed, clients, nats, relays, delay_ms, interval_ms,
+                                               side, new_ip, burst_loss, nat_timeout_s, settle_s, observe_s, roam_nat,
+                                               roam_notice);
         std::string json;
         {
           py::gil_scoped_release release;
@@ -389,6 +420,23 @@ PYBIND11_MODULE(_core, m) {
       "loss-burst, mapping-expiry, relay-down, roam). Returns what `yellowtail-sim outage` writes to outage.json: "
       "options, outage survival and totals, per tunnel (survived, lost, longest gap, recovery), per client "
       "(resync after the server's return) and a per-second delivery timeline. nats=[] keeps the default mix.");
+  m.def(
+      "outage_scenario",
+      [](const std::string& fault, double duration_s, std::uint64_t seed, int clients,
+         const std::vector<std::string>& nats, int relays, double delay_ms, double interval_ms, int side,
+         bool new_ip, double burst_loss, double nat_timeout_s, double settle_s, double observe_s,
+         const std::string& roam_nat, bool roam_notice) {
+        return scenario_to_json(outage_scenario(outage_options(fault, duration_s, seed, clients, nats, relays,
+                                                               delay_ms, interval_ms, side, new_ip, burst_loss,
+                                                               nat_timeout_s, settle_s, observe_s, roam_nat,
+                                                               roam_notice)));
+      },
+      py::arg("fault") = "server-down", py::arg("duration_s") = 60.0, py::arg("seed") = 1, py::arg("clients") = 6,
+      py::arg("nats") = std::vector<std::string>{}, py::arg("relays") = 1, py::arg("delay_ms") = 20.0,
+      py::arg("interval_ms") = 100.0, py::arg("side") = 1, py::arg("new_ip") = false, py::arg("burst_loss") = 0.3,
+      py::arg("nat_timeout_s") = 30.0, py::arg("settle_s") = 10.0, py::arg("observe_s") = 30.0,
+      py::arg("roam_nat") = "cgnat", py::arg("roam_notice") = true,
+      "The scenario (JSON, as run_scenario takes) that run_outage runs with the same arguments.");
   m.def(
       "run_population",
       [](int clients, const std::vector<std::pair<std::string, double>>& nats, int network_size, int relays,

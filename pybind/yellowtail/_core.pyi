@@ -101,6 +101,17 @@ def run_relay_choice(
     """Relay choice by latency, before and after the busiest relay fails: pairs,
     relays, all_online, failed_at_s, moved_after_s, repicks, log."""
 
+def relay_choice_scenario(
+    seed: int = 1,
+    relay_delays_ms: Sequence[float] = ...,
+    client_delays_ms: Sequence[float] = ...,
+    server_delay_ms: float = 50.0,
+    client_nat: str = "symmetric-random",
+    fail_relay: bool = True,
+    time_limit_s: float = 40.0,
+) -> str:
+    """The scenario (JSON) run_relay_choice runs with the same arguments."""
+
 def run_outage(
     fault: str = "server-down",
     duration_s: float = 60.0,
@@ -121,6 +132,26 @@ def run_outage(
 ) -> Dict[str, Any]:
     """Established tunnels with steady traffic through one fault: survival, lost,
     longest_gap_s, worst_recovery_s, per-tunnel and per-client records, timeline."""
+
+def outage_scenario(
+    fault: str = "server-down",
+    duration_s: float = 60.0,
+    seed: int = 1,
+    clients: int = 6,
+    nats: Sequence[str] = ...,
+    relays: int = 1,
+    delay_ms: float = 20.0,
+    interval_ms: float = 100.0,
+    side: int = 1,
+    new_ip: bool = False,
+    burst_loss: float = 0.3,
+    nat_timeout_s: float = 30.0,
+    settle_s: float = 10.0,
+    observe_s: float = 30.0,
+    roam_nat: str = "cgnat",
+    roam_notice: bool = True,
+) -> str:
+    """The scenario (JSON) run_outage runs with the same arguments."""
 
 def run_population(
     clients: int = 1000,

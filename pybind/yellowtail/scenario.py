@@ -19,8 +19,9 @@ The same description is a JSON document (``Scenario.to_json``), which
 ``yellowtail-sim scenario FILE`` runs too (scenarios/examples/ has some).
 The built-in scenarios are descriptions of the same kind:
 ``Scenario.nat_matrix_attempt("cgnat", "symmetric-random")`` and
-``Scenario.public_peer()`` give the ones ``run_attempt`` and ``run_public_peer``
-run, to read or to change before running.
+``Scenario.public_peer()``, ``Scenario.relay_choice()``, ``Scenario.outage()``
+give the ones ``run_attempt``, ``run_public_peer``, ``run_relay_choice`` and
+``run_outage`` run, to read or to change before running.
 Outcomes are measured: a pair is direct only when its clients saw a probe cross
 both NATs both ways, and a flow's deliveries are datagrams that arrived.
 """
@@ -99,16 +100,29 @@ class Nat:
         return f"Nat({self.to_json()!r})"
 
 
-class _At:
-    """What happens at one moment: returned by ``Scenario.at(seconds)``."""
+CONDITIONS = ("all-online", "all-relayed", "all-carrying")
 
-    def __init__(self, scenario: "Scenario", at_s: float):
+
+class _At:
+    """What happens at one moment: returned by ``Scenario.at(seconds)``, or by
+    ``Scenario.when(condition, plus_s)`` for a moment the run's state decides."""
+
+    def __init__(self, scenario: "Scenario", at_s: float, after: Optional[str] = None,
+                 by_s: Optional[float] = None):
+        if after is not None and after not in CONDITIONS:
+            raise ValueError(f"unknown condition {after!r}; one of {', '.join(CONDITIONS)}")
         self._scenario = scenario
         self._at = float(at_s)
+        self._after = after
+        self._by = by_s
 
     def _add(self, action: str, **fields: Any) -> "_At":
         event = {"at_s": self._at, "action": action}
         event.update({k: v for k, v in fields.items() if v is not None})
+        if self._after is not None:
+            event["after"] = self._after
+        if self._by is not None:
+            event["by_s"] = self._by
         self._scenario._events.append(event)
         return self
 
@@ -147,7 +161,28 @@ class _At:
         return self._add("nat-reboot", site=site, new_ip=new_ip)
 
     def relay_down(self, relay: str) -> "_At":
+        """The relay stops for good (its pairs are planned again on another).
+        "@busiest": the separate relay carrying the most pairs at that moment;
+        "@most-forwarded": the one that forwarded the most datagrams so far."""
         return self._add("relay-down", relay=relay)
+
+    def traffic(self, network: str, *, interval_ms: float = 100, duration_s: float = 0) -> "_At":
+        """Every member of the network (from the start) sends every other one a
+        numbered datagram each interval_ms, until the end of the run (duration_s
+        0) or for duration_s. The result's ``traffic`` sums each direction and
+        ``timeline`` counts offered and delivered datagrams per second."""
+        return self._add("traffic", network=network, interval_ms=interval_ms, duration_s=duration_s)
+
+    def pause_traffic(self, network: str, duration_s: float) -> "_At":
+        """The network's traffic skips its rounds for duration_s: idle tunnels,
+        only keepalives hold the NATs' mappings (clients' ``sent_while_paused``)."""
+        return self._add("pause-traffic", network=network, duration_s=duration_s)
+
+    def roam(self, client: str, site: str, *, silent: bool = False) -> "_At":
+        """The client's host moves into the site's LAN (a site with no hosts, e.g.
+        s.site("lte", "cgnat", hosts=[])): new address, new NAT, same process.
+        Its OS tells the client unless silent."""
+        return self._add("roam", client=client, site=site, silent=silent)
 
     def block_peer_udp(self, client: str) -> "_At":
         """From now on the client's host drops every UDP datagram not sent to the
@@ -156,9 +191,12 @@ class _At:
 
 
 class ScenarioResult:
-    """What a run measured: ``pairs``, ``flows`` and ``clients`` as plain records
-    (lists of dicts), the event ``log``, the server's counters (``server``) and
-    ``scenario`` (the description as run)."""
+    """What a run measured: ``pairs``, ``flows``, ``clients``, ``sites`` and
+    ``relays`` (the built-in one first, with datagrams forwarded and when it went
+    down) as plain records (lists of dicts), the event ``log``, the server's
+    counters (``server``), when each event happened (``event_times_s``, None: never),
+    when ``end_when`` ended the run (``settled_at_s``) and ``scenario`` (the
+    description as run)."""
 
     def __init__(self, raw: Dict[str, Any]):
         self.raw = raw
@@ -169,6 +207,13 @@ class ScenarioResult:
         self.log: List[str] = raw["log"]
         self.sites: List[Dict[str, Any]] = raw["sites"]
         self.server: Dict[str, int] = raw["server"]
+        self.relays: List[Dict[str, Any]] = raw["relays"]
+        self.event_times_s: List[Optional[float]] = raw["event_times_s"]
+        self.event_ends_s: List[Optional[float]] = raw["event_ends_s"]
+        self.traffic: List[Dict[str, Any]] = raw["traffic"]
+        self.timeline: List[Dict[str, Any]] = raw["timeline"]
+        self.server_logins: List[Dict[str, Any]] = raw["server_logins"]
+        self.settled_at_s: Optional[float] = raw["settled_at_s"]
         self.ended_at_s: float = raw["ended_at_s"]
         self.simulator_events: int = raw["simulator_events"]
 
@@ -221,12 +266,19 @@ class Scenario:
     link loss; punch_follower_delay_ms: the server's delay before a receptive
     side starts punching (None: its default); time_limit_s: end early, this long
     after every client is online or once every pair is decided (None: run the
-    whole duration).
+    whole duration); end_when: end early once every event has happened and this
+    condition holds ("all-online", "all-relayed", "all-carrying"; with triggered
+    events the time limit then counts from the latest of them too); end_after_s:
+    end this long after the last event happened and ended (traffic stops, 2 s
+    more for datagrams in flight); check_interval_s: how often conditions are
+    checked; path_probes: False sends no probe datagrams (pairs' paths are then
+    proven by their traffic and flows only).
     """
 
     _SETTINGS = (
         "seed", "duration_s", "start_s", "server_delay_ms", "serialize_sequential_plans", "strategy",
-        "disable", "relay_first", "server_loss", "punch_follower_delay_ms", "time_limit_s",
+        "disable", "relay_first", "server_loss", "punch_follower_delay_ms", "time_limit_s", "end_when",
+        "end_after_s", "check_interval_s", "path_probes",
     )
 
     def __init__(
@@ -243,7 +295,17 @@ class Scenario:
         server_loss: float = 0.0,
         punch_follower_delay_ms: Optional[float] = None,
         time_limit_s: Optional[float] = None,
+        end_when: Optional[str] = None,
+        end_after_s: Optional[float] = None,
+        check_interval_s: float = 0.05,
+        path_probes: bool = True,
     ):
+        self.end_after_s = end_after_s
+        self.check_interval_s = check_interval_s
+        self.path_probes = path_probes
+        if end_when is not None and end_when not in CONDITIONS:
+            raise ValueError(f"unknown end_when {end_when!r}; one of {', '.join(CONDITIONS)}")
+        self.end_when = end_when
         self.serialize_sequential_plans = serialize_sequential_plans
         self.strategy = strategy
         self.disable = list(disable)
@@ -277,6 +339,7 @@ class Scenario:
         busy Wi-Fi, for one host only)."""
         if isinstance(nats, (Nat, str)):
             nats = [nats]
+        # hosts=[]: a network nobody starts in, for _At.roam.
         chain = [n if isinstance(n, Nat) else Nat(n) for n in nats]
         if not chain:
             raise ValueError("a NAT site needs at least one NAT; use public_host for none")
@@ -305,6 +368,18 @@ class Scenario:
         """Events at `seconds`: s.at(10).join("carol", "lan").send("carol", "bob")."""
         return _At(self, seconds)
 
+    def when(self, condition: str, plus_s: float = 0, *, by_s: Optional[float] = None) -> _At:
+        """Events `plus_s` seconds after the first moment (checked every 50 ms) that
+        `condition` holds, e.g. s.when("all-relayed").relay_down("@busiest"):
+        "all-online" (every client synced), "all-relayed" (every pair carried
+        probes through a relay both ways since the last relay failure, both sides
+        on the same relay, which is up) or "all-carrying" (every pair of every
+        traffic network had a datagram arrive each way within the last second).
+        by_s: the event happens then at the latest, whether or not the condition
+        held; without it, such an event never happens if the condition never
+        holds."""
+        return _At(self, plus_s, after=condition, by_s=by_s)
+
     def to_json(self, seed: Optional[int] = None) -> str:
         description: Dict[str, Any] = {
             "seed": self.seed if seed is None else seed,
@@ -325,6 +400,14 @@ class Scenario:
             description["punch_follower_delay_ms"] = self.punch_follower_delay_ms
         if self.time_limit_s is not None:
             description["time_limit_s"] = self.time_limit_s
+        if self.end_when is not None:
+            description["end_when"] = self.end_when
+        if self.end_after_s is not None:
+            description["end_after_s"] = self.end_after_s
+        if self.check_interval_s != 0.05:
+            description["check_interval_s"] = self.check_interval_s
+        if not self.path_probes:
+            description["path_probes"] = False
         return json.dumps(description, indent=1)
 
     @classmethod
@@ -359,6 +442,30 @@ class Scenario:
         """The scenario yellowtail.run_public_peer runs with the same options: alice
         behind a NAT on a slow LAN, frank public near the core, bob behind a NAT."""
         return cls.from_json(_core.public_peer_scenario(**options))
+
+    @classmethod
+    def relay_choice(cls, **options: Any) -> "Scenario":
+        """The scenario yellowtail.run_relay_choice runs with the same options
+        (seed, relay_delays_ms, client_delays_ms, server_delay_ms, client_nat,
+        fail_relay, time_limit_s): clients "client-1".. behind client_nat, relays
+        "relay-1".., one network, and once every pair is relayed
+        (``when("all-relayed")``) the busiest relay fails; the run ends when every
+        pair is relayed again (end_when "all-relayed"). Each pair's relay, before
+        and after, is in the result's ``relay_changes`` and ``relay``."""
+        return cls.from_json(_core.relay_choice_scenario(**options))
+
+    @classmethod
+    def outage(cls, **options: Any) -> "Scenario":
+        """The scenario yellowtail.run_outage runs with the same options (fault,
+        duration_s, seed, clients, nats, relays, delay_ms, interval_ms, side,
+        new_ip, burst_loss, nat_timeout_s, settle_s, observe_s, roam_nat,
+        roam_notice): clients "client-1".. in network "outage", traffic on every
+        tunnel once all are online (``when("all-online").traffic``), the fault
+        ``settle_s`` after every tunnel carries (``when("all-carrying",
+        settle_s, by_s=60)``), no path probes, watched for ``observe_s`` after the
+        fault ends (end_after_s). The result's ``traffic`` and ``timeline`` hold
+        the deliveries run_outage's figures come from."""
+        return cls.from_json(_core.outage_scenario(**options))
 
     def run(self, seed: Optional[int] = None) -> ScenarioResult:
         """Runs it in ns-3 (a ValueError says what is wrong with the description)."""

@@ -105,6 +105,66 @@ def test_the_built_in_scenarios_are_scenarios_too(yellowtail):
         yellowtail.Scenario.from_json('{"colour": "red"}')
 
 
+def test_relay_choice_is_a_scenario_with_a_triggered_failure(yellowtail):
+    # The busiest relay fails once every pair is relayed (a trigger, not a time),
+    # and the run ends when every pair is relayed again.
+    options = dict(relay_delays_ms=[20, 4, 12], client_delays_ms=[10, 25, 40], seed=2)
+    s = yellowtail.Scenario.relay_choice(**options)
+    assert s.end_when == "all-relayed"
+    failure = s._events[-1]
+    assert (failure["action"], failure["relay"], failure["after"]) == ("relay-down", "@busiest", "all-relayed")
+    ran = s.run()
+    built_in = yellowtail.run_relay_choice(**options)
+    by_pair = {(p["a"], p["b"]): p for p in ran.pairs}
+    for p in built_in["pairs"]:
+        pair = by_pair[(p["a"], p["b"])]
+        assert pair["relay"] == p["after"]["relay"] == "relay-3"
+        assert pair["relay_changes"][0]["relay"] == p["before"]["relay"] == "relay-2"
+    assert [r["forwarded"] for r in ran.relays] == [r["forwarded"] for r in built_in["relays"]]
+    assert ran.relays[2]["down_at_s"] == pytest.approx(built_in["failed_at_s"])
+    assert ran.settled_at_s - ran.event_times_s[-1] == pytest.approx(built_in["moved_after_s"])
+    assert ran.server["relay_repicks"] == built_in["repicks"] == 3
+
+    # A researcher's own: fail the relay a second after every pair is relayed.
+    own = yellowtail.Scenario(duration_s=30, end_when="all-relayed")
+    own.relay("near", delay_ms=2).relay("far", delay_ms=10)
+    for name in ("a", "b"):
+        own.site(name, "symmetric-random", hosts=[name])
+    own.network("lan", ["a", "b"])
+    own.when("all-relayed", plus_s=1).relay_down("near")
+    r = own.run()
+    assert r.pairs[0]["relay"] == "far" and r.relays[1]["down_at_s"] is not None
+    with pytest.raises(ValueError, match="unknown condition"):
+        own.when("sunset")
+
+
+def test_outage_is_a_scenario_with_traffic_and_a_fault_when_it_carries(yellowtail):
+    options = dict(fault="nat-reboot", clients=3, settle_s=2, observe_s=8, new_ip=True, side=2)
+    s = yellowtail.Scenario.outage(**options)
+    assert not s.path_probes and s.end_after_s == 8
+    traffic, fault = s._events[-2], s._events[-1]
+    assert (traffic["action"], traffic["after"]) == ("traffic", "all-online")
+    assert (fault["action"], fault["site"], fault["after"], fault["by_s"]) == ("nat-reboot", "client-2", "all-carrying", 60)
+    ran = s.run()
+    built_in = yellowtail.run_outage(**options)
+    assert ran.event_times_s[-1] == pytest.approx(built_in["fault_at_s"])
+    # The per-second timeline is the built-in's, up to where the built-in stops counting.
+    assert ran.timeline[: len(built_in["timeline"])] == built_in["timeline"]
+    assert sum(t["offered"] for t in ran.traffic) >= sum(p["offered"] for p in built_in["pairs"])
+    assert all(p["outcome"] == "direct" for p in ran.pairs if "client-3" not in (p["a"], p["b"]))
+
+    # A researcher's own: a phone that roams from Wi-Fi to LTE while it talks.
+    own = yellowtail.Scenario(duration_s=40, path_probes=False, end_after_s=5)
+    own.site("wifi", "port-restricted-cone", hosts=["phone"]).site("lte", "cgnat", hosts=[])
+    own.public_host("pc")
+    own.network("lan", ["phone", "pc"])
+    own.when("all-online").traffic("lan", interval_ms=50)
+    own.when("all-carrying", 2, by_s=30).roam("phone", "lte")
+    r = own.run()
+    assert r.event_times_s[-1] is not None and len(r.clients[0]["syncs_at_s"]) >= 2
+    assert r.traffic[0]["offered"] > 0 and r.timeline
+
+
 def test_bad_descriptions_get_clear_errors(yellowtail):
     with pytest.raises(ValueError, match="unknown NAT profile 'no-such'"):
         yellowtail.Nat("no-such")
