@@ -89,6 +89,7 @@ std::string status_text(const nlohmann::json& r) {
   if (r.contains("bridge")) out << "bridge      " << text(r, "bridge") << "\n";
   out << "server      " << text(r, "server") << "\n";
   out << "public      " << text(r, "mapped_endpoint") << "\n";
+  out << "NAT         " << text(r, "nat") << "\n";
   out << "networks    " << text(r, "networks") << ", peers " << text(r, "peers") << " ("
       << text(r, "direct_peers") << " direct, " << text(r, "relayed_peers", "0") << " relayed)\n";
   if (auto stats = r.find("stats"); stats != r.end() && stats->is_object()) {

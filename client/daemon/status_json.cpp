@@ -16,6 +16,7 @@ nlohmann::json stats_json(const ClientStats& s) {
       {"packets_sent", s.packets_sent},
       {"packets_received", s.packets_received},
       {"reconnects", s.reconnects},
+      {"birthday_datagrams", s.birthday_datagrams},
       {"tunnel_requests", s.tunnel_requests},
       {"ip_sent", s.ip_sent},
       {"ip_no_tunnel", s.ip_no_tunnel},
@@ -98,6 +99,9 @@ nlohmann::json status_json(const ClientCore& core, const StatusExtras& extras) {
   out["virtual_ip"] = ip ? nlohmann::json(ip->to_string()) : nlohmann::json(nullptr);
   out["prefix_length"] = extras.prefix_length;
   out["mapped_endpoint"] = optional_endpoint(core.mapped_endpoint());
+  // What discovery measured, e.g. "EIM/APDF preserve" or "APDM/APDF random".
+  const std::optional<NatProfile> nat = core.nat_profile();
+  out["nat"] = !nat ? nlohmann::json(nullptr) : nlohmann::json(nat->udp_blocked ? "udp-blocked" : nat->summary());
   if (extras.adapter) {
     std::optional<Ipv6Prefix> ipv6 = extras.adapter->ipv6();
     out["ipv6"] = ipv6 ? nlohmann::json(ipv6->to_string()) : nlohmann::json(nullptr);
