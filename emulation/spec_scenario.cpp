@@ -13,6 +13,7 @@
 #include "emulation/ns3_conversions.h"
 #include "emulation/ns3_random_source.h"
 #include "emulation/path_probes.h"
+#include "emulation/spec_common.h"
 #include "emulation/scenario_nodes.h"
 #include "emulation/topology.h"
 #include "emulation/tunnel_traffic.h"
@@ -24,56 +25,15 @@
 namespace yt::emulation {
 namespace {
 
-constexpr int kMaxSites = 200;
-constexpr int kMaxHostsPerSite = 50;
-constexpr int kMaxRelays = 16;
-constexpr double kMaxDurationS = 7200;
+using spec_detail::from_s;
+using spec_detail::kBuiltInRelay;
+using spec_detail::kBusiestRelay;
+using spec_detail::kMostForwardedRelay;
+using spec_detail::slow_lan;
+
 constexpr double kDrainS = 2.0;  // after the end, for datagrams in flight to land
 // A flow's datagrams start with this, then the flow index and a sequence number.
 constexpr std::uint32_t kFlowMagic = 0x79747366;  // "ytsf"
-
-Duration from_s(double s) { return std::chrono::microseconds(static_cast<std::int64_t>(std::llround(s * 1e6))); }
-
-std::optional<MappingBehavior> mapping_of(const std::string& s) {
-  if (s == "endpoint-independent") return MappingBehavior::kEndpointIndependent;
-  if (s == "address-dependent") return MappingBehavior::kAddressDependent;
-  if (s == "address-and-port-dependent") return MappingBehavior::kAddressPortDependent;
-  return std::nullopt;
-}
-std::optional<FilteringBehavior> filtering_of(const std::string& s) {
-  if (s == "endpoint-independent") return FilteringBehavior::kEndpointIndependent;
-  if (s == "address-dependent") return FilteringBehavior::kAddressDependent;
-  if (s == "address-and-port-dependent") return FilteringBehavior::kAddressPortDependent;
-  return std::nullopt;
-}
-std::optional<PortAllocation> allocation_of(const std::string& s) {
-  if (s == "preserve") return PortAllocation::kPreserve;
-  if (s == "sequential") return PortAllocation::kSequential;
-  if (s == "random") return PortAllocation::kRandom;
-  return std::nullopt;
-}
-
-bool has_overrides(const NatSpec& n) {
-  return n.mapping || n.filtering || n.allocation || n.mapping_timeout_s || n.hairpinning;
-}
-
-const std::set<std::string>& actions() {
-  static const std::set<std::string> known = {"start",      "join",      "leave",      "offline",
-                                              "online",     "send",      "server-down", "link-down",
-                                              "nat-reboot", "relay-down", "block-peer-udp", "traffic",
-                                              "pause-traffic", "roam"};
-  return known;
-}
-
-// What EventSpec::after and ScenarioSpec::end_when may name.
-const std::set<std::string>& conditions() {
-  static const std::set<std::string> known = {"all-online", "all-relayed", "all-carrying"};
-  return known;
-}
-
-constexpr char kBuiltInRelay[] = "built-in";
-constexpr char kBusiestRelay[] = "@busiest";
-constexpr char kMostForwardedRelay[] = "@most-forwarded";
 constexpr double kCarryWindowS = 1.0;  // all-carrying: an arrival each way within this
 
 // An event's end: its time, plus its length where it has one.
@@ -82,11 +42,6 @@ bool has_length(const EventSpec& e) {
          e.action == "traffic";
 }
 
-bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
-
-// A LAN slower than a CSMA wire can model (topology.h, LanSpec).
-bool slow_lan(const SiteSpec& site) { return from_s(site.lan_delay_ms / 1000) > kMaxCsmaLanDelay; }
-
 std::size_t site_index(const ScenarioSpec& spec, const std::string& name) {
   return static_cast<std::size_t>(
       std::find_if(spec.sites.begin(), spec.sites.end(), [&](const SiteSpec& x) { return x.name == name; }) -
@@ -94,178 +49,6 @@ std::size_t site_index(const ScenarioSpec& spec, const std::string& name) {
 }
 
 }  // namespace
-
-Result<std::vector<nat::NatConfig>, std::string> nat_chain(const NatSpec& n) {
-  std::vector<nat::NatConfig> chain;
-  if (n.profile.empty()) {
-    if (!has_overrides(n)) return Err{std::string("a NAT needs a profile or RFC 4787 parameters")};
-    chain.push_back(nat::NatConfig{});
-  } else {
-    const auto names = matrix_profile_names();
-    if (std::find(names.begin(), names.end(), n.profile) == names.end()) {
-      return Err{"unknown NAT profile '" + n.profile + "'"};
-    }
-    chain = matrix_profile_chain(n.profile);
-  }
-  if (!has_overrides(n)) return chain;
-  // A chain's idle timeout is every device's; its other parameters are per device.
-  const bool timeout_only = !n.mapping && !n.filtering && !n.allocation && !n.hairpinning;
-  if (chain.size() != 1 && timeout_only && finite_in(*n.mapping_timeout_s, 1, 86400)) {
-    for (nat::NatConfig& c : chain) {
-      c.udp_mapping_lifetime = from_s(*n.mapping_timeout_s);
-      c.udp_unreplied_lifetime = from_s(*n.mapping_timeout_s);
-    }
-    return chain;
-  }
-  if (chain.size() != 1) {
-    return Err{"profile '" + n.profile + "' is a chain of NATs; give its NATs one by one to override parameters"};
-  }
-  nat::NatConfig& c = chain.front();
-  if (n.mapping) {
-    auto m = mapping_of(*n.mapping);
-    if (!m) return Err{"unknown mapping '" + *n.mapping + "' (endpoint-independent, address-dependent, address-and-port-dependent)"};
-    c.mapping = *m;
-  }
-  if (n.filtering) {
-    auto f = filtering_of(*n.filtering);
-    if (!f) return Err{"unknown filtering '" + *n.filtering + "' (endpoint-independent, address-dependent, address-and-port-dependent)"};
-    c.filtering = *f;
-  }
-  if (n.allocation) {
-    auto a = allocation_of(*n.allocation);
-    if (!a) return Err{"unknown port allocation '" + *n.allocation + "' (preserve, sequential, random)"};
-    c.allocation = *a;
-  }
-  if (n.mapping_timeout_s) {
-    if (!finite_in(*n.mapping_timeout_s, 1, 86400)) return Err{std::string("mapping_timeout_s must be 1..86400")};
-    c.udp_mapping_lifetime = from_s(*n.mapping_timeout_s);
-    c.udp_unreplied_lifetime = from_s(*n.mapping_timeout_s);
-  }
-  if (n.hairpinning) c.hairpinning = *n.hairpinning;
-  return chain;
-}
-
-std::optional<std::string> check_spec(const ScenarioSpec& s) {
-  if (!finite_in(s.duration_s, 1, kMaxDurationS)) return "duration_s must be 1..7200";
-  if (!finite_in(s.start_s, 0, s.duration_s)) return "start_s must be within the run";
-  if (!finite_in(s.server_delay_ms, 0, 10000)) return "server_delay_ms must be 0..10000";
-  if (!finite_in(s.server_loss, 0, 1)) return "server_loss must be 0..1";
-  const auto strategies = strategy_names();
-  if (std::find(strategies.begin(), strategies.end(), s.strategy) == strategies.end()) {
-    return "unknown strategy '" + s.strategy + "' (naive, current)";
-  }
-  std::string names;
-  for (const std::string& d : s.disable) names += d + ",";
-  if (auto parsed = parse_techniques(names); !parsed) return parsed.error();
-  if (s.punch_follower_delay_ms && !finite_in(*s.punch_follower_delay_ms, 0, 10000)) {
-    return "punch_follower_delay_ms must be 0..10000";
-  }
-  if (s.time_limit_s && !finite_in(*s.time_limit_s, 0.1, kMaxDurationS)) return "time_limit_s must be 0.1..7200";
-  if (s.relays.size() > static_cast<std::size_t>(kMaxRelays)) return "at most 16 relays";
-  if (s.sites.empty()) return "a scenario needs at least one site";
-  if (s.sites.size() > static_cast<std::size_t>(kMaxSites)) return "at most 200 sites";
-  // Sites, clients and relays are named in separate spaces (a public host's site
-  // usually has its name).
-  std::set<std::string> site_names, clients, relays;
-  for (const RelaySpec& r : s.relays) {
-    if (r.name.empty() || relays.count(r.name)) return "relay name '" + r.name + "' is empty or used twice";
-    if (r.name == kBuiltInRelay || r.name.front() == '@') {
-      return "relay name '" + r.name + "' is reserved (the server's relay, or a selector)";
-    }
-    if (!finite_in(r.delay_ms, 0, 10000)) return "relay " + r.name + ": delay_ms must be 0..10000";
-    relays.insert(r.name);
-  }
-  for (const SiteSpec& site : s.sites) {
-    if (site.name.empty() || !site_names.insert(site.name).second) {
-      return "site name '" + site.name + "' is empty or used twice";
-    }
-    // A NAT site may have no hosts: a network to roam to.
-    if (site.hosts.size() > static_cast<std::size_t>(kMaxHostsPerSite)) return "site " + site.name + ": at most 50 hosts";
-    if (site.nats.empty() && site.hosts.size() != 1) return "public site " + site.name + " has one host only";
-    if (!finite_in(site.delay_ms, 0, 10000)) return "site " + site.name + ": delay_ms must be 0..10000";
-    if (!finite_in(site.loss, 0, 1)) return "site " + site.name + ": loss must be 0..1";
-    if (!finite_in(site.lan_delay_ms, 0, 10000)) return "site " + site.name + ": lan_delay_ms must be 0..10000";
-    if (slow_lan(site) && site.hosts.size() != 1) {
-      return "site " + site.name + ": a LAN slower than 5 ms is a point-to-point hop, for one host only";
-    }
-    for (const NatSpec& nat : site.nats) {
-      auto chain = nat_chain(nat);
-      if (!chain) return "site " + site.name + ": " + chain.error();
-    }
-    for (const std::string& host : site.hosts) {
-      if (host.empty() || !clients.insert(host).second) return "client name '" + host + "' is empty or used twice";
-    }
-  }
-  for (const auto& [network, members] : s.networks) {
-    if (network.empty() || network.size() > 64) return "network names are 1..64 bytes";
-    if (members.empty()) return "network " + network + " needs at least one member from the start";
-    for (const std::string& m : members) {
-      if (!clients.count(m)) return "network " + network + ": no client '" + m + "'";
-    }
-  }
-  for (std::size_t i = 0; i < s.events.size(); ++i) {
-    const EventSpec& e = s.events[i];
-    const std::string where = "event " + std::to_string(i + 1) + " (" + e.action + ")";
-    if (!actions().count(e.action)) return where + ": unknown action";
-    if (!finite_in(e.at_s, 0, s.duration_s)) return where + ": at_s must be within the run";
-    if (!e.after.empty()) {
-      if (!conditions().count(e.after)) {
-        return where + ": unknown condition '" + e.after + "' (all-online, all-relayed, all-carrying)";
-      }
-      if (e.action == "start") return where + ": a start happens at a time, not after a condition";
-      if (e.by_s && !finite_in(*e.by_s, 0, s.duration_s)) return where + ": by_s must be within the run";
-    } else if (e.by_s) {
-      return where + ": by_s is for an event with a condition (after)";
-    }
-    const bool needs_client = e.action == "start" || e.action == "join" || e.action == "leave" ||
-                              e.action == "offline" || e.action == "online" || e.action == "send" ||
-                              e.action == "block-peer-udp" || e.action == "roam";
-    if (needs_client && !clients.count(e.client)) return where + ": no client '" + e.client + "'";
-    if ((e.action == "join" || e.action == "leave" || e.action == "offline" || e.action == "online") &&
-        !s.networks.count(e.network)) {
-      return where + ": no network '" + e.network + "' (declare it under networks)";
-    }
-    if (e.action == "send") {
-      if (!clients.count(e.to) || e.to == e.client) return where + ": no other client '" + e.to + "' to send to";
-      if (!finite_in(e.interval_ms, 1, 60000)) return where + ": interval_ms must be 1..60000";
-      if (!finite_in(e.duration_s, 0.001, s.duration_s)) return where + ": duration_s must be within the run";
-    }
-    if ((e.action == "server-down" || e.action == "link-down") && !finite_in(e.duration_s, 0.001, s.duration_s)) {
-      return where + ": duration_s must be within the run";
-    }
-    if (e.action == "link-down" || e.action == "nat-reboot") {
-      auto site = std::find_if(s.sites.begin(), s.sites.end(), [&](const SiteSpec& x) { return x.name == e.site; });
-      if (site == s.sites.end()) return where + ": no site '" + e.site + "'";
-      if (e.action == "nat-reboot" && site->nats.empty()) return where + ": site " + e.site + " has no NAT";
-      if (!finite_in(e.loss, 0, 1)) return where + ": loss must be 0..1";
-    }
-    if (e.action == "relay-down" && !relays.count(e.relay) && e.relay != kBusiestRelay &&
-        e.relay != kMostForwardedRelay) {
-      return where + ": no relay '" + e.relay + "'";
-    }
-    if (e.action == "traffic" || e.action == "pause-traffic") {
-      if (!s.networks.count(e.network)) return where + ": no network '" + e.network + "' (declare it under networks)";
-      const bool has_traffic = std::any_of(s.events.begin(), s.events.end(), [&](const EventSpec& x) {
-        return x.action == "traffic" && x.network == e.network && &x != &e;
-      });
-      if (e.action == "traffic" && has_traffic) return where + ": network " + e.network + " has traffic already";
-      if (e.action == "pause-traffic" && !has_traffic) return where + ": network " + e.network + " has no traffic";
-      if (e.action == "traffic" && !finite_in(e.interval_ms, 1, 60000)) return where + ": interval_ms must be 1..60000";
-      const double least = e.action == "traffic" ? 0 : 0.001;
-      if (!finite_in(e.duration_s, least, s.duration_s)) return where + ": duration_s must be within the run";
-    }
-    if (e.action == "roam") {
-      auto site = std::find_if(s.sites.begin(), s.sites.end(), [&](const SiteSpec& x) { return x.name == e.site; });
-      if (site == s.sites.end() || site->nats.empty()) return where + ": no NAT site '" + e.site + "' to roam to";
-    }
-  }
-  if (!s.end_when.empty() && !conditions().count(s.end_when)) {
-    return "unknown end_when '" + s.end_when + "' (all-online, all-relayed, all-carrying)";
-  }
-  if (s.end_after_s && !finite_in(*s.end_after_s, 0, kMaxDurationS)) return "end_after_s must be 0..7200";
-  if (!finite_in(s.check_interval_s, 0.01, 10)) return "check_interval_s must be 0.01..10";
-  return std::nullopt;
-}
 
 Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOptions& options) {
   if (auto error = check_spec(spec)) return Err{*error};
