@@ -67,6 +67,7 @@ struct MatrixParameters {
   std::string fault;  // "" for none; see matrix_scenario.h
   std::string relay_mode = "first";
   std::vector<std::string> disable;  // punch techniques left out
+  double background_flows_per_s = 0;  // per NAT site (SiteSpec)
 };
 
 std::vector<PairSummary> summarize(const std::vector<AttemptRecord>& attempts,

@@ -44,6 +44,7 @@ ScenarioSpec attempt_scenario(const AttemptSpec& attempt) {
   for (const auto& [name, profile] : {std::pair{"a", attempt.profile_a}, std::pair{"b", attempt.profile_b}}) {
     SiteSpec site = site_of_one(name, {named_nat(profile)}, ms(attempt.access_delay));
     site.loss = attempt.loss_rate;
+    site.background_flows_per_s = attempt.background_flows_per_s;
     spec.sites.push_back(site);
   }
   // Both are members from the start: the run measures the tunnel, not the
@@ -112,6 +113,7 @@ MatrixRun run_matrix(const MatrixParameters& parameters, const std::function<voi
           spec.fault = parameters.fault;
           spec.relay_mode = parameters.relay_mode;
           spec.disable = parameters.disable;
+          spec.background_flows_per_s = parameters.background_flows_per_s;
           spec.time_limit = std::chrono::microseconds(static_cast<std::int64_t>(parameters.time_limit_s * 1e6));
           run.attempts.push_back(run_attempt(spec));
           run.simulator_events += run.attempts.back().simulator_events;

@@ -50,6 +50,8 @@ struct AttemptSpec {
   std::string relay_mode = "first";
   // Punch techniques left out (server/core/punch_techniques.h).
   std::vector<std::string> disable;
+  // Another host behind each NAT opens this many new flows a second (SiteSpec).
+  double background_flows_per_s = 0;
 };
 
 std::vector<std::string> fault_names();

@@ -81,6 +81,7 @@ struct MatrixOptions {
   std::string fault;
   std::string relay_mode = "first";
   std::string disable;
+  double background_flows_per_s = 0;
   bool quiet = false;
 };
 
@@ -120,6 +121,7 @@ int run_matrix_command(const MatrixOptions& o) {
     return 2;
   }
   p.disable.assign(disabled->begin(), disabled->end());
+  p.background_flows_per_s = o.background_flows_per_s;
 
   std::error_code ec;
   std::filesystem::create_directories(o.out, ec);
@@ -603,6 +605,11 @@ int main(int argc, char** argv) {
   matrix_cmd->add_option("--disable", matrix.disable,
                          "comma-separated punch techniques the 'current' strategy leaves out, to measure what "
                          "each adds: lan, prediction, serialize, prepunch, follower-delay, birthday");
+  matrix_cmd->add_option("--background-flows", matrix.background_flows_per_s,
+                         "another host behind each NAT opens this many new flows a second (Poisson), moving a "
+                         "sequential NAT's port counter between discovery and punch; 0: none")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
   matrix_cmd->add_flag("--quiet", matrix.quiet, "no progress output");
 
   PublicPeerCommand public_peer;

@@ -154,6 +154,12 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
     if (!finite_in(site.delay_ms, 0, 10000)) return "site " + site.name + ": delay_ms must be 0..10000";
     if (!finite_in(site.loss, 0, 1)) return "site " + site.name + ": loss must be 0..1";
     if (!finite_in(site.lan_delay_ms, 0, 10000)) return "site " + site.name + ": lan_delay_ms must be 0..10000";
+    if (!finite_in(site.background_flows_per_s, 0, 1000)) {
+      return "site " + site.name + ": background_flows_per_s must be 0..1000";
+    }
+    if (site.background_flows_per_s > 0 && (site.nats.empty() || slow_lan(site))) {
+      return "site " + site.name + ": background flows need a NAT site with a fast LAN (another host on it)";
+    }
     if (slow_lan(site) && site.hosts.size() != 1) {
       return "site " + site.name + ": a LAN slower than 5 ms is a point-to-point hop, for one host only";
     }

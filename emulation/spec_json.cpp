@@ -136,6 +136,7 @@ ScenarioSpec parse_spec(const json& j) {
     rs.get("delay_ms", site.delay_ms);
     rs.get("loss", site.loss);
     rs.get("lan_delay_ms", site.lan_delay_ms);
+    rs.get("background_flows_per_s", site.background_flows_per_s);
     site.nats = parse_list<NatSpec>(rs.child("nats"), path + ".nats", parse_nat);
     rs.finish();
     return site;
@@ -206,7 +207,8 @@ json spec_json(const ScenarioSpec& s) {
     json nats = json::array();
     for (const NatSpec& n : site.nats) nats.push_back(nat_json(n));
     j["sites"].push_back({{"name", site.name}, {"nats", nats}, {"hosts", site.hosts}, {"delay_ms", site.delay_ms},
-                          {"loss", site.loss}, {"lan_delay_ms", site.lan_delay_ms}});
+                          {"loss", site.loss}, {"lan_delay_ms", site.lan_delay_ms},
+                          {"background_flows_per_s", site.background_flows_per_s}});
   }
   j["networks"] = json::object();
   for (const auto& [name, members] : s.networks) j["networks"][name] = members;
@@ -311,7 +313,8 @@ std::string spec_result_to_json(const SpecResult& r) {
   j["sites"] = json::array();
   for (const SpecSite& s : r.sites) {
     j["sites"].push_back(
-        {{"name", s.name}, {"tuple_clashes", s.tuple_clashes}, {"mappings_created", s.mappings_created}});
+        {{"name", s.name}, {"tuple_clashes", s.tuple_clashes}, {"mappings_created", s.mappings_created},
+         {"background_flows", s.background_flows}});
   }
   j["relays"] = json::array();
   for (const SpecRelay& relay : r.relays) {

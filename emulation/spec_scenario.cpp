@@ -8,6 +8,7 @@
 #include <functional>
 #include <set>
 
+#include "emulation/background_flows.h"
 #include "emulation/event_log.h"
 #include "emulation/matrix_scenario.h"
 #include "emulation/ns3_conversions.h"
@@ -80,6 +81,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
   std::vector<ns3::Ptr<ns3::Node>> client_nodes;
   std::vector<std::size_t> site_of;
   std::vector<LinkSpec> links;
+  std::vector<std::pair<std::size_t, ns3::Ptr<ns3::Node>>> background_hosts;  // (site, host)
   for (std::size_t s = 0; s < spec.sites.size(); ++s) {
     const SiteSpec& site = spec.sites[s];
     LinkSpec link;
@@ -103,12 +105,16 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
     NatSiteOptions site_options;
     site_options.lan.delay = from_s(site.lan_delay_ms / 1000);
     site_options.lan.point_to_point = slow_lan(site);
-    NatSite built = topology.AddNatSite(chain, static_cast<int>(site.hosts.size()), link, site_options);
+    // Background flows come from one more host on the LAN, after the clients.
+    const bool background = site.background_flows_per_s > 0;
+    NatSite built =
+        topology.AddNatSite(chain, static_cast<int>(site.hosts.size()) + (background ? 1 : 0), link, site_options);
     if (!built.Valid()) return Err{"site " + site.name + " could not be built (too many sites or hosts)"};
-    for (const auto& host : built.hosts) {
-      client_nodes.push_back(host);
+    for (std::size_t h = 0; h < site.hosts.size(); ++h) {
+      client_nodes.push_back(built.hosts[h]);
       site_of.push_back(s);
     }
+    if (background) background_hosts.push_back({s, built.hosts.back()});
     public_nodes.push_back(nullptr);
     sites.push_back(std::move(built));
   }
@@ -146,6 +152,15 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
   for (std::size_t i = 0; i < relay_nodes.size(); ++i) {
     relays.push_back(install_relay(relay_nodes[i], topology.AddressOf(relay_nodes[i]), spec.relays[i].name,
                                    server_ips.at(0), server_identity.public_key, relay_ids[i], log, stream));
+  }
+  std::vector<ns3::Ptr<BackgroundFlows>> background;  // by background_hosts
+  for (const auto& [site, host] : background_hosts) {
+    ns3::Ptr<BackgroundFlows> flows = ns3::CreateObject<BackgroundFlows>();
+    flows->Setup(spec.sites[site].background_flows_per_s, server_ips.at(0));
+    host->AddApplication(flows);
+    flows->SetStartTime(ns3::Seconds(0));
+    stream += flows->AssignStreams(stream);
+    background.push_back(flows);
   }
   // Relays by the endpoint clients report (TunnelRelayed::relay), the built-in one
   // first; whether each is up.
@@ -629,6 +644,9 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
     for (const auto& nat : sites[s].nats) {
       site.tuple_clashes += nat->GetModel()->counters().tuple_clashes;
       site.mappings_created += nat->GetModel()->counters().mappings_created;
+    }
+    for (std::size_t b = 0; b < background_hosts.size(); ++b) {
+      if (background_hosts[b].first == s) site.background_flows = background[b]->Flows();
     }
     result.sites.push_back(site);
   }

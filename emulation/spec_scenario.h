@@ -48,6 +48,10 @@ struct SiteSpec {
   // The LAN's one-way delay. Above 5 ms (a slow hop: busy Wi-Fi, a tethered
   // phone) the LAN is a point-to-point link, which needs a site with one host.
   double lan_delay_ms = 0.2;
+  // Another host on the LAN opens this many new flows a second on average (to new
+  // destination ports; emulation/background_flows.h): on a sequential NAT, each
+  // moves the port counter. 0: none. NAT sites with a fast LAN only.
+  double background_flows_per_s = 0;
 };
 
 struct RelaySpec {
@@ -210,6 +214,7 @@ struct SpecSite {
   std::string name;
   std::uint64_t tuple_clashes = 0;  // over its NATs (NatCounters::tuple_clashes)
   std::uint64_t mappings_created = 0;
+  std::uint64_t background_flows = 0;  // opened by its other host (SiteSpec::background_flows_per_s)
 };
 
 // One direction of a "traffic" network's pairs, datagram by datagram (by

@@ -86,7 +86,8 @@ std::vector<std::string> checked_techniques(const std::vector<std::string>& disa
 
 AttemptSpec attempt_spec(const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed,
                          double delay_ms, double loss, double time_limit_s, const std::string& fault,
-                         const std::string& relay, const std::vector<std::string>& disable) {
+                         const std::string& relay, const std::vector<std::string>& disable,
+                         double background_flows_per_s) {
   check_names({a, b}, matrix_profile_names(), "profile");
   check_names({strategy}, strategy_names(), "strategy");
   if (!fault.empty()) check_names({fault}, fault_names(), "fault");
@@ -105,6 +106,10 @@ AttemptSpec attempt_spec(const std::string& a, const std::string& b, const std::
   spec.fault = fault;
   spec.relay_mode = relay;
   spec.disable = checked_techniques(disable);
+  if (!(background_flows_per_s >= 0 && background_flows_per_s <= 1000)) {
+    throw py::value_error("background_flows_per_s must be 0..1000");
+  }
+  spec.background_flows_per_s = background_flows_per_s;
   return spec;
 }
 
@@ -198,8 +203,9 @@ PYBIND11_MODULE(_core, m) {
       "run_attempt",
       [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
          double loss, double time_limit_s, const std::string& fault, const std::string& relay,
-         const std::vector<std::string>& disable) {
-        AttemptSpec spec = attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay, disable);
+         const std::vector<std::string>& disable, double background_flows_per_s) {
+        AttemptSpec spec = attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay, disable,
+                                        background_flows_per_s);
         py::gil_scoped_release release;
         AttemptRecord r = run_attempt(spec);
         py::gil_scoped_acquire acquire;
@@ -208,6 +214,7 @@ PYBIND11_MODULE(_core, m) {
       py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
       py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
       py::arg("relay") = "first", py::arg("disable") = std::vector<std::string>{},
+      py::arg("background_flows_per_s") = 0.0,
       "One tunnel attempt between clients behind the two NAT profiles; returns a dict with the outcome "
       "(direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms, relay_packets and the failure "
       "reason. relay='first' binds the relay at the instruction, 'last' only after the punch window. "
@@ -216,13 +223,14 @@ PYBIND11_MODULE(_core, m) {
       "attempt_scenario",
       [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
          double loss, double time_limit_s, const std::string& fault, const std::string& relay,
-         const std::vector<std::string>& disable) {
-        return scenario_to_json(attempt_scenario(
-            attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay, disable)));
+         const std::vector<std::string>& disable, double background_flows_per_s) {
+        return scenario_to_json(attempt_scenario(attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s,
+                                                              fault, relay, disable, background_flows_per_s)));
       },
       py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
       py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
       py::arg("relay") = "first", py::arg("disable") = std::vector<std::string>{},
+      py::arg("background_flows_per_s") = 0.0,
       "The scenario (JSON, as run_scenario takes) that run_attempt runs with the same arguments.");
 
   m.def(

@@ -25,6 +25,7 @@ def run_attempt(
     fault: str = "",
     relay: str = "first",
     disable: Sequence[str] = (),
+    background_flows_per_s: float = 0.0,
 ) -> Dict[str, Any]:
     """One tunnel attempt between clients behind the two NAT profiles: outcome
     (direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms,
@@ -41,6 +42,7 @@ def attempt_scenario(
     fault: str = "",
     relay: str = "first",
     disable: Sequence[str] = (),
+    background_flows_per_s: float = 0.0,
 ) -> str:
     """The scenario (JSON, as run_scenario takes) that run_attempt runs with the
     same arguments."""

@@ -331,12 +331,15 @@ class Scenario:
         delay_ms: float = 10,
         loss: float = 0.0,
         lan_delay_ms: float = 0.2,
+        background_flows_per_s: float = 0.0,
     ) -> "Scenario":
         """A LAN with `hosts` (client names) behind `nats`: one NAT, a profile name,
         or a chain innermost first (e.g. [Nat("port-restricted-cone"), Nat("cgnat")]
         for a home router behind a carrier-grade NAT). delay_ms and loss are the
         access link's; lan_delay_ms the LAN's (above 5 ms, a slow hop such as a
-        busy Wi-Fi, for one host only)."""
+        busy Wi-Fi, for one host only); background_flows_per_s: another host on the
+        LAN opens that many new flows a second, which moves a sequential NAT's port
+        counter between discovery and punch."""
         if isinstance(nats, (Nat, str)):
             nats = [nats]
         # hosts=[]: a network nobody starts in, for _At.roam.
@@ -345,7 +348,7 @@ class Scenario:
             raise ValueError("a NAT site needs at least one NAT; use public_host for none")
         self._sites.append(
             {"name": name, "nats": [n.to_json() for n in chain], "hosts": list(hosts), "delay_ms": delay_ms,
-             "loss": loss, "lan_delay_ms": lan_delay_ms}
+             "loss": loss, "lan_delay_ms": lan_delay_ms, "background_flows_per_s": background_flows_per_s}
         )
         return self
 
