@@ -43,6 +43,8 @@ struct PopulationOptions {
   int clients = 1000;
   // A residential mix (weights need not sum to 1): Linux-based home routers
   // (conntrack), classic cones, symmetric NATs, carrier-grade NAT, blocked UDP.
+  // scenarios/mixes/residential-broadband.json refines it with its sources, for
+  // the nat-mix scenario (nat_mix_scenario.h).
   std::vector<std::pair<std::string, double>> nat_mix = {
       {"linux-masquerade", 30}, {"port-restricted-cone", 25}, {"restricted-cone", 10}, {"full-cone", 5},
       {"symmetric-sequential", 5}, {"symmetric-random", 10}, {"cgnat", 10}, {"udp-blocked", 5}};

@@ -15,6 +15,7 @@
 
 #include "emulation/demo_scenario.h"
 #include "emulation/matrix_scenario.h"
+#include "emulation/nat_mix_command.h"
 #include "emulation/outage_scenario.h"
 #include "emulation/population_scenario.h"
 #include "emulation/public_peer_scenario.h"
@@ -612,6 +613,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   matrix_cmd->add_flag("--quiet", matrix.quiet, "no progress output");
 
+  NatMixCommand nat_mix;
+  CLI::App* nat_mix_cmd = add_nat_mix_command(app, nat_mix);
+
   PublicPeerCommand public_peer;
   CLI::App* public_peer_cmd = app.add_subcommand(
       "public-peer",
@@ -794,6 +798,7 @@ int main(int argc, char** argv) {
   if (*sweep_cmd) return exec_python_sweep(sweep_cmd->remaining());
   if (*scenario_cmd) return run_scenario_command(scenario);
   if (*population_cmd) return run_population_command(population);
+  if (*nat_mix_cmd) return run_nat_mix_command(nat_mix);
   if (*outage_cmd) return run_outage_command(outage);
   if (*relay_choice_cmd) return run_relay_choice_command(relay_choice);
   if (*public_peer_cmd) return run_public_peer_command(public_peer);

@@ -7,6 +7,7 @@
 
 #include "emulation/demo_scenario.h"
 #include "emulation/matrix_scenario.h"
+#include "emulation/nat_mix_scenario.h"
 #include "emulation/public_peer_scenario.h"
 #include "emulation/outage_scenario.h"
 #include "emulation/population_scenario.h"
@@ -188,6 +189,22 @@ OutageOptions outage_options(const std::string& fault, double duration_s, std::u
   return o;
 }
 
+// run_nat_mix's mix: a path (str or os.PathLike) to a mix file, or a dict of the
+// file's form. Errors are ValueErrors naming the field (nat_mix.h).
+NatMix nat_mix_argument(const py::object& mix) {
+  yt::Result<NatMix, std::string> parsed = yt::Err{std::string()};
+  if (py::isinstance<py::dict>(mix)) {
+    const std::string text = py::module_::import("json").attr("dumps")(mix).cast<std::string>();
+    parsed = nat_mix_from_json(text);
+  } else if (py::isinstance<py::str>(mix) || py::hasattr(mix, "__fspath__")) {
+    parsed = load_nat_mix(py::module_::import("os").attr("fspath")(mix).cast<std::string>());
+  } else {
+    throw py::type_error("mix must be a path to a mix file or a dict like {\"profiles\": {\"full-cone\": 1}}");
+  }
+  if (!parsed) throw py::value_error(parsed.error());
+  return *parsed;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -269,6 +286,41 @@ PYBIND11_MODULE(_core, m) {
       "Every ordered pair of `profiles` x seeds x strategies. Returns pairs (one summary per "
       "profile pair and strategy, plus 'overall'), attempts, and the results.json/csv text.");
 
+  m.def(
+      "run_nat_mix",
+      [](const py::object& mix, int pairs, std::uint64_t seed, const std::string& strategy,
+         const std::vector<std::string>& disable, double delay_ms, double loss, double time_limit_s,
+         const std::string& relay, std::function<void(int, int)> progress) {
+        check_loss(loss);
+        check_delay_ms(delay_ms);
+        check_time_limit_s(time_limit_s);
+        NatMixOptions o;
+        o.mix = nat_mix_argument(mix);
+        o.pairs = pairs;
+        o.seed = seed;
+        o.strategy = strategy;
+        o.disable = checked_techniques(disable);
+        o.access_delay = from_ms(delay_ms);
+        o.loss_rate = loss;
+        o.time_limit = from_ms(time_limit_s * 1000);
+        o.relay_mode = relay;
+        if (auto error = check_nat_mix_options(o)) throw py::value_error(*error);
+        auto ran = run_nat_mix(o, [&](int done, int total) {
+          if (progress) progress(done, total);
+        });
+        if (!ran) throw py::value_error(ran.error());
+        py::dict out(py::module_::import("json").attr("loads")(nat_mix_result_to_json(*ran)));
+        out["table"] = nat_mix_table(*ran);
+        return out;
+      },
+      py::arg("mix"), py::arg("pairs") = 400, py::arg("seed") = 1, py::arg("strategy") = "current",
+      py::arg("disable") = std::vector<std::string>{}, py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0,
+      py::arg("time_limit_s") = 15.0, py::arg("relay") = "first", py::arg("progress") = nullptr,
+      "A population given by a NAT mix (a path to a mix file such as scenarios/mixes/residential-broadband.json, "
+      "or a dict of the same form: {'profiles': {'full-cone': 0.5, ...}}): samples `pairs` pairs of profiles "
+      "from the shares with `seed`, runs each as one nat-matrix attempt, and returns what "
+      "`yellowtail-sim nat-mix` writes to results.json (mix, parameters, overall and per-class P2P rate and "
+      "connectivity with 95% intervals, attempts) plus the printed table.");
   m.def(
       "run_demo",
       [](std::uint64_t seed, double delay_ms, double loss, int messages) {

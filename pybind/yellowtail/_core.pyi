@@ -155,6 +155,24 @@ def outage_scenario(
 ) -> str:
     """The scenario (JSON) run_outage runs with the same arguments."""
 
+def run_nat_mix(
+    mix: Any,
+    pairs: int = 400,
+    seed: int = 1,
+    strategy: str = "current",
+    disable: Sequence[str] = (),
+    delay_ms: float = 20.0,
+    loss: float = 0.0,
+    time_limit_s: float = 15.0,
+    relay: str = "first",
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> Dict[str, Any]:
+    """A population given by a NAT mix (a path to a mix file, or a dict
+    {'profiles': {name: share}, 'name', 'description', 'sources'}): samples
+    pairs of profiles from the shares, runs each as one attempt, and returns
+    mix, parameters, overall and classes (P2P rate and connectivity with
+    95% intervals), attempts, simulator_events, wall_s and the printed table."""
+
 def run_population(
     clients: int = 1000,
     nats: Sequence[Tuple[str, float]] = ...,
