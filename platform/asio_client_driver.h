@@ -109,8 +109,8 @@ class AsioClientDriver {
   PacketBatch sealed_;
   std::function<void(PacketBatch&)> on_packets_;
   UdpBatchCounters batch_counters_;
-  // The deadline the timer is armed for: pumps that leave it unchanged (most
-  // packets) skip the cancel and re-arm, a timerfd update and a wakeup each.
+  // The deadline the timer is armed for: batched, pumps that leave it unchanged
+  // (most packets) skip the cancel and re-arm, a timerfd update and a wakeup each.
   std::optional<Time> armed_deadline_;
   bool armed_ = false;
 };
