@@ -116,10 +116,6 @@ void TunAdapter::write(ByteView packet) {
   }
 }
 
-}  // namespace yt
-
-namespace yt {
-
 void TunAdapter::start_batch(std::function<void(const std::vector<ByteView>&)> on_packets) {
   on_packets_ = std::move(on_packets);
   if (device_->offload()) read_buffer_.reset(new std::uint8_t[kVirtioNetHeaderSize + 65536]);
@@ -146,7 +142,7 @@ void TunAdapter::read_batch() {
   const int fd = device_->fd();
   for (int round = 0; round < kMaxRounds; ++round) {
     batch_.clear();
-    bool drained = false;
+    bool drained = false, unusable = false;
     while (batch_.size() < kBatchPackets) {
       ssize_t n;
       if (device_->offload()) {
@@ -169,8 +165,13 @@ void TunAdapter::read_batch() {
         }
       }
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        // As read(): the descriptor is unusable and retrying would spin; what was
+        // read so far still goes out, then reading stops (status shows the counter).
+        ++counters_.read_errors;
+        unusable = true;
+      }
       if (n <= 0) {
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ++counters_.read_errors;
         drained = true;
         break;
       }
@@ -181,7 +182,7 @@ void TunAdapter::read_batch() {
       on_packets_(views_);
     }
     if (drained) {
-      wait_batch();
+      if (!unusable) wait_batch();
       return;
     }
   }
