@@ -15,12 +15,13 @@
 # from /proc). Run as root. Everything it creates (namespaces, processes, files) is
 # removed on exit.
 #
-# usage: bench/throughput.sh [--seconds N] [--build DIR] [--only NAME[,NAME]]
+# usage: bench/throughput.sh [--seconds N] [--build DIR] [--only NAME[,NAME]] [--ipv6]
 #   --seconds N   length of each iperf3 run (default 10)
 #   --build DIR   the CMake build tree with yellowtail-server and yellowtaild (default build)
 #   --only LIST   some of: veth, yellowtail-nobatch, yellowtail-batched,
 #                 yellowtail-nocoalesce, yellowtail, wireguard-go (default all;
 #                 yellowtail is batched+offload)
+#   --ipv6        yellowtail rows over the adapters' IPv6 (ULA) addresses (TSO6)
 # Addresses: the veth is 192.0.2.1 <-> 192.0.2.2 (documentation range); wireguard-go's
 # tunnel uses 198.18.0.1/2 (the benchmarking range); yellowtail's adapters get their
 # virtual addresses from the server (25.0.0.0/8), all inside the namespaces.
@@ -29,13 +30,15 @@ cd "$(dirname "$0")/.."
 
 SECONDS_PER_RUN=10
 BUILD=build
+FAMILY=4
 ONLY="veth,yellowtail-nobatch,yellowtail-batched,yellowtail-nocoalesce,yellowtail,wireguard-go"
 while (($#)); do
   case $1 in
     --seconds) SECONDS_PER_RUN=${2:?}; shift 2 ;;
     --build) BUILD=${2:?}; shift 2 ;;
     --only) ONLY=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --ipv6) FAMILY=6; shift ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "throughput: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -170,7 +173,8 @@ run_yellowtail() {
     { echo "throughput: create/join failed" >&2; exit 1; }
   direct() { cli a list --json 2>/dev/null | python3 -c 'import json,sys; p=json.load(sys.stdin)["peers"]; sys.exit(not p or p[0]["connection"] != "direct")' 2>/dev/null; }
   wait_for 20 direct || { echo "throughput: no direct tunnel" >&2; exit 1; }
-  VIP_B=$(cli b status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual_ip"])')
+  VIP_B=$(cli b status --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["virtual_ip"] if sys.argv[1] == "4" else (s["ipv6"] or "").split("/")[0])' "$FAMILY")
+  [[ -n $VIP_B ]] || { echo "throughput: node-b has no IPv$FAMILY address" >&2; exit 1; }
   measure "$label" "$VIP_B" "${dpid[a]}" "${dpid[b]}"
   kill -TERM "${dpid[a]}" "${dpid[b]}" "$server_pid" 2>/dev/null
   wait "${dpid[a]}" "${dpid[b]}" "$server_pid" 2>/dev/null
