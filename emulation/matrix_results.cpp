@@ -88,7 +88,8 @@ std::string to_json(const MatrixParameters& parameters, const std::vector<PairSu
                         {"loss_rate", parameters.loss_rate},
                         {"time_limit_s", parameters.time_limit_s},
                         {"fault", parameters.fault},
-                        {"relay_mode", parameters.relay_mode}};
+                        {"relay_mode", parameters.relay_mode},
+                        {"disable", parameters.disable}};
   nlohmann::ordered_json pairs = nlohmann::ordered_json::array();
   for (const PairSummary& s : summaries) {
     nlohmann::ordered_json j = {{"profile_a", s.profile_a}, {"profile_b", s.profile_b},

@@ -66,6 +66,7 @@ struct MatrixParameters {
   double time_limit_s = 0;
   std::string fault;  // "" for none; see matrix_scenario.h
   std::string relay_mode = "first";
+  std::vector<std::string> disable;  // punch techniques left out
 };
 
 std::vector<PairSummary> summarize(const std::vector<AttemptRecord>& attempts,

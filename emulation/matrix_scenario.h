@@ -4,6 +4,9 @@
 // members of one network from the start, so each run measures exactly one
 // server-driven tunnel attempt. An attempt is `direct` only when a test datagram
 // crossed the direct tunnel in each direction within the time limit.
+//
+// An attempt is a ScenarioSpec (spec_scenario.h) like any a researcher writes:
+// two sites "a" and "b" of one host each, one network, run with a time limit.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "emulation/matrix_results.h"
+#include "emulation/spec_scenario.h"
 #include "nat-models/nat_config.h"
 #include "protocol/time.h"
 
@@ -44,10 +48,15 @@ struct AttemptSpec {
   // "first": clients bind the relay at the instruction (the default); "last":
   // only once the punch window failed (ClientConfig::relay_first).
   std::string relay_mode = "first";
+  // Punch techniques left out (server/core/punch_techniques.h).
+  std::vector<std::string> disable;
 };
 
 std::vector<std::string> fault_names();
 std::vector<std::string> relay_mode_names();
+
+// The scenario one attempt runs.
+ScenarioSpec attempt_scenario(const AttemptSpec& spec);
 
 // Runs one attempt in its own simulation. Profiles and strategies must be valid
 // names (validate with matrix_profile_names() / strategy_names()).

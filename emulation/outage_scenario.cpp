@@ -1,24 +1,16 @@
 #include "emulation/outage_scenario.h"
 
-#include <ns3/core-module.h>
-
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "emulation/event_log.h"
 #include "emulation/matrix_scenario.h"
-#include "emulation/ns3_conversions.h"
-#include "emulation/scenario_nodes.h"
-#include "emulation/topology.h"
-#include "emulation/tunnel_traffic.h"
-#include "emulation/yt_relay_app.h"
-#include "server/core/memory_storage.h"
 
 namespace yt::emulation {
 namespace {
 
 constexpr char kNetwork[] = "outage";
+constexpr char kRoamSite[] = "roam";
 constexpr int kMaxClients = 32;
 constexpr int kMaxRelays = 4;
 constexpr double kCarryWindowS = 1.0;  // "carrying": an arrival each way within this
@@ -43,6 +35,17 @@ bool has_length(Fault f) {
 
 bool within(Duration d, Duration lo, Duration hi) { return d >= lo && d <= hi; }
 
+std::string client_name(int i) { return "client-" + std::to_string(i + 1); }
+
+// mapping-expiry: how long the traffic pauses, so that only keepalives run.
+double idle_s(const OutageOptions& o) { return std::max(seconds(o.duration), 2 * seconds(o.nat_timeout)); }
+
+// Long enough for the latest fault (at the warm-up limit), its length, the
+// observation and the drain.
+double run_length_s(const OutageOptions& o) {
+  return seconds(o.warmup_limit) + std::max(seconds(o.duration), idle_s(o)) + seconds(o.observe) + 5;
+}
+
 // One direction's share of a pair's figures.
 struct FlowFigures {
   std::uint64_t offered = 0, lost = 0, lost_in_cut = 0;
@@ -51,7 +54,7 @@ struct FlowFigures {
   double longest_gap = 0;
 };
 
-FlowFigures figures_of(const TunnelTraffic::Flow& f, double from, double until, double gap_from, double cut_from,
+FlowFigures figures_of(const SpecTraffic& f, double from, double until, double gap_from, double cut_from,
                        double cut_until) {
   FlowFigures out;
   std::vector<double> arrivals;
@@ -123,262 +126,188 @@ std::optional<std::string> check_outage_options(const OutageOptions& o) {
   if (!within(o.warmup_limit, 1s, 1h)) return "the warm-up limit must be between 1 s and 1 h";
   if (!within(o.settle, Duration(0), 1h)) return "the settle time must be between 0 and 1 h";
   if (!within(o.observe, 1s, 1h)) return "the observation time must be between 1 s and 1 h";
+  if (run_length_s(o) > 7200) return "warm-up limit, fault and observation together must fit in 2 h";
   return std::nullopt;
 }
 
-Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
-  if (auto error = check_outage_options(options)) return Err{*error};
+ScenarioSpec outage_scenario(const OutageOptions& options) {
+  const Fault fault = *fault_of(options.fault);
+  const double access_ms = seconds(options.access_delay) * 1000;
+  ScenarioSpec spec;
+  spec.seed = options.seed;
+  spec.server_delay_ms = access_ms;
+  for (int i = 0; i < options.relays; ++i) spec.relays.push_back({"relay-" + std::to_string(i + 1), access_ms});
+  std::vector<std::string> clients;
+  for (int i = 0; i < options.clients; ++i) {
+    clients.push_back(client_name(i));
+    NatSpec nat = named_nat(options.nats[static_cast<std::size_t>(i) % options.nats.size()]);
+    if (fault == Fault::kMappingExpiry) nat.mapping_timeout_s = seconds(options.nat_timeout);
+    spec.sites.push_back(site_of_one(clients.back(), {nat}, access_ms));
+    spec.events.push_back(client_event(2.0 + 0.1 * i, "start", clients.back()));
+  }
+  if (fault == Fault::kRoam) {
+    // Where the roaming client goes: a network of its own, empty until then.
+    SiteSpec roam;
+    roam.name = kRoamSite;
+    roam.nats = {named_nat(options.roam_nat)};
+    roam.delay_ms = access_ms;
+    spec.sites.push_back(roam);
+  }
+  spec.networks[kNetwork] = clients;
+  // Traffic on every tunnel once every client is online.
+  EventSpec traffic;
+  traffic.action = "traffic";
+  traffic.network = kNetwork;
+  traffic.interval_ms = seconds(options.interval) * 1000;
+  traffic.after = "all-online";
+  spec.events.push_back(traffic);
+
+  // The fault: `settle` after every tunnel carries traffic, or at the warm-up limit.
+  EventSpec e;
+  e.after = "all-carrying";
+  e.at_s = seconds(options.settle);
+  e.by_s = seconds(options.warmup_limit);
+  const std::string side = client_name(options.side - 1);
+  switch (fault) {
+    case Fault::kServerDown:
+      e.action = "server-down";
+      e.duration_s = seconds(options.duration);
+      break;
+    case Fault::kNatReboot:
+      e.action = "nat-reboot";
+      e.site = side;
+      e.new_ip = options.new_ip;
+      break;
+    case Fault::kLinkOutage:
+    case Fault::kLossBurst:
+      e.action = "link-down";
+      e.site = side;
+      e.duration_s = seconds(options.duration);
+      e.loss = fault == Fault::kLinkOutage ? 1.0 : options.burst_loss;
+      break;
+    case Fault::kMappingExpiry:
+      e.action = "pause-traffic";
+      e.network = kNetwork;
+      e.duration_s = idle_s(options);
+      break;
+    case Fault::kRelayDown:
+      e.action = "relay-down";
+      e.relay = "@most-forwarded";
+      break;
+    case Fault::kRoam:
+      e.action = "roam";
+      e.client = side;
+      e.site = kRoamSite;
+      e.silent = !options.roam_notice;
+      break;
+  }
+  spec.events.push_back(e);
+  spec.path_probes = false;  // the traffic is the evidence; probes would be traffic of their own
+  spec.check_interval_s = kWatchS;
+  spec.end_after_s = seconds(options.observe);
+  spec.duration_s = run_length_s(options);
+  return spec;
+}
+
+OutageResult outage_result(const OutageOptions& options, const SpecResult& run) {
   const Fault fault = *fault_of(options.fault);
   OutageResult result;
   result.options = options;
-  ns3::RngSeedManager::SetSeed(1);
-  ns3::RngSeedManager::SetRun(options.seed);
-
-  EventLog log;
-  Topology topology;
-  LinkSpec link;
-  link.delay = options.access_delay;
-  ns3::Ptr<ns3::Node> server_node = topology.AddServer(link, 2);
-  std::vector<ns3::Ptr<ns3::Node>> relay_nodes;
-  for (int i = 0; i < options.relays; ++i) relay_nodes.push_back(topology.AddPublicHost(link));
+  result.simulator_events = run.simulator_events;
+  result.log = run.log;
   const std::size_t n = static_cast<std::size_t>(options.clients);
-  std::vector<NatSite> sites;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::string& nat = options.nats[i % options.nats.size()];
-    std::vector<nat::NatConfig> chain = matrix_profile_chain(nat);
-    if (fault == Fault::kMappingExpiry) {
-      for (nat::NatConfig& c : chain) {
-        c.udp_mapping_lifetime = options.nat_timeout;
-        c.udp_unreplied_lifetime = options.nat_timeout;
-      }
-    }
-    sites.push_back(topology.AddNatSite(chain, 1, link));
-    result.clients.push_back({"client-" + std::to_string(i + 1), nat, -1});
-  }
-  // Where the roaming client goes: a network of its own, empty until then.
-  NatSite roam_site;
-  if (fault == Fault::kRoam) roam_site = topology.AddNatSite(matrix_profile_chain(options.roam_nat), 0, link);
-  int64_t stream = topology.AssignStreams(0);
-
-  ScenarioIdentities ids = draw_identities(stream, relay_nodes.size(), n);
-  const Identity& server_identity = ids.server;
-  const std::vector<Identity>& relay_ids = ids.relays;
-  const std::vector<Identity>& client_ids = ids.clients;
-
-  ServerConfig server_config;
-  MemoryStorage storage;  // the server's database: it outlives a crashed server process
-  std::vector<PublicKey> member_keys;
-  for (const Identity& id : client_ids) member_keys.push_back(id.public_key);
-  add_members(storage, server_config, kNetwork, member_keys);
-  const std::vector<Ipv4> server_ips = topology.AddressesOf(server_node);
-  server_config.discovery_endpoints = discovery_endpoints(server_ips);
-  server_config.password_strength = PwhashStrength::minimum();
-  for (const Identity& id : relay_ids) server_config.relay_keys.push_back(id.public_key);
-  ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, &log, stream);
-
-  std::vector<ns3::Ptr<YtRelayApp>> relays;
-  for (std::size_t i = 0; i < relay_nodes.size(); ++i) {
-    relays.push_back(install_relay(relay_nodes[i], topology.AddressOf(relay_nodes[i]), "relay-" + std::to_string(i + 1),
-                                   server_ips.at(0), server_identity.public_key, relay_ids[i], &log, stream));
-  }
-
-  std::vector<ns3::Ptr<YtClientApp>> apps(n);
-  std::vector<YtClientApp*> app_pointers;
-  for (std::size_t i = 0; i < n; ++i) {
-    apps[i] = install_client(sites[i].hosts.at(0), result.clients[i].name, server_ips.at(0),
-                             server_identity.public_key, client_ids[i], 2.0 + 0.1 * static_cast<double>(i), &log,
-                             stream);
-    app_pointers.push_back(PeekPointer(apps[i]));
-  }
-  TunnelTraffic traffic(app_pointers, options.interval);
-  std::vector<bool> online(n, false);
-  // Since when the next sync of the clients in `resyncing` counts as their resync:
-  // the server's return (every client), or the move (the roaming one).
-  std::optional<double> resync_from;
-  std::vector<bool> resyncing(n, false);
-  for (std::size_t i = 0; i < n; ++i) {
-    apps[i]->SetEventCallback([&, i](const ClientEvent& event) {
-      traffic.OnEvent(i, event);
-      if (!std::holds_alternative<Synced>(event)) return;
-      online[i] = true;
-      const double now = ns3::Simulator::Now().GetSeconds();
-      if (resync_from && resyncing[i] && result.clients[i].resync_s < 0) {
-        result.clients[i].resync_s = now - *resync_from;
-      }
-    });
-  }
-
-  std::vector<std::pair<std::size_t, std::size_t>> pairs;
-  for (std::size_t a = 0; a < n; ++a) {
-    for (std::size_t b = a + 1; b < n; ++b) pairs.push_back({a, b});
-  }
+  const std::size_t fault_event = run.spec.events.size() - 1;
+  const double from = run.event_times_s.at(fault_event);
+  if (from < 0) return result;  // never struck: the run was cut short
+  const EventSpec& struck = run.spec.events[fault_event];
+  const double fault_end =
+      from + (struck.action == "server-down" || struck.action == "link-down" || struck.action == "pause-traffic"
+                  ? struck.duration_s
+                  : 0);
+  const double end_at = fault_end + seconds(options.observe);
   const std::size_t side = static_cast<std::size_t>(options.side - 1);
 
-  // Phases, in simulated seconds.
-  bool traffic_started = false;
-  std::optional<double> ready_since, fault_at;
-  double fault_end = 0, end_at = 0;
-  ns3::Ptr<YtServerApp> restarted;
-  std::vector<std::uint64_t> logins_per_s;
-  std::uint64_t logins_seen = 0;
-
-  auto strike = [&](double now) {
-    fault_at = now;
-    fault_end = now;
-    for (const auto& [a, b] : pairs) {
-      OutagePair p;
-      p.a = result.clients[a].name;
-      p.b = result.clients[b].name;
-      p.established = traffic.Carrying(a, b, now, kCarryWindowS);
-      if (p.established) {
-        p.path = traffic.flow(a, b).last_relayed || traffic.flow(b, a).last_relayed ? "relayed" : "direct";
-      }
-      result.pairs.push_back(p);
-    }
-    const ns3::Ptr<ns3::Node> side_router = sites[side].routers.back();
-    switch (fault) {
-      case Fault::kServerDown:
-        fault_end = now + seconds(options.duration);
-        server->Crash();
-        ns3::Simulator::Schedule(to_ns3(options.duration), [&] {
-          resync_from = ns3::Simulator::Now().GetSeconds();
-          resyncing.assign(n, true);
-          restarted = install_server(server_node, server_config, server_identity, &storage, &log, stream);
-          log.add("scenario", "a fresh server process starts on the same database");
-        });
-        break;
-      case Fault::kNatReboot:
-        if (options.new_ip) {
-          topology.ChangePublicIps(sites[side]);
-        } else {
-          sites[side].Outermost()->GetModel()->flush();
-        }
-        log.add("scenario", result.clients[side].name + "'s NAT reboots" + (options.new_ip ? " with a new IP" : ""));
-        break;
-      case Fault::kLinkOutage:
-      case Fault::kLossBurst: {
-        const double loss = fault == Fault::kLinkOutage ? 1.0 : options.burst_loss;
-        fault_end = now + seconds(options.duration);
-        topology.SetAccessLoss(side_router, loss, stream);
-        log.add("scenario", result.clients[side].name + "'s access link loses " + std::to_string(loss));
-        ns3::Simulator::Schedule(to_ns3(options.duration), [&, side_router] {
-          topology.SetAccessLoss(side_router, link.loss_rate, stream);
-          log.add("scenario", "the access link is back");
-        });
-        stream += 2;
-        break;
-      }
-      case Fault::kMappingExpiry: {
-        const double idle = std::max(seconds(options.duration), 2 * seconds(options.nat_timeout));
-        fault_end = now + idle;
-        traffic.Pause(now, fault_end);
-        for (std::size_t i = 0; i < n; ++i) {
-          result.clients[i].sent_while_idle = apps[i]->Core().stats().packets_sent;
-          ns3::Simulator::Schedule(ns3::Seconds(idle), [&, i] {
-            result.clients[i].sent_while_idle = apps[i]->Core().stats().packets_sent - result.clients[i].sent_while_idle;
-          });
-        }
-        log.add("scenario", "traffic stops for " + std::to_string(idle) + " s");
-        break;
-      }
-      case Fault::kRoam: {
-        const Ipv4 moved = topology.MoveHost(sites[side].hosts.at(0), roam_site);
-        resync_from = now;
-        resyncing[side] = true;
-        log.add("scenario", result.clients[side].name + " roams to a " + options.roam_nat + " network as " +
-                                moved.to_string() + (options.roam_notice ? "" : ", and its OS says nothing"));
-        if (options.roam_notice) apps[side]->NotifyNetworkChanged({moved});
-        break;
-      }
-      case Fault::kRelayDown: {
-        ns3::Ptr<YtRelayApp> busiest = relays.front();
-        for (const auto& r : relays) {
-          if (r->Forwarded() > busiest->Forwarded()) busiest = r;
-        }
-        busiest->Fail();
-        log.add("scenario", "the busiest relay fails");
-        break;
-      }
-    }
-    end_at = fault_end + seconds(options.observe);
-  };
-
-  const double warmup_limit = seconds(options.warmup_limit);
-  std::function<void()> watch = [&] {
-    const double now = ns3::Simulator::Now().GetSeconds();
-    if (!traffic_started && std::all_of(online.begin(), online.end(), [](bool b) { return b; })) {
-      traffic.Start();
-      traffic_started = true;
-    }
-    if (!fault_at) {
-      const bool ready = traffic_started && std::all_of(pairs.begin(), pairs.end(), [&](const auto& p) {
-                           return traffic.Carrying(p.first, p.second, now, kCarryWindowS);
-                         });
-      if (ready && !ready_since) ready_since = now;
-      if ((ready_since && now - *ready_since >= seconds(options.settle)) || now >= warmup_limit) strike(now);
-    }
-    if (restarted && restarted->Core()) {
-      const std::uint64_t logins = restarted->Core()->stats().logins;
-      const auto second = static_cast<std::size_t>(now - *resync_from);
-      if (logins_per_s.size() <= second) logins_per_s.resize(second + 1, 0);
-      logins_per_s[second] += logins - logins_seen;
-      logins_seen = logins;
-    }
-    if (fault_at && now >= end_at) {
-      traffic.Stop();
-      ns3::Simulator::Stop(ns3::Seconds(kDrainS));
-      return;
-    }
-    ns3::Simulator::Schedule(ns3::Seconds(kWatchS), watch);
-  };
-  ns3::Simulator::Schedule(ns3::Seconds(kWatchS), watch);
-  ns3::Simulator::Run();
-  result.simulator_events = ns3::Simulator::GetEventCount();
+  // Since when a client's next sync counts as its resync: the server's return
+  // (every client), or the move (the roaming one).
+  std::optional<double> resync_from;
+  if (fault == Fault::kServerDown && run.event_ends_s.at(fault_event) >= 0) resync_from = run.event_ends_s[fault_event];
+  if (fault == Fault::kRoam) resync_from = from;
   for (std::size_t i = 0; i < n; ++i) {
-    const ClientCore::MappingLifetimeStatus lifetime = apps[i]->Core().mapping_lifetime();
-    result.clients[i].lifetime_lower_s = lifetime.lower ? seconds(*lifetime.lower) : -1;
-    result.clients[i].lifetime_upper_s = lifetime.upper ? seconds(*lifetime.upper) : -1;
-    result.clients[i].keepalive_s = seconds(lifetime.keepalive);
+    const SpecClient& c = run.clients.at(i);
+    OutageClient client{c.name, options.nats[i % options.nats.size()], -1};
+    if (resync_from && (fault != Fault::kRoam || i == side)) {
+      for (double at : c.syncs_at_s) {
+        if (at >= *resync_from) {
+          client.resync_s = at - *resync_from;
+          break;
+        }
+      }
+    }
+    client.lifetime_lower_s = c.lifetime_lower_s;
+    client.lifetime_upper_s = c.lifetime_upper_s;
+    client.keepalive_s = c.keepalive_s;
+    client.sent_while_idle = c.sent_while_paused;
+    result.clients.push_back(client);
   }
 
-  // Figures, from what crossed the network.
-  const double from = *fault_at;
+  // Directions by (from, to) index, as the traffic listed them.
+  auto direction = [&](std::size_t a, std::size_t b) -> const SpecTraffic& {
+    return run.traffic.at(a * (n - 1) + (b < a ? b : b - 1));
+  };
+  // The last arrival at or before `t`, and whether it came through a relay.
+  auto last_arrival = [](const SpecTraffic& f, double t) {
+    std::pair<double, bool> last{-1, false};
+    for (std::size_t k = 0; k < f.arrived_at.size(); ++k) {
+      if (f.arrived_at[k] >= 0 && f.arrived_at[k] <= t && f.arrived_at[k] >= last.first) last = {f.arrived_at[k], f.relayed[k]};
+    }
+    return last;
+  };
+  auto path_at = [&](std::size_t a, std::size_t b, double t, double window) -> std::string {
+    const auto ab = last_arrival(direction(a, b), t);
+    const auto ba = last_arrival(direction(b, a), t);
+    if (!(ab.first > t - window && ba.first > t - window)) return "";
+    return ab.second || ba.second ? "relayed" : "direct";
+  };
+
   const double gap_from = fault == Fault::kMappingExpiry ? fault_end : from;
   const bool cut_kind = fault == Fault::kLinkOutage || fault == Fault::kLossBurst;
   result.fault_at_s = from;
   result.fault_end_s = fault_end;
-  for (std::size_t k = 0; k < pairs.size(); ++k) {
-    const auto [a, b] = pairs[k];
-    OutagePair& p = result.pairs[k];
-    const bool cut = cut_kind && (a == side || b == side);
-    const double cut_from = cut ? from : 0, cut_until = cut ? fault_end : 0;
-    const FlowFigures ab = figures_of(traffic.flow(a, b), from, end_at, gap_from, cut_from, cut_until);
-    const FlowFigures ba = figures_of(traffic.flow(b, a), from, end_at, gap_from, cut_from, cut_until);
-    p.offered = ab.offered + ba.offered;
-    p.lost = ab.lost + ba.lost;
-    p.lost_in_cut = ab.lost_in_cut + ba.lost_in_cut;
-    p.survived = p.established && p.lost == p.lost_in_cut;
-    p.longest_gap_s = std::max(ab.longest_gap, ba.longest_gap);
-    p.recovered_s = 0;
-    for (const FlowFigures* f : {&ab, &ba}) {
-      if (!f->last_lost) continue;
-      if (!f->first_after) {
-        p.recovered_s = -1;
-        break;
+  for (std::size_t a = 0; a < n; ++a) {
+    for (std::size_t b = a + 1; b < n; ++b) {
+      OutagePair p;
+      p.a = result.clients[a].name;
+      p.b = result.clients[b].name;
+      p.path = path_at(a, b, from, kCarryWindowS);
+      p.established = !p.path.empty();
+      const bool cut = cut_kind && (a == side || b == side);
+      const double cut_from = cut ? from : 0, cut_until = cut ? fault_end : 0;
+      const FlowFigures ab = figures_of(direction(a, b), from, end_at, gap_from, cut_from, cut_until);
+      const FlowFigures ba = figures_of(direction(b, a), from, end_at, gap_from, cut_from, cut_until);
+      p.offered = ab.offered + ba.offered;
+      p.lost = ab.lost + ba.lost;
+      p.lost_in_cut = ab.lost_in_cut + ba.lost_in_cut;
+      p.survived = p.established && p.lost == p.lost_in_cut;
+      p.longest_gap_s = std::max(ab.longest_gap, ba.longest_gap);
+      p.recovered_s = 0;
+      for (const FlowFigures* f : {&ab, &ba}) {
+        if (!f->last_lost) continue;
+        if (!f->first_after) {
+          p.recovered_s = -1;
+          break;
+        }
+        p.recovered_s = std::max(p.recovered_s, *f->first_after - fault_end);
       }
-      p.recovered_s = std::max(p.recovered_s, *f->first_after - fault_end);
-    }
-    const bool carrying_at_end = traffic.Carrying(a, b, end_at + kDrainS, kCarryWindowS + kDrainS);
-    if (carrying_at_end) {
-      p.path_after = traffic.flow(a, b).last_relayed || traffic.flow(b, a).last_relayed ? "relayed" : "direct";
-    }
-    if (!p.established) continue;
-    ++result.established;
-    result.survived += p.survived ? 1 : 0;
-    result.lost += p.lost;
-    result.longest_gap_s = std::max(result.longest_gap_s, p.longest_gap_s);
-    if (result.worst_recovery_s >= 0) {
-      result.worst_recovery_s = p.recovered_s < 0 ? -1 : std::max(result.worst_recovery_s, p.recovered_s);
+      p.path_after = path_at(a, b, end_at + kDrainS, kCarryWindowS + kDrainS);
+      result.pairs.push_back(p);
+      if (!p.established) continue;
+      ++result.established;
+      result.survived += p.survived ? 1 : 0;
+      result.lost += p.lost;
+      result.longest_gap_s = std::max(result.longest_gap_s, p.longest_gap_s);
+      if (result.worst_recovery_s >= 0) {
+        result.worst_recovery_s = p.recovered_s < 0 ? -1 : std::max(result.worst_recovery_s, p.recovered_s);
+      }
     }
   }
   result.survival = result.established ? static_cast<double>(result.survived) / result.established : 0;
@@ -386,16 +315,12 @@ Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
   const auto buckets = static_cast<std::size_t>(std::ceil(end_at));
   result.timeline.resize(buckets);
   for (std::size_t s = 0; s < buckets; ++s) result.timeline[s].t = static_cast<double>(s);
-  for (std::size_t a = 0; a < n; ++a) {
-    for (std::size_t b = 0; b < n; ++b) {
-      if (a == b) continue;
-      const TunnelTraffic::Flow& f = traffic.flow(a, b);
-      for (std::size_t k = 0; k < f.offered_at.size(); ++k) {
-        const auto s = static_cast<std::size_t>(f.offered_at[k]);
-        if (s >= buckets) continue;
-        ++result.timeline[s].offered;
-        result.timeline[s].delivered += f.arrived_at[k] >= 0 ? 1 : 0;
-      }
+  for (const SpecTraffic& f : run.traffic) {
+    for (std::size_t k = 0; k < f.offered_at.size(); ++k) {
+      const auto s = static_cast<std::size_t>(f.offered_at[k]);
+      if (s >= buckets) continue;
+      ++result.timeline[s].offered;
+      result.timeline[s].delivered += f.arrived_at[k] >= 0 ? 1 : 0;
     }
   }
   if (fault == Fault::kServerDown) {
@@ -406,11 +331,27 @@ Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
       last = std::max(last, c.resync_s);
     }
     result.all_resynced_s = all ? last : -1;
-    for (std::uint64_t count : logins_per_s) result.peak_logins_per_s = std::max(result.peak_logins_per_s, count);
+    // The restarted server's logins per second after its return, as checked.
+    std::vector<std::uint64_t> per_s;
+    std::uint64_t seen = 0;
+    for (const auto& [at, logins] : run.server_logins) {
+      if (!resync_from || at < *resync_from) continue;
+      const auto second = static_cast<std::size_t>(at - *resync_from);
+      if (per_s.size() <= second) per_s.resize(second + 1, 0);
+      per_s[second] += logins - seen;
+      seen = logins;
+    }
+    for (std::uint64_t count : per_s) result.peak_logins_per_s = std::max(result.peak_logins_per_s, count);
   }
-  ns3::Simulator::Destroy();
-  result.log = log.lines();
   return result;
+}
+
+Result<OutageResult, std::string> run_outage(const OutageOptions& options) {
+  if (auto error = check_outage_options(options)) return Err{*error};
+  RunOptions run_options;
+  auto ran = run_spec(outage_scenario(options), run_options);
+  if (!ran) return Err{ran.error()};
+  return outage_result(options, *ran);
 }
 
 std::string outage_to_json(const OutageResult& r) {

@@ -2,6 +2,7 @@
 
 #include <ns3/simulator.h>
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -26,8 +27,22 @@ void PathProbes::OnEvent(YtClientApp* app, const ClientEvent& event) {
     // Scheduled, not sent inline: the callback runs while the app's outputs drain.
     if (probing_.insert({app->Key(), *up}).second) ns3::Simulator::ScheduleNow(&PathProbes::Send, this, app, *up);
   } else if (auto* packet = std::get_if<PacketReceived>(&event); packet && IsProbe(packet->packet)) {
-    (packet->relayed ? crossed_relay_ : crossed_).insert({packet->peer, app->Key()});
+    Crossing(packet->peer, app->Key(), packet->relayed);
   }
+}
+
+void PathProbes::Crossing(const PublicKey& from, const PublicKey& to, bool relayed) {
+  const auto key = std::make_pair(from, to);
+  const double now = ns3::Simulator::Now().GetSeconds();
+  (relayed ? crossed_relay_ : crossed_).emplace(key, now);
+  if (relayed) first_crossed_relay_.emplace(key, now);
+}
+
+std::optional<double> PathProbes::both(const Crossings& crossings, const PublicKey& a, const PublicKey& b) {
+  auto there = crossings.find({a, b});
+  auto back = crossings.find({b, a});
+  if (there == crossings.end() || back == crossings.end()) return std::nullopt;
+  return std::max(there->second, back->second);
 }
 
 void PathProbes::Send(YtClientApp* app, PublicKey peer) {

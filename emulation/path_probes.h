@@ -7,6 +7,8 @@
 // lossy link from reading as "no path".
 #pragma once
 
+#include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -33,18 +35,36 @@ class PathProbes {
   bool Direct(const PublicKey& a, const PublicKey& b) const { return Crossed(a, b) && Crossed(b, a); }
   // A probe crossed both ways through the relay.
   bool Relayed(const PublicKey& a, const PublicKey& b) const { return CrossedRelay(a, b) && CrossedRelay(b, a); }
+  // When the second of the two directions had first crossed directly / through a
+  // relay (simulated seconds), if both have.
+  std::optional<double> DirectSince(const PublicKey& a, const PublicKey& b) const { return both(crossed_, a, b); }
+  std::optional<double> RelayedSince(const PublicKey& a, const PublicKey& b) const {
+    return both(crossed_relay_, a, b);
+  }
 
   // Forgets every relayed crossing, so that Relayed() says again only what
   // crosses from now on (after a relay failed: through whichever relay is next).
   void ForgetRelayCrossings() { crossed_relay_.clear(); }
+  // RelayedSince as if nothing had been forgotten: the first relayed path.
+  std::optional<double> FirstRelayedSince(const PublicKey& a, const PublicKey& b) const {
+    return both(first_crossed_relay_, a, b);
+  }
 
   static bool IsProbe(const Bytes& packet);
+
+  // Records another datagram's arrival as evidence, as if it were a probe (for
+  // runs that send no probes and let their own traffic prove the paths).
+  void Crossing(const PublicKey& from, const PublicKey& to, bool relayed);
 
  private:
   void Send(YtClientApp* app, PublicKey peer);
 
-  std::set<std::pair<PublicKey, PublicKey>> crossed_;        // (from, to), direct
-  std::set<std::pair<PublicKey, PublicKey>> crossed_relay_;  // (from, to), through the relay
+  using Crossings = std::map<std::pair<PublicKey, PublicKey>, double>;  // (from, to) -> first arrival, s
+  static std::optional<double> both(const Crossings& crossings, const PublicKey& a, const PublicKey& b);
+
+  Crossings crossed_;        // direct
+  Crossings crossed_relay_;  // through the relay
+  Crossings first_crossed_relay_;  // the same, never forgotten
   std::set<std::pair<PublicKey, PublicKey>> probing_;  // (sender, peer): a resend loop runs
 };
 

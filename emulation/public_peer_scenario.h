@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "emulation/spec_scenario.h"
 #include "protocol/result.h"
 #include "protocol/time.h"
 
@@ -48,6 +49,8 @@ struct PublicPeerResult {
 
 // Why the options are invalid (an unknown profile), or nothing when they are fine.
 std::optional<std::string> check_public_peer_options(const PublicPeerOptions& options);
+// The scenario one run is (spec_scenario.h): sites alice, frank (public) and bob.
+ScenarioSpec public_peer_scenario(const PublicPeerOptions& options);
 // One run in its own simulation; the check above is its error.
 Result<PublicPeerResult, std::string> run_public_peer(const PublicPeerOptions& options);
 

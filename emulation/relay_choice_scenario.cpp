@@ -1,18 +1,10 @@
 #include "emulation/relay_choice_scenario.h"
 
-#include <ns3/core-module.h>
-
 #include <algorithm>
+#include <chrono>
 #include <map>
 
-#include "emulation/event_log.h"
 #include "emulation/matrix_scenario.h"
-#include "emulation/ns3_conversions.h"
-#include "emulation/path_probes.h"
-#include "emulation/scenario_nodes.h"
-#include "emulation/topology.h"
-#include "emulation/yt_relay_app.h"
-#include "server/core/memory_storage.h"
 
 namespace yt::emulation {
 namespace {
@@ -41,199 +33,102 @@ std::optional<std::string> check_relay_choice_options(const RelayChoiceOptions& 
       if (d < Duration(0) || d > std::chrono::seconds(10)) return "delays must be between 0 and 10 s";
     }
   }
+  if (options.time_limit < 100ms || options.time_limit > 1h) return "the time limit must be between 0.1 s and 1 h";
   return std::nullopt;
 }
 
-Result<RelayChoiceResult, std::string> run_relay_choice(const RelayChoiceOptions& options) {
-  if (auto error = check_relay_choice_options(options)) return Err{*error};
+ScenarioSpec relay_choice_scenario(const RelayChoiceOptions& options) {
+  ScenarioSpec spec;
+  spec.seed = options.seed;
+  spec.server_delay_ms = ms(options.server_delay);
+  for (std::size_t i = 0; i < options.relay_delays.size(); ++i) {
+    spec.relays.push_back({"relay-" + std::to_string(i + 1), ms(options.relay_delays[i])});
+  }
+  std::vector<std::string> clients;
+  for (std::size_t i = 0; i < options.client_delays.size(); ++i) {
+    clients.push_back("client-" + std::to_string(i + 1));
+    spec.sites.push_back(site_of_one(clients.back(), {named_nat(options.client_nat)}, ms(options.client_delays[i])));
+    // Clients start once the relays have registered (a few round trips at most).
+    spec.events.push_back(client_event(2.0 + 0.1 * static_cast<double>(i), "start", clients.back()));
+  }
+  spec.networks[kNetwork] = clients;
+  if (options.fail_relay) {
+    EventSpec fail;
+    fail.action = "relay-down";
+    fail.relay = "@busiest";
+    fail.after = "all-relayed";
+    spec.events.push_back(fail);
+  }
+  // Each phase (until every pair is relayed, and again after the failure) gets the
+  // time limit; the run ends once every pair is relayed through a live relay after
+  // everything happened.
+  spec.time_limit_s = std::chrono::duration<double>(options.time_limit).count();
+  spec.end_when = "all-relayed";
+  spec.duration_s = 10 + 2 * *spec.time_limit_s;
+  return spec;
+}
+
+RelayChoiceResult relay_choice_result(const SpecResult& run) {
   RelayChoiceResult result;
-  ns3::RngSeedManager::SetSeed(1);
-  ns3::RngSeedManager::SetRun(options.seed);
-
-  EventLog log;
-  Topology topology;
-  LinkSpec server_link;
-  server_link.delay = options.server_delay;
-  ns3::Ptr<ns3::Node> server_node = topology.AddServer(server_link, 2);
-  std::vector<ns3::Ptr<ns3::Node>> relay_nodes;
-  for (Duration d : options.relay_delays) {
-    LinkSpec link;
-    link.delay = d;
-    relay_nodes.push_back(topology.AddPublicHost(link));
+  std::optional<double> failed_at;
+  std::map<std::string, double> relay_delay;  // one-way, ms
+  for (const SpecRelay& relay : run.relays) {
+    relay_delay[relay.name] = relay.delay_ms;
+    if (relay.down_at_s >= 0) failed_at = relay.down_at_s;
+    result.relays.push_back({relay.name, relay.delay_ms, relay.forwarded, relay.down_at_s >= 0});
   }
-  std::vector<NatSite> sites;
-  for (Duration d : options.client_delays) {
-    LinkSpec link;
-    link.delay = d;
-    sites.push_back(topology.AddNatSite(matrix_profile_chain(options.client_nat), 1, link));
-  }
-  int64_t stream = topology.AssignStreams(0);
+  std::map<std::string, double> client_delay;
+  for (const SiteSpec& site : run.spec.sites) client_delay[site.hosts.at(0)] = site.delay_ms;
 
-  ScenarioIdentities ids = draw_identities(stream, relay_nodes.size(), sites.size());
-  const Identity& server_identity = ids.server;
-  const std::vector<Identity>& relay_ids = ids.relays;
-  const std::vector<Identity>& client_ids = ids.clients;
-
-  ServerConfig server_config;
-  MemoryStorage storage;
-  std::vector<PublicKey> member_keys;
-  for (const Identity& id : client_ids) member_keys.push_back(id.public_key);
-  add_members(storage, server_config, kNetwork, member_keys);
-  const std::vector<Ipv4> server_ips = topology.AddressesOf(server_node);
-  server_config.discovery_endpoints = discovery_endpoints(server_ips);
-  server_config.password_strength = PwhashStrength::minimum();
-  for (const Identity& id : relay_ids) server_config.relay_keys.push_back(id.public_key);
-  ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, &log, stream);
-
-  // Relays by name, the built-in one first; where clients reach each, and its delay.
-  struct RelaySpot {
-    std::string name;
-    Endpoint udp;
-    Duration delay;
-    ns3::Ptr<YtRelayApp> app;  // null for the built-in relay
-    bool alive = true;
-  };
-  std::vector<RelaySpot> spots;
-  spots.push_back({"built-in", server_config.discovery_endpoints.front(), options.server_delay, nullptr});
-  for (std::size_t i = 0; i < relay_nodes.size(); ++i) {
-    const std::string name = "relay-" + std::to_string(i + 1);
-    const Ipv4 ip = topology.AddressOf(relay_nodes[i]);
-    auto app = install_relay(relay_nodes[i], ip, name, server_ips.at(0), server_identity.public_key, relay_ids[i],
-                             &log, stream);
-    spots.push_back({name, Endpoint{ip, kScenarioRelayPort}, options.relay_delays[i], app});
-  }
-  auto spot_of = [&](Endpoint udp) -> const RelaySpot* {
-    for (const RelaySpot& s : spots) {
-      if (s.udp == udp) return &s;
-    }
-    return nullptr;
-  };
-
-  // Clients start once the relays have registered (a few round trips at most).
-  const std::size_t n = sites.size();
-  PathProbes probes;
-  std::vector<bool> online(n, false);
-  std::vector<ns3::Ptr<YtClientApp>> apps(n);
-  std::vector<std::string> names;
-  std::map<std::pair<std::size_t, std::size_t>, Endpoint> relay_used;  // (client, peer) -> relay endpoint
-  std::map<PublicKey, std::size_t> index_of;
-  for (std::size_t i = 0; i < n; ++i) {
-    names.push_back("client-" + std::to_string(i + 1));
-    index_of[client_ids[i].public_key] = i;
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    apps[i] = install_client(sites[i].hosts.at(0), names[i], server_ips.at(0), server_identity.public_key,
-                             client_ids[i], 2.0 + 0.1 * static_cast<double>(i), &log, stream);
-    apps[i]->SetEventCallback([&, i](const ClientEvent& event) {
-      probes.OnEvent(PeekPointer(apps[i]), event);
-      if (std::holds_alternative<Synced>(event)) online[i] = true;
-      if (auto* r = std::get_if<TunnelRelayed>(&event)) {
-        auto peer = index_of.find(r->peer);
-        if (peer != index_of.end()) relay_used[{i, peer->second}] = r->relay;
-      }
-    });
-  }
-
-  std::vector<std::pair<std::size_t, std::size_t>> pairs;
-  for (std::size_t a = 0; a < n; ++a) {
-    for (std::size_t b = a + 1; b < n; ++b) pairs.push_back({a, b});
-  }
-  // The relay both sides of a pair use, when they agree.
-  auto agreed_relay = [&](std::size_t a, std::size_t b) -> const RelaySpot* {
-    auto ab = relay_used.find({a, b});
-    auto ba = relay_used.find({b, a});
-    if (ab == relay_used.end() || ba == relay_used.end() || !(ab->second == ba->second)) return nullptr;
-    return spot_of(ab->second);
-  };
-  auto settled = [&] {
-    return std::all_of(pairs.begin(), pairs.end(), [&](const auto& p) {
-      const RelaySpot* spot = agreed_relay(p.first, p.second);
-      return spot && spot->alive &&
-             probes.Relayed(client_ids[p.first].public_key, client_ids[p.second].public_key);
-    });
-  };
-  auto phase_of = [&](std::size_t a, std::size_t b) {
+  // In the star, a pair's one-way latency through relay r is d(a) + 2 d(r) + d(b).
+  auto phase_of = [&](const SpecPair& p, const std::string& relay, bool relayed, bool after_failure) {
     RelayChoicePhase phase;
-    phase.relayed = probes.Relayed(client_ids[a].public_key, client_ids[b].public_key);
-    const Duration ends = options.client_delays[a] + options.client_delays[b];
-    std::optional<Duration> best;
-    for (const RelaySpot& s : spots) {
-      if (s.alive && (!best || ends + 2 * s.delay < *best)) best = ends + 2 * s.delay;
+    phase.relayed = relayed;
+    const double ends = client_delay[p.a] + client_delay[p.b];
+    std::optional<double> best;
+    for (const SpecRelay& r : run.relays) {
+      const bool alive = !after_failure || r.down_at_s < 0;
+      if (alive && (!best || ends + 2 * r.delay_ms < *best)) best = ends + 2 * r.delay_ms;
     }
-    phase.best_latency_ms = best ? ms(*best) : 0;
-    if (const RelaySpot* spot = agreed_relay(a, b)) {
-      phase.relay = spot->name;
-      phase.latency_ms = ms(ends + 2 * spot->delay);
+    phase.best_latency_ms = best.value_or(0);
+    if (!relay.empty() && relay_delay.count(relay)) {
+      phase.relay = relay;
+      phase.latency_ms = ends + 2 * relay_delay[relay];
       phase.stretch = phase.best_latency_ms > 0 ? phase.latency_ms / phase.best_latency_ms : 0;
     }
     return phase;
   };
-
-  std::optional<ns3::Time> all_online_at, phase_started;
-  bool failed = false, done = false;
-  const ns3::Time limit = to_ns3(options.time_limit);
-  const ns3::Time hard_stop = ns3::Seconds(10) + limit + limit;
-  std::function<void()> watch = [&] {
-    const ns3::Time now = ns3::Simulator::Now();
-    if (!all_online_at && std::all_of(online.begin(), online.end(), [](bool b) { return b; })) {
-      all_online_at = now;
-      phase_started = now;
-    }
-    const bool expired = phase_started && now - *phase_started > limit;
-    if (phase_started && (settled() || expired)) {
-      if (!failed) {
-        for (const auto& [a, b] : pairs) result.pairs.push_back({names[a], names[b], false, phase_of(a, b), std::nullopt});
-      } else {
-        for (std::size_t k = 0; k < pairs.size(); ++k) result.pairs[k].after = phase_of(pairs[k].first, pairs[k].second);
-        if (!expired) result.moved_after_s = now.GetSeconds() - result.failed_at_s;
-        done = true;
+  for (const SpecPair& p : run.pairs) {
+    RelayChoicePair pair{p.a, p.b, p.outcome == "direct", {}, std::nullopt};
+    if (failed_at) {
+      // Before: the relay both sides named when it failed, and the first relayed path.
+      std::string before;
+      for (const auto& [at, relay] : p.relay_changes) {
+        if (at <= *failed_at) before = relay;
       }
-      if (!failed && options.fail_relay && !expired) {
-        // The separate relay carrying the most pairs fails.
-        std::map<std::string, int> load;
-        for (const RelayChoicePair& p : result.pairs) ++load[p.before.relay];
-        RelaySpot* victim = nullptr;
-        for (RelaySpot& s : spots) {
-          if (s.app && load[s.name] > 0 && (!victim || load[s.name] > load[victim->name])) victim = &s;
-        }
-        if (victim) {
-          victim->app->Fail();
-          victim->alive = false;
-          failed = true;
-          result.failed_at_s = now.GetSeconds();
-          probes.ForgetRelayCrossings();
-          phase_started = now;
-        } else {
-          done = true;
-        }
-      } else if (!failed) {
-        done = true;
-      }
+      pair.before = phase_of(p, before, p.relayed_at_s >= 0 && p.relayed_at_s <= *failed_at, false);
+      pair.after = phase_of(p, p.relay, p.relayed_since_s >= 0, true);
+    } else {
+      pair.before = phase_of(p, p.relay, p.relayed_since_s >= 0, false);
     }
-    if (done || now >= hard_stop) {
-      ns3::Simulator::Stop();
-      return;
-    }
-    ns3::Simulator::Schedule(ns3::MilliSeconds(50), watch);
-  };
-  ns3::Simulator::Schedule(ns3::MilliSeconds(50), watch);
-  ns3::Simulator::Run();
-
-  if (result.pairs.empty()) {  // never all online: report what there is
-    for (const auto& [a, b] : pairs) result.pairs.push_back({names[a], names[b], false, phase_of(a, b), std::nullopt});
+    result.pairs.push_back(pair);
   }
-  for (std::size_t k = 0; k < pairs.size(); ++k) {
-    result.pairs[k].direct = probes.Direct(client_ids[pairs[k].first].public_key, client_ids[pairs[k].second].public_key);
+  result.all_online =
+      std::all_of(run.clients.begin(), run.clients.end(), [](const SpecClient& c) { return c.online_at_s >= 0; });
+  if (failed_at) {
+    result.failed_at_s = *failed_at;
+    if (run.settled_at_s >= 0) result.moved_after_s = run.settled_at_s - *failed_at;
   }
-  for (const RelaySpot& s : spots) {
-    std::uint64_t forwarded = s.app ? s.app->Forwarded() : server->Core()->relay_stats().forwarded_packets;
-    result.relays.push_back({s.name, ms(s.delay), forwarded, !s.alive});
-  }
-  result.repicks = server->Core()->stats().relay_repicks;
-  result.all_online = all_online_at.has_value();
-  ns3::Simulator::Destroy();
-  result.log = log.lines();
+  if (auto repicks = run.server.find("relay_repicks"); repicks != run.server.end()) result.repicks = repicks->second;
+  result.log = run.log;
   return result;
+}
+
+Result<RelayChoiceResult, std::string> run_relay_choice(const RelayChoiceOptions& options) {
+  if (auto error = check_relay_choice_options(options)) return Err{*error};
+  auto ran = run_spec(relay_choice_scenario(options));
+  if (!ran) return Err{ran.error()};
+  return relay_choice_result(*ran);
 }
 
 }  // namespace yt::emulation

@@ -13,6 +13,13 @@
 // relay's over the best live relay's. A pair counts as relayed through a relay
 // only when probe datagrams crossed it both ways (PathProbes), and the relay it
 // used is the one both sides last reported (TunnelRelayed).
+//
+// The run is an ordinary scenario description (spec_scenario.h):
+// relay_choice_scenario() builds it (a site of one client per client delay, the
+// relays, one network, a "relay-down @busiest" event triggered once every pair is
+// relayed, ended by end_when "all-relayed"), and run_relay_choice runs it and adds
+// only what is particular to this star: each pair's latency through a relay and
+// the stretch.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "emulation/spec_scenario.h"
 #include "protocol/result.h"
 #include "protocol/time.h"
 
@@ -78,6 +86,12 @@ struct RelayChoiceResult {
 
 // Why the options are invalid, or nothing when they are fine.
 std::optional<std::string> check_relay_choice_options(const RelayChoiceOptions& options);
+// The description run_relay_choice runs. Precondition: the options are valid.
+ScenarioSpec relay_choice_scenario(const RelayChoiceOptions& options);
 Result<RelayChoiceResult, std::string> run_relay_choice(const RelayChoiceOptions& options);
+// The relay-choice figures of a run of relay_choice_scenario() (or of a changed
+// copy: latencies come from the run's own site and relay delays; each site's
+// first host is its client).
+RelayChoiceResult relay_choice_result(const SpecResult& run);
 
 }  // namespace yt::emulation

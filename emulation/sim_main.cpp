@@ -21,6 +21,7 @@
 #include "emulation/relay_choice_scenario.h"
 #include "emulation/spec_scenario.h"
 #include "emulation/sweep_command.h"
+#include "server/core/punch_techniques.h"
 
 namespace {
 
@@ -79,6 +80,7 @@ struct MatrixOptions {
   std::string out = "out/nat-matrix";
   std::string fault;
   std::string relay_mode = "first";
+  std::string disable;
   bool quiet = false;
 };
 
@@ -112,6 +114,12 @@ int run_matrix_command(const MatrixOptions& o) {
   p.time_limit_s = o.time_limit_s;
   p.fault = o.fault;
   p.relay_mode = o.relay_mode;
+  auto disabled = yt::parse_techniques(o.disable);
+  if (!disabled) {
+    std::fprintf(stderr, "yellowtail-sim: --disable: %s\n", disabled.error().c_str());
+    return 2;
+  }
+  p.disable.assign(disabled->begin(), disabled->end());
 
   std::error_code ec;
   std::filesystem::create_directories(o.out, ec);
@@ -592,6 +600,9 @@ int main(int argc, char** argv) {
                          "last (only after the punch window failed)")
       ->check(CLI::IsMember(relay_mode_names()))
       ->capture_default_str();
+  matrix_cmd->add_option("--disable", matrix.disable,
+                         "comma-separated punch techniques the 'current' strategy leaves out, to measure what "
+                         "each adds: lan, prediction, serialize, prepunch, follower-delay, birthday");
   matrix_cmd->add_flag("--quiet", matrix.quiet, "no progress output");
 
   PublicPeerCommand public_peer;
@@ -678,7 +689,7 @@ int main(int argc, char** argv) {
   outage_cmd->add_option("--nats", outage.nats,
                          "comma-separated NAT profiles, given to the clients round robin "
                          "(default: port-restricted-cone,linux-masquerade,full-cone,symmetric-random,"
-                         "restricted-cone,symmetric-random)");
+                         "symmetric-random,symmetric-random)");
   outage_cmd->add_option("--relays", outage.options.relays, "separate relays besides the server's built-in one")
       ->check(CLI::Range(0, 4))
       ->capture_default_str();

@@ -3,6 +3,7 @@
 // scenario), and every error names its place, e.g. "sites[1].nats[0].mapping".
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -109,6 +110,16 @@ ScenarioSpec parse_spec(const json& j) {
   r.get("start_s", s.start_s);
   r.get("server_delay_ms", s.server_delay_ms);
   r.get("serialize_sequential_plans", s.serialize_sequential_plans);
+  r.get("strategy", s.strategy);
+  r.get("disable", s.disable);
+  r.get("relay_first", s.relay_first);
+  r.get("server_loss", s.server_loss);
+  r.get("punch_follower_delay_ms", s.punch_follower_delay_ms);
+  r.get("time_limit_s", s.time_limit_s);
+  r.get("end_when", s.end_when);
+  r.get("end_after_s", s.end_after_s);
+  r.get("check_interval_s", s.check_interval_s);
+  r.get("path_probes", s.path_probes);
   s.relays = parse_list<RelaySpec>(r.child("relays"), "relays", [](const json& x, const std::string& path) {
     RelaySpec relay;
     Reader rr(x, path);
@@ -124,6 +135,7 @@ ScenarioSpec parse_spec(const json& j) {
     rs.get("hosts", site.hosts);
     rs.get("delay_ms", site.delay_ms);
     rs.get("loss", site.loss);
+    rs.get("lan_delay_ms", site.lan_delay_ms);
     site.nats = parse_list<NatSpec>(rs.child("nats"), path + ".nats", parse_nat);
     rs.finish();
     return site;
@@ -148,6 +160,9 @@ ScenarioSpec parse_spec(const json& j) {
     re.get("interval_ms", e.interval_ms);
     re.get("loss", e.loss);
     re.get("new_ip", e.new_ip);
+    re.get("after", e.after);
+    re.get("by_s", e.by_s);
+    re.get("silent", e.silent);
     re.finish();
     return e;
   });
@@ -173,6 +188,17 @@ json spec_json(const ScenarioSpec& s) {
   j["start_s"] = s.start_s;
   j["server_delay_ms"] = s.server_delay_ms;
   j["serialize_sequential_plans"] = s.serialize_sequential_plans;
+  j["strategy"] = s.strategy;
+  j["disable"] = s.disable;
+  j["relay_first"] = s.relay_first;
+  j["server_loss"] = s.server_loss;
+  if (s.punch_follower_delay_ms) j["punch_follower_delay_ms"] = *s.punch_follower_delay_ms;
+  if (s.time_limit_s) j["time_limit_s"] = *s.time_limit_s;
+  if (!s.end_when.empty()) j["end_when"] = s.end_when;
+  if (s.end_after_s) j["end_after_s"] = *s.end_after_s;
+  // Only when not the default, so older descriptions read back the same.
+  if (s.check_interval_s != ScenarioSpec{}.check_interval_s) j["check_interval_s"] = s.check_interval_s;
+  if (!s.path_probes) j["path_probes"] = false;
   j["relays"] = json::array();
   for (const RelaySpec& r : s.relays) j["relays"].push_back({{"name", r.name}, {"delay_ms", r.delay_ms}});
   j["sites"] = json::array();
@@ -180,7 +206,7 @@ json spec_json(const ScenarioSpec& s) {
     json nats = json::array();
     for (const NatSpec& n : site.nats) nats.push_back(nat_json(n));
     j["sites"].push_back({{"name", site.name}, {"nats", nats}, {"hosts", site.hosts}, {"delay_ms", site.delay_ms},
-                          {"loss", site.loss}});
+                          {"loss", site.loss}, {"lan_delay_ms", site.lan_delay_ms}});
   }
   j["networks"] = json::object();
   for (const auto& [name, members] : s.networks) j["networks"][name] = members;
@@ -192,16 +218,28 @@ json spec_json(const ScenarioSpec& s) {
     if (!e.network.empty()) ev["network"] = e.network;
     if (!e.site.empty()) ev["site"] = e.site;
     if (!e.relay.empty()) ev["relay"] = e.relay;
-    if (e.action == "send") ev["interval_ms"] = e.interval_ms;
-    if (e.action == "send" || e.action == "server-down" || e.action == "link-down") ev["duration_s"] = e.duration_s;
+    if (e.action == "send" || e.action == "traffic") ev["interval_ms"] = e.interval_ms;
+    if (e.action == "send" || e.action == "server-down" || e.action == "link-down" || e.action == "traffic" ||
+        e.action == "pause-traffic") {
+      ev["duration_s"] = e.duration_s;
+    }
+    if (e.action == "roam") ev["silent"] = e.silent;
+    if (e.by_s) ev["by_s"] = *e.by_s;
     if (e.action == "link-down") ev["loss"] = e.loss;
     if (e.action == "nat-reboot") ev["new_ip"] = e.new_ip;
+    if (!e.after.empty()) ev["after"] = e.after;
     j["events"].push_back(ev);
   }
   return j;
 }
 
 json number_or_null(double v) { return v < 0 ? json(nullptr) : json(v); }
+
+json relay_changes_json(const std::vector<std::pair<double, std::string>>& changes) {
+  json out = json::array();
+  for (const auto& [at, relay] : changes) out.push_back({{"at_s", at}, {"relay", relay}});
+  return out;
+}
 
 // "-" for a time that never came.
 std::string shown(double v, const char* format) {
@@ -223,6 +261,8 @@ Result<ScenarioSpec, std::string> spec_from_json(const std::string& text) {
   }
 }
 
+std::string scenario_to_json(const ScenarioSpec& spec) { return spec_json(spec).dump(1); }
+
 std::string spec_result_to_json(const SpecResult& r) {
   json j;
   j["scenario"] = spec_json(r.spec);
@@ -234,7 +274,12 @@ std::string spec_result_to_json(const SpecResult& r) {
                           {"direct_at_s", number_or_null(p.direct_at_s)},
                           {"time_to_direct_ms", number_or_null(p.time_to_direct_ms)},
                           {"relayed_at_s", number_or_null(p.relayed_at_s)},
-                          {"direct_at_end", p.direct_at_end}});
+                          {"time_to_first_path_ms", number_or_null(p.time_to_first_path_ms)},
+                          {"direct_at_end", p.direct_at_end},
+                          {"failure", p.failure},
+                          {"relay", p.relay},
+                          {"relay_changes", relay_changes_json(p.relay_changes)},
+                          {"relayed_since_s", number_or_null(p.relayed_since_s)}});
   }
   j["flows"] = json::array();
   for (const SpecFlow& f : r.flows) {
@@ -244,16 +289,63 @@ std::string spec_result_to_json(const SpecResult& r) {
                           {"sent", f.sent},
                           {"delivered", f.delivered},
                           {"delivered_relayed", f.delivered_relayed},
+                          {"lost", f.lost()},
                           {"first_arrival_s", number_or_null(f.first_arrival_s)},
                           {"longest_gap_s", f.longest_gap_s}});
   }
   j["clients"] = json::array();
   for (const SpecClient& c : r.clients) {
-    j["clients"].push_back(
-        {{"name", c.name}, {"site", c.site}, {"nat", c.nat}, {"online_at_end", c.online_at_end}, {"logins", c.logins}});
+    j["clients"].push_back({{"name", c.name},
+                            {"site", c.site},
+                            {"nat", c.nat},
+                            {"online_at_s", number_or_null(c.online_at_s)},
+                            {"online_at_end", c.online_at_end},
+                            {"logins", c.logins},
+                            {"failure", c.failure},
+                            {"syncs_at_s", c.syncs_at_s},
+                            {"lifetime_lower_s", number_or_null(c.lifetime_lower_s)},
+                            {"lifetime_upper_s", number_or_null(c.lifetime_upper_s)},
+                            {"keepalive_s", c.keepalive_s},
+                            {"sent_while_paused", c.sent_while_paused}});
   }
+  j["sites"] = json::array();
+  for (const SpecSite& s : r.sites) {
+    j["sites"].push_back(
+        {{"name", s.name}, {"tuple_clashes", s.tuple_clashes}, {"mappings_created", s.mappings_created}});
+  }
+  j["relays"] = json::array();
+  for (const SpecRelay& relay : r.relays) {
+    j["relays"].push_back({{"name", relay.name},
+                           {"delay_ms", relay.delay_ms},
+                           {"forwarded", relay.forwarded},
+                           {"down_at_s", number_or_null(relay.down_at_s)}});
+  }
+  // Traffic per direction, summed (the datagram-by-datagram record is the C++
+  // result's; a run's JSON stays small).
+  j["traffic"] = json::array();
+  for (const SpecTraffic& t : r.traffic) {
+    const auto relayed = std::count(t.relayed.begin(), t.relayed.end(), true);
+    j["traffic"].push_back({{"from", t.from},
+                            {"to", t.to},
+                            {"offered", t.offered_at.size()},
+                            {"delivered", t.offered_at.size() - t.lost()},
+                            {"delivered_relayed", relayed},
+                            {"lost", t.lost()}});
+  }
+  j["timeline"] = json::array();
+  for (const SpecSecond& second : r.timeline) {
+    j["timeline"].push_back({{"t", second.t}, {"offered", second.offered}, {"delivered", second.delivered}});
+  }
+  j["server_logins"] = json::array();
+  for (const auto& [at, count] : r.server_logins) j["server_logins"].push_back({{"at_s", at}, {"logins", count}});
+  j["event_times_s"] = json::array();
+  for (double t : r.event_times_s) j["event_times_s"].push_back(number_or_null(t));
+  j["event_ends_s"] = json::array();
+  for (double t : r.event_ends_s) j["event_ends_s"].push_back(number_or_null(t));
+  j["settled_at_s"] = number_or_null(r.settled_at_s);
   j["log"] = r.log;
   j["server"] = r.server;
+  j["ended_at_s"] = r.ended_at_s;
   j["simulator_events"] = r.simulator_events;
   j["wall_s"] = r.wall_s;
   return j.dump(1);
@@ -278,6 +370,18 @@ std::string spec_result_table(const SpecResult& r) {
     for (const SpecFlow& f : r.flows) {
       std::snprintf(line, sizeof line, "%-14s %-14s %8d %10d %8d %10.2f s\n", f.from.c_str(), f.to.c_str(), f.sent,
                     f.delivered, f.delivered_relayed, f.longest_gap_s);
+      out += line;
+    }
+  }
+  if (!r.traffic.empty()) {
+    std::snprintf(line, sizeof line, "\n%-14s %-14s %8s %10s %8s %8s  (traffic)\n", "from", "to", "offered",
+                  "delivered", "relayed", "lost");
+    out += line;
+    for (const SpecTraffic& t : r.traffic) {
+      const auto relayed = std::count(t.relayed.begin(), t.relayed.end(), true);
+      std::snprintf(line, sizeof line, "%-14s %-14s %8zu %10zu %8ld %8llu\n", t.from.c_str(), t.to.c_str(),
+                    t.offered_at.size(), t.offered_at.size() - static_cast<std::size_t>(t.lost()),
+                    static_cast<long>(relayed), static_cast<unsigned long long>(t.lost()));
       out += line;
     }
   }

@@ -12,19 +12,22 @@
 #include "emulation/matrix_scenario.h"
 #include "emulation/ns3_conversions.h"
 #include "emulation/ns3_random_source.h"
+#include "emulation/path_probes.h"
 #include "emulation/scenario_nodes.h"
 #include "emulation/topology.h"
+#include "emulation/tunnel_traffic.h"
 #include "emulation/yt_relay_app.h"
 #include "protocol/wire.h"
 #include "server/core/memory_storage.h"
+#include "server/core/punch_techniques.h"
 
 namespace yt::emulation {
 namespace {
 
 constexpr int kMaxSites = 200;
 constexpr int kMaxHostsPerSite = 50;
-constexpr int kMaxRelays = 8;
-constexpr double kMaxDurationS = 3600;
+constexpr int kMaxRelays = 16;
+constexpr double kMaxDurationS = 7200;
 constexpr double kDrainS = 2.0;  // after the end, for datagrams in flight to land
 // A flow's datagrams start with this, then the flow index and a sequence number.
 constexpr std::uint32_t kFlowMagic = 0x79747366;  // "ytsf"
@@ -55,12 +58,40 @@ bool has_overrides(const NatSpec& n) {
 }
 
 const std::set<std::string>& actions() {
-  static const std::set<std::string> known = {"start",  "join",        "leave",     "offline",   "online",
-                                              "send",   "server-down", "link-down", "nat-reboot", "relay-down"};
+  static const std::set<std::string> known = {"start",      "join",      "leave",      "offline",
+                                              "online",     "send",      "server-down", "link-down",
+                                              "nat-reboot", "relay-down", "block-peer-udp", "traffic",
+                                              "pause-traffic", "roam"};
   return known;
 }
 
+// What EventSpec::after and ScenarioSpec::end_when may name.
+const std::set<std::string>& conditions() {
+  static const std::set<std::string> known = {"all-online", "all-relayed", "all-carrying"};
+  return known;
+}
+
+constexpr char kBuiltInRelay[] = "built-in";
+constexpr char kBusiestRelay[] = "@busiest";
+constexpr char kMostForwardedRelay[] = "@most-forwarded";
+constexpr double kCarryWindowS = 1.0;  // all-carrying: an arrival each way within this
+
+// An event's end: its time, plus its length where it has one.
+bool has_length(const EventSpec& e) {
+  return e.action == "send" || e.action == "server-down" || e.action == "link-down" || e.action == "pause-traffic" ||
+         e.action == "traffic";
+}
+
 bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
+
+// A LAN slower than a CSMA wire can model (topology.h, LanSpec).
+bool slow_lan(const SiteSpec& site) { return from_s(site.lan_delay_ms / 1000) > kMaxCsmaLanDelay; }
+
+std::size_t site_index(const ScenarioSpec& spec, const std::string& name) {
+  return static_cast<std::size_t>(
+      std::find_if(spec.sites.begin(), spec.sites.end(), [&](const SiteSpec& x) { return x.name == name; }) -
+      spec.sites.begin());
+}
 
 }  // namespace
 
@@ -77,6 +108,15 @@ Result<std::vector<nat::NatConfig>, std::string> nat_chain(const NatSpec& n) {
     chain = matrix_profile_chain(n.profile);
   }
   if (!has_overrides(n)) return chain;
+  // A chain's idle timeout is every device's; its other parameters are per device.
+  const bool timeout_only = !n.mapping && !n.filtering && !n.allocation && !n.hairpinning;
+  if (chain.size() != 1 && timeout_only && finite_in(*n.mapping_timeout_s, 1, 86400)) {
+    for (nat::NatConfig& c : chain) {
+      c.udp_mapping_lifetime = from_s(*n.mapping_timeout_s);
+      c.udp_unreplied_lifetime = from_s(*n.mapping_timeout_s);
+    }
+    return chain;
+  }
   if (chain.size() != 1) {
     return Err{"profile '" + n.profile + "' is a chain of NATs; give its NATs one by one to override parameters"};
   }
@@ -106,10 +146,22 @@ Result<std::vector<nat::NatConfig>, std::string> nat_chain(const NatSpec& n) {
 }
 
 std::optional<std::string> check_spec(const ScenarioSpec& s) {
-  if (!finite_in(s.duration_s, 1, kMaxDurationS)) return "duration_s must be 1..3600";
+  if (!finite_in(s.duration_s, 1, kMaxDurationS)) return "duration_s must be 1..7200";
   if (!finite_in(s.start_s, 0, s.duration_s)) return "start_s must be within the run";
   if (!finite_in(s.server_delay_ms, 0, 10000)) return "server_delay_ms must be 0..10000";
-  if (s.relays.size() > static_cast<std::size_t>(kMaxRelays)) return "at most 8 relays";
+  if (!finite_in(s.server_loss, 0, 1)) return "server_loss must be 0..1";
+  const auto strategies = strategy_names();
+  if (std::find(strategies.begin(), strategies.end(), s.strategy) == strategies.end()) {
+    return "unknown strategy '" + s.strategy + "' (naive, current)";
+  }
+  std::string names;
+  for (const std::string& d : s.disable) names += d + ",";
+  if (auto parsed = parse_techniques(names); !parsed) return parsed.error();
+  if (s.punch_follower_delay_ms && !finite_in(*s.punch_follower_delay_ms, 0, 10000)) {
+    return "punch_follower_delay_ms must be 0..10000";
+  }
+  if (s.time_limit_s && !finite_in(*s.time_limit_s, 0.1, kMaxDurationS)) return "time_limit_s must be 0.1..7200";
+  if (s.relays.size() > static_cast<std::size_t>(kMaxRelays)) return "at most 16 relays";
   if (s.sites.empty()) return "a scenario needs at least one site";
   if (s.sites.size() > static_cast<std::size_t>(kMaxSites)) return "at most 200 sites";
   // Sites, clients and relays are named in separate spaces (a public host's site
@@ -117,6 +169,9 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
   std::set<std::string> site_names, clients, relays;
   for (const RelaySpec& r : s.relays) {
     if (r.name.empty() || relays.count(r.name)) return "relay name '" + r.name + "' is empty or used twice";
+    if (r.name == kBuiltInRelay || r.name.front() == '@') {
+      return "relay name '" + r.name + "' is reserved (the server's relay, or a selector)";
+    }
     if (!finite_in(r.delay_ms, 0, 10000)) return "relay " + r.name + ": delay_ms must be 0..10000";
     relays.insert(r.name);
   }
@@ -124,11 +179,15 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
     if (site.name.empty() || !site_names.insert(site.name).second) {
       return "site name '" + site.name + "' is empty or used twice";
     }
-    if (site.hosts.empty()) return "site " + site.name + " has no hosts";
+    // A NAT site may have no hosts: a network to roam to.
     if (site.hosts.size() > static_cast<std::size_t>(kMaxHostsPerSite)) return "site " + site.name + ": at most 50 hosts";
     if (site.nats.empty() && site.hosts.size() != 1) return "public site " + site.name + " has one host only";
     if (!finite_in(site.delay_ms, 0, 10000)) return "site " + site.name + ": delay_ms must be 0..10000";
     if (!finite_in(site.loss, 0, 1)) return "site " + site.name + ": loss must be 0..1";
+    if (!finite_in(site.lan_delay_ms, 0, 10000)) return "site " + site.name + ": lan_delay_ms must be 0..10000";
+    if (slow_lan(site) && site.hosts.size() != 1) {
+      return "site " + site.name + ": a LAN slower than 5 ms is a point-to-point hop, for one host only";
+    }
     for (const NatSpec& nat : site.nats) {
       auto chain = nat_chain(nat);
       if (!chain) return "site " + site.name + ": " + chain.error();
@@ -149,8 +208,18 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
     const std::string where = "event " + std::to_string(i + 1) + " (" + e.action + ")";
     if (!actions().count(e.action)) return where + ": unknown action";
     if (!finite_in(e.at_s, 0, s.duration_s)) return where + ": at_s must be within the run";
+    if (!e.after.empty()) {
+      if (!conditions().count(e.after)) {
+        return where + ": unknown condition '" + e.after + "' (all-online, all-relayed, all-carrying)";
+      }
+      if (e.action == "start") return where + ": a start happens at a time, not after a condition";
+      if (e.by_s && !finite_in(*e.by_s, 0, s.duration_s)) return where + ": by_s must be within the run";
+    } else if (e.by_s) {
+      return where + ": by_s is for an event with a condition (after)";
+    }
     const bool needs_client = e.action == "start" || e.action == "join" || e.action == "leave" ||
-                              e.action == "offline" || e.action == "online" || e.action == "send";
+                              e.action == "offline" || e.action == "online" || e.action == "send" ||
+                              e.action == "block-peer-udp" || e.action == "roam";
     if (needs_client && !clients.count(e.client)) return where + ": no client '" + e.client + "'";
     if ((e.action == "join" || e.action == "leave" || e.action == "offline" || e.action == "online") &&
         !s.networks.count(e.network)) {
@@ -170,12 +239,35 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
       if (e.action == "nat-reboot" && site->nats.empty()) return where + ": site " + e.site + " has no NAT";
       if (!finite_in(e.loss, 0, 1)) return where + ": loss must be 0..1";
     }
-    if (e.action == "relay-down" && !relays.count(e.relay)) return where + ": no relay '" + e.relay + "'";
+    if (e.action == "relay-down" && !relays.count(e.relay) && e.relay != kBusiestRelay &&
+        e.relay != kMostForwardedRelay) {
+      return where + ": no relay '" + e.relay + "'";
+    }
+    if (e.action == "traffic" || e.action == "pause-traffic") {
+      if (!s.networks.count(e.network)) return where + ": no network '" + e.network + "' (declare it under networks)";
+      const bool has_traffic = std::any_of(s.events.begin(), s.events.end(), [&](const EventSpec& x) {
+        return x.action == "traffic" && x.network == e.network && &x != &e;
+      });
+      if (e.action == "traffic" && has_traffic) return where + ": network " + e.network + " has traffic already";
+      if (e.action == "pause-traffic" && !has_traffic) return where + ": network " + e.network + " has no traffic";
+      if (e.action == "traffic" && !finite_in(e.interval_ms, 1, 60000)) return where + ": interval_ms must be 1..60000";
+      const double least = e.action == "traffic" ? 0 : 0.001;
+      if (!finite_in(e.duration_s, least, s.duration_s)) return where + ": duration_s must be within the run";
+    }
+    if (e.action == "roam") {
+      auto site = std::find_if(s.sites.begin(), s.sites.end(), [&](const SiteSpec& x) { return x.name == e.site; });
+      if (site == s.sites.end() || site->nats.empty()) return where + ": no NAT site '" + e.site + "' to roam to";
+    }
   }
+  if (!s.end_when.empty() && !conditions().count(s.end_when)) {
+    return "unknown end_when '" + s.end_when + "' (all-online, all-relayed, all-carrying)";
+  }
+  if (s.end_after_s && !finite_in(*s.end_after_s, 0, kMaxDurationS)) return "end_after_s must be 0..7200";
+  if (!finite_in(s.check_interval_s, 0.01, 10)) return "check_interval_s must be 0.01..10";
   return std::nullopt;
 }
 
-Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
+Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOptions& options) {
   if (auto error = check_spec(spec)) return Err{*error};
   const auto wall_start = std::chrono::steady_clock::now();
   SpecResult result;
@@ -183,10 +275,15 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
   ns3::RngSeedManager::SetSeed(1);
   ns3::RngSeedManager::SetRun(spec.seed);
 
-  EventLog log;
+  EventLog event_log;
+  EventLog* log = options.log ? &event_log : nullptr;
+  auto note = [&](const std::string& line) {
+    if (log) log->add("scenario", line);
+  };
   Topology topology;
   LinkSpec server_link;
   server_link.delay = from_s(spec.server_delay_ms / 1000);
+  server_link.loss_rate = spec.server_loss;
   ns3::Ptr<ns3::Node> server_node = topology.AddServer(server_link, 2);
   std::vector<ns3::Ptr<ns3::Node>> relay_nodes;
   for (const RelaySpec& r : spec.relays) {
@@ -220,7 +317,10 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
       auto part = nat_chain(n);
       chain.insert(chain.end(), part->begin(), part->end());
     }
-    NatSite built = topology.AddNatSite(chain, static_cast<int>(site.hosts.size()), link);
+    NatSiteOptions site_options;
+    site_options.lan.delay = from_s(site.lan_delay_ms / 1000);
+    site_options.lan.point_to_point = slow_lan(site);
+    NatSite built = topology.AddNatSite(chain, static_cast<int>(site.hosts.size()), link, site_options);
     if (!built.Valid()) return Err{"site " + site.name + " could not be built (too many sites or hosts)"};
     for (const auto& host : built.hosts) {
       client_nodes.push_back(host);
@@ -254,25 +354,54 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
   server_config.discovery_endpoints = discovery_endpoints(server_ips);
   server_config.password_strength = PwhashStrength::minimum();
   server_config.serialize_sequential_plans = spec.serialize_sequential_plans;
+  server_config.punch_strategy = spec.strategy == "naive" ? PunchStrategy::kNaive : PunchStrategy::kServerDriven;
+  server_config.disabled_techniques.insert(spec.disable.begin(), spec.disable.end());
+  if (spec.punch_follower_delay_ms) server_config.punch_follower_delay = from_s(*spec.punch_follower_delay_ms / 1000);
   for (const Identity& id : relay_ids) server_config.relay_keys.push_back(id.public_key);
-  ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, &log, stream);
+  ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, log, stream);
   std::vector<ns3::Ptr<YtRelayApp>> relays;
   for (std::size_t i = 0; i < relay_nodes.size(); ++i) {
     relays.push_back(install_relay(relay_nodes[i], topology.AddressOf(relay_nodes[i]), spec.relays[i].name,
-                                   server_ips.at(0), server_identity.public_key, relay_ids[i], &log, stream));
+                                   server_ips.at(0), server_identity.public_key, relay_ids[i], log, stream));
   }
+  // Relays by the endpoint clients report (TunnelRelayed::relay), the built-in one
+  // first; whether each is up.
+  std::vector<Endpoint> relay_endpoints{server_config.discovery_endpoints.front()};
+  for (ns3::Ptr<ns3::Node> node : relay_nodes) {
+    relay_endpoints.push_back(Endpoint{topology.AddressOf(node), kScenarioRelayPort});
+  }
+  std::vector<double> relay_down_at(relay_endpoints.size(), -1);
+  bool server_up = true;
+  auto relay_name = [&](const Endpoint& udp) -> std::string {
+    for (std::size_t k = 0; k < relay_endpoints.size(); ++k) {
+      if (relay_endpoints[k] == udp) return k == 0 ? kBuiltInRelay : spec.relays[k - 1].name;
+    }
+    return udp.to_string();
+  };
+  auto relay_up = [&](const std::string& name) {
+    if (name == kBuiltInRelay) return server_up;
+    for (std::size_t k = 0; k < spec.relays.size(); ++k) {
+      if (spec.relays[k].name == name) return relay_down_at[k + 1] < 0;
+    }
+    return true;  // an endpoint we do not know: not ours to judge
+  };
 
   // When each client logs in: its "start" event, else spec.start_s.
   std::vector<double> start_at(n, spec.start_s);
   for (const EventSpec& e : spec.events) {
     if (e.action == "start") start_at[index_of(e.client)] = e.at_s;
   }
+  ClientConfig client_config;
+  client_config.relay_first = spec.relay_first;
   std::vector<ns3::Ptr<YtClientApp>> apps(n);
   for (std::size_t i = 0; i < n; ++i) {
     apps[i] = install_client(client_nodes[i], names[i], server_ips.at(0), server_identity.public_key, client_ids[i],
-                             start_at[i], &log, stream);
+                             start_at[i], log, stream, client_config);
     apps[i]->SetLogPackets(false);  // flows are counted, not logged
-    result.clients.push_back(SpecClient{names[i], spec.sites[site_of[i]].name, "", false, 0});
+    SpecClient client;
+    client.name = names[i];
+    client.site = spec.sites[site_of[i]].name;
+    result.clients.push_back(client);
   }
 
   // Pairs: every two clients that share a network now or may later (joins).
@@ -292,15 +421,25 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
     }
   }
   std::vector<std::pair<std::size_t, std::size_t>> pairs(pair_set.begin(), pair_set.end());
-  // Per side: last report about the peer, first TunnelUp/Relayed time.
+  // Per side: what it reported about the peer.
   struct Side {
-    double up_at = -1, relayed_at = -1;
-    double time_to_direct_ms = -1;
-    bool direct_now = false;
+    double time_to_direct_ms = -1;      // its first TunnelUp's
+    double time_to_first_path_ms = -1;  // its first TunnelUp's or TunnelRelayed's
+    bool direct_now = false;            // its latest report is TunnelUp
+    std::string failure;                // its first TunnelFailed reason
   };
   std::map<std::pair<std::size_t, std::size_t>, Side> sides;  // (reporter, peer)
+  std::map<std::pair<std::size_t, std::size_t>, std::string> relay_reported;  // (reporter, peer) -> relay name
+  std::map<std::pair<std::size_t, std::size_t>, std::vector<std::pair<double, std::string>>> relay_changes;  // (a < b)
+  auto agreed_relay = [&](std::size_t a, std::size_t b) -> std::string {
+    auto ab = relay_reported.find({a, b});
+    auto ba = relay_reported.find({b, a});
+    if (ab == relay_reported.end() || ba == relay_reported.end() || ab->second != ba->second) return "";
+    return ab->second;
+  };
   std::map<PublicKey, std::size_t> by_key;
   for (std::size_t i = 0; i < n; ++i) by_key[client_ids[i].public_key] = i;
+  PathProbes probes;
 
   // Flows.
   std::vector<const EventSpec*> flow_events;
@@ -316,34 +455,91 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
   }
   std::vector<std::set<std::uint32_t>> seen(flow_events.size());
 
+  // Traffic: per "traffic" event, its network's members (from the start, in
+  // client order) and where each client is among them.
+  struct NetworkTraffic {
+    std::size_t event = 0;
+    std::vector<std::size_t> members;
+    std::map<std::size_t, std::size_t> position;
+    std::unique_ptr<TunnelTraffic> traffic;
+  };
+  std::vector<NetworkTraffic> traffics;
+  for (std::size_t k = 0; k < spec.events.size(); ++k) {
+    const EventSpec& e = spec.events[k];
+    if (e.action != "traffic") continue;
+    NetworkTraffic t;
+    t.event = k;
+    for (const std::string& m : spec.networks.at(e.network)) t.members.push_back(index_of(m));
+    std::sort(t.members.begin(), t.members.end());
+    std::vector<YtClientApp*> member_apps;
+    for (std::size_t j = 0; j < t.members.size(); ++j) {
+      t.position[t.members[j]] = j;
+      member_apps.push_back(PeekPointer(apps[t.members[j]]));
+    }
+    t.traffic = std::make_unique<TunnelTraffic>(member_apps, from_s(e.interval_ms / 1000));
+    traffics.push_back(std::move(t));
+  }
+  auto traffic_of = [&](const std::string& network) -> NetworkTraffic& {
+    return *std::find_if(traffics.begin(), traffics.end(),
+                         [&](const NetworkTraffic& t) { return spec.events[t.event].network == network; });
+  };
+  std::vector<std::optional<std::uint64_t>> sent_before_pause(n);
+
   for (std::size_t i = 0; i < n; ++i) {
     apps[i]->SetEventCallback([&, i](const ClientEvent& event) {
+      if (spec.path_probes) probes.OnEvent(PeekPointer(apps[i]), event);
+      for (NetworkTraffic& t : traffics) {
+        auto at = t.position.find(i);
+        if (at != t.position.end()) t.traffic->OnEvent(at->second, event);
+      }
+      // Without probes, what the timeline sends is the evidence of a pair's path.
+      if (auto* packet = std::get_if<PacketReceived>(&event); packet && !spec.path_probes) {
+        WireReader r(packet->packet);
+        if (TunnelTraffic::IsTraffic(packet->packet) || r.u32() == kFlowMagic) {
+          probes.Crossing(packet->peer, apps[i]->Key(), packet->relayed);
+        }
+      }
       const double now = ns3::Simulator::Now().GetSeconds();
-      if (std::holds_alternative<LoggedIn>(event)) ++result.clients[i].logins;
+      SpecClient& client = result.clients[i];
+      if (std::holds_alternative<LoggedIn>(event)) ++client.logins;
+      if (std::holds_alternative<Synced>(event) && client.online_at_s < 0) client.online_at_s = now;
+      if (std::holds_alternative<Synced>(event)) client.syncs_at_s.push_back(now);
       if (auto* d = std::get_if<DiscoveryDone>(&event)) {
-        result.clients[i].nat = d->udp_blocked ? "udp-blocked" : d->profile.summary();
+        client.nat = d->udp_blocked ? "udp-blocked" : d->profile.summary();
+      }
+      if (auto* failed = std::get_if<LoginFailed>(&event); failed && client.failure.empty()) {
+        client.failure = "login failed: " + failed->reason;
       }
       auto peer_of = [&](const PublicKey& key) -> std::optional<std::size_t> {
         auto it = by_key.find(key);
         return it == by_key.end() ? std::nullopt : std::optional<std::size_t>(it->second);
       };
+      auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
       if (auto* up = std::get_if<TunnelUp>(&event)) {
         if (auto p = peer_of(up->peer)) {
           Side& s = sides[{i, *p}];
-          if (s.up_at < 0) {
-            s.up_at = now;
-            s.time_to_direct_ms = std::chrono::duration<double, std::milli>(up->time_to_direct).count();
-          }
+          if (s.time_to_direct_ms < 0) s.time_to_direct_ms = ms(up->time_to_direct);
+          if (s.time_to_first_path_ms < 0) s.time_to_first_path_ms = ms(up->time_to_direct);
           s.direct_now = true;
         }
       } else if (auto* relayed = std::get_if<TunnelRelayed>(&event)) {
         if (auto p = peer_of(relayed->peer)) {
           Side& s = sides[{i, *p}];
-          if (s.relayed_at < 0) s.relayed_at = now;
+          if (s.time_to_first_path_ms < 0) s.time_to_first_path_ms = ms(relayed->time_to_relay);
           s.direct_now = false;
+          relay_reported[{i, *p}] = relay_name(relayed->relay);
+          const std::string agreed = agreed_relay(i, *p);
+          auto& changes = relay_changes[{std::min(i, *p), std::max(i, *p)}];
+          if (changes.empty() ? !agreed.empty() : changes.back().second != agreed) changes.push_back({now, agreed});
         }
       } else if (auto* down = std::get_if<TunnelDown>(&event)) {
         if (auto p = peer_of(down->peer)) sides[{i, *p}].direct_now = false;
+      } else if (auto* failed = std::get_if<TunnelFailed>(&event)) {
+        if (auto p = peer_of(failed->peer)) {
+          Side& s = sides[{i, *p}];
+          if (s.failure.empty()) s.failure = failed->reason;
+          if (client.failure.empty()) client.failure = failed->reason;
+        }
       } else if (auto* packet = std::get_if<PacketReceived>(&event)) {
         WireReader r(packet->packet);
         if (r.u32() != kFlowMagic) return;
@@ -361,79 +557,269 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
     });
   }
 
-  // The timeline.
+  // The separate relay (index in spec.relays) that carries the most pairs now, by
+  // the relay both sides last reported; spec.relays.size() when none carries one.
+  auto busiest_relay = [&] {
+    std::vector<int> load(spec.relays.size(), 0);
+    for (const auto& [a, b] : pairs) {
+      const std::string relay = agreed_relay(a, b);
+      for (std::size_t k = 0; k < spec.relays.size(); ++k) load[k] += spec.relays[k].name == relay ? 1 : 0;
+    }
+    std::size_t best = spec.relays.size();
+    for (std::size_t k = 0; k < spec.relays.size(); ++k) {
+      if (load[k] > 0 && relay_down_at[k + 1] < 0 && (best == spec.relays.size() || load[k] > load[best])) best = k;
+    }
+    return best;
+  };
+
+  // The timeline: events at their time; triggered ones (`after`) by the watch below.
   ns3::Ptr<YtServerApp> restarted;
-  for (const EventSpec& scheduled : spec.events) {
-    const EventSpec* ev = &scheduled;
-    ns3::Simulator::Schedule(ns3::Seconds(scheduled.at_s), [&, ev] {
-      const EventSpec& e = *ev;
-      const Time now = core_now();
-      if (e.action == "join" || e.action == "leave" || e.action == "offline" || e.action == "online") {
-        YtClientApp& app = *apps[index_of(e.client)];
-        bool ok = false;
-        if (e.action == "join") ok = app.Core().join_network(now, e.network, "").ok();
-        if (e.action == "leave") ok = app.Core().leave_network(now, e.network).ok();
-        if (e.action == "offline" || e.action == "online") {
-          ok = app.Core().set_network_online(now, e.network, e.action == "online").ok();
-        }
-        app.Pump();
-        log.add("scenario", e.client + " " + e.action + " " + e.network + (ok ? "" : " (not logged in: nothing sent)"));
-      } else if (e.action == "send") {
-        const std::size_t index =
-            static_cast<std::size_t>(std::find(flow_events.begin(), flow_events.end(), ev) - flow_events.begin());
-        const std::size_t from = index_of(e.client);
-        const std::size_t to = index_of(e.to);
-        const int count = std::max(1, static_cast<int>(std::floor(e.duration_s * 1000 / e.interval_ms)));
-        for (int k = 0; k < count; ++k) {
-          ns3::Simulator::Schedule(ns3::MilliSeconds(e.interval_ms * k), [&, from, to, index, k] {
-            WireWriter w;
-            w.u32(kFlowMagic);
-            w.u32(static_cast<std::uint32_t>(index));
-            w.u32(static_cast<std::uint32_t>(k));
-            // Offered whether or not the core has a path: a refused send is a loss.
-            (void)apps[from]->Core().send_to_peer(core_now(), client_ids[to].public_key, w.bytes());
-            apps[from]->Pump();
-            ++result.flows[index].sent;
-          });
-        }
-      } else if (e.action == "server-down") {
-        server->Crash();
-        log.add("scenario", "the server goes down");
-        ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&] {
-          restarted = install_server(server_node, server_config, server_identity, &storage, &log, stream);
-          log.add("scenario", "a fresh server process starts on the same database");
-        });
-      } else if (e.action == "link-down") {
-        const std::size_t s = static_cast<std::size_t>(
-            std::find_if(spec.sites.begin(), spec.sites.end(), [&](const SiteSpec& x) { return x.name == e.site; }) -
-            spec.sites.begin());
-        ns3::Ptr<ns3::Node> node = public_nodes[s] ? public_nodes[s] : sites[s].routers.back();
-        topology.SetAccessLoss(node, e.loss, stream);
-        stream += 2;
-        log.add("scenario", e.site + "'s access link loses " + std::to_string(e.loss));
-        ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, node, s] {
-          topology.SetAccessLoss(node, links[s].loss_rate, stream);
-          log.add("scenario", spec.sites[s].name + "'s access link is back");
-        });
-      } else if (e.action == "nat-reboot") {
-        const std::size_t s = static_cast<std::size_t>(
-            std::find_if(spec.sites.begin(), spec.sites.end(), [&](const SiteSpec& x) { return x.name == e.site; }) -
-            spec.sites.begin());
-        if (e.new_ip) {
-          topology.ChangePublicIps(sites[s]);
-        } else {
-          sites[s].Outermost()->GetModel()->flush();
-        }
-        log.add("scenario", e.site + "'s NAT reboots" + (e.new_ip ? " with a new IP" : ""));
-      } else if (e.action == "relay-down") {
-        const std::size_t r = static_cast<std::size_t>(
-            std::find_if(spec.relays.begin(), spec.relays.end(), [&](const RelaySpec& x) { return x.name == e.relay; }) -
-            spec.relays.begin());
-        relays[r]->Fail();
-        log.add("scenario", "relay " + e.relay + " fails");
+  result.event_times_s.assign(spec.events.size(), -1);
+  result.event_ends_s.assign(spec.events.size(), -1);
+  auto ends = [&](std::size_t which) { result.event_ends_s[which] = ns3::Simulator::Now().GetSeconds(); };
+  std::function<void(std::size_t)> happen = [&](std::size_t which) {
+    const EventSpec* ev = &spec.events[which];
+    const EventSpec& e = *ev;
+    result.event_times_s[which] = ns3::Simulator::Now().GetSeconds();
+    const Time now = core_now();
+    if (e.action == "join" || e.action == "leave" || e.action == "offline" || e.action == "online") {
+      YtClientApp& app = *apps[index_of(e.client)];
+      bool ok = false;
+      if (e.action == "join") ok = app.Core().join_network(now, e.network, "").ok();
+      if (e.action == "leave") ok = app.Core().leave_network(now, e.network).ok();
+      if (e.action == "offline" || e.action == "online") {
+        ok = app.Core().set_network_online(now, e.network, e.action == "online").ok();
       }
-    });
+      app.Pump();
+      note(e.client + " " + e.action + " " + e.network + (ok ? "" : " (not logged in: nothing sent)"));
+    } else if (e.action == "send") {
+      const std::size_t index =
+          static_cast<std::size_t>(std::find(flow_events.begin(), flow_events.end(), ev) - flow_events.begin());
+      const std::size_t from = index_of(e.client);
+      const std::size_t to = index_of(e.to);
+      const int count = std::max(1, static_cast<int>(std::floor(e.duration_s * 1000 / e.interval_ms)));
+      for (int k = 0; k < count; ++k) {
+        ns3::Simulator::Schedule(ns3::MilliSeconds(e.interval_ms * k), [&, from, to, index, k] {
+          WireWriter w;
+          w.u32(kFlowMagic);
+          w.u32(static_cast<std::uint32_t>(index));
+          w.u32(static_cast<std::uint32_t>(k));
+          // Offered whether or not the core has a path: a refused send is a loss.
+          (void)apps[from]->Core().send_to_peer(core_now(), client_ids[to].public_key, w.bytes());
+          apps[from]->Pump();
+          ++result.flows[index].sent;
+        });
+      }
+    } else if (e.action == "server-down") {
+      server->Crash();
+      server_up = false;
+      note("the server goes down");
+      ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, which] {
+        restarted = install_server(server_node, server_config, server_identity, &storage, log, stream);
+        server_up = true;
+        ends(which);
+        note("a fresh server process starts on the same database");
+      });
+    } else if (e.action == "link-down") {
+      const std::size_t s = site_index(spec, e.site);
+      ns3::Ptr<ns3::Node> node = public_nodes[s] ? public_nodes[s] : sites[s].routers.back();
+      topology.SetAccessLoss(node, e.loss, stream);
+      stream += 2;
+      note(e.site + "'s access link loses " + std::to_string(e.loss));
+      ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, node, s, which] {
+        topology.SetAccessLoss(node, links[s].loss_rate, stream);
+        ends(which);
+        note(spec.sites[s].name + "'s access link is back");
+      });
+    } else if (e.action == "nat-reboot") {
+      const std::size_t s = site_index(spec, e.site);
+      if (e.new_ip) {
+        topology.ChangePublicIps(sites[s]);
+      } else {
+        sites[s].Outermost()->GetModel()->flush();
+      }
+      note(e.site + "'s NAT reboots" + (e.new_ip ? " with a new IP" : ""));
+    } else if (e.action == "relay-down") {
+      std::size_t r = static_cast<std::size_t>(
+          std::find_if(spec.relays.begin(), spec.relays.end(), [&](const RelaySpec& x) { return x.name == e.relay; }) -
+          spec.relays.begin());
+      if (e.relay == kBusiestRelay) r = busiest_relay();
+      if (e.relay == kMostForwardedRelay) {
+        r = spec.relays.size();
+        for (std::size_t k = 0; k < spec.relays.size(); ++k) {
+          if (relay_down_at[k + 1] >= 0) continue;
+          if (r == spec.relays.size() || relays[k]->Forwarded() > relays[r]->Forwarded()) r = k;
+        }
+      }
+      if (r < spec.relays.size()) {
+        relays[r]->Fail();
+        relay_down_at[r + 1] = ns3::Simulator::Now().GetSeconds();
+        // What a pair proves from now on is proven through whichever relay is next.
+        probes.ForgetRelayCrossings();
+        note("relay " + spec.relays[r].name + " fails");
+      } else {
+        note("no separate relay carries a pair: none fails");
+      }
+    } else if (e.action == "traffic") {
+      NetworkTraffic& t = traffic_of(e.network);
+      t.traffic->Start();
+      if (e.duration_s > 0) {
+        ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, which] {
+          traffic_of(spec.events[which].network).traffic->Stop();
+          ends(which);
+        });
+      }
+      note("traffic on every tunnel of " + e.network);
+    } else if (e.action == "pause-traffic") {
+      NetworkTraffic& t = traffic_of(e.network);
+      const double from = ns3::Simulator::Now().GetSeconds();
+      t.traffic->Pause(from, from + e.duration_s);
+      for (std::size_t member : t.members) {
+        sent_before_pause[member] = apps[member]->Core().stats().packets_sent;
+        ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, member] {
+          result.clients[member].sent_while_paused += apps[member]->Core().stats().packets_sent - *sent_before_pause[member];
+        });
+      }
+      ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, which] { ends(which); });
+      note("traffic on " + e.network + " pauses for " + std::to_string(e.duration_s) + " s");
+    } else if (e.action == "roam") {
+      const std::size_t c = index_of(e.client);
+      const Ipv4 moved = topology.MoveHost(client_nodes[c], sites[site_index(spec, e.site)]);
+      note(e.client + " roams to " + e.site + " as " + moved.to_string() +
+           (e.silent ? ", and its OS says nothing" : ""));
+      if (!e.silent) apps[c]->NotifyNetworkChanged({moved});
+    } else if (e.action == "block-peer-udp") {
+      apps[index_of(e.client)]->BlockPeerUdp(server_ips);
+      note(e.client + "'s host starts dropping peer-to-peer UDP");
+    }
+  };
+  for (std::size_t k = 0; k < spec.events.size(); ++k) {
+    if (spec.events[k].after.empty()) ns3::Simulator::Schedule(ns3::Seconds(spec.events[k].at_s), [&, k] { happen(k); });
   }
+
+  // The conditions of EventSpec::after and ScenarioSpec::end_when.
+  auto all_online = [&] {
+    return std::all_of(result.clients.begin(), result.clients.end(), [](const SpecClient& c) { return c.online_at_s >= 0; });
+  };
+  auto all_relayed = [&] {
+    return std::all_of(pairs.begin(), pairs.end(), [&](const auto& p) {
+      const std::string relay = agreed_relay(p.first, p.second);
+      return !relay.empty() && relay_up(relay) &&
+             probes.Relayed(client_ids[p.first].public_key, client_ids[p.second].public_key);
+    });
+  };
+  auto all_carrying = [&] {
+    if (traffics.empty()) return false;
+    const double now = ns3::Simulator::Now().GetSeconds();
+    return std::all_of(traffics.begin(), traffics.end(), [&](const NetworkTraffic& t) {
+      for (std::size_t a = 0; a < t.members.size(); ++a) {
+        for (std::size_t b = a + 1; b < t.members.size(); ++b) {
+          if (!t.traffic->Carrying(a, b, now, kCarryWindowS)) return false;
+        }
+      }
+      return true;
+    });
+  };
+  auto holds = [&](const std::string& condition) {
+    if (condition == "all-online") return all_online();
+    if (condition == "all-relayed") return all_relayed();
+    if (condition == "all-carrying") return all_carrying();
+    return false;
+  };
+  std::vector<std::size_t> triggered;  // events with `after` that have not happened
+  for (std::size_t k = 0; k < spec.events.size(); ++k) {
+    if (!spec.events[k].after.empty()) triggered.push_back(k);
+  }
+  std::vector<std::optional<double>> held_since(spec.events.size());  // when each trigger's condition first held
+  // The latest end of every event, once all have happened (end_after_s).
+  auto last_end = [&]() -> std::optional<double> {
+    double last = 0;
+    for (std::size_t k = 0; k < spec.events.size(); ++k) {
+      const double at = result.event_times_s[k];
+      if (at < 0) return std::nullopt;
+      last = std::max(last, at + (has_length(spec.events[k]) ? spec.events[k].duration_s : 0));
+    }
+    return last;
+  };
+  ns3::Ptr<YtServerApp> sampled;  // the server process whose logins were sampled last
+  bool ended = false;
+
+  // Early end (time_limit_s): once every pair is decided, or the limit after every
+  // client came online. A relayed pair is not decided: punching may still succeed.
+  auto decided = [&](std::size_t a, std::size_t b) {
+    if (probes.Direct(client_ids[a].public_key, client_ids[b].public_key)) return true;
+    auto failed = [&](std::size_t x, std::size_t y) {
+      const Side& s = sides[{x, y}];
+      return s.time_to_first_path_ms < 0 && (!s.failure.empty() || !result.clients[x].failure.empty());
+    };
+    return failed(a, b) && failed(b, a);
+  };
+  std::optional<double> all_online_at;
+  const ns3::Time check_interval = ns3::MicroSeconds(std::llround(spec.check_interval_s * 1e6));
+  std::function<void()> watch = [&] {
+    const double now = ns3::Simulator::Now().GetSeconds();
+    if (!all_online_at && all_online()) all_online_at = now;
+    // Triggers strike within a check: at the first one at_s after the condition
+    // first held, or from by_s on.
+    for (auto it = triggered.begin(); it != triggered.end();) {
+      const std::size_t k = *it;
+      const EventSpec& e = spec.events[k];
+      if (!held_since[k] && holds(e.after)) held_since[k] = now;
+      if ((held_since[k] && now - *held_since[k] >= e.at_s) || (e.by_s && now >= *e.by_s)) {
+        it = triggered.erase(it);
+        happen(k);
+      } else {
+        ++it;
+      }
+    }
+    if (ns3::Ptr<YtServerApp> current = restarted ? restarted : server; current && current->Core()) {
+      const std::uint64_t logins = current->Core()->stats().logins;
+      if (current != sampled || result.server_logins.empty() || result.server_logins.back().second != logins) {
+        result.server_logins.push_back({now, logins});
+      }
+      sampled = current;
+    }
+    // The time limit runs from every client being online, and from each triggered event.
+    std::optional<double> phase_from = all_online_at;
+    for (std::size_t k = 0; k < spec.events.size(); ++k) {
+      if (!spec.events[k].after.empty() && result.event_times_s[k] >= 0 && phase_from) {
+        phase_from = std::max(*phase_from, result.event_times_s[k]);
+      }
+    }
+    const bool expired = spec.time_limit_s && phase_from && now - *phase_from > *spec.time_limit_s;
+    bool end = expired;
+    if (spec.end_when.empty()) {
+      end = end || (spec.time_limit_s && std::all_of(pairs.begin(), pairs.end(), [&](const auto& p) {
+                      return decided(p.first, p.second);
+                    }));
+    } else if (!end && std::all_of(result.event_times_s.begin(), result.event_times_s.end(),
+                                   [](double t) { return t >= 0; }) &&
+               holds(spec.end_when)) {
+      result.settled_at_s = now;
+      end = true;
+    }
+    if (end) {
+      result.ended_at_s = now;
+      ended = true;
+      ns3::Simulator::Stop();
+      return;
+    }
+    if (auto last = last_end(); spec.end_after_s && last && now >= *last + *spec.end_after_s) {
+      // Watched long enough: traffic stops, and what is in flight lands.
+      result.ended_at_s = now;
+      ended = true;
+      for (NetworkTraffic& t : traffics) t.traffic->Stop();
+      ns3::Simulator::Stop(ns3::Seconds(kDrainS));
+      return;
+    }
+    ns3::Simulator::Schedule(check_interval, watch);
+  };
+  if (spec.time_limit_s || !spec.end_when.empty() || !triggered.empty() || spec.end_after_s) {
+    ns3::Simulator::Schedule(check_interval, watch);
+  }
+  ns3::Simulator::Schedule(ns3::Seconds(spec.duration_s), [&] {
+    if (!ended) result.ended_at_s = spec.duration_s;
+  });
   ns3::Simulator::Stop(ns3::Seconds(spec.duration_s + kDrainS));
   ns3::Simulator::Run();
   result.simulator_events = ns3::Simulator::GetEventCount();
@@ -444,34 +830,110 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec) {
                      {"relay_offers", st.relay_offers},
                      {"plans_queued", st.plans_queued},
                      {"mapping_refreshes", st.mapping_refreshes},
-                     {"refreshes_missed", st.refreshes_missed}};
+                     {"refreshes_missed", st.refreshes_missed},
+                     {"relay_forwarded_packets", last->Core()->relay_stats().forwarded_packets},
+                     {"relay_repicks", st.relay_repicks}};
+  }
+  const auto built_in_forwarded = result.server.find("relay_forwarded_packets");
+  result.relays.push_back({kBuiltInRelay, spec.server_delay_ms,
+                           built_in_forwarded == result.server.end() ? 0 : built_in_forwarded->second, -1});
+  for (std::size_t k = 0; k < spec.relays.size(); ++k) {
+    result.relays.push_back({spec.relays[k].name, spec.relays[k].delay_ms, relays[k]->Forwarded(), relay_down_at[k + 1]});
+  }
+  for (std::size_t s = 0; s < spec.sites.size(); ++s) {
+    SpecSite site;
+    site.name = spec.sites[s].name;
+    for (const auto& nat : sites[s].nats) {
+      site.tuple_clashes += nat->GetModel()->counters().tuple_clashes;
+      site.mappings_created += nat->GetModel()->counters().mappings_created;
+    }
+    result.sites.push_back(site);
   }
 
-  for (std::size_t i = 0; i < n; ++i) result.clients[i].online_at_end = apps[i]->Core().state() == ClientState::kOnline;
+  for (std::size_t i = 0; i < n; ++i) {
+    result.clients[i].online_at_end = apps[i]->Core().state() == ClientState::kOnline;
+    const ClientCore::MappingLifetimeStatus lifetime = apps[i]->Core().mapping_lifetime();
+    auto seconds = [](Duration d) { return std::chrono::duration<double>(d).count(); };
+    result.clients[i].lifetime_lower_s = lifetime.lower ? seconds(*lifetime.lower) : -1;
+    result.clients[i].lifetime_upper_s = lifetime.upper ? seconds(*lifetime.upper) : -1;
+    result.clients[i].keepalive_s = seconds(lifetime.keepalive);
+  }
+  // Traffic, datagram by datagram, and per second of offering.
+  const auto buckets = static_cast<std::size_t>(std::ceil(result.ended_at_s));
+  if (!traffics.empty()) {
+    result.timeline.resize(buckets);
+    for (std::size_t b = 0; b < buckets; ++b) result.timeline[b].t = static_cast<double>(b);
+  }
+  for (const NetworkTraffic& t : traffics) {
+    for (std::size_t a = 0; a < t.members.size(); ++a) {
+      for (std::size_t b = 0; b < t.members.size(); ++b) {
+        if (a == b) continue;
+        const TunnelTraffic::Flow& f = t.traffic->flow(a, b);
+        result.traffic.push_back({names[t.members[a]], names[t.members[b]], f.offered_at, f.arrived_at, f.relayed});
+        for (std::size_t k = 0; k < f.offered_at.size(); ++k) {
+          const auto second = static_cast<std::size_t>(f.offered_at[k]);
+          if (second >= buckets) continue;
+          ++result.timeline[second].offered;
+          result.timeline[second].delivered += f.arrived_at[k] >= 0 ? 1 : 0;
+        }
+      }
+    }
+  }
   for (const auto& [a, b] : pairs) {
     const Side sa = sides[{a, b}];
     const Side sb = sides[{b, a}];
+    const SpecClient& ca = result.clients[a];
+    const SpecClient& cb = result.clients[b];
     SpecPair p;
     p.a = names[a];
     p.b = names[b];
-    if (sa.up_at >= 0 && sb.up_at >= 0) {
-      p.direct_at_s = std::max(sa.up_at, sb.up_at);
-      p.time_to_direct_ms = sa.up_at >= sb.up_at ? sa.time_to_direct_ms : sb.time_to_direct_ms;
+    const PublicKey& ka = client_ids[a].public_key;
+    const PublicKey& kb = client_ids[b].public_key;
+    if (auto at = probes.DirectSince(ka, kb)) {
+      p.direct_at_s = *at;
+      p.time_to_direct_ms = std::max(sa.time_to_direct_ms, sb.time_to_direct_ms);
     }
-    if (sa.relayed_at >= 0 && sb.relayed_at >= 0) p.relayed_at_s = std::max(sa.relayed_at, sb.relayed_at);
+    if (auto at = probes.FirstRelayedSince(ka, kb)) p.relayed_at_s = *at;
+    if (auto at = probes.RelayedSince(ka, kb)) p.relayed_since_s = *at;
+    p.relay = agreed_relay(a, b);
+    p.relay_changes = relay_changes[{a, b}];
+    if (sa.time_to_first_path_ms >= 0 && sb.time_to_first_path_ms >= 0 && (p.direct_at_s >= 0 || p.relayed_at_s >= 0)) {
+      p.time_to_first_path_ms = std::max(sa.time_to_first_path_ms, sb.time_to_first_path_ms);
+    }
     p.direct_at_end = sa.direct_now && sb.direct_now;
     p.outcome = p.direct_at_s >= 0 ? "direct" : p.relayed_at_s >= 0 ? "relayed" : "failed";
+    if (p.outcome != "direct") {
+      if (ca.online_at_s < 0 || cb.online_at_s < 0) {
+        const SpecClient& offline = ca.online_at_s < 0 ? ca : cb;
+        p.failure = offline.name + " never came online";
+        if (!offline.failure.empty()) p.failure += " (" + offline.failure + ")";
+      } else if (!sa.failure.empty() || !sb.failure.empty()) {
+        p.failure = !sa.failure.empty() ? sa.failure : sb.failure;
+      } else if (sa.time_to_first_path_ms >= 0 || sb.time_to_first_path_ms >= 0) {
+        p.failure = "tunnel up but data did not cross both ways directly";
+      } else {
+        p.failure = "no direct path within the time limit";
+      }
+    }
     result.pairs.push_back(p);
   }
   for (std::size_t f = 0; f < flow_events.size(); ++f) {
     SpecFlow& flow = result.flows[f];
-    const double end = std::min(spec.duration_s, flow.start_s + flow_events[f]->duration_s);
+    const double end = std::min(result.ended_at_s, flow.start_s + flow_events[f]->duration_s);
     flow.longest_gap_s = std::max(flow.longest_gap_s, end - last_arrival[f]);
   }
-  result.log = log.lines();
+  result.log = event_log.lines();
   ns3::Simulator::Destroy();
   result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return result;
+}
+
+}  // namespace yt::emulation
+
+namespace yt::emulation {
+
+std::uint64_t SpecTraffic::lost() const {
+  return static_cast<std::uint64_t>(std::count_if(arrived_at.begin(), arrived_at.end(), [](double t) { return t < 0; }));
 }
 
 }  // namespace yt::emulation

@@ -1,9 +1,10 @@
 // A scenario described by data rather than code: sites (LANs with several hosts
 // behind a NAT or a chain of NATs, or public hosts) with their access links, the
 // server and separate relays, networks, and a timeline of events (joins, leaves,
-// appearing offline, traffic between two clients, faults). It is what a researcher
-// writes in Python (yellowtail.Scenario) or in a JSON file (yellowtail-sim scenario
-// FILE), and it runs the same cores as every other scenario.
+// appearing offline, traffic, faults; at a time, or when the run's state says so).
+// It is what a researcher writes in Python (yellowtail.Scenario) or in a JSON file
+// (yellowtail-sim scenario FILE), and what the built-in nat-matrix, public-peer,
+// relay-choice and outage runs are; it runs the same cores as every scenario.
 //
 // What comes out is measured, never assumed: a pair's outcome is what its clients
 // reported (TunnelUp: a probe crossed both NATs both ways; TunnelRelayed), and a
@@ -18,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nat-models/nat_config.h"
@@ -40,8 +42,12 @@ struct SiteSpec {
   // public (one host per public site).
   std::vector<NatSpec> nats;
   std::vector<std::string> hosts;  // client names, unique in the scenario
+  // Empty only for a site nobody starts in: a network a client can roam to.
   double delay_ms = 10;            // the access link's one-way delay
   double loss = 0;                 // the access link's loss rate, both ways
+  // The LAN's one-way delay. Above 5 ms (a slow hop: busy Wi-Fi, a tethered
+  // phone) the LAN is a point-to-point link, which needs a site with one host.
+  double lan_delay_ms = 0.2;
 };
 
 struct RelaySpec {
@@ -58,7 +64,35 @@ struct RelaySpec {
 //   server-down   duration_s (then a fresh server process on the same database)
 //   link-down     site, duration_s, loss (default 1: cut)
 //   nat-reboot    site (its outermost NAT forgets every mapping), new_ip
-//   relay-down    relay
+//   relay-down    relay; or "@busiest": the separate relay that carries the most
+//                 pairs then (by the relay both sides last reported; ties to the
+//                 first listed), none when no pair uses a separate relay
+//   block-peer-udp  client (from now on its host drops every UDP datagram not
+//                 to the server, like a firewall that blocks peer-to-peer UDP)
+//   traffic       network: every member (from the start) sends every other one a
+//                 numbered datagram each interval_ms, from now until the end of
+//                 the run (duration_s 0) or for duration_s (emulation/tunnel_traffic.h)
+//   pause-traffic network: that traffic skips its rounds for duration_s (idle
+//                 tunnels: only keepalives hold the NATs' mappings)
+//   roam          client, site: the client's host moves into that site's LAN (a
+//                 site of no hosts: Wi-Fi to LTE), same process and socket; its OS
+//                 tells the client (ClientCore::on_network_changed) unless `silent`
+//   relay-down may also name "@most-forwarded": the separate relay that forwarded
+//                 the most datagrams so far (ties to the first listed).
+// With `after` (any action but start) the event is triggered by the state of the
+// run rather than the clock: it happens at_s seconds after the first moment
+// (checked every 50 ms) that condition holds, so a fault can strike once the
+// tunnels it is about are established, whenever that is:
+//   all-online    every client has synced
+//   all-relayed   every pair has carried probes through a relay both ways since
+//                 the last relay failure, and both sides last reported the same
+//                 relay, which is up
+//   all-carrying  every pair of every "traffic" network had a datagram arrive
+//                 each way within the last second
+// The event happens at the first check at least at_s after the condition first
+// held (checks every check_interval_s), or at the first check from `by_s` on
+// (when set) whether or not it held. Without by_s, an event whose condition never
+// holds does not happen.
 struct EventSpec {
   double at_s = 0;
   std::string action;
@@ -67,6 +101,9 @@ struct EventSpec {
   double interval_ms = 100;
   double loss = 1;
   bool new_ip = false;
+  std::string after;  // "": at at_s; else a condition above, and at_s its offset
+  std::optional<double> by_s;
+  bool silent = false;  // roam: the OS says nothing; the client notices by timeouts
 };
 
 struct ScenarioSpec {
@@ -84,16 +121,62 @@ struct ScenarioSpec {
   // ServerConfig::serialize_sequential_plans: plans that predict a sequential
   // NAT's ports one at a time per public IP, each after a fresh probe.
   bool serialize_sequential_plans = true;
+  // The server's punch strategy (strategy_names(): naive, current).
+  std::string strategy = "current";
+  // Techniques of "current" left out (server/core/punch_techniques.h: lan,
+  // prediction, serialize, prepunch, follower-delay, birthday).
+  std::vector<std::string> disable;
+  // ClientConfig::relay_first: clients bind the relay at the instruction, beside
+  // punching, or only after the punch window failed.
+  bool relay_first = true;
+  double server_loss = 0;  // the server's access link
+  // ServerConfig::punch_follower_delay, when set.
+  std::optional<double> punch_follower_delay_ms;
+  // Ends the run early: this long after every client is online, or as soon as
+  // every pair is decided (direct, or both sides failed with no path at all).
+  // The run still ends at duration_s at the latest.
+  std::optional<double> time_limit_s;
+  // Ends the run early at the first moment (checked every 50 ms) that every event
+  // has happened and this condition (EventSpec::after's names) holds; "" : only
+  // time_limit_s's rule. With triggered events, time_limit_s counts from the
+  // latest of them too, so each phase of the run gets the limit.
+  std::string end_when;
+  // Ends the run this long after the last event happened and, where it has a
+  // duration, ended (a "traffic" to the end of the run excepted): "watch what
+  // the fault left behind for N seconds". Traffic stops then; 2 s more let
+  // datagrams in flight land. Counts only once every event has happened.
+  std::optional<double> end_after_s;
+  // How often triggers and the early ends above are checked (simulated seconds).
+  double check_interval_s = 0.05;
+  // Probe datagrams prove pairs' paths (SpecPair). Off, nothing is sent but what
+  // the timeline says (the cores' own keepalives and pings aside), and a pair's
+  // path evidence is its "traffic" and "send" datagrams.
+  bool path_probes = true;
 };
 
-// Every pair of clients that shared a network at some point.
+// Every pair of clients that shared a network at some point. Its outcome is
+// evidence, not the cores' word: once a side's tunnel is up (direct or relayed) it
+// sends the peer a probe datagram every 200 ms until probes crossed the direct path
+// both ways (emulation/path_probes.h).
 struct SpecPair {
   std::string a, b;
   std::string outcome;            // direct | relayed | failed
-  double direct_at_s = -1;        // when both sides had reported TunnelUp (first time)
+  double direct_at_s = -1;        // when probes had crossed the direct path both ways
   double time_to_direct_ms = -1;  // the later side's TunnelUp::time_to_direct
-  double relayed_at_s = -1;       // when both sides had reported TunnelRelayed (first time)
+  double relayed_at_s = -1;       // when probes had crossed a relay both ways (first time)
+  // From its instruction until both sides had a path (direct or relayed), the later side's.
+  double time_to_first_path_ms = -1;
   bool direct_at_end = false;     // both sides' latest report is TunnelUp
+  std::string failure;            // why not direct: a side's reason, or what was missing
+  // The relay both sides last reported (TunnelRelayed: "built-in" for the
+  // server's, a RelaySpec name, else the endpoint); "" when they differ or a side
+  // never reported one. `relay_changes` is its history: (when, relay) each time it
+  // changed, "" included.
+  std::string relay;
+  std::vector<std::pair<double, std::string>> relay_changes;
+  // When probes had crossed a relay both ways since the last relay failure
+  // (relay-down): the pair's fresh evidence of a relayed path; -1: none since.
+  double relayed_since_s = -1;
 };
 
 struct SpecFlow {
@@ -101,6 +184,7 @@ struct SpecFlow {
   double start_s = 0;
   int sent = 0;
   int delivered = 0;
+  int lost() const { return sent - delivered; }
   int delivered_relayed = 0;
   double first_arrival_s = -1;
   double longest_gap_s = 0;  // between arrivals, and from the start to the first one
@@ -108,9 +192,50 @@ struct SpecFlow {
 
 struct SpecClient {
   std::string name, site;
+  std::vector<double> syncs_at_s;  // every sync (first login, and each after a reconnect or roam)
+  // Its NAT's idle mapping lifetime as it measured it (longest wait answered /
+  // shortest not; -1: none) and its keepalive interval at the end.
+  double lifetime_lower_s = -1, lifetime_upper_s = -1;
+  double keepalive_s = 0;
+  // Tunnel datagrams (keepalives, pings) it sent while its traffic was paused.
+  std::uint64_t sent_while_paused = 0;
   std::string nat;  // what its own discovery reported (NatProfile::summary)
   bool online_at_end = false;
   int logins = 0;
+  double online_at_s = -1;  // its first sync
+  std::string failure;      // its first TunnelFailed or LoginFailed reason
+};
+
+struct SpecSite {
+  std::string name;
+  std::uint64_t tuple_clashes = 0;  // over its NATs (NatCounters::tuple_clashes)
+  std::uint64_t mappings_created = 0;
+};
+
+// One direction of a "traffic" network's pairs, datagram by datagram (by
+// sequence number): when offered, when it arrived (-1: never) and whether
+// through a relay.
+struct SpecTraffic {
+  std::string from, to;
+  std::vector<double> offered_at, arrived_at;
+  std::vector<bool> relayed;
+  std::uint64_t lost() const;
+};
+
+// Datagrams of every "traffic" offered in one second [t, t + 1), and how many of
+// them arrived (whenever).
+struct SpecSecond {
+  double t = 0;
+  std::uint64_t offered = 0, delivered = 0;
+};
+
+// Every relay a client could use: the server's built-in one first ("built-in",
+// with the server's delay), then the RelaySpecs.
+struct SpecRelay {
+  std::string name;
+  double delay_ms = 0;
+  std::uint64_t forwarded = 0;  // datagrams it forwarded (the built-in: the last server process's)
+  double down_at_s = -1;        // when a relay-down stopped it
 };
 
 struct SpecResult {
@@ -118,22 +243,69 @@ struct SpecResult {
   std::vector<SpecPair> pairs;
   std::vector<SpecFlow> flows;
   std::vector<SpecClient> clients;
+  std::vector<SpecSite> sites;
+  std::vector<SpecRelay> relays;
+  std::vector<SpecTraffic> traffic;   // by network, then (from, to) in client order
+  std::vector<SpecSecond> timeline;   // one bucket per second until ended_at_s
+  // The server's login counter (of the process running then) at each check where
+  // it had changed: (when, count); a restarted process counts from 0 again. Checks
+  // run when the description has triggers, end_when, end_after_s or time_limit_s.
+  std::vector<std::pair<double, std::uint64_t>> server_logins;
+  // When each of spec.events happened (simulated s), by index; -1: never (a
+  // trigger that never held, or past the end).
+  std::vector<double> event_times_s;
+  // When each event's effect ended (the server back, a link restored, a pause or
+  // a traffic of set length over); -1: no such end (yet).
+  std::vector<double> event_ends_s;
+  // When end_when held and ended the run; -1: it did not.
+  double settled_at_s = -1;
   std::vector<std::string> log;
   // The server's counters at the end (of the process running then): logins,
-  // tunnel_instructions, relay_offers, plans_queued, mapping_refreshes, refreshes_missed.
+  // tunnel_instructions, relay_offers, plans_queued, mapping_refreshes,
+  // refreshes_missed, relay_forwarded_packets (its built-in relay), relay_repicks
+  // (pairs planned again because their relay went away).
   std::map<std::string, std::uint64_t> server;
+  double ended_at_s = 0;  // simulated: duration_s, or earlier under time_limit_s
   std::uint64_t simulator_events = 0;
   double wall_s = 0;
 };
 
+// Log lines, off by default in bulk runs (the nat-matrix runs thousands).
+struct RunOptions {
+  bool log = true;
+};
+
+// Shorthands for the specs the built-in scenarios build.
+inline NatSpec named_nat(std::string profile) {
+  NatSpec nat;
+  nat.profile = std::move(profile);
+  return nat;
+}
+inline SiteSpec site_of_one(std::string name, std::vector<NatSpec> nats, double delay_ms) {
+  SiteSpec site;
+  site.hosts = {name};
+  site.name = std::move(name);
+  site.nats = std::move(nats);
+  site.delay_ms = delay_ms;
+  return site;
+}
+inline EventSpec client_event(double at_s, std::string action, std::string client) {
+  EventSpec event;
+  event.at_s = at_s;
+  event.action = std::move(action);
+  event.client = std::move(client);
+  return event;
+}
+
 // nullopt, or why the spec cannot run (unknown profile, name used twice, a client
 // in no site, an event naming something that does not exist, bad numbers, ...).
 std::optional<std::string> check_spec(const ScenarioSpec& spec);
-Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec);
+Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOptions& options = {});
 
 // The JSON forms (field names as in the structs above; events' fields only where
 // they matter). Parsing reports the first problem with its JSON path.
 Result<ScenarioSpec, std::string> spec_from_json(const std::string& text);
+std::string scenario_to_json(const ScenarioSpec& spec);
 std::string spec_result_to_json(const SpecResult& result);
 std::string spec_result_table(const SpecResult& result);
 

@@ -69,6 +69,7 @@ void YtClientApp::StopApplication() {
   timer_.Cancel();
   streams_.clear();
   if (udp_) udp_->Close();
+  while (!extra_udp_.empty()) CloseExtraSocket(extra_udp_.begin()->first);
 }
 
 void YtClientApp::DoDispose() {
@@ -76,16 +77,31 @@ void YtClientApp::DoDispose() {
   streams_.clear();
   core_.reset();
   udp_ = nullptr;
+  extra_udp_.clear();
   ns3::Application::DoDispose();
 }
 
 void YtClientApp::OnUdpReceive(ns3::Ptr<ns3::Socket> socket) {
+  SocketId id = 0;
+  if (socket != udp_) {
+    auto it = std::find_if(extra_udp_.begin(), extra_udp_.end(), [&](const auto& e) { return e.second == socket; });
+    if (it == extra_udp_.end()) return;  // closed meanwhile
+    id = it->first;
+  }
   ns3::Address from;
   while (ns3::Ptr<ns3::Packet> packet = socket->RecvFrom(from)) {
     Bytes bytes = from_packet(packet);
-    core_->on_datagram(core_now(), from_ns3(ns3::InetSocketAddress::ConvertFrom(from)), bytes);
+    core_->on_datagram(core_now(), from_ns3(ns3::InetSocketAddress::ConvertFrom(from)), bytes, id);
   }
   Pump();
+}
+
+void YtClientApp::CloseExtraSocket(SocketId socket) {
+  auto it = extra_udp_.find(socket);
+  if (it == extra_udp_.end()) return;
+  it->second->SetRecvCallback(ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
+  it->second->Close();
+  extra_udp_.erase(it);
 }
 
 void YtClientApp::OnTimer() {
@@ -108,6 +124,7 @@ void YtClientApp::Pump() {
   loop_.pump(*core_,
              Overloaded{
                  [this](SendDatagram& d) { SendUdp(d); },
+                 [this](CloseSocket& c) { CloseExtraSocket(c.socket); },
                  [this](yt::OpenStream& o) { OpenStream(o.conn, o.to); },
                  [this](SendStream& s) {
                    auto it = streams_.find(s.conn);
@@ -144,7 +161,17 @@ void YtClientApp::SendUdp(const SendDatagram& d) {
     ttl.SetTtl(d.ttl);
     packet->AddPacketTag(ttl);
   }
-  udp_->SendTo(packet, 0, to_ns3(d.to));
+  ns3::Ptr<ns3::Socket> socket = udp_;
+  if (d.socket != 0) {
+    ns3::Ptr<ns3::Socket>& extra = extra_udp_[d.socket];
+    if (!extra) {
+      extra = ns3::Socket::CreateSocket(GetNode(), ns3::UdpSocketFactory::GetTypeId());
+      extra->Bind();  // an ephemeral port of its own: a NAT mapping of its own
+      extra->SetRecvCallback(ns3::MakeCallback(&YtClientApp::OnUdpReceive, this));
+    }
+    socket = extra;
+  }
+  socket->SendTo(packet, 0, to_ns3(d.to));
 }
 
 void YtClientApp::CloseConnection(ConnId conn) { close_connection(streams_, conn); }

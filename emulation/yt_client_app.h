@@ -76,6 +76,9 @@ class YtClientApp : public ns3::Application {
   uint16_t udp_port_ = 0;  // attribute "UdpPort"
   std::unique_ptr<ClientCore> core_;
   ns3::Ptr<ns3::Socket> udp_;
+  // Extra sockets (io_boundary.h, SendDatagram::socket), opened on first use.
+  std::map<SocketId, ns3::Ptr<ns3::Socket>> extra_udp_;
+  void CloseExtraSocket(SocketId socket);
   Ns3StreamConnections streams_;
   ns3::EventId timer_;
   std::function<void(const ClientEvent&)> on_event_;

@@ -136,9 +136,12 @@ struct NatConfig {
   // router's table size or a CGN's per-device limit; over it, kDropPortExhausted.
   std::size_t max_mappings = 0;
   // Cap on remote endpoints tracked per mapping (filter state and TCP connections).
-  // Past it the remote that would expire soonest is forgotten. 1024 is far beyond
-  // what a VPN client talks to through one socket.
-  std::size_t max_sessions_per_mapping = 1024;
+  // Past it the remote that would expire soonest is forgotten. A VPN client talks
+  // to a few dozen remotes through one socket, but birthday probing adds one per
+  // probed port (1024 per pair, for udp_unreplied_lifetime); 8192 holds several
+  // such pairs at once, as a home router's conntrack table (16k-64k entries) does.
+  // A smaller cap forgets the server's filter state among the probes.
+  std::size_t max_sessions_per_mapping = 8192;
   // Cap on unsolicited inbound tuples remembered (unsolicited_inbound_claims_tuple);
   // past it the one expiring soonest is forgotten, as conntrack evicts unreplied
   // entries first when its table is full. Peers that send first are a handful;

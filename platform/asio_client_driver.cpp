@@ -13,6 +13,11 @@ AsioClientDriver::AsioClientDriver(boost::asio::io_context& io, RandomSource& rn
     : io_(io),
       rng_(rng),
       udp_(io),
+      extra_udp_(io,
+                 [this](SocketId socket, Endpoint from, ByteView data) {
+                   core_->on_datagram(clock_.now(), from, data, socket);
+                   pump();
+                 }),
       timer_(io),
       streams_(core_stream_handlers(core_, clock_, [this] { pump(); })) {}
 
@@ -84,6 +89,7 @@ void AsioClientDriver::stop() {
   timer_.cancel();
   boost::system::error_code ignored;
   udp_.close(ignored);
+  extra_udp_.close_all();
 }
 
 void AsioClientDriver::receive_udp() {
@@ -103,7 +109,14 @@ void AsioClientDriver::receive_udp() {
 void AsioClientDriver::pump() {
   loop_.pump(*core_,
              Overloaded{
-                 [this](SendDatagram& d) { send_datagram(udp_, ByteView(d.payload), d.to, d.ttl); },
+                 [this](SendDatagram& d) {
+                   if (d.socket == 0) {
+                     send_datagram(udp_, ByteView(d.payload), d.to, d.ttl);
+                   } else {
+                     extra_udp_.send(d, udp_endpoint().ip);
+                   }
+                 },
+                 [this](CloseSocket& c) { extra_udp_.close(c.socket); },
                  [this](OpenStream& o) { open_stream(o.conn, o.to); },
                  [this](SendStream& s) { streams_.send(s.conn, s.data, s.droppable); },
                  [this](CloseStream& c) { streams_.close(c.conn); },

@@ -19,6 +19,7 @@
 #include "platform/asio_conversions.h"
 #include "platform/asio_stream.h"
 #include "platform/asio_streams.h"
+#include "platform/extra_udp_sockets.h"
 #include "platform/udp_batch.h"
 #include "protocol/driver_loop.h"
 #include "protocol/packet_batch.h"
@@ -92,6 +93,7 @@ class AsioClientDriver {
   boost::asio::ip::udp::socket udp_;
   boost::asio::ip::udp::endpoint udp_from_;
   std::array<std::uint8_t, 65536> udp_buffer_;
+  ExtraUdpSockets extra_udp_;  // birthday probing's sockets
   boost::asio::steady_timer timer_;
   std::unique_ptr<ClientCore> core_;
   std::unique_ptr<AddressWatch> address_watch_;

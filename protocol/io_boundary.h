@@ -28,8 +28,12 @@ namespace yt {
 // accepted connections); ids are never reused by that side.
 using ConnId = std::uint64_t;
 
+// Names one of a client's UDP sockets (SendDatagram::socket).
+using SocketId = std::uint16_t;
+
 // Send one UDP datagram. `from` is the local endpoint to send from: the server has
-// several discovery sockets; a client has one UDP socket and leaves `from` unset.
+// several discovery sockets; a client leaves `from` unset and names its socket
+// instead (`socket`).
 struct SendDatagram {
   Endpoint from;
   Endpoint to;
@@ -38,6 +42,18 @@ struct SendDatagram {
   // client open its own NAT's mapping without the packet reaching the peer's NAT
   // (TunnelInstruction::prepunch_ttl).
   std::uint8_t ttl = 0;
+  // A client's socket: 0 its main one; k > 0 an extra one, which the driver opens
+  // on first use (a new ephemeral port on the main socket's address, so a NAT
+  // gives it a mapping of its own: birthday probing) until CloseSocket. Datagrams
+  // arriving on it are fed back with the same number. A driver that cannot open
+  // one drops the datagram (the core's probes are best effort anyway).
+  SocketId socket = 0;
+};
+
+// Close a client's extra socket (SendDatagram::socket); ignored for 0 and for a
+// socket the driver never opened.
+struct CloseSocket {
+  SocketId socket = 0;
 };
 
 // Open a TCP connection; the driver answers with on_stream_connected or

@@ -229,6 +229,14 @@ void put(WireWriter& w, const TunnelInstruction& m) {
     w.u32(m.relay->valid_for_s);
     w.endpoint(m.relay->stream);
   }
+  w.u8(static_cast<std::uint8_t>(m.birthday.role));
+  if (m.birthday.role != BirthdayRole::kNone) {
+    w.u16(m.birthday.count);
+    w.u16(m.birthday.rate_pps);
+    w.u16(m.birthday.after_ms);
+    w.u8(m.birthday.ttl);
+    w.endpoint(m.birthday.target);
+  }
 }
 void put(WireWriter& w, const PeerOffline& m) { w.fixed(m.peer); }
 void put(WireWriter& w, const Ping& m) { w.u64(m.nonce); }
@@ -369,6 +377,17 @@ void get(Decoder& d, TunnelInstruction& m) {
     offer.valid_for_s = d.r.u32();
     offer.stream = d.r.endpoint();
     m.relay = offer;
+  }
+  m.birthday.role = d.enumeration<BirthdayRole>(0, 2);
+  if (m.birthday.role != BirthdayRole::kNone) {
+    m.birthday.count = d.r.u16();
+    m.birthday.rate_pps = d.r.u16();
+    m.birthday.after_ms = d.r.u16();
+    m.birthday.ttl = d.r.u8();
+    m.birthday.target = d.r.endpoint();
+    if (m.birthday.count == 0 || m.birthday.count > kMaxBirthdayCount || m.birthday.rate_pps == 0) {
+      d.fail(DecodeError::kFieldOutOfRange);
+    }
   }
 }
 

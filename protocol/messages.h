@@ -368,6 +368,36 @@ struct RelayOffer {
 // S->C: set up a tunnel to `peer`. Both sides get one with the same tunnel id and
 // start punching `start_delay_ms` after receiving it (the server subtracts each
 // side's one-way delay so the probes cross inside the NAT timeouts).
+// Birthday probing (TunnelInstruction::birthday), for a pair where one side's NAT
+// gives every new destination a random port (APDM, random allocation) and the
+// other's keeps one mapping for all (EIM). The random side opens `count` sockets,
+// each sending one probe to `target`, the peer's mapped endpoint: `count` mappings
+// at random ports, each open to the peer. The other side sends `count` probes to
+// random ports of `target`'s IP, the random side's public IP as the server saw it
+// (never a third party's), each one opening its own NAT toward that port. One probe that hits one
+// of the mappings is a punch: with 256 mappings among 64,512 ports and 1024 probes,
+// 1 - (1 - 256/64512)^1024, about 98%. Both go at most `rate_pps` datagrams a
+// second (the client caps it with its own ClientConfig::birthday_max_pps), from the
+// instruction's start plus `after_ms`. With a `ttl`, the random side's datagrams go
+// out with that IP TTL: they open its own NAT's mappings and die before the peer's
+// NAT, which would otherwise see them first; a Linux conntrack NAT then holds their
+// tuples and moves the peer's matching probe to another port (the clash in
+// TunnelInstruction::prepunch_ttl).
+enum class BirthdayRole : std::uint8_t { kNone = 0, kOpenPorts = 1, kProbePorts = 2 };
+struct BirthdayPlan {
+  BirthdayRole role = BirthdayRole::kNone;
+  std::uint16_t count = 0;
+  std::uint16_t rate_pps = 0;
+  std::uint16_t after_ms = 0;
+  std::uint8_t ttl = 0;
+  Endpoint target;
+  bool operator==(const BirthdayPlan& o) const {
+    return role == o.role && count == o.count && rate_pps == o.rate_pps && after_ms == o.after_ms && ttl == o.ttl &&
+           target == o.target;
+  }
+};
+constexpr std::uint16_t kMaxBirthdayCount = 4096;
+
 struct TunnelInstruction {
   static constexpr ControlType kType = ControlType::kTunnelInstruction;
   PublicKey peer{};
@@ -386,6 +416,7 @@ struct TunnelInstruction {
   // works; nullopt when the server offers none. Relay-first: both sides bind at
   // once and talk through it while punching runs (client/core/tunnel.h).
   std::optional<RelayOffer> relay = std::nullopt;
+  BirthdayPlan birthday = {};
 };
 
 // S->C: the server lost `peer`. The client checks the tunnel's liveness itself

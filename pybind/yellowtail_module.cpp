@@ -12,6 +12,7 @@
 #include "emulation/population_scenario.h"
 #include "emulation/relay_choice_scenario.h"
 #include "emulation/spec_scenario.h"
+#include "server/core/punch_techniques.h"
 
 namespace py = pybind11;
 using namespace yt::emulation;
@@ -74,6 +75,114 @@ void check_names(const std::vector<std::string>& given, const std::vector<std::s
   }
 }
 
+// run_attempt's and attempt_scenario's arguments, checked (ValueError).
+std::vector<std::string> checked_techniques(const std::vector<std::string>& disable) {
+  std::string list;
+  for (const std::string& d : disable) list += d + ",";
+  auto parsed = yt::parse_techniques(list);
+  if (!parsed) throw py::value_error(parsed.error());
+  return {parsed->begin(), parsed->end()};
+}
+
+AttemptSpec attempt_spec(const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed,
+                         double delay_ms, double loss, double time_limit_s, const std::string& fault,
+                         const std::string& relay, const std::vector<std::string>& disable) {
+  check_names({a, b}, matrix_profile_names(), "profile");
+  check_names({strategy}, strategy_names(), "strategy");
+  if (!fault.empty()) check_names({fault}, fault_names(), "fault");
+  check_names({relay}, relay_mode_names(), "relay mode");
+  check_loss(loss);
+  check_delay_ms(delay_ms);
+  check_time_limit_s(time_limit_s);
+  AttemptSpec spec;
+  spec.profile_a = a;
+  spec.profile_b = b;
+  spec.strategy = strategy;
+  spec.seed = seed;
+  spec.access_delay = from_ms(delay_ms);
+  spec.loss_rate = loss;
+  spec.time_limit = from_ms(time_limit_s * 1000);
+  spec.fault = fault;
+  spec.relay_mode = relay;
+  spec.disable = checked_techniques(disable);
+  return spec;
+}
+
+// run_public_peer's and public_peer_scenario's arguments, checked (ValueError).
+PublicPeerOptions public_peer_options(std::uint64_t seed, const std::string& alice_nat, const std::string& bob_nat,
+                                      double delay_ms, double public_delay_ms, double lan_delay_ms,
+                                      std::optional<double> follower_delay_ms, double time_limit_s) {
+  for (double ms : {delay_ms, public_delay_ms, lan_delay_ms, follower_delay_ms.value_or(0.0)}) check_delay_ms(ms);
+  check_time_limit_s(time_limit_s);
+  PublicPeerOptions o;
+  o.seed = seed;
+  o.alice_nat = alice_nat;
+  o.bob_nat = bob_nat;
+  o.access_delay = from_ms(delay_ms);
+  o.public_delay = from_ms(public_delay_ms);
+  o.alice_lan_delay = from_ms(lan_delay_ms);
+  if (follower_delay_ms) o.follower_delay = from_ms(*follower_delay_ms);
+  o.time_limit = from_ms(time_limit_s * 1000);
+  if (auto error = check_public_peer_options(o)) throw py::value_error(*error);
+  return o;
+}
+
+// run_relay_choice's and relay_choice_scenario's arguments, checked (ValueError).
+RelayChoiceOptions relay_choice_options(std::uint64_t seed, const std::vector<double>& relay_delays_ms,
+                                        const std::vector<double>& client_delays_ms, double server_delay_ms,
+                                        const std::string& client_nat, bool fail_relay, double time_limit_s) {
+  check_time_limit_s(time_limit_s);
+  RelayChoiceOptions o;
+  o.seed = seed;
+  o.relay_delays.clear();
+  for (double ms : relay_delays_ms) {
+    check_delay_ms(ms);
+    o.relay_delays.push_back(from_ms(ms));
+  }
+  o.client_delays.clear();
+  for (double ms : client_delays_ms) {
+    check_delay_ms(ms);
+    o.client_delays.push_back(from_ms(ms));
+  }
+  check_delay_ms(server_delay_ms);
+  o.server_delay = from_ms(server_delay_ms);
+  o.client_nat = client_nat;
+  o.fail_relay = fail_relay;
+  o.time_limit = from_ms(time_limit_s * 1000);
+  if (auto error = check_relay_choice_options(o)) throw py::value_error(*error);
+  return o;
+}
+
+// run_outage's and outage_scenario's arguments, checked (ValueError).
+OutageOptions outage_options(const std::string& fault, double duration_s, std::uint64_t seed, int clients,
+                             const std::vector<std::string>& nats, int relays, double delay_ms, double interval_ms,
+                             int side, bool new_ip, double burst_loss, double nat_timeout_s, double settle_s,
+                             double observe_s, const std::string& roam_nat, bool roam_notice) {
+  check_delay_ms(delay_ms);
+  for (double s : {duration_s, nat_timeout_s, settle_s, observe_s}) {
+    if (!(s >= 0 && s <= 3600)) throw py::value_error("times must be between 0 and 3600 s");
+  }
+  OutageOptions o;
+  o.fault = fault;
+  o.duration = from_ms(duration_s * 1000);
+  o.seed = seed;
+  o.clients = clients;
+  if (!nats.empty()) o.nats = nats;
+  o.relays = relays;
+  o.access_delay = from_ms(delay_ms);
+  o.interval = from_ms(interval_ms);
+  o.side = side;
+  o.new_ip = new_ip;
+  o.roam_nat = roam_nat;
+  o.roam_notice = roam_notice;
+  o.burst_loss = burst_loss;
+  o.nat_timeout = from_ms(nat_timeout_s * 1000);
+  o.settle = from_ms(settle_s * 1000);
+  o.observe = from_ms(observe_s * 1000);
+  if (auto error = check_outage_options(o)) throw py::value_error(*error);
+  return o;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -82,28 +191,15 @@ PYBIND11_MODULE(_core, m) {
   m.def("profile_names", &matrix_profile_names, "NAT profiles known to the matrix (named and stacked)");
   m.def("strategy_names", &strategy_names, "traversal strategies: naive, current");
   m.def("fault_names", &fault_names, "injectable faults");
+  m.def("technique_names", &yt::technique_names,
+        "punch techniques of the 'current' strategy that `disable` can switch off");
 
   m.def(
       "run_attempt",
       [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
-         double loss, double time_limit_s, const std::string& fault, const std::string& relay) {
-        check_names({a, b}, matrix_profile_names(), "profile");
-        check_names({strategy}, strategy_names(), "strategy");
-        if (!fault.empty()) check_names({fault}, fault_names(), "fault");
-        check_names({relay}, relay_mode_names(), "relay mode");
-        check_loss(loss);
-        check_delay_ms(delay_ms);
-        check_time_limit_s(time_limit_s);
-        AttemptSpec spec;
-        spec.profile_a = a;
-        spec.profile_b = b;
-        spec.strategy = strategy;
-        spec.seed = seed;
-        spec.access_delay = from_ms(delay_ms);
-        spec.loss_rate = loss;
-        spec.time_limit = from_ms(time_limit_s * 1000);
-        spec.fault = fault;
-        spec.relay_mode = relay;
+         double loss, double time_limit_s, const std::string& fault, const std::string& relay,
+         const std::vector<std::string>& disable) {
+        AttemptSpec spec = attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay, disable);
         py::gil_scoped_release release;
         AttemptRecord r = run_attempt(spec);
         py::gil_scoped_acquire acquire;
@@ -111,16 +207,29 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
       py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
-      py::arg("relay") = "first",
+      py::arg("relay") = "first", py::arg("disable") = std::vector<std::string>{},
       "One tunnel attempt between clients behind the two NAT profiles; returns a dict with the outcome "
       "(direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms, relay_packets and the failure "
-      "reason. relay='first' binds the relay at the instruction, 'last' only after the punch window.");
+      "reason. relay='first' binds the relay at the instruction, 'last' only after the punch window. "
+      "disable: punch techniques of 'current' to leave out (technique_names()).");
+  m.def(
+      "attempt_scenario",
+      [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
+         double loss, double time_limit_s, const std::string& fault, const std::string& relay,
+         const std::vector<std::string>& disable) {
+        return scenario_to_json(attempt_scenario(
+            attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay, disable)));
+      },
+      py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
+      py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
+      py::arg("relay") = "first", py::arg("disable") = std::vector<std::string>{},
+      "The scenario (JSON, as run_scenario takes) that run_attempt runs with the same arguments.");
 
   m.def(
       "run_matrix",
       [](std::vector<std::string> profiles, std::vector<std::string> strategies, std::vector<std::uint64_t> seeds,
          double delay_ms, double loss, double time_limit_s, const std::string& fault, const std::string& relay,
-         std::function<void(int, int)> progress) {
+         const std::vector<std::string>& disable, std::function<void(int, int)> progress) {
         check_names(profiles, matrix_profile_names(), "profile");
         check_names(strategies, strategy_names(), "strategy");
         if (!fault.empty()) check_names({fault}, fault_names(), "fault");
@@ -128,7 +237,8 @@ PYBIND11_MODULE(_core, m) {
         check_loss(loss);
         check_delay_ms(delay_ms);
         check_time_limit_s(time_limit_s);
-        MatrixParameters p{profiles, strategies, seeds, delay_ms, loss, time_limit_s, fault, relay};
+        MatrixParameters p{profiles, strategies, seeds, delay_ms, loss, time_limit_s, fault, relay,
+                           checked_techniques(disable)};
         MatrixRun run = run_matrix(p, [&](int done, int total) {
           if (progress) progress(done, total);
         });
@@ -146,7 +256,8 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("profiles"), py::arg("strategies") = std::vector<std::string>{"naive", "current"},
       py::arg("seeds") = std::vector<std::uint64_t>{1, 2, 3}, py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0,
-      py::arg("time_limit_s") = 15.0, py::arg("fault") = "", py::arg("relay") = "first", py::arg("progress") = nullptr,
+      py::arg("time_limit_s") = 15.0, py::arg("fault") = "", py::arg("relay") = "first",
+      py::arg("disable") = std::vector<std::string>{}, py::arg("progress") = nullptr,
       "Every ordered pair of `profiles` x seeds x strategies. Returns pairs (one summary per "
       "profile pair and strategy, plus 'overall'), attempts, and the results.json/csv text.");
 
@@ -179,20 +290,8 @@ PYBIND11_MODULE(_core, m) {
       "run_public_peer",
       [](std::uint64_t seed, const std::string& alice_nat, const std::string& bob_nat, double delay_ms,
          double public_delay_ms, double lan_delay_ms, std::optional<double> follower_delay_ms, double time_limit_s) {
-        for (double ms : {delay_ms, public_delay_ms, lan_delay_ms, follower_delay_ms.value_or(0.0)}) {
-          check_delay_ms(ms);
-        }
-        check_time_limit_s(time_limit_s);
-        PublicPeerOptions o;
-        o.seed = seed;
-        o.alice_nat = alice_nat;
-        o.bob_nat = bob_nat;
-        o.access_delay = from_ms(delay_ms);
-        o.public_delay = from_ms(public_delay_ms);
-        o.alice_lan_delay = from_ms(lan_delay_ms);
-        if (follower_delay_ms) o.follower_delay = from_ms(*follower_delay_ms);
-        o.time_limit = from_ms(time_limit_s * 1000);
-        if (auto error = check_public_peer_options(o)) throw py::value_error(*error);
+        PublicPeerOptions o = public_peer_options(seed, alice_nat, bob_nat, delay_ms, public_delay_ms, lan_delay_ms,
+                                                  follower_delay_ms, time_limit_s);
         py::gil_scoped_release release;
         auto ran = run_public_peer(o);
         py::gil_scoped_acquire acquire;
@@ -213,30 +312,24 @@ PYBIND11_MODULE(_core, m) {
       "Alice behind a NAT on a slow LAN, frank public near the core, bob behind another NAT. Returns "
       "which pairs went direct ('alice-frank', 'alice-bob', 'bob-frank'), the conntrack clashes at "
       "alice's NAT and the event log. follower_delay_ms=None keeps the server's default; 0 shows the clash.");
+  m.def(
+      "public_peer_scenario",
+      [](std::uint64_t seed, const std::string& alice_nat, const std::string& bob_nat, double delay_ms,
+         double public_delay_ms, double lan_delay_ms, std::optional<double> follower_delay_ms, double time_limit_s) {
+        return scenario_to_json(public_peer_scenario(public_peer_options(
+            seed, alice_nat, bob_nat, delay_ms, public_delay_ms, lan_delay_ms, follower_delay_ms, time_limit_s)));
+      },
+      py::arg("seed") = 1, py::arg("alice_nat") = "linux-masquerade", py::arg("bob_nat") = "linux-masquerade",
+      py::arg("delay_ms") = 20.0, py::arg("public_delay_ms") = 2.0, py::arg("lan_delay_ms") = 30.0,
+      py::arg("follower_delay_ms") = py::none(), py::arg("time_limit_s") = 15.0,
+      "The scenario (JSON, as run_scenario takes) that run_public_peer runs with the same arguments.");
 
   m.def(
       "run_relay_choice",
       [](std::uint64_t seed, const std::vector<double>& relay_delays_ms, const std::vector<double>& client_delays_ms,
          double server_delay_ms, const std::string& client_nat, bool fail_relay, double time_limit_s) {
-        check_time_limit_s(time_limit_s);
-        RelayChoiceOptions o;
-        o.seed = seed;
-        o.relay_delays.clear();
-        for (double ms : relay_delays_ms) {
-          check_delay_ms(ms);
-          o.relay_delays.push_back(from_ms(ms));
-        }
-        o.client_delays.clear();
-        for (double ms : client_delays_ms) {
-          check_delay_ms(ms);
-          o.client_delays.push_back(from_ms(ms));
-        }
-        check_delay_ms(server_delay_ms);
-        o.server_delay = from_ms(server_delay_ms);
-        o.client_nat = client_nat;
-        o.fail_relay = fail_relay;
-        o.time_limit = from_ms(time_limit_s * 1000);
-        if (auto error = check_relay_choice_options(o)) throw py::value_error(*error);
+        const RelayChoiceOptions o = relay_choice_options(seed, relay_delays_ms, client_delays_ms, server_delay_ms,
+                                                          client_nat, fail_relay, time_limit_s);
         py::gil_scoped_release release;
         auto ran = run_relay_choice(o);
         py::gil_scoped_acquire acquire;
@@ -287,33 +380,25 @@ PYBIND11_MODULE(_core, m) {
       "built-in relay. Returns, per pair, the relay it got with its latency, the best possible and the "
       "stretch, before and (fail_relay) after the busiest relay fails; per relay, datagrams forwarded.");
   m.def(
+      "relay_choice_scenario",
+      [](std::uint64_t seed, const std::vector<double>& relay_delays_ms, const std::vector<double>& client_delays_ms,
+         double server_delay_ms, const std::string& client_nat, bool fail_relay, double time_limit_s) {
+        return scenario_to_json(relay_choice_scenario(relay_choice_options(
+            seed, relay_delays_ms, client_delays_ms, server_delay_ms, client_nat, fail_relay, time_limit_s)));
+      },
+      py::arg("seed") = 1, py::arg("relay_delays_ms") = std::vector<double>{5, 15, 30},
+      py::arg("client_delays_ms") = std::vector<double>{10, 20, 30, 40}, py::arg("server_delay_ms") = 50.0,
+      py::arg("client_nat") = "symmetric-random", py::arg("fail_relay") = true, py::arg("time_limit_s") = 40.0,
+      "The scenario (JSON, as run_scenario takes) that run_relay_choice runs with the same arguments.");
+  m.def(
       "run_outage",
       [](const std::string& fault, double duration_s, std::uint64_t seed, int clients,
          const std::vector<std::string>& nats, int relays, double delay_ms, double interval_ms, int side,
          bool new_ip, double burst_loss, double nat_timeout_s, double settle_s, double observe_s,
          const std::string& roam_nat, bool roam_notice) {
-        check_delay_ms(delay_ms);
-        for (double s : {duration_s, nat_timeout_s, settle_s, observe_s}) {
-          if (!(s >= 0 && s <= 3600)) throw py::value_error("times must be between 0 and 3600 s");
-        }
-        OutageOptions o;
-        o.fault = fault;
-        o.duration = from_ms(duration_s * 1000);
-        o.seed = seed;
-        o.clients = clients;
-        if (!nats.empty()) o.nats = nats;
-        o.relays = relays;
-        o.access_delay = from_ms(delay_ms);
-        o.interval = from_ms(interval_ms);
-        o.side = side;
-        o.new_ip = new_ip;
-        o.roam_nat = roam_nat;
-        o.roam_notice = roam_notice;
-        o.burst_loss = burst_loss;
-        o.nat_timeout = from_ms(nat_timeout_s * 1000);
-        o.settle = from_ms(settle_s * 1000);
-        o.observe = from_ms(observe_s * 1000);
-        if (auto error = check_outage_options(o)) throw py::value_error(*error);
+        const OutageOptions o = outage_options(fault, duration_s, seed, clients, nats, relays, delay_ms, interval_ms,
+                                               side, new_ip, burst_loss, nat_timeout_s, settle_s, observe_s, roam_nat,
+                                               roam_notice);
         std::string json;
         {
           py::gil_scoped_release release;
@@ -335,6 +420,23 @@ PYBIND11_MODULE(_core, m) {
       "loss-burst, mapping-expiry, relay-down, roam). Returns what `yellowtail-sim outage` writes to outage.json: "
       "options, outage survival and totals, per tunnel (survived, lost, longest gap, recovery), per client "
       "(resync after the server's return) and a per-second delivery timeline. nats=[] keeps the default mix.");
+  m.def(
+      "outage_scenario",
+      [](const std::string& fault, double duration_s, std::uint64_t seed, int clients,
+         const std::vector<std::string>& nats, int relays, double delay_ms, double interval_ms, int side,
+         bool new_ip, double burst_loss, double nat_timeout_s, double settle_s, double observe_s,
+         const std::string& roam_nat, bool roam_notice) {
+        return scenario_to_json(outage_scenario(outage_options(fault, duration_s, seed, clients, nats, relays,
+                                                               delay_ms, interval_ms, side, new_ip, burst_loss,
+                                                               nat_timeout_s, settle_s, observe_s, roam_nat,
+                                                               roam_notice)));
+      },
+      py::arg("fault") = "server-down", py::arg("duration_s") = 60.0, py::arg("seed") = 1, py::arg("clients") = 6,
+      py::arg("nats") = std::vector<std::string>{}, py::arg("relays") = 1, py::arg("delay_ms") = 20.0,
+      py::arg("interval_ms") = 100.0, py::arg("side") = 1, py::arg("new_ip") = false, py::arg("burst_loss") = 0.3,
+      py::arg("nat_timeout_s") = 30.0, py::arg("settle_s") = 10.0, py::arg("observe_s") = 30.0,
+      py::arg("roam_nat") = "cgnat", py::arg("roam_notice") = true,
+      "The scenario (JSON, as run_scenario takes) that run_outage runs with the same arguments.");
   m.def(
       "run_population",
       [](int clients, const std::vector<std::pair<std::string, double>>& nats, int network_size, int relays,

@@ -12,6 +12,22 @@ candidates and answer any probe at its source (peer-reflexive endpoints):
   predicted ports (tunnel_planner.h). A direct tunnel needs it both ways; a NAT
   that blocks UDP never gets one (that is a relay's job).
 
+Birthday probing (the 'current' strategy) adds one case the rule above calls
+impossible: a NAT with random ports per destination (APDM, random) against an
+endpoint-independent one that filters (APDF or ADF). The random side opens 256
+mappings toward the other, which probes 1024 random ports of its address; a
+probe that lands on a mapping is a punch. That succeeds with probability
+1 - (1 - 256/64512)^1024 = 98.3%, not 0 or 1, so such a pair matches theory when
+that probability lies inside the measured rate's 95% Wilson interval. The random
+side's datagrams carry the prepunch TTL: without it a Linux conntrack NAT on the
+other side (linux-masquerade, home-behind-cgnat) holds their tuples and moves the
+matching probe to another port, so with `prepunch` disabled those pairs fail.
+
+Techniques switched off in the run (results.json parameters.disable) are taken
+into account: `prediction` (sequential NATs are not predicted), `birthday`, and
+`prepunch` (above). The others (lan, serialize, follower-delay) do not change a
+pair of the matrix in theory: one client per NAT, on different public IPs.
+
 usage: nat_theory.py RESULTS_JSON   # exit 1 when a pair differs from the theory
 """
 import json
@@ -36,30 +52,56 @@ PROFILES = {
 }
 
 
-def leaves_from_probed_endpoint(profile, strategy):
+BIRTHDAY_SOCKETS, BIRTHDAY_PROBES, PORTS = 256, 1024, 65536 - 1024
+BIRTHDAY_P = 1 - (1 - BIRTHDAY_SOCKETS / PORTS) ** BIRTHDAY_PROBES
+# Profiles whose NAT is Linux conntrack, which holds an unsolicited inbound tuple.
+CONNTRACK = {"linux-masquerade", "home-behind-cgnat"}
+
+
+def leaves_from_probed_endpoint(profile, strategy, disabled=()):
     mapping, allocation, _, _ = PROFILES[profile]
     if mapping == "EIM":
         return True
-    return strategy == "current" and allocation == "sequential"
+    return strategy == "current" and allocation == "sequential" and "prediction" not in disabled
 
 
-def reaches(sender, receiver, strategy):
+def reaches(sender, receiver, strategy, disabled=()):
     """Does a punch packet from `sender` pass `receiver`'s NAT?"""
-    if leaves_from_probed_endpoint(sender, strategy):
+    if leaves_from_probed_endpoint(sender, strategy, disabled):
         return True
     return PROFILES[receiver][2] in ("EIF", "ADF")
 
 
-def expected_direct(a, b, strategy):
+def expected_direct(a, b, strategy, disabled=()):
     if not (PROFILES[a][3] and PROFILES[b][3]):
         return False
-    return reaches(a, b, strategy) and reaches(b, a, strategy)
+    return reaches(a, b, strategy, disabled) and reaches(b, a, strategy, disabled)
+
+
+def birthday_pair(a, b, strategy, disabled=()):
+    """Is (a, b) a pair that only birthday probing takes direct?"""
+    if strategy != "current" or "birthday" in disabled or expected_direct(a, b, strategy, disabled):
+        return False
+    for hard, easy in ((a, b), (b, a)):
+        h, e = PROFILES[hard], PROFILES[easy]
+        if h[0] == "APDM" and h[1] == "random" and e[0] == "EIM" and e[2] in ("APDF", "ADF") and h[3] and e[3]:
+            return not ("prepunch" in disabled and easy in CONNTRACK)
+    return False
+
+
+def expected_rate(a, b, strategy, disabled=()):
+    """The P2P rate theory expects: 0, 1, or birthday probing's probability."""
+    if birthday_pair(a, b, strategy, disabled):
+        return BIRTHDAY_P
+    return 1.0 if expected_direct(a, b, strategy, disabled) else 0.0
 
 
 def differences(results):
-    """Human-readable lines for every pair whose measured rate is not the
-    theory's 0 or 1. Pairs with unknown profiles are reported too."""
+    """Human-readable lines for every pair whose measured rate does not match the
+    theory: not its 0 or 1, or, for a birthday pair, a 95% interval that misses
+    its probability. Pairs with unknown profiles are reported too."""
     out = []
+    disabled = tuple(results.get("parameters", {}).get("disable", []))
     for p in results["pairs"]:
         a, b, strategy = p["profile_a"], p["profile_b"], p["strategy"]
         if a == "overall":
@@ -67,9 +109,15 @@ def differences(results):
         if a not in PROFILES or b not in PROFILES:
             out.append(f"{a} x {b}: no theory for this profile")
             continue
-        want = 1.0 if expected_direct(a, b, strategy) else 0.0
-        if abs(p["p2p_rate"] - want) > 1e-9:
-            out.append(f"{a} x {b} [{strategy}]: measured {p['p2p_rate']:.0%}, theory says {want:.0%}")
+        want = expected_rate(a, b, strategy, disabled)
+        if want in (0.0, 1.0):
+            if abs(p["p2p_rate"] - want) > 1e-9:
+                out.append(f"{a} x {b} [{strategy}]: measured {p['p2p_rate']:.0%}, theory says {want:.0%}")
+            continue
+        low, high = p.get("p2p_rate_ci95", (p["p2p_rate"], p["p2p_rate"]))
+        if not low - 1e-9 <= want <= high + 1e-9:
+            out.append(f"{a} x {b} [{strategy}]: measured {p['p2p_rate']:.0%} (95% CI {low:.0%}-{high:.0%}), "
+                       f"theory says {want:.1%} (birthday probing)")
     return out
 
 

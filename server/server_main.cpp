@@ -15,6 +15,7 @@
 #include "platform/postgres_storage.h"
 #include "platform/sqlite_storage.h"
 #include "platform/system_random.h"
+#include "server/core/punch_techniques.h"
 #include "server/core/server_metrics.h"
 
 namespace {
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
                "do not relay on the discovery socket (pairs then use registered relays only)");
   app.add_option("--metrics", metrics,
                  "serve Prometheus metrics at http://IP:PORT/metrics (off by default; e.g. 127.0.0.1:9475)");
+  std::string disable;
+  app.add_option("--disable", disable,
+                 "comma-separated punch techniques to leave out of tunnel plans: lan, prediction,\n"
+                 "serialize, prepunch, follower-delay, birthday (birthday probing: a random-port\n"
+                 "NAT against an endpoint-independent one; about 1,300 datagrams per such pair)");
   app.add_flag("--print-public-key", print_key, "print the server's public key (hex) and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -111,6 +117,12 @@ int main(int argc, char** argv) {
   config.password_strength =
       strength == "minimum" ? yt::PwhashStrength::minimum() : yt::PwhashStrength::interactive();
   config.builtin_relay = !no_builtin_relay;
+  auto disabled = yt::parse_techniques(disable);
+  if (!disabled) {
+    std::fprintf(stderr, "yellowtail-server: --disable: %s\n", disabled.error().c_str());
+    return 2;
+  }
+  config.disabled_techniques = *disabled;
   for (const std::string& hex : relay_keys) {
     auto key = yt::key_from_hex(hex);
     if (!key) {

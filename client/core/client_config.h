@@ -106,6 +106,15 @@ struct ClientConfig {
   // races; 10 s covers slow paths and lossy links.
   Duration punch_interval = 50ms;
   Duration punch_duration = 10s;
+  // Birthday probing (TunnelInstruction::birthday): this client sends at most
+  // this many birthday datagrams a second whatever the server asks (a probe sweep
+  // over a peer's ports should not look like a port scan), and keeps at most
+  // max_extra_sockets extra sockets open at once (file descriptors; 0 turns the
+  // opening side off). `birthday` false: this client takes no part (it still
+  // punches as usual).
+  bool birthday = true;
+  std::uint16_t birthday_max_pps = 200;
+  std::size_t max_extra_sockets = 512;
   // Peer handshake init retransmission while no response has come.
   Duration handshake_retry = 1s;
   // A relayed tunnel answers the peer's punch probes with a sealed ping straight to

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -44,15 +45,31 @@ struct ClientContext {
   std::optional<Endpoint> server_relay;
 
   void emit(ClientEvent event) { outputs.emplace_back(std::move(event)); }
-  // The client has one UDP socket, so `from` stays unset (io_boundary.h).
-  void send_datagram(Endpoint to, const Datagram& datagram, std::uint8_t ttl = 0) {
-    outputs.emplace_back(SendDatagram{Endpoint{}, to, encode_datagram(datagram), ttl});
+  // A client names its socket, not a local endpoint (io_boundary.h): 0 is the main one.
+  void send_datagram(Endpoint to, const Datagram& datagram, std::uint8_t ttl = 0, SocketId socket = 0) {
+    outputs.emplace_back(SendDatagram{Endpoint{}, to, encode_datagram(datagram), ttl, socket});
     ++datagrams_sent;
   }
-  void send_bytes(Endpoint to, Bytes payload) {
-    outputs.emplace_back(SendDatagram{Endpoint{}, to, std::move(payload), 0});
+  void send_bytes(Endpoint to, Bytes payload, SocketId socket = 0) {
+    outputs.emplace_back(SendDatagram{Endpoint{}, to, std::move(payload), 0, socket});
     ++datagrams_sent;
   }
+
+  // Extra sockets (birthday probing): a number not in use, or nullopt when
+  // config.max_extra_sockets are open already.
+  std::optional<SocketId> open_socket() {
+    if (extra_sockets.size() >= config.max_extra_sockets) return std::nullopt;
+    for (std::size_t tries = 0; tries < 65535; ++tries) {
+      next_socket = next_socket == 65535 ? 1 : static_cast<SocketId>(next_socket + 1);
+      if (extra_sockets.insert(next_socket).second) return next_socket;
+    }
+    return std::nullopt;
+  }
+  void close_socket(SocketId socket) {
+    if (socket != 0 && extra_sockets.erase(socket)) outputs.emplace_back(CloseSocket{socket});
+  }
+  std::set<SocketId> extra_sockets;
+  SocketId next_socket = 0;
   // Every UDP datagram queued so far: whether our socket was quiet in a while.
   std::uint64_t datagrams_sent = 0;
 };

@@ -509,7 +509,7 @@ void ClientCore::on_stream_closed(Time now, ConnId conn) {
   impl_->handle(now, impl_->control.on_closed(now, conn));
 }
 
-void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
+void ClientCore::on_datagram(Time now, Endpoint from, ByteView data, SocketId socket) {
   Impl& s = *impl_;
   auto decoded = decode_datagram(data);
   if (!decoded) {
@@ -524,15 +524,15 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data) {
     }
     if (auto result = s.discovery.on_reply(now, from, *reply)) s.finish_discovery(now, *result);
   } else if (auto* probe = std::get_if<PunchProbe>(&datagram)) {
-    s.tunnels.on_punch(now, from, probe->tunnel_id, probe->sequence, false);
+    s.tunnels.on_punch(now, PeerPath{from, false, socket}, probe->tunnel_id, probe->sequence, false);
   } else if (auto* ack = std::get_if<PunchAck>(&datagram)) {
-    s.tunnels.on_punch(now, from, ack->tunnel_id, ack->sequence, true);
+    s.tunnels.on_punch(now, PeerPath{from, false, socket}, ack->tunnel_id, ack->sequence, true);
   } else if (auto* init = std::get_if<PeerHandshakeInit>(&datagram)) {
-    s.tunnels.on_handshake_init(now, PeerPath{from, false}, *init);
+    s.tunnels.on_handshake_init(now, PeerPath{from, false, socket}, *init);
   } else if (auto* resp = std::get_if<PeerHandshakeResp>(&datagram)) {
-    s.tunnels.on_handshake_resp(now, PeerPath{from, false}, *resp);
+    s.tunnels.on_handshake_resp(now, PeerPath{from, false, socket}, *resp);
   } else if (auto* data_msg = std::get_if<PeerData>(&datagram)) {
-    if (auto received = s.tunnels.on_data(now, PeerPath{from, false}, *data_msg)) s.deliver(*received, false);
+    if (auto received = s.tunnels.on_data(now, PeerPath{from, false, socket}, *data_msg)) s.deliver(*received, false);
   } else if (auto* relayed = std::get_if<RelayData>(&datagram)) {
     if (auto received = s.tunnels.on_relay_data(now, from, *relayed)) s.deliver(*received, true);
   } else if (auto* bound = std::get_if<RelayBound>(&datagram)) {

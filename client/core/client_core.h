@@ -59,7 +59,8 @@ class ClientCore {
   void on_stream_data(Time now, ConnId conn, ByteView data);
   // Connection refused, reset or closed by the server.
   void on_stream_closed(Time now, ConnId conn);
-  void on_datagram(Time now, Endpoint from, ByteView data);
+  // `socket`: which of our sockets it arrived on (io_boundary.h, SendDatagram::socket).
+  void on_datagram(Time now, Endpoint from, ByteView data, SocketId socket = 0);
   void on_timer(Time now);
   // The host's addresses changed (roaming: Wi-Fi to LTE, a new lease): the driver
   // says so when the OS does, with our socket's endpoints at the new addresses

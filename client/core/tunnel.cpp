@@ -42,6 +42,9 @@ Tunnel::Tunnel(const TunnelInstruction& instruction, Time now, const ClientConfi
       punch_end_(start_at_ + config.punch_duration),
       next_probe_at_(start_at_) {
   if (instruction.relay) relay_.emplace(*instruction.relay, now, config.relay_first ? now : punch_end_);
+  if (instruction.birthday.role != BirthdayRole::kNone && config.birthday) {
+    birthday_.emplace(instruction.birthday, start_at_, config);
+  }
   if (source == PlanSource::kServer) negotiation_ = Negotiation{instruction.tunnel_id, now, false};
 }
 
@@ -89,6 +92,10 @@ void Tunnel::adopt(const TunnelInstruction& instruction, Time now, PlanSource so
     punch_end_ = start_at_ + env.ctx.config.punch_duration;
     punch_over_ = false;
     probe_sequence_ = 0;
+    end_birthday(env);
+    if (instruction.birthday.role != BirthdayRole::kNone && env.ctx.config.birthday) {
+      birthday_.emplace(instruction.birthday, start_at_, env.ctx.config);
+    }
   }
   const bool path_offered =
       path_.relayed || std::find(candidates_.begin(), candidates_.end(), path_.endpoint) != candidates_.end();
@@ -183,8 +190,10 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
         next_probe_at_ += cfg.punch_interval;
         if (next_probe_at_ <= now) next_probe_at_ = now + cfg.punch_interval;
       }
+      if (birthday_) birthday_->on_timer(now, tunnel_id_, env.ctx);
     }
   }
+  if (birthday_ && !punching_possible() && !direct()) end_birthday(env);  // the window is over
 
   report_outcome(now, env);  // the window may have ended relayed
 
@@ -247,6 +256,9 @@ std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
   if (punching_possible()) {
     consider(punch_end_);
     consider(std::max(start_at_, next_probe_at_));
+    if (birthday_) {
+      if (auto t = birthday_->next_deadline()) consider(std::max(start_at_, *t));
+    }
   }
   for (const std::optional<RelayLink>* link : {&relay_, &next_relay_}) {
     if (*link) {
@@ -282,22 +294,29 @@ void Tunnel::send_probes(Time now, TunnelEnv& env) {
   }
 }
 
-void Tunnel::on_punch(Time now, Endpoint from, std::uint32_t sequence, bool is_ack, TunnelEnv& env) {
+void Tunnel::on_punch(Time now, PeerPath from, std::uint32_t sequence, bool is_ack, TunnelEnv& env) {
   if (closed_) return;
-  if (!is_ack) env.ctx.send_datagram(from, PunchAck{tunnel_id_, sequence});
+  if (!is_ack) env.ctx.send_datagram(from.endpoint, PunchAck{tunnel_id_, sequence}, 0, from.socket);
   if (current_ && path_.relayed && session_tunnel_id_ == tunnel_id_) {
     probe_direct(now, from, env);  // a session through the relay: prove this path, then move
     return;
   }
   if (role_ != TunnelRole::kInitiator) return;
   if (initiator_) {
-    add_handshake_path(PeerPath{from, false}, env);
+    add_handshake_path(from, env);
   } else if (!current_ && punching_possible()) {
-    start_handshake(now, PeerPath{from, false}, give_up_at(), env);
+    start_handshake(now, from, give_up_at(), env);
   } else if (current_ && session_tunnel_id_ != tunnel_id_) {
     // The peer punches under the id we adopted: it lost its state.
-    start_handshake(now, PeerPath{from, false}, now + env.ctx.config.punch_duration, env);
+    start_handshake(now, from, now + env.ctx.config.punch_duration, env);
   }
+}
+
+void Tunnel::end_birthday(TunnelEnv& env) {
+  if (!birthday_) return;
+  // A direct path through one of its sockets keeps that socket.
+  birthday_->finish(direct() && !path_.relayed ? path_.socket : SocketId{0}, env.ctx);
+  if (birthday_->sockets().empty()) birthday_.reset();
 }
 
 void Tunnel::start_handshake(Time now, PeerPath to, Time until, TunnelEnv& env) {
@@ -328,7 +347,7 @@ void Tunnel::add_handshake_path(PeerPath path, TunnelEnv& env) {
 
 void Tunnel::transmit(const PeerPath& path, Bytes datagram, TunnelEnv& env) const {
   if (!path.relayed) {
-    env.ctx.send_bytes(path.endpoint, std::move(datagram));
+    env.ctx.send_bytes(path.endpoint, std::move(datagram), path.socket);
   } else if (relay_) {
     relay_->send(std::move(datagram), env.ctx);
   }
@@ -433,6 +452,7 @@ void Tunnel::install_session(Time now, PeerPath from, const SessionKeys& keys, s
   if (state_ == before) return;
   if (state_ == TunnelState::kDirect) {
     punch_over_ = true;
+    end_birthday(env);
     last_direct_received_ = now;
     direct_unanswered_since_.reset();
     next_relay_refresh_at_ = now + env.ctx.config.relay_refresh_interval;
@@ -518,7 +538,7 @@ void Tunnel::follow_path(Time now, PeerPath from, PeerPayloadType type, TunnelEn
     if (!path_.relayed) {
       path_ = from;
     } else if (type != PeerPayloadType::kPing) {
-      move_to_direct(now, from.endpoint, env);
+      move_to_direct(now, from, env);
     }
   } else if (from.relayed && !path_.relayed && type != PeerPayloadType::kPing &&
              type != PeerPayloadType::kPong && relay_usable() &&
@@ -540,9 +560,10 @@ Status<SendError> Tunnel::send(Time now, const PeerPayload& payload, TunnelEnv& 
 }
 
 bool Tunnel::seal_packet(Time now, ByteView ip_packet, PacketBatch& out, TunnelEnv& env) {
-  // Only the direct path: a relayed one wraps the datagram again (RelayData) and
-  // goes the general way.
-  if (closed_ || !current_ || path_.relayed) return false;
+  // Only the direct path on the main socket (the batch goes out there): a relayed
+  // one wraps the datagram again (RelayData), and one that birthday probing found
+  // on an extra socket must leave from that socket; both go the general way.
+  if (closed_ || !current_ || path_.relayed || path_.socket != 0) return false;
   KeyedSession& keyed = current_->confirmed || !previous_ ? *current_ : *previous_;
   if (!keyed.session.can_seal()) return false;
   std::uint8_t* d = out.begin_entry(kPeerDataHeaderSize + kSessionOverhead + 1 + ip_packet.size());
@@ -610,6 +631,10 @@ void Tunnel::close(const std::string& reason, TunnelEnv& env) {
   current_.reset();
   previous_.reset();
   bool had_path = state_ == TunnelState::kDirect || state_ == TunnelState::kRelayed;
+  if (birthday_) {
+    birthday_->finish_all(env.ctx);
+    birthday_.reset();
+  }
   closed_ = true;
   if (had_path) env.ctx.emit(TunnelDown{peer_, reason});
 }

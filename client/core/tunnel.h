@@ -93,6 +93,7 @@
 #include <string>
 #include <vector>
 
+#include "client/core/birthday_punch.h"
 #include "client/core/client_context.h"
 #include "client/core/client_types.h"
 #include "client/core/relay_link.h"
@@ -116,11 +117,15 @@ struct TunnelEnv {
 Bytes peer_prologue(std::uint64_t tunnel_id);
 
 // The way a tunnel datagram came or goes: straight to or from `endpoint` (the
-// peer's), or through the tunnel's relay (`endpoint` is then the relay's).
+// peer's) through our socket `socket` (0 the main one; birthday probing opens
+// others), or through the tunnel's relay (`endpoint` is then the relay's).
 struct PeerPath {
   Endpoint endpoint;
   bool relayed = false;
-  bool operator==(const PeerPath& o) const { return endpoint == o.endpoint && relayed == o.relayed; }
+  SocketId socket = 0;
+  bool operator==(const PeerPath& o) const {
+    return endpoint == o.endpoint && relayed == o.relayed && socket == o.socket;
+  }
   bool operator!=(const PeerPath& o) const { return !(*this == o); }
 };
 
@@ -141,7 +146,8 @@ class Tunnel {
   void on_timer(Time now, TunnelEnv& env);
   std::optional<Time> next_deadline(const ClientConfig& config) const;
 
-  void on_punch(Time now, Endpoint from, std::uint32_t sequence, bool is_ack, TunnelEnv& env);
+  // A PunchProbe or PunchAck from `from.endpoint`, on our socket `from.socket`.
+  void on_punch(Time now, PeerPath from, std::uint32_t sequence, bool is_ack, TunnelEnv& env);
   // Precondition: init.tunnel_id == tunnel_id().
   void on_handshake_init(Time now, PeerPath from, const PeerHandshakeInit& init, TunnelEnv& env);
   // Precondition: resp.receiver_index is one of this tunnel's indexes.
@@ -250,8 +256,8 @@ class Tunnel {
   void start_handshake(Time now, PeerPath to, Time until, TunnelEnv& env);
   // An initiator with a handshake in flight sends it on `path` too, from now on.
   void add_handshake_path(PeerPath path, TunnelEnv& env);
-  void probe_direct(Time now, Endpoint to, TunnelEnv& env);
-  void move_to_direct(Time now, Endpoint to, TunnelEnv& env);
+  void probe_direct(Time now, PeerPath to, TunnelEnv& env);
+  void move_to_direct(Time now, PeerPath to, TunnelEnv& env);
   void fall_back_to_relay(Time now, TunnelEnv& env);
   // Direct with a relay: the path check and the relay refresh (fallback above).
   void watch_direct_path(Time now, TunnelEnv& env);
@@ -310,6 +316,11 @@ class Tunnel {
   Time repunch_end_{};  // direct only: probes go out until then (adopt())
   bool punch_over_ = false;  // the first window ended (relayed, or waiting on the relay)
   std::uint32_t probe_sequence_ = 0;
+  // Birthday probing of the latest plan that asked for it, while it may help:
+  // its sockets close once the path is direct (but the one the path uses), when
+  // the punch window ends, and with the tunnel.
+  std::optional<BirthdayPunch> birthday_;
+  void end_birthday(TunnelEnv& env);
   Time next_direct_probe_at_{};  // relayed: when a probe may next get a direct kPing
 
   std::optional<RelayLink> relay_;

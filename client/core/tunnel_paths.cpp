@@ -66,25 +66,26 @@ void Tunnel::on_relay_bound(Time now, Endpoint from, const RelayBound& m, Tunnel
   }
 }
 
-void Tunnel::probe_direct(Time now, Endpoint to, TunnelEnv& env) {
+void Tunnel::probe_direct(Time now, PeerPath to, TunnelEnv& env) {
   if (now < next_direct_probe_at_) return;
   next_direct_probe_at_ = now + env.ctx.config.direct_probe_interval;
   // Timed like any ping: the pong that proves the path also gives its RTT.
-  if (send_on(now, PeerPayload::ping(ping_nonce_ + 1), PeerPath{to, false}, env)) {
+  if (send_on(now, PeerPayload::ping(ping_nonce_ + 1), to, env)) {
     ++ping_nonce_;
     last_ping_at_ = now;
   }
 }
 
-void Tunnel::move_to_direct(Time now, Endpoint to, TunnelEnv& env) {
-  path_ = PeerPath{to, false};
+void Tunnel::move_to_direct(Time now, PeerPath to, TunnelEnv& env) {
+  path_ = to;
   state_ = TunnelState::kDirect;
   punch_over_ = true;
+  end_birthday(env);
   last_direct_received_ = now;
   direct_unanswered_since_.reset();
   unanswered_path_checks_ = 0;
   next_relay_refresh_at_ = now + env.ctx.config.relay_refresh_interval;
-  env.ctx.emit(TunnelUp{peer_, to, now - instructed_at_});
+  env.ctx.emit(TunnelUp{peer_, to.endpoint, now - instructed_at_});
   report_outcome(now, env);
 }
 

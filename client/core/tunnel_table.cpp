@@ -86,9 +86,9 @@ Tunnel* TunnelTable::by_tunnel_id_or_resume(Time now, std::uint64_t tunnel_id, E
   return by_tunnel_id(tunnel_id);
 }
 
-void TunnelTable::on_punch(Time now, Endpoint from, std::uint64_t tunnel_id, std::uint32_t sequence,
+void TunnelTable::on_punch(Time now, PeerPath from, std::uint64_t tunnel_id, std::uint32_t sequence,
                            bool is_ack) {
-  Tunnel* tunnel = by_tunnel_id_or_resume(now, tunnel_id, from);
+  Tunnel* tunnel = by_tunnel_id_or_resume(now, tunnel_id, from.endpoint);
   if (!tunnel) {
     ++ctx_.stats.unknown_tunnel;
     return;

@@ -35,7 +35,7 @@ class TunnelTable {
   // adopt when it is a member's resume id (peer_cache.h), or nothing.
   std::function<std::optional<TunnelInstruction>(std::uint64_t tunnel_id, Endpoint from)> resume;
 
-  void on_punch(Time now, Endpoint from, std::uint64_t tunnel_id, std::uint32_t sequence, bool is_ack);
+  void on_punch(Time now, PeerPath from, std::uint64_t tunnel_id, std::uint32_t sequence, bool is_ack);
   void on_handshake_init(Time now, PeerPath from, const PeerHandshakeInit& init);
   void on_handshake_resp(Time now, PeerPath from, const PeerHandshakeResp& resp);
   // The payload and its sender; nullopt when dropped.

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "emulation/relay_choice_scenario.h"
+#include "emulation/spec_scenario.h"
 
 namespace yt::emulation {
 namespace {
@@ -76,6 +77,57 @@ TEST(RelayChoiceScenario, BadOptionsAreClearErrors) {
   o.client_delays = {10ms};
   EXPECT_TRUE(check_relay_choice_options(o));
   EXPECT_FALSE(run_relay_choice(o).ok());
+}
+
+// The built-in run is a description like any other: saved as JSON, read back and
+// run by the engine, it gives what run_relay_choice reports.
+TEST(RelayChoiceScenario, IsAScenarioDescriptionThatRunsTheSameFromJson) {
+  RelayChoiceOptions o = shuffled_relays();
+  const ScenarioSpec spec = relay_choice_scenario(o);
+  ASSERT_EQ(spec.relays.size(), 3u);
+  EXPECT_EQ(spec.relays[1].name, "relay-2");
+  EXPECT_DOUBLE_EQ(spec.relays[1].delay_ms, 4);
+  ASSERT_EQ(spec.sites.size(), 3u);
+  EXPECT_EQ(spec.sites[2].hosts, std::vector<std::string>{"client-3"});
+  EXPECT_EQ(spec.sites[2].nats.at(0).profile, "symmetric-random");
+  ASSERT_EQ(spec.events.size(), 4u);  // three starts and the failure
+  EXPECT_EQ(spec.events.back().action, "relay-down");
+  EXPECT_EQ(spec.events.back().relay, "@busiest");
+  EXPECT_EQ(spec.events.back().after, "all-relayed");
+  EXPECT_EQ(spec.end_when, "all-relayed");
+
+  auto parsed = spec_from_json(scenario_to_json(spec));
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  auto ran = run_spec(*parsed);
+  ASSERT_TRUE(ran.ok()) << ran.error();
+  const RelayChoiceResult described = relay_choice_result(*ran);
+  auto built_in = run_relay_choice(o);
+  ASSERT_TRUE(built_in.ok()) << built_in.error();
+  ASSERT_EQ(described.pairs.size(), built_in->pairs.size());
+  for (std::size_t k = 0; k < described.pairs.size(); ++k) {
+    const RelayChoicePair& d = described.pairs[k];
+    const RelayChoicePair& b = built_in->pairs[k];
+    SCOPED_TRACE(d.a + "-" + d.b);
+    EXPECT_EQ(d.before.relay, b.before.relay);
+    EXPECT_EQ(d.before.relay, "relay-2");
+    EXPECT_DOUBLE_EQ(d.before.latency_ms, b.before.latency_ms);
+    ASSERT_TRUE(d.after && b.after);
+    EXPECT_EQ(d.after->relay, "relay-3");
+    EXPECT_EQ(d.after->relay, b.after->relay);
+    EXPECT_DOUBLE_EQ(d.after->stretch, b.after->stretch);
+  }
+  EXPECT_DOUBLE_EQ(described.failed_at_s, built_in->failed_at_s);
+  EXPECT_DOUBLE_EQ(described.moved_after_s, built_in->moved_after_s);
+  EXPECT_EQ(described.repicks, built_in->repicks);
+  ASSERT_EQ(described.relays.size(), built_in->relays.size());
+  for (std::size_t k = 0; k < described.relays.size(); ++k) {
+    EXPECT_EQ(described.relays[k].forwarded, built_in->relays[k].forwarded);
+    EXPECT_EQ(described.relays[k].failed, built_in->relays[k].failed);
+  }
+  // The generic figures say the same: every pair ends on relay-3, and the run
+  // ended when they all were relayed through it.
+  for (const SpecPair& p : ran->pairs) EXPECT_EQ(p.relay, "relay-3");
+  EXPECT_DOUBLE_EQ(ran->settled_at_s - ran->event_times_s.back(), built_in->moved_after_s);
 }
 
 }  // namespace

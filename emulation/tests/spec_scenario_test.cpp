@@ -50,7 +50,7 @@ ScenarioSpec three_sites(NatSpec a, NatSpec b) {
 }
 
 TEST(SpecScenario, OutcomesFollowTheoryAndFlowsCountWhatArrived) {
-  ScenarioSpec s = three_sites(profile("port-restricted-cone"), profile("symmetric-random"));
+  ScenarioSpec s = three_sites(profile("symmetric-sequential"), profile("symmetric-random"));
   EventSpec flow;
   flow.at_s = 5;
   flow.action = "send";
@@ -64,8 +64,8 @@ TEST(SpecScenario, OutcomesFollowTheoryAndFlowsCountWhatArrived) {
   EXPECT_EQ(pair(r, "alice", "vm").outcome, "direct");
   EXPECT_GT(pair(r, "alice", "vm").time_to_direct_ms, 0);
   EXPECT_EQ(pair(r, "bob", "vm").outcome, "direct");
-  // A random-port symmetric NAT against a port-restricted cone: no punch works,
-  // the relay carries the pair.
+  // A random-port symmetric NAT against a sequential one: nothing to predict on
+  // one side, no single mapping to probe for on the other; the relay carries it.
   EXPECT_EQ(pair(r, "alice", "bob").outcome, "relayed");
   EXPECT_LT(pair(r, "alice", "bob").direct_at_s, 0);
   ASSERT_EQ(r.flows.size(), 1u);
@@ -82,8 +82,9 @@ TEST(SpecScenario, Rfc4787OverridesChangeTheOutcomeTheyShould) {
   // A full cone lets anyone in, so even a random symmetric peer punches through...
   ScenarioSpec open = three_sites(profile("full-cone"), profile("symmetric-random"));
   EXPECT_EQ(pair(run(open), "alice", "bob").outcome, "direct");
-  // ... until its filtering is made address-and-port-dependent.
+  // ... until its mapping and filtering are made address-and-port-dependent.
   NatSpec filtered = profile("full-cone");
+  filtered.mapping = "address-and-port-dependent";
   filtered.filtering = "address-and-port-dependent";
   ScenarioSpec closed = three_sites(filtered, profile("symmetric-random"));
   EXPECT_EQ(pair(run(closed), "alice", "bob").outcome, "relayed");
@@ -184,6 +185,58 @@ TEST(SpecScenario, PlansBehindOneSequentialNatGoDirectWhenSerialized) {
   EXPECT_EQ(at_once.server.at("plans_queued"), 0u);
 }
 
+// What the built-in scenarios need from the engine: an early end once every pair is
+// decided, a firewall event, the reason a pair did not go direct, and NAT counters.
+TEST(SpecScenario, ATimeLimitEndsTheRunOnceEveryPairIsDecided) {
+  ScenarioSpec s = three_sites(profile("port-restricted-cone"), profile("full-cone"));
+  s.duration_s = 60;
+  s.time_limit_s = 15;
+  SpecResult r = run(s);
+  for (const SpecPair& p : r.pairs) EXPECT_EQ(p.outcome, "direct") << p.a << "-" << p.b;
+  EXPECT_LT(r.ended_at_s, 10);  // decided in seconds, long before either limit
+  EXPECT_GT(pair(r, "alice", "bob").time_to_first_path_ms, 0);
+  EXPECT_TRUE(pair(r, "alice", "bob").failure.empty());
+  EXPECT_GE(r.clients[0].online_at_s, s.start_s);
+
+  // A relayed pair is not decided (punching may still succeed): the run goes on
+  // to the limit after everyone is online.
+  ScenarioSpec relayed = three_sites(profile("symmetric-random"), profile("symmetric-random"));
+  relayed.duration_s = 60;
+  relayed.time_limit_s = 5;
+  SpecResult rr = run(relayed);
+  EXPECT_EQ(pair(rr, "alice", "bob").outcome, "relayed");
+  EXPECT_EQ(pair(rr, "alice", "bob").failure, "tunnel up but data did not cross both ways directly");
+  EXPECT_GT(rr.ended_at_s, 5);
+  EXPECT_LT(rr.ended_at_s, 10);
+  EXPECT_GT(rr.server.at("relay_forwarded_packets"), 0u);
+}
+
+TEST(SpecScenario, AFirewallOnPeerUdpLeavesOnlyTheRelay) {
+  ScenarioSpec s = three_sites(profile("full-cone"), profile("full-cone"));
+  s.time_limit_s = 5;
+  s.events = {client_event(0, "block-peer-udp", "alice")};
+  SpecResult r = run(s);
+  EXPECT_EQ(pair(r, "alice", "bob").outcome, "relayed");
+  EXPECT_EQ(pair(r, "alice", "vm").outcome, "relayed");
+  EXPECT_EQ(pair(r, "bob", "vm").outcome, "direct");
+  bool logged = false;
+  for (const std::string& line : r.log) logged = logged || line.find("alice's host starts dropping") != std::string::npos;
+  EXPECT_TRUE(logged);
+}
+
+TEST(SpecScenario, ASlowLanIsAPointToPointHopForOneHost) {
+  ScenarioSpec s = three_sites(profile("linux-masquerade"), profile("linux-masquerade"));
+  s.sites[0].lan_delay_ms = 30;
+  s.time_limit_s = 10;
+  SpecResult r = run(s);
+  EXPECT_EQ(pair(r, "alice", "vm").outcome, "direct");
+  ASSERT_EQ(r.sites.size(), 3u);
+  EXPECT_GT(r.sites[0].mappings_created, 0u);
+  s.sites[0].hosts = {"alice", "carol"};
+  EXPECT_EQ(check_spec(s).value_or(""),
+            "site site-a: a LAN slower than 5 ms is a point-to-point hop, for one host only");
+}
+
 TEST(SpecScenario, TheSameSeedGivesTheSameRun) {
   ScenarioSpec s = three_sites(profile("cgnat"), profile("symmetric-sequential"));
   s.seed = 4;
@@ -231,6 +284,13 @@ TEST(SpecScenario, BadDescriptionsAreRefusedWithThePlaceOfTheMistake) {
   EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "events": [{"at_s": 1, "action": "nat-reboot",
                         "site": "a"}]})"),
             "event 1 (nat-reboot): site a has no NAT");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "strategy": "clever"})"),
+            "unknown strategy 'clever' (naive, current)");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "time_limit_s": 0})"),
+            "time_limit_s must be 0.1..7200");
+  EXPECT_EQ(refused(R"({"sites": [{"name": "a", "hosts": ["x"]}], "events": [{"at_s": 1,
+                        "action": "block-peer-udp", "client": "y"}]})"),
+            "event 1 (block-peer-udp): no client 'y'");
   EXPECT_FALSE(run_spec(ScenarioSpec{}).ok());
 }
 

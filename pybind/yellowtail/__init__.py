@@ -23,6 +23,7 @@ from ._core import (
     run_relay_choice,
     run_scenario,
     strategy_names,
+    technique_names,
 )
 from .scenario import Nat, Scenario, ScenarioResult
 from .sweep import SweepError, scenario_names, sweep, to_frame
@@ -45,5 +46,6 @@ __all__ = [
     "scenario_names",
     "strategy_names",
     "sweep",
+    "technique_names",
     "to_frame",
 ]

@@ -10,6 +10,10 @@ def strategy_names() -> List[str]:
 def fault_names() -> List[str]:
     """Faults an attempt or the matrix can inject."""
 
+def technique_names() -> List[str]:
+    """Punch techniques of the 'current' strategy that `disable` switches off:
+    lan, prediction, serialize, prepunch, follower-delay, birthday."""
+
 def run_attempt(
     profile_a: str,
     profile_b: str,
@@ -20,10 +24,39 @@ def run_attempt(
     time_limit_s: float = 15.0,
     fault: str = "",
     relay: str = "first",
+    disable: Sequence[str] = (),
 ) -> Dict[str, Any]:
     """One tunnel attempt between clients behind the two NAT profiles: outcome
     (direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms,
     relay_packets, failure, simulator_events."""
+
+def attempt_scenario(
+    profile_a: str,
+    profile_b: str,
+    strategy: str = "current",
+    seed: int = 1,
+    delay_ms: float = 20.0,
+    loss: float = 0.0,
+    time_limit_s: float = 15.0,
+    fault: str = "",
+    relay: str = "first",
+    disable: Sequence[str] = (),
+) -> str:
+    """The scenario (JSON, as run_scenario takes) that run_attempt runs with the
+    same arguments."""
+
+def public_peer_scenario(
+    seed: int = 1,
+    alice_nat: str = "linux-masquerade",
+    bob_nat: str = "linux-masquerade",
+    delay_ms: float = 20.0,
+    public_delay_ms: float = 2.0,
+    lan_delay_ms: float = 30.0,
+    follower_delay_ms: Optional[float] = None,
+    time_limit_s: float = 15.0,
+) -> str:
+    """The scenario (JSON, as run_scenario takes) that run_public_peer runs with
+    the same arguments."""
 
 def run_matrix(
     profiles: Sequence[str],
@@ -34,6 +67,7 @@ def run_matrix(
     time_limit_s: float = 15.0,
     fault: str = "",
     relay: str = "first",
+    disable: Sequence[str] = (),
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> Dict[str, Any]:
     """Every ordered pair of profiles x seeds x strategies: pairs (summaries, with
@@ -67,6 +101,17 @@ def run_relay_choice(
     """Relay choice by latency, before and after the busiest relay fails: pairs,
     relays, all_online, failed_at_s, moved_after_s, repicks, log."""
 
+def relay_choice_scenario(
+    seed: int = 1,
+    relay_delays_ms: Sequence[float] = ...,
+    client_delays_ms: Sequence[float] = ...,
+    server_delay_ms: float = 50.0,
+    client_nat: str = "symmetric-random",
+    fail_relay: bool = True,
+    time_limit_s: float = 40.0,
+) -> str:
+    """The scenario (JSON) run_relay_choice runs with the same arguments."""
+
 def run_outage(
     fault: str = "server-down",
     duration_s: float = 60.0,
@@ -88,6 +133,26 @@ def run_outage(
     """Established tunnels with steady traffic through one fault: survival, lost,
     longest_gap_s, worst_recovery_s, per-tunnel and per-client records, timeline."""
 
+def outage_scenario(
+    fault: str = "server-down",
+    duration_s: float = 60.0,
+    seed: int = 1,
+    clients: int = 6,
+    nats: Sequence[str] = ...,
+    relays: int = 1,
+    delay_ms: float = 20.0,
+    interval_ms: float = 100.0,
+    side: int = 1,
+    new_ip: bool = False,
+    burst_loss: float = 0.3,
+    nat_timeout_s: float = 30.0,
+    settle_s: float = 10.0,
+    observe_s: float = 30.0,
+    roam_nat: str = "cgnat",
+    roam_notice: bool = True,
+) -> str:
+    """The scenario (JSON) run_outage runs with the same arguments."""
+
 def run_population(
     clients: int = 1000,
     nats: Sequence[Tuple[str, float]] = ...,
@@ -106,4 +171,5 @@ def run_population(
 
 def run_scenario(spec_json: str) -> Dict[str, Any]:
     """Runs a scenario described in JSON (yellowtail.Scenario.to_json, or a file for
-    `yellowtail-sim scenario`): scenario, pairs, flows, clients, log, simulator_events."""
+    `yellowtail-sim scenario`): scenario, pairs, flows, clients, sites, server,
+    log, ended_at_s, simulator_events."""

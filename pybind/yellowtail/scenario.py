@@ -17,6 +17,11 @@ same client, server and relay cores as the real daemons::
 
 The same description is a JSON document (``Scenario.to_json``), which
 ``yellowtail-sim scenario FILE`` runs too (scenarios/examples/ has some).
+The built-in scenarios are descriptions of the same kind:
+``Scenario.nat_matrix_attempt("cgnat", "symmetric-random")`` and
+``Scenario.public_peer()``, ``Scenario.relay_choice()``, ``Scenario.outage()``
+give the ones ``run_attempt``, ``run_public_peer``, ``run_relay_choice`` and
+``run_outage`` run, to read or to change before running.
 Outcomes are measured: a pair is direct only when its clients saw a probe cross
 both NATs both ways, and a flow's deliveries are datagrams that arrived.
 """
@@ -95,16 +100,29 @@ class Nat:
         return f"Nat({self.to_json()!r})"
 
 
-class _At:
-    """What happens at one moment: returned by ``Scenario.at(seconds)``."""
+CONDITIONS = ("all-online", "all-relayed", "all-carrying")
 
-    def __init__(self, scenario: "Scenario", at_s: float):
+
+class _At:
+    """What happens at one moment: returned by ``Scenario.at(seconds)``, or by
+    ``Scenario.when(condition, plus_s)`` for a moment the run's state decides."""
+
+    def __init__(self, scenario: "Scenario", at_s: float, after: Optional[str] = None,
+                 by_s: Optional[float] = None):
+        if after is not None and after not in CONDITIONS:
+            raise ValueError(f"unknown condition {after!r}; one of {', '.join(CONDITIONS)}")
         self._scenario = scenario
         self._at = float(at_s)
+        self._after = after
+        self._by = by_s
 
     def _add(self, action: str, **fields: Any) -> "_At":
         event = {"at_s": self._at, "action": action}
         event.update({k: v for k, v in fields.items() if v is not None})
+        if self._after is not None:
+            event["after"] = self._after
+        if self._by is not None:
+            event["by_s"] = self._by
         self._scenario._events.append(event)
         return self
 
@@ -143,13 +161,42 @@ class _At:
         return self._add("nat-reboot", site=site, new_ip=new_ip)
 
     def relay_down(self, relay: str) -> "_At":
+        """The relay stops for good (its pairs are planned again on another).
+        "@busiest": the separate relay carrying the most pairs at that moment;
+        "@most-forwarded": the one that forwarded the most datagrams so far."""
         return self._add("relay-down", relay=relay)
+
+    def traffic(self, network: str, *, interval_ms: float = 100, duration_s: float = 0) -> "_At":
+        """Every member of the network (from the start) sends every other one a
+        numbered datagram each interval_ms, until the end of the run (duration_s
+        0) or for duration_s. The result's ``traffic`` sums each direction and
+        ``timeline`` counts offered and delivered datagrams per second."""
+        return self._add("traffic", network=network, interval_ms=interval_ms, duration_s=duration_s)
+
+    def pause_traffic(self, network: str, duration_s: float) -> "_At":
+        """The network's traffic skips its rounds for duration_s: idle tunnels,
+        only keepalives hold the NATs' mappings (clients' ``sent_while_paused``)."""
+        return self._add("pause-traffic", network=network, duration_s=duration_s)
+
+    def roam(self, client: str, site: str, *, silent: bool = False) -> "_At":
+        """The client's host moves into the site's LAN (a site with no hosts, e.g.
+        s.site("lte", "cgnat", hosts=[])): new address, new NAT, same process.
+        Its OS tells the client unless silent."""
+        return self._add("roam", client=client, site=site, silent=silent)
+
+    def block_peer_udp(self, client: str) -> "_At":
+        """From now on the client's host drops every UDP datagram not sent to the
+        server (a firewall that blocks peer-to-peer UDP): only a relay is left."""
+        return self._add("block-peer-udp", client=client)
 
 
 class ScenarioResult:
-    """What a run measured: ``pairs``, ``flows`` and ``clients`` as plain records
-    (lists of dicts), the event ``log``, the server's counters (``server``) and
-    ``scenario`` (the description as run)."""
+    """What a run measured: ``pairs``, ``flows``, ``clients``, ``sites`` and
+    ``relays`` (the built-in one first, with datagrams forwarded and when it went
+    down) as plain records (lists of dicts), the event ``log``, the server's
+    counters (``server``), when each event happened (``event_times_s``, None: never),
+    when ``end_when`` ended the run (``settled_at_s``) and ``scenario`` (the
+    description as run)."""
 
     def __init__(self, raw: Dict[str, Any]):
         self.raw = raw
@@ -158,7 +205,16 @@ class ScenarioResult:
         self.flows: List[Dict[str, Any]] = raw["flows"]
         self.clients: List[Dict[str, Any]] = raw["clients"]
         self.log: List[str] = raw["log"]
+        self.sites: List[Dict[str, Any]] = raw["sites"]
         self.server: Dict[str, int] = raw["server"]
+        self.relays: List[Dict[str, Any]] = raw["relays"]
+        self.event_times_s: List[Optional[float]] = raw["event_times_s"]
+        self.event_ends_s: List[Optional[float]] = raw["event_ends_s"]
+        self.traffic: List[Dict[str, Any]] = raw["traffic"]
+        self.timeline: List[Dict[str, Any]] = raw["timeline"]
+        self.server_logins: List[Dict[str, Any]] = raw["server_logins"]
+        self.settled_at_s: Optional[float] = raw["settled_at_s"]
+        self.ended_at_s: float = raw["ended_at_s"]
         self.simulator_events: int = raw["simulator_events"]
 
     def outcome(self, a: str, b: str) -> str:
@@ -201,8 +257,29 @@ class Scenario:
     event says otherwise; server_delay_ms: the server's access link delay;
     serialize_sequential_plans: the server plans tunnels that predict a sequential
     NAT's ports one at a time per public IP, each after a fresh probe (False: all
-    at once from the ports discovery saw, for comparison).
+    at once from the ports discovery saw, for comparison); strategy: the server's
+    punch strategy ("current", or "naive": both sides probe the observed
+    endpoints at once); disable: techniques of "current" to leave out (lan,
+    prediction, serialize, prepunch, follower-delay, birthday), to measure what
+    each adds; relay_first: clients bind the relay at the instruction
+    (False: only after the punch window failed); server_loss: the server's access
+    link loss; punch_follower_delay_ms: the server's delay before a receptive
+    side starts punching (None: its default); time_limit_s: end early, this long
+    after every client is online or once every pair is decided (None: run the
+    whole duration); end_when: end early once every event has happened and this
+    condition holds ("all-online", "all-relayed", "all-carrying"; with triggered
+    events the time limit then counts from the latest of them too); end_after_s:
+    end this long after the last event happened and ended (traffic stops, 2 s
+    more for datagrams in flight); check_interval_s: how often conditions are
+    checked; path_probes: False sends no probe datagrams (pairs' paths are then
+    proven by their traffic and flows only).
     """
+
+    _SETTINGS = (
+        "seed", "duration_s", "start_s", "server_delay_ms", "serialize_sequential_plans", "strategy",
+        "disable", "relay_first", "server_loss", "punch_follower_delay_ms", "time_limit_s", "end_when",
+        "end_after_s", "check_interval_s", "path_probes",
+    )
 
     def __init__(
         self,
@@ -212,8 +289,30 @@ class Scenario:
         server_delay_ms: float = 10,
         seed: int = 1,
         serialize_sequential_plans: bool = True,
+        strategy: str = "current",
+        disable: Sequence[str] = (),
+        relay_first: bool = True,
+        server_loss: float = 0.0,
+        punch_follower_delay_ms: Optional[float] = None,
+        time_limit_s: Optional[float] = None,
+        end_when: Optional[str] = None,
+        end_after_s: Optional[float] = None,
+        check_interval_s: float = 0.05,
+        path_probes: bool = True,
     ):
+        self.end_after_s = end_after_s
+        self.check_interval_s = check_interval_s
+        self.path_probes = path_probes
+        if end_when is not None and end_when not in CONDITIONS:
+            raise ValueError(f"unknown end_when {end_when!r}; one of {', '.join(CONDITIONS)}")
+        self.end_when = end_when
         self.serialize_sequential_plans = serialize_sequential_plans
+        self.strategy = strategy
+        self.disable = list(disable)
+        self.relay_first = relay_first
+        self.server_loss = server_loss
+        self.punch_follower_delay_ms = punch_follower_delay_ms
+        self.time_limit_s = time_limit_s
         self.duration_s = duration_s
         self.start_s = start_s
         self.server_delay_ms = server_delay_ms
@@ -231,19 +330,22 @@ class Scenario:
         *,
         delay_ms: float = 10,
         loss: float = 0.0,
+        lan_delay_ms: float = 0.2,
     ) -> "Scenario":
         """A LAN with `hosts` (client names) behind `nats`: one NAT, a profile name,
         or a chain innermost first (e.g. [Nat("port-restricted-cone"), Nat("cgnat")]
         for a home router behind a carrier-grade NAT). delay_ms and loss are the
-        access link's."""
+        access link's; lan_delay_ms the LAN's (above 5 ms, a slow hop such as a
+        busy Wi-Fi, for one host only)."""
         if isinstance(nats, (Nat, str)):
             nats = [nats]
+        # hosts=[]: a network nobody starts in, for _At.roam.
         chain = [n if isinstance(n, Nat) else Nat(n) for n in nats]
         if not chain:
             raise ValueError("a NAT site needs at least one NAT; use public_host for none")
         self._sites.append(
             {"name": name, "nats": [n.to_json() for n in chain], "hosts": list(hosts), "delay_ms": delay_ms,
-             "loss": loss}
+             "loss": loss, "lan_delay_ms": lan_delay_ms}
         )
         return self
 
@@ -266,21 +368,104 @@ class Scenario:
         """Events at `seconds`: s.at(10).join("carol", "lan").send("carol", "bob")."""
         return _At(self, seconds)
 
+    def when(self, condition: str, plus_s: float = 0, *, by_s: Optional[float] = None) -> _At:
+        """Events `plus_s` seconds after the first moment (checked every 50 ms) that
+        `condition` holds, e.g. s.when("all-relayed").relay_down("@busiest"):
+        "all-online" (every client synced), "all-relayed" (every pair carried
+        probes through a relay both ways since the last relay failure, both sides
+        on the same relay, which is up) or "all-carrying" (every pair of every
+        traffic network had a datagram arrive each way within the last second).
+        by_s: the event happens then at the latest, whether or not the condition
+        held; without it, such an event never happens if the condition never
+        holds."""
+        return _At(self, plus_s, after=condition, by_s=by_s)
+
     def to_json(self, seed: Optional[int] = None) -> str:
-        return json.dumps(
-            {
-                "seed": self.seed if seed is None else seed,
-                "duration_s": self.duration_s,
-                "start_s": self.start_s,
-                "server_delay_ms": self.server_delay_ms,
-                "serialize_sequential_plans": self.serialize_sequential_plans,
-                "relays": self._relays,
-                "sites": self._sites,
-                "networks": self._networks,
-                "events": self._events,
-            },
-            indent=1,
-        )
+        description: Dict[str, Any] = {
+            "seed": self.seed if seed is None else seed,
+            "duration_s": self.duration_s,
+            "start_s": self.start_s,
+            "server_delay_ms": self.server_delay_ms,
+            "serialize_sequential_plans": self.serialize_sequential_plans,
+            "strategy": self.strategy,
+            "disable": self.disable,
+            "relay_first": self.relay_first,
+            "server_loss": self.server_loss,
+            "relays": self._relays,
+            "sites": self._sites,
+            "networks": self._networks,
+            "events": self._events,
+        }
+        if self.punch_follower_delay_ms is not None:
+            description["punch_follower_delay_ms"] = self.punch_follower_delay_ms
+        if self.time_limit_s is not None:
+            description["time_limit_s"] = self.time_limit_s
+        if self.end_when is not None:
+            description["end_when"] = self.end_when
+        if self.end_after_s is not None:
+            description["end_after_s"] = self.end_after_s
+        if self.check_interval_s != 0.05:
+            description["check_interval_s"] = self.check_interval_s
+        if not self.path_probes:
+            description["path_probes"] = False
+        return json.dumps(description, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Scenario":
+        """The description in a JSON document (Scenario.to_json's, or a file for
+        ``yellowtail-sim scenario``). Fields it does not know are refused when it runs."""
+        raw = json.loads(text)
+        if not isinstance(raw, dict):
+            raise ValueError("a scenario is a JSON object")
+        scenario = cls()
+        lists = {"relays": "_relays", "sites": "_sites", "events": "_events"}
+        for key, value in raw.items():
+            if key in lists:
+                setattr(scenario, lists[key], list(value))
+            elif key == "networks":
+                scenario._networks = {name: list(members) for name, members in value.items()}
+            elif key in cls._SETTINGS:
+                setattr(scenario, key, value)
+            else:
+                raise ValueError(f"scenario: unknown field '{key}'")
+        return scenario
+
+    @classmethod
+    def nat_matrix_attempt(cls, profile_a: str, profile_b: str, **options: Any) -> "Scenario":
+        """The scenario one nat-matrix attempt runs (options as yellowtail.run_attempt:
+        strategy, seed, delay_ms, loss, time_limit_s, fault, relay): sites "a" and
+        "b" of one host each, one network, ended by the time limit."""
+        return cls.from_json(_core.attempt_scenario(profile_a, profile_b, **options))
+
+    @classmethod
+    def public_peer(cls, **options: Any) -> "Scenario":
+        """The scenario yellowtail.run_public_peer runs with the same options: alice
+        behind a NAT on a slow LAN, frank public near the core, bob behind a NAT."""
+        return cls.from_json(_core.public_peer_scenario(**options))
+
+    @classmethod
+    def relay_choice(cls, **options: Any) -> "Scenario":
+        """The scenario yellowtail.run_relay_choice runs with the same options
+        (seed, relay_delays_ms, client_delays_ms, server_delay_ms, client_nat,
+        fail_relay, time_limit_s): clients "client-1".. behind client_nat, relays
+        "relay-1".., one network, and once every pair is relayed
+        (``when("all-relayed")``) the busiest relay fails; the run ends when every
+        pair is relayed again (end_when "all-relayed"). Each pair's relay, before
+        and after, is in the result's ``relay_changes`` and ``relay``."""
+        return cls.from_json(_core.relay_choice_scenario(**options))
+
+    @classmethod
+    def outage(cls, **options: Any) -> "Scenario":
+        """The scenario yellowtail.run_outage runs with the same options (fault,
+        duration_s, seed, clients, nats, relays, delay_ms, interval_ms, side,
+        new_ip, burst_loss, nat_timeout_s, settle_s, observe_s, roam_nat,
+        roam_notice): clients "client-1".. in network "outage", traffic on every
+        tunnel once all are online (``when("all-online").traffic``), the fault
+        ``settle_s`` after every tunnel carries (``when("all-carrying",
+        settle_s, by_s=60)``), no path probes, watched for ``observe_s`` after the
+        fault ends (end_after_s). The result's ``traffic`` and ``timeline`` hold
+        the deliveries run_outage's figures come from."""
+        return cls.from_json(_core.outage_scenario(**options))
 
     def run(self, seed: Optional[int] = None) -> ScenarioResult:
         """Runs it in ns-3 (a ValueError says what is wrong with the description)."""

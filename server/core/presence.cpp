@@ -1,5 +1,6 @@
 // Online/offline fan-out, membership snapshots and tunnel instructions: the part of
 // the server core that turns "who is online in which network" into messages.
+#include "server/core/punch_techniques.h"
 #include "server/core/server_core_impl.h"
 
 #include <algorithm>
@@ -205,13 +206,7 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
 void ServerCore::Impl::plan_now(Client& a, Client& b) {
   std::uint64_t tunnel_id = 0;
   while (tunnel_id == 0) tunnel_id = rng_.next_u64();  // 0 reads as "no tunnel" in logs
-  PlanOptions options;
-  options.strategy = config_.punch_strategy;
-  options.lead = config_.punch_lead;
-  options.prediction_window = config_.port_prediction_window;
-  options.prepunch_ttl = config_.prepunch_ttl;
-  options.follower_delay = config_.punch_follower_delay;
-  TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, options);
+  TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, plan_options(config_));
   offer_relay(plan, a, b);
   send(a, plan.for_a);
   send(b, plan.for_b);

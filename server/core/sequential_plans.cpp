@@ -4,6 +4,7 @@
 //   queued -> its sides behind sequential NATs are asked to RefreshMapping ->
 //   their probes arrive at a refresh endpoint (or refresh_wait passes) -> planned,
 //   and the queue's next starts sequential_plan_spacing later.
+#include "server/core/punch_techniques.h"
 #include "server/core/server_core_impl.h"
 
 #include <algorithm>
@@ -11,7 +12,8 @@
 namespace yt {
 
 std::optional<Ipv4> ServerCore::Impl::sequential_ip(const Client& c) const {
-  if (!config_.serialize_sequential_plans || config_.punch_strategy != PunchStrategy::kServerDriven) {
+  if (!config_.serialize_sequential_plans || config_.punch_strategy != PunchStrategy::kServerDriven ||
+      !technique_enabled(config_, "serialize") || !technique_enabled(config_, "prediction")) {
     return std::nullopt;
   }
   // Only clients hosted here can be asked to refresh, and only a hosted client's

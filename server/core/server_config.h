@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "protocol/endpoint.h"
@@ -34,6 +36,10 @@ struct ServerConfig {
   Duration punch_lead = 250ms;
 
   PunchStrategy punch_strategy = PunchStrategy::kServerDriven;
+  // Techniques of the server-driven strategy left out (punch_techniques.h).
+  std::set<std::string> disabled_techniques;
+  // Birthday probing's numbers (tunnel_planner.h).
+  BirthdayOptions birthday;
 
   // How many predicted ports of a sequential symmetric NAT a peer probes
   // (tunnel_planner.h). Each costs the prober one mapping on a symmetric NAT of its

@@ -23,10 +23,11 @@ bool predictable(const NatProfile& p) {
 }
 
 std::vector<Endpoint> server_driven_candidates(const TunnelSide& self, const TunnelSide& peer,
-                                               std::size_t prediction_window) {
+                                               const PlanOptions& options) {
+  const std::size_t prediction_window = options.prediction_window;
   CandidateList out;
   bool same_public_ip = self.mapped && peer.mapped && self.mapped->ip == peer.mapped->ip;
-  if (same_public_ip) {
+  if (same_public_ip && options.lan_candidates) {
     for (Endpoint e : peer.lan_endpoints) out.add(e);
   }
   std::vector<Endpoint> predicted = same_public_ip ? std::vector<Endpoint>{}
@@ -40,6 +41,30 @@ std::vector<Endpoint> server_driven_candidates(const TunnelSide& self, const Tun
 std::uint32_t whole_ms(Duration d) {
   std::int64_t ms = to_ms(d);
   return ms < 0 ? 0 : static_cast<std::uint32_t>(std::min<std::int64_t>(ms, UINT32_MAX));
+}
+
+// This side's part in birthday probing, if the pair calls for it (tunnel_planner.h, 4.).
+BirthdayPlan birthday_for(const TunnelSide& self, const TunnelSide& peer, const BirthdayOptions& options,
+                          std::uint8_t ttl) {
+  BirthdayPlan plan;
+  if (!options.enabled || !self.mapped || !peer.mapped || self.mapped->ip == peer.mapped->ip) return plan;
+  if (options.sockets == 0 || options.probes == 0 || options.rate_pps == 0) return plan;
+  plan.rate_pps = options.rate_pps;
+  if (random_per_destination(self.profile) && one_mapping_for_all(peer.profile) && !receptive(peer.profile)) {
+    plan.role = BirthdayRole::kOpenPorts;
+    plan.count = std::min(options.sockets, kMaxBirthdayCount);
+    plan.target = *peer.mapped;
+    plan.ttl = ttl;
+  } else if (random_per_destination(peer.profile) && one_mapping_for_all(self.profile) && !receptive(self.profile)) {
+    plan.role = BirthdayRole::kProbePorts;
+    plan.count = std::min(options.probes, kMaxBirthdayCount);
+    plan.target = Endpoint{peer.mapped->ip, 0};
+    // Probes start once the other side has opened its mappings (at the same pace),
+    // plus a margin for the two instructions' different delivery times.
+    const std::uint32_t open_ms = 1000u * std::min(options.sockets, kMaxBirthdayCount) / options.rate_pps;
+    plan.after_ms = static_cast<std::uint16_t>(std::min<std::uint32_t>(open_ms + 250, 60000));
+  }
+  return plan;
 }
 
 TunnelInstruction instruction_for(const TunnelSide& self, const TunnelSide& peer, std::uint64_t tunnel_id,
@@ -60,11 +85,21 @@ TunnelInstruction instruction_for(const TunnelSide& self, const TunnelSide& peer
   if (self_receptive && !peer_receptive) start += options.follower_delay;
   t.start_delay_ms = whole_ms(start);
   if (!self_receptive && !peer_receptive) t.prepunch_ttl = options.prepunch_ttl;
-  t.candidates = server_driven_candidates(self, peer, options.prediction_window);
+  t.candidates = server_driven_candidates(self, peer, options);
+  t.birthday = birthday_for(self, peer, options.birthday, options.prepunch_ttl);
   return t;
 }
 
 }  // namespace
+
+bool random_per_destination(const NatProfile& p) {
+  return p.behind_nat && !p.udp_blocked && p.mapping_known && p.mapping != MappingBehavior::kEndpointIndependent &&
+         p.allocation == PortAllocation::kRandom;
+}
+
+bool one_mapping_for_all(const NatProfile& p) {
+  return !p.udp_blocked && (!p.behind_nat || (p.mapping_known && p.mapping == MappingBehavior::kEndpointIndependent));
+}
 
 bool receptive(const NatProfile& p) {
   if (p.udp_blocked) return false;

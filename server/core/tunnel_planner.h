@@ -41,8 +41,19 @@
 //     (messages.h) before the full rounds cross.
 //   - two receptive sides start together, without a prepunch.
 //
-// Ports are predicted only inside the peer's observed public IP: a client's claim
-// (its NatProfile) can choose a strategy, never aim probes at a third party.
+//   4. Birthday probing (messages.h, BirthdayPlan), when one side's NAT was measured
+//      to give every destination a random port (APDM or ADM, random allocation:
+//      nothing to predict) and the other's to keep one mapping for all (EIM, or no
+//      NAT) but to filter: the random side opens many mappings toward the other's
+//      mapped endpoint, and the other probes random ports of the random side's
+//      public IP until one of its probes lands on one of them. The random side's
+//      datagrams go out with the prepunch TTL, so only its own NAT sees them.
+//      (A receptive peer needs none of this: the random side's ordinary probes
+//      get in.)
+//
+// Ports are predicted and probed only inside the peer's observed public IP: a
+// client's claim (its NatProfile) can choose a strategy, never aim probes at a
+// third party.
 #pragma once
 
 #include <cstdint>
@@ -80,13 +91,29 @@ struct TunnelSide {
   bool fresh_base = false;
 };
 
+// Birthday probing's numbers (4. above). 256 mappings and 1024 probes over the
+// 64,512 ports above 1023: 1 - (1 - 256/64512)^1024, about 98% of pairs meet.
+struct BirthdayOptions {
+  bool enabled = true;
+  std::uint16_t sockets = 256;   // mappings the random side opens
+  std::uint16_t probes = 1024;   // ports the other side probes
+  std::uint16_t rate_pps = 200;  // each side's pace
+};
+
 struct PlanOptions {
   PunchStrategy strategy = PunchStrategy::kServerDriven;
   Duration lead{0};                    // becomes start_delay_ms (whole ms) unless naive
-  std::size_t prediction_window = 8;   // predicted ports per symmetric peer
+  bool lan_candidates = true;          // 1. above
+  std::size_t prediction_window = 8;   // predicted ports per symmetric peer; 0: no prediction (2.)
   std::uint8_t prepunch_ttl = 0;       // TunnelInstruction::prepunch_ttl unless naive
   Duration follower_delay{0};          // how much later a receptive side starts
+  BirthdayOptions birthday;
 };
+
+// Whether a profile's NAT gives each destination a new random port (birthday
+// probing's random side) / keeps one mapping for all destinations (its other side).
+bool random_per_destination(const NatProfile& profile);
+bool one_mapping_for_all(const NatProfile& profile);
 
 struct TunnelPlan {
   TunnelInstruction for_a;  // sent to a; describes b

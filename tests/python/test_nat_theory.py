@@ -16,6 +16,29 @@ def test_prediction_helps_sequential_only():
     assert theory.expected_direct("symmetric-sequential", "symmetric-sequential", "current")
     assert not theory.expected_direct("symmetric-random", "port-restricted-cone", "current")
     assert not theory.expected_direct("symmetric-sequential", "symmetric-random", "current")
+    assert not theory.expected_direct("symmetric-sequential", "port-restricted-cone", "current", ("prediction",))
+
+
+def test_birthday_probing_gives_random_symmetric_a_probability_against_filtering_eim():
+    assert 0.98 < theory.BIRTHDAY_P < 0.99
+    assert theory.expected_rate("symmetric-random", "port-restricted-cone", "current") == theory.BIRTHDAY_P
+    assert theory.expected_rate("linux-masquerade", "symmetric-random", "current") == theory.BIRTHDAY_P
+    assert theory.expected_rate("symmetric-random", "port-restricted-cone", "naive") == 0.0
+    assert theory.expected_rate("symmetric-random", "port-restricted-cone", "current", ("birthday",)) == 0.0
+    # Conntrack holds the opening side's tuples unless they die on the way (prepunch).
+    assert theory.expected_rate("symmetric-random", "linux-masquerade", "current", ("prepunch",)) == 0.0
+    assert theory.expected_rate("symmetric-random", "port-restricted-cone", "current", ("prepunch",)) > 0.98
+    # Not where an ordinary punch works already, nor between two random NATs.
+    assert theory.expected_rate("symmetric-random", "full-cone", "current") == 1.0
+    assert theory.expected_rate("symmetric-random", "symmetric-random", "current") == 0.0
+    assert theory.expected_rate("symmetric-random", "symmetric-sequential", "current") == 0.0
+
+
+def test_a_birthday_pair_matches_when_its_interval_holds_the_probability():
+    ok = dict(pair("symmetric-random", "port-restricted-cone", "current", 0.95), p2p_rate_ci95=[0.83, 0.99])
+    low = dict(pair("symmetric-random", "port-restricted-cone", "current", 0.5), p2p_rate_ci95=[0.3, 0.7])
+    assert theory.differences({"pairs": [ok]}) == []
+    assert "theory says 98.3% (birthday probing)" in theory.differences({"pairs": [low]})[0]
 
 
 def test_rule_is_symmetric_in_the_pair():

@@ -10,8 +10,8 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
-def lan(yellowtail, second_nat):
-    s = yellowtail.Scenario(duration_s=15)
+def lan(yellowtail, second_nat, **options):
+    s = yellowtail.Scenario(duration_s=15, **options)
     s.site("home", yellowtail.Nat("port-restricted-cone"), hosts=["alice", "alice-tv"], delay_ms=15)
     s.site("away", second_nat, hosts=["bob"], delay_ms=25)
     s.public_host("vm", delay_ms=5)
@@ -21,8 +21,11 @@ def lan(yellowtail, second_nat):
 
 
 def test_outcomes_are_measured_and_overrides_take_effect(yellowtail):
-    random_symmetric = lan(yellowtail, yellowtail.Nat("symmetric-random")).run(seed=1)
+    # Without birthday probing, no punch gets a random-port symmetric NAT through
+    # a port-restricted cone; with it (the default), it goes direct.
+    random_symmetric = lan(yellowtail, yellowtail.Nat("symmetric-random"), disable=["birthday"]).run(seed=1)
     assert random_symmetric.outcome("alice", "bob") == "relayed"
+    assert lan(yellowtail, yellowtail.Nat("symmetric-random")).run(seed=1).outcome("alice", "bob") == "direct"
     assert random_symmetric.outcome("vm", "alice") == "direct"
     assert random_symmetric.p2p_rate() == pytest.approx(2 / 3)
     assert random_symmetric.connectivity() == 1.0
@@ -74,6 +77,92 @@ def test_same_seed_same_result_and_sweeps_take_a_scenario(yellowtail, tmp_path):
     assert again == records
     with pytest.raises(yellowtail.SweepError, match="holds a sweep of"):
         yellowtail.sweep(lan(yellowtail, yellowtail.Nat("full-cone")), {}, seeds=[1], store=store)
+
+
+def test_the_built_in_scenarios_are_scenarios_too(yellowtail):
+    # The nat-matrix attempt and the public-peer run are descriptions of the same
+    # kind: running them as a Scenario gives what the built-in functions measure.
+    attempt = yellowtail.Scenario.nat_matrix_attempt("symmetric-sequential", "port-restricted-cone", seed=2)
+    assert attempt.time_limit_s == 15
+    assert [site["nats"][0]["profile"] for site in attempt._sites] == ["symmetric-sequential", "port-restricted-cone"]
+    ran = attempt.run()
+    built_in = yellowtail.run_attempt("symmetric-sequential", "port-restricted-cone", seed=2)
+    assert ran.outcome("a", "b") == built_in["outcome"] == "direct"
+    assert ran.pairs[0]["time_to_direct_ms"] == pytest.approx(built_in["time_to_direct_ms"])
+    assert ran.ended_at_s < 15  # decided early, not run to the limit
+
+    # Changed before running: a firewall on a's host leaves only the relay.
+    attempt.at(0).block_peer_udp("a")
+    assert attempt.run().outcome("a", "b") == "relayed"
+
+    clash = yellowtail.Scenario.public_peer(follower_delay_ms=0)
+    ran = clash.run()
+    built_in = yellowtail.run_public_peer(follower_delay_ms=0)
+    assert ran.outcome("alice", "bob") == ("direct" if built_in["direct"]["alice-bob"] else "relayed")
+    assert ran.sites[0]["tuple_clashes"] == built_in["alice_nat_clashes"] > 0
+    assert yellowtail.Scenario.from_json(clash.to_json()).to_json() == clash.to_json()
+    with pytest.raises(ValueError, match="unknown field 'colour'"):
+        yellowtail.Scenario.from_json('{"colour": "red"}')
+
+
+def test_relay_choice_is_a_scenario_with_a_triggered_failure(yellowtail):
+    # The busiest relay fails once every pair is relayed (a trigger, not a time),
+    # and the run ends when every pair is relayed again.
+    options = dict(relay_delays_ms=[20, 4, 12], client_delays_ms=[10, 25, 40], seed=2)
+    s = yellowtail.Scenario.relay_choice(**options)
+    assert s.end_when == "all-relayed"
+    failure = s._events[-1]
+    assert (failure["action"], failure["relay"], failure["after"]) == ("relay-down", "@busiest", "all-relayed")
+    ran = s.run()
+    built_in = yellowtail.run_relay_choice(**options)
+    by_pair = {(p["a"], p["b"]): p for p in ran.pairs}
+    for p in built_in["pairs"]:
+        pair = by_pair[(p["a"], p["b"])]
+        assert pair["relay"] == p["after"]["relay"] == "relay-3"
+        assert pair["relay_changes"][0]["relay"] == p["before"]["relay"] == "relay-2"
+    assert [r["forwarded"] for r in ran.relays] == [r["forwarded"] for r in built_in["relays"]]
+    assert ran.relays[2]["down_at_s"] == pytest.approx(built_in["failed_at_s"])
+    assert ran.settled_at_s - ran.event_times_s[-1] == pytest.approx(built_in["moved_after_s"])
+    assert ran.server["relay_repicks"] == built_in["repicks"] == 3
+
+    # A researcher's own: fail the relay a second after every pair is relayed.
+    own = yellowtail.Scenario(duration_s=30, end_when="all-relayed")
+    own.relay("near", delay_ms=2).relay("far", delay_ms=10)
+    for name in ("a", "b"):
+        own.site(name, "symmetric-random", hosts=[name])
+    own.network("lan", ["a", "b"])
+    own.when("all-relayed", plus_s=1).relay_down("near")
+    r = own.run()
+    assert r.pairs[0]["relay"] == "far" and r.relays[1]["down_at_s"] is not None
+    with pytest.raises(ValueError, match="unknown condition"):
+        own.when("sunset")
+
+
+def test_outage_is_a_scenario_with_traffic_and_a_fault_when_it_carries(yellowtail):
+    options = dict(fault="nat-reboot", clients=3, settle_s=2, observe_s=8, new_ip=True, side=2)
+    s = yellowtail.Scenario.outage(**options)
+    assert not s.path_probes and s.end_after_s == 8
+    traffic, fault = s._events[-2], s._events[-1]
+    assert (traffic["action"], traffic["after"]) == ("traffic", "all-online")
+    assert (fault["action"], fault["site"], fault["after"], fault["by_s"]) == ("nat-reboot", "client-2", "all-carrying", 60)
+    ran = s.run()
+    built_in = yellowtail.run_outage(**options)
+    assert ran.event_times_s[-1] == pytest.approx(built_in["fault_at_s"])
+    # The per-second timeline is the built-in's, up to where the built-in stops counting.
+    assert ran.timeline[: len(built_in["timeline"])] == built_in["timeline"]
+    assert sum(t["offered"] for t in ran.traffic) >= sum(p["offered"] for p in built_in["pairs"])
+    assert all(p["outcome"] == "direct" for p in ran.pairs if "client-3" not in (p["a"], p["b"]))
+
+    # A researcher's own: a phone that roams from Wi-Fi to LTE while it talks.
+    own = yellowtail.Scenario(duration_s=40, path_probes=False, end_after_s=5)
+    own.site("wifi", "port-restricted-cone", hosts=["phone"]).site("lte", "cgnat", hosts=[])
+    own.public_host("pc")
+    own.network("lan", ["phone", "pc"])
+    own.when("all-online").traffic("lan", interval_ms=50)
+    own.when("all-carrying", 2, by_s=30).roam("phone", "lte")
+    r = own.run()
+    assert r.event_times_s[-1] is not None and len(r.clients[0]["syncs_at_s"]) >= 2
+    assert r.traffic[0]["offered"] > 0 and r.timeline
 
 
 def test_bad_descriptions_get_clear_errors(yellowtail):

@@ -166,14 +166,23 @@ void FakeNetwork::drain_client(std::size_t i) {
       *c.core,
       Overloaded{
           [&](SendDatagram& d) {
-            std::optional<Endpoint> source = c.address;
-            if (c.translator) source = c.translator->outbound(now_, c.address, d.to);
+            Endpoint local = c.address;
+            if (d.socket != 0) {
+              auto it = c.extra_sockets.find(d.socket);
+              if (it == c.extra_sockets.end()) {
+                it = c.extra_sockets.emplace(d.socket, Endpoint{c.address.ip, c.next_extra_port++}).first;
+              }
+              local = it->second;
+            }
+            std::optional<Endpoint> source = local;
+            if (c.translator) source = c.translator->outbound(now_, local, d.to);
             if (!source) {
               ++counters_.datagrams_undeliverable;
               return;
             }
             send_datagram(*source, d.to, std::move(d.payload));
           },
+          [&](CloseSocket& close) { c.extra_sockets.erase(close.socket); },
           [&](OpenStream& open) { open_stream(i, open); },
           [&](SendStream& send) {
             Stream* s = stream_by_client(i, send.conn);
@@ -317,14 +326,15 @@ void FakeNetwork::deliver_datagram(Endpoint from, Endpoint to, const Bytes& payl
   }
   for (std::size_t i = 0; i < clients_.size(); ++i) {
     Client& c = clients_[i];
+    std::optional<SocketId> socket;
     if (c.translator) {
       if (to.ip != c.public_ip) continue;
       std::optional<Endpoint> local = c.translator->inbound(now_, to, from);
-      if (!local || *local != c.address) break;
-    } else if (to != c.address) {
+      if (!local || !(socket = c.socket_at(*local))) break;
+    } else if (!(socket = c.socket_at(to))) {
       continue;
     }
-    c.core->on_datagram(now_, from, payload);
+    c.core->on_datagram(now_, from, payload, *socket);
     drain_client(i);
     return;
   }

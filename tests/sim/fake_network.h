@@ -185,6 +185,17 @@ class FakeNetwork {
   struct Client {
     std::string name;
     Endpoint address;
+    // Extra sockets (SendDatagram::socket), each on a port of its own from 40000 up.
+    std::map<SocketId, Endpoint> extra_sockets;
+    std::uint16_t next_extra_port = 40000;
+    // The socket bound to `local`, if any.
+    std::optional<SocketId> socket_at(Endpoint local) const {
+      if (local == address) return SocketId{0};
+      for (const auto& [id, bound] : extra_sockets) {
+        if (bound == local) return id;
+      }
+      return std::nullopt;
+    }
     AddressTranslator* translator = nullptr;
     Ipv4 public_ip;
     std::unique_ptr<SeededRandom> rng;

@@ -242,5 +242,79 @@ TEST(TunnelPlanner, TwoReceptiveSidesStartTogetherWithoutAPrepunch) {
   EXPECT_EQ(plan.for_b.prepunch_ttl, 0);
 }
 
+
+NatProfile random_symmetric() {
+  NatProfile p;
+  p.mapping = MappingBehavior::kAddressPortDependent;
+  p.mapping_known = true;
+  p.filtering = FilteringBehavior::kAddressPortDependent;
+  p.filtering_known = true;
+  p.allocation = PortAllocation::kRandom;
+  return p;
+}
+
+NatProfile port_restricted_cone() {
+  NatProfile p;
+  p.mapping = MappingBehavior::kEndpointIndependent;
+  p.mapping_known = true;
+  p.filtering = FilteringBehavior::kAddressPortDependent;
+  p.filtering_known = true;
+  return p;
+}
+
+TEST(TunnelPlanner, BirthdayProbingPairsARandomPortNatWithAFilteringEndpointIndependentOne) {
+  TunnelSide hard = side(1, {Ipv4::from_octets(192, 0, 2, 1), 1000});
+  TunnelSide easy = side(2, {Ipv4::from_octets(198, 51, 100, 2), 2000});
+  hard.profile = random_symmetric();
+  easy.profile = port_restricted_cone();
+  PlanOptions options = lead(250);
+  options.prepunch_ttl = 2;
+  TunnelPlan plan = plan_tunnel(hard, easy, 5, options);
+  const BirthdayPlan& opens = plan.for_a.birthday;
+  const BirthdayPlan& probes = plan.for_b.birthday;
+  EXPECT_EQ(opens.role, BirthdayRole::kOpenPorts);
+  EXPECT_EQ(opens.count, 256);
+  EXPECT_EQ(opens.target, *easy.mapped);  // toward the peer's one mapping
+  EXPECT_EQ(opens.ttl, 2);                 // only its own NAT sees them
+  EXPECT_EQ(probes.role, BirthdayRole::kProbePorts);
+  EXPECT_EQ(probes.count, 1024);
+  EXPECT_EQ(probes.target.ip, hard.mapped->ip);  // the address the server saw, nobody else's
+  EXPECT_EQ(probes.ttl, 0);
+  EXPECT_EQ(probes.after_ms, 256 * 1000 / 200 + 250);  // once the mappings are open
+  // Either order of the sides.
+  TunnelPlan swapped = plan_tunnel(easy, hard, 5, options);
+  EXPECT_EQ(swapped.for_a.birthday.role, BirthdayRole::kProbePorts);
+  EXPECT_EQ(swapped.for_b.birthday.role, BirthdayRole::kOpenPorts);
+}
+
+TEST(TunnelPlanner, NoBirthdayProbingWhereItCannotHelpOrIsOff) {
+  TunnelSide hard = side(1, {Ipv4::from_octets(192, 0, 2, 1), 1000});
+  TunnelSide other = side(2, {Ipv4::from_octets(198, 51, 100, 2), 2000});
+  hard.profile = random_symmetric();
+  auto roles = [&](const PlanOptions& options) {
+    TunnelPlan plan = plan_tunnel(hard, other, 5, options);
+    return std::pair{plan.for_a.birthday.role, plan.for_b.birthday.role};
+  };
+  const auto none = std::pair{BirthdayRole::kNone, BirthdayRole::kNone};
+  other.profile = random_symmetric();  // two random sides: no single mapping to find
+  EXPECT_EQ(roles(lead(0)), none);
+  other.profile = measured(MappingBehavior::kEndpointIndependent, FilteringBehavior::kEndpointIndependent);
+  EXPECT_EQ(roles(lead(0)), none);  // receptive: the ordinary probes get in
+  other.profile = symmetric_sequential(1);
+  EXPECT_EQ(roles(lead(0)), none);
+  other.profile = port_restricted_cone();
+  other.profile.mapping_known = false;  // a guess is not enough to send 1,300 datagrams
+  EXPECT_EQ(roles(lead(0)), none);
+  other.profile = port_restricted_cone();
+  PlanOptions off = lead(0);
+  off.birthday.enabled = false;
+  EXPECT_EQ(roles(off), none);
+  PlanOptions naive = lead(0);
+  naive.strategy = PunchStrategy::kNaive;
+  EXPECT_EQ(roles(naive), none);
+  other.mapped = Endpoint{hard.mapped->ip, 2000};  // behind the same NAT: LAN candidates instead
+  EXPECT_EQ(roles(lead(0)), none);
+}
+
 }  // namespace
 }  // namespace yt
