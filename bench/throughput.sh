@@ -3,17 +3,25 @@
 # veth pair, one TCP stream of iperf3 (Debian iperf3) through
 #   - the bare veth (the path's ceiling),
 #   - yellowtail: a real yellowtail-server and two yellowtaild with TUN adapters,
-#     direct tunnel,
+#     direct tunnel, once per data-plane mode (docs/data-plane.md):
+#       yellowtail (no batching)      yellowtaild --no-batch: a syscall per packet
+#       yellowtail (batched)          --no-offload: recvmmsg/sendmmsg, TUN read until empty
+#       yellowtail (offload, no TUN GRO) --no-coalesce: offloads, TUN writes one by one
+#       yellowtail (batched+offload)  the default: + TUN TSO (virtio-net header), UDP GSO/GRO,
+#                                     TCP segments joined for the TUN write
 #   - wireguard-go (Debian wireguard-go, wireguard-tools), the userspace reference,
 # in the same run, with the same namespaces. Prints Mbit/s and the CPU the tunnel
 # processes used per Gbit carried (user + system time of both endpoints' daemons,
 # from /proc). Run as root. Everything it creates (namespaces, processes, files) is
 # removed on exit.
 #
-# usage: bench/throughput.sh [--seconds N] [--build DIR] [--only NAME[,NAME]]
+# usage: bench/throughput.sh [--seconds N] [--build DIR] [--only NAME[,NAME]] [--ipv6]
 #   --seconds N   length of each iperf3 run (default 10)
 #   --build DIR   the CMake build tree with yellowtail-server and yellowtaild (default build)
-#   --only LIST   some of: veth, yellowtail, wireguard-go (default all)
+#   --only LIST   some of: veth, yellowtail-nobatch, yellowtail-batched,
+#                 yellowtail-nocoalesce, yellowtail, wireguard-go (default all;
+#                 yellowtail is batched+offload)
+#   --ipv6        yellowtail rows over the adapters' IPv6 (ULA) addresses (TSO6)
 # Addresses: the veth is 192.0.2.1 <-> 192.0.2.2 (documentation range); wireguard-go's
 # tunnel uses 198.18.0.1/2 (the benchmarking range); yellowtail's adapters get their
 # virtual addresses from the server (25.0.0.0/8), all inside the namespaces.
@@ -22,13 +30,15 @@ cd "$(dirname "$0")/.."
 
 SECONDS_PER_RUN=10
 BUILD=build
-ONLY="veth,yellowtail,wireguard-go"
+FAMILY=4
+ONLY="veth,yellowtail-nobatch,yellowtail-batched,yellowtail-nocoalesce,yellowtail,wireguard-go"
 while (($#)); do
   case $1 in
     --seconds) SECONDS_PER_RUN=${2:?}; shift 2 ;;
     --build) BUILD=${2:?}; shift 2 ;;
     --only) ONLY=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --ipv6) FAMILY=6; shift ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "throughput: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +52,7 @@ wants() { [[ ",$ONLY," == *",$1,"* ]]; }
 for tool in iperf3 ip python3; do
   command -v "$tool" >/dev/null || { echo "throughput: $tool is missing (apt-get install iperf3 iproute2)" >&2; exit 2; }
 done
-if wants yellowtail; then
+if wants yellowtail || wants yellowtail-nobatch || wants yellowtail-batched || wants yellowtail-nocoalesce; then
   for b in "$SERVER" "$DAEMON" "$CLI"; do [[ -x $b ]] || { echo "throughput: $b is not built (scripts/build.sh)" >&2; exit 2; }; done
 fi
 if wants wireguard-go; then
@@ -118,7 +128,7 @@ gbit = end["sum_received"]["bytes"] * 8 / 1e9
 cpu = after - before
 per_gbit = f"{cpu / gbit:.2f}" if processes and gbit > 0 else "-"
 cores = f"{cpu / end['sum_received']['seconds']:.2f}" if processes else "-"
-print(f"{name:<14} {bits / 1e6:>10.0f} {per_gbit:>14} {cores:>8}")
+print(f"{name:<34} {bits / 1e6:>10.0f} {per_gbit:>14} {cores:>8}")
 EOF
 )")
 }
@@ -138,17 +148,23 @@ if wants veth; then
   measure veth 192.0.2.2
 fi
 
-if wants yellowtail; then
-  echo "throughput: yellowtail..." >&2
+# One yellowtail run: a server and two daemons with the given extra flags, a direct
+# tunnel between them, iperf3 through it; everything stopped again afterwards (the
+# adapters have one name in every run).
+run_yellowtail() {
+  local label=$1; shift
+  echo "throughput: $label..." >&2
+  local tag=${label//[^a-z]/}
   KEY=$("$SERVER" --key "$WORK/server.key" --print-public-key) || exit 1
-  spawn a "$WORK/server.log" "$SERVER" --listen 192.0.2.1:12975 --db :memory: --key "$WORK/server.key" \
+  spawn a "$WORK/server-$tag.log" "$SERVER" --listen 192.0.2.1:12975 --db :memory: --key "$WORK/server.key" \
     --password-strength minimum
-  SERVER_PID=$SPAWNED
-  declare -A DPID
+  local server_pid=$SPAWNED
+  local -A dpid
   for n in a b; do
-    spawn $n "$WORK/daemon-$n.log" "$DAEMON" --server 192.0.2.1:12975 --server-key "$KEY" --nick "node-$n" \
-      --state-dir "$WORK/state-$n" --control-socket "$WORK/$n.sock" --tun-name yt0
-    DPID[$n]=$SPAWNED
+    rm -rf "$WORK/state-$n"
+    spawn $n "$WORK/daemon-$n-$tag.log" "$DAEMON" --server 192.0.2.1:12975 --server-key "$KEY" --nick "node-$n" \
+      --state-dir "$WORK/state-$n" --control-socket "$WORK/$n.sock" --tun-name yt0 "$@"
+    dpid[$n]=$SPAWNED
   done
   cli() { local n=$1; shift; timeout 10 ip netns exec "$RUN-$n" "$CLI" --socket "$WORK/$n.sock" --timeout 8 "$@"; }
   online() { cli "$1" status --json 2>/dev/null | python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["state"] != "online")' 2>/dev/null; }
@@ -157,10 +173,16 @@ if wants yellowtail; then
     { echo "throughput: create/join failed" >&2; exit 1; }
   direct() { cli a list --json 2>/dev/null | python3 -c 'import json,sys; p=json.load(sys.stdin)["peers"]; sys.exit(not p or p[0]["connection"] != "direct")' 2>/dev/null; }
   wait_for 20 direct || { echo "throughput: no direct tunnel" >&2; exit 1; }
-  VIP_B=$(cli b status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual_ip"])')
-  measure yellowtail "$VIP_B" "${DPID[a]}" "${DPID[b]}"
-  kill -TERM "${DPID[a]}" "${DPID[b]}" "$SERVER_PID" 2>/dev/null
-fi
+  VIP_B=$(cli b status --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["virtual_ip"] if sys.argv[1] == "4" else (s["ipv6"] or "").split("/")[0])' "$FAMILY")
+  [[ -n $VIP_B ]] || { echo "throughput: node-b has no IPv$FAMILY address" >&2; exit 1; }
+  measure "$label" "$VIP_B" "${dpid[a]}" "${dpid[b]}"
+  kill -TERM "${dpid[a]}" "${dpid[b]}" "$server_pid" 2>/dev/null
+  wait "${dpid[a]}" "${dpid[b]}" "$server_pid" 2>/dev/null
+}
+wants yellowtail-nobatch && run_yellowtail "yellowtail (no batching)" --no-batch
+wants yellowtail-batched && run_yellowtail "yellowtail (batched)" --no-offload
+wants yellowtail-nocoalesce && run_yellowtail "yellowtail (offload, no TUN GRO)" --no-coalesce
+wants yellowtail && run_yellowtail "yellowtail (batched+offload)"
 
 if wants wireguard-go; then
   echo "throughput: wireguard-go..." >&2
@@ -186,7 +208,7 @@ if wants wireguard-go; then
   measure wireguard-go 198.18.0.2 "${WPID[a]}" "${WPID[b]}"
 fi
 
-printf '%-14s %10s %14s %8s\n' "path" "Mbit/s" "CPU s / Gbit" "cores"
+printf '%-34s %10s %14s %8s\n' "path" "Mbit/s" "CPU s / Gbit" "cores"
 status=0
 for line in "${RESULTS[@]}"; do
   echo "$line"

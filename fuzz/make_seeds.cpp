@@ -17,6 +17,7 @@
 #include "client/daemon/daemon_config.h"
 #include "client/daemon/status_json.h"
 #include "fuzz/fuzz_support.h"
+#include "fuzz/tun_offload_seeds.h"
 #include "nat-models/nat_profiles.h"
 #include "protocol/session.h"
 #include "protocol/stream_framer.h"
@@ -538,6 +539,7 @@ int main(int argc, char** argv) {
   control_request_seeds();
   relay_seeds();
   federation_seeds();
+  for (const auto& [name, seed] : fuzz::tun_offload_seeds()) write_seed("tun_offload_fuzz", name, seed);
   std::printf("make_seeds: wrote %d seeds under %s\n", written, corpus_root.c_str());
   return 0;
 }

@@ -20,7 +20,9 @@
 #include "platform/asio_stream.h"
 #include "platform/asio_streams.h"
 #include "platform/extra_udp_sockets.h"
+#include "platform/udp_batch.h"
 #include "protocol/driver_loop.h"
+#include "protocol/packet_batch.h"
 #include "protocol/result.h"
 
 namespace yt {
@@ -53,6 +55,23 @@ class AsioClientDriver {
   void pump();
   Endpoint udp_endpoint() const;
 
+  // The batched data plane (docs/data-plane.md), instead of one datagram per
+  // receive and send: call before start(). The socket is then read with recvmmsg
+  // (and, with `udp_offload`, UDP GRO) until empty, and IP packets opened on a
+  // direct path go to `on_packets` a batch at a time (its entries have
+  // TunAdapter::kWriteHeadroom bytes of headroom) instead of PacketReceived events.
+  // send_ip_batch seals a batch and sends it with sendmmsg (or UDP GSO).
+  struct BatchOptions {
+    bool udp_offload = true;
+  };
+  void enable_batching(BatchOptions options, std::size_t headroom, std::function<void(PacketBatch&)> on_packets);
+  // ClientCore::send_ip_batch, the sealed datagrams sent, then the outputs performed.
+  void send_ip_batch(const std::vector<ByteView>& packets);
+  const UdpBatchCounters& batch_counters() const { return batch_counters_; }
+  bool batching() const { return batching_; }
+  bool udp_gso() const { return gso_; }
+  bool udp_gro() const { return gro_; }
+
   // Roaming: from now on, when the machine's addresses change (address_watch.h),
   // the core hears it with our socket's endpoints at the new addresses (those of
   // `excluded` interfaces left out). Only for a socket bound to 0.0.0.0: one bound
@@ -63,6 +82,8 @@ class AsioClientDriver {
  private:
   AsioClientDriver(boost::asio::io_context& io, RandomSource& rng);
   void receive_udp();
+  void wait_udp_batch();
+  void receive_udp_batch();
   void open_stream(ConnId conn, Endpoint to);
   void rearm_timer(std::optional<Time> deadline);
 
@@ -80,6 +101,20 @@ class AsioClientDriver {
   std::function<void(const ClientEvent&)> on_event_;
   DriverLoop loop_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // The batched data plane.
+  bool batching_ = false;
+  bool gso_ = false;
+  bool gro_ = false;
+  std::unique_ptr<UdpBatchReceiver> receiver_;
+  std::vector<ReceivedDatagram> received_;
+  PacketBatch opened_;
+  PacketBatch sealed_;
+  std::function<void(PacketBatch&)> on_packets_;
+  UdpBatchCounters batch_counters_;
+  // The deadline the timer is armed for: batched, pumps that leave it unchanged
+  // (most packets) skip the cancel and re-arm, a timerfd update and a wakeup each.
+  std::optional<Time> armed_deadline_;
+  bool armed_ = false;
 };
 
 }  // namespace yt

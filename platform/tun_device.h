@@ -24,6 +24,12 @@ class TunDevice {
   // with "%d" lets the kernel pick the number. The descriptor is non-blocking and
   // close-on-exec. The link is left down: configure it with netlink_config.h.
   static Result<std::unique_ptr<TunDevice>, std::string> open(const std::string& name);
+  // The same with the kernel's offloads (docs/data-plane.md): IFF_VNET_HDR, so every
+  // read and write carries a virtio-net header (virtio_net.h), and TUNSETOFFLOAD
+  // with checksum offload and TSO for IPv4 and IPv6, so a read may return a TCP
+  // super-packet of up to 64 KiB. When the kernel refuses the offloads the device
+  // is opened without them; offload() says which it got.
+  static Result<std::unique_ptr<TunDevice>, std::string> open_with_offload(const std::string& name);
 
   ~TunDevice();
   TunDevice(const TunDevice&) = delete;
@@ -34,13 +40,18 @@ class TunDevice {
   int index() const { return index_; }
   // The device's descriptor; still owned by this object.
   int fd() const { return fd_; }
+  // Whether reads and writes carry a virtio-net header and reads may be TSO super-packets.
+  bool offload() const { return offload_; }
 
  private:
-  TunDevice(int fd, std::string name, int index) : fd_(fd), name_(std::move(name)), index_(index) {}
+  TunDevice(int fd, std::string name, int index, bool offload)
+      : fd_(fd), name_(std::move(name)), index_(index), offload_(offload) {}
+  static Result<std::unique_ptr<TunDevice>, std::string> open_device(const std::string& name, bool offload);
 
   int fd_;
   std::string name_;
   int index_;
+  bool offload_ = false;
 };
 
 // True when `name` is a usable interface name: 1..15 bytes of letters, digits and

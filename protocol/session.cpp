@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cstring>
+
 namespace yt {
 
 namespace {
@@ -53,22 +55,37 @@ Session& Session::operator=(Session&& other) noexcept {
 }
 
 Result<Bytes, SessionError> Session::seal(ByteView plaintext, ByteView associated_data) {
-  if (!can_seal()) return Err{SessionError::kCounterExhausted};
-  std::uint64_t counter = send_counter_++;
-
   Bytes out(kSessionOverhead + plaintext.size());
-  for (std::size_t i = 0; i < kSessionHeaderSize; ++i) {
-    out[i] = static_cast<std::uint8_t>(counter >> (56 - 8 * i));
-  }
-  auto nonce = make_nonce(counter);
-  crypto_aead_chacha20poly1305_ietf_encrypt_detached(
-      out.data() + kSessionHeaderSize, out.data() + kSessionHeaderSize + plaintext.size(),
-      nullptr, plaintext.data(), plaintext.size(), associated_data.data(), associated_data.size(),
-      nullptr, nonce.data(), send_key_.data());
+  if (!plaintext.empty()) std::memcpy(out.data() + kSessionHeaderSize, plaintext.data(), plaintext.size());
+  if (auto sealed = seal_in_place(out.data(), plaintext.size(), associated_data); !sealed) return Err{sealed.error()};
   return out;
 }
 
+Status<SessionError> Session::seal_in_place(std::uint8_t* message, std::size_t plaintext_size,
+                                            ByteView associated_data) {
+  if (!can_seal()) return Err{SessionError::kCounterExhausted};
+  std::uint64_t counter = send_counter_++;
+  for (std::size_t i = 0; i < kSessionHeaderSize; ++i) {
+    message[i] = static_cast<std::uint8_t>(counter >> (56 - 8 * i));
+  }
+  auto nonce = make_nonce(counter);
+  // libsodium encrypts in place when the output is the input (c == m).
+  std::uint8_t* text = message + kSessionHeaderSize;
+  crypto_aead_chacha20poly1305_ietf_encrypt_detached(text, text + plaintext_size, nullptr, text, plaintext_size,
+                                                     associated_data.data(), associated_data.size(), nullptr,
+                                                     nonce.data(), send_key_.data());
+  return Ok{};
+}
+
 Result<Bytes, SessionError> Session::open(ByteView sealed, ByteView associated_data) {
+  if (sealed.size() < kSessionOverhead) return Err{SessionError::kMalformed};
+  Bytes plaintext(sealed.size() - kSessionOverhead);
+  auto opened = open_to(sealed, associated_data, plaintext.data());
+  if (!opened) return Err{opened.error()};
+  return plaintext;
+}
+
+Result<std::size_t, SessionError> Session::open_to(ByteView sealed, ByteView associated_data, std::uint8_t* out) {
   if (sealed.size() < kSessionOverhead) return Err{SessionError::kMalformed};
   std::uint64_t counter = 0;
   for (std::size_t i = 0; i < kSessionHeaderSize; ++i) counter = counter << 8 | sealed[i];
@@ -78,17 +95,15 @@ Result<Bytes, SessionError> Session::open(ByteView sealed, ByteView associated_d
   if (!window_.check(counter)) return Err{SessionError::kReplayed};
 
   std::size_t text_size = sealed.size() - kSessionOverhead;
-  Bytes plaintext(text_size);
   auto nonce = make_nonce(counter);
   int rc = crypto_aead_chacha20poly1305_ietf_decrypt_detached(
-      plaintext.data(), nullptr, sealed.data() + kSessionHeaderSize, text_size,
-      sealed.data() + kSessionHeaderSize + text_size, associated_data.data(),
-      associated_data.size(), nonce.data(), recv_key_.data());
+      out, nullptr, sealed.data() + kSessionHeaderSize, text_size, sealed.data() + kSessionHeaderSize + text_size,
+      associated_data.data(), associated_data.size(), nonce.data(), recv_key_.data());
   if (rc != 0) return Err{SessionError::kAuthFailed};
 
   window_.mark(counter);
   ++received_;
-  return plaintext;
+  return text_size;
 }
 
 }  // namespace yt

@@ -91,6 +91,16 @@ class Session {
   // any error nothing about the session changes.
   Result<Bytes, SessionError> open(ByteView sealed, ByteView associated_data);
 
+  // The same two without a buffer of their own, for the batched data plane
+  // (docs/data-plane.md): no allocation, no copy beyond the cipher's own pass.
+  // seal_in_place: `message` holds kSessionHeaderSize bytes of room, then the
+  // `plaintext_size` bytes of plaintext, then kSessionTagSize bytes of room; on
+  // success it holds the sealed message (plaintext_size + kSessionOverhead bytes).
+  Status<SessionError> seal_in_place(std::uint8_t* message, std::size_t plaintext_size, ByteView associated_data);
+  // open_to: writes the plaintext (sealed.size() - kSessionOverhead bytes) to `out`,
+  // which must not overlap `sealed`, and returns its size. Errors as open().
+  Result<std::size_t, SessionError> open_to(ByteView sealed, ByteView associated_data, std::uint8_t* out);
+
   bool can_seal() const { return send_counter_ < kRejectAfterMessages; }
   bool needs_rekey() const { return send_counter_ >= kRekeyAfterMessages; }
   // Messages sealed so far (= the next counter to use).

@@ -24,6 +24,7 @@
 #include "client/core/tunnel_retry.h"
 #include "client/core/tunnel_table.h"
 #include "protocol/display_name.h"
+#include "protocol/peer_data_view.h"
 
 namespace yt {
 
@@ -101,6 +102,13 @@ struct ClientCore::Impl {
   Result<std::uint32_t, SendError> submit(std::uint32_t id, const ControlMessage& message);
 
   Result<SendReport, IpRouteError> send_ip(Time now, ByteView packet);
+  // send_ip's two steps: where the packet goes (refusals counted), then sealing it
+  // for each peer of the route through the outputs.
+  Result<IpRoute, IpRouteError> route_ip(ByteView packet);
+  Result<SendReport, IpRouteError> send_routed(Time now, ByteView packet, const IpRoute& route);
+  // One received PeerData of a batch: a packet into `out`, anything else as
+  // on_datagram handles it.
+  void receive_data(Time now, Endpoint from, const PeerDataView& view, PacketBatch& out);
   // Cryptokey routing of a packet received in ip_mode; counts what it refuses.
   bool accept_ip(const PublicKey& peer, ByteView packet);
   void on_chat(const PublicKey& peer, PeerPayload& payload);
@@ -350,8 +358,14 @@ Result<std::uint32_t, SendError> ClientCore::Impl::submit(std::uint32_t id, cons
 }
 
 Result<SendReport, IpRouteError> ClientCore::Impl::send_ip(Time now, ByteView packet) {
-  ClientStats& st = ctx.stats;
   router.sync(membership);
+  auto route = route_ip(packet);
+  if (!route) return Err{route.error()};
+  return send_routed(now, packet, *route);
+}
+
+Result<IpRoute, IpRouteError> ClientCore::Impl::route_ip(ByteView packet) {
+  ClientStats& st = ctx.stats;
   auto route = router.route(
       packet,
       [this](const PublicKey& peer) {
@@ -375,16 +389,21 @@ Result<SendReport, IpRouteError> ClientCore::Impl::send_ip(Time now, ByteView pa
     }
     return Err{route.error()};
   }
-  SendReport report{0, route->no_tunnel, route->over_fanout};
+  return route;
+}
+
+Result<SendReport, IpRouteError> ClientCore::Impl::send_routed(Time now, ByteView packet, const IpRoute& route) {
+  ClientStats& st = ctx.stats;
+  SendReport report{0, route.no_tunnel, route.over_fanout};
   PeerPayload payload = PeerPayload::packet(packet.to_bytes());
-  for (const PublicKey& peer : route->peers) {
+  for (const PublicKey& peer : route.peers) {
     if (tunnels.send(now, peer, payload)) {
       ++report.sent;
     } else {
       ++report.no_tunnel;  // an exhausted session: as good as no tunnel
     }
   }
-  if (route->destination == IpDestination::kUnicast && report.sent == 0) {
+  if (route.destination == IpDestination::kUnicast && report.sent == 0) {
     ++st.ip_no_tunnel;
     return Err{IpRouteError::kNoTunnel};
   }
@@ -688,6 +707,55 @@ Status<SendError> ClientCore::send_to_peer(Time now, const PublicKey& peer, Byte
 
 Result<SendReport, IpRouteError> ClientCore::send_ip_packet(Time now, ByteView ip_packet) {
   return impl_->send_ip(now, ip_packet);
+}
+
+void ClientCore::send_ip_batch(Time now, const std::vector<ByteView>& packets, PacketBatch& out) {
+  Impl& s = *impl_;
+  s.router.sync(s.membership);
+  for (ByteView packet : packets) {
+    auto route = s.route_ip(packet);
+    if (!route) continue;  // counted
+    // The common case, a unicast packet to a peer on a direct path, is sealed
+    // straight into the batch; broadcasts and relayed tunnels take the general way.
+    if (route->destination == IpDestination::kUnicast && route->peers.size() == 1 &&
+        s.tunnels.seal_packet(now, route->peers.front(), packet, out)) {
+      ++s.ctx.stats.ip_sent;
+      continue;
+    }
+    (void)s.send_routed(now, packet, *route);
+  }
+}
+
+void ClientCore::on_datagram_batch(Time now, const std::vector<ReceivedDatagram>& datagrams, PacketBatch& out) {
+  Impl& s = *impl_;
+  for (const ReceivedDatagram& datagram : datagrams) {
+    if (auto view = peek_peer_data(datagram.data)) {
+      s.receive_data(now, datagram.from, *view, out);
+    } else {
+      on_datagram(now, datagram.from, datagram.data);
+    }
+  }
+}
+
+void ClientCore::Impl::receive_data(Time now, Endpoint from, const PeerDataView& view, PacketBatch& out) {
+  // Room for the whole sealed part: the plaintext is shorter, and a too-short one
+  // is refused by the session before anything is written.
+  std::uint8_t* plaintext = out.begin_entry(view.sealed.size());
+  auto opened = tunnels.open_data(now, PeerPath{from, false}, view.receiver_index, view.sealed, plaintext);
+  if (!opened) return;
+  if (opened->other) {
+    std::pair<PublicKey, PeerPayload> received{opened->peer, std::move(*opened->other)};
+    deliver(received, false);
+    return;
+  }
+  // A kPacket: the checks of deliver(), then the packet stays where it was opened.
+  ByteView packet(plaintext + 1, opened->size - 1);
+  if (presence.muted(membership, opened->peer)) {
+    ++ctx.stats.received_muted;
+    return;
+  }
+  if (ctx.config.ip_mode && !accept_ip(opened->peer, packet)) return;
+  out.commit_entry(1, packet.size(), from, &opened->peer);
 }
 
 Status<SendError> ClientCore::send_chat(Time now, const PublicKey& peer, std::string text) {

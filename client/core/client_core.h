@@ -33,6 +33,7 @@
 #include "protocol/identity.h"
 #include "protocol/io_boundary.h"
 #include "protocol/messages.h"
+#include "protocol/packet_batch.h"
 #include "protocol/random.h"
 #include "protocol/result.h"
 #include "protocol/time.h"
@@ -107,6 +108,20 @@ class ClientCore {
   // kNoTunnel (unicast only: a broadcast that reaches nobody is Ok with sent == 0).
   // Works in either mode; receivers filter in ip_mode.
   Result<SendReport, IpRouteError> send_ip_packet(Time now, ByteView ip_packet);
+
+  // The batched data plane (docs/data-plane.md): the same as calling
+  // send_ip_packet for each packet, except that a unicast packet to a peer on a
+  // direct path is sealed straight into `out` (appended; the caller clears it), its
+  // PeerData ready to send to the entry's endpoint, instead of becoming a
+  // SendDatagram output. Everything else (broadcasts, relayed tunnels, refusals,
+  // counters) happens as for send_ip_packet; drain the outputs after sending `out`.
+  void send_ip_batch(Time now, const std::vector<ByteView>& packets, PacketBatch& out);
+  // The same as calling on_datagram for each datagram, except that an IP packet
+  // (PeerPayloadType::kPacket) arriving on a direct path is opened straight into
+  // `out` (appended, with its sender in Entry::peer) instead of becoming a
+  // PacketReceived event. Anything else (handshakes, pings, chat, relayed data)
+  // produces outputs and events as usual.
+  void on_datagram_batch(Time now, const std::vector<ReceivedDatagram>& datagrams, PacketBatch& out);
 
   // Private chat to one peer (ChatReceived with an empty network there). `text` is
   // UTF-8 (not checked), 1..kMaxChatLength bytes: kInvalidArgument when empty,

@@ -1,10 +1,12 @@
 #include "client/core/tunnel.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <string_view>
 
 #include "client/core/duration_text.h"
+#include "protocol/peer_data_view.h"
 
 namespace yt {
 
@@ -466,19 +468,37 @@ void Tunnel::install_session(Time now, PeerPath from, const SessionKeys& keys, s
 }
 
 std::optional<PeerPayload> Tunnel::on_data(Time now, PeerPath from, const PeerData& data, TunnelEnv& env) {
-  ClientContext& ctx = env.ctx;
-  KeyedSession* keyed = nullptr;
-  if (current_ && current_->local_index == data.receiver_index) {
-    keyed = &*current_;
-  } else if (previous_ && previous_->local_index == data.receiver_index) {
-    keyed = &*previous_;
+  if (data.sealed.size() < kSessionOverhead) {
+    // Counted where open_data would count it, without a buffer of negative size.
+    if (closed_ || !session_for(data.receiver_index)) {
+      ++env.ctx.stats.unknown_session;
+    } else {
+      ++env.ctx.stats.malformed_datagrams;
+    }
+    return std::nullopt;
   }
+  Bytes plaintext(data.sealed.size() - kSessionOverhead);
+  auto opened = open_data(now, data.receiver_index, data.sealed, plaintext.data(), env);
+  if (!opened) return std::nullopt;
+  return on_plaintext(now, from, plaintext, env);
+}
+
+Tunnel::KeyedSession* Tunnel::session_for(std::uint32_t receiver_index) {
+  if (current_ && current_->local_index == receiver_index) return &*current_;
+  if (previous_ && previous_->local_index == receiver_index) return &*previous_;
+  return nullptr;
+}
+
+std::optional<std::size_t> Tunnel::open_data(Time now, std::uint32_t receiver_index, ByteView sealed,
+                                             std::uint8_t* out, TunnelEnv& env) {
+  ClientContext& ctx = env.ctx;
+  KeyedSession* keyed = session_for(receiver_index);
   if (closed_ || !keyed) {
     ++ctx.stats.unknown_session;
     return std::nullopt;
   }
-  auto ad = data_ad(data.receiver_index);
-  auto plaintext = keyed->session.open(data.sealed, ByteView(ad.data(), ad.size()));
+  auto ad = data_ad(receiver_index);
+  auto plaintext = keyed->session.open_to(sealed, ByteView(ad.data(), ad.size()), out);
   if (!plaintext) {
     switch (plaintext.error()) {
       case SessionError::kReplayed: ++ctx.stats.replayed; break;
@@ -494,11 +514,22 @@ std::optional<PeerPayload> Tunnel::on_data(Time now, PeerPath from, const PeerDa
   last_received_ = now;
   unanswered_pings_ = 0;
   repunch_end_ = Time{};  // the path carries data again
-  auto payload = decode_peer_payload(plaintext.value());
+  return plaintext.value();
+}
+
+std::optional<PeerPayload> Tunnel::on_plaintext(Time now, PeerPath from, ByteView plaintext, TunnelEnv& env) {
+  auto payload = decode_peer_payload(plaintext);
   if (!payload) {
-    ++ctx.stats.malformed_datagrams;
+    ++env.ctx.stats.malformed_datagrams;
     return std::nullopt;
   }
+  follow_path(now, from, payload->type, env);
+  on_ping_payload(now, from, payload.value(), env);
+  return std::move(payload.value());
+}
+
+void Tunnel::follow_path(Time now, PeerPath from, PeerPayloadType type, TunnelEnv& env) {
+  ClientContext& ctx = env.ctx;
   // Relayed packets never move the path: after a move to direct, stragglers still
   // come through the relay. A direct one moves a relayed path unless it is a ping
   // (a probe of the peer's, which proves only one direction); a direct path
@@ -506,11 +537,11 @@ std::optional<PeerPayload> Tunnel::on_data(Time now, PeerPath from, const PeerDa
   if (!from.relayed && from != path_) {
     if (!path_.relayed) {
       path_ = from;
-    } else if (payload->type != PeerPayloadType::kPing) {
+    } else if (type != PeerPayloadType::kPing) {
       move_to_direct(now, from, env);
     }
-  } else if (from.relayed && !path_.relayed && payload->type != PeerPayloadType::kPing &&
-             payload->type != PeerPayloadType::kPong && relay_usable() &&
+  } else if (from.relayed && !path_.relayed && type != PeerPayloadType::kPing &&
+             type != PeerPayloadType::kPong && relay_usable() &&
              now >= last_direct_received_ + ctx.config.path_check_after) {
     fall_back_to_relay(now, env);  // the peer fell back: its direct packets are not reaching us
   }
@@ -522,12 +553,33 @@ std::optional<PeerPayload> Tunnel::on_data(Time now, PeerPath from, const PeerDa
     direct_unanswered_since_.reset();
     unanswered_path_checks_ = 0;
   }
-  on_ping_payload(now, from, payload.value(), env);
-  return std::move(payload.value());
 }
 
 Status<SendError> Tunnel::send(Time now, const PeerPayload& payload, TunnelEnv& env) {
   return send_on(now, payload, path_, env);
+}
+
+bool Tunnel::seal_packet(Time now, ByteView ip_packet, PacketBatch& out, TunnelEnv& env) {
+  // Only the direct path on the main socket (the batch goes out there): a relayed
+  // one wraps the datagram again (RelayData), and one that birthday probing found
+  // on an extra socket must leave from that socket; both go the general way.
+  if (closed_ || !current_ || path_.relayed || path_.socket != 0) return false;
+  KeyedSession& keyed = current_->confirmed || !previous_ ? *current_ : *previous_;
+  if (!keyed.session.can_seal()) return false;
+  std::uint8_t* d = out.begin_entry(kPeerDataHeaderSize + kSessionOverhead + 1 + ip_packet.size());
+  write_peer_data_header(d, keyed.remote_index);
+  std::uint8_t* plaintext = d + kPeerDataHeaderSize + kSessionHeaderSize;
+  plaintext[0] = static_cast<std::uint8_t>(PeerPayloadType::kPacket);
+  std::memcpy(plaintext + 1, ip_packet.data(), ip_packet.size());
+  auto ad = data_ad(keyed.remote_index);
+  if (!keyed.session.seal_in_place(d + kPeerDataHeaderSize, 1 + ip_packet.size(), ByteView(ad.data(), ad.size()))) {
+    return false;
+  }
+  out.commit_entry(0, kPeerDataHeaderSize + kSessionOverhead + 1 + ip_packet.size(), path_.endpoint);
+  if (!direct_unanswered_since_) direct_unanswered_since_ = now;
+  ++env.ctx.stats.packets_sent;
+  last_sent_ = now;
+  return true;
 }
 
 Status<SendError> Tunnel::send_on(Time now, const PeerPayload& payload, const PeerPath& path, TunnelEnv& env) {

@@ -100,6 +100,7 @@
 #include "client/core/session_indexes.h"
 #include "protocol/handshake.h"
 #include "protocol/messages.h"
+#include "protocol/packet_batch.h"
 #include "protocol/session.h"
 #include "protocol/time.h"
 
@@ -153,12 +154,26 @@ class Tunnel {
   void on_handshake_resp(Time now, PeerPath from, const PeerHandshakeResp& resp, TunnelEnv& env);
   // Opens one PeerData; nullopt when it is dropped (and counted).
   std::optional<PeerPayload> on_data(Time now, PeerPath from, const PeerData& data, TunnelEnv& env);
+  // on_data in two steps, for the batched data plane: open_data authenticates and
+  // decrypts into `out` (sealed.size() - kSessionOverhead bytes of room) and returns
+  // the plaintext's size; the caller then either takes a kPacket body itself after
+  // follow_path(), or hands the plaintext to on_plaintext() for everything else.
+  std::optional<std::size_t> open_data(Time now, std::uint32_t receiver_index, ByteView sealed, std::uint8_t* out,
+                                       TunnelEnv& env);
+  std::optional<PeerPayload> on_plaintext(Time now, PeerPath from, ByteView plaintext, TunnelEnv& env);
+  // What an authenticated packet from `from` says about the path (NAT rebinding,
+  // relay fallback, liveness).
+  void follow_path(Time now, PeerPath from, PeerPayloadType type, TunnelEnv& env);
   // The relay's answer to a bind of ours (ignored unless it is one).
   void on_relay_bound(Time now, Endpoint from, const RelayBound& m, TunnelEnv& env);
 
   // Seals and sends on the current path (direct or relayed). kNoTunnel without a
   // session.
   Status<SendError> send(Time now, const PeerPayload& payload, TunnelEnv& env);
+  // Seals one IP packet straight into `out` as a PeerData for the direct path: the
+  // batched data plane's send. False (nothing added) when the tunnel has no session
+  // that can seal or is relayed: then send() is the way.
+  bool seal_packet(Time now, ByteView ip_packet, PacketBatch& out, TunnelEnv& env);
 
   // Releases every session index and, if the tunnel was up, emits TunnelDown.
   void close(const std::string& reason, TunnelEnv& env);
@@ -234,6 +249,7 @@ class Tunnel {
   };
 
   void send_probes(Time now, TunnelEnv& env);
+  KeyedSession* session_for(std::uint32_t receiver_index);
   // Sends one encoded tunnel datagram on `path`.
   void transmit(const PeerPath& path, Bytes datagram, TunnelEnv& env) const;
   Status<SendError> send_on(Time now, const PeerPayload& payload, const PeerPath& path, TunnelEnv& env);

@@ -188,6 +188,35 @@ Status<SendError> TunnelTable::send(Time now, const PublicKey& peer, const PeerP
   return it->second.send(now, payload, e);
 }
 
+bool TunnelTable::seal_packet(Time now, const PublicKey& peer, ByteView ip_packet, PacketBatch& out) {
+  auto it = tunnels_.find(peer);
+  if (it == tunnels_.end()) return false;
+  TunnelEnv e = env();
+  return it->second.seal_packet(now, ip_packet, out, e);
+}
+
+std::optional<TunnelTable::OpenedData> TunnelTable::open_data(Time now, PeerPath from, std::uint32_t receiver_index,
+                                                              ByteView sealed, std::uint8_t* out) {
+  Tunnel* tunnel = by_index(receiver_index);
+  if (!tunnel) {
+    ++ctx_.stats.unknown_session;
+    return std::nullopt;
+  }
+  TunnelEnv e = env();
+  auto size = tunnel->open_data(now, receiver_index, sealed, out, e);
+  if (!size) return std::nullopt;
+  OpenedData opened;
+  opened.peer = tunnel->peer();
+  if (*size >= 1 && out[0] == static_cast<std::uint8_t>(PeerPayloadType::kPacket)) {
+    tunnel->follow_path(now, from, PeerPayloadType::kPacket, e);
+    opened.size = *size;
+    return opened;
+  }
+  opened.other = tunnel->on_plaintext(now, from, ByteView(out, *size), e);
+  if (!opened.other) return std::nullopt;
+  return opened;
+}
+
 void TunnelTable::on_timer(Time now) {
   TunnelEnv e = env();
   for (auto it = tunnels_.begin(); it != tunnels_.end();) {

@@ -47,6 +47,21 @@ class TunnelTable {
 
   Status<SendError> send(Time now, const PublicKey& peer, const PeerPayload& payload);
 
+  // The batched data plane (docs/data-plane.md). seal_packet: Tunnel::seal_packet on
+  // the tunnel to `peer` (false: none, or it must go the general way).
+  bool seal_packet(Time now, const PublicKey& peer, ByteView ip_packet, PacketBatch& out);
+  // One PeerData opened into `out` (sealed.size() - kSessionOverhead bytes of room).
+  // A kPacket comes back as its sender and the plaintext's size (type byte first,
+  // the packet after it), with `other` empty; any other payload is handled as
+  // on_data handles it and comes back in `other`. nullopt when dropped (counted).
+  struct OpenedData {
+    PublicKey peer{};
+    std::size_t size = 0;
+    std::optional<PeerPayload> other;
+  };
+  std::optional<OpenedData> open_data(Time now, PeerPath from, std::uint32_t receiver_index, ByteView sealed,
+                                      std::uint8_t* out);
+
   void on_timer(Time now);
   std::optional<Time> next_deadline() const;
 

@@ -46,7 +46,11 @@ std::string client_metrics_text(const ClientCore& core, const AdapterCounters* a
     const std::pair<const char*, std::uint64_t> counters[] = {{"adapter_packets_read", adapter->packets_read},
                                                               {"adapter_packets_written", adapter->packets_written},
                                                               {"adapter_write_drops", adapter->write_drops},
-                                                              {"adapter_read_errors", adapter->read_errors}};
+                                                              {"adapter_read_errors", adapter->read_errors},
+                                                              {"adapter_super_packets", adapter->super_packets},
+                                                              {"adapter_offload_drops", adapter->offload_drops},
+                                                              {"adapter_super_packets_written",
+                                                               adapter->super_packets_written}};
     for (const auto& [name, value] : counters) {
       const std::string metric = std::string("yellowtail_client_") + name + "_total";
       header(out, metric, "counter", std::string("The adapter's ") + name + " (client/daemon/tun_adapter.h).");

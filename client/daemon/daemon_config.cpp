@@ -173,6 +173,9 @@ Result<DaemonConfig, std::string> validate(const DaemonSettings& s) {
   if (!udp) return Err{"UDP endpoint '" + s.udp + "' is not IPv4:PORT"};
   config.udp = *udp;
   config.tun = s.tun;
+  config.batch = s.batch;
+  config.offload = s.batch && s.offload;
+  config.coalesce = config.offload && s.coalesce;
   auto bridge = Endpoint::parse(s.bridge);
   if (!bridge) return Err{"bridge endpoint '" + s.bridge + "' is not IPv4:PORT"};
   config.bridge = *bridge;

@@ -53,6 +53,10 @@ struct DaemonSettings {
   std::string key_file;  // empty: <state_dir>/client.key
   std::string udp = "0.0.0.0:0";
   bool tun = true;  // false: the datagram bridge instead of an adapter (--no-tun)
+  // The data plane's optimizations (docs/data-plane.md), on unless switched off:
+  bool batch = true;    // false: one datagram / TUN packet per system call (--no-batch)
+  bool offload = true;  // false: no TUN TSO, no UDP GSO/GRO (--no-offload)
+  bool coalesce = true; // false: TUN writes a packet at a time even with offloads (--no-coalesce)
   std::string bridge = "127.0.0.1:0";
   std::string device = "yt0";
   std::int64_t mtu = 1400;
@@ -80,6 +84,9 @@ struct DaemonConfig {
   std::string key_file;
   Endpoint udp;
   bool tun = true;
+  bool batch = true;
+  bool offload = true;  // only with batch
+  bool coalesce = true;  // only with offload
   Endpoint bridge;
   std::string device;
   std::uint32_t mtu = 1400;

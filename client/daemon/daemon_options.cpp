@@ -49,6 +49,19 @@ DaemonOptions::DaemonOptions(CLI::App& app) {
       YT_COPY(ui));
   add(app.add_flag("--no-tun", "no adapter: move datagrams through the local bridge port instead"),
       [](const DaemonSettings&, DaemonSettings& to) { to.tun = false; });
+  add(app.add_flag("--no-batch",
+                   "data plane: one datagram and one adapter packet per system call, as before batching "
+                   "(recvmmsg/sendmmsg, reads until empty); implies --no-offload. For measurements "
+                   "(bench/throughput.sh); env YT_NO_BATCH=1 does the same"),
+      [](const DaemonSettings&, DaemonSettings& to) { to.batch = false; });
+  add(app.add_flag("--no-offload",
+                   "data plane: batched, but without the kernel's offloads (TUN TSO with virtio-net "
+                   "headers, UDP GSO/GRO). For measurements; env YT_NO_OFFLOAD=1 does the same"),
+      [](const DaemonSettings&, DaemonSettings& to) { to.offload = false; });
+  add(app.add_flag("--no-coalesce",
+                   "data plane: with offloads, write TCP segments from peers to the adapter one by one "
+                   "instead of joined into GSO super-packets. For measurements; env YT_NO_COALESCE=1"),
+      [](const DaemonSettings&, DaemonSettings& to) { to.coalesce = false; });
   add(app.add_option("--bridge", given_.bridge, "with --no-tun: local bridge endpoint (default 127.0.0.1:0)"),
       YT_COPY(bridge));
   app.add_option("--create", create_, "create this network after the first login");

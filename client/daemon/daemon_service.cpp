@@ -292,6 +292,13 @@ void DaemonService::on_adapter_packet(ByteView packet) {
   driver_.pump();
 }
 
+void DaemonService::on_peer_packets(PacketBatch& batch) {
+  if (adapter_) adapter_->write_batch(batch);
+  if (bridge_) {
+    for (std::size_t i = 0; i < batch.size(); ++i) bridge_->deliver(batch.entry(i).peer, batch.bytes(i));
+  }
+}
+
 void DaemonService::use_address(Ipv4 virtual_ip, std::uint8_t prefix_length) {
   prefix_length_ = prefix_length;
   if (!adapter_) return;

@@ -50,6 +50,8 @@ class DaemonService {
   void on_event(const ClientEvent& event);
   // A packet the kernel routed into the adapter.
   void on_adapter_packet(ByteView packet);
+  // The batched data plane: IP packets opened from peers, to the adapter (or the bridge).
+  void on_peer_packets(PacketBatch& batch);
   // Our virtual address on the adapter: at every login, and from the peer cache at
   // a start while the server may be away.
   void use_address(Ipv4 virtual_ip, std::uint8_t prefix_length);

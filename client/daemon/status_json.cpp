@@ -128,6 +128,9 @@ nlohmann::json status_json(const ClientCore& core, const StatusExtras& extras) {
     stats["adapter_packets_written"] = c.packets_written;
     stats["adapter_write_drops"] = c.write_drops;
     stats["adapter_read_errors"] = c.read_errors;
+    stats["adapter_super_packets"] = c.super_packets;
+    stats["adapter_offload_drops"] = c.offload_drops;
+    stats["adapter_super_packets_written"] = c.super_packets_written;
   }
   out["stats"] = stats;
   return out;

@@ -68,6 +68,15 @@ yt::Result<yt::DaemonConfig, std::string> load_config(const yt::DaemonOptions& o
   } else if (options.config_given()) {
     return yt::Err{"config file " + options.config_path() + " does not exist"};
   }
+  // The data plane's switches also come from the environment (for scripts that
+  // start the daemon through layers that do not pass flags); flags still win.
+  auto env_on = [](const char* name) {
+    const char* v = ::getenv(name);
+    return v && *v && std::string(v) != "0";
+  };
+  if (env_on("YT_NO_BATCH")) settings.batch = false;
+  if (env_on("YT_NO_OFFLOAD")) settings.offload = false;
+  if (env_on("YT_NO_COALESCE")) settings.coalesce = false;
   options.apply(settings);
   return yt::validate(settings);
 }
@@ -120,9 +129,10 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   std::unique_ptr<yt::TunAdapter> adapter;
   if (config.tun) {
-    auto created = yt::TunAdapter::create(io, config.device, config.mtu, config.routes);
+    auto created = yt::TunAdapter::create(io, config.device, config.mtu, config.routes, config.offload);
     if (!created) return refuse(created.error());
     adapter = std::move(*created);
+    adapter->set_coalesce(config.coalesce);
   }
 
   yt::ClientConfig client;
@@ -239,9 +249,22 @@ int main(int argc, char** argv) {
         control_sessions)
         ->start();
   });
-  if (adapter) adapter->start([&](yt::ByteView packet) { service.on_adapter_packet(packet); });
+  if (config.batch) {
+    // The batched data plane (docs/data-plane.md): IP packets from peers come a
+    // batch at a time, and the adapter's are read and sealed a batch at a time.
+    d.enable_batching(yt::AsioClientDriver::BatchOptions{config.offload}, yt::TunAdapter::kWriteHeadroom,
+                      [&](yt::PacketBatch& batch) { service.on_peer_packets(batch); });
+    if (adapter) adapter->start_batch([&](const std::vector<yt::ByteView>& packets) { d.send_ip_batch(packets); });
+  } else if (adapter) {
+    adapter->start([&](yt::ByteView packet) { service.on_adapter_packet(packet); });
+  }
   if (bridge) bridge->start();
 
+  spdlog::info("data plane: {}", !config.batch ? "one packet per system call (--no-batch)"
+                                 : std::string("batched") +
+                                       (adapter && adapter->offload() ? ", TUN TSO" : "") +
+                                       (adapter && adapter->coalesce() ? ", TUN GRO" : "") +
+                                       (d.udp_gso() ? ", UDP GSO" : "") + (d.udp_gro() ? ", UDP GRO" : ""));
   spdlog::info("key {} ({}), udp {}, {}, control socket {}", yt::node_id(identity->public_key),
                yt::key_to_hex(identity->public_key), d.udp_endpoint().to_string(),
                adapter ? "adapter " + adapter->name() : "bridge " + bridge->local_endpoint().to_string(),

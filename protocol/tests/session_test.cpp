@@ -191,5 +191,34 @@ TEST(SessionTest, RekeyConstantsAreOrdered) {
   EXPECT_TRUE(p.alice.can_seal());
 }
 
+TEST(SessionTest, InPlaceSealAndOpenMatchTheCopyingOnes) {
+  // seal_in_place / open_to (the batched data plane) produce and take the same
+  // bytes as seal / open: one wire format, whichever path a peer uses.
+  Pair copying, in_place;
+  const Bytes message = text("the quick brown fox jumps over the lazy dog");
+  for (int i = 0; i < 3; ++i) {
+    Bytes expected = seal(copying.alice, "the quick brown fox jumps over the lazy dog", "ad");
+    Bytes buffer(kSessionOverhead + message.size());
+    std::copy(message.begin(), message.end(), buffer.begin() + kSessionHeaderSize);
+    ASSERT_TRUE(in_place.alice.seal_in_place(buffer.data(), message.size(), as_bytes("ad")));
+    EXPECT_EQ(buffer, expected);
+
+    Bytes out(message.size());
+    auto opened = in_place.bob.open_to(buffer, as_bytes("ad"), out.data());
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(*opened, message.size());
+    EXPECT_EQ(out, message);
+    // Each is accepted once, by either method.
+    EXPECT_EQ(in_place.bob.open(buffer, as_bytes("ad")).error(), SessionError::kReplayed);
+    EXPECT_EQ(in_place.bob.open_to(buffer, as_bytes("ad"), out.data()).error(), SessionError::kReplayed);
+  }
+  Bytes tampered = seal(in_place.alice, "x", "ad");
+  tampered.back() ^= 1;
+  Bytes out(1);
+  EXPECT_EQ(in_place.bob.open_to(tampered, as_bytes("ad"), out.data()).error(), SessionError::kAuthFailed);
+  EXPECT_EQ(in_place.bob.open_to(ByteView(tampered.data(), kSessionOverhead - 1), as_bytes("ad"), out.data()).error(),
+            SessionError::kMalformed);
+}
+
 }  // namespace
 }  // namespace yt
