@@ -172,6 +172,7 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
       why += relay_->bound() ? ", and no handshake through the relay" : ", and no answer from the relay";
     }
     failure_ = why;
+    end_birthday(env);  // a failed tunnel keeps no sockets until it is planned again
     env.ctx.emit(TunnelFailed{peer_, why});
     report_outcome(now, env);
     return;

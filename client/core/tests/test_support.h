@@ -46,6 +46,8 @@ struct Driven {
         stream[s->conn].insert(stream[s->conn].end(), s->data.begin(), s->data.end());
       } else if (auto* c = std::get_if<CloseStream>(&out)) {
         closes.push_back(*c);
+      } else if (auto* k = std::get_if<CloseSocket>(&out)) {
+        closed_sockets.push_back(k->socket);
       } else {
         events.push_back(std::get<ClientEvent>(std::move(out)));
       }
@@ -105,6 +107,7 @@ struct Driven {
   std::unique_ptr<ClientCore> core;
 
   std::vector<SendDatagram> datagrams;
+  std::vector<SocketId> closed_sockets;
   std::vector<OpenStream> opens;
   std::map<ConnId, Bytes> stream;
   std::vector<CloseStream> closes;

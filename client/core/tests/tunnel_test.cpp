@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "client/core/tests/test_support.h"
 
 namespace yt::test {
@@ -461,6 +463,31 @@ TEST_F(TunnelTest, PunchingWithoutAnswerFailsAfterPunchDuration) {
   EXPECT_EQ(a.datagrams.size(), before + 1);
   EXPECT_EQ(a.sent<DiscoveryProbe>().size(), refreshes_before + 1);
   EXPECT_EQ(a.stats().tunnel_requests, 1u);
+}
+
+// Birthday probing's extra sockets go when the punch window fails: a failed tunnel
+// waits for its next plan (30 s and more) and must not hold 256 descriptors, nor
+// the client's socket budget for other peers, meanwhile.
+TEST_F(TunnelTest, BirthdaySocketsCloseWhenTheTunnelFails) {
+  wire.filter = [](SendDatagram&, Endpoint&) { return false; };
+  TunnelInstruction for_a = instruction_for_a();
+  for_a.birthday = BirthdayPlan{BirthdayRole::kOpenPorts, 16, 200, 0, 2, kB};
+  instruct(for_a, instruction_for_b());
+  wire.run_until(kT0 + 100ms + 1s);
+  std::set<SocketId> opened;
+  for (const SendDatagram& d : a.datagrams) {
+    if (d.socket != 0) {
+      opened.insert(d.socket);
+      EXPECT_EQ(d.ttl, 2);
+      EXPECT_EQ(d.to, kB);
+    }
+  }
+  EXPECT_EQ(opened.size(), 16u);
+  EXPECT_TRUE(a.closed_sockets.empty());  // still punching
+  wire.run_until(kT0 + 100ms + 10s);
+  ASSERT_EQ(a.events_of<TunnelFailed>().size(), 1u);
+  EXPECT_EQ(std::set<SocketId>(a.closed_sockets.begin(), a.closed_sockets.end()), opened);
+  EXPECT_EQ(a.stats().birthday_datagrams, 16u);
 }
 
 TEST_F(TunnelTest, SendErrors) {
