@@ -90,7 +90,9 @@ std::string to_json(const MatrixParameters& parameters, const std::vector<PairSu
                         {"fault", parameters.fault},
                         {"relay_mode", parameters.relay_mode},
                         {"disable", parameters.disable},
-                        {"background_flows_per_s", parameters.background_flows_per_s}};
+                        {"background_flows_per_s", parameters.background_flows_per_s},
+                        {"jitter_ms", parameters.jitter_ms},
+                        {"mapping_timeout_s", parameters.mapping_timeout_s}};
   nlohmann::ordered_json pairs = nlohmann::ordered_json::array();
   for (const PairSummary& s : summaries) {
     nlohmann::ordered_json j = {{"profile_a", s.profile_a}, {"profile_b", s.profile_b},

@@ -68,6 +68,8 @@ struct MatrixParameters {
   std::string relay_mode = "first";
   std::vector<std::string> disable;  // punch techniques left out
   double background_flows_per_s = 0;  // per NAT site (SiteSpec)
+  double jitter_ms = 0;                // per NAT site (SiteSpec)
+  double mapping_timeout_s = 0;        // 0: each profile's own
 };
 
 std::vector<PairSummary> summarize(const std::vector<AttemptRecord>& attempts,

@@ -42,7 +42,10 @@ ScenarioSpec attempt_scenario(const AttemptSpec& attempt) {
   spec.server_delay_ms = ms(attempt.access_delay);
   spec.server_loss = attempt.loss_rate;
   for (const auto& [name, profile] : {std::pair{"a", attempt.profile_a}, std::pair{"b", attempt.profile_b}}) {
-    SiteSpec site = site_of_one(name, {named_nat(profile)}, ms(attempt.access_delay));
+    NatSpec nat = named_nat(profile);
+    if (attempt.mapping_timeout_s > 0) nat.mapping_timeout_s = attempt.mapping_timeout_s;
+    SiteSpec site = site_of_one(name, {nat}, ms(attempt.access_delay));
+    site.jitter_ms = attempt.jitter_ms;
     site.loss = attempt.loss_rate;
     site.background_flows_per_s = attempt.background_flows_per_s;
     spec.sites.push_back(site);
@@ -114,6 +117,8 @@ MatrixRun run_matrix(const MatrixParameters& parameters, const std::function<voi
           spec.relay_mode = parameters.relay_mode;
           spec.disable = parameters.disable;
           spec.background_flows_per_s = parameters.background_flows_per_s;
+          spec.jitter_ms = parameters.jitter_ms;
+          spec.mapping_timeout_s = parameters.mapping_timeout_s;
           spec.time_limit = std::chrono::microseconds(static_cast<std::int64_t>(parameters.time_limit_s * 1e6));
           run.attempts.push_back(run_attempt(spec));
           run.simulator_events += run.attempts.back().simulator_events;

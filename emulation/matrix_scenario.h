@@ -52,6 +52,9 @@ struct AttemptSpec {
   std::vector<std::string> disable;
   // Another host behind each NAT opens this many new flows a second (SiteSpec).
   double background_flows_per_s = 0;
+  double jitter_ms = 0;  // each NAT site's (SiteSpec)
+  // Both NATs forget an idle UDP mapping after this (NatSpec::mapping_timeout_s); 0: the profile's own.
+  double mapping_timeout_s = 0;
 };
 
 std::vector<std::string> fault_names();

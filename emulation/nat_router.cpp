@@ -300,7 +300,13 @@ void NatRouting::Forward(ns3::Ptr<ns3::Packet> packet, const ns3::Ipv4Header& he
     ++counters_.no_route;
     return;
   }
-  ucb(route, packet, header);
+  if (jitter_max_ <= Duration(0)) {
+    ucb(route, packet, header);
+    return;
+  }
+  const auto bound = static_cast<std::uint32_t>(std::min<std::int64_t>(jitter_max_.count(), UINT32_MAX - 1));
+  const Duration delay = std::chrono::microseconds(rng_.uniform(bound + 1));
+  ns3::Simulator::Schedule(to_ns3(delay), [ucb, route, packet, header] { ucb(route, packet, header); });
 }
 
 ns3::Ptr<ns3::Ipv4Route> NatRouting::Lookup(ns3::Ipv4Address destination) const {

@@ -92,6 +92,11 @@ class NatRouting : public ns3::Ipv4RoutingProtocol {
   void SetNat(nat::NatConfig config, std::vector<Ipv4> public_ips, uint32_t wan_interface);
   // Fixes the model's random stream; returns the number of streams used (1).
   int64_t AssignStreams(int64_t stream);
+  // Every packet the router translates waits a uniform 0..`max` before it goes on
+  // (access-link jitter; packets may overtake each other, as on a real link). The
+  // delay comes from the model's random stream, drawn only when `max` > 0, so a
+  // router without jitter makes the same mappings for the same seed.
+  void SetJitter(Duration max) { jitter_max_ = max; }
 
   // The inner static routing: add ordinary routes here (default route, LAN routes).
   ns3::Ptr<ns3::Ipv4StaticRouting> GetStaticRouting() const { return static_; }
@@ -145,6 +150,7 @@ class NatRouting : public ns3::Ipv4RoutingProtocol {
   ns3::Ptr<ns3::Ipv4StaticRouting> static_;
   uint32_t wan_interface_ = 0;  // 0 (loopback) = not a NAT yet
   Ns3RandomSource rng_;         // declared before model_: the model borrows it
+  Duration jitter_max_{0};
   std::unique_ptr<nat::NatModel> model_;
   NatRouterCounters counters_;
   ns3::TracedCallback<NatDirection, const nat::PacketHeader&, nat::Verdict> translation_trace_;

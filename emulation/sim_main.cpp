@@ -83,6 +83,8 @@ struct MatrixOptions {
   std::string relay_mode = "first";
   std::string disable;
   double background_flows_per_s = 0;
+  double jitter_ms = 0;
+  double mapping_timeout_s = 0;
   bool quiet = false;
 };
 
@@ -123,6 +125,12 @@ int run_matrix_command(const MatrixOptions& o) {
   }
   p.disable.assign(disabled->begin(), disabled->end());
   p.background_flows_per_s = o.background_flows_per_s;
+  p.jitter_ms = o.jitter_ms;
+  if (o.mapping_timeout_s != 0 && o.mapping_timeout_s < 1) {
+    std::fprintf(stderr, "yellowtail-sim: --mapping-timeout must be 0 (the profiles' own) or 1..86400 seconds\n");
+    return 2;
+  }
+  p.mapping_timeout_s = o.mapping_timeout_s;
 
   std::error_code ec;
   std::filesystem::create_directories(o.out, ec);
@@ -610,6 +618,14 @@ int main(int argc, char** argv) {
                          "another host behind each NAT opens this many new flows a second (Poisson), moving a "
                          "sequential NAT's port counter between discovery and punch; 0: none")
       ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  matrix_cmd->add_option("--jitter-ms", matrix.jitter_ms,
+                         "each packet through a NAT waits a uniform 0..N ms more (packets may overtake); 0: none")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  matrix_cmd->add_option("--mapping-timeout", matrix.mapping_timeout_s,
+                         "both NATs forget an idle UDP mapping after this many seconds; 0: each profile's own")
+      ->check(CLI::Range(0.0, 86400.0))
       ->capture_default_str();
   matrix_cmd->add_flag("--quiet", matrix.quiet, "no progress output");
 

@@ -160,6 +160,8 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
     if (site.background_flows_per_s > 0 && (site.nats.empty() || slow_lan(site))) {
       return "site " + site.name + ": background flows need a NAT site with a fast LAN (another host on it)";
     }
+    if (!finite_in(site.jitter_ms, 0, 1000)) return "site " + site.name + ": jitter_ms must be 0..1000";
+    if (site.jitter_ms > 0 && site.nats.empty()) return "site " + site.name + ": jitter needs a NAT site";
     if (slow_lan(site) && site.hosts.size() != 1) {
       return "site " + site.name + ": a LAN slower than 5 ms is a point-to-point hop, for one host only";
     }

@@ -137,6 +137,7 @@ ScenarioSpec parse_spec(const json& j) {
     rs.get("loss", site.loss);
     rs.get("lan_delay_ms", site.lan_delay_ms);
     rs.get("background_flows_per_s", site.background_flows_per_s);
+    rs.get("jitter_ms", site.jitter_ms);
     site.nats = parse_list<NatSpec>(rs.child("nats"), path + ".nats", parse_nat);
     rs.finish();
     return site;
@@ -208,7 +209,8 @@ json spec_json(const ScenarioSpec& s) {
     for (const NatSpec& n : site.nats) nats.push_back(nat_json(n));
     j["sites"].push_back({{"name", site.name}, {"nats", nats}, {"hosts", site.hosts}, {"delay_ms", site.delay_ms},
                           {"loss", site.loss}, {"lan_delay_ms", site.lan_delay_ms},
-                          {"background_flows_per_s", site.background_flows_per_s}});
+                          {"background_flows_per_s", site.background_flows_per_s},
+                          {"jitter_ms", site.jitter_ms}});
   }
   j["networks"] = json::object();
   for (const auto& [name, members] : s.networks) j["networks"][name] = members;

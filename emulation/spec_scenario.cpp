@@ -116,6 +116,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
     }
     if (background) background_hosts.push_back({s, built.hosts.back()});
     public_nodes.push_back(nullptr);
+    if (site.jitter_ms > 0) built.Outermost()->SetJitter(from_s(site.jitter_ms / 1000));
     sites.push_back(std::move(built));
   }
   int64_t stream = topology.AssignStreams(0);

@@ -52,6 +52,9 @@ struct SiteSpec {
   // destination ports; emulation/background_flows.h): on a sequential NAT, each
   // moves the port counter. 0: none. NAT sites with a fast LAN only.
   double background_flows_per_s = 0;
+  // Each packet through the site's NAT (outermost) waits a uniform 0..jitter_ms
+  // more, so packets may overtake each other. NAT sites only.
+  double jitter_ms = 0;
 };
 
 struct RelaySpec {

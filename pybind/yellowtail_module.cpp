@@ -88,7 +88,7 @@ std::vector<std::string> checked_techniques(const std::vector<std::string>& disa
 AttemptSpec attempt_spec(const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed,
                          double delay_ms, double loss, double time_limit_s, const std::string& fault,
                          const std::string& relay, const std::vector<std::string>& disable,
-                         double background_flows_per_s) {
+                         double background_flows_per_s, double jitter_ms, double mapping_timeout_s) {
   check_names({a, b}, matrix_profile_names(), "profile");
   check_names({strategy}, strategy_names(), "strategy");
   if (!fault.empty()) check_names({fault}, fault_names(), "fault");
@@ -111,6 +111,12 @@ AttemptSpec attempt_spec(const std::string& a, const std::string& b, const std::
     throw py::value_error("background_flows_per_s must be 0..1000");
   }
   spec.background_flows_per_s = background_flows_per_s;
+  if (!(jitter_ms >= 0 && jitter_ms <= 1000)) throw py::value_error("jitter_ms must be 0..1000");
+  if (!(mapping_timeout_s == 0 || (mapping_timeout_s >= 1 && mapping_timeout_s <= 86400))) {
+    throw py::value_error("mapping_timeout_s must be 0 (the profiles' own) or 1..86400");
+  }
+  spec.jitter_ms = jitter_ms;
+  spec.mapping_timeout_s = mapping_timeout_s;
   return spec;
 }
 
@@ -220,9 +226,10 @@ PYBIND11_MODULE(_core, m) {
       "run_attempt",
       [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
          double loss, double time_limit_s, const std::string& fault, const std::string& relay,
-         const std::vector<std::string>& disable, double background_flows_per_s) {
+         const std::vector<std::string>& disable, double background_flows_per_s, double jitter_ms,
+         double mapping_timeout_s) {
         AttemptSpec spec = attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault, relay, disable,
-                                        background_flows_per_s);
+                                        background_flows_per_s, jitter_ms, mapping_timeout_s);
         py::gil_scoped_release release;
         AttemptRecord r = run_attempt(spec);
         py::gil_scoped_acquire acquire;
@@ -231,7 +238,7 @@ PYBIND11_MODULE(_core, m) {
       py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
       py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
       py::arg("relay") = "first", py::arg("disable") = std::vector<std::string>{},
-      py::arg("background_flows_per_s") = 0.0,
+      py::arg("background_flows_per_s") = 0.0, py::arg("jitter_ms") = 0.0, py::arg("mapping_timeout_s") = 0.0,
       "One tunnel attempt between clients behind the two NAT profiles; returns a dict with the outcome "
       "(direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms, relay_packets and the failure "
       "reason. relay='first' binds the relay at the instruction, 'last' only after the punch window. "
@@ -240,14 +247,16 @@ PYBIND11_MODULE(_core, m) {
       "attempt_scenario",
       [](const std::string& a, const std::string& b, const std::string& strategy, std::uint64_t seed, double delay_ms,
          double loss, double time_limit_s, const std::string& fault, const std::string& relay,
-         const std::vector<std::string>& disable, double background_flows_per_s) {
-        return scenario_to_json(attempt_scenario(attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s,
-                                                              fault, relay, disable, background_flows_per_s)));
+         const std::vector<std::string>& disable, double background_flows_per_s, double jitter_ms,
+         double mapping_timeout_s) {
+        return scenario_to_json(attempt_scenario(attempt_spec(a, b, strategy, seed, delay_ms, loss, time_limit_s, fault,
+                                                              relay, disable, background_flows_per_s, jitter_ms,
+                                                              mapping_timeout_s)));
       },
       py::arg("profile_a"), py::arg("profile_b"), py::arg("strategy") = "current", py::arg("seed") = 1,
       py::arg("delay_ms") = 20.0, py::arg("loss") = 0.0, py::arg("time_limit_s") = 15.0, py::arg("fault") = "",
       py::arg("relay") = "first", py::arg("disable") = std::vector<std::string>{},
-      py::arg("background_flows_per_s") = 0.0,
+      py::arg("background_flows_per_s") = 0.0, py::arg("jitter_ms") = 0.0, py::arg("mapping_timeout_s") = 0.0,
       "The scenario (JSON, as run_scenario takes) that run_attempt runs with the same arguments.");
 
   m.def(

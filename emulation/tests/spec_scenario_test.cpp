@@ -267,6 +267,26 @@ TEST(SpecScenario, BackgroundFlowsMakeSequentialPredictionsMissSometimes) {
   EXPECT_GT(busy.second, 8u * 2 * 5 * 5);  // five a second on each side, for seconds
 }
 
+TEST(SpecScenario, JitterDelaysWhatCrossesTheNatAndBreaksNoPunch) {
+  auto run_with = [](double jitter_ms) {
+    ScenarioSpec s = three_sites(profile("port-restricted-cone"), profile("linux-masquerade"));
+    s.time_limit_s = 15;
+    for (SiteSpec& site : s.sites) {
+      if (!site.nats.empty()) site.jitter_ms = jitter_ms;
+    }
+    return run(s);
+  };
+  const SpecResult steady = run_with(0);
+  const SpecResult jittery = run_with(200);
+  EXPECT_EQ(pair(jittery, "alice", "bob").outcome, "direct");
+  // Every round trip crosses both NATs twice, each time up to 200 ms later.
+  EXPECT_GT(pair(jittery, "alice", "bob").time_to_first_path_ms,
+            pair(steady, "alice", "bob").time_to_first_path_ms + 100);
+  ScenarioSpec bad = three_sites(profile("full-cone"), profile("full-cone"));
+  bad.sites[2].jitter_ms = 10;
+  EXPECT_EQ(check_spec(bad).value_or(""), "site vm: jitter needs a NAT site");
+}
+
 TEST(SpecScenario, TheSameSeedGivesTheSameRun) {
   ScenarioSpec s = three_sites(profile("cgnat"), profile("symmetric-sequential"));
   s.seed = 4;

@@ -26,6 +26,8 @@ def run_attempt(
     relay: str = "first",
     disable: Sequence[str] = (),
     background_flows_per_s: float = 0.0,
+    jitter_ms: float = 0.0,
+    mapping_timeout_s: float = 0.0,
 ) -> Dict[str, Any]:
     """One tunnel attempt between clients behind the two NAT profiles: outcome
     (direct/relayed/failed), time_to_direct_ms, time_to_first_packet_ms,
@@ -43,6 +45,8 @@ def attempt_scenario(
     relay: str = "first",
     disable: Sequence[str] = (),
     background_flows_per_s: float = 0.0,
+    jitter_ms: float = 0.0,
+    mapping_timeout_s: float = 0.0,
 ) -> str:
     """The scenario (JSON, as run_scenario takes) that run_attempt runs with the
     same arguments."""

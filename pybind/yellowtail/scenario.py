@@ -332,6 +332,7 @@ class Scenario:
         loss: float = 0.0,
         lan_delay_ms: float = 0.2,
         background_flows_per_s: float = 0.0,
+        jitter_ms: float = 0.0,
     ) -> "Scenario":
         """A LAN with `hosts` (client names) behind `nats`: one NAT, a profile name,
         or a chain innermost first (e.g. [Nat("port-restricted-cone"), Nat("cgnat")]
@@ -339,7 +340,8 @@ class Scenario:
         access link's; lan_delay_ms the LAN's (above 5 ms, a slow hop such as a
         busy Wi-Fi, for one host only); background_flows_per_s: another host on the
         LAN opens that many new flows a second, which moves a sequential NAT's port
-        counter between discovery and punch."""
+        counter between discovery and punch; jitter_ms: each packet through the
+        site's NAT waits a uniform 0..jitter_ms more."""
         if isinstance(nats, (Nat, str)):
             nats = [nats]
         # hosts=[]: a network nobody starts in, for _At.roam.
@@ -348,7 +350,8 @@ class Scenario:
             raise ValueError("a NAT site needs at least one NAT; use public_host for none")
         self._sites.append(
             {"name": name, "nats": [n.to_json() for n in chain], "hosts": list(hosts), "delay_ms": delay_ms,
-             "loss": loss, "lan_delay_ms": lan_delay_ms, "background_flows_per_s": background_flows_per_s}
+             "loss": loss, "lan_delay_ms": lan_delay_ms, "background_flows_per_s": background_flows_per_s,
+             "jitter_ms": jitter_ms}
         )
         return self
 
