@@ -123,9 +123,7 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
   if (std::find(strategies.begin(), strategies.end(), s.strategy) == strategies.end()) {
     return "unknown strategy '" + s.strategy + "' (naive, current)";
   }
-  std::string names;
-  for (const std::string& d : s.disable) names += d + ",";
-  if (auto parsed = parse_techniques(names); !parsed) return parsed.error();
+  if (auto parsed = parse_techniques(s.disable); !parsed) return parsed.error();
   if (s.punch_follower_delay_ms && !finite_in(*s.punch_follower_delay_ms, 0, 10000)) {
     return "punch_follower_delay_ms must be 0..10000";
   }

@@ -37,6 +37,7 @@ Result<std::unique_ptr<AsioClientDriver>, std::string> AsioClientDriver::create(
   if (!error) driver->udp_.bind(to_udp(udp_bind), error);
   if (error) return Err{"cannot bind UDP " + udp_bind.to_string() + ": " + error.message()};
   Endpoint bound = driver->udp_endpoint();
+  driver->extra_udp_.set_bind_ip(bound.ip);
   if (config.lan_endpoints.empty() && bound.ip.value != 0) config.lan_endpoints.push_back(bound);
   if (config.lan_endpoints.empty()) {
     // Bound to every address: offer each of them, so that peers on our LAN can
@@ -113,7 +114,7 @@ void AsioClientDriver::pump() {
                    if (d.socket == 0) {
                      send_datagram(udp_, ByteView(d.payload), d.to, d.ttl);
                    } else {
-                     extra_udp_.send(d, udp_endpoint().ip);
+                     extra_udp_.send(d);
                    }
                  },
                  [this](CloseSocket& c) { extra_udp_.close(c.socket); },

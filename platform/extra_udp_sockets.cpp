@@ -13,14 +13,14 @@ ExtraUdpSockets::~ExtraUdpSockets() {
   close_all();
 }
 
-void ExtraUdpSockets::send(const SendDatagram& d, Ipv4 bind_ip) {
+void ExtraUdpSockets::send(const SendDatagram& d) {
   if (d.socket == 0) return;
   auto it = sockets_.find(d.socket);
   if (it == sockets_.end()) {
     auto socket = std::make_shared<Socket>(io_);
     boost::system::error_code error;
     socket->udp.open(boost::asio::ip::udp::v4(), error);
-    if (!error) socket->udp.bind(to_udp(Endpoint{bind_ip, 0}), error);
+    if (!error) socket->udp.bind(to_udp(Endpoint{bind_ip_, 0}), error);
     if (error) {
       ++open_failures_;
       return;

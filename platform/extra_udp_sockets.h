@@ -27,10 +27,11 @@ class ExtraUdpSockets {
   ExtraUdpSockets(const ExtraUdpSockets&) = delete;
   ExtraUdpSockets& operator=(const ExtraUdpSockets&) = delete;
 
-  // Sends from socket d.socket (> 0), opening it bound to `bind_ip`:0 first if
-  // needed. A socket that cannot be opened (out of descriptors) drops the datagram
-  // and counts it.
-  void send(const SendDatagram& d, Ipv4 bind_ip);
+  // The address new sockets bind to (the main socket's; 0.0.0.0 by default).
+  void set_bind_ip(Ipv4 ip) { bind_ip_ = ip; }
+  // Sends from socket d.socket (> 0), opening it first if needed. A socket that
+  // cannot be opened (out of descriptors) drops the datagram and counts it.
+  void send(const SendDatagram& d);
   void close(SocketId socket);
   void close_all();
 
@@ -48,6 +49,7 @@ class ExtraUdpSockets {
 
   boost::asio::io_context& io_;
   Receive on_datagram_;
+  Ipv4 bind_ip_;
   std::map<SocketId, std::shared_ptr<Socket>> sockets_;
   std::uint64_t open_failures_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

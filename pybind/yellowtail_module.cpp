@@ -78,9 +78,7 @@ void check_names(const std::vector<std::string>& given, const std::vector<std::s
 
 // run_attempt's and attempt_scenario's arguments, checked (ValueError).
 std::vector<std::string> checked_techniques(const std::vector<std::string>& disable) {
-  std::string list;
-  for (const std::string& d : disable) list += d + ",";
-  auto parsed = yt::parse_techniques(list);
+  auto parsed = yt::parse_techniques(disable);
   if (!parsed) throw py::value_error(parsed.error());
   return {parsed->begin(), parsed->end()};
 }

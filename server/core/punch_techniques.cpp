@@ -38,6 +38,12 @@ Result<std::set<std::string>, std::string> parse_techniques(std::string_view lis
   return out;
 }
 
+Result<std::set<std::string>, std::string> parse_techniques(const std::vector<std::string>& names) {
+  std::string list;
+  for (const std::string& name : names) list += name + ",";
+  return parse_techniques(std::string_view(list));
+}
+
 bool technique_enabled(const ServerConfig& config, std::string_view name) {
   return config.disabled_techniques.count(std::string(name)) == 0;
 }

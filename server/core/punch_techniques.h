@@ -26,6 +26,8 @@ const std::vector<std::string>& technique_names();
 
 // "a,b,c" (spaces ignored, empty: none) into a set, or which name is unknown.
 Result<std::set<std::string>, std::string> parse_techniques(std::string_view list);
+// The same from names one by one (a scenario's `disable`, Python's disable=[...]).
+Result<std::set<std::string>, std::string> parse_techniques(const std::vector<std::string>& names);
 
 // The planner's options from the config, with the disabled techniques left out.
 PlanOptions plan_options(const ServerConfig& config);
