@@ -78,15 +78,16 @@ void YtClientApp::DoDispose() {
   core_.reset();
   udp_ = nullptr;
   extra_udp_.clear();
+  extra_udp_ids_.clear();
   ns3::Application::DoDispose();
 }
 
 void YtClientApp::OnUdpReceive(ns3::Ptr<ns3::Socket> socket) {
   SocketId id = 0;
   if (socket != udp_) {
-    auto it = std::find_if(extra_udp_.begin(), extra_udp_.end(), [&](const auto& e) { return e.second == socket; });
-    if (it == extra_udp_.end()) return;  // closed meanwhile
-    id = it->first;
+    auto it = extra_udp_ids_.find(ns3::PeekPointer(socket));
+    if (it == extra_udp_ids_.end()) return;  // closed meanwhile
+    id = it->second;
   }
   ns3::Address from;
   while (ns3::Ptr<ns3::Packet> packet = socket->RecvFrom(from)) {
@@ -101,6 +102,7 @@ void YtClientApp::CloseExtraSocket(SocketId socket) {
   if (it == extra_udp_.end()) return;
   it->second->SetRecvCallback(ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
   it->second->Close();
+  extra_udp_ids_.erase(ns3::PeekPointer(it->second));
   extra_udp_.erase(it);
 }
 
@@ -168,6 +170,7 @@ void YtClientApp::SendUdp(const SendDatagram& d) {
       extra = ns3::Socket::CreateSocket(GetNode(), ns3::UdpSocketFactory::GetTypeId());
       extra->Bind();  // an ephemeral port of its own: a NAT mapping of its own
       extra->SetRecvCallback(ns3::MakeCallback(&YtClientApp::OnUdpReceive, this));
+      extra_udp_ids_[ns3::PeekPointer(extra)] = d.socket;
     }
     socket = extra;
   }

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "client/core/client_core.h"
 #include "emulation/event_log.h"
@@ -78,6 +79,8 @@ class YtClientApp : public ns3::Application {
   ns3::Ptr<ns3::Socket> udp_;
   // Extra sockets (io_boundary.h, SendDatagram::socket), opened on first use.
   std::map<SocketId, ns3::Ptr<ns3::Socket>> extra_udp_;
+  // The reverse, for a datagram's socket: a birthday window keeps up to 512 open.
+  std::unordered_map<const ns3::Socket*, SocketId> extra_udp_ids_;
   void CloseExtraSocket(SocketId socket);
   Ns3StreamConnections streams_;
   ns3::EventId timer_;
