@@ -4,8 +4,8 @@
 // researcher asks of a deployment: how many pairs go direct, how many can talk at
 // all, how long direct takes, and what the server carries.
 //
-// Every client sits alone behind its own NAT (a household), drawn from `nat_mix`
-// by weight; access links have a one-way delay drawn uniformly from
+// Every client sits alone behind its own NAT (a household, its LAN a
+// point-to-point link), drawn from `nat_mix` by weight; access links have a one-way delay drawn uniformly from
 // [delay_min, delay_max]. Networks are made in storage up front (members
 // g*network_size .. (g+1)*network_size - 1); a client's login is its arrival. Its
 // login time is uniform over `join_window`. After the window, `churn_per_minute`
