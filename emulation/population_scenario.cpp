@@ -83,6 +83,9 @@ std::optional<std::string> check_population_options(const PopulationOptions& o) 
   if (!(o.churn_per_minute >= 0 && o.churn_per_minute <= 1)) return "the churn must be between 0 and 1 per minute";
   if (!within(o.churn_away, Duration(0), 1h)) return "the churn absence must be between 0 and 1 h";
   if (!within(o.direct_within, 1s, 1h)) return "the P2P window must be between 1 s and 1 h";
+  if (o.clients_per_control_node < 1 || o.clients_per_control_node > kMaxClients) {
+    return "the clients per server control node must be 1 to " + std::to_string(kMaxClients);
+  }
   return std::nullopt;
 }
 
@@ -121,10 +124,23 @@ Result<PopulationResult, std::string> run_population(const PopulationOptions& op
   ns3::Ptr<ns3::Node> server_node = topology.AddServer(server_link, 2);
   std::vector<ns3::Ptr<ns3::Node>> relay_nodes;
   for (int i = 0; i < options.relays; ++i) relay_nodes.push_back(topology.AddPublicHost(server_link));
+  // The server's control nodes: on links like its own, so a control connection
+  // has the same delay whichever node it reaches. Up to clients_per_control_node
+  // clients the server's own node takes them all.
+  std::vector<ns3::Ptr<ns3::Node>> control_nodes;
+  const auto per_node = static_cast<std::size_t>(options.clients_per_control_node);
+  for (std::size_t k = 0; n > per_node && k < (n + per_node - 1) / per_node; ++k) {
+    control_nodes.push_back(topology.AddPublicHost(server_link));
+  }
   std::vector<std::size_t> nat_of(n);
   std::vector<NatSite> sites;
   sites.reserve(n);
   std::map<std::string, std::vector<nat::NatConfig>> chains;
+  // One host per site: its LAN is a point-to-point link (same rate and delay as
+  // the CSMA default), which costs ns-3 fewer events per packet than a CSMA
+  // channel and needs no ARP.
+  NatSiteOptions site_options;
+  site_options.lan.point_to_point = true;
   for (std::size_t i = 0; i < n; ++i) {
     nat_of[i] = pick_nat();
     const std::string& name = options.nat_mix[nat_of[i]].first;
@@ -132,7 +148,7 @@ Result<PopulationResult, std::string> run_population(const PopulationOptions& op
     LinkSpec access;
     access.delay = std::chrono::duration_cast<Duration>(
         std::chrono::duration<double>(draw->GetValue(seconds(options.delay_min), seconds(options.delay_max))));
-    sites.push_back(topology.AddNatSite(chains[name], 1, access));
+    sites.push_back(topology.AddNatSite(chains[name], 1, access, site_options));
     if (!sites.back().Valid()) {
       ns3::Simulator::Destroy();  // the next run in this process starts clean
       return Err{"the topology has no room for client " + std::to_string(i + 1)};
@@ -160,6 +176,11 @@ Result<PopulationResult, std::string> run_population(const PopulationOptions& op
   server_config.password_strength = PwhashStrength::minimum();
   for (const Identity& id : relay_ids) server_config.relay_keys.push_back(id.public_key);
   ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, nullptr, stream);
+  for (const ns3::Ptr<ns3::Node>& node : control_nodes) server->AddControlNode(node);
+  result.control_nodes = std::max<std::size_t>(1, control_nodes.size());
+  auto control_ip = [&](std::size_t i) {
+    return control_nodes.empty() ? server_ips.at(0) : topology.AddressOf(control_nodes[i % control_nodes.size()]);
+  };
   std::vector<ns3::Ptr<YtRelayApp>> relays;
   for (std::size_t i = 0; i < relay_nodes.size(); ++i) {
     relays.push_back(install_relay(relay_nodes[i], topology.AddressOf(relay_nodes[i]), "relay-" + std::to_string(i + 1),
@@ -182,7 +203,7 @@ Result<PopulationResult, std::string> run_population(const PopulationOptions& op
   std::vector<std::function<void()>> rounds(n);  // each client's traffic, rescheduling itself
   for (std::size_t i = 0; i < n; ++i) {
     const double start = 0.5 + draw->GetValue(0, seconds(options.join_window));
-    apps[i] = install_client(sites[i].hosts.at(0), "c" + std::to_string(i + 1), server_ips.at(0),
+    apps[i] = install_client(sites[i].hosts.at(0), "c" + std::to_string(i + 1), control_ip(i),
                              server_identity.public_key, client_ids[i], start, nullptr, stream);
     apps[i]->SetEventCallback([&, i](const ClientEvent& event) {
       const double now = ns3::Simulator::Now().GetSeconds();
@@ -340,7 +361,8 @@ std::string population_to_json(const PopulationResult& r) {
                      {"traffic_interval_s", seconds(o.traffic_interval)},
                      {"churn_per_minute", o.churn_per_minute},
                      {"churn_away_s", seconds(o.churn_away)},
-                     {"direct_within_s", seconds(o.direct_within)}};
+                     {"direct_within_s", seconds(o.direct_within)},
+                     {"clients_per_control_node", o.clients_per_control_node}};
   root["networks"] = r.networks;
   root["pairs"] = r.pairs;
   root["tried"] = r.tried;
@@ -364,6 +386,7 @@ std::string population_to_json(const PopulationResult& r) {
                     {"peak_logins_per_s", r.peak_logins_per_s},
                     {"peak_online", r.peak_online}};
   root["cost"] = {{"simulator_events", r.simulator_events},
+                  {"server_control_nodes", r.control_nodes},
                   {"wall_s", r.wall_s},
                   {"build_s", r.build_s},
                   {"events_per_s", r.events_per_s},

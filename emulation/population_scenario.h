@@ -4,8 +4,8 @@
 // researcher asks of a deployment: how many pairs go direct, how many can talk at
 // all, how long direct takes, and what the server carries.
 //
-// Every client sits alone behind its own NAT (a household), drawn from `nat_mix`
-// by weight; access links have a one-way delay drawn uniformly from
+// Every client sits alone behind its own NAT (a household, its LAN a
+// point-to-point link), drawn from `nat_mix` by weight; access links have a one-way delay drawn uniformly from
 // [delay_min, delay_max]. Networks are made in storage up front (members
 // g*network_size .. (g+1)*network_size - 1); a client's login is its arrival. Its
 // login time is uniform over `join_window`. After the window, `churn_per_minute`
@@ -57,6 +57,14 @@ struct PopulationOptions {
   double churn_per_minute = 0.05;   // share of online clients leaving per minute
   Duration churn_away = 10s;
   Duration direct_within = 10s;     // the P2P rate's T
+  // The server accepts control connections on this many clients' worth per ns-3
+  // node (YtServerApp::AddControlNode; with more clients, on nodes of its own
+  // beside the server's, each on a link like the server's). A cost of the
+  // simulator, not of the protocol: ns-3 scans every TCP endpoint of a node per
+  // segment, so on one node the server's cost per segment grew with the
+  // population (a third of the run's time at 10,000 clients); a few hundred per
+  // node keep the scan below the rest of a segment's cost.
+  int clients_per_control_node = 250;
   bool progress = false;            // a line every 10 simulated seconds (stderr)
 };
 
@@ -81,6 +89,7 @@ struct PopulationResult {
   std::uint64_t peak_logins_per_s = 0;
   std::size_t peak_online = 0;
   // The run's cost.
+  std::size_t control_nodes = 1;  // ns-3 nodes accepting the server's control connections
   std::uint64_t simulator_events = 0;
   double wall_s = 0, events_per_s = 0, build_s = 0;
   std::uint64_t peak_rss_bytes = 0;

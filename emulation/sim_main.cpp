@@ -499,9 +499,10 @@ int run_population_command(PopulationCommand c) {
               static_cast<unsigned long long>(r.logins), static_cast<unsigned long long>(r.peak_logins_per_s),
               static_cast<unsigned long long>(r.tunnel_instructions), static_cast<unsigned long long>(r.relay_offers),
               r.peak_online);
-  std::printf("cost: %llu events in %.1f s wall (%.1f s building), %.0f events/s, peak RSS %.0f MiB\n",
+  std::printf("cost: %llu events in %.1f s wall (%.1f s building), %.0f events/s, peak RSS %.0f MiB; "
+              "%zu server control node%s\n",
               static_cast<unsigned long long>(r.simulator_events), r.wall_s, r.build_s, r.events_per_s,
-              static_cast<double>(r.peak_rss_bytes) / 1048576.0);
+              static_cast<double>(r.peak_rss_bytes) / 1048576.0, r.control_nodes, r.control_nodes == 1 ? "" : "s");
   const std::filesystem::path json = std::filesystem::path(c.out) / "population.json";
   if (!write_file(json, population_to_json(r))) return 1;
   std::printf("wrote %s\n", json.c_str());
@@ -785,6 +786,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   population_cmd->add_option("--direct-within", population.direct_within_s,
                              "the P2P rate's window: direct within this many seconds of both being online")
+      ->capture_default_str();
+  population_cmd->add_option("--clients-per-control-node", population.options.clients_per_control_node,
+                             "the server takes control connections on an ns-3 node per this many clients "
+                             "(a simulator cost: ns-3 scans a node's TCP endpoints per segment)")
       ->capture_default_str();
   population_cmd->add_option("--seed", population.options.seed, "ns-3 run number")->capture_default_str();
   population_cmd->add_option("--out", population.out, "output directory for population.json")->capture_default_str();

@@ -35,11 +35,16 @@ int64_t YtServerApp::AssignStreams(int64_t stream) { return rng_.assign_streams(
 
 void YtServerApp::StartApplication() {
   core_ = std::make_unique<ServerCore>(config_, identity_, *storage_, rng_);
-  listener_ = ns3::Socket::CreateSocket(GetNode(), ns3::TcpSocketFactory::GetTypeId());
-  listener_->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), control_port_));
-  listener_->Listen();
-  listener_->SetAcceptCallback(ns3::MakeCallback(&YtServerApp::OnAcceptRequest, this),
-                               ns3::MakeCallback(&YtServerApp::OnAccept, this));
+  std::vector<ns3::Ptr<ns3::Node>> nodes = {GetNode()};
+  nodes.insert(nodes.end(), control_nodes_.begin(), control_nodes_.end());
+  for (const ns3::Ptr<ns3::Node>& node : nodes) {
+    ns3::Ptr<ns3::Socket> listener = ns3::Socket::CreateSocket(node, ns3::TcpSocketFactory::GetTypeId());
+    listener->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), control_port_));
+    listener->Listen();
+    listener->SetAcceptCallback(ns3::MakeCallback(&YtServerApp::OnAcceptRequest, this),
+                                ns3::MakeCallback(&YtServerApp::OnAccept, this));
+    listeners_.push_back(listener);
+  }
   std::vector<Endpoint> udp_endpoints = config_.discovery_endpoints;
   udp_endpoints.insert(udp_endpoints.end(), config_.refresh_endpoints.begin(), config_.refresh_endpoints.end());
   for (const Endpoint& local : udp_endpoints) {
@@ -56,7 +61,8 @@ void YtServerApp::StopApplication() {
   // An outage: every connection drops at once, without goodbye. Storage stays.
   timer_.Cancel();
   streams_.clear();
-  if (listener_) listener_->Close();
+  for (const ns3::Ptr<ns3::Socket>& listener : listeners_) listener->Close();
+  listeners_.clear();
   for (auto& [local, socket] : udp_) socket->Close();
   udp_.clear();
   core_.reset();
@@ -67,7 +73,8 @@ void YtServerApp::DoDispose() {
   timer_.Cancel();
   streams_.clear();
   core_.reset();
-  listener_ = nullptr;
+  listeners_.clear();
+  control_nodes_.clear();
   udp_.clear();
   ns3::Application::DoDispose();
 }

@@ -1,5 +1,12 @@
 // An ns-3 Application that runs one yellowtail ServerCore: a TCP listening socket
 // for control connections and one UDP socket per discovery endpoint.
+//
+// A large run can give the server more nodes that accept its control connections
+// (AddControlNode): every connection, whichever node it arrived on, feeds the one
+// core, as behind a load balancer. It is a cost of the simulator, not of the
+// protocol: ns-3's TCP demultiplexer (Ipv4EndPointDemux::Lookup) scans every
+// endpoint of a node for each segment, so one node holding N connections pays
+// O(N) per segment; spread over nodes of a few hundred each, the scan stays short.
 #pragma once
 
 #include <ns3/application.h>
@@ -9,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "emulation/event_log.h"
 #include "emulation/ns3_random_source.h"
@@ -31,6 +39,9 @@ class YtServerApp : public ns3::Application {
   void Setup(const std::string& name, ServerConfig config, Identity identity, Storage* storage,
              uint16_t control_port, EventLog* log);
   int64_t AssignStreams(int64_t stream);
+  // Before the start: `node` (with an Internet stack) also listens on
+  // control_port for this server's control connections.
+  void AddControlNode(ns3::Ptr<ns3::Node> node) { control_nodes_.push_back(node); }
   const ServerCore* Core() const { return core_.get(); }
   // The process dies: every connection and socket closes without goodbye; the
   // storage stays. A new YtServerApp over the same storage is the restart.
@@ -58,7 +69,8 @@ class YtServerApp : public ns3::Application {
   EventLog* log_ = nullptr;
   Ns3RandomSource rng_;
   std::unique_ptr<ServerCore> core_;
-  ns3::Ptr<ns3::Socket> listener_;
+  std::vector<ns3::Ptr<ns3::Node>> control_nodes_;  // besides GetNode()
+  std::vector<ns3::Ptr<ns3::Socket>> listeners_;     // one per node
   std::map<Endpoint, ns3::Ptr<ns3::Socket>> udp_;
   Ns3StreamConnections streams_;
   ConnId next_conn_ = 1;

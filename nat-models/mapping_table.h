@@ -68,7 +68,10 @@ struct Mapping {
   Time expires;
   bool replied = false;  // any inbound packet has passed this mapping
   // Ordered by (IP, port) so that address-dependent filtering scans one IP's run.
+  // May hold expired sessions until the next prune (NatModel::touch_session).
   std::map<Endpoint, Session> sessions;
+  // A new session prunes the expired ones once `sessions` reaches this size.
+  std::size_t prune_at = 0;
 
   Transport transport() const { return key.transport; }
   Endpoint internal() const { return key.internal; }

@@ -10,7 +10,10 @@ namespace yt::nat {
 namespace {
 
 // Below this many sessions a mapping is not pruned on insert: scanning a handful of
-// entries on every new remote would cost more than the memory it saves.
+// entries on every new remote would cost more than the memory it saves. Above it,
+// the next prune waits until the map has doubled since the last one, so a mapping
+// that talks to many live remotes (the peer of a birthday probe sends to 1,024
+// ports of one address) costs amortized O(1) per new remote, not a scan of all.
 constexpr std::size_t kSessionPruneThreshold = 16;
 
 std::size_t slot(Verdict v) { return static_cast<std::size_t>(v); }
@@ -298,10 +301,12 @@ Session& NatModel::touch_session(Mapping& m, Endpoint remote, Time now) {
     if (it->second.expires <= now) it->second = fresh_session(now);  // a new flow, not a resumed one
     return it->second;
   }
-  if (m.sessions.size() >= kSessionPruneThreshold || m.sessions.size() >= config_.max_sessions_per_mapping) {
+  if (m.sessions.size() >= std::max(kSessionPruneThreshold, m.prune_at) ||
+      m.sessions.size() >= config_.max_sessions_per_mapping) {
     for (auto s = m.sessions.begin(); s != m.sessions.end();) {
       s = s->second.expires <= now ? m.sessions.erase(s) : std::next(s);
     }
+    m.prune_at = 2 * m.sessions.size();
   }
   if (m.sessions.size() >= config_.max_sessions_per_mapping) {
     auto victim = std::min_element(m.sessions.begin(), m.sessions.end(), [](const auto& a, const auto& b) {

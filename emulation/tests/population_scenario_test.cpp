@@ -66,6 +66,21 @@ TEST(PopulationScenario, TheSameSeedGivesTheSameRunAndChurnBringsClientsBack) {
   EXPECT_EQ(a->logins, 48u + a->churned);  // each departure logged in again
 }
 
+// The server's control connections spread over nodes of its own: every client
+// still logs in and connects, as with one node (the nodes feed one core).
+TEST(PopulationScenario, ControlConnectionsOnSeveralNodesFeedOneServer) {
+  PopulationOptions o = small();
+  o.clients_per_control_node = 10;
+  auto ran = run_population(o);
+  ASSERT_TRUE(ran.ok()) << ran.error();
+  EXPECT_EQ(ran->control_nodes, 5u);  // 48 clients, 10 per node
+  EXPECT_EQ(ran->logins, 48u);
+  EXPECT_EQ(ran->tried, 72u);
+  EXPECT_EQ(ran->connectivity, 1.0);
+  EXPECT_EQ(row(*ran, "udp-blocked").pairs_direct, 0u);  // relayed over their control connections
+  EXPECT_GT(row(*ran, "full-cone").pairs_direct, 0u);
+}
+
 TEST(PopulationScenario, BadOptionsAreRefusedWithAReason) {
   auto refused = [](PopulationOptions o) {
     auto error = check_population_options(o);
@@ -83,6 +98,9 @@ TEST(PopulationScenario, BadOptionsAreRefusedWithAReason) {
   o = small();
   o.join_window = 50s;  // longer than the run
   EXPECT_NE(refused(o).find("join window"), std::string::npos);
+  o = small();
+  o.clients_per_control_node = 0;
+  EXPECT_NE(refused(o).find("control node"), std::string::npos);
   o = small();
   o.clients = 300;
   o.nat_mix = {{"home-behind-cgnat", 1}};

@@ -386,6 +386,34 @@ TEST(NatModelTest, SessionsPerMappingAreCappedSoMemoryStaysBounded) {
   EXPECT_EQ(h.udp_in(Endpoint{kRemote1.ip, 1}, *pub), Verdict::kDropFiltered);  // oldest forgotten
 }
 
+// A mapping toward many remotes (a birthday probe's peer sends to 1,024 ports)
+// prunes expired sessions only now and then, yet keeps every live one and drops
+// the expired ones in time, so its size stays near the live count.
+TEST(NatModelTest, ManyRemotesKeepTheLiveSessionsAndPruneTheExpiredOnes) {
+  NatConfig c;
+  c.filtering = FilteringBehavior::kAddressPortDependent;
+  c.udp_mapping_lifetime = c.udp_unreplied_lifetime = 30s;
+  Harness h(c);
+  std::optional<Endpoint> pub;
+  for (std::uint16_t p = 1; p <= 1000; ++p) {  // one new remote a second: about 30 live at a time
+    pub = h.udp_out(kHostA, Endpoint{kRemote1.ip, p});
+    h.advance(1s);
+  }
+  ASSERT_TRUE(pub);
+  auto all = h.nat().mappings(h.now);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_LE(all[0].sessions, 64u);  // twice the live ones at most, not 1,000
+  EXPECT_EQ(h.udp_in(Endpoint{kRemote1.ip, 1000}, *pub), Verdict::kForward);
+  EXPECT_EQ(h.udp_in(Endpoint{kRemote1.ip, 975}, *pub), Verdict::kForward);
+  EXPECT_EQ(h.udp_in(Endpoint{kRemote1.ip, 960}, *pub), Verdict::kDropFiltered);  // expired
+
+  // 1,000 remotes within a lifetime all stay open.
+  for (std::uint16_t p = 2001; p <= 3000; ++p) pub = h.udp_out(kHostA, Endpoint{kRemote2.ip, p});
+  for (std::uint16_t p = 2001; p <= 3000; ++p) {
+    ASSERT_EQ(h.udp_in(Endpoint{kRemote2.ip, p}, *pub), Verdict::kForward) << p;
+  }
+}
+
 // --- Pooling ------------------------------------------------------------------------
 
 TEST(NatModelTest, PairedPoolingKeepsEachHostOnOneAddress) {
