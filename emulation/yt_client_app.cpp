@@ -125,7 +125,7 @@ void YtClientApp::Pump() {
              Overloaded{
                  [this](SendDatagram& d) { SendUdp(d); },
                  [this](CloseSocket& c) { CloseExtraSocket(c.socket); },
-                 [this](yt::OpenStream& o) { OpenStream(o.conn, o.to); },
+                 [this](yt::OpenStream& o) { OpenStream(o.conn, o.to, o.local_port); },
                  [this](SendStream& s) {
                    auto it = streams_.find(s.conn);
                    if (it != streams_.end()) it->second->send(s.data, s.droppable);
@@ -176,7 +176,7 @@ void YtClientApp::SendUdp(const SendDatagram& d) {
 
 void YtClientApp::CloseConnection(ConnId conn) { close_connection(streams_, conn); }
 
-void YtClientApp::OpenStream(ConnId conn, Endpoint to) {
+void YtClientApp::OpenStream(ConnId conn, Endpoint to, std::uint16_t local_port) {
   open_ns3_stream(GetNode(), streams_, conn, to,
                   Ns3StreamHandlers{[this, conn] {
                                       core_->on_stream_connected(core_now(), conn);
@@ -187,7 +187,8 @@ void YtClientApp::OpenStream(ConnId conn, Endpoint to) {
                                     [this, conn] {
                                       core_->on_stream_closed(core_now(), conn);
                                       Pump();
-                                    }});
+                                    }},
+                  local_port);
 }
 
 }  // namespace yt::emulation
