@@ -3,6 +3,7 @@
 #include <ns3/icmpv4-l4-protocol.h>
 #include <ns3/icmpv4.h>
 #include <ns3/ipv4-route.h>
+#include <ns3/rng-seed-manager.h>
 #include <ns3/ipv4.h>
 #include <ns3/log.h>
 #include <ns3/tcp-header.h>
@@ -56,7 +57,9 @@ NatRouting::~NatRouting() = default;
 
 void NatRouting::SetNat(nat::NatConfig config, std::vector<Ipv4> public_ips, uint32_t wan_interface) {
   model_.reset();  // the old model borrows rng_ too; never two at once
-  model_ = std::make_unique<nat::NatModel>(std::move(config), std::move(public_ips), rng_);
+  const std::uint64_t run = (std::uint64_t{ns3::RngSeedManager::GetSeed()} << 32) ^ ns3::RngSeedManager::GetRun();
+  tcp_rng_ = std::make_unique<SeededRandom>(run, public_ips.empty() ? 0 : public_ips.front().value);
+  model_ = std::make_unique<nat::NatModel>(std::move(config), std::move(public_ips), rng_, tcp_rng_.get());
   wan_interface_ = wan_interface;
 }
 
@@ -305,7 +308,10 @@ void NatRouting::Forward(ns3::Ptr<ns3::Packet> packet, const ns3::Ipv4Header& he
     return;
   }
   const auto bound = static_cast<std::uint32_t>(std::min<std::int64_t>(jitter_max_.count(), UINT32_MAX - 1));
-  const Duration delay = std::chrono::microseconds(rng_.uniform(bound + 1));
+  // TCP's jitter from TCP's stream, as its mappings' draws (tcp_rng_): UDP's jitter
+  // stays what it was whatever TCP connections cross the NAT.
+  RandomSource& rng = header.GetProtocol() == 6 && tcp_rng_ ? static_cast<RandomSource&>(*tcp_rng_) : rng_;
+  const Duration delay = std::chrono::microseconds(rng.uniform(bound + 1));
   ns3::Simulator::Schedule(to_ns3(delay), [ucb, route, packet, header] { ucb(route, packet, header); });
 }
 

@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "emulation/ns3_random_source.h"
+#include "protocol/random.h"
 #include "nat-models/nat_config.h"
 #include "nat-models/nat_model.h"
 #include "nat-models/packet.h"
@@ -150,6 +151,10 @@ class NatRouting : public ns3::Ipv4RoutingProtocol {
   ns3::Ptr<ns3::Ipv4StaticRouting> static_;
   uint32_t wan_interface_ = 0;  // 0 (loopback) = not a NAT yet
   Ns3RandomSource rng_;         // declared before model_: the model borrows it
+  // The model's draws for TCP mappings (NatModel's tcp_rng): seeded from the run
+  // and the NAT's address rather than an ns-3 stream, so adding it moved no other
+  // stream of the simulation.
+  std::unique_ptr<SeededRandom> tcp_rng_;
   Duration jitter_max_{0};
   std::unique_ptr<nat::NatModel> model_;
   NatRouterCounters counters_;

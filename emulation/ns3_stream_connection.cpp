@@ -1,5 +1,6 @@
 #include "emulation/ns3_stream_connection.h"
 
+#include <ns3/inet-socket-address.h>
 #include <ns3/packet.h>
 #include <ns3/simulator.h>
 #include <ns3/tcp-socket-factory.h>
@@ -77,11 +78,19 @@ void close_connection(Ns3StreamConnections& streams, ConnId conn) {
 }
 
 void open_ns3_stream(ns3::Ptr<ns3::Node> node, Ns3StreamConnections& streams, ConnId conn, Endpoint to,
-                     Ns3StreamHandlers handlers) {
+                     Ns3StreamHandlers handlers, std::uint16_t local_port) {
   ns3::Ptr<ns3::Socket> socket = ns3::Socket::CreateSocket(node, ns3::TcpSocketFactory::GetTypeId());
-  socket->Bind();
   auto shared = std::make_shared<Ns3StreamHandlers>(std::move(handlers));
+  const int bound = local_port != 0
+                        ? socket->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), local_port))
+                        : socket->Bind();
+  if (bound != 0) {
+    // From a new event, never from inside the core's output handling.
+    ns3::Simulator::ScheduleNow([shared] { shared->closed(); });
+    return;
+  }
   auto connected = [shared](ns3::Ptr<ns3::Socket>) { shared->connected(); };
+  auto accepted = [shared](ns3::Ptr<ns3::Socket>, const ns3::Address&) { shared->connected(); };
   auto failed = [&streams, conn, shared](ns3::Ptr<ns3::Socket>) {
     auto it = streams.find(conn);
     if (it == streams.end()) return;
@@ -102,6 +111,9 @@ void open_ns3_stream(ns3::Ptr<ns3::Node> node, Ns3StreamConnections& streams, Co
   socket->SetCloseCallbacks(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed),
                             ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed));
   socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(receive));
+  // The simultaneous open's report (header comment).
+  socket->SetAcceptCallback(ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(),
+                            ns3::Callback<void, ns3::Ptr<ns3::Socket>, const ns3::Address&>(accepted));
   streams[conn] = std::make_unique<Ns3StreamConnection>(socket);
   socket->Connect(to_ns3(to));
 }

@@ -58,8 +58,14 @@ struct Ns3StreamHandlers {
   std::function<void()> closed;
 };
 // Carries out a core's OpenStream on `node`: a TCP socket connecting to `to`, held
-// in `streams` under `conn`.
+// in `streams` under `conn`, from `local_port` when it is not 0 (a TCP punch port,
+// OpenStream::local_port). ns-3 binds a port once per node: a bind that fails
+// (the port is still held) is reported like a refused connect.
+// A punch connection may come up by a simultaneous open: our socket in SYN_SENT
+// gets the peer's SYN, answers SYN+ACK and is established by the peer's ACK.
+// ns-3 3.37's TcpSocketBase reports that as a new connection (the accept
+// callback), not as a connect; both count as connected here.
 void open_ns3_stream(ns3::Ptr<ns3::Node> node, Ns3StreamConnections& streams, ConnId conn, Endpoint to,
-                     Ns3StreamHandlers handlers);
+                     Ns3StreamHandlers handlers, std::uint16_t local_port = 0);
 
 }  // namespace yt::emulation

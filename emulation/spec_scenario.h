@@ -131,7 +131,7 @@ struct ScenarioSpec {
   // The server's punch strategy (strategy_names(): naive, current).
   std::string strategy = "current";
   // Techniques of "current" left out (server/core/punch_techniques.h: lan,
-  // prediction, serialize, prepunch, follower-delay, birthday).
+  // prediction, serialize, prepunch, follower-delay, birthday, tcp).
   std::vector<std::string> disable;
   // ClientConfig::relay_first: clients bind the relay at the instruction, beside
   // punching, or only after the punch window failed.

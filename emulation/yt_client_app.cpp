@@ -127,7 +127,7 @@ void YtClientApp::Pump() {
              Overloaded{
                  [this](SendDatagram& d) { SendUdp(d); },
                  [this](CloseSocket& c) { CloseExtraSocket(c.socket); },
-                 [this](yt::OpenStream& o) { OpenStream(o.conn, o.to); },
+                 [this](yt::OpenStream& o) { OpenStream(o.conn, o.to, o.local_port); },
                  [this](SendStream& s) {
                    auto it = streams_.find(s.conn);
                    if (it != streams_.end()) it->second->send(s.data, s.droppable);
@@ -179,7 +179,7 @@ void YtClientApp::SendUdp(const SendDatagram& d) {
 
 void YtClientApp::CloseConnection(ConnId conn) { close_connection(streams_, conn); }
 
-void YtClientApp::OpenStream(ConnId conn, Endpoint to) {
+void YtClientApp::OpenStream(ConnId conn, Endpoint to, std::uint16_t local_port) {
   open_ns3_stream(GetNode(), streams_, conn, to,
                   Ns3StreamHandlers{[this, conn] {
                                       core_->on_stream_connected(core_now(), conn);
@@ -190,7 +190,8 @@ void YtClientApp::OpenStream(ConnId conn, Endpoint to) {
                                     [this, conn] {
                                       core_->on_stream_closed(core_now(), conn);
                                       Pump();
-                                    }});
+                                    }},
+                  local_port);
 }
 
 }  // namespace yt::emulation

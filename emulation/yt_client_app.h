@@ -65,7 +65,7 @@ class YtClientApp : public ns3::Application {
   void OnUdpReceive(ns3::Ptr<ns3::Socket> socket);
   void OnTimer();
   void SendUdp(const SendDatagram& d);
-  void OpenStream(ConnId conn, Endpoint to);
+  void OpenStream(ConnId conn, Endpoint to, std::uint16_t local_port = 0);
   void CloseConnection(ConnId conn);
   void RearmTimer(std::optional<Time> deadline);
 

@@ -139,6 +139,9 @@ std::vector<std::pair<std::string, ControlMessage>> control_messages() {
        TunnelInstruction{some_key(2), ip("25.4.5.6"), 0xabcdef0123456789, TunnelRole::kResponder, 250,
                          {ep("198.51.100.7:40000")}, 2, std::nullopt,
                          BirthdayPlan{BirthdayRole::kProbePorts, 1024, 200, 1530, 0, ep("198.51.100.7:0")}}},
+      {"tunnel-instruction-tcp",
+       TunnelInstruction{some_key(2), ip("25.4.5.6"), 0xabcdef0123456789, TunnelRole::kResponder, 250, {}, 0,
+                         std::nullopt, BirthdayPlan{}, TcpPunchPlan{ep("198.51.100.7:40000"), 500}}},
       {"peer-offline", PeerOffline{some_key(2)}},
       {"ping", Ping{42}},
       {"pong", Pong{42}},
@@ -169,11 +172,12 @@ void control_frame_seeds(const RealHandshake& h) {
   ControlFrame reject{ControlFrameType::kHandshakeReject, {}, HandshakeRejectReason::kBadHandshake,
                       "handshake failed: wrong server key?"};
   ControlFrame busy{ControlFrameType::kHandshakeReject, {}, HandshakeRejectReason::kServerBusy, "busy"};
+  ControlFrame tcp_mapping{ControlFrameType::kTcpMapping, {}, {}, {}, 0, 0x0102030405060708};
   Session client(h.client_keys);
   ControlFrame sealed{ControlFrameType::kSealed, *client.seal(plaintexts.front(), ByteView()), {}, {}};
   for (const auto& [name, frame] : std::vector<std::pair<std::string, ControlFrame>>{
            {"handshake-init", init}, {"handshake-resp", resp}, {"handshake-reject", reject},
-           {"handshake-reject-busy", busy}, {"sealed-login", sealed}}) {
+           {"handshake-reject-busy", busy}, {"sealed-login", sealed}, {"tcp-mapping", tcp_mapping}}) {
     Bytes bytes = encode_control_frame(frame);
     FUZZ_CHECK(decode_control_frame(bytes).ok());
     write_seed(t, "frame-" + name, bytes);

@@ -26,9 +26,10 @@ Session fresh_session(Time now) {
 
 }  // namespace
 
-NatModel::NatModel(NatConfig config, std::vector<Ipv4> public_ips, RandomSource& rng)
+NatModel::NatModel(NatConfig config, std::vector<Ipv4> public_ips, RandomSource& rng, RandomSource* tcp_rng)
     : config_(normalized(std::move(config))),
       rng_(rng),
+      tcp_rng_(tcp_rng),
       table_(config_.expired_memory),
       unsolicited_(config_.max_unsolicited_tuples) {
   set_public_ips(std::move(public_ips));
@@ -215,14 +216,15 @@ Result<Mapping*, Verdict> NatModel::create_mapping(Time now, const MappingKey& k
                                 config_.preserve_parity};
   const PortRange whole = whole_range();
 
-  for (Ipv4 ip : candidate_ips(host)) {
+  RandomSource& rng = rng_for(key.transport);
+  for (Ipv4 ip : candidate_ips(host, rng)) {
     PortRange range = whole;
     std::optional<PortRange> new_block;
     if (config_.port_block_size > 0) {
       if (existing != hosts_.end() && existing->second.block) {
         range = *existing->second.block;
       } else {
-        new_block = ports_.allocate_block(ip, whole, config_.port_block_size, rng_);
+        new_block = ports_.allocate_block(ip, whole, config_.port_block_size, rng);
         if (!new_block) continue;
         range = *new_block;
       }
@@ -250,17 +252,17 @@ std::optional<std::uint16_t> NatModel::allocate_port(Time now, Transport transpo
                                                      std::uint16_t internal_port, Endpoint destination,
                                                      const AllocationPolicy& policy) {
   std::vector<std::uint16_t> passed_over;
-  auto port = ports_.allocate(transport, ip, range, internal_port, policy, rng_);
+  auto port = ports_.allocate(transport, ip, range, internal_port, policy, rng_for(transport));
   while (port && reply_tuple_claimed(transport, Endpoint{ip, *port}, destination, now)) {
     ++counters_.tuple_clashes;
     passed_over.push_back(*port);
-    port = ports_.allocate(transport, ip, range, internal_port, policy, rng_);
+    port = ports_.allocate(transport, ip, range, internal_port, policy, rng_for(transport));
   }
   for (std::uint16_t p : passed_over) ports_.release(transport, ip, p);
   return port;
 }
 
-std::vector<Ipv4> NatModel::candidate_ips(Ipv4 host) {
+std::vector<Ipv4> NatModel::candidate_ips(Ipv4 host, RandomSource& rng) {
   auto existing = hosts_.find(host);
   if (config_.pooling == PoolingBehavior::kPaired) {
     // Paired: a host holding mappings stays on its address, full or not.
@@ -279,7 +281,7 @@ std::vector<Ipv4> NatModel::candidate_ips(Ipv4 host) {
   }
   // Arbitrary: a random address per mapping, the others as fallbacks when full.
   std::vector<Ipv4> out;
-  const std::size_t start = rng_.uniform(static_cast<std::uint32_t>(public_ips_.size()));
+  const std::size_t start = rng.uniform(static_cast<std::uint32_t>(public_ips_.size()));
   for (std::size_t i = 0; i < public_ips_.size(); ++i)
     out.push_back(public_ips_[(start + i) % public_ips_.size()]);
   return out;

@@ -70,8 +70,12 @@ class NatModel {
  public:
   // config is normalized() first. public_ips: the device's Internet-side addresses,
   // duplicates ignored; may be empty (every outbound packet is then
-  // kDropNoPublicIp). rng is borrowed and must outlive the model.
-  NatModel(NatConfig config, std::vector<Ipv4> public_ips, RandomSource& rng);
+  // kDropNoPublicIp). rng is borrowed and must outlive the model. `tcp_rng`, when
+  // given (borrowed too), makes every draw for a TCP mapping (its public address
+  // and port) instead of rng: a NAT's TCP and UDP ports are separate pools, and
+  // with separate streams TCP connections (TCP hole punching's mapping
+  // connections) leave the UDP draws of a run, and so its UDP results, unchanged.
+  NatModel(NatConfig config, std::vector<Ipv4> public_ips, RandomSource& rng, RandomSource* tcp_rng = nullptr);
 
   // A packet from the LAN side. The source is any internal endpoint; the
   // destination any address, including the NAT's own public IPs (hairpinning).
@@ -171,7 +175,8 @@ class NatModel {
   std::optional<std::uint16_t> allocate_port(Time now, Transport transport, Ipv4 ip, PortRange range,
                                              std::uint16_t internal_port, Endpoint destination,
                                              const AllocationPolicy& policy);
-  std::vector<Ipv4> candidate_ips(Ipv4 host);
+  std::vector<Ipv4> candidate_ips(Ipv4 host, RandomSource& rng);
+  RandomSource& rng_for(Transport transport) { return transport == Transport::kTcp && tcp_rng_ ? *tcp_rng_ : rng_; }
   void release(const Mapping& m);
   Session& touch_session(Mapping& m, Endpoint remote, Time now);
   void track_tcp(Mapping& m, Endpoint remote, TcpFlags flags, Direction dir, Time now);
@@ -184,6 +189,7 @@ class NatModel {
   NatConfig config_;
   std::vector<Ipv4> public_ips_;
   RandomSource& rng_;
+  RandomSource* tcp_rng_ = nullptr;
   MappingTable table_;
   UnsolicitedTupleTable unsolicited_;
   PortAllocator ports_;

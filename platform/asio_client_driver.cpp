@@ -118,7 +118,7 @@ void AsioClientDriver::pump() {
                    }
                  },
                  [this](CloseSocket& c) { extra_udp_.close(c.socket); },
-                 [this](OpenStream& o) { open_stream(o.conn, o.to); },
+                 [this](OpenStream& o) { open_stream(o.conn, o.to, o.local_port); },
                  [this](SendStream& s) { streams_.send(s.conn, s.data, s.droppable); },
                  [this](CloseStream& c) { streams_.close(c.conn); },
                  [this](ClientEvent& e) {
@@ -197,7 +197,7 @@ void AsioClientDriver::send_ip_batch(const std::vector<ByteView>& packets) {
   pump();
 }
 
-void AsioClientDriver::open_stream(ConnId conn, Endpoint to) {
+void AsioClientDriver::open_stream(ConnId conn, Endpoint to, std::uint16_t local_port) {
   streams_.connect(
       io_, conn, to,
       [this, conn] {
@@ -208,7 +208,7 @@ void AsioClientDriver::open_stream(ConnId conn, Endpoint to) {
         core_->on_stream_closed(clock_.now(), conn);
         pump();
       },
-      udp_endpoint().ip);
+      udp_endpoint().ip, local_port);
 }
 
 }  // namespace yt

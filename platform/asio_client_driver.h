@@ -84,7 +84,7 @@ class AsioClientDriver {
   void receive_udp();
   void wait_udp_batch();
   void receive_udp_batch();
-  void open_stream(ConnId conn, Endpoint to);
+  void open_stream(ConnId conn, Endpoint to, std::uint16_t local_port = 0);
   void rearm_timer(std::optional<Time> deadline);
 
   boost::asio::io_context& io_;

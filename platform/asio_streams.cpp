@@ -2,6 +2,10 @@
 
 #include <boost/asio/post.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 namespace yt {
 
 bool AsioStreams::holds(ConnId conn, const std::shared_ptr<AsioStream>& stream) const {
@@ -25,13 +29,22 @@ void AsioStreams::start(ConnId conn) {
 }
 
 void AsioStreams::connect(boost::asio::io_context& io, ConnId conn, Endpoint to, std::function<void()> connected,
-                          std::function<void()> failed, Ipv4 from) {
+                          std::function<void()> failed, Ipv4 from, std::uint16_t local_port) {
   auto stream = std::make_shared<AsioStream>(boost::asio::ip::tcp::socket(io));
   add(conn, stream);
-  if (from.value != 0) {
+  if (from.value != 0 || local_port != 0) {
     boost::system::error_code error;
     stream->socket().open(boost::asio::ip::tcp::v4(), error);
-    if (!error) stream->socket().bind(to_tcp(Endpoint{from, 0}), error);
+    if (!error && local_port != 0) {
+      // The mapping probe's connection may still be closing on this port, and a
+      // punch may follow it at once (messages.h, TcpPunchPlan).
+      stream->socket().set_option(boost::asio::socket_base::reuse_address(true), error);
+      const int one = 1;
+      if (!error && ::setsockopt(stream->socket().native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        error = boost::system::error_code(errno, boost::system::system_category());
+      }
+    }
+    if (!error) stream->socket().bind(to_tcp(Endpoint{from, local_port}), error);
     if (error) {
       // Reported like a refused connect, from the loop, never from inside the
       // core's own output handling.

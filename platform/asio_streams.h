@@ -35,9 +35,12 @@ class AsioStreams {
   // connect was refused). Neither runs when the core closed `conn` meanwhile or
   // the table is gone. A `from` address other than 0.0.0.0 is the source the
   // stream is bound to (a client bound to one address keeps all its traffic there);
-  // a bind that fails is a failed connect.
+  // a `local_port` other than 0 is the port it is bound to, with SO_REUSEADDR and
+  // SO_REUSEPORT (a TCP punch port: OpenStream::local_port). A bind that fails is a
+  // failed connect. A connect that completes by a simultaneous open is a connect
+  // like any to the kernel, so it needs nothing here.
   void connect(boost::asio::io_context& io, ConnId conn, Endpoint to, std::function<void()> connected,
-               std::function<void()> failed, Ipv4 from = Ipv4{});
+               std::function<void()> failed, Ipv4 from = Ipv4{}, std::uint16_t local_port = 0);
   // Holds `stream` under `conn` without reading it yet (a connect in flight).
   void add(ConnId conn, std::shared_ptr<AsioStream> stream) { streams_[conn] = std::move(stream); }
   // Whether `stream` is still the one held for `conn`: the core may have closed

@@ -57,10 +57,19 @@ struct CloseSocket {
 };
 
 // Open a TCP connection; the driver answers with on_stream_connected or
-// on_stream_closed (connection refused / unreachable) for the same id.
+// on_stream_closed (connection refused / unreachable / the port is taken) for the
+// same id.
+// `local_port`: 0 for any port; otherwise a client's TCP punch port, bound with
+// address reuse (SO_REUSEADDR, SO_REUSEPORT) on every address, so that the
+// connection that taught the server its TCP mapping and the later punch from the
+// same port leave through the same NAT mapping (TcpPunchPlan, messages.h). The
+// core opens one such connection per port at a time. A punch connection may come
+// up by a simultaneous open (a SYN answered with SYN+ACK while our own SYN waits):
+// the driver reports that as on_stream_connected too.
 struct OpenStream {
   ConnId conn = 0;
   Endpoint to;
+  std::uint16_t local_port = 0;
 };
 
 // Append bytes to a stream, in order. Ignored by the driver if the stream is gone.

@@ -237,6 +237,11 @@ void put(WireWriter& w, const TunnelInstruction& m) {
     w.u8(m.birthday.ttl);
     w.endpoint(m.birthday.target);
   }
+  w.u8(m.tcp.enabled() ? 1 : 0);
+  if (m.tcp.enabled()) {
+    w.endpoint(m.tcp.target);
+    w.u16(m.tcp.after_ms);
+  }
 }
 void put(WireWriter& w, const PeerOffline& m) { w.fixed(m.peer); }
 void put(WireWriter& w, const Ping& m) { w.u64(m.nonce); }
@@ -388,6 +393,11 @@ void get(Decoder& d, TunnelInstruction& m) {
     if (m.birthday.count == 0 || m.birthday.count > kMaxBirthdayCount || m.birthday.rate_pps == 0) {
       d.fail(DecodeError::kFieldOutOfRange);
     }
+  }
+  if (d.flag()) {
+    m.tcp.target = d.r.endpoint();
+    m.tcp.after_ms = d.r.u16();
+    if (m.tcp.target.is_unset()) d.fail(DecodeError::kFieldOutOfRange);
   }
 }
 
@@ -680,6 +690,8 @@ Bytes encode_control_frame(const ControlFrame& frame) {
     w.u8(static_cast<std::uint8_t>(frame.reject_reason));
     w.str8(frame.reject_text);
     w.u16(frame.retry_after_s);
+  } else if (frame.type == ControlFrameType::kTcpMapping) {
+    w.u64(frame.token);
   } else {
     w.raw(frame.body);
   }
@@ -691,12 +703,14 @@ Result<ControlFrame, DecodeError> decode_control_frame(ByteView bytes) {
   std::uint8_t type;
   if (auto e = read_header(d, type)) return Err{*e};
   ControlFrame frame;
-  if (type < 1 || type > 4) return Err{DecodeError::kUnknownType};
+  if (type < 1 || type > 5) return Err{DecodeError::kUnknownType};
   frame.type = static_cast<ControlFrameType>(type);
   if (frame.type == ControlFrameType::kHandshakeReject) {
     frame.reject_reason = d.enumeration<HandshakeRejectReason>(1, 2);
     frame.reject_text = d.r.str8();
     frame.retry_after_s = d.r.u16();
+  } else if (frame.type == ControlFrameType::kTcpMapping) {
+    frame.token = d.r.u64();
   } else {
     frame.body = d.r.rest().to_bytes();
     if (frame.body.empty()) d.fail(DecodeError::kTruncated);

@@ -16,6 +16,11 @@
 //                       attacker on the path could delay it as well by dropping)
 //      kSealed          (both) version, type, Session::seal output whose plaintext is
 //                       one ControlMessage (encode_control / decode_control)
+//      kTcpMapping      (C->S) version, type, u64 discovery token (LoginReply): the
+//                       only frame of a short extra connection from the local TCP
+//                       port a client punches from; the server records the source
+//                       it saw as that client's TCP mapped endpoint and closes it
+//                       (TcpPunchPlan). Unauthenticated, like a DiscoveryProbe.
 //    The Noise prologue is kControlPrologue.
 //
 // 2. UDP datagrams (client <-> server discovery, client <-> client). Every datagram
@@ -90,6 +95,7 @@ enum class ControlFrameType : std::uint8_t {
   kHandshakeResp = 2,
   kHandshakeReject = 3,
   kSealed = 4,
+  kTcpMapping = 5,
 };
 
 enum class HandshakeRejectReason : std::uint8_t {
@@ -103,6 +109,7 @@ struct ControlFrame {
   HandshakeRejectReason reject_reason = HandshakeRejectReason::kBadHandshake;  // kHandshakeReject only
   std::string reject_text;                                                      // kHandshakeReject only
   std::uint16_t retry_after_s = 0;  // kHandshakeReject only: when to try again, 0 = the client's own backoff
+  std::uint64_t token = 0;          // kTcpMapping only
 };
 Bytes encode_control_frame(const ControlFrame& frame);
 Result<ControlFrame, DecodeError> decode_control_frame(ByteView frame);
@@ -398,6 +405,21 @@ struct BirthdayPlan {
 };
 constexpr std::uint16_t kMaxBirthdayCount = 4096;
 
+// TCP hole punching (TunnelInstruction::tcp), for a pair where UDP is blocked on a
+// side but outbound TCP is not. Each side learned its TCP mapping with a kTcpMapping
+// connection from its punch port (client/core/tcp_mapping_probe.h); at start +
+// after_ms it connects from that same port to `target`, the peer's TCP mapped
+// endpoint as the server saw it. The side whose peer filters goes first, so its SYN
+// opens its own NAT and dies at the peer's; the other's SYN then gets through and
+// meets a socket in SYN_SENT (one side's SYN_SENT -> SYN_RCVD, the other's
+// SYN_SENT -> ESTABLISHED): one connection. Unset target: no TCP punch.
+struct TcpPunchPlan {
+  Endpoint target;
+  std::uint16_t after_ms = 0;
+  bool enabled() const { return !target.is_unset(); }
+  bool operator==(const TcpPunchPlan& o) const { return target == o.target && after_ms == o.after_ms; }
+};
+
 struct TunnelInstruction {
   static constexpr ControlType kType = ControlType::kTunnelInstruction;
   PublicKey peer{};
@@ -417,6 +439,7 @@ struct TunnelInstruction {
   // once and talk through it while punching runs (client/core/tunnel.h).
   std::optional<RelayOffer> relay = std::nullopt;
   BirthdayPlan birthday = {};
+  TcpPunchPlan tcp = {};
 };
 
 // S->C: the server lost `peer`. The client checks the tunnel's liveness itself

@@ -23,9 +23,19 @@ side's datagrams carry the prepunch TTL: without it a Linux conntrack NAT on the
 other side (linux-masquerade, home-behind-cgnat) holds their tuples and moves the
 matching probe to another port, so with `prepunch` disabled those pairs fail.
 
+TCP hole punching (the 'current' strategy, server/core/tunnel_planner.h 5.) takes
+a pair with a side whose UDP is blocked direct over TCP when both sides' TCP
+mappings are endpoint-independent: each learned its mapping with a connection
+from its punch port to the server, and the punch from that port leaves through the
+same mapping (an endpoint-dependent one would get a new port the peer never
+hears of). The side whose peer filters connects first; its SYN opens its own NAT
+and dies at the peer's, and the peer's SYN then gets through. Filtering does not
+matter. A NAT that lets TCP out to port 443 only (tcp-443-only) cannot send the
+SYN, so it never gets one.
+
 Techniques switched off in the run (results.json parameters.disable) are taken
-into account: `prediction` (sequential NATs are not predicted), `birthday`, and
-`prepunch` (above). The others (lan, serialize, follower-delay) do not change a
+into account: `prediction` (sequential NATs are not predicted), `birthday`,
+`tcp`, and `prepunch` (above). The others (lan, serialize, follower-delay) do not change a
 pair of the matrix in theory: one client per NAT, on different public IPs.
 
 usage: nat_theory.py RESULTS_JSON   # exit 1 when a pair differs from the theory
@@ -72,9 +82,22 @@ def reaches(sender, receiver, strategy, disabled=()):
     return PROFILES[receiver][2] in ("EIF", "ADF")
 
 
+# Profiles that let TCP out to port 443 only: no SYN reaches a peer's mapping.
+TCP_443_ONLY = {"tcp-443-only"}
+
+
+def tcp_direct(a, b, strategy, disabled=()):
+    """Does TCP hole punching take (a, b) direct? Only planned where UDP is blocked."""
+    if strategy != "current" or "tcp" in disabled:
+        return False
+    if PROFILES[a][3] and PROFILES[b][3]:
+        return False  # UDP first: no TCP plan
+    return all(PROFILES[p][0] == "EIM" and p not in TCP_443_ONLY for p in (a, b))
+
+
 def expected_direct(a, b, strategy, disabled=()):
     if not (PROFILES[a][3] and PROFILES[b][3]):
-        return False
+        return tcp_direct(a, b, strategy, disabled)
     return reaches(a, b, strategy, disabled) and reaches(b, a, strategy, disabled)
 
 

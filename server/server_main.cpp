@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
   app.add_option("--disable", disable,
                  "comma-separated punch techniques to leave out of tunnel plans: lan, prediction,\n"
                  "serialize, prepunch, follower-delay, birthday (birthday probing: a random-port\n"
-                 "NAT against an endpoint-independent one; about 1,300 datagrams per such pair)");
+                 "NAT against an endpoint-independent one; about 1,300 datagrams per such pair),\n"
+                 "tcp (TCP hole punching where a side's UDP is blocked)");
   app.add_flag("--print-public-key", print_key, "print the server's public key (hex) and exit");
   CLI11_PARSE(app, argc, argv);
 

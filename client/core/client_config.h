@@ -115,6 +115,17 @@ struct ClientConfig {
   bool birthday = true;
   std::uint16_t birthday_max_pps = 200;
   std::size_t max_extra_sockets = 512;
+  // TCP hole punching (TunnelInstruction::tcp, tcp_mapping_probe.h, tcp_punch.h).
+  // `tcp_punch` false: this client teaches the server no TCP mapping, so it is never
+  // planned one. `tcp_punch_port`: the local TCP port punches leave from; 0 derives
+  // one from our key in [kFirstTcpPunchPort, kLastTcpPunchPort]
+  // (tcp_mapping_probe.h; the server learns it anew at each login).
+  // A punch connection that has not come up `tcp_punch_timeout` after it was
+  // opened is given up: a SYN retransmitted that long met no open hole (ns-3 and
+  // Linux both retry SYNs for longer on their own).
+  bool tcp_punch = true;
+  std::uint16_t tcp_punch_port = 0;
+  Duration tcp_punch_timeout = 10s;
   // Peer handshake init retransmission while no response has come.
   Duration handshake_retry = 1s;
   // A relayed tunnel answers the peer's punch probes with a sealed ping straight to

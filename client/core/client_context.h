@@ -43,6 +43,14 @@ struct ClientContext {
   // relay a client can also reach over the control connection).
   bool udp_blocked = false;
   std::optional<Endpoint> server_relay;
+  // The local TCP port whose mapping the server learned (tcp_mapping_probe.h):
+  // TCP punches leave from it. nullopt until then, or when that failed.
+  std::optional<std::uint16_t> tcp_punch_port;
+  // TCP punch connections (tcp_punch.h) take ids from here on, apart from the
+  // control channel's (small), the TCP mapping probe's and the relay streams'
+  // (relay_streams.h).
+  static constexpr ConnId kFirstPunchConn = ConnId{1} << 61;
+  ConnId next_punch_conn = kFirstPunchConn;
 
   void emit(ClientEvent event) { outputs.emplace_back(std::move(event)); }
   // A client names its socket, not a local endpoint (io_boundary.h): 0 is the main one.

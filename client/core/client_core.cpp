@@ -21,6 +21,7 @@
 #include "client/core/relay_prober.h"
 #include "client/core/relay_streams.h"
 #include "client/core/requests.h"
+#include "client/core/tcp_mapping_probe.h"
 #include "client/core/tunnel_retry.h"
 #include "client/core/tunnel_table.h"
 #include "protocol/display_name.h"
@@ -38,6 +39,7 @@ struct ClientCore::Impl {
         tunnels(ctx),
         retry(ctx.config.tunnel_retry_first, ctx.config.tunnel_retry_max),
         relay_streams(ctx),
+        tcp_probe(ctx),
         lifetime(ctx),
         configured_keepalive(ctx.config.keepalive_interval) {
     ctx.send_to_server = [this](const ControlMessage& m) { return control.send(m); };
@@ -58,15 +60,23 @@ struct ClientCore::Impl {
   TunnelRetry retry;
   RelayProber relay_prober;
   RelayStreams relay_streams;
+  TcpMappingProbe tcp_probe;
   MappingLifetime lifetime;
   const Duration configured_keepalive;
   std::uint64_t discovery_token = 0;
   // The server's discovery addresses: the only places RefreshMapping may send us.
   std::set<Ipv4> server_ips;
-  // Discovery finished while the relays were still being measured: the report
-  // waits for them (at most RelayProber::kRoundTime), so that the first plans,
-  // which follow the report, already pick the relay by the measured round trips.
+  // Discovery finished while the relays were still being measured, or while the
+  // server was still learning our TCP mapping: the report waits for them (at most
+  // RelayProber::kRoundTime, TcpMappingProbe::kTimeout), so that the first plans,
+  // which follow the report, already pick the relay by the measured round trips
+  // and can punch over TCP.
   std::optional<DiscoveryResult> held_report;
+  // Sends the held report once nothing holds it any more.
+  void release_report(Time now);
+  // A datagram for a tunnel (probe, handshake, data) that came by `from`: false
+  // when it is not one of those.
+  bool on_peer_datagram(Time now, const PeerPath& from, Datagram& datagram);
   std::map<PublicKey, Time> held_requests;  // RequestTunnel waiting for its refresh probe's head start
 
   bool started = false;
@@ -135,6 +145,7 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
       }
       discovery.start(now, in->reply.discovery_token, endpoints);
       discovery_token = in->reply.discovery_token;
+      tcp_probe.start(now, control.current_server(), in->reply.discovery_token);
       server_ips.clear();
       for (const Endpoint& e : endpoints) server_ips.insert(e.ip);
       // Where the server's built-in relay is (RelayOffer with an unset endpoint).
@@ -157,6 +168,7 @@ void ClientCore::Impl::handle(Time now, std::vector<ControlNotice> notices) {
 
 void ClientCore::Impl::connection_ended() {
   discovery.cancel();
+  tcp_probe.cancel();
   lifetime.cancel();
   relay_prober.cancel();
   held_report.reset();
@@ -216,7 +228,7 @@ void ClientCore::Impl::finish_discovery(Time now, const DiscoveryResult& result)
     relay_prober.on_timer(now, ctx);
     report_relay_rtts(now);  // nothing to wait for (the built-in relay only): report now
   }
-  if (relay_prober.measuring()) {
+  if (relay_prober.measuring() || tcp_probe.pending()) {
     held_report = result;
     return;
   }
@@ -272,11 +284,14 @@ void ClientCore::Impl::report_relay_rtts(Time now) {
   std::optional<RelayRtts> report = relay_prober.take_report();
   if (!report) return;
   control.send(*report);
-  if (held_report) {
-    DiscoveryResult result = std::move(*held_report);
-    held_report.reset();
-    finish_discovery(now, result);
-  }
+  release_report(now);
+}
+
+void ClientCore::Impl::release_report(Time now) {
+  if (!held_report || relay_prober.measuring() || tcp_probe.pending()) return;
+  DiscoveryResult result = std::move(*held_report);
+  held_report.reset();
+  finish_discovery(now, result);
 }
 
 void ClientCore::Impl::prune_tunnels() {
@@ -476,6 +491,7 @@ void ClientCore::Impl::shut_down(Time now, const std::string& why) {
   started = false;
   control.stop(now);
   discovery.cancel();
+  tcp_probe.cancel();
   lifetime.cancel();
   retry.clear();
   held_requests.clear();
@@ -491,6 +507,8 @@ void ClientCore::Impl::shut_down(Time now, const std::string& why) {
 
 void ClientCore::on_stream_connected(Time now, ConnId conn) {
   if (impl_->relay_streams.owns(conn)) return impl_->relay_streams.on_connected(now, conn);
+  if (TunnelTable::owns_stream(conn)) return impl_->tunnels.on_stream_connected(now, conn);
+  if (impl_->tcp_probe.owns(conn)) return impl_->tcp_probe.on_connected(now, conn);
   impl_->handle(now, impl_->control.on_connected(now, conn));
 }
 
@@ -501,11 +519,25 @@ void ClientCore::on_stream_data(Time now, ConnId conn, ByteView data) {
     }
     return;
   }
+  if (TunnelTable::owns_stream(conn)) {
+    for (auto& [path, frame] : impl_->tunnels.on_stream_data(now, conn, data)) {
+      auto decoded = decode_datagram(frame);
+      if (!decoded || !impl_->on_peer_datagram(now, path, decoded.value())) ++impl_->ctx.stats.malformed_datagrams;
+    }
+    return;
+  }
+  if (impl_->tcp_probe.owns(conn)) return;  // the server sends nothing on it
   impl_->handle(now, impl_->control.on_data(now, conn, data));
 }
 
 void ClientCore::on_stream_closed(Time now, ConnId conn) {
   if (impl_->relay_streams.owns(conn)) return impl_->relay_streams.on_closed(now, conn);
+  if (TunnelTable::owns_stream(conn)) return impl_->tunnels.on_stream_closed(now, conn);
+  if (impl_->tcp_probe.owns(conn)) {
+    impl_->tcp_probe.on_closed(now, conn);
+    impl_->release_report(now);
+    return;
+  }
   impl_->handle(now, impl_->control.on_closed(now, conn));
 }
 
@@ -523,16 +555,8 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data, SocketId so
       return;
     }
     if (auto result = s.discovery.on_reply(now, from, *reply)) s.finish_discovery(now, *result);
-  } else if (auto* probe = std::get_if<PunchProbe>(&datagram)) {
-    s.tunnels.on_punch(now, PeerPath{from, false, socket}, probe->tunnel_id, probe->sequence, false);
-  } else if (auto* ack = std::get_if<PunchAck>(&datagram)) {
-    s.tunnels.on_punch(now, PeerPath{from, false, socket}, ack->tunnel_id, ack->sequence, true);
-  } else if (auto* init = std::get_if<PeerHandshakeInit>(&datagram)) {
-    s.tunnels.on_handshake_init(now, PeerPath{from, false, socket}, *init);
-  } else if (auto* resp = std::get_if<PeerHandshakeResp>(&datagram)) {
-    s.tunnels.on_handshake_resp(now, PeerPath{from, false, socket}, *resp);
-  } else if (auto* data_msg = std::get_if<PeerData>(&datagram)) {
-    if (auto received = s.tunnels.on_data(now, PeerPath{from, false, socket}, *data_msg)) s.deliver(*received, false);
+  } else if (s.on_peer_datagram(now, PeerPath{from, false, socket}, datagram)) {
+    return;
   } else if (auto* relayed = std::get_if<RelayData>(&datagram)) {
     if (auto received = s.tunnels.on_relay_data(now, from, *relayed)) s.deliver(*received, true);
   } else if (auto* bound = std::get_if<RelayBound>(&datagram)) {
@@ -547,6 +571,23 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data, SocketId so
     // A DiscoveryProbe or RelayBind: only servers and relays take those.
     ++s.ctx.stats.malformed_datagrams;
   }
+}
+
+bool ClientCore::Impl::on_peer_datagram(Time now, const PeerPath& from, Datagram& datagram) {
+  if (auto* probe = std::get_if<PunchProbe>(&datagram)) {
+    tunnels.on_punch(now, from, probe->tunnel_id, probe->sequence, false);
+  } else if (auto* ack = std::get_if<PunchAck>(&datagram)) {
+    tunnels.on_punch(now, from, ack->tunnel_id, ack->sequence, true);
+  } else if (auto* init = std::get_if<PeerHandshakeInit>(&datagram)) {
+    tunnels.on_handshake_init(now, from, *init);
+  } else if (auto* resp = std::get_if<PeerHandshakeResp>(&datagram)) {
+    tunnels.on_handshake_resp(now, from, *resp);
+  } else if (auto* data_msg = std::get_if<PeerData>(&datagram)) {
+    if (auto received = tunnels.on_data(now, from, *data_msg)) deliver(*received, false);
+  } else {
+    return false;
+  }
+  return true;
 }
 
 void ClientCore::Impl::on_relay_frame(Time now, const RelayFrame& frame) {
@@ -610,6 +651,8 @@ void ClientCore::on_timer(Time now) {
   s.relay_prober.on_timer(now, s.ctx);
   s.report_relay_rtts(now);
   s.relay_streams.on_timer(now);
+  s.tcp_probe.on_timer(now);
+  s.release_report(now);
   s.tunnels.on_timer(now);
   s.request_missing_tunnels(now);
 }
@@ -631,7 +674,8 @@ std::optional<Time> ClientCore::next_deadline() const {
   for (const auto& [peer, at] : s.held_requests) held = held ? std::min(*held, at) : at;
   for (std::optional<Time> t :
        {s.discovery.next_deadline(), s.tunnels.next_deadline(), s.retry.next_deadline(), held,
-        s.relay_prober.next_deadline(), s.relay_streams.next_deadline(), s.lifetime.next_deadline()}) {
+        s.relay_prober.next_deadline(), s.relay_streams.next_deadline(), s.lifetime.next_deadline(),
+        s.tcp_probe.next_deadline()}) {
     if (t && (!next || *t < *next)) next = t;
   }
   return next;
@@ -854,6 +898,7 @@ std::vector<PeerStatus> ClientCore::peers() const {
       status.tunnel = tunnel->state();
       if (tunnel->can_send()) status.path = tunnel->path().endpoint;
       status.relay_over_tcp = tunnel->relayed() && tunnel->relay() && tunnel->relay()->over_tcp();
+      status.direct_over_tcp = tunnel->direct() && tunnel->path().stream != 0;
       status.last_received = tunnel->last_received();
       status.rtt = tunnel->rtt();
     }

@@ -19,6 +19,10 @@ struct ClientStats {
   std::uint64_t packets_received = 0;
   std::uint64_t reconnects = 0;
   std::uint64_t birthday_datagrams = 0;    // birthday probing: sockets opened toward a peer, ports probed
+  std::uint64_t tcp_mapping_failures = 0;  // sessions whose TCP mapping the server could not learn
+  std::uint64_t tcp_punches_opened = 0;    // TCP punch connections opened toward a peer
+  std::uint64_t tcp_punches_connected = 0; // of those, connected (a direct TCP path to try)
+  std::uint64_t tcp_stream_errors = 0;     // TCP punch connections whose framing broke (closed)
   std::uint64_t tunnel_requests = 0;       // RequestTunnel sent: a tunnel that should exist did not work
   std::uint64_t tunnels_resumed = 0;       // tunnels resumed without the server (peer_cache.h), either side
   std::uint64_t network_changes = 0;       // on_network_changed calls while started (roaming)

@@ -49,6 +49,7 @@ struct PeerStatus {
   TunnelState tunnel = TunnelState::kWaiting;
   Endpoint path;                // the peer's endpoint when kDirect, the relay's when kRelayed
   bool relay_over_tcp = false;  // kRelayed through the server's control connection, not UDP
+  bool direct_over_tcp = false;  // kDirect over a TCP punch connection (tcp_punch.h), not UDP
   std::optional<Time> last_received;
   std::optional<Duration> rtt;  // last answered ping, over the path in use
   // Why no traffic can flow to this peer yet, for humans ("punching", "peer

@@ -96,6 +96,7 @@ void Tunnel::adopt(const TunnelInstruction& instruction, Time now, PlanSource so
     if (instruction.birthday.role != BirthdayRole::kNone && env.ctx.config.birthday) {
       birthday_.emplace(instruction.birthday, start_at_, env.ctx.config);
     }
+    plan_tcp(instruction.tcp, env);
   }
   const bool path_offered =
       path_.relayed || std::find(candidates_.begin(), candidates_.end(), path_.endpoint) != candidates_.end();
@@ -160,6 +161,10 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
 
   if (state_ == TunnelState::kFailed) return;  // until re-instructed (TunnelTable)
   run_relay(now, env);
+  if (tcp_) {
+    tcp_->on_timer(now, env.ctx);
+    if (tcp_->over() && path_.stream != tcp_->conn()) tcp_.reset();
+  }
   if (!current_ && now >= give_up_at()) {
     abandon_handshake(env);
     state_ = TunnelState::kFailed;
@@ -173,6 +178,7 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
     }
     failure_ = why;
     end_birthday(env);  // a failed tunnel keeps no sockets until it is planned again
+    end_tcp(env);
     env.ctx.emit(TunnelFailed{peer_, why});
     report_outcome(now, env);
     return;
@@ -254,6 +260,9 @@ std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
   };
   if (state_ == TunnelState::kFailed) return std::nullopt;
   if (!current_) consider(give_up_at());
+  if (tcp_) {
+    if (auto t = tcp_->next_deadline(config)) consider(*t);
+  }
   if (punching_possible()) {
     consider(punch_end_);
     consider(std::max(start_at_, next_probe_at_));
@@ -297,7 +306,7 @@ void Tunnel::send_probes(Time now, TunnelEnv& env) {
 
 void Tunnel::on_punch(Time now, PeerPath from, std::uint32_t sequence, bool is_ack, TunnelEnv& env) {
   if (closed_) return;
-  if (!is_ack) env.ctx.send_datagram(from.endpoint, PunchAck{tunnel_id_, sequence}, 0, from.socket);
+  if (!is_ack) transmit(from, encode_datagram(PunchAck{tunnel_id_, sequence}), env);
   if (current_ && path_.relayed && session_tunnel_id_ == tunnel_id_) {
     probe_direct(now, from, env);  // a session through the relay: prove this path, then move
     return;
@@ -305,11 +314,53 @@ void Tunnel::on_punch(Time now, PeerPath from, std::uint32_t sequence, bool is_a
   if (role_ != TunnelRole::kInitiator) return;
   if (initiator_) {
     add_handshake_path(from, env);
-  } else if (!current_ && punching_possible()) {
-    start_handshake(now, from, give_up_at(), env);
+  } else if (!current_ && (punching_possible() || from.stream != 0)) {
+    // A TCP path is worth a handshake while the tunnel has none, punch window or
+    // not (a host whose UDP is blocked has none).
+    start_handshake(now, from, std::max(give_up_at(), now + env.ctx.config.punch_duration), env);
   } else if (current_ && session_tunnel_id_ != tunnel_id_) {
     // The peer punches under the id we adopted: it lost its state.
     start_handshake(now, from, now + env.ctx.config.punch_duration, env);
+  }
+}
+
+void Tunnel::plan_tcp(const TcpPunchPlan& plan, TunnelEnv& env) {
+  if (!plan.enabled() || !env.ctx.tcp_punch_port || closed_) return;
+  if (tcp_ && path_.stream == tcp_->conn()) return;  // in use: it works
+  end_tcp(env);
+  tcp_.emplace(plan, env.ctx.next_punch_conn++, *env.ctx.tcp_punch_port, start_at_);
+}
+
+void Tunnel::end_tcp(TunnelEnv& env) {
+  if (!tcp_ || path_.stream == tcp_->conn()) return;
+  tcp_->close(env.ctx);
+  tcp_.reset();
+}
+
+void Tunnel::on_tcp_connected(Time now, TunnelEnv& env) {
+  if (closed_ || !tcp_ || !tcp_->on_connected()) return;
+  ++env.ctx.stats.tcp_punches_connected;
+  // Both sides probe: whichever arrives first starts the handshake or the direct
+  // ping, as a UDP probe would.
+  transmit(tcp_path(), encode_datagram(PunchProbe{tunnel_id_, probe_sequence_++}), env);
+  (void)now;
+}
+
+std::vector<Bytes> Tunnel::on_tcp_data(ByteView data, TunnelEnv& env) {
+  if (closed_ || !tcp_) return {};
+  return tcp_->on_data(data, env.ctx);
+}
+
+void Tunnel::on_tcp_closed(Time now, TunnelEnv& env) {
+  if (!tcp_) return;
+  const bool was_path = path_.stream == tcp_->conn();
+  tcp_->on_closed();
+  tcp_.reset();
+  if (!was_path || closed_ || !current_) return;
+  if (relay_usable()) {
+    fall_back_to_relay(now, env);
+  } else {
+    close("the TCP path closed", env);
   }
 }
 
@@ -347,7 +398,9 @@ void Tunnel::add_handshake_path(PeerPath path, TunnelEnv& env) {
 }
 
 void Tunnel::transmit(const PeerPath& path, Bytes datagram, TunnelEnv& env) const {
-  if (!path.relayed) {
+  if (path.stream != 0) {
+    if (tcp_ && tcp_->conn() == path.stream) tcp_->send(std::move(datagram), env.ctx);
+  } else if (!path.relayed) {
     env.ctx.send_bytes(path.endpoint, std::move(datagram), path.socket);
   } else if (relay_) {
     relay_->send(std::move(datagram), env.ctx);
@@ -454,6 +507,7 @@ void Tunnel::install_session(Time now, PeerPath from, const SessionKeys& keys, s
   if (state_ == TunnelState::kDirect) {
     punch_over_ = true;
     end_birthday(env);
+    if (from.stream == 0) end_tcp(env);
     last_direct_received_ = now;
     direct_unanswered_since_.reset();
     next_relay_refresh_at_ = now + env.ctx.config.relay_refresh_interval;
@@ -537,7 +591,8 @@ void Tunnel::follow_path(Time now, PeerPath from, PeerPayloadType type, TunnelEn
   // follows the peer's endpoint (NAT rebinding).
   if (!from.relayed && from != path_) {
     if (!path_.relayed) {
-      path_ = from;
+      // UDP is preferred: a TCP packet does not take a direct path over UDP.
+      if (from.stream == 0 || path_.stream != 0) path_ = from;
     } else if (type != PeerPayloadType::kPing) {
       move_to_direct(now, from, env);
     }
@@ -564,7 +619,7 @@ bool Tunnel::seal_packet(Time now, ByteView ip_packet, PacketBatch& out, TunnelE
   // Only the direct path on the main socket (the batch goes out there): a relayed
   // one wraps the datagram again (RelayData), and one that birthday probing found
   // on an extra socket must leave from that socket; both go the general way.
-  if (closed_ || !current_ || path_.relayed || path_.socket != 0) return false;
+  if (closed_ || !current_ || path_.relayed || path_.socket != 0 || path_.stream != 0) return false;
   KeyedSession& keyed = current_->confirmed || !previous_ ? *current_ : *previous_;
   if (!keyed.session.can_seal()) return false;
   std::uint8_t* d = out.begin_entry(kPeerDataHeaderSize + kSessionOverhead + 1 + ip_packet.size());
@@ -608,7 +663,8 @@ void Tunnel::report_outcome(Time now, TunnelEnv& env) {
     outcome = NegotiationOutcome::kDirect;
   } else if (state_ == TunnelState::kFailed) {
     outcome = NegotiationOutcome::kFailed;
-  } else if (state_ == TunnelState::kRelayed && punch_over_) {
+  } else if (state_ == TunnelState::kRelayed && punch_over_ && !(tcp_ && !tcp_->over())) {
+    // (A TCP punch still under way may yet make it direct.)
     outcome = NegotiationOutcome::kRelayed;
   }
   if (!outcome) return;  // still punching, or without a session yet
@@ -635,6 +691,10 @@ void Tunnel::close(const std::string& reason, TunnelEnv& env) {
   if (birthday_) {
     birthday_->finish_all(env.ctx);
     birthday_.reset();
+  }
+  if (tcp_) {
+    tcp_->close(env.ctx);
+    tcp_.reset();
   }
   closed_ = true;
   if (had_path) env.ctx.emit(TunnelDown{peer_, reason});

@@ -98,6 +98,7 @@
 #include "client/core/client_types.h"
 #include "client/core/relay_link.h"
 #include "client/core/session_indexes.h"
+#include "client/core/tcp_punch.h"
 #include "protocol/handshake.h"
 #include "protocol/messages.h"
 #include "protocol/packet_batch.h"
@@ -118,13 +119,15 @@ Bytes peer_prologue(std::uint64_t tunnel_id);
 
 // The way a tunnel datagram came or goes: straight to or from `endpoint` (the
 // peer's) through our socket `socket` (0 the main one; birthday probing opens
-// others), or through the tunnel's relay (`endpoint` is then the relay's).
+// others), or over our TCP punch connection `stream` to it (non-zero: tcp_punch.h),
+// or through the tunnel's relay (`endpoint` is then the relay's).
 struct PeerPath {
   Endpoint endpoint;
   bool relayed = false;
   SocketId socket = 0;
+  ConnId stream = 0;
   bool operator==(const PeerPath& o) const {
-    return endpoint == o.endpoint && relayed == o.relayed && socket == o.socket;
+    return endpoint == o.endpoint && relayed == o.relayed && socket == o.socket && stream == o.stream;
   }
   bool operator!=(const PeerPath& o) const { return !(*this == o); }
 };
@@ -166,6 +169,23 @@ class Tunnel {
   void follow_path(Time now, PeerPath from, PeerPayloadType type, TunnelEnv& env);
   // The relay's answer to a bind of ours (ignored unless it is one).
   void on_relay_bound(Time now, Endpoint from, const RelayBound& m, TunnelEnv& env);
+
+  // TCP hole punching (tcp_punch.h). plan_tcp: the plan of the instruction the
+  // tunnel was made with or adopted; ignored without a TCP punch port (the server
+  // has not learned our mapping) or while a TCP path is in use. Once connected,
+  // both sides send a PunchProbe over it, and from there on it is a direct path
+  // like any (on_punch and the rest, with PeerPath::stream set). A direct path over
+  // UDP is preferred: a UDP packet moves a TCP path, a TCP packet never moves a
+  // UDP one. The TCP path closing moves the tunnel to the relay at once.
+  void plan_tcp(const TcpPunchPlan& plan, TunnelEnv& env);
+  std::optional<ConnId> tcp_conn() const {
+    return tcp_ ? std::optional<ConnId>(tcp_->conn()) : std::nullopt;
+  }
+  PeerPath tcp_path() const { return tcp_ ? PeerPath{tcp_->target(), false, 0, tcp_->conn()} : PeerPath{}; }
+  void on_tcp_connected(Time now, TunnelEnv& env);
+  // The tunnel datagrams that arrived on it, to be handled as from tcp_path().
+  std::vector<Bytes> on_tcp_data(ByteView data, TunnelEnv& env);
+  void on_tcp_closed(Time now, TunnelEnv& env);
 
   // Seals and sends on the current path (direct or relayed). kNoTunnel without a
   // session.
@@ -321,6 +341,10 @@ class Tunnel {
   // the punch window ends, and with the tunnel.
   std::optional<BirthdayPunch> birthday_;
   void end_birthday(TunnelEnv& env);
+  // TCP hole punching of the latest plan that asked for it, until it is over and
+  // not the path.
+  std::optional<TcpPunch> tcp_;
+  void end_tcp(TunnelEnv& env);
   Time next_direct_probe_at_{};  // relayed: when a probe may next get a direct kPing
 
   std::optional<RelayLink> relay_;

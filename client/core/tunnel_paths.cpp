@@ -81,6 +81,7 @@ void Tunnel::move_to_direct(Time now, PeerPath to, TunnelEnv& env) {
   state_ = TunnelState::kDirect;
   punch_over_ = true;
   end_birthday(env);
+  if (to.stream == 0) end_tcp(env);
   last_direct_received_ = now;
   direct_unanswered_since_.reset();
   unanswered_path_checks_ = 0;

@@ -32,8 +32,38 @@ void TunnelTable::instruct(Time now, const TunnelInstruction& instruction, PlanS
   auto [created, inserted] =
       tunnels_.emplace(instruction.peer, Tunnel(instruction, now, ctx_.config, source));
   created->second.set_liveness_checks(server_lost_);
+  created->second.plan_tcp(instruction.tcp, e);
   tunnel_ids_[instruction.tunnel_id] = instruction.peer;
   note_relay_pair(created->second);
+}
+
+Tunnel* TunnelTable::by_stream(ConnId conn) {
+  // A handful of tunnels with a TCP punch at most: a scan is fine.
+  for (auto& [key, tunnel] : tunnels_) {
+    if (tunnel.tcp_conn() == conn) return &tunnel;
+  }
+  return nullptr;
+}
+
+void TunnelTable::on_stream_connected(Time now, ConnId conn) {
+  TunnelEnv e = env();
+  if (Tunnel* t = by_stream(conn)) t->on_tcp_connected(now, e);
+}
+
+std::vector<std::pair<PeerPath, Bytes>> TunnelTable::on_stream_data(Time now, ConnId conn, ByteView data) {
+  (void)now;
+  std::vector<std::pair<PeerPath, Bytes>> out;
+  TunnelEnv e = env();
+  Tunnel* t = by_stream(conn);
+  if (!t) return out;
+  const PeerPath path = t->tcp_path();
+  for (Bytes& frame : t->on_tcp_data(data, e)) out.emplace_back(path, std::move(frame));
+  return out;
+}
+
+void TunnelTable::on_stream_closed(Time now, ConnId conn) {
+  TunnelEnv e = env();
+  if (Tunnel* t = by_stream(conn)) t->on_tcp_closed(now, e);
 }
 
 void TunnelTable::note_relay_pair(const Tunnel& tunnel) {

@@ -45,6 +45,14 @@ class TunnelTable {
   std::optional<std::pair<PublicKey, PeerPayload>> on_relay_data(Time now, Endpoint from, const RelayData& data);
   void on_relay_bound(Time now, Endpoint from, const RelayBound& bound);
 
+  // TCP punch connections (tcp_punch.h): ids from ClientContext::kFirstPunchConn
+  // below the relay streams'. on_stream_data gives the tunnel datagrams that
+  // arrived, each with the path to hand it in on (as on_datagram's are).
+  static bool owns_stream(ConnId conn) { return conn >= ClientContext::kFirstPunchConn && conn < (ConnId{1} << 62); }
+  void on_stream_connected(Time now, ConnId conn);
+  std::vector<std::pair<PeerPath, Bytes>> on_stream_data(Time now, ConnId conn, ByteView data);
+  void on_stream_closed(Time now, ConnId conn);
+
   Status<SendError> send(Time now, const PublicKey& peer, const PeerPayload& payload);
 
   // The batched data plane (docs/data-plane.md). seal_packet: Tunnel::seal_packet on
@@ -85,6 +93,7 @@ class TunnelTable {
   Tunnel* by_tunnel_id_or_resume(Time now, std::uint64_t tunnel_id, Endpoint from);
   Tunnel* by_index(std::uint32_t index);
   Tunnel* by_pair(std::uint64_t pair_id);
+  Tunnel* by_stream(ConnId conn);
   void note_relay_pair(const Tunnel& tunnel);
   void erase(std::map<PublicKey, Tunnel>::iterator it);
 

@@ -28,7 +28,7 @@ std::string connection_text(const nlohmann::json& peer) {
   std::string reason = text(peer, "reason", "");
   if (connection == "direct" || connection == "relayed") {
     std::string out = connection == "direct"
-                          ? "direct " + text(peer, "path")
+                          ? "direct " + text(peer, "path") + (text(peer, "direct_transport", "udp") == "tcp" ? " (tcp)" : "")
                           : "relayed via " + text(peer, "path") + " (" + text(peer, "relay_transport", "udp") + ")";
     auto rtt = peer.find("rtt_ms");
     if (rtt != peer.end() && rtt->is_number()) {

@@ -80,6 +80,9 @@ nlohmann::json list_json(const ClientCore& core) {
                      {"path", direct || relayed ? nlohmann::json(peer.path.to_string()) : nlohmann::json(nullptr)},
                      {"relay_transport",
                       relayed ? nlohmann::json(peer.relay_over_tcp ? "tcp" : "udp") : nlohmann::json(nullptr)},
+                     // How the direct path runs: UDP, or a TCP punch connection.
+                     {"direct_transport",
+                      direct ? nlohmann::json(peer.direct_over_tcp ? "tcp" : "udp") : nlohmann::json(nullptr)},
                      {"rtt_ms", rtt},
                      {"reason", reason}});
   }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "nat-models/nat_model.h"
+#include "nat-models/nat_profiles.h"
+#include "protocol/random.h"
 #include "nat-models/tests/nat_test_util.h"
 
 namespace yt::nat {
@@ -165,6 +167,35 @@ TEST(NatModelTcpTest, IcmpErrorDoesNotTouchTheConnection) {
   EXPECT_EQ(embedded.src, kHostA);
   EXPECT_EQ(h.only_expiry(), before);
   EXPECT_EQ(h.tcp_in(kRemote1, *pub, kTcpSynAck), Verdict::kForward);
+}
+
+}  // namespace
+}  // namespace yt::nat
+
+namespace yt::nat {
+namespace {
+
+// With its own stream for TCP, a random-port NAT's UDP ports do not depend on how
+// many TCP connections went out in between (TCP hole punching's mapping
+// connections must not move a simulated run's UDP results).
+TEST(NatModelTcpStreamTest, TcpDrawsFromItsOwnStreamLeaveTheUdpPortsUnchanged) {
+  NatConfig config = *profile("symmetric-random");
+  const std::vector<Ipv4> ips{Ipv4::from_octets(203, 0, 113, 9)};
+  SeededRandom quiet_rng(42), busy_rng(42), busy_tcp_rng(43);
+  NatModel quiet(config, ips, quiet_rng);
+  NatModel busy(config, ips, busy_rng, &busy_tcp_rng);
+  const Time now = time_from_us(1'000'000);
+  for (std::uint16_t i = 0; i < 20; ++i) {
+    PacketHeader tcp = tcp_packet(Endpoint{Ipv4::from_octets(10, 0, 0, 2), static_cast<std::uint16_t>(20000 + i)},
+                                  Endpoint{Ipv4::from_octets(198, 51, 100, 1), 443}, kTcpSyn);
+    ASSERT_EQ(busy.outbound(now, tcp), Verdict::kForward);
+    const Endpoint dst{Ipv4::from_octets(198, 51, 100, 7), static_cast<std::uint16_t>(5000 + i)};
+    PacketHeader a = udp_packet(Endpoint{Ipv4::from_octets(10, 0, 0, 2), 4000}, dst);
+    PacketHeader b = a;
+    ASSERT_EQ(quiet.outbound(now, a), Verdict::kForward);
+    ASSERT_EQ(busy.outbound(now, b), Verdict::kForward);
+    EXPECT_EQ(a.src, b.src) << "udp flow " << i;
+  }
 }
 
 }  // namespace

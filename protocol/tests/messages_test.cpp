@@ -54,19 +54,24 @@ std::vector<ControlCase> control_cases() {
       {"TunnelInstruction",
        TunnelInstruction{key_of(0xaa), *Ipv4::parse("25.0.0.2"), 0x1122334455667788ULL, TunnelRole::kResponder, 250,
                          {ep("203.0.113.2:5000")}, 2},
-       "010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "01" "cb007102" "1388" "02" "00" "00"},
+       "010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "01" "cb007102" "1388" "02" "00" "00" "00"},
       {"TunnelInstruction with a relay",
        TunnelInstruction{key_of(0xaa), *Ipv4::parse("25.0.0.2"), 0x1122334455667788ULL, TunnelRole::kResponder, 250,
                          {}, 0, RelayOffer{ep("203.0.113.9:443"), RelayTicket{7, 0x0102030405060708ULL, 1, key_of(0xaa)}, 3600,
                                            ep("203.0.113.9:443")}},
        "010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "00" "00" "01" "cb007109" "01bb" "00000007"
-       "0102030405060708" "01" + kKeyAA + "00000e10" "cb007109" "01bb" "00"},
+       "0102030405060708" "01" + kKeyAA + "00000e10" "cb007109" "01bb" "00" "00"},
       {"TunnelInstruction with birthday probing",
        TunnelInstruction{key_of(0xaa), *Ipv4::parse("25.0.0.2"), 0x1122334455667788ULL, TunnelRole::kResponder, 250,
                          {ep("203.0.113.2:5000")}, 0, std::nullopt,
                          BirthdayPlan{BirthdayRole::kOpenPorts, 256, 200, 0, 2, ep("203.0.113.2:5000")}},
        "010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "01" "cb007102" "1388" "00" "00" "01" "0100"
-       "00c8" "0000" "02" "cb007102" "1388"},
+       "00c8" "0000" "02" "cb007102" "1388" "00"},
+      {"TunnelInstruction with a TCP punch",
+       TunnelInstruction{key_of(0xaa), *Ipv4::parse("25.0.0.2"), 0x1122334455667788ULL, TunnelRole::kResponder, 250,
+                         {}, 0, std::nullopt, BirthdayPlan{}, TcpPunchPlan{ep("203.0.113.2:40000"), 500}},
+       "010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "00" "00" "00" "00" "01" "cb007102" "9c40"
+       "01f4"},
       {"PeerOffline", PeerOffline{key_of(0xaa)}, "010d" + kKeyAA},
       {"Ping", Ping{1}, "010e" "0000000000000001"},
       {"Pong", Pong{2}, "010f" "0000000000000002"},
@@ -125,20 +130,25 @@ TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
   // Reply with code 99.
   EXPECT_EQ(decode_control(*from_hex("0108" "00000007" "63" "00")).error(), DecodeError::kFieldOutOfRange);
   // TunnelInstruction with role 3.
-  EXPECT_EQ(decode_control(*from_hex("010c" + kKeyAA + "19000002" "1122334455667788" "03" "000000fa" "00" "00" "00" "00")).error(),
+  EXPECT_EQ(decode_control(*from_hex("010c" + kKeyAA + "19000002" "1122334455667788" "03" "000000fa" "00" "00" "00" "00" "00")).error(),
             DecodeError::kFieldOutOfRange);
   // TunnelInstruction with birthday role 3, and with a count of 0 and of 4097.
   const std::string instruction = "010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "00" "00" "00";
-  EXPECT_EQ(decode_control(*from_hex(instruction + "03" "0100" "00c8" "0000" "02" "cb007102" "1388")).error(),
+  EXPECT_EQ(decode_control(*from_hex(instruction + "03" "0100" "00c8" "0000" "02" "cb007102" "1388" "00")).error(),
             DecodeError::kFieldOutOfRange);
-  EXPECT_EQ(decode_control(*from_hex(instruction + "02" "0000" "00c8" "0000" "00" "cb007102" "0000")).error(),
+  EXPECT_EQ(decode_control(*from_hex(instruction + "02" "0000" "00c8" "0000" "00" "cb007102" "0000" "00")).error(),
             DecodeError::kFieldOutOfRange);
-  EXPECT_EQ(decode_control(*from_hex(instruction + "02" "1001" "00c8" "0000" "00" "cb007102" "0000")).error(),
+  EXPECT_EQ(decode_control(*from_hex(instruction + "02" "1001" "00c8" "0000" "00" "cb007102" "0000" "00")).error(),
+            DecodeError::kFieldOutOfRange);
+  // TunnelInstruction whose TCP punch flag is 2, and one aimed at 0.0.0.0:0.
+  EXPECT_EQ(decode_control(*from_hex(instruction + "00" "02" "cb007102" "9c40" "01f4")).error(),
+            DecodeError::kFieldOutOfRange);
+  EXPECT_EQ(decode_control(*from_hex(instruction + "00" "01" "00000000" "0000" "01f4")).error(),
             DecodeError::kFieldOutOfRange);
   // TunnelInstruction whose relay ticket names side 2.
   EXPECT_EQ(decode_control(*from_hex("010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "00" "00" "01"
                                      "cb007109" "01bb" "00000007" "0102030405060708" "02" + kKeyAA + "00000e10"
-                                     "00000000" "0000" "00"))
+                                     "00000000" "0000" "00" "00"))
                 .error(),
             DecodeError::kFieldOutOfRange);
   // RefreshMapping to port 0: nowhere to probe.
@@ -255,7 +265,17 @@ TEST(MessagesTest, ControlFramesMatchFixedBytes) {
   EXPECT_EQ(decoded->retry_after_s, 300);
   EXPECT_EQ(decode_control_frame(*from_hex("0103" "02" "00" "01")).error(), DecodeError::kTruncated);
   EXPECT_EQ(decode_control_frame(*from_hex("0104")).error(), DecodeError::kTruncated);  // empty sealed body
-  EXPECT_EQ(decode_control_frame(*from_hex("0105ab")).error(), DecodeError::kUnknownType);
+  ControlFrame mapping;
+  mapping.type = ControlFrameType::kTcpMapping;
+  mapping.token = 0x0102030405060708ULL;
+  EXPECT_EQ(to_hex(encode_control_frame(mapping)), "0105" "0102030405060708");
+  decoded = decode_control_frame(*from_hex("0105" "0102030405060708"));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->type, ControlFrameType::kTcpMapping);
+  EXPECT_EQ(decoded->token, 0x0102030405060708ULL);
+  EXPECT_EQ(decode_control_frame(*from_hex("0105" "01020304050607")).error(), DecodeError::kTruncated);
+  EXPECT_EQ(decode_control_frame(*from_hex("0105" "010203040506070809")).error(), DecodeError::kTrailingBytes);
+  EXPECT_EQ(decode_control_frame(*from_hex("0106ab")).error(), DecodeError::kUnknownType);
 }
 
 TEST(MessagesTest, PeerPayloads) {

@@ -260,7 +260,7 @@ class Scenario:
     at once from the ports discovery saw, for comparison); strategy: the server's
     punch strategy ("current", or "naive": both sides probe the observed
     endpoints at once); disable: techniques of "current" to leave out (lan,
-    prediction, serialize, prepunch, follower-delay, birthday), to measure what
+    prediction, serialize, prepunch, follower-delay, birthday, tcp), to measure what
     each adds; relay_first: clients bind the relay at the instruction
     (False: only after the punch window failed); server_loss: the server's access
     link loss; punch_follower_delay_ms: the server's delay before a receptive

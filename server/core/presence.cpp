@@ -309,6 +309,7 @@ TunnelSide ServerCore::Impl::tunnel_side(const Client& c) const {
   // (e.g. a test setup), and is used then.
   side.newest_mapping = c.newest_mapping;
   side.fresh_base = c.fresh_base;
+  side.tcp_mapped = c.tcp_mapped;
   if (c.mapped_at_primary) {
     side.mapped = c.mapped_at_primary;
   } else if (c.mapped_anywhere) {

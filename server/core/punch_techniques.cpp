@@ -8,7 +8,7 @@ namespace yt {
 
 const std::vector<std::string>& technique_names() {
   static const std::vector<std::string> names = {"lan",      "prediction",     "serialize",
-                                                 "prepunch", "follower-delay", "birthday"};
+                                                 "prepunch", "follower-delay", "birthday", "tcp"};
   return names;
 }
 
@@ -58,6 +58,8 @@ PlanOptions plan_options(const ServerConfig& config) {
   options.follower_delay = technique_enabled(config, "follower-delay") ? config.punch_follower_delay : Duration(0);
   options.birthday = config.birthday;
   options.birthday.enabled = config.birthday.enabled && technique_enabled(config, "birthday");
+  options.tcp = config.tcp_punch;
+  options.tcp.enabled = config.tcp_punch.enabled && technique_enabled(config, "tcp");
   return options;
 }
 

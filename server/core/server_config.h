@@ -40,6 +40,8 @@ struct ServerConfig {
   std::set<std::string> disabled_techniques;
   // Birthday probing's numbers (tunnel_planner.h).
   BirthdayOptions birthday;
+  // TCP hole punching's numbers (tunnel_planner.h).
+  TcpPunchOptions tcp_punch;
 
   // How many predicted ports of a sequential symmetric NAT a peer probes
   // (tunnel_planner.h). Each costs the prober one mapping on a symmetric NAT of its

@@ -195,8 +195,13 @@ void ServerCore::Impl::relay_frame(Client& c, const RelayFrame& m) {
 }
 
 void ServerCore::Impl::handle_frame(Client& c, ByteView frame, Time now) {
-  // The first frame is the msg1 that would cost us the DH work: admission first.
   if (!c.channel.established()) {
+    // A TCP mapping connection costs no DH work: it is told apart before admission.
+    if (auto decoded = decode_control_frame(frame); decoded && decoded->type == ControlFrameType::kTcpMapping) {
+      handle_tcp_mapping(c, decoded->token);
+      return;
+    }
+    // The first frame is the msg1 that would cost us the DH work: admission first.
     if (std::optional<Duration> wait = admission_.handshake(now, c.remote.ip)) {
       ++stats_.handshakes_deferred;
       send_raw(c, ServerControlChannel::busy_frame(*wait, "too many logins right now"));
@@ -233,6 +238,21 @@ void ServerCore::Impl::handle_frame(Client& c, ByteView frame, Time now) {
     return;
   }
   handle_message(c, std::get<ControlMessage>(incoming.value()));
+}
+
+void ServerCore::Impl::handle_tcp_mapping(Client& probe, std::uint64_t token) {
+  auto it = by_token_.find(token);
+  Client* owner = it == by_token_.end() ? nullptr : find_conn(it->second);
+  if (owner && owner != &probe && !owner->closing) {
+    owner->tcp_mapped = probe.remote;
+    ++stats_.tcp_mappings;
+  } else {
+    ++stats_.tcp_mappings_unknown_token;
+  }
+  // We close first: the client's side of this connection then ends without a
+  // TIME_WAIT, and its port is free at once for the punch (ns-3 cannot bind a port
+  // twice, even with address reuse; Linux could).
+  doom(probe, /*emit_close=*/true);
 }
 
 void ServerCore::Impl::handle_message(Client& c, ControlMessage& message) {

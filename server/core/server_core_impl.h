@@ -57,6 +57,9 @@ struct ServerCore::Impl {
     // newest mapping the client's NAT made, the base of port prediction.
     std::vector<Endpoint> probe_sources;
     std::optional<Endpoint> newest_mapping;
+    // The source of its latest kTcpMapping connection: its TCP mapped endpoint, for
+    // TCP hole punching (messages.h, TcpPunchPlan).
+    std::optional<Endpoint> tcp_mapped;
     bool fresh_base = false;          // newest_mapping came from a RefreshMapping probe
     std::size_t refresh_cursor = 0;   // the next of config.refresh_endpoints to send it to
     DiscoveryReport report;  // the latest (valid when online); its profile goes to the tunnel planner
@@ -92,6 +95,9 @@ struct ServerCore::Impl {
   // Gives both sides of a new plan a ticket for the pair's relay (pick_relay).
   void offer_relay(TunnelPlan& plan, const Client& a, const Client& b);
   void handle_frame(Client& c, ByteView frame, Time now);
+  // A kTcpMapping connection (`probe`): records its source for the client whose
+  // discovery token it names, and closes it.
+  void handle_tcp_mapping(Client& probe, std::uint64_t token);
   void handle_message(Client& c, ControlMessage& message);
   void handle_login(Client& c, const LoginRequest& m);
   void handle_report(Client& c, const DiscoveryReport& m);

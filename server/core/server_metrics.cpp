@@ -32,6 +32,7 @@ std::string server_metrics_text(const ServerStats& s, const ServerGauges& g, con
   counter("yellowtail_server_handshake_failures_total", "Bad keys, replays and malformed handshakes.",
           s.handshake_failures);
   counter("yellowtail_server_malformed_frames_total", "Undecodable control frames.", s.malformed_frames);
+  counter("yellowtail_server_tcp_mappings_total", "TCP mappings learned for TCP hole punching.", s.tcp_mappings);
   counter("yellowtail_server_auth_failures_total", "Sealed frames that did not authenticate.", s.auth_failures);
   counter("yellowtail_server_malformed_datagrams_total", "Undecodable datagrams.", s.malformed_datagrams);
   counter("yellowtail_server_unknown_discovery_tokens_total", "Discovery probes with an unknown token.",

@@ -18,6 +18,8 @@ struct ServerStats {
   std::uint64_t auth_failures = 0;           // sealed frames that did not authenticate
   std::uint64_t malformed_datagrams = 0;
   std::uint64_t unknown_discovery_tokens = 0;
+  std::uint64_t tcp_mappings = 0;                // kTcpMapping connections that taught a client's TCP mapping
+  std::uint64_t tcp_mappings_unknown_token = 0;  // kTcpMapping connections naming no logged-in client
   std::uint64_t discovery_replies = 0;
   std::uint64_t lifetime_replies = 0;  // delayed answers to LifetimeProbe sent
   std::uint64_t tunnel_instructions = 0;

@@ -67,6 +67,34 @@ BirthdayPlan birthday_for(const TunnelSide& self, const TunnelSide& peer, const 
   return plan;
 }
 
+// When a side starts punching, from the instruction (server-driven strategy).
+Duration start_of(const TunnelSide& self, const TunnelSide& peer, const PlanOptions& options) {
+  Duration start = options.lead;
+  if (receptive(self.profile) && !receptive(peer.profile)) start += options.follower_delay;
+  return start;
+}
+
+// This side's TCP punch, if the pair calls for it (tunnel_planner.h, 5.). after_ms
+// counts from this side's start, which may differ from the peer's (a receptive
+// side starts later): the second side waits `follow` past the first side's start.
+TcpPunchPlan tcp_for(const TunnelSide& self, const TunnelSide& peer, const PlanOptions& plan_options) {
+  const TcpPunchOptions& options = plan_options.tcp;
+  TcpPunchPlan plan;
+  if (!options.enabled || !self.tcp_mapped || !peer.tcp_mapped) return plan;
+  if (self.tcp_mapped->ip == peer.tcp_mapped->ip) return plan;  // one NAT: the LAN is the way
+  if (!self.profile.udp_blocked && !peer.profile.udp_blocked) return plan;
+  // The side whose peer filters goes first (its SYN dies there); of two filtering
+  // sides, the initiator.
+  const bool self_first = self.profile.udp_blocked == peer.profile.udp_blocked ? self.key < peer.key
+                                                                               : peer.profile.udp_blocked;
+  plan.target = *peer.tcp_mapped;
+  if (!self_first) {
+    const Duration at = start_of(peer, self, plan_options) + options.follow - start_of(self, peer, plan_options);
+    plan.after_ms = static_cast<std::uint16_t>(std::clamp<std::int64_t>(to_ms(at), 0, 60000));
+  }
+  return plan;
+}
+
 TunnelInstruction instruction_for(const TunnelSide& self, const TunnelSide& peer, std::uint64_t tunnel_id,
                                   const PlanOptions& options) {
   TunnelInstruction t;
@@ -81,12 +109,11 @@ TunnelInstruction instruction_for(const TunnelSide& self, const TunnelSide& peer
   }
   const bool self_receptive = receptive(self.profile);
   const bool peer_receptive = receptive(peer.profile);
-  Duration start = options.lead;
-  if (self_receptive && !peer_receptive) start += options.follower_delay;
-  t.start_delay_ms = whole_ms(start);
+  t.start_delay_ms = whole_ms(start_of(self, peer, options));
   if (!self_receptive && !peer_receptive) t.prepunch_ttl = options.prepunch_ttl;
   t.candidates = server_driven_candidates(self, peer, options);
   t.birthday = birthday_for(self, peer, options.birthday, options.prepunch_ttl);
+  t.tcp = tcp_for(self, peer, options);
   return t;
 }
 

@@ -51,6 +51,17 @@
 //      (A receptive peer needs none of this: the random side's ordinary probes
 //      get in.)
 //
+//   5. TCP hole punching (messages.h, TcpPunchPlan), when a side's UDP is blocked
+//      and both sides' TCP mappings are known: both connect from their punch port
+//      to the other's TCP mapped endpoint. UDP first: a pair whose UDP works gets
+//      no TCP plan. The side whose peer filters connects first (a udp-blocked side
+//      is taken to filter: a firewall drops unsolicited SYNs) and the other
+//      `follow` later, so the first SYN opens its own NAT and dies at the peer's,
+//      and the second meets a socket in SYN_SENT; two SYNs crossing would make
+//      both sides answer SYN+ACK to a SYN+ACK, which ns-3's TCP refuses with a RST
+//      (Linux takes it: docs/nat-matrix.md). Two udp-blocked sides: the
+//      initiator first.
+//
 // Ports are predicted and probed only inside the peer's observed public IP: a
 // client's claim (its NatProfile) can choose a strategy, never aim probes at a
 // third party.
@@ -89,6 +100,8 @@ struct TunnelSide {
   // newest_mapping came from a RefreshMapping probe, after discovery's hairpin
   // probe: no unseen mapping lies between it and the next one.
   bool fresh_base = false;
+  // The source the server saw on the client's kTcpMapping connection (5. above).
+  std::optional<Endpoint> tcp_mapped;
 };
 
 // Birthday probing's numbers (4. above). 256 mappings and 1024 probes over the
@@ -100,6 +113,16 @@ struct BirthdayOptions {
   std::uint16_t rate_pps = 200;  // each side's pace
 };
 
+// TCP hole punching's numbers (5. above).
+struct TcpPunchOptions {
+  bool enabled = true;
+  // How much later the second side connects. It must cover the difference between
+  // the two instructions' delivery times (as punch_follower_delay does), and stay
+  // well under the first side's connect timeout (ns-3: 3 s to the first SYN
+  // retransmission, Linux 1 s; the connection still forms on a retransmission).
+  Duration follow = std::chrono::milliseconds(500);
+};
+
 struct PlanOptions {
   PunchStrategy strategy = PunchStrategy::kServerDriven;
   Duration lead{0};                    // becomes start_delay_ms (whole ms) unless naive
@@ -108,6 +131,7 @@ struct PlanOptions {
   std::uint8_t prepunch_ttl = 0;       // TunnelInstruction::prepunch_ttl unless naive
   Duration follower_delay{0};          // how much later a receptive side starts
   BirthdayOptions birthday;
+  TcpPunchOptions tcp;
 };
 
 // Whether a profile's NAT gives each destination a new random port (birthday

@@ -8,7 +8,7 @@ def test_textbook_pairs():
     assert theory.expected_direct("port-restricted-cone", "linux-masquerade", "naive")
     assert not theory.expected_direct("port-restricted-cone", "symmetric-random", "naive")
     assert not theory.expected_direct("symmetric-sequential", "symmetric-sequential", "naive")
-    assert not theory.expected_direct("udp-blocked", "full-cone", "current")
+    assert not theory.expected_direct("udp-blocked", "full-cone", "naive")
 
 
 def test_prediction_helps_sequential_only():
@@ -39,6 +39,20 @@ def test_a_birthday_pair_matches_when_its_interval_holds_the_probability():
     low = dict(pair("symmetric-random", "port-restricted-cone", "current", 0.5), p2p_rate_ci95=[0.3, 0.7])
     assert theory.differences({"pairs": [ok]}) == []
     assert "theory says 98.3% (birthday probing)" in theory.differences({"pairs": [low]})[0]
+
+
+def test_tcp_punching_takes_udp_blocked_direct_against_endpoint_independent_tcp_mappings():
+    for peer in ("full-cone", "restricted-cone", "port-restricted-cone", "linux-masquerade", "cgnat",
+                 "one-to-one", "home-behind-cgnat", "udp-blocked"):
+        assert theory.expected_direct("udp-blocked", peer, "current"), peer
+        assert not theory.expected_direct("udp-blocked", peer, "current", ("tcp",)), peer
+        assert not theory.expected_direct("udp-blocked", peer, "naive"), peer
+    # A new mapping per destination: the punch leaves from a port the peer never heard of.
+    assert not theory.expected_direct("udp-blocked", "symmetric-sequential", "current")
+    assert not theory.expected_direct("udp-blocked", "symmetric-random", "current")
+    # No SYN leaves for a port other than 443.
+    assert not theory.expected_direct("tcp-443-only", "full-cone", "current")
+    assert not theory.expected_direct("tcp-443-only", "udp-blocked", "current")
 
 
 def test_rule_is_symmetric_in_the_pair():

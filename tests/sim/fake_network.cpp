@@ -146,6 +146,18 @@ void FakeNetwork::reset_client_streams(std::size_t i, bool tell_client) {
     }
     it = by_client_conn_.erase(it);
   }
+  if (tell_client) reset_peer_streams(i);
+}
+
+void FakeNetwork::reset_peer_streams(std::size_t i) {
+  for (auto& [key, peer] : peer_streams_) {
+    if (key.first != i || !peer.open) continue;
+    close_peer_stream(peer);
+    schedule(now_, [this, i, conn = key.second] {
+      client(i).on_stream_closed(now_, conn);
+      drain_client(i);
+    });
+  }
 }
 
 // ---- outputs
@@ -185,6 +197,7 @@ void FakeNetwork::drain_client(std::size_t i) {
           [&](CloseSocket& close) { c.extra_sockets.erase(close.socket); },
           [&](OpenStream& open) { open_stream(i, open); },
           [&](SendStream& send) {
+            if (PeerStream* p = peer_stream(i, send.conn)) return send_on_peer_stream(*p, std::move(send.data));
             Stream* s = stream_by_client(i, send.conn);
             if (!s || !s->open_at_client) return;
             std::uint64_t id = by_client_conn_.at({i, send.conn});
@@ -196,6 +209,7 @@ void FakeNetwork::drain_client(std::size_t i) {
             });
           },
           [&](CloseStream& close) {
+            if (PeerStream* p = peer_stream(i, close.conn)) return close_peer_stream(*p);
             Stream* s = stream_by_client(i, close.conn);
             if (!s || !s->open_at_client) return;
             s->open_at_client = false;
@@ -248,7 +262,67 @@ void FakeNetwork::drain_server() {
       kClockPollsDeadlines);
 }
 
+bool FakeNetwork::open_peer_stream(std::size_t i, const OpenStream& open) {
+  if (open.local_port == 0 || (server_ && open.to == server_control_)) return false;
+  bool to_a_client = false;
+  for (std::size_t j = 0; j < clients_.size(); ++j) to_a_client |= client_public_endpoint(j).ip == open.to.ip;
+  if (!to_a_client) return false;
+  PeerStream& mine = peer_streams_[{i, open.conn}];
+  mine.client = i;
+  mine.conn = open.conn;
+  mine.from = Endpoint{client_public_endpoint(i).ip, open.local_port};
+  mine.to = open.to;
+  ++counters_.streams_opened;
+  for (auto& [key, theirs] : peer_streams_) {
+    if (&theirs == &mine || !theirs.open || theirs.connected) continue;
+    if (theirs.from != mine.to || theirs.to != mine.from) continue;
+    // Their SYN was dropped by our filter; ours meets their socket in SYN_SENT.
+    mine.connected = theirs.connected = true;
+    mine.other = key;
+    theirs.other = std::pair<std::size_t, ConnId>{i, open.conn};
+    for (PeerStream* s : {&mine, &theirs}) {
+      schedule(stream_arrival(s->last_to_other), [this, c = s->client, conn = s->conn] {
+        PeerStream* st = peer_stream(c, conn);
+        if (!st || !st->open) return;
+        client(c).on_stream_connected(now_, conn);
+        drain_client(c);
+      });
+    }
+    break;
+  }
+  return true;
+}
+
+FakeNetwork::PeerStream* FakeNetwork::peer_stream(std::size_t client, ConnId conn) {
+  auto it = peer_streams_.find({client, conn});
+  return it == peer_streams_.end() ? nullptr : &it->second;
+}
+
+void FakeNetwork::send_on_peer_stream(PeerStream& s, Bytes data) {
+  if (!s.open || !s.connected || !s.other) return;
+  schedule(stream_arrival(s.last_to_other), [this, other = *s.other, data = std::move(data)] {
+    PeerStream* st = peer_stream(other.first, other.second);
+    if (!st || !st->open) return;
+    client(other.first).on_stream_data(now_, other.second, data);
+    drain_client(other.first);
+  });
+}
+
+void FakeNetwork::close_peer_stream(PeerStream& s) {
+  if (!s.open) return;
+  s.open = false;
+  if (!s.connected || !s.other) return;
+  schedule(stream_arrival(s.last_to_other), [this, other = *s.other] {
+    PeerStream* st = peer_stream(other.first, other.second);
+    if (!st || !st->open) return;
+    st->open = false;
+    client(other.first).on_stream_closed(now_, other.second);
+    drain_client(other.first);
+  });
+}
+
 void FakeNetwork::open_stream(std::size_t i, const OpenStream& open) {
+  if (open_peer_stream(i, open)) return;
   std::uint64_t id = next_stream_++;
   Stream& s = streams_[id];
   s.client = i;
@@ -273,11 +347,12 @@ void FakeNetwork::open_stream(std::size_t i, const OpenStream& open) {
   s.server_generation = server_generation_;
   by_server_conn_[s.server_conn] = id;
   // The server's side exists once the SYN arrived; the client's once the SYN-ACK did.
-  schedule(stream_arrival(s.last_to_server), [this, id] {
+  schedule(stream_arrival(s.last_to_server), [this, id, local_port = open.local_port] {
     Stream& st = streams_.at(id);
     if (!server_ || st.server_generation != server_generation_) return;
     st.open_at_server = true;
-    Endpoint remote{client_public_endpoint(st.client).ip, static_cast<std::uint16_t>(40000 + id % 20000)};
+    Endpoint remote{client_public_endpoint(st.client).ip,
+                    local_port != 0 ? local_port : static_cast<std::uint16_t>(40000 + id % 20000)};
     server_->on_stream_accepted(now_, st.server_conn, remote);
     drain_server();
   });

@@ -9,7 +9,17 @@
 //     sees on_stream_accepted after one delay, the client on_stream_connected after
 //     two); while the server is down the client sees on_stream_closed (refused)
 //     after two delays. Stream bytes arrive in order after one delay, never lost;
-//     a close reaches the other side after the bytes sent before it.
+//     a close reaches the other side after the bytes sent before it. A stream
+//     opened from a `local_port` is seen by the server as coming from that port of
+//     the client's public address (a port-preserving TCP NAT);
+//   - a client's OpenStream to another client's public address is a TCP hole
+//     punch: every client sits behind a stateful TCP filter that drops an
+//     unsolicited SYN, so it connects only once the other client has opened one
+//     toward it too, from the port it aims at and to this one's public address and
+//     port (both sides then see on_stream_connected, one delay after the second
+//     open); until then it stays pending, and the core gives up on its own.
+//     Bytes then flow in order after one delay each way. UDP translators do not
+//     apply: TCP is let out even where they drop UDP (udp-blocked).
 // Time only moves in run_*(): to the earliest pending delivery or core deadline,
 // one step at a time, and at most `max_steps` steps per call, so a core that keeps
 // asking to be woken at the same instant fails the test instead of hanging it.
@@ -130,6 +140,8 @@ class FakeNetwork {
   }
   void start_client(std::size_t i);
   void stop_client(std::size_t i);
+  // A middlebox resets client i's TCP punch connections: both ends hear them close.
+  void reset_peer_streams(std::size_t i);
   // The client's process dies and a new one starts with the same key and config (not
   // started): its TCP connections reset, in-flight stream data is lost; UDP to its
   // address reaches the new process.
@@ -222,6 +234,21 @@ class FakeNetwork {
   void send_datagram(Endpoint from, Endpoint to, Bytes payload);
   void deliver_datagram(Endpoint from, Endpoint to, const Bytes& payload);
   void open_stream(std::size_t client, const OpenStream& open);
+  // TCP hole punching between clients (top of file).
+  struct PeerStream {
+    std::size_t client = 0;
+    ConnId conn = 0;
+    Endpoint from;  // public address and local port
+    Endpoint to;
+    bool connected = false;
+    bool open = true;
+    std::optional<std::pair<std::size_t, ConnId>> other;
+    Time last_to_other{};
+  };
+  bool open_peer_stream(std::size_t client, const OpenStream& open);
+  PeerStream* peer_stream(std::size_t client, ConnId conn);
+  void send_on_peer_stream(PeerStream& s, Bytes data);
+  void close_peer_stream(PeerStream& s);
   Stream* stream_by_client(std::size_t client, ConnId conn);
   Stream* stream_by_server(ConnId conn);
   bool step(Time until);
@@ -252,6 +279,7 @@ class FakeNetwork {
   std::vector<std::optional<Time>> deadlines_;  // by client
   bool deadlines_stale_ = true;
   std::map<std::uint64_t, Stream> streams_;  // by stream id
+  std::map<std::pair<std::size_t, ConnId>, PeerStream> peer_streams_;
   std::uint64_t next_stream_ = 1;
   std::map<std::pair<std::size_t, ConnId>, std::uint64_t> by_client_conn_;
   std::map<ConnId, std::uint64_t> by_server_conn_;

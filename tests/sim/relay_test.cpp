@@ -331,7 +331,10 @@ TEST(SimRelay, AUdpBlockedClientIsRelayedOverItsControlConnectionWithoutPunching
   CountingTranslator erin_counter(erin_nat);
   NatChainTranslator bob_nat({*nat::profile("port-restricted-cone")}, {Ipv4::from_octets(203, 0, 113, 60)}, 2);
   FakeNetwork net;
-  add_sim_server(net);
+  // Without TCP hole punching, which would take this pair direct (tcp_punch_test.cpp).
+  ServerConfig config = sim_server_config();
+  config.disabled_techniques = {"tcp"};
+  net.add_server(kServerControl, {kDiscoveryPrimary, kDiscoverySecondary}, config);
   std::size_t erin = add_natted(net, "erin", 1, erin_counter, erin_nat.public_ip());
   std::size_t bob = add_natted(net, "bob", 2, bob_nat);
   ASSERT_TRUE(join_pair(net, erin, bob));

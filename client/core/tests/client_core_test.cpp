@@ -27,6 +27,7 @@ TEST_F(CoreTest, RequestsNeedToBeOnline) {
   c.start(kT0);
   ConnId conn = handshake(c, server, kT0);
   c.data(kT0, conn, server.seal(ok_login(kVip)));
+  answer_tcp_mapping(c, kT0);
   ASSERT_EQ(c.core->state(), ClientState::kDiscovering);
   r = c.core->join_network(kT0, "lan", "pw");
   ASSERT_FALSE(r);
@@ -90,6 +91,7 @@ TEST_F(CoreTest, OfflineNetworksAreStatedBeforeEveryDiscoveryReport) {
   d.start(kT0);
   ConnId conn = handshake(d, server, kT0);
   d.data(kT0, conn, server.seal(ok_login(kVip)));
+  answer_tcp_mapping(d, kT0);
   ASSERT_TRUE(d.core->set_network_online(kT0, "lan", false));  // while discovering: queued, not sent
   d.drain();
   EXPECT_TRUE(server.messages(d.take_stream(conn)).empty());
@@ -130,6 +132,7 @@ TEST_F(CoreTest, OfflineNetworksAreStatedBeforeEveryDiscoveryReport) {
   ASSERT_EQ(d.opens.size(), 2u);
   ConnId again = handshake(d, server, kT0 + 3s);
   d.data(kT0 + 3s, again, server.seal(ok_login(kVip)));
+  answer_tcp_mapping(d, kT0 + 3s);
   probes = d.sent<DiscoveryProbe>();
   ASSERT_FALSE(probes.empty());
   d.datagram(kT0 + 3s, kDiscovery,
@@ -154,6 +157,7 @@ TEST_F(CoreTest, LeavingANetworkForgetsBeingOfflineInIt) {
   ASSERT_EQ(c.opens.size(), 2u);
   ConnId again = handshake(c, server, kT0 + 3s);
   c.data(kT0 + 3s, again, server.seal(ok_login(kVip)));
+  answer_tcp_mapping(c, kT0 + 3s);
   auto probes = c.sent<DiscoveryProbe>();
   ASSERT_FALSE(probes.empty());
   c.datagram(kT0 + 3s, kDiscovery,
@@ -170,6 +174,7 @@ TEST_F(CoreTest, InvalidOfflineNetworkNamesFromTheConfigAreDropped) {
   d.start(kT0);
   ConnId c1 = handshake(d, server, kT0);
   d.data(kT0, c1, server.seal(ok_login(kVip)));
+  answer_tcp_mapping(d, kT0);
   auto probes = d.sent<DiscoveryProbe>();
   ASSERT_FALSE(probes.empty());
   d.datagram(kT0, kDiscovery, encode_datagram(DiscoveryReply{probes.back().second.transaction, kA, kDiscovery}));

@@ -47,6 +47,8 @@ TEST_F(ControlTest, HandshakeThenSealedLoginThenLoggedIn) {
   EXPECT_EQ(request.lan_endpoints, std::vector<Endpoint>{kAlice});
 
   c.data(kT0 + 5ms, conn, server.seal(ok_login(kVip)));
+
+  answer_tcp_mapping(c, kT0 + 5ms);
   auto logged = c.events_of<LoggedIn>();
   ASSERT_EQ(logged.size(), 1u);
   EXPECT_EQ(logged[0].virtual_ip, kVip);
@@ -239,6 +241,7 @@ TEST_F(ControlTest, AnUnreachableServerFailsOverToTheNextAndBackoffWaitsForAFull
   d.data(retry, conn, server.accept(server.frames(d.take_stream(conn))[0], retry));
   d.take_stream(conn);
   d.data(retry, conn, server.seal(ok_login(kVip)));
+  answer_tcp_mapping(d, retry);
   ASSERT_EQ(d.events_of<LoggedIn>().size(), 1u);
   d.closed(retry + 5s, conn);
   d.run_timers(retry + 6s + 10ms);

@@ -402,6 +402,7 @@ struct DiscoveryTest : ::testing::Test {
     c.start(kT0);
     conn = handshake(c, server, kT0);
     c.data(kT0, conn, server.seal(ok_login(kVip, 4242)));
+    answer_tcp_mapping(c, kT0);
   }
   Identity server_id = make_server_identity();
   ScriptedServer server{server_id};

@@ -24,6 +24,7 @@ struct RelayChoiceTest : ::testing::Test {
     c.start(kT0);
     ConnId conn = handshake(c, server, kT0);
     c.data(kT0, conn, server.seal(ok_login(kVip)));
+    answer_tcp_mapping(c, kT0);
     c.data(kT0, conn, server.seal(RelayList{{RelayInfo{0, "built-in", {}, {}}, RelayInfo{1, "r", kRelay, kRelayTcp}}}));
     return conn;
   }

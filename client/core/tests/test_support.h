@@ -13,7 +13,9 @@
 #include <optional>
 #include <vector>
 
+#include "client/core/client_context.h"
 #include "client/core/client_core.h"
+#include "client/core/tcp_mapping_probe.h"
 #include "protocol/handshake.h"
 #include "protocol/messages.h"
 #include "protocol/session.h"
@@ -221,12 +223,31 @@ inline ConnId handshake(Driven& c, ScriptedServer& server, Time now) {
   return conn;
 }
 
-// Takes `c` from start() to kOnline: handshake, login, one discovery round trip
-// answered with `mapped`, the report consumed. Returns the ConnId.
+// Plays the server's side of the client's TCP mapping connection
+// (tcp_mapping_probe.h) opened since the last call: it connects, the kTcpMapping
+// frame is read, and the server closes it. Returns how many it answered.
+inline std::size_t answer_tcp_mapping(Driven& c, Time now) {
+  std::size_t answered = 0;
+  for (std::size_t i = 0; i < c.opens.size(); ++i) {
+    const OpenStream open = c.opens[i];
+    if (open.conn < TcpMappingProbe::kFirstConn || open.conn >= ClientContext::kFirstPunchConn) continue;
+    c.opens.erase(c.opens.begin() + static_cast<std::ptrdiff_t>(i--));
+    c.connected(now, open.conn);
+    EXPECT_FALSE(c.take_stream(open.conn).empty());
+    c.closed(now, open.conn);
+    ++answered;
+  }
+  return answered;
+}
+
+// Takes `c` from start() to kOnline: handshake, login, the TCP mapping connection,
+// one discovery round trip answered with `mapped`, the report consumed. Returns the
+// ConnId.
 inline ConnId bring_online(Driven& c, ScriptedServer& server, Time now, Endpoint mapped, Ipv4 vip) {
   c.start(now);
   ConnId conn = handshake(c, server, now);
   c.data(now, conn, server.seal(ok_login(vip)));
+  answer_tcp_mapping(c, now);
   auto probes = c.sent<DiscoveryProbe>();
   EXPECT_FALSE(probes.empty());
   if (probes.empty()) return conn;

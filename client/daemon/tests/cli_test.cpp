@@ -105,8 +105,12 @@ TEST(CliFormat, ListShowsDirectRelayedAndUnreachablePeers) {
        "networks": ["lan"], "connection": "relayed", "path": "198.51.100.1:3478", "relay_transport": "udp",
        "rtt_ms": 3.25, "reason": ""},
       {"nickname": "", "node_id": "dddd-eeee-ffff", "virtual_ip": "25.0.0.3", "online": true,
-       "networks": ["lan"], "connection": "none", "path": null, "rtt_ms": null, "reason": "punching"}]})");
+       "networks": ["lan"], "connection": "none", "path": null, "rtt_ms": null, "reason": "punching"},
+      {"nickname": "dan", "node_id": "5555-6666-7777", "virtual_ip": "25.0.0.5", "online": true,
+       "networks": ["lan"], "connection": "direct", "path": "203.0.113.7:21000", "direct_transport": "tcp",
+       "rtt_ms": 2.0, "reason": ""}]})");
   std::string text = format_result("list", result);
+  EXPECT_NE(text.find("direct 203.0.113.7:21000 (tcp), rtt 2.00 ms"), std::string::npos) << text;
   EXPECT_NE(text.find("network lan (online, 4 members)"), std::string::npos) << text;
   EXPECT_NE(text.find("direct 198.51.100.18:4000, rtt 1.50 ms"), std::string::npos) << text;
   EXPECT_NE(text.find("relayed via 198.51.100.1:3478 (udp), rtt 3.25 ms"), std::string::npos) << text;

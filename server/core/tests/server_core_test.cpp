@@ -520,6 +520,49 @@ TEST(ServerCoreTunnels, TwoMembersOnlineGetMatchingInstructions) {
   EXPECT_EQ(h.server().stats().tunnel_instructions, 2u);
 }
 
+// A kTcpMapping connection from the client's punch port: its source is the TCP
+// mapping the server records (and closes the connection, first), and a pair with a
+// udp-blocked side is planned a TCP punch between the two mappings.
+TEST(ServerCoreTunnels, TcpMappingsLearnedFromTokensGiveAUdpBlockedPairATcpPunch) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& a = h.connect();
+  FakeClient& b = h.connect();
+  h.login(a, "alice");
+  h.login(b, "bob");
+  auto teach = [&](std::uint64_t token) {
+    FakeClient& probe = h.connect();
+    ControlFrame frame;
+    frame.type = ControlFrameType::kTcpMapping;
+    frame.token = token;
+    h.send_bytes(probe, *frame_for_stream(encode_control_frame(frame)));
+    EXPECT_TRUE(probe.closed());
+    EXPECT_TRUE(probe.inbox().empty());
+    return probe.remote();
+  };
+  const Endpoint tcp_a = teach(a.token());
+  const Endpoint tcp_b = teach(b.token());
+  teach(0x5eed);  // nobody's
+  EXPECT_EQ(h.server().stats().tcp_mappings, 2u);
+  EXPECT_EQ(h.server().stats().tcp_mappings_unknown_token, 1u);
+  EXPECT_FALSE(a.closed());  // the control connections are untouched
+
+  ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
+  ASSERT_EQ(h.request(b, JoinNetwork{2, "lan", "pw"}).code, ReplyCode::kOk);
+  DiscoveryReport blocked;  // a's UDP is blocked: no probe came
+  blocked.profile.udp_blocked = true;
+  h.send(a, blocked);
+  h.discover(b, Endpoint{Ipv4::from_octets(192, 0, 2, 2), 40002});
+  auto ta = a.take<TunnelInstruction>();
+  auto tb = b.take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  ASSERT_EQ(tb.size(), 1u);
+  EXPECT_EQ(ta[0].tcp.target, tcp_b);
+  EXPECT_EQ(tb[0].tcp.target, tcp_a);
+  EXPECT_EQ(tb[0].tcp.after_ms, 0u);  // b's SYN dies at a's filter; a's then gets through
+  EXPECT_GT(ta[0].tcp.after_ms, 0u);
+}
+
 TEST(ServerCoreTunnels, JoinWhileBothOnlineInstructsOnceOnly) {
   TwoPeers p;  // the join itself instructed the pair
   // A second shared network and other changes must not instruct the pair again.

@@ -316,5 +316,68 @@ TEST(TunnelPlanner, NoBirthdayProbingWhereItCannotHelpOrIsOff) {
   EXPECT_EQ(roles(lead(0)), none);
 }
 
+TunnelSide udp_blocked_side(std::uint8_t first_key_byte, Endpoint tcp_mapped) {
+  TunnelSide s = side(first_key_byte, Endpoint{});
+  s.mapped.reset();
+  s.profile.udp_blocked = true;
+  s.tcp_mapped = tcp_mapped;
+  return s;
+}
+
+TEST(TunnelPlanner, AUdpBlockedSidePunchesOverTcpAfterItsFilteringPeer) {
+  TunnelSide blocked = udp_blocked_side(1, {Ipv4::from_octets(192, 0, 2, 1), 21000});
+  TunnelSide cone = side(2, {Ipv4::from_octets(198, 51, 100, 2), 2000});
+  cone.profile = port_restricted_cone();
+  cone.tcp_mapped = Endpoint{Ipv4::from_octets(198, 51, 100, 2), 22000};
+  PlanOptions options = lead(250);
+  options.tcp.follow = std::chrono::milliseconds(500);
+  TunnelPlan plan = plan_tunnel(blocked, cone, 5, options);
+  EXPECT_EQ(plan.for_a.tcp, (TcpPunchPlan{*cone.tcp_mapped, 500}));  // the blocked side connects second
+  EXPECT_EQ(plan.for_b.tcp, (TcpPunchPlan{*blocked.tcp_mapped, 0}));  // its SYN dies at the blocked side
+  // A receptive peer starts later (follower delay): the blocked side waits for it.
+  TunnelSide open = cone;
+  open.profile.filtering = FilteringBehavior::kEndpointIndependent;
+  options.follower_delay = std::chrono::milliseconds(1000);
+  plan = plan_tunnel(blocked, open, 7, options);
+  EXPECT_EQ(plan.for_b.start_delay_ms, 1250u);
+  EXPECT_EQ(plan.for_b.tcp.after_ms, 0u);
+  EXPECT_EQ(plan.for_a.start_delay_ms, 250u);
+  EXPECT_EQ(plan.for_a.tcp.after_ms, 1500u);  // 250 + 1500 = 1250 + 500
+  // Two blocked sides: the initiator (smaller key) first.
+  TunnelSide other = udp_blocked_side(3, {Ipv4::from_octets(203, 0, 113, 3), 23000});
+  plan = plan_tunnel(blocked, other, 6, options);
+  EXPECT_EQ(plan.for_a.tcp.after_ms, 0u);
+  EXPECT_EQ(plan.for_b.tcp.after_ms, 500u);
+  EXPECT_EQ(plan.for_b.tcp.target, *blocked.tcp_mapped);
+}
+
+TEST(TunnelPlanner, NoTcpPunchWhereUdpWorksOrAMappingIsUnknownOrItIsOff) {
+  TunnelSide blocked = udp_blocked_side(1, {Ipv4::from_octets(192, 0, 2, 1), 21000});
+  TunnelSide cone = side(2, {Ipv4::from_octets(198, 51, 100, 2), 2000});
+  cone.profile = port_restricted_cone();
+  cone.tcp_mapped = Endpoint{Ipv4::from_octets(198, 51, 100, 2), 22000};
+  auto planned = [&](const TunnelSide& a, const TunnelSide& b, const PlanOptions& options) {
+    TunnelPlan plan = plan_tunnel(a, b, 5, options);
+    return plan.for_a.tcp.enabled() || plan.for_b.tcp.enabled();
+  };
+  EXPECT_TRUE(planned(blocked, cone, lead(0)));
+  TunnelSide cone2 = cone;
+  cone2.key[0] = 3;
+  cone2.tcp_mapped = Endpoint{Ipv4::from_octets(203, 0, 113, 3), 22000};
+  EXPECT_FALSE(planned(cone, cone2, lead(0)));  // UDP first
+  TunnelSide unknown = cone;
+  unknown.tcp_mapped.reset();
+  EXPECT_FALSE(planned(blocked, unknown, lead(0)));
+  PlanOptions off = lead(0);
+  off.tcp.enabled = false;
+  EXPECT_FALSE(planned(blocked, cone, off));
+  PlanOptions naive = lead(0);
+  naive.strategy = PunchStrategy::kNaive;
+  EXPECT_FALSE(planned(blocked, cone, naive));
+  TunnelSide neighbour = cone;
+  neighbour.tcp_mapped = Endpoint{blocked.tcp_mapped->ip, 22000};  // behind the same NAT
+  EXPECT_FALSE(planned(blocked, neighbour, lead(0)));
+}
+
 }  // namespace
 }  // namespace yt
