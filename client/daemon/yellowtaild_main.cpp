@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
   client.nickname = state->nickname.empty() ? config.nickname : state->nickname;
   client.offline_networks = state->offline_networks;
   client.ip_mode = config.tun;
+  client.port_mapping = config.port_mapping;
   if (config.tun) client.ipv6_base = yt::ipv6_base(config.ipv6_prefix);
   std::vector<std::string> own_interfaces;
   if (adapter) own_interfaces.push_back(adapter->name());

@@ -7,8 +7,8 @@
 namespace yt {
 
 const std::vector<std::string>& technique_names() {
-  static const std::vector<std::string> names = {"lan",      "prediction",     "serialize",
-                                                 "prepunch", "follower-delay", "birthday"};
+  static const std::vector<std::string> names = {"lan",      "prediction",     "serialize", "prepunch",
+                                                 "follower-delay", "birthday", "portmap"};
   return names;
 }
 
@@ -58,6 +58,7 @@ PlanOptions plan_options(const ServerConfig& config) {
   options.follower_delay = technique_enabled(config, "follower-delay") ? config.punch_follower_delay : Duration(0);
   options.birthday = config.birthday;
   options.birthday.enabled = config.birthday.enabled && technique_enabled(config, "birthday");
+  options.port_mapping = technique_enabled(config, "portmap");
   return options;
 }
 

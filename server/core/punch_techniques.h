@@ -7,6 +7,7 @@
 //   prepunch        the first probe round with a short TTL (two filtering sides)
 //   follower-delay  a receptive side starts after a filtering one
 //   birthday        birthday probing (random-port NAT against a filtering EIM one)
+//   portmap         a gateway's port mapping (PCP, NAT-PMP, UPnP) offered first and trusted
 // "naive" (PunchStrategy::kNaive) is none of them, and stays what it was.
 #pragma once
 

@@ -12,7 +12,7 @@ TEST(PunchTechniques, ListsParseAndUnknownNamesAreRefusedWithTheKnownOnes) {
   EXPECT_TRUE(parse_techniques("")->empty());
   EXPECT_EQ(*parse_techniques("birthday, prediction,"), (std::set<std::string>{"birthday", "prediction"}));
   EXPECT_EQ(parse_techniques("birthday,tcp").error(),
-            "unknown punch technique 'tcp' (lan, prediction, serialize, prepunch, follower-delay, birthday)");
+            "unknown punch technique 'tcp' (lan, prediction, serialize, prepunch, follower-delay, birthday, portmap)");
 }
 
 TEST(PunchTechniques, EachDisabledTechniqueIsLeftOutOfThePlanOptions) {
@@ -23,13 +23,15 @@ TEST(PunchTechniques, EachDisabledTechniqueIsLeftOutOfThePlanOptions) {
   EXPECT_EQ(all.prepunch_ttl, config.prepunch_ttl);
   EXPECT_EQ(all.follower_delay, config.punch_follower_delay);
   EXPECT_TRUE(all.birthday.enabled);
-  config.disabled_techniques = *parse_techniques("lan,prediction,prepunch,follower-delay,birthday");
+  EXPECT_TRUE(all.port_mapping);
+  config.disabled_techniques = *parse_techniques("lan,prediction,prepunch,follower-delay,birthday,portmap");
   PlanOptions none = plan_options(config);
   EXPECT_FALSE(none.lan_candidates);
   EXPECT_EQ(none.prediction_window, 0u);
   EXPECT_EQ(none.prepunch_ttl, 0);
   EXPECT_EQ(none.follower_delay, Duration(0));
   EXPECT_FALSE(none.birthday.enabled);
+  EXPECT_FALSE(none.port_mapping);
   EXPECT_FALSE(technique_enabled(config, "birthday"));
   EXPECT_TRUE(technique_enabled(config, "serialize"));
 }
