@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <sodium.h>
+
 namespace yt {
 namespace {
 
@@ -17,12 +19,34 @@ std::optional<Ipv4> lan_address(const ClientConfig& config) {
 
 }  // namespace
 
+// Keyed BLAKE2b of our secret key over the start time and a counter: as unguessable
+// off-path as a random nonce (RFC 6887 section 11.1 asks no more), and it leaves
+// the injected RandomSource's stream alone, so adding the port mapping did not move
+// every later draw of a simulated client (birthday ports, tunnel ids) and with it
+// the guarded runs' outcomes.
+PcpNonce GatewayPortMapper::derive_nonce(Time now) {
+  static constexpr char kLabel[] = "yellowtail pcp nonce";
+  std::uint8_t input[sizeof kLabel - 1 + 16];
+  std::copy(kLabel, kLabel + sizeof kLabel - 1, input);
+  const std::uint64_t t = static_cast<std::uint64_t>(to_us(now)), n = ++starts_;
+  for (int i = 0; i < 8; ++i) {
+    input[sizeof kLabel - 1 + i] = static_cast<std::uint8_t>(t >> (8 * i));
+    input[sizeof kLabel - 1 + 8 + i] = static_cast<std::uint8_t>(n >> (8 * i));
+  }
+  std::uint8_t digest[crypto_generichash_BYTES_MIN];  // 16: BLAKE2b's shortest output
+  crypto_generichash(digest, sizeof digest, input, sizeof input, ctx_.identity.secret_key.data(),
+                     ctx_.identity.secret_key.size());
+  PcpNonce out{};
+  std::copy(digest, digest + out.size(), out.begin());
+  return out;
+}
+
 void GatewayPortMapper::start(Time now, Ipv4 gateway, std::uint16_t internal_port, std::uint32_t lifetime_s) {
   if (phase_ == Phase::kHeld && (gateway != gateway_ || internal_port != internal_port_)) stop(now);
   gateway_ = gateway;
   internal_port_ = internal_port;
   lifetime_s_ = std::max<std::uint32_t>(lifetime_s, 2);  // renewal at half must be a second or more
-  ctx_.rng.fill(nonce_.data(), nonce_.size());
+  nonce_ = derive_nonce(now);
   held_ = {};
   renewing_ = false;
   renew_at_.reset();

@@ -71,6 +71,7 @@ class GatewayPortMapper {
  private:
   enum class Phase : std::uint8_t { kIdle, kPcp, kNatPmp, kHeld, kGaveUp };
 
+  PcpNonce derive_nonce(Time now);
   void send_request(Time now);
   void next_attempt(Time now);
   void fall_back_to_nat_pmp(Time now);
@@ -87,6 +88,7 @@ class GatewayPortMapper {
   std::uint16_t internal_port_ = 0;
   std::uint32_t lifetime_s_ = 0;
   PcpNonce nonce_{};
+  std::uint64_t starts_ = 0;  // distinct nonces for restarts at the same time
   int attempt_ = 0;
   std::optional<Time> retry_at_;
   std::optional<Time> renew_at_;

@@ -187,3 +187,21 @@ TEST_F(PortMapperTest, WithoutALanAddressOnlyNatPmpAsks) {
 
 }  // namespace
 }  // namespace yt
+
+namespace yt {
+namespace {
+
+TEST_F(PortMapperTest, NoncesDifferPerStartAndDrawNothingFromTheRandomSource) {
+  SeededRandom reference{1, 1};
+  (void)Identity::generate(reference);  // as the fixture's identity drew
+  mapper.start(now, kGateway, kLan.port, 7200);
+  const PcpNonce first = decode_pcp_map_request(sent().at(0))->nonce;
+  mapper.start(now, kGateway, kLan.port, 7200);
+  const PcpNonce second = decode_pcp_map_request(sent().at(0))->nonce;
+  EXPECT_NE(first, second);
+  EXPECT_NE(first, PcpNonce{});
+  EXPECT_EQ(rng.uniform(1000000), reference.uniform(1000000));
+}
+
+}  // namespace
+}  // namespace yt
