@@ -4,7 +4,6 @@
 #include <boost/asio/post.hpp>
 
 #include "platform/asio_core_timer.h"
-#include "platform/default_gateway.h"
 #include "platform/local_addresses.h"
 #include "platform/udp_send.h"
 
@@ -49,9 +48,6 @@ Result<std::unique_ptr<AsioClientDriver>, std::string> AsioClientDriver::create(
       if (config.lan_endpoints.size() < 8) config.lan_endpoints.push_back(Endpoint{ip, bound.port});
     }
   }
-  // Where to ask for a port mapping (client/core/port_mapping.h): the router our
-  // default route goes through, unless the caller named one.
-  if (config.port_mapping && !config.port_mapping_gateway) config.port_mapping_gateway = default_gateway();
   driver->core_ = std::make_unique<ClientCore>(std::move(config), identity, rng);
   return driver;
 }

@@ -853,8 +853,8 @@ std::optional<Ipv4> ClientCore::virtual_ip() const { return impl_->virtual_ip; }
 std::optional<Endpoint> ClientCore::mapped_endpoint() const { return impl_->mapped; }
 
 std::optional<NatProfile> ClientCore::nat_profile() const { return impl_->nat_profile; }
-PortMappingOffer ClientCore::port_mapping() const { return impl_->port_mapper.current(); }
 
+PortMappingOffer ClientCore::port_mapping() const { return impl_->port_mapper.current(); }
 
 const std::vector<NetworkInfo>& ClientCore::networks() const { return impl_->membership.networks(); }
 
