@@ -146,12 +146,14 @@ INSTANTIATE_TEST_SUITE_P(Profiles, DiscoveryClassificationTest, ::testing::Value
 TEST(DiscoveryClassificationCoverage, EveryNamedProfileHasARow) {
   std::vector<std::string> names = nat::profile_names();
   for (const std::string& stacked : nat::stacked_profile_names()) names.push_back(stacked);
-  // Open: here (seed 1, run 7) symmetric-random-natpmp's discovery reads its allocation as
-  // port-preserving (the primary endpoint saw the client's own port) where the matrix's
-  // runs read it as random, as birthday probing with --disable portmap shows; not yet
-  // explained, so it has no row until it is.
-  const std::vector<std::string> unexplained = {"symmetric-random-natpmp"};
-  ASSERT_EQ(names.size(), kExpected.size() + unexplained.size());
+  // symmetric-random-natpmp has no row: in this test's run (seed 1, run 7) the router's
+  // random allocator draws 38144, 36606, 19548, 4500 (symmetric-random's four discovery
+  // mappings); the NAT-PMP mapping takes the first draw, so the primary endpoint's mapping
+  // gets 4500, the client's own port, and the classifier reads port preservation. A
+  // coincidence of this run's stream (the matrix's runs classify it as random, which
+  // birthday probing with --disable portmap needs), not of the model.
+  const std::vector<std::string> not_here = {"symmetric-random-natpmp"};
+  ASSERT_EQ(names.size(), kExpected.size() + not_here.size());
   for (const Expected& e : kExpected) EXPECT_NE(std::find(names.begin(), names.end(), e.name), names.end()) << e.name;
 }
 
