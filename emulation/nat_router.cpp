@@ -2,6 +2,7 @@
 
 #include <ns3/icmpv4-l4-protocol.h>
 #include <ns3/icmpv4.h>
+#include <ns3/ipv4-l3-protocol.h>
 #include <ns3/ipv4-route.h>
 #include <ns3/rng-seed-manager.h>
 #include <ns3/ipv4.h>
@@ -12,6 +13,8 @@
 #include <ns3/udp-l4-protocol.h>
 
 #include "emulation/ns3_conversions.h"
+#include "nat-models/port_mapping_service.h"
+#include "protocol/port_mapping_wire.h"
 
 namespace yt::emulation {
 
@@ -134,7 +137,11 @@ bool NatRouting::FromLan(ns3::Ptr<const ns3::Packet> p, const ns3::Ipv4Header& h
     TranslateTransport(NatDirection::kOutbound, p, header, ucb);
     return true;
   }
-  if (ipv4_->IsDestinationAddress(destination, iif)) return false;  // for the router (e.g. a ping)
+  if (ipv4_->IsDestinationAddress(destination, iif)) {
+    // PCP / NAT-PMP to the router's own LAN address, when the profile answers them.
+    if (protocol == ns3::UdpL4Protocol::PROT_NUMBER && AnswerPortMapping(p, header)) return true;
+    return false;  // for the router (e.g. a ping)
+  }
   ns3::Ptr<ns3::Ipv4Route> route = Lookup(destination);
   if (!route || ipv4_->GetInterfaceForDevice(route->GetOutputDevice()) != static_cast<int32_t>(wan_interface_)) {
     return false;  // stays inside (another LAN), or no route: ordinary routing
@@ -159,6 +166,46 @@ bool NatRouting::FromWan(ns3::Ptr<const ns3::Packet> p, const ns3::Ipv4Header& h
   // its WAN address like a real one), else not forwarded inwards.
   if (ipv4_->IsDestinationAddress(header.GetDestination(), iif)) return false;
   ++counters_.untranslatable;
+  return true;
+}
+
+bool NatRouting::AnswerPortMapping(ns3::Ptr<const ns3::Packet> p, const ns3::Ipv4Header& header) {
+  const nat::NatConfig& config = model_->config();
+  if ((!config.answers_pcp && !config.answers_nat_pmp) || is_fragment(header) || p->GetSize() < kUdpHeaderSize) {
+    return false;
+  }
+  ns3::Ptr<ns3::Packet> packet = p->Copy();
+  ns3::UdpHeader in;
+  packet->RemoveHeader(in);
+  if (in.GetDestinationPort() != kPortMappingServerPort) return false;
+  const Endpoint from{from_ns3(header.GetSource()), in.GetSourcePort()};
+  std::optional<Bytes> answer = nat::answer_port_mapping(*model_, core_now(), from, from_packet(packet));
+  ++counters_.port_mapping_requests;
+  if (!answer) return true;  // consumed: a request we do not answer is dropped, as a router would
+  ns3::Ptr<ns3::Packet> reply = to_packet(*answer);
+  ns3::UdpHeader out;
+  out.SetSourcePort(kPortMappingServerPort);
+  out.SetDestinationPort(from.port);
+  out.EnableChecksums();
+  out.InitializeChecksum(header.GetDestination(), header.GetSource(), ns3::UdpL4Protocol::PROT_NUMBER);
+  reply->AddHeader(out);
+  ns3::Ipv4Header ip;
+  ip.SetSource(header.GetDestination());
+  ip.SetDestination(header.GetSource());
+  ip.SetProtocol(ns3::UdpL4Protocol::PROT_NUMBER);
+  ip.SetPayloadSize(reply->GetSize());
+  ip.SetTtl(64);
+  ip.EnableChecksum();
+  ns3::Ptr<ns3::Ipv4Route> route = Lookup(header.GetSource());
+  if (!route) {
+    ++counters_.no_route;
+    return true;
+  }
+  // Sent as the router's own packet, not forwarded: no TTL decrement, no jitter.
+  ns3::Ptr<ns3::Ipv4L3Protocol> l3 = ipv4_->GetObject<ns3::Ipv4L3Protocol>();
+  route->SetSource(header.GetDestination());
+  l3->Send(reply, header.GetDestination(), header.GetSource(), ns3::UdpL4Protocol::PROT_NUMBER, route);
+  ++counters_.port_mapping_answers;
   return true;
 }
 

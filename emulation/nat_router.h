@@ -14,6 +14,8 @@
 //                protocols) -> dropped and counted in
 //                NatRouterCounters::untranslatable: the model translates no ICMP
 //                queries and no outbound ICMP errors (nat-models/README.md);
+//     UDP to the router's own address, port 5351, when the profile answers PCP
+//                or NAT-PMP -> answered from the model (AnswerPortMapping);
 //     anything else for the router's own addresses (a ping) -> delivered locally.
 //   from the WAN interface
 //     UDP/TCP -> model.inbound(): kForward rewrites the destination and sends it
@@ -73,6 +75,10 @@ struct NatRouterCounters {
   // IP protocols, fragments, truncated UDP/TCP/ICMP headers.
   std::uint64_t untranslatable = 0;
   std::uint64_t no_route = 0;  // translated, but no route to the new destination
+  // UDP to the router's LAN address port 5351 while the profile answers PCP or
+  // NAT-PMP (nat-models/port_mapping_service.h), and the answers sent.
+  std::uint64_t port_mapping_requests = 0;
+  std::uint64_t port_mapping_answers = 0;
 };
 
 enum class NatDirection : std::uint8_t { kOutbound = 0, kInbound = 1, kIcmpError = 2 };
@@ -138,6 +144,9 @@ class NatRouting : public ns3::Ipv4RoutingProtocol {
                const UnicastForwardCallback& ucb);
   bool FromWan(ns3::Ptr<const ns3::Packet> p, const ns3::Ipv4Header& header, uint32_t iif,
                const UnicastForwardCallback& ucb, const LocalDeliverCallback& lcb);
+  // PCP / NAT-PMP addressed to the router itself, answered from the model when the
+  // profile says so; false (not consumed) for anything else.
+  bool AnswerPortMapping(ns3::Ptr<const ns3::Packet> p, const ns3::Ipv4Header& header);
   // UDP/TCP through the model in either direction; always consumes the packet.
   void TranslateTransport(NatDirection direction, ns3::Ptr<const ns3::Packet> p,
                           const ns3::Ipv4Header& header, const UnicastForwardCallback& ucb);

@@ -1,5 +1,8 @@
 #include "emulation/yt_client_app.h"
 
+#include <ns3/ipv4-routing-table-entry.h>
+#include <ns3/ipv4-static-routing-helper.h>
+
 #include <ns3/inet-socket-address.h>
 #include <ns3/ipv4.h>
 #include <ns3/log.h>
@@ -54,6 +57,20 @@ void YtClientApp::StartApplication() {
   for (uint32_t i = 1; i < ipv4->GetNInterfaces(); ++i) {
     for (uint32_t j = 0; j < ipv4->GetNAddresses(i); ++j) {
       config_.lan_endpoints.push_back(Endpoint{from_ns3(ipv4->GetAddress(i, j).GetLocal()), udp_port_});
+    }
+  }
+  // The gateway to ask for a port mapping: the default route's next hop, as a real
+  // client reads it from its routing table (the site's NAT router answers when its
+  // profile has PCP or NAT-PMP on, nat_router.h).
+  if (!config_.port_mapping_gateway) {
+    ns3::Ipv4StaticRoutingHelper helper;
+    ns3::Ptr<ns3::Ipv4StaticRouting> routing = helper.GetStaticRouting(ipv4);
+    for (uint32_t r = 0; routing && r < routing->GetNRoutes(); ++r) {
+      const ns3::Ipv4RoutingTableEntry route = routing->GetRoute(r);
+      if (route.IsDefault() && route.IsGateway()) {
+        config_.port_mapping_gateway = from_ns3(route.GetGateway());
+        break;
+      }
     }
   }
   core_ = std::make_unique<ClientCore>(config_, identity_, rng_);

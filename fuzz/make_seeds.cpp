@@ -19,6 +19,7 @@
 #include "fuzz/fuzz_support.h"
 #include "fuzz/tun_offload_seeds.h"
 #include "nat-models/nat_profiles.h"
+#include "protocol/port_mapping_wire.h"
 #include "protocol/session.h"
 #include "protocol/stream_framer.h"
 #include "server/core/federation.h"
@@ -526,6 +527,30 @@ void federation_seeds() {
   write_seed(t, "forward-peer-offline", encode_federation(ForwardedMessage{2, 1, p.key, PeerOffline{p.key}}));
 }
 
+void port_mapping_seeds() {
+  const std::string t = "port_mapping_fuzz";
+  PcpMapRequest request;
+  request.nonce = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  request.client = *Endpoint::parse("192.168.1.10:4000");
+  request.lifetime_s = 7200;
+  write_seed(t, "pcp-map-request", encode_pcp_map_request(request));
+  PcpMapResponse response;
+  response.nonce = request.nonce;
+  response.internal_port = 4000;
+  response.lifetime_s = 3600;
+  response.external = *Endpoint::parse("203.0.113.1:61000");
+  write_seed(t, "pcp-map-response", encode_pcp_map_response(response));
+  write_seed(t, "pcp-unsupported-version", encode_pcp_error(kPcpOpcodeMap, PcpResult::kUnsuppVersion, 1));
+  write_seed(t, "nat-pmp-address-request", encode_nat_pmp_request(NatPmpAddressRequest{}));
+  write_seed(t, "nat-pmp-map-request", encode_nat_pmp_request(NatPmpMapRequest{4000, 0, 7200}));
+  write_seed(t, "nat-pmp-address-response",
+             encode_nat_pmp_response(NatPmpAddressResponse{NatPmpResult::kSuccess, 1, *Ipv4::parse("203.0.113.1")}));
+  write_seed(t, "nat-pmp-map-response",
+             encode_nat_pmp_response(NatPmpMapResponse{NatPmpResult::kSuccess, 1, 4000, 61000, 7200}));
+  write_seed(t, "nat-pmp-unsupported-version",
+             encode_nat_pmp_response(NatPmpErrorResponse{0x81, NatPmpResult::kUnsuppVersion, 1}));
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: make_seeds CORPUS_DIR\n");
@@ -543,6 +568,7 @@ int main(int argc, char** argv) {
   control_request_seeds();
   relay_seeds();
   federation_seeds();
+  port_mapping_seeds();
   for (const auto& [name, seed] : fuzz::tun_offload_seeds()) write_seed("tun_offload_fuzz", name, seed);
   std::printf("make_seeds: wrote %d seeds under %s\n", written, corpus_root.c_str());
   return 0;

@@ -67,6 +67,9 @@ struct Mapping {
   // Change only through MappingTable::set_expiry, which keeps the expiry index.
   Time expires;
   bool replied = false;  // any inbound packet has passed this mapping
+  // Made by a port mapping request (NatModel::map_port): endpoint-independent and
+  // open to every remote, whatever the NAT's own behaviours.
+  bool port_mapped = false;
   // Ordered by (IP, port) so that address-dependent filtering scans one IP's run.
   // May hold expired sessions until the next prune (NatModel::touch_session).
   std::map<Endpoint, Session> sessions;

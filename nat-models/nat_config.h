@@ -161,6 +161,22 @@ struct NatConfig {
   // TCP only on connections such outbound traffic opened (replies). Empty: no limit.
   std::vector<std::uint16_t> tcp_allowed_dst_ports;
 
+  // --- Port mapping protocols (answered on the LAN side, UDP port 5351) ---
+
+  // Whether the device answers PCP (RFC 6887) MAP requests and NAT-PMP (RFC 6886)
+  // requests from its LAN: a mapping so made is endpoint-independent and lets in
+  // every remote (open filtering) for that internal endpoint, whatever `mapping`
+  // and `filtering` say, until its lifetime runs out (NatModel::map_port says what
+  // leaves through it). Off by
+  // default: most routers ship with both off or have no such service; the
+  // `home-router-pcp` and `symmetric-random-pcp` profiles have them on.
+  bool answers_pcp = false;
+  bool answers_nat_pmp = false;
+  // The longest lifetime granted; a longer request gets this (RFC 6887 section
+  // 15 lets the server cap it; miniupnpd's default cap is 86400 s, two hours is
+  // what RFC 6886 suggests clients ask for).
+  Duration port_mapping_max_lifetime = 2h;
+
   // --- One-to-one mode ---
 
   // The k-th address here is bound to the k-th public IP for good (static 1:1, so

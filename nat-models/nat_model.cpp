@@ -110,7 +110,13 @@ Verdict NatModel::icmp_impl(Time now, PacketHeader& embedded) {
 // --- NAPT -------------------------------------------------------------------------
 
 Verdict NatModel::outbound_napt(Time now, PacketHeader& packet, bool to_self) {
-  const MappingKey key = make_mapping_key(config_.mapping, packet.transport, packet.src, packet.dst);
+  MappingKey key = make_mapping_key(config_.mapping, packet.transport, packet.src, packet.dst);
+  if (config_.mapping != MappingBehavior::kEndpointIndependent && packet.transport == Transport::kUdp) {
+    // Replies to remotes that came in through a port mapping leave through it (a
+    // conntrack entry of the DNAT); everything else as the NAT maps it (map_port).
+    const MappingKey mapped{Transport::kUdp, packet.src, Endpoint{}};
+    if (Mapping* pm = table_.find(mapped); pm && pm->port_mapped && pm->live_session(packet.dst, now)) key = mapped;
+  }
   Mapping* m = mapping_towards(key, packet.dst, now);
   if (packet.transport == Transport::kTcp) {
     const bool tracked = m && m->live_session(packet.dst, now);
@@ -160,7 +166,7 @@ Verdict NatModel::inbound_napt(Time now, PacketHeader& packet, bool hairpin) {
   if (tcp && !hairpin && inbound_tcp_replies_only(config_) && !m->live_session(packet.src, now)) {
     return Verdict::kDropBlocked;
   }
-  if (!filter_allows(config_.filtering, *m, packet.src, now)) return Verdict::kDropFiltered;
+  if (!m->port_mapped && !filter_allows(config_.filtering, *m, packet.src, now)) return Verdict::kDropFiltered;
 
   if (tcp) {
     if (!m->live_session(packet.src, now) && !packet.tcp.syn &&
@@ -171,6 +177,12 @@ Verdict NatModel::inbound_napt(Time now, PacketHeader& packet, bool hairpin) {
     m->replied = true;
   } else {
     m->replied = true;
+    // Through a port mapping every remote is let in, and its replies go back the
+    // same way: the remote becomes a session here, as conntrack records the flow.
+    if (m->port_mapped && !hairpin) {
+      Session& through = touch_session(*m, packet.src, now);
+      through.expires = std::max(through.expires, now + udp_lifetime(true));
+    }
     Session* s = m->live_session(packet.src, now);
     if (s) s->replied = true;
     if (config_.inbound_refresh) {
@@ -373,6 +385,40 @@ Verdict NatModel::inbound_one_to_one(PacketHeader& packet) {
   if (!host) return Verdict::kDropNoMapping;
   packet.dst.ip = *host;
   return Verdict::kForward;
+}
+
+// --- Port mapping -------------------------------------------------------------------
+
+Result<Endpoint, Verdict> NatModel::map_port(Time now, Endpoint internal, Duration lifetime) {
+  expire(now);
+  if (!transport_allowed(config_, Transport::kUdp)) return Err{Verdict::kDropBlocked};
+  if (public_ips_.empty()) return Err{Verdict::kDropNoPublicIp};
+  if (config_.mode == NatMode::kOneToOne) {
+    if (lifetime <= Duration(0)) return Endpoint{};
+    const auto k = one_to_one_.bind(internal.ip);
+    if (!k) return Err{Verdict::kDropPortExhausted};
+    return Endpoint{public_ips_[*k], internal.port};
+  }
+  const MappingKey key{Transport::kUdp, internal, Endpoint{}};
+  Mapping* m = table_.find(key);
+  if (lifetime <= Duration(0)) {
+    if (m && m->port_mapped) {
+      m->port_mapped = false;
+      table_.set_expiry(*m, now);
+      expire(now);
+    }
+    return Endpoint{};
+  }
+  if (!m) {
+    auto created = create_mapping(now, key, Endpoint{});
+    if (!created) return Err{created.error()};
+    m = *created;
+  }
+  m->port_mapped = true;
+  // The granted lifetime, not the longer of it and the current one: a renewal may
+  // shorten a mapping (RFC 6887 section 15).
+  table_.set_expiry(*m, now + std::min(lifetime, config_.port_mapping_max_lifetime));
+  return m->public_endpoint;
 }
 
 // --- Events and queries -------------------------------------------------------------

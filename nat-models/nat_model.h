@@ -113,6 +113,24 @@ class NatModel {
   // destroy NAT state).
   Verdict inbound_icmp_error(Time now, PacketHeader& embedded);
 
+  // A port mapping request (PCP MAP or NAT-PMP, nat-models/port_mapping_service.h)
+  // from `internal`, for UDP: makes (or keeps) the endpoint-independent mapping of
+  // `internal` and marks it port-mapped, so every remote gets in through it (and
+  // becomes one of its sessions), whatever `filtering` says, until `lifetime`
+  // (capped at port_mapping_max_lifetime) is over; traffic refreshes it like any
+  // mapping. Outbound packets leave through it toward remotes that came in that
+  // way (their replies) and toward every remote when the NAT maps endpoint-
+  // independently anyway; to others a NAT that maps per destination keeps doing
+  // so. That is how a Linux router running miniupnpd behaves (a DNAT rule beside
+  // the masquerade), the common case, where RFC 6887 would use the mapping for
+  // all outbound traffic too. An existing endpoint-independent mapping
+  // keeps its port (RFC 6887 section 11.3: the implicit mapping becomes the explicit
+  // one); a new one is allocated as any other (the suggestion is not honoured; PCP
+  // lets the server pick). lifetime <= 0 deletes the mapping and returns an unset
+  // endpoint. Errors: kDropBlocked (UDP blocked), kDropNoPublicIp,
+  // kDropPortExhausted. In 1:1 mode the host's binding is the mapping.
+  Result<Endpoint, Verdict> map_port(Time now, Endpoint internal, Duration lifetime);
+
   // NAT reboot: every mapping, port, block, unsolicited tuple and dynamic 1:1
   // binding is forgotten, sequential counters restart from a new random point.
   // Counters are kept.

@@ -151,6 +151,27 @@ NatConfig one_to_one() {
   return c;
 }
 
+// A Linux home router (linux-masquerade) running miniupnpd with NAT-PMP and PCP on,
+// as OpenWrt's luci-app-upnp sets it up and many vendor firmwares ship it: the
+// client asks for its UDP port and the mapping is open to everyone.
+NatConfig home_router_pcp() {
+  NatConfig c = linux_masquerade();
+  c.answers_pcp = true;
+  c.answers_nat_pmp = true;
+  return c;
+}
+
+// A random-port symmetric firewall (symmetric-random) that answers NAT-PMP only:
+// the port randomization of pf (pfSense, OPNsense) with the NAT-PMP service of
+// older miniupnpd builds and Apple AirPort base stations, which predate PCP. The
+// hardest mapping behind a device that still grants a mapping, and the path where
+// a client's PCP request is answered "unsupported version" and it falls back.
+NatConfig symmetric_random_natpmp() {
+  NatConfig c = symmetric_random();
+  c.answers_nat_pmp = true;
+  return c;
+}
+
 struct Entry {
   const char* name;
   NatConfig (*make)();
@@ -167,6 +188,8 @@ constexpr Entry kProfiles[] = {
     {"udp-blocked", udp_blocked},
     {"tcp-443-only", tcp_443_only},
     {"one-to-one", one_to_one},
+    {"home-router-pcp", home_router_pcp},
+    {"symmetric-random-natpmp", symmetric_random_natpmp},
 };
 
 struct Stacked {

@@ -4,7 +4,8 @@
 //
 // Single-device profiles:
 //   full-cone, restricted-cone, port-restricted-cone, symmetric-sequential,
-//   symmetric-random, linux-masquerade, cgnat, udp-blocked, tcp-443-only, one-to-one
+//   symmetric-random, linux-masquerade, cgnat, udp-blocked, tcp-443-only, one-to-one,
+//   home-router-pcp, symmetric-random-natpmp (answering port mapping requests)
 // Stacked profiles (several NAT devices in a row, innermost first):
 //   home-behind-cgnat = { linux-masquerade (the home router), cgnat (the ISP) }
 #pragma once

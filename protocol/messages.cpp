@@ -156,6 +156,20 @@ NatProfile get_profile(Decoder& d) {
 
 // ---- control message bodies
 
+}  // namespace
+
+const char* to_string(PortMappingProtocol p) {
+  switch (p) {
+    case PortMappingProtocol::kNone: return "none";
+    case PortMappingProtocol::kPcp: return "pcp";
+    case PortMappingProtocol::kNatPmp: return "nat-pmp";
+    case PortMappingProtocol::kUpnp: return "upnp";
+  }
+  return "unknown";
+}
+
+namespace {
+
 void put(WireWriter& w, const LoginRequest& m) {
   w.str8(m.nickname);
   put_endpoints(w, m.lan_endpoints);
@@ -171,6 +185,11 @@ void put(WireWriter& w, const LoginReply& m) {
 void put(WireWriter& w, const DiscoveryReport& m) {
   w.endpoint(m.mapped_endpoint);
   put_profile(w, m.profile);
+  w.u8(static_cast<std::uint8_t>(m.port_mapping.protocol));
+  if (m.port_mapping.protocol != PortMappingProtocol::kNone) {
+    w.endpoint(m.port_mapping.external);
+    w.u32(m.port_mapping.lifetime_s);
+  }
 }
 void put(WireWriter& w, const CreateNetwork& m) {
   w.u32(m.request_id);
@@ -312,6 +331,12 @@ void get(Decoder& d, LoginReply& m) {
 void get(Decoder& d, DiscoveryReport& m) {
   m.mapped_endpoint = d.r.endpoint();
   m.profile = get_profile(d);
+  m.port_mapping.protocol = d.enumeration<PortMappingProtocol>(0, 3);
+  if (m.port_mapping.protocol != PortMappingProtocol::kNone) {
+    m.port_mapping.external = d.r.endpoint();
+    m.port_mapping.lifetime_s = d.r.u32();
+    if (m.port_mapping.external.port == 0 || m.port_mapping.lifetime_s == 0) d.fail(DecodeError::kFieldOutOfRange);
+  }
 }
 
 void get(Decoder& d, CreateNetwork& m) {

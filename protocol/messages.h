@@ -196,10 +196,29 @@ struct LoginReply {
 };
 
 // C->S after discovery: what the client learned. Sync (NetworkSnapshot) follows.
+// A mapping the client's gateway granted it for its main UDP socket, by a port
+// mapping protocol (client/core/port_mapping.h; UPnP IGD from the daemon). The
+// server trusts it only when `external` is on the public IP it saw the client at
+// and outside 100.64.0.0/10 (a carrier-grade NAT in front would make it a mapping
+// on the inner NAT only); tunnel_planner.h.
+enum class PortMappingProtocol : std::uint8_t { kNone = 0, kPcp = 1, kNatPmp = 2, kUpnp = 3 };
+const char* to_string(PortMappingProtocol p);
+struct PortMappingOffer {
+  PortMappingProtocol protocol = PortMappingProtocol::kNone;
+  Endpoint external;
+  std::uint32_t lifetime_s = 0;
+  bool operator==(const PortMappingOffer& o) const {
+    return protocol == o.protocol && external == o.external && lifetime_s == o.lifetime_s;
+  }
+};
+
 struct DiscoveryReport {
   static constexpr ControlType kType = ControlType::kDiscoveryReport;
   Endpoint mapped_endpoint;  // as seen by the server's primary discovery endpoint
   NatProfile profile;
+  // Appended (wire order): kNone when the gateway granted no mapping. A client
+  // that obtains one after its report sends the report again.
+  PortMappingOffer port_mapping = {};
 };
 
 struct CreateNetwork {

@@ -33,9 +33,18 @@ and dies at the peer's, and the peer's SYN then gets through. Filtering does not
 matter. A NAT that lets TCP out to port 443 only (tcp-443-only) cannot send the
 SYN, so it never gets one.
 
+Port mapping: a NAT that answers PCP or NAT-PMP grants the client's socket a
+mapping open to every remote. Where the NAT maps endpoint-independently anyway
+(home-router-pcp) that makes its filter endpoint-independent for the client, in
+every strategy (the client asks whatever the server plans). Where it maps per
+destination (symmetric-random-natpmp), only the planner's use of the mapping helps
+(`portmap`, 'current' strategy): the side with the mapping counts as receptive, the
+peer probes the mapped port first, and the answer leaves through it, so the pair is
+direct whenever the peer's UDP gets out at all.
+
 Techniques switched off in the run (results.json parameters.disable) are taken
 into account: `prediction` (sequential NATs are not predicted), `birthday`,
-`tcp`, and `prepunch` (above). The others (lan, serialize, follower-delay) do not change a
+`tcp`, `prepunch` (above) and `portmap`. The others (lan, serialize, follower-delay) do not change a
 pair of the matrix in theory: one client per NAT, on different public IPs.
 
 usage: nat_theory.py RESULTS_JSON   # exit 1 when a pair differs from the theory
@@ -59,7 +68,13 @@ PROFILES = {
     # Linux masquerade behind an EIM/EIF CGN: both map endpoint-independently, and
     # the stricter filter (the home router's) decides.
     "home-behind-cgnat": ("EIM", "random", "APDF", True),
+    # linux-masquerade whose PCP mapping of the client's port lets everyone in.
+    "home-router-pcp": ("EIM", "preserve", "EIF", True),
+    # symmetric-random, plus the NAT-PMP mapping the planner uses (PORT_MAPPED).
+    "symmetric-random-natpmp": ("APDM", "random", "APDF", True),
 }
+# Profiles whose port mapping the planner needs to go direct (see above).
+PORT_MAPPED = {"symmetric-random-natpmp"}
 
 
 BIRTHDAY_SOCKETS, BIRTHDAY_PROBES, PORTS = 256, 1024, 65536 - 1024
@@ -98,6 +113,8 @@ def tcp_direct(a, b, strategy, disabled=()):
 def expected_direct(a, b, strategy, disabled=()):
     if not (PROFILES[a][3] and PROFILES[b][3]):
         return tcp_direct(a, b, strategy, disabled)
+    if strategy == "current" and "portmap" not in disabled and (a in PORT_MAPPED or b in PORT_MAPPED):
+        return True
     return reaches(a, b, strategy, disabled) and reaches(b, a, strategy, disabled)
 
 

@@ -159,6 +159,14 @@ struct ClientConfig {
   // the server plans with the mappings of the last discovery runs (for
   // experiments; a NAT reboot then cannot heal).
   bool tunnel_request_refresh = true;
+  // Port mapping (client/core/port_mapping.h): the gateway to ask with PCP, then
+  // NAT-PMP, for a mapping of our main socket's port (the first of lan_endpoints).
+  // Filled in by the driver (the default route's gateway); unset: no request is
+  // sent. Two hours is the lifetime RFC 6886 section 3.3 recommends asking for;
+  // the mapping is renewed at half of what the gateway grants.
+  bool port_mapping = true;
+  std::optional<Ipv4> port_mapping_gateway;
+  std::uint32_t port_mapping_lifetime_s = 7200;
   Duration tunnel_request_refresh_lead = 1s;
 
   // Largest payload accepted by send_to_peer: fits a 1500-byte path with UDP, IP

@@ -17,6 +17,7 @@
 #include "client/core/mapping_lifetime.h"
 #include "client/core/membership.h"
 #include "client/core/peer_cache.h"
+#include "client/core/port_mapping.h"
 #include "client/core/network_presence.h"
 #include "client/core/relay_prober.h"
 #include "client/core/relay_streams.h"
@@ -41,6 +42,7 @@ struct ClientCore::Impl {
         relay_streams(ctx),
         tcp_probe(ctx),
         lifetime(ctx),
+        port_mapper(ctx),
         configured_keepalive(ctx.config.keepalive_interval) {
     ctx.send_to_server = [this](const ControlMessage& m) { return control.send(m); };
     tunnels.resume = [this](std::uint64_t id, Endpoint from) { return resume_plan(id, from); };
@@ -62,7 +64,11 @@ struct ClientCore::Impl {
   RelayStreams relay_streams;
   TcpMappingProbe tcp_probe;
   MappingLifetime lifetime;
+  GatewayPortMapper port_mapper;
   const Duration configured_keepalive;
+  // What went to the server last on this connection: sent again when the port
+  // mapping changes after it.
+  std::optional<DiscoveryReport> last_report;
   std::uint64_t discovery_token = 0;
   // The server's discovery addresses: the only places RefreshMapping may send us.
   std::set<Ipv4> server_ips;
@@ -102,6 +108,10 @@ struct ClientCore::Impl {
   TunnelInstruction resume_instruction(const PublicKey& peer, Ipv4 peer_ip, Endpoint at) const;
   // Tunnels' keepalive from the measured mapping lifetime (or the configured one).
   void follow_lifetime();
+  // (Re)starts the gateway port mapping for our main socket, when we know where.
+  void start_port_mapping(Time now);
+  // The port mapping changed: the server hears it with a repeated report.
+  void port_mapping_changed();
   // A relay datagram that came over a relay's TCP listener, from `relay` (its UDP
   // endpoint, the name the tunnels know it by).
   void on_relay_stream_datagram(Time now, Endpoint relay, Datagram& datagram);
@@ -175,6 +185,7 @@ void ClientCore::Impl::connection_ended() {
   retry.clear();  // the next session gets every pair planned anew
   held_requests.clear();
   online = false;
+  last_report.reset();
   tunnels.set_server_lost(true);
   for (std::uint32_t id : requests.take_all()) {
     ctx.emit(RequestDone{id, ReplyCode::kNotLoggedIn, "connection to the server lost"});
@@ -239,7 +250,8 @@ void ClientCore::Impl::finish_discovery(Time now, const DiscoveryResult& result)
   // Before the report, which makes us online: members of these networks must never
   // see us online, not even for a moment (the server keeps this per session).
   for (const std::string& network : presence.offline_networks()) control.send(SetNetworkOnline{0, network, false});
-  control.send(DiscoveryReport{result.mapped, result.profile});
+  last_report = DiscoveryReport{result.mapped, result.profile, port_mapper.current()};
+  control.send(*last_report);
   online = true;
   std::optional<Endpoint> quiet_endpoint = discovery.quiet_endpoint();
   if (!result.udp_blocked && ctx.config.measure_mapping_lifetime && quiet_endpoint) {
@@ -274,6 +286,18 @@ std::optional<TunnelInstruction> ClientCore::Impl::resume_plan(std::uint64_t tun
   if (it == resume_ids.end()) return std::nullopt;
   ++ctx.stats.tunnels_resumed;
   return resume_instruction(it->second.key, it->second.virtual_ip, from);
+}
+
+void ClientCore::Impl::start_port_mapping(Time now) {
+  if (!ctx.config.port_mapping || !ctx.config.port_mapping_gateway || ctx.config.lan_endpoints.empty()) return;
+  port_mapper.start(now, *ctx.config.port_mapping_gateway, ctx.config.lan_endpoints.front().port,
+                    ctx.config.port_mapping_lifetime_s);
+}
+
+void ClientCore::Impl::port_mapping_changed() {
+  if (!online || !last_report) return;  // the first report will carry it
+  last_report->port_mapping = port_mapper.current();
+  control.send(*last_report);
 }
 
 void ClientCore::Impl::follow_lifetime() {
@@ -481,6 +505,9 @@ void ClientCore::start(Time now) {
   if (impl_->started) return;
   impl_->started = true;
   impl_->control.start(now);
+  // Before login: the gateway is one LAN hop away, so the mapping is there by the
+  // time discovery ends and the first report carries it.
+  impl_->start_port_mapping(now);
 }
 
 void ClientCore::stop(Time now) {
@@ -490,6 +517,7 @@ void ClientCore::stop(Time now) {
 void ClientCore::Impl::shut_down(Time now, const std::string& why) {
   started = false;
   control.stop(now);
+  port_mapper.stop(now);
   discovery.cancel();
   tcp_probe.cancel();
   lifetime.cancel();
@@ -543,6 +571,10 @@ void ClientCore::on_stream_closed(Time now, ConnId conn) {
 
 void ClientCore::on_datagram(Time now, Endpoint from, ByteView data, SocketId socket) {
   Impl& s = *impl_;
+  if (socket == 0 && s.port_mapper.owns(from)) {
+    if (s.port_mapper.on_datagram(now, from, data)) s.port_mapping_changed();
+    return;
+  }
   auto decoded = decode_datagram(data);
   if (!decoded) {
     ++s.ctx.stats.malformed_datagrams;
@@ -648,6 +680,7 @@ void ClientCore::on_timer(Time now) {
   if (auto result = s.discovery.on_timer(now)) s.finish_discovery(now, *result);
   s.lifetime.on_timer(now);
   s.follow_lifetime();
+  if (s.port_mapper.on_timer(now)) s.port_mapping_changed();
   s.relay_prober.on_timer(now, s.ctx);
   s.report_relay_rtts(now);
   s.relay_streams.on_timer(now);
@@ -663,6 +696,7 @@ void ClientCore::on_network_changed(Time now, std::vector<Endpoint> lan_endpoint
   ++s.ctx.stats.network_changes;
   s.ctx.config.lan_endpoints = std::move(lan_endpoints);
   s.relay_streams.close_all();
+  s.start_port_mapping(now);  // a new network may have a new gateway, and our port a new mapping
   s.handle(now, s.control.reconnect_now(now, "the network changed"));
   s.tunnels.on_network_changed(now);
 }
@@ -675,7 +709,7 @@ std::optional<Time> ClientCore::next_deadline() const {
   for (std::optional<Time> t :
        {s.discovery.next_deadline(), s.tunnels.next_deadline(), s.retry.next_deadline(), held,
         s.relay_prober.next_deadline(), s.relay_streams.next_deadline(), s.lifetime.next_deadline(),
-        s.tcp_probe.next_deadline()}) {
+        s.tcp_probe.next_deadline(), s.port_mapper.next_deadline()}) {
     if (t && (!next || *t < *next)) next = t;
   }
   return next;
@@ -862,6 +896,8 @@ std::optional<Ipv4> ClientCore::virtual_ip() const { return impl_->virtual_ip; }
 std::optional<Endpoint> ClientCore::mapped_endpoint() const { return impl_->mapped; }
 
 std::optional<NatProfile> ClientCore::nat_profile() const { return impl_->nat_profile; }
+
+PortMappingOffer ClientCore::port_mapping() const { return impl_->port_mapper.current(); }
 
 const std::vector<NetworkInfo>& ClientCore::networks() const { return impl_->membership.networks(); }
 

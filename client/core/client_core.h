@@ -143,6 +143,9 @@ class ClientCore {
   // What the latest discovery run learned (discovery.h); nullopt before the first
   // run ends. Kept across reconnects until a new run replaces it.
   std::optional<NatProfile> nat_profile() const;
+  // The mapping our gateway granted our main socket (port_mapping.h); protocol
+  // kNone when none.
+  PortMappingOffer port_mapping() const;
   const std::vector<NetworkInfo>& networks() const;
   // Every peer sharing a network with us, sorted by key.
   std::vector<PeerStatus> peers() const;

@@ -8,6 +8,8 @@ namespace yt {
 
 struct ClientStats {
   std::uint64_t malformed_datagrams = 0;
+  std::uint64_t port_mapping_requests = 0;   // PCP / NAT-PMP requests sent to the gateway (port_mapping.h)
+  std::uint64_t port_mapping_malformed = 0;  // gateway answers that were not to our request
   std::uint64_t unknown_tunnel = 0;        // punch/handshake for a tunnel we do not have
   std::uint64_t unknown_session = 0;       // PeerData with an unknown receiver index
   std::uint64_t relay_unknown_pair = 0;    // relay traffic for no tunnel of ours, or not from its relay

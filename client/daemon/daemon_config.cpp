@@ -176,6 +176,7 @@ Result<DaemonConfig, std::string> validate(const DaemonSettings& s) {
   config.batch = s.batch;
   config.offload = s.batch && s.offload;
   config.coalesce = config.offload && s.coalesce;
+  config.port_mapping = s.port_mapping;
   auto bridge = Endpoint::parse(s.bridge);
   if (!bridge) return Err{"bridge endpoint '" + s.bridge + "' is not IPv4:PORT"};
   config.bridge = *bridge;

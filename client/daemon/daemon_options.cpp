@@ -62,6 +62,9 @@ DaemonOptions::DaemonOptions(CLI::App& app) {
                    "data plane: with offloads, write TCP segments from peers to the adapter one by one "
                    "instead of joined into GSO super-packets. For measurements; env YT_NO_COALESCE=1"),
       [](const DaemonSettings&, DaemonSettings& to) { to.coalesce = false; });
+  add(app.add_flag("--no-port-mapping",
+                   "never ask the default gateway for a mapping of our UDP port (PCP, NAT-PMP)"),
+      [](const DaemonSettings&, DaemonSettings& to) { to.port_mapping = false; });
   add(app.add_option("--bridge", given_.bridge, "with --no-tun: local bridge endpoint (default 127.0.0.1:0)"),
       YT_COPY(bridge));
   app.add_option("--create", create_, "create this network after the first login");

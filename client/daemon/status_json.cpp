@@ -17,6 +17,8 @@ nlohmann::json stats_json(const ClientStats& s) {
       {"packets_received", s.packets_received},
       {"reconnects", s.reconnects},
       {"birthday_datagrams", s.birthday_datagrams},
+      {"port_mapping_requests", s.port_mapping_requests},
+      {"port_mapping_malformed", s.port_mapping_malformed},
       {"tunnel_requests", s.tunnel_requests},
       {"ip_sent", s.ip_sent},
       {"ip_no_tunnel", s.ip_no_tunnel},
@@ -105,6 +107,12 @@ nlohmann::json status_json(const ClientCore& core, const StatusExtras& extras) {
   // What discovery measured, e.g. "EIM/APDF preserve" or "APDM/APDF random".
   const std::optional<NatProfile> nat = core.nat_profile();
   out["nat"] = !nat ? nlohmann::json(nullptr) : nlohmann::json(nat->udp_blocked ? "udp-blocked" : nat->summary());
+  // The gateway's mapping of our UDP port (PCP / NAT-PMP), e.g. "pcp 203.0.113.5:61000".
+  const PortMappingOffer mapping = core.port_mapping();
+  out["port_mapping"] = mapping.protocol == PortMappingProtocol::kNone
+                            ? nlohmann::json(nullptr)
+                            : nlohmann::json(std::string(to_string(mapping.protocol)) + " " +
+                                             mapping.external.to_string());
   if (extras.adapter) {
     std::optional<Ipv6Prefix> ipv6 = extras.adapter->ipv6();
     out["ipv6"] = ipv6 ? nlohmann::json(ipv6->to_string()) : nlohmann::json(nullptr);

@@ -26,6 +26,7 @@
 #include "client/daemon/web_server.h"
 #include "client/daemon/web_token.h"
 #include "platform/asio_client_driver.h"
+#include "platform/default_gateway.h"
 #include "platform/file_lock.h"
 #include "platform/key_file.h"
 #include "platform/metrics_http.h"
@@ -142,6 +143,11 @@ int main(int argc, char** argv) {
   client.nickname = state->nickname.empty() ? config.nickname : state->nickname;
   client.offline_networks = state->offline_networks;
   client.ip_mode = config.tun;
+  client.port_mapping = config.port_mapping;
+  // Where to ask for a port mapping (client/core/port_mapping.h): the router our
+  // default route goes through. Only the daemon looks it up, so tests that drive
+  // the Asio driver on the host never send PCP to the host's real router.
+  if (config.port_mapping) client.port_mapping_gateway = yt::default_gateway();
   if (config.tun) client.ipv6_base = yt::ipv6_base(config.ipv6_prefix);
   std::vector<std::string> own_interfaces;
   if (adapter) own_interfaces.push_back(adapter->name());

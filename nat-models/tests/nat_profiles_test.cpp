@@ -140,7 +140,20 @@ const Expectation kExpected[] = {
     {"cgnat", kUdp, M::kEndpointIndependent, F::kEndpointIndependent, A::kRandom, 0, true},
     {"udp-blocked", kTcp, M::kEndpointIndependent, F::kAddressPortDependent, A::kPreserve, 0, false},
     {"one-to-one", kUdp, M::kEndpointIndependent, F::kEndpointIndependent, A::kPreserve, 0, true},
+    {"home-router-pcp", kUdp, M::kEndpointIndependent, F::kAddressPortDependent, A::kPreserve, 0, false},
+    {"symmetric-random-natpmp", kUdp, M::kAddressPortDependent, F::kAddressPortDependent, A::kRandom, 0, false},
 };
+
+TEST(NatProfilesTest, PortMappingProfilesAnswerWhatTheirNamesSay) {
+  EXPECT_TRUE(profile("home-router-pcp")->answers_pcp);
+  EXPECT_TRUE(profile("home-router-pcp")->answers_nat_pmp);
+  EXPECT_FALSE(profile("symmetric-random-natpmp")->answers_pcp);
+  EXPECT_TRUE(profile("symmetric-random-natpmp")->answers_nat_pmp);
+  for (const std::string& name : profile_names()) {
+    if (name == "home-router-pcp" || name == "symmetric-random-natpmp") continue;
+    EXPECT_FALSE(profile(name)->answers_pcp || profile(name)->answers_nat_pmp) << name;
+  }
+}
 
 class ProfileBehaviourTest : public ::testing::TestWithParam<Expectation> {};
 
@@ -167,7 +180,7 @@ INSTANTIATE_TEST_SUITE_P(Profiles, ProfileBehaviourTest, ::testing::ValuesIn(kEx
 
 TEST(NatProfilesTest, EveryListedNameResolvesAndNamesAreUnique) {
   const auto names = profile_names();
-  EXPECT_EQ(names.size(), 10u);
+  EXPECT_EQ(names.size(), 12u);
   EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size());
   for (const auto& n : names) {
     EXPECT_TRUE(profile(n)) << n;
@@ -177,7 +190,8 @@ TEST(NatProfilesTest, EveryListedNameResolvesAndNamesAreUnique) {
   }
   for (const char* expected :
        {"full-cone", "restricted-cone", "port-restricted-cone", "symmetric-sequential", "symmetric-random",
-        "linux-masquerade", "cgnat", "udp-blocked", "tcp-443-only", "one-to-one"}) {
+        "linux-masquerade", "cgnat", "udp-blocked", "tcp-443-only", "one-to-one", "home-router-pcp",
+        "symmetric-random-natpmp"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
   }
 }

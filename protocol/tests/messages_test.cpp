@@ -41,7 +41,12 @@ std::vector<ControlCase> control_cases() {
        LoginReply{ReplyCode::kOk, "", *Ipv4::parse("25.0.0.1"), 8, 0x0102030405060708ULL, {ep("198.51.100.1:3478")}},
        "0102" "00" "00" "19000001" "08" "0102030405060708" "01" "c6336401" "0d96"},
       {"DiscoveryReport", DiscoveryReport{ep("203.0.113.1:1000"), profile},
-       "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101" "00007530" "01" "00"},
+       "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101" "00007530" "01" "00" "00"},
+      {"DiscoveryReport with a port mapping",
+       DiscoveryReport{ep("203.0.113.1:1000"), profile,
+                       PortMappingOffer{PortMappingProtocol::kPcp, ep("203.0.113.1:61000"), 7200}},
+       "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101" "00007530" "01" "00"
+       "01" "cb007101" "ee48" "00001c20"},
       {"CreateNetwork", CreateNetwork{7, "net", "pw"}, "0104" "00000007" "036e6574" "027077"},
       {"JoinNetwork", JoinNetwork{8, "net", ""}, "0105" "00000008" "036e6574" "00"},
       {"LeaveNetwork", LeaveNetwork{9, "net"}, "0106" "00000009" "036e6574"},
@@ -172,8 +177,17 @@ TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
   EXPECT_EQ(decode_control(*from_hex(long_name)).error(), DecodeError::kFieldOutOfRange);
   // A DiscoveryReport whose filtering_known flag is 2.
   EXPECT_EQ(decode_control(*from_hex("0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01"
-                                     "cb007101" "00007530" "01" "02"))
+                                     "cb007101" "00007530" "01" "02" "00"))
                 .error(),
+            DecodeError::kFieldOutOfRange);
+  // A DiscoveryReport with port mapping protocol 4, with external port 0, with lifetime 0.
+  const std::string report = "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101"
+                             "00007530" "01" "00";
+  EXPECT_EQ(decode_control(*from_hex(report + "04" "cb007101" "ee48" "00001c20")).error(),
+            DecodeError::kFieldOutOfRange);
+  EXPECT_EQ(decode_control(*from_hex(report + "01" "cb007101" "0000" "00001c20")).error(),
+            DecodeError::kFieldOutOfRange);
+  EXPECT_EQ(decode_control(*from_hex(report + "02" "cb007101" "ee48" "00000000")).error(),
             DecodeError::kFieldOutOfRange);
   // SetNetworkOnline with an online flag of 2.
   EXPECT_EQ(decode_control(*from_hex("0111" "0000000b" "036e6574" "02")).error(), DecodeError::kFieldOutOfRange);

@@ -8,7 +8,8 @@ namespace yt {
 
 const std::vector<std::string>& technique_names() {
   static const std::vector<std::string> names = {"lan",      "prediction",     "serialize",
-                                                 "prepunch", "follower-delay", "birthday", "tcp"};
+                                                 "prepunch", "follower-delay", "birthday", "tcp",
+                                                 "portmap"};
   return names;
 }
 
@@ -60,6 +61,7 @@ PlanOptions plan_options(const ServerConfig& config) {
   options.birthday.enabled = config.birthday.enabled && technique_enabled(config, "birthday");
   options.tcp = config.tcp_punch;
   options.tcp.enabled = config.tcp_punch.enabled && technique_enabled(config, "tcp");
+  options.port_mapping = technique_enabled(config, "portmap");
   return options;
 }
 

@@ -8,6 +8,7 @@
 //   follower-delay  a receptive side starts after a filtering one
 //   birthday        birthday probing (random-port NAT against a filtering EIM one)
 //   tcp             TCP hole punching where a side's UDP is blocked
+//   portmap         a gateway's port mapping (PCP, NAT-PMP, UPnP) offered first and trusted
 // "naive" (PunchStrategy::kNaive) is none of them, and stays what it was.
 #pragma once
 

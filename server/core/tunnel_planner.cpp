@@ -22,6 +22,11 @@ bool predictable(const NatProfile& p) {
          p.allocation == PortAllocation::kSequential && p.port_delta != 0;
 }
 
+// Receptive by its NAT profile, or by a trusted port mapping when that technique is on.
+bool side_receptive(const TunnelSide& side, const PlanOptions& options) {
+  return receptive(side.profile) || (options.port_mapping && port_mapping_trusted(side));
+}
+
 std::vector<Endpoint> server_driven_candidates(const TunnelSide& self, const TunnelSide& peer,
                                                const PlanOptions& options) {
   const std::size_t prediction_window = options.prediction_window;
@@ -29,6 +34,11 @@ std::vector<Endpoint> server_driven_candidates(const TunnelSide& self, const Tun
   bool same_public_ip = self.mapped && peer.mapped && self.mapped->ip == peer.mapped->ip;
   if (same_public_ip && options.lan_candidates) {
     for (Endpoint e : peer.lan_endpoints) out.add(e);
+  }
+  // First of the public candidates (the LAN ones are better where they apply).
+  if (options.port_mapping && peer.port_mapping.protocol != PortMappingProtocol::kNone &&
+      (port_mapping_trusted(peer) || same_public_ip)) {
+    out.add(peer.port_mapping.external);
   }
   std::vector<Endpoint> predicted = same_public_ip ? std::vector<Endpoint>{}
                                                    : predicted_endpoints(peer, prediction_window);
@@ -44,9 +54,12 @@ std::uint32_t whole_ms(Duration d) {
 }
 
 // This side's part in birthday probing, if the pair calls for it (tunnel_planner.h, 4.).
-BirthdayPlan birthday_for(const TunnelSide& self, const TunnelSide& peer, const BirthdayOptions& options,
+BirthdayPlan birthday_for(const TunnelSide& self, const TunnelSide& peer, const PlanOptions& plan_options,
                           std::uint8_t ttl) {
+  const BirthdayOptions& options = plan_options.birthday;
   BirthdayPlan plan;
+  // A trusted mapping on either side makes the pair's first probe get in.
+  if (plan_options.port_mapping && (port_mapping_trusted(self) || port_mapping_trusted(peer))) return plan;
   if (!options.enabled || !self.mapped || !peer.mapped || self.mapped->ip == peer.mapped->ip) return plan;
   if (options.sockets == 0 || options.probes == 0 || options.rate_pps == 0) return plan;
   plan.rate_pps = options.rate_pps;
@@ -70,7 +83,7 @@ BirthdayPlan birthday_for(const TunnelSide& self, const TunnelSide& peer, const 
 // When a side starts punching, from the instruction (server-driven strategy).
 Duration start_of(const TunnelSide& self, const TunnelSide& peer, const PlanOptions& options) {
   Duration start = options.lead;
-  if (receptive(self.profile) && !receptive(peer.profile)) start += options.follower_delay;
+  if (side_receptive(self, options) && !side_receptive(peer, options)) start += options.follower_delay;
   return start;
 }
 
@@ -107,17 +120,25 @@ TunnelInstruction instruction_for(const TunnelSide& self, const TunnelSide& peer
     if (peer.mapped) t.candidates.push_back(*peer.mapped);
     return t;
   }
-  const bool self_receptive = receptive(self.profile);
-  const bool peer_receptive = receptive(peer.profile);
+  const bool self_receptive = side_receptive(self, options);
+  const bool peer_receptive = side_receptive(peer, options);
   t.start_delay_ms = whole_ms(start_of(self, peer, options));
   if (!self_receptive && !peer_receptive) t.prepunch_ttl = options.prepunch_ttl;
   t.candidates = server_driven_candidates(self, peer, options);
-  t.birthday = birthday_for(self, peer, options.birthday, options.prepunch_ttl);
+  t.birthday = birthday_for(self, peer, options, options.prepunch_ttl);
   t.tcp = tcp_for(self, peer, options);
   return t;
 }
 
 }  // namespace
+
+bool in_shared_address_space(Ipv4 ip) { return (ip.value & 0xffc00000u) == 0x64400000u; }
+
+bool port_mapping_trusted(const TunnelSide& side) {
+  const PortMappingOffer& m = side.port_mapping;
+  return m.protocol != PortMappingProtocol::kNone && side.mapped && m.external.ip == side.mapped->ip &&
+         !in_shared_address_space(m.external.ip);
+}
 
 bool random_per_destination(const NatProfile& p) {
   return p.behind_nat && !p.udp_blocked && p.mapping_known && p.mapping != MappingBehavior::kEndpointIndependent &&

@@ -41,6 +41,19 @@
 //     (messages.h) before the full rounds cross.
 //   - two receptive sides start together, without a prepunch.
 //
+//   0. Port mapping (`portmap`): a side whose gateway granted a mapping of its
+//      socket (PCP, NAT-PMP, UPnP IGD; PortMappingOffer in its DiscoveryReport)
+//      has that endpoint offered first (after LAN endpoints, where those apply). The mapping is endpoint-independent and
+//      open to every remote, so a side holding a *trusted* one counts as
+//      receptive (it starts after a filtering peer, no prepunch, no birthday
+//      probing for it): its peer's first probe to the mapped port gets in, and
+//      the answer leaves through the same mapping. Trusted means on the public IP
+//      the server saw it at and outside 100.64.0.0/10: otherwise a NAT in front
+//      of the gateway (carrier-grade NAT) translates again, and the mapping holds
+//      on the inner NAT only. An untrusted mapping is still offered, but only to a
+//      peer behind the same public IP (like LAN endpoints: a claimed address is
+//      never aimed at from elsewhere, where it could be a third party's).
+//
 //   4. Birthday probing (messages.h, BirthdayPlan), when one side's NAT was measured
 //      to give every destination a random port (APDM or ADM, random allocation:
 //      nothing to predict) and the other's to keep one mapping for all (EIM, or no
@@ -97,6 +110,8 @@ struct TunnelSide {
   // client's claim: fit to choose a strategy for its side, never a source of
   // addresses to aim the peer's probes at (those come from what the server saw).
   NatProfile profile;
+  // The gateway's mapping the client reported (a claim; trusted per 0. above).
+  PortMappingOffer port_mapping;
   // newest_mapping came from a RefreshMapping probe, after discovery's hairpin
   // probe: no unseen mapping lies between it and the next one.
   bool fresh_base = false;
@@ -132,7 +147,14 @@ struct PlanOptions {
   Duration follower_delay{0};          // how much later a receptive side starts
   BirthdayOptions birthday;
   TcpPunchOptions tcp;
+  bool port_mapping = true;            // 0. above
 };
+
+// 100.64.0.0/10 (RFC 6598): the shared address space of carrier-grade NATs.
+bool in_shared_address_space(Ipv4 ip);
+// Whether `side`'s reported port mapping is believed (0. above): reported, on the
+// public IP the server saw, outside 100.64.0.0/10.
+bool port_mapping_trusted(const TunnelSide& side);
 
 // Whether a profile's NAT gives each destination a new random port (birthday
 // probing's random side) / keeps one mapping for all destinations (its other side).

@@ -146,8 +146,10 @@ check "bad MTU is refused" test $rc -eq 2 -a -n "$(grep -i 'MTU' <<<"$out")"
 
 echo "== server, relay and daemons"
 RELAY_KEY=$("$RELAY" --key "$WORK/relay.key" --print-public-key) || die "relay key"
+# --disable tcp: erin's pairs are this test's relayed ones (TCP hole punching
+# has tests/netns/tcp_punch_test.sh).
 spawn srv "$WORK/server.log" "$SERVER" --listen 203.0.113.10:12975 --db "$WORK/server.db" \
-  --key "$WORK/server.key" --password-strength minimum --relay-key "$RELAY_KEY"
+  --key "$WORK/server.key" --password-strength minimum --relay-key "$RELAY_KEY" --disable tcp
 SERVER_PID=$SPAWNED
 wait_for 10 "the server to listen" ns srv bash -c 'ss -ltn | grep -q 203.0.113.10:12975'
 spawn rly "$WORK/relay.log" "$RELAY" --server 203.0.113.10:12975 --server-key "$KEY" --key "$WORK/relay.key" \
@@ -484,7 +486,7 @@ check "alice is still without the server" test "$(cli alice status --json | json
 echo "== the server returns: daemons deep in their reconnect backoff are back within seconds"
 # 60 s down by now: the backoff waits 16-32 s between attempts.
 spawn srv "$WORK/server2.log" "$SERVER" --listen 203.0.113.10:12975 --db "$WORK/server.db" \
-  --key "$WORK/server.key" --password-strength minimum --relay-key "$RELAY_KEY"
+  --key "$WORK/server.key" --password-strength minimum --relay-key "$RELAY_KEY" --disable tcp
 SERVER_PID=$SPAWNED
 back=$(date +%s%N)
 both_online() { [[ $(cli alice status --json | json 'd["state"]') == online && $(cli frank status --json | json 'd["state"]') == online ]]; }

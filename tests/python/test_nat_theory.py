@@ -34,6 +34,20 @@ def test_birthday_probing_gives_random_symmetric_a_probability_against_filtering
     assert theory.expected_rate("symmetric-random", "symmetric-sequential", "current") == 0.0
 
 
+def test_a_port_mapping_nat_is_direct_against_every_udp_capable_peer():
+    for peer in theory.PROFILES:
+        for nat in ("home-router-pcp", "symmetric-random-natpmp"):
+            want = theory.PROFILES[peer][3]
+            assert theory.expected_rate(nat, peer, "current") == (1.0 if want else 0.0), (nat, peer)
+    # The planner's part: without it the per-destination NAT is symmetric-random again.
+    assert theory.expected_rate("symmetric-random-natpmp", "symmetric-random", "current", ("portmap",)) == 0.0
+    assert theory.expected_rate("symmetric-random-natpmp", "port-restricted-cone", "current", ("portmap",)) == \
+        theory.BIRTHDAY_P
+    assert not theory.expected_direct("symmetric-random-natpmp", "port-restricted-cone", "naive")
+    # An endpoint-independent NAT opened by the mapping is open whoever plans.
+    assert theory.expected_direct("home-router-pcp", "symmetric-random", "naive")
+
+
 def test_a_birthday_pair_matches_when_its_interval_holds_the_probability():
     ok = dict(pair("symmetric-random", "port-restricted-cone", "current", 0.95), p2p_rate_ci95=[0.83, 0.99])
     low = dict(pair("symmetric-random", "port-restricted-cone", "current", 0.5), p2p_rate_ci95=[0.3, 0.7])

@@ -64,6 +64,11 @@ const std::vector<Expected>& expectations() {
        "connection is TCP to 443 and still works)"},
       {"one-to-one", false, M::kEndpointIndependent, F::kEndpointIndependent, A::kPreserve, 0, true,
        "1:1 NAT: only the address changes (so behind_nat), ports kept, all inbound allowed, hairpins"},
+      {"home-router-pcp", false, M::kEndpointIndependent, F::kAddressPortDependent, A::kPreserve, 0, false,
+       "linux-masquerade's behaviour: its PCP / NAT-PMP service makes mappings only when asked (this "
+       "client has no gateway configured)"},
+      {"symmetric-random-natpmp", false, M::kAddressPortDependent, F::kAddressPortDependent, A::kRandom, 0, false,
+       "symmetric-random's behaviour, as long as nobody asks it for a mapping"},
       {"home-behind-cgnat", false, M::kEndpointIndependent, F::kAddressPortDependent, A::kRandom, 0, true,
        "both devices EIM; the home router's APDF is the stricter filter; the CGN picks the port at "
        "random; the CGN hairpins and the home router lets it back in, since our probe was sent to "

@@ -11,9 +11,9 @@ namespace {
 TEST(PunchTechniques, ListsParseAndUnknownNamesAreRefusedWithTheKnownOnes) {
   EXPECT_TRUE(parse_techniques("")->empty());
   EXPECT_EQ(*parse_techniques("birthday, prediction,"), (std::set<std::string>{"birthday", "prediction"}));
-  EXPECT_EQ(*parse_techniques("tcp"), (std::set<std::string>{"tcp"}));
+  EXPECT_EQ(*parse_techniques("tcp,portmap"), (std::set<std::string>{"tcp", "portmap"}));
   EXPECT_EQ(parse_techniques("birthday,upnp").error(),
-            "unknown punch technique 'upnp' (lan, prediction, serialize, prepunch, follower-delay, birthday, tcp)");
+            "unknown punch technique 'upnp' (lan, prediction, serialize, prepunch, follower-delay, birthday, tcp, portmap)");
 }
 
 TEST(PunchTechniques, EachDisabledTechniqueIsLeftOutOfThePlanOptions) {
@@ -25,7 +25,8 @@ TEST(PunchTechniques, EachDisabledTechniqueIsLeftOutOfThePlanOptions) {
   EXPECT_EQ(all.follower_delay, config.punch_follower_delay);
   EXPECT_TRUE(all.birthday.enabled);
   EXPECT_TRUE(all.tcp.enabled);
-  config.disabled_techniques = *parse_techniques("lan,prediction,prepunch,follower-delay,birthday,tcp");
+  EXPECT_TRUE(all.port_mapping);
+  config.disabled_techniques = *parse_techniques("lan,prediction,prepunch,follower-delay,birthday,tcp,portmap");
   PlanOptions none = plan_options(config);
   EXPECT_FALSE(none.lan_candidates);
   EXPECT_EQ(none.prediction_window, 0u);
@@ -33,6 +34,7 @@ TEST(PunchTechniques, EachDisabledTechniqueIsLeftOutOfThePlanOptions) {
   EXPECT_EQ(none.follower_delay, Duration(0));
   EXPECT_FALSE(none.birthday.enabled);
   EXPECT_FALSE(none.tcp.enabled);
+  EXPECT_FALSE(none.port_mapping);
   EXPECT_FALSE(technique_enabled(config, "birthday"));
   EXPECT_TRUE(technique_enabled(config, "serialize"));
 }

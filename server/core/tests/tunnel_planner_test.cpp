@@ -381,3 +381,83 @@ TEST(TunnelPlanner, NoTcpPunchWhereUdpWorksOrAMappingIsUnknownOrItIsOff) {
 
 }  // namespace
 }  // namespace yt
+
+namespace yt {
+namespace {
+
+TunnelSide mapped_side(std::uint8_t key, Endpoint seen, Endpoint external) {
+  TunnelSide s;
+  s.key.fill(0x11);
+  s.key[0] = key;
+  s.virtual_ip = Ipv4::from_octets(25, 0, 0, key);
+  s.mapped = seen;
+  s.profile = random_symmetric();
+  s.port_mapping = PortMappingOffer{PortMappingProtocol::kPcp, external, 7200};
+  return s;
+}
+
+PlanOptions current() {
+  PlanOptions o;
+  o.lead = std::chrono::milliseconds(250);
+  o.prepunch_ttl = 2;
+  o.follower_delay = std::chrono::seconds(1);
+  return o;
+}
+
+TEST(TunnelPlannerPortMapping, ATrustedMappingIsFirstAndMakesItsSideReceptive) {
+  const Ipv4 ip_a = Ipv4::from_octets(198, 51, 100, 2);
+  TunnelSide a = mapped_side(1, {ip_a, 40001}, {ip_a, 5000});
+  TunnelSide b;
+  b.key.fill(0x22);
+  b.mapped = Endpoint{Ipv4::from_octets(203, 0, 113, 7), 1000};
+  b.profile = port_restricted_cone();
+  ASSERT_TRUE(port_mapping_trusted(a));
+  TunnelPlan plan = plan_tunnel(a, b, 1, current());
+  EXPECT_EQ(plan.for_b.candidates, (std::vector<Endpoint>{{ip_a, 5000}, {ip_a, 40001}}));
+  // a is receptive now: b (filtering) starts first, a a follower delay later, no
+  // prepunch, no birthday probing although a's NAT is random-port symmetric.
+  EXPECT_EQ(plan.for_b.start_delay_ms, 250u);
+  EXPECT_EQ(plan.for_a.start_delay_ms, 1250u);
+  EXPECT_EQ(plan.for_a.prepunch_ttl, 0);
+  EXPECT_EQ(plan.for_b.prepunch_ttl, 0);
+  EXPECT_EQ(plan.for_a.birthday.role, BirthdayRole::kNone);
+  EXPECT_EQ(plan.for_b.birthday.role, BirthdayRole::kNone);
+
+  // Switched off (`--disable portmap`): the plan is what it was without a mapping.
+  PlanOptions off = current();
+  off.port_mapping = false;
+  TunnelPlan without = plan_tunnel(a, b, 1, off);
+  EXPECT_EQ(without.for_b.candidates, (std::vector<Endpoint>{{ip_a, 40001}}));
+  EXPECT_EQ(without.for_a.birthday.role, BirthdayRole::kOpenPorts);
+  EXPECT_EQ(without.for_a.prepunch_ttl, 2);
+}
+
+TEST(TunnelPlannerPortMapping, AMappingBehindACarrierGradeNatIsNotTrusted) {
+  const Ipv4 seen = Ipv4::from_octets(198, 51, 100, 2);
+  // External address in 100.64.0.0/10: the gateway's WAN is a CGN's inside.
+  TunnelSide cgn = mapped_side(1, {seen, 40001}, {Ipv4::from_octets(100, 64, 3, 4), 5000});
+  // External address other than the one the server saw: a NAT in between.
+  TunnelSide other = mapped_side(1, {seen, 40001}, {Ipv4::from_octets(203, 0, 113, 99), 5000});
+  EXPECT_TRUE(in_shared_address_space(Ipv4::from_octets(100, 127, 255, 255)));
+  EXPECT_FALSE(in_shared_address_space(Ipv4::from_octets(100, 128, 0, 0)));
+  EXPECT_FALSE(port_mapping_trusted(cgn));
+  EXPECT_FALSE(port_mapping_trusted(other));
+  TunnelSide b;
+  b.key.fill(0x22);
+  b.mapped = Endpoint{Ipv4::from_octets(203, 0, 113, 7), 1000};
+  b.profile = port_restricted_cone();
+  for (const TunnelSide& a : {cgn, other}) {
+    TunnelPlan plan = plan_tunnel(a, b, 1, current());
+    // Not offered from elsewhere (it could be anybody's address), not receptive.
+    EXPECT_EQ(plan.for_b.candidates, (std::vector<Endpoint>{{seen, 40001}}));
+    EXPECT_EQ(plan.for_a.birthday.role, BirthdayRole::kOpenPorts);
+  }
+  // A peer behind the same public IP (the same CGN) is offered it.
+  TunnelSide neighbour = b;
+  neighbour.mapped = Endpoint{seen, 40500};
+  TunnelPlan plan = plan_tunnel(cgn, neighbour, 1, current());
+  EXPECT_EQ(plan.for_b.candidates.front(), (Endpoint{Ipv4::from_octets(100, 64, 3, 4), 5000}));
+}
+
+}  // namespace
+}  // namespace yt

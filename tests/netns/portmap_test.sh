@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Real-kernel test of port mapping: a client behind a Linux NAT that gives every new
+# destination a random port (MASQUERADE --random-fully) and runs the real miniupnpd
+# (Debian's, nftables backend, NAT-PMP/PCP and UPnP on, secure mode) asks it for a
+# mapping of its UDP port with PCP, reports it, and goes direct with a peer behind
+# another --random-fully NAT: a pair with nothing to predict and no endpoint-
+# independent side for birthday probing, so without the mapping it is relayed
+# (the control, with --disable portmap on the server). When the daemon exits, its
+# mapping is deleted.
+#
+#   inet (router) ── srv      203.0.113.10 and .11 (discovery 2 IPs x 2 ports; a
+#        │                     STUN responder on 5478/5479 for miniupnpd, below)
+#        ├─ natB  198.51.100.18  MASQUERADE --random-fully              ── bob    10.2.0.2
+#        └─ natC  192.0.2.2      MASQUERADE --random-fully + miniupnpd  ── carol  10.3.0.2
+#
+# miniupnpd 2.3 maps nothing while its WAN address is reserved, and the documentation
+# ranges are; ext_perform_stun=yes with our STUN responder shows it the address is
+# reachable unfiltered (RFC 5780 change requests answered), which enables mapping.
+# The NAT rule masquerades the LAN only, so miniupnpd's own STUN requests keep their
+# ports (it checks that).
+#
+# Asserts: carol's status shows a PCP mapping on natC's address, miniupnpd's nftables
+# chain holds its DNAT rule and natpmpc sees the gateway; bob-carol go direct and
+# carry pings; carol's exit deletes the rule; with --disable portmap the pair is
+# relayed. Documentation ranges only; everything runs inside the namespaces.
+#
+# Usage: portmap_test.sh SERVER_BIN DAEMON_BIN CLI_BIN
+# Exit: 0 pass, 1 fail, 77 skipped (not root, no /dev/net/tun, no `ip netns`, no miniupnpd).
+set -uo pipefail
+
+SERVER=${1:?usage: portmap_test.sh SERVER_BIN DAEMON_BIN CLI_BIN}
+DAEMON=${2:?}
+CLI=${3:?}
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/harness.sh"
+
+[[ $(id -u) -eq 0 ]] || skip "network-namespace tests need root (run the README test command as root)"
+[[ -c /dev/net/tun ]] || skip "/dev/net/tun is missing (no TUN support here)"
+command -v ip >/dev/null || skip "ip(8) is not installed"
+for tool in nft iptables ping python3 timeout ss conntrack natpmpc /usr/sbin/miniupnpd; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (scripts/setup.sh installs it)"; exit 1; }
+done
+
+harness_start ytp yt-portmap
+cli() { local n=$1; shift; timeout 10 ip netns exec "$RUN-$n" "$CLI" --socket "$WORK/$n.sock" --timeout 8 "$@"; }
+json() { /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if not isinstance(r,(dict,list)) else json.dumps(r))' "$1"; }
+peer_json() { cli "$1" list --json | json "[p for p in d['peers'] if p['nickname']=='$2'][0]"; }
+connection() { peer_json "$1" "$2" | json 'd["connection"]'; }
+is() { [[ $(connection "$1" "$2") == "$3" ]]; }
+
+echo "== topology (namespaces $RUN-*)"
+make_ns inet srv natB natC bob carol
+link inet i-srv 203.0.113.1/28 srv eth0 203.0.113.10/28
+ns srv ip addr add 203.0.113.11/28 dev eth0
+link inet i-b 198.51.100.17/28 natB wan 198.51.100.18/28
+link inet i-c 192.0.2.1/28 natC wan 192.0.2.2/28
+link natB lan 10.2.0.1/24 bob eth0 10.2.0.2/24
+link natC lan 10.3.0.1/24 carol eth0 10.3.0.2/24
+ns srv ip route add default via 203.0.113.1
+ns natB ip route add default via 198.51.100.17
+ns natC ip route add default via 192.0.2.1
+ns bob ip route add default via 10.2.0.1
+ns carol ip route add default via 10.3.0.1
+for n in inet natB natC; do ns $n sysctl -qw net.ipv4.ip_forward=1; done
+ns natB iptables -t nat -A POSTROUTING -o wan -j MASQUERADE --random-fully || die "iptables natB"
+ns natC iptables -t nat -A POSTROUTING -s 10.3.0.0/24 -o wan -j MASQUERADE --random-fully || die "iptables natC"
+# The chains miniupnpd's nftables backend fills (its defaults: table "filter",
+# chains miniupnpd, prerouting_miniupnpd, postrouting_miniupnpd), hooked in.
+ns natC nft -f - <<'NFT' || die "nft tables for miniupnpd"
+table inet filter {
+  chain forward { type filter hook forward priority 0; policy accept; jump miniupnpd; }
+  chain miniupnpd { }
+  chain prerouting { type nat hook prerouting priority -100; policy accept; jump prerouting_miniupnpd; }
+  chain postrouting { type nat hook postrouting priority 100; policy accept; jump postrouting_miniupnpd; }
+  chain prerouting_miniupnpd { }
+  chain postrouting_miniupnpd { }
+}
+NFT
+
+echo "== miniupnpd on natC"
+spawn srv "$WORK/stun.log" /usr/bin/python3 "$HERE/stun_responder.py" 203.0.113.10 203.0.113.11 5478 5479 120 "$WORK/stun.ready"
+wait_for 5 "the STUN responder" test -e "$WORK/stun.ready"
+cat >"$WORK/miniupnpd.conf" <<MINIUPNPD_CONF
+ext_ifname=wan
+listening_ip=lan
+enable_natpmp=yes
+enable_upnp=yes
+secure_mode=yes
+system_uptime=no
+ext_perform_stun=yes
+ext_stun_host=203.0.113.10
+ext_stun_port=5478
+lease_file=$WORK/miniupnpd.leases
+uuid=3f1c0a4e-5d2b-4c6e-9a7f-0b1d2e3f4a5b
+allow 1024-65535 10.3.0.0/24 1024-65535
+deny 0-65535 0.0.0.0/0 0-65535
+MINIUPNPD_CONF
+spawn natC "$WORK/miniupnpd.log" /usr/sbin/miniupnpd -f "$WORK/miniupnpd.conf" -d -P "$WORK/miniupnpd.pid"
+wait_for 10 "miniupnpd to take the STUN verdict" grep -q "Port forwarding is now enabled" "$WORK/miniupnpd.log"
+pass "miniupnpd runs on natC; STUN says its WAN is reachable unfiltered"
+dnat_rules() { ns natC nft list chain inet filter prerouting_miniupnpd | grep -c "dnat ip to 10.3.0.2:$1"; }
+
+KEY=$("$SERVER" --key "$WORK/server.key" --print-public-key) || die "server key"
+start_server() {
+  spawn srv "$WORK/server.log" "$SERVER" --listen 203.0.113.10:12975 --db "$WORK/server.db" \
+    --key "$WORK/server.key" --password-strength minimum \
+    --discovery 203.0.113.10:3478 --discovery 203.0.113.10:3479 \
+    --discovery 203.0.113.11:3478 --discovery 203.0.113.11:3479 "$@"
+  SERVER_PID=$SPAWNED
+  wait_for 10 "the server to listen" ns srv bash -c 'ss -ltn | grep -q 203.0.113.10:12975'
+}
+declare -A DPID
+start_daemon() {  # start_daemon NAME [STATE_SUFFIX]
+  local n=$1
+  spawn "$n" "$WORK/$n$2.log" "$DAEMON" --server 203.0.113.10:12975 --server-key "$KEY" --nick "$n" \
+    --state-dir "$WORK/$n$2" --control-socket "$WORK/$n.sock" --tun-name yt0 --log-level debug
+  DPID[$n]=$SPAWNED
+}
+stop_pid() {
+  kill -TERM "$1" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null
+}
+online() { [[ $(cli "$1" status --json | json 'd["state"]') == online ]]; }
+mapping_of() { cli "$1" status --json | json 'd["port_mapping"]'; }
+has_pcp_mapping() { [[ $(mapping_of "$1") == "pcp 192.0.2.2:"* ]]; }
+udp_port_of() { ns "$1" ss -uanp | grep "pid=${DPID[$1]}," | grep -o '0\.0\.0\.0:[0-9]*' | head -1 | cut -d: -f2; }
+nat_of() { cli "$1" status --json | json 'd["nat"]'; }
+vip() { cli "$1" status --json | json 'd["virtual_ip"]'; }
+
+echo "== port mapping on"
+start_server
+for n in bob carol; do start_daemon "$n" ""; done
+for n in bob carol; do wait_for 15 "$n to log in" online "$n"; done
+echo "    discovered NATs: bob $(nat_of bob), carol $(nat_of carol)"
+check "carol's discovery sees a symmetric NAT with random ports ($(nat_of carol))" \
+  bash -c "[[ '$(nat_of carol)' == APDM*random* ]]"
+wait_for 10 "carol's gateway mapping" has_pcp_mapping carol
+CAROL_PORT=$(udp_port_of carol)
+pass "carol holds a mapping: $(mapping_of carol), for its UDP port $CAROL_PORT"
+one_rule() { (( $(dnat_rules "$CAROL_PORT") == 1 )); }
+check "miniupnpd's nftables chain forwards it to carol's port" one_rule
+check "natpmpc from carol's LAN reads the gateway's public address" \
+  bash -c "ip netns exec $RUN-carol timeout 5 natpmpc -g 10.3.0.1 | grep -q 'Public IP address : 192.0.2.2'"
+cli bob create lan --password secret >/dev/null || die "create"
+cli carol join lan --password secret >/dev/null || die "join carol"
+start=$(date +%s)
+wait_for 30 "a direct tunnel bob-carol (--random-fully vs --random-fully with miniupnpd)" is bob carol direct
+pass "bob-carol direct through carol's mapping ($(( $(date +%s) - start )) s after the join)"
+check "bob pings carol's virtual IP directly" ns bob ping -c 3 -i 0.2 -W 2 -q "$(vip carol)"
+check "carol pings bob's virtual IP directly" ns carol ping -c 3 -i 0.2 -W 2 -q "$(vip bob)"
+check "carol's side says direct too" is carol bob direct
+stop_pid "${DPID[carol]}"
+no_rule() { (( $(dnat_rules "$CAROL_PORT") == 0 )); }
+wait_for 5 "carol's mapping to be deleted when its daemon exits" no_rule
+pass "carol's exit deleted its mapping"
+
+echo "== port mapping off on the server (--disable portmap): the same pair is relayed"
+stop_pid "${DPID[bob]}"
+stop_pid "$SERVER_PID"
+# Fresh conntrack state, as after a NAT reboot, so nothing of the direct path is reused.
+for n in natB natC; do ns $n conntrack -F >/dev/null 2>&1; done
+start_server --disable portmap
+# New identities (state directories): nothing resumes from the first phase's peer cache.
+for n in bob carol; do start_daemon "$n" .off; done
+for n in bob carol; do wait_for 15 "$n to log in again" online "$n"; done
+cli bob create lan2 --password secret >/dev/null || die "create lan2"
+cli carol join lan2 --password secret >/dev/null || die "join lan2"
+wait_for 30 "bob to reach carol through the relay" is bob carol relayed
+sleep 12  # a whole punch window: without the mapping, no direct path appears
+check "bob-carol stays relayed without port mapping ($(connection bob carol))" is bob carol relayed
+check "carol holds a mapping again, which this server ignores ($(mapping_of carol))" has_pcp_mapping carol
+
+echo "== $PASSED passed, $FAILED failed"
+((FAILED == 0))
