@@ -44,7 +44,11 @@ def test_matrix_reports_progress_and_overall(yellowtail):
                                 progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (4, 4)
     overall = [p for p in run["pairs"] if p["profile_a"] == "overall"]
-    assert len(overall) == 1 and overall[0]["attempts"] == 4 and overall[0]["direct"] == 1
+    # full-cone x full-cone by UDP; every pair with udp-blocked by TCP hole punching.
+    assert len(overall) == 1 and overall[0]["attempts"] == 4 and overall[0]["direct"] == 4
+    run = yellowtail.run_matrix(["full-cone", "udp-blocked"], ["current"], [1], disable=["tcp"])
+    overall = [p for p in run["pairs"] if p["profile_a"] == "overall"]
+    assert overall[0]["direct"] == 1
 
 
 def test_public_peer_clash_needs_the_follower_delay(yellowtail):
@@ -89,12 +93,13 @@ def test_outage_reports_survival_from_the_traffic_that_crossed(yellowtail):
 
 
 def test_population_counts_pairs_that_went_direct(yellowtail):
-    r = yellowtail.run_population(clients=24, nats=[("full-cone", 1), ("udp-blocked", 1)], network_size=4,
+    r = yellowtail.run_population(clients=24, nats=[("full-cone", 1), ("tcp-443-only", 1)], network_size=4,
                                   relays=1, join_window_s=5, duration_s=25, churn_per_minute=0)
     assert r["pairs"] == 36
     assert r["tried"] == 36
     assert r["connectivity"] == 1.0
-    blocked = [row for row in r["by_nat"] if row["nat"] == "udp-blocked"][0]
+    # TCP to port 443 only: no UDP, no TCP punch; relayed over the control connection.
+    blocked = [row for row in r["by_nat"] if row["nat"] == "tcp-443-only"][0]
     assert blocked["pairs_direct"] == 0
     assert 0 < r["p2p_rate"] < 1
     assert r["cost"]["simulator_events"] > 0
