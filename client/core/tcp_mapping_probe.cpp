@@ -10,6 +10,7 @@ void TcpMappingProbe::start(Time now, Endpoint server, std::uint64_t token) {
   server_ = server;
   token_ = token;
   attempts_ = 0;
+  ++logins_;
   port_ = ctx_.config.tcp_punch_port;
   open(now);
 }
@@ -23,12 +24,16 @@ void TcpMappingProbe::cancel() {
 void TcpMappingProbe::open(Time now) {
   ++attempts_;
   if (ctx_.config.tcp_punch_port == 0) {
-    // From our key, not the random stream: the same port after a restart (the NAT
-    // may still hold its mapping), and no draw taken from the parts that use the
-    // stream (a simulated run's UDP results stay as they were).
+    // From our key, not the random stream: no draw taken from the parts that use
+    // the stream (a simulated run's UDP results stay as they were). Another port
+    // for each login, not only each retry: the server closed the last login's
+    // connection first, so it holds that four-tuple in TIME_WAIT for 2 MSL, and a
+    // stack that does not reuse it for a new SYN (ns-3's; RFC 6191 lets Linux)
+    // would leave a login right after a server restart waiting kTimeout.
     const PublicKey& key = ctx_.identity.public_key;
     const std::uint32_t span = kLastTcpPunchPort - kFirstTcpPunchPort + 1;
-    const std::uint32_t base = (std::uint32_t{key[0]} << 8 | key[1]) + 7919u * static_cast<std::uint32_t>(attempts_ - 1);
+    const std::uint32_t tries = static_cast<std::uint32_t>(logins_ - 1) * kMaxAttempts + (attempts_ - 1);
+    const std::uint32_t base = (std::uint32_t{key[0]} << 8 | key[1]) + 7919u * tries;
     port_ = static_cast<std::uint16_t>(kFirstTcpPunchPort + base % span);
   }
   conn_ = next_conn_++;

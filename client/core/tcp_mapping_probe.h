@@ -11,7 +11,8 @@
 // one port twice, even with address reuse (docs/nat-matrix.md).
 //
 // The port: ClientConfig::tcp_punch_port, or one in [kFirstTcpPunchPort,
-// kLastTcpPunchPort] derived from our public key (another for each retry).
+// kLastTcpPunchPort] derived from our public key (another for each login and each
+// retry).
 //
 // Failures: a connect that fails (the port is taken here) is tried again from
 // another port, up to kMaxAttempts in all; no answer within kTimeout ends
@@ -76,6 +77,7 @@ class TcpMappingProbe {
   ConnId conn_ = 0;
   ConnId next_conn_ = kFirstConn;
   int attempts_ = 0;
+  std::uint64_t logins_ = 0;  // start()s so far: each login probes from a port of its own
   Time deadline_{};
 };
 

@@ -58,6 +58,19 @@ TEST(TcpMappingProbe, SendsTheTokenFromThePunchPortAndIsDoneWhenTheServerCloses)
   EXPECT_FALSE(f.ctx.tcp_punch_port);
 }
 
+// The server closes first and keeps the four-tuple in TIME_WAIT: a login soon after
+// (a server restart) must not reuse it, or a stack like ns-3's ignores the SYN.
+TEST(TcpMappingProbe, EachLoginProbesFromAPortOfItsOwn) {
+  Fixture f;
+  f.probe.start(kT0, kServer, 7);
+  f.probe.start(kT0 + 1s, kServer, 8);
+  const std::vector<OpenStream> opens = f.outputs<OpenStream>();
+  ASSERT_EQ(opens.size(), 2u);
+  EXPECT_NE(opens[0].local_port, opens[1].local_port);
+  EXPECT_GE(opens[1].local_port, kFirstTcpPunchPort);
+  EXPECT_LE(opens[1].local_port, kLastTcpPunchPort);
+}
+
 TEST(TcpMappingProbe, AFailedConnectTriesAnotherPortThenGivesUp) {
   Fixture f;
   f.probe.start(kT0, kServer, 7);
