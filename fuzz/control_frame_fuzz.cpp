@@ -19,6 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (frame->type == ControlFrameType::kHandshakeReject) {
       FUZZ_CHECK(redecoded->reject_reason == frame->reject_reason);
       FUZZ_CHECK(redecoded->reject_text == frame->reject_text);
+    } else if (frame->type == ControlFrameType::kTcpMapping) {
+      // A token and nothing else (a TCP punch's mapping connection).
+      FUZZ_CHECK(redecoded->token == frame->token);
+      FUZZ_CHECK(frame->body.empty());
     } else {
       FUZZ_CHECK(!frame->body.empty());
     }

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 all_targets=(control_frame_fuzz datagram_fuzz handshake_fuzz stream_framer_fuzz ip_packet_fuzz
              nat_packet_fuzz daemon_config_fuzz control_request_fuzz relay_core_fuzz federation_fuzz
-             tun_offload_fuzz)
+             tun_offload_fuzz port_mapping_fuzz)
 
 usage() {
   cat <<EOF
