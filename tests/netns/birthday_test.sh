@@ -28,6 +28,7 @@ DAEMON=${2:?}
 CLI=${3:?}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/harness.sh"
+source "$HERE/daemons.sh"
 
 [[ $(id -u) -eq 0 ]] || skip "network-namespace tests need root (run the README test command as root)"
 [[ -c /dev/net/tun ]] || skip "/dev/net/tun is missing (no TUN support here)"
@@ -37,11 +38,6 @@ for tool in nft iptables ping python3 timeout ss; do
 done
 
 harness_start ytb yt-birthday
-cli() { local n=$1; shift; timeout 10 ip netns exec "$RUN-$n" "$CLI" --socket "$WORK/$n.sock" --timeout 8 "$@"; }
-json() { python3 -c 'import json,sys; d=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if not isinstance(r,(dict,list)) else json.dumps(r))' "$1"; }
-peer_json() { cli "$1" list --json | json "[p for p in d['peers'] if p['nickname']=='$2'][0]"; }
-connection() { peer_json "$1" "$2" | json 'd["connection"]'; }
-is() { [[ $(connection "$1" "$2") == "$3" ]]; }
 
 echo "== topology (namespaces $RUN-*)"
 make_ns inet srv natA natB natC alice bob carol
@@ -69,34 +65,12 @@ NFT
 ns natB iptables -t nat -A POSTROUTING -o wan -j MASQUERADE || die "iptables natB"
 ns natC iptables -t nat -A POSTROUTING -o wan -j MASQUERADE --random-fully || die "iptables natC"
 
-KEY=$("$SERVER" --key "$WORK/server.key" --print-public-key) || die "server key"
-start_server() {
-  spawn srv "$WORK/server.log" "$SERVER" --listen 203.0.113.10:12975 --db "$WORK/server.db" \
-    --key "$WORK/server.key" --password-strength minimum \
-    --discovery 203.0.113.10:3478 --discovery 203.0.113.10:3479 \
-    --discovery 203.0.113.11:3478 --discovery 203.0.113.11:3479 "$@"
-  SERVER_PID=$SPAWNED
-  wait_for 10 "the server to listen" ns srv bash -c 'ss -ltn | grep -q 203.0.113.10:12975'
-}
-declare -A DPID
-start_daemon() {  # start_daemon NAME [STATE_SUFFIX]
-  local n=$1
-  spawn "$n" "$WORK/$n$2.log" "$DAEMON" --server 203.0.113.10:12975 --server-key "$KEY" --nick "$n" \
-    --state-dir "$WORK/$n$2" --control-socket "$WORK/$n.sock" --tun-name yt0 --log-level debug
-  DPID[$n]=$SPAWNED
-}
-stop_pid() {
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-}
-online() { [[ $(cli "$1" status --json | json 'd["state"]') == online ]]; }
+make_server_key
 
 echo "== birthday probing on"
 start_server
 for n in alice bob carol; do start_daemon "$n" ""; done
 for n in alice bob carol; do wait_for 15 "$n to log in" online "$n"; done
-nat_of() { cli "$1" status --json | json 'd["nat"]'; }
 echo "    discovered NATs: alice $(nat_of alice), bob $(nat_of bob), carol $(nat_of carol)"
 check "carol's discovery sees a symmetric NAT with random ports ($(nat_of carol))" \
   bash -c "[[ '$(nat_of carol)' == APDM*random* ]]"
@@ -111,7 +85,6 @@ start=$(date +%s)
 wait_for 70 "a direct tunnel alice-carol (nftables masquerade vs --random-fully)" is alice carol direct
 wait_for 70 "a direct tunnel bob-carol (iptables MASQUERADE vs --random-fully)" is bob carol direct
 pass "alice-carol and bob-carol direct by birthday probing ($(( $(date +%s) - start )) s after the joins)"
-vip() { cli "$1" status --json | json 'd["virtual_ip"]'; }
 check "carol pings alice's virtual IP directly" ns carol ping -c 3 -i 0.2 -W 2 -q "$(vip alice)"
 check "alice pings carol's virtual IP directly" ns alice ping -c 3 -i 0.2 -W 2 -q "$(vip carol)"
 check "bob pings carol's virtual IP directly" ns bob ping -c 3 -i 0.2 -W 2 -q "$(vip carol)"

@@ -33,6 +33,7 @@ DAEMON=${2:?}
 CLI=${3:?}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/harness.sh"
+source "$HERE/daemons.sh"
 
 [[ $(id -u) -eq 0 ]] || skip "network-namespace tests need root (run the README test command as root)"
 [[ -c /dev/net/tun ]] || skip "/dev/net/tun is missing (no TUN support here)"
@@ -42,11 +43,6 @@ for tool in nft iptables ping python3 timeout ss conntrack natpmpc /usr/sbin/min
 done
 
 harness_start ytp yt-portmap
-cli() { local n=$1; shift; timeout 10 ip netns exec "$RUN-$n" "$CLI" --socket "$WORK/$n.sock" --timeout 8 "$@"; }
-json() { /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if not isinstance(r,(dict,list)) else json.dumps(r))' "$1"; }
-peer_json() { cli "$1" list --json | json "[p for p in d['peers'] if p['nickname']=='$2'][0]"; }
-connection() { peer_json "$1" "$2" | json 'd["connection"]'; }
-is() { [[ $(connection "$1" "$2") == "$3" ]]; }
 
 echo "== topology (namespaces $RUN-*)"
 make_ns inet srv natB natC bob carol
@@ -100,33 +96,10 @@ wait_for 10 "miniupnpd to take the STUN verdict" grep -q "Port forwarding is now
 pass "miniupnpd runs on natC; STUN says its WAN is reachable unfiltered"
 dnat_rules() { ns natC nft list chain inet filter prerouting_miniupnpd | grep -c "dnat ip to 10.3.0.2:$1"; }
 
-KEY=$("$SERVER" --key "$WORK/server.key" --print-public-key) || die "server key"
-start_server() {
-  spawn srv "$WORK/server.log" "$SERVER" --listen 203.0.113.10:12975 --db "$WORK/server.db" \
-    --key "$WORK/server.key" --password-strength minimum \
-    --discovery 203.0.113.10:3478 --discovery 203.0.113.10:3479 \
-    --discovery 203.0.113.11:3478 --discovery 203.0.113.11:3479 "$@"
-  SERVER_PID=$SPAWNED
-  wait_for 10 "the server to listen" ns srv bash -c 'ss -ltn | grep -q 203.0.113.10:12975'
-}
-declare -A DPID
-start_daemon() {  # start_daemon NAME [STATE_SUFFIX]
-  local n=$1
-  spawn "$n" "$WORK/$n$2.log" "$DAEMON" --server 203.0.113.10:12975 --server-key "$KEY" --nick "$n" \
-    --state-dir "$WORK/$n$2" --control-socket "$WORK/$n.sock" --tun-name yt0 --log-level debug
-  DPID[$n]=$SPAWNED
-}
-stop_pid() {
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-}
-online() { [[ $(cli "$1" status --json | json 'd["state"]') == online ]]; }
+make_server_key
 mapping_of() { cli "$1" status --json | json 'd["port_mapping"]'; }
 has_pcp_mapping() { [[ $(mapping_of "$1") == "pcp 192.0.2.2:"* ]]; }
 udp_port_of() { ns "$1" ss -uanp | grep "pid=${DPID[$1]}," | grep -o '0\.0\.0\.0:[0-9]*' | head -1 | cut -d: -f2; }
-nat_of() { cli "$1" status --json | json 'd["nat"]'; }
-vip() { cli "$1" status --json | json 'd["virtual_ip"]'; }
 
 echo "== port mapping on"
 start_server

@@ -28,6 +28,7 @@ DAEMON=${2:?}
 CLI=${3:?}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/harness.sh"
+source "$HERE/daemons.sh"
 
 [[ $(id -u) -eq 0 ]] || skip "network-namespace tests need root (run the README test command as root)"
 [[ -c /dev/net/tun ]] || skip "/dev/net/tun is missing (no TUN support here)"
@@ -37,12 +38,7 @@ for tool in iptables ping python3 timeout ss; do
 done
 
 harness_start ytt yt-tcp-punch
-cli() { local n=$1; shift; timeout 10 ip netns exec "$RUN-$n" "$CLI" --socket "$WORK/$n.sock" --timeout 8 "$@"; }
-json() { python3 -c 'import json,sys; d=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if not isinstance(r,(dict,list)) else json.dumps(r))' "$1"; }
-peer_json() { cli "$1" list --json | json "[p for p in d['peers'] if p['nickname']=='$2'][0]"; }
-connection() { peer_json "$1" "$2" | json 'd["connection"]'; }
 transport() { peer_json "$1" "$2" | json 'd.get("direct_transport")'; }
-is() { [[ $(connection "$1" "$2") == "$3" ]]; }
 direct_over_tcp() { is "$1" "$2" direct && [[ $(transport "$1" "$2") == tcp ]]; }
 
 echo "== topology (namespaces $RUN-*)"
@@ -66,29 +62,7 @@ ns natA iptables -A FORWARD -p udp -j DROP || die "iptables natA udp"
 ns natA iptables -A INPUT -i wan -p tcp --syn -j DROP || die "iptables natA syn"
 udp_forwarded_by_natA() { ns natA iptables -L FORWARD -v -x -n | awk '$3 == "DROP" {print $1; exit}'; }
 
-KEY=$("$SERVER" --key "$WORK/server.key" --print-public-key) || die "server key"
-start_server() {
-  spawn srv "$WORK/server.log" "$SERVER" --listen 203.0.113.10:12975 --db "$WORK/server.db" \
-    --key "$WORK/server.key" --password-strength minimum \
-    --discovery 203.0.113.10:3478 --discovery 203.0.113.10:3479 \
-    --discovery 203.0.113.11:3478 --discovery 203.0.113.11:3479 "$@"
-  SERVER_PID=$SPAWNED
-  wait_for 10 "the server to listen" ns srv bash -c 'ss -ltn | grep -q 203.0.113.10:12975'
-}
-declare -A DPID
-start_daemon() {  # start_daemon NAME [STATE_SUFFIX]
-  local n=$1
-  spawn "$n" "$WORK/$n$2.log" "$DAEMON" --server 203.0.113.10:12975 --server-key "$KEY" --nick "$n" \
-    --state-dir "$WORK/$n$2" --control-socket "$WORK/$n.sock" --tun-name yt0 --log-level debug
-  DPID[$n]=$SPAWNED
-}
-stop_pid() {
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-}
-online() { [[ $(cli "$1" status --json | json 'd["state"]') == online ]]; }
-nat_of() { cli "$1" status --json | json 'd["nat"]'; }
+make_server_key
 
 echo "== TCP hole punching on"
 start_server
@@ -104,7 +78,6 @@ wait_for 20 "a direct TCP path alice-bob (UDP blocked at natA)" direct_over_tcp 
 pass "alice-bob direct over TCP ($(( $(date +%s) - start )) s after the join)"
 check "bob's side says direct over TCP too" direct_over_tcp bob alice
 peer_json alice bob | sed 's/^/    alice sees bob: /'
-vip() { cli "$1" status --json | json 'd["virtual_ip"]'; }
 check "alice pings bob's virtual IP over the TCP path" ns alice ping -c 3 -i 0.2 -W 2 -q "$(vip bob)"
 check "bob pings alice's virtual IP over the TCP path" ns bob ping -c 3 -i 0.2 -W 2 -q "$(vip alice)"
 check "still direct over TCP after the pings" direct_over_tcp alice bob
