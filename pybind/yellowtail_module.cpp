@@ -508,7 +508,7 @@ PYBIND11_MODULE(_core, m) {
       "run_population",
       [](int clients, const std::vector<std::pair<std::string, double>>& nats, int network_size, int relays,
          double join_window_s, double duration_s, double traffic_interval_s, double churn_per_minute,
-         double churn_away_s, double direct_within_s, std::uint64_t seed) {
+         double churn_away_s, double direct_within_s, std::uint64_t seed, int clients_per_control_node) {
         for (double s : {join_window_s, duration_s, traffic_interval_s, churn_away_s, direct_within_s}) {
           if (!(s >= 0 && s <= 86400)) throw py::value_error("times must be between 0 and 86400 s");
         }
@@ -524,6 +524,7 @@ PYBIND11_MODULE(_core, m) {
         o.churn_away = from_ms(churn_away_s * 1000);
         o.direct_within = from_ms(direct_within_s * 1000);
         o.seed = seed;
+        o.clients_per_control_node = clients_per_control_node;
         if (auto error = check_population_options(o)) throw py::value_error(*error);
         std::string json;
         {
@@ -541,6 +542,7 @@ PYBIND11_MODULE(_core, m) {
       py::arg("network_size") = 8, py::arg("relays") = 2, py::arg("join_window_s") = 30.0,
       py::arg("duration_s") = 60.0, py::arg("traffic_interval_s") = 5.0, py::arg("churn_per_minute") = 0.05,
       py::arg("churn_away_s") = 10.0, py::arg("direct_within_s") = 10.0, py::arg("seed") = 1,
+      py::arg("clients_per_control_node") = PopulationOptions{}.clients_per_control_node,
       "A population from a NAT mix ([(profile, weight), ...]; [] keeps the residential default) in "
       "networks of network_size, logging in over join_window_s, with traffic and churn. Returns what "
       "`yellowtail-sim population` writes to population.json: P2P rate and connectivity (overall and "

@@ -189,6 +189,7 @@ def run_population(
     churn_away_s: float = 10.0,
     direct_within_s: float = 10.0,
     seed: int = 1,
+    clients_per_control_node: int = 250,
 ) -> Dict[str, Any]:
     """A population from a NAT mix: p2p_rate, connectivity, by_nat, time_to_direct_s
     percentiles, traffic, server load and the run's cost (wall time, peak RSS)."""

@@ -103,6 +103,13 @@ def test_population_counts_pairs_that_went_direct(yellowtail):
     assert blocked["pairs_direct"] == 0
     assert 0 < r["p2p_rate"] < 1
     assert r["cost"]["simulator_events"] > 0
+    # The server's control connections over ns-3 nodes of 10 clients each: the same run.
+    spread = yellowtail.run_population(clients=24, nats=[("full-cone", 1), ("tcp-443-only", 1)], network_size=4,
+                                       relays=1, join_window_s=5, duration_s=25, churn_per_minute=0,
+                                       clients_per_control_node=10)
+    assert spread["tried"] == 36 and spread["connectivity"] == 1.0
+    with pytest.raises(ValueError):
+        yellowtail.run_population(clients=24, clients_per_control_node=0)
     with pytest.raises(ValueError, match="unknown NAT profile"):
         yellowtail.run_population(nats=[("teleporter", 1)])
 
