@@ -535,7 +535,7 @@ void ClientCore::Impl::shut_down(Time now, const std::string& why) {
 
 void ClientCore::on_stream_connected(Time now, ConnId conn) {
   if (impl_->relay_streams.owns(conn)) return impl_->relay_streams.on_connected(now, conn);
-  if (TunnelTable::owns_stream(conn)) return impl_->tunnels.on_stream_connected(now, conn);
+  if (TunnelTable::owns_stream(conn)) return impl_->tunnels.on_stream_connected(conn);
   if (impl_->tcp_probe.owns(conn)) return impl_->tcp_probe.on_connected(now, conn);
   impl_->handle(now, impl_->control.on_connected(now, conn));
 }
@@ -548,7 +548,7 @@ void ClientCore::on_stream_data(Time now, ConnId conn, ByteView data) {
     return;
   }
   if (TunnelTable::owns_stream(conn)) {
-    for (auto& [path, frame] : impl_->tunnels.on_stream_data(now, conn, data)) {
+    for (auto& [path, frame] : impl_->tunnels.on_stream_data(conn, data)) {
       auto decoded = decode_datagram(frame);
       if (!decoded || !impl_->on_peer_datagram(now, path, decoded.value())) ++impl_->ctx.stats.malformed_datagrams;
     }

@@ -337,13 +337,12 @@ void Tunnel::end_tcp(TunnelEnv& env) {
   tcp_.reset();
 }
 
-void Tunnel::on_tcp_connected(Time now, TunnelEnv& env) {
+void Tunnel::on_tcp_connected(TunnelEnv& env) {
   if (closed_ || !tcp_ || !tcp_->on_connected()) return;
   ++env.ctx.stats.tcp_punches_connected;
   // Both sides probe: whichever arrives first starts the handshake or the direct
   // ping, as a UDP probe would.
   transmit(tcp_path(), encode_datagram(PunchProbe{tunnel_id_, probe_sequence_++}), env);
-  (void)now;
 }
 
 std::vector<Bytes> Tunnel::on_tcp_data(ByteView data, TunnelEnv& env) {

@@ -182,7 +182,7 @@ class Tunnel {
     return tcp_ ? std::optional<ConnId>(tcp_->conn()) : std::nullopt;
   }
   PeerPath tcp_path() const { return tcp_ ? PeerPath{tcp_->target(), false, 0, tcp_->conn()} : PeerPath{}; }
-  void on_tcp_connected(Time now, TunnelEnv& env);
+  void on_tcp_connected(TunnelEnv& env);
   // The tunnel datagrams that arrived on it, to be handled as from tcp_path().
   std::vector<Bytes> on_tcp_data(ByteView data, TunnelEnv& env);
   void on_tcp_closed(Time now, TunnelEnv& env);

@@ -22,6 +22,7 @@ void TunnelTable::instruct(Time now, const TunnelInstruction& instruction, PlanS
     it->second.set_peer_offline(false);
     tunnel_ids_[instruction.tunnel_id] = instruction.peer;
     note_relay_pair(it->second);
+    note_stream(it->second);
     return;
   }
   if (it != tunnels_.end()) {
@@ -35,23 +36,30 @@ void TunnelTable::instruct(Time now, const TunnelInstruction& instruction, PlanS
   created->second.plan_tcp(instruction.tcp, e);
   tunnel_ids_[instruction.tunnel_id] = instruction.peer;
   note_relay_pair(created->second);
+  note_stream(created->second);
+}
+
+void TunnelTable::note_stream(const Tunnel& tunnel) {
+  if (std::optional<ConnId> conn = tunnel.tcp_conn()) stream_peers_[*conn] = tunnel.peer();
 }
 
 Tunnel* TunnelTable::by_stream(ConnId conn) {
-  // A handful of tunnels with a TCP punch at most: a scan is fine.
-  for (auto& [key, tunnel] : tunnels_) {
-    if (tunnel.tcp_conn() == conn) return &tunnel;
+  auto it = stream_peers_.find(conn);
+  if (it == stream_peers_.end()) return nullptr;
+  auto tunnel = tunnels_.find(it->second);
+  if (tunnel == tunnels_.end() || tunnel->second.tcp_conn() != conn) {
+    stream_peers_.erase(it);  // the punch ended, or its tunnel did
+    return nullptr;
   }
-  return nullptr;
+  return &tunnel->second;
 }
 
-void TunnelTable::on_stream_connected(Time now, ConnId conn) {
+void TunnelTable::on_stream_connected(ConnId conn) {
   TunnelEnv e = env();
-  if (Tunnel* t = by_stream(conn)) t->on_tcp_connected(now, e);
+  if (Tunnel* t = by_stream(conn)) t->on_tcp_connected(e);
 }
 
-std::vector<std::pair<PeerPath, Bytes>> TunnelTable::on_stream_data(Time now, ConnId conn, ByteView data) {
-  (void)now;
+std::vector<std::pair<PeerPath, Bytes>> TunnelTable::on_stream_data(ConnId conn, ByteView data) {
   std::vector<std::pair<PeerPath, Bytes>> out;
   TunnelEnv e = env();
   Tunnel* t = by_stream(conn);
@@ -304,6 +312,7 @@ void TunnelTable::clear(const std::string& reason) {
   tunnels_.clear();
   tunnel_ids_.clear();
   relay_pairs_.clear();
+  stream_peers_.clear();
 }
 
 const Tunnel* TunnelTable::find(const PublicKey& peer) const {

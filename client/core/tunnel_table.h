@@ -49,8 +49,8 @@ class TunnelTable {
   // below the relay streams'. on_stream_data gives the tunnel datagrams that
   // arrived, each with the path to hand it in on (as on_datagram's are).
   static bool owns_stream(ConnId conn) { return conn >= ClientContext::kFirstPunchConn && conn < (ConnId{1} << 62); }
-  void on_stream_connected(Time now, ConnId conn);
-  std::vector<std::pair<PeerPath, Bytes>> on_stream_data(Time now, ConnId conn, ByteView data);
+  void on_stream_connected(ConnId conn);
+  std::vector<std::pair<PeerPath, Bytes>> on_stream_data(ConnId conn, ByteView data);
   void on_stream_closed(Time now, ConnId conn);
 
   Status<SendError> send(Time now, const PublicKey& peer, const PeerPayload& payload);
@@ -101,6 +101,10 @@ class TunnelTable {
   std::map<PublicKey, Tunnel> tunnels_;
   std::map<std::uint64_t, PublicKey> tunnel_ids_;
   std::map<std::uint64_t, PublicKey> relay_pairs_;  // pair id -> peer; stale ids are checked on lookup
+  // TCP punch connection -> peer, recorded where instructions plan them (instruct);
+  // stale ones are checked on lookup, as relay_pairs_ (a TCP path's every read looks here).
+  std::map<ConnId, PublicKey> stream_peers_;
+  void note_stream(const Tunnel& tunnel);
   SessionIndexes indexes_;
   HandshakeReplayGuard guard_;
   bool server_lost_ = false;
