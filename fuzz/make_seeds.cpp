@@ -543,6 +543,7 @@ void port_mapping_seeds() {
   write_seed(t, "pcp-unsupported-version", encode_pcp_error(kPcpOpcodeMap, PcpResult::kUnsuppVersion, 1));
   write_seed(t, "nat-pmp-address-request", encode_nat_pmp_request(NatPmpAddressRequest{}));
   write_seed(t, "nat-pmp-map-request", encode_nat_pmp_request(NatPmpMapRequest{4000, 0, 7200}));
+  write_seed(t, "nat-pmp-tcp-map-request", encode_nat_pmp_request(NatPmpMapRequest{4000, 50000, 7200, true}));
   write_seed(t, "nat-pmp-address-response",
              encode_nat_pmp_response(NatPmpAddressResponse{NatPmpResult::kSuccess, 1, *Ipv4::parse("203.0.113.1")}));
   write_seed(t, "nat-pmp-map-response",

@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto r = decode_pcp_map_request(in); r.ok()) {
     auto again = decode_pcp_map_request(encode_pcp_map_request(*r));
     FUZZ_CHECK(again.ok());
-    FUZZ_CHECK(again->nonce == r->nonce && again->client == r->client && again->lifetime_s == r->lifetime_s);
+    FUZZ_CHECK(again->nonce == r->nonce && again->client == r->client && again->lifetime_s == r->lifetime_s &&
+               again->protocol == r->protocol);
   }
   if (auto r = decode_nat_pmp_response(in); r.ok()) {
     auto again = decode_nat_pmp_response(encode_nat_pmp_response(*r));
@@ -34,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto* m = std::get_if<NatPmpMapRequest>(&*r)) {
       auto* m2 = std::get_if<NatPmpMapRequest>(&*again);
       FUZZ_CHECK(m2->internal_port == m->internal_port && m2->suggested_port == m->suggested_port &&
-                 m2->lifetime_s == m->lifetime_s);
+                 m2->lifetime_s == m->lifetime_s && m2->tcp == m->tcp);
     }
   }
 

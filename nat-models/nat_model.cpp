@@ -111,10 +111,10 @@ Verdict NatModel::icmp_impl(Time now, PacketHeader& embedded) {
 
 Verdict NatModel::outbound_napt(Time now, PacketHeader& packet, bool to_self) {
   MappingKey key = make_mapping_key(config_.mapping, packet.transport, packet.src, packet.dst);
-  if (config_.mapping != MappingBehavior::kEndpointIndependent && packet.transport == Transport::kUdp) {
+  if (config_.mapping != MappingBehavior::kEndpointIndependent) {
     // Replies to remotes that came in through a port mapping leave through it (a
     // conntrack entry of the DNAT); everything else as the NAT maps it (map_port).
-    const MappingKey mapped{Transport::kUdp, packet.src, Endpoint{}};
+    const MappingKey mapped{packet.transport, packet.src, Endpoint{}};
     if (Mapping* pm = table_.find(mapped); pm && pm->port_mapped && pm->live_session(packet.dst, now)) key = mapped;
   }
   Mapping* m = mapping_towards(key, packet.dst, now);
@@ -163,7 +163,7 @@ Verdict NatModel::inbound_napt(Time now, PacketHeader& packet, bool hairpin) {
                                                                  : Verdict::kDropNoMapping;
   }
   const bool tcp = packet.transport == Transport::kTcp;
-  if (tcp && !hairpin && inbound_tcp_replies_only(config_) && !m->live_session(packet.src, now)) {
+  if (tcp && !hairpin && !m->port_mapped && inbound_tcp_replies_only(config_) && !m->live_session(packet.src, now)) {
     return Verdict::kDropBlocked;
   }
   if (!m->port_mapped && !filter_allows(config_.filtering, *m, packet.src, now)) return Verdict::kDropFiltered;
@@ -218,14 +218,17 @@ void NatModel::remember_unsolicited(Time now, const PacketHeader& packet) {
   unsolicited_.record(packet.transport, packet.dst, packet.src, now + config_.udp_unreplied_lifetime);
 }
 
-Result<Mapping*, Verdict> NatModel::create_mapping(Time now, const MappingKey& key, Endpoint destination) {
+Result<Mapping*, Verdict> NatModel::create_mapping(Time now, const MappingKey& key, Endpoint destination,
+                                                  std::uint16_t preferred_port) {
   if (config_.max_mappings > 0 && table_.size() >= config_.max_mappings) {
     return Err{Verdict::kDropPortExhausted};
   }
   const Ipv4 host = key.internal.ip;
   auto existing = hosts_.find(host);
-  const AllocationPolicy policy{config_.allocation, config_.preserve_fallback, config_.sequential_delta,
-                                config_.preserve_parity};
+  AllocationPolicy policy{config_.allocation, config_.preserve_fallback, config_.sequential_delta,
+                          config_.preserve_parity};
+  if (preferred_port != 0) policy.strategy = PortAllocation::kPreserve;
+  const std::uint16_t port_hint = preferred_port != 0 ? preferred_port : key.internal.port;
   const PortRange whole = whole_range();
 
   RandomSource& rng = rng_for(key.transport);
@@ -241,7 +244,7 @@ Result<Mapping*, Verdict> NatModel::create_mapping(Time now, const MappingKey& k
         range = *new_block;
       }
     }
-    const auto port = allocate_port(now, key.transport, ip, range, key.internal.port, destination, policy);
+    const auto port = allocate_port(now, key.transport, ip, range, port_hint, destination, policy);
     if (!port) {
       if (new_block) ports_.release_block(ip, whole, *new_block);
       continue;
@@ -389,9 +392,10 @@ Verdict NatModel::inbound_one_to_one(PacketHeader& packet) {
 
 // --- Port mapping -------------------------------------------------------------------
 
-Result<Endpoint, Verdict> NatModel::map_port(Time now, Endpoint internal, Duration lifetime) {
+Result<Endpoint, Verdict> NatModel::map_port(Time now, Transport transport, Endpoint internal, Duration lifetime,
+                                             std::uint16_t suggested_port) {
   expire(now);
-  if (!transport_allowed(config_, Transport::kUdp)) return Err{Verdict::kDropBlocked};
+  if (!transport_allowed(config_, transport)) return Err{Verdict::kDropBlocked};
   if (public_ips_.empty()) return Err{Verdict::kDropNoPublicIp};
   if (config_.mode == NatMode::kOneToOne) {
     if (lifetime <= Duration(0)) return Endpoint{};
@@ -399,7 +403,7 @@ Result<Endpoint, Verdict> NatModel::map_port(Time now, Endpoint internal, Durati
     if (!k) return Err{Verdict::kDropPortExhausted};
     return Endpoint{public_ips_[*k], internal.port};
   }
-  const MappingKey key{Transport::kUdp, internal, Endpoint{}};
+  const MappingKey key{transport, internal, Endpoint{}};
   Mapping* m = table_.find(key);
   if (lifetime <= Duration(0)) {
     if (m && m->port_mapped) {
@@ -410,7 +414,7 @@ Result<Endpoint, Verdict> NatModel::map_port(Time now, Endpoint internal, Durati
     return Endpoint{};
   }
   if (!m) {
-    auto created = create_mapping(now, key, Endpoint{});
+    auto created = create_mapping(now, key, Endpoint{}, suggested_port);
     if (!created) return Err{created.error()};
     m = *created;
   }

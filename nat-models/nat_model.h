@@ -125,11 +125,13 @@ class NatModel {
   // the masquerade), the common case, where RFC 6887 would use the mapping for
   // all outbound traffic too. An existing endpoint-independent mapping
   // keeps its port (RFC 6887 section 11.3: the implicit mapping becomes the explicit
-  // one); a new one is allocated as any other (the suggestion is not honoured; PCP
-  // lets the server pick). lifetime <= 0 deletes the mapping and returns an unset
-  // endpoint. Errors: kDropBlocked (UDP blocked), kDropNoPublicIp,
+  // one); a new one gets `suggested_port` when that is free (RFC 6887 section
+  // 11.3 and miniupnpd honour a suggestion they can grant), else is allocated as
+  // any other. lifetime <= 0 deletes the mapping and returns an unset endpoint.
+  // Errors: kDropBlocked (the transport is blocked), kDropNoPublicIp,
   // kDropPortExhausted. In 1:1 mode the host's binding is the mapping.
-  Result<Endpoint, Verdict> map_port(Time now, Endpoint internal, Duration lifetime);
+  Result<Endpoint, Verdict> map_port(Time now, Transport transport, Endpoint internal, Duration lifetime,
+                                     std::uint16_t suggested_port = 0);
 
   // NAT reboot: every mapping, port, block, unsolicited tuple and dynamic 1:1
   // binding is forgotten, sequential counters restart from a new random point.
@@ -189,7 +191,9 @@ class NatModel {
   bool reply_tuple_claimed(Transport transport, Endpoint public_endpoint, Endpoint remote, Time now) const;
   void remember_unsolicited(Time now, const PacketHeader& packet);
   // `destination`: the flow's remote, whose unsolicited tuples rule out ports.
-  Result<Mapping*, Verdict> create_mapping(Time now, const MappingKey& key, Endpoint destination);
+  // preferred_port: non-zero asks for that port first (a port mapping's suggestion).
+  Result<Mapping*, Verdict> create_mapping(Time now, const MappingKey& key, Endpoint destination,
+                                           std::uint16_t preferred_port = 0);
   std::optional<std::uint16_t> allocate_port(Time now, Transport transport, Ipv4 ip, PortRange range,
                                              std::uint16_t internal_port, Endpoint destination,
                                              const AllocationPolicy& policy);

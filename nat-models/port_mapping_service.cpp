@@ -47,6 +47,7 @@ std::optional<Bytes> answer_pcp(NatModel& model, Time now, Endpoint from, ByteVi
   response.epoch_s = epoch;
   response.nonce = request->nonce;
   response.internal_port = request->client.port;
+  response.protocol = request->protocol;
   if (request->client.ip != from.ip) {
     // The address inside must be the one the request came from (no NAT between the
     // client and us); RFC 6887 section 8.1.
@@ -55,7 +56,9 @@ std::optional<Bytes> answer_pcp(NatModel& model, Time now, Endpoint from, ByteVi
     return encode_pcp_map_response(response);
   }
   const std::uint32_t lifetime = granted_s(model.config(), request->lifetime_s);
-  auto mapped = model.map_port(now, Endpoint{from.ip, request->client.port}, std::chrono::seconds(lifetime));
+  const Transport transport = request->protocol == kPcpProtocolTcp ? Transport::kTcp : Transport::kUdp;
+  auto mapped = model.map_port(now, transport, Endpoint{from.ip, request->client.port}, std::chrono::seconds(lifetime),
+                               request->suggested.port);
   if (!mapped) {
     response.result = PcpResult::kNoResources;
     response.lifetime_s = 30;
@@ -85,8 +88,10 @@ std::optional<Bytes> answer_nat_pmp(NatModel& model, Time now, Endpoint from, By
   NatPmpMapResponse response;
   response.epoch_s = epoch;
   response.internal_port = map.internal_port;
+  response.tcp = map.tcp;
   const std::uint32_t lifetime = granted_s(model.config(), map.lifetime_s);
-  auto mapped = model.map_port(now, Endpoint{from.ip, map.internal_port}, std::chrono::seconds(lifetime));
+  auto mapped = model.map_port(now, map.tcp ? Transport::kTcp : Transport::kUdp, Endpoint{from.ip, map.internal_port},
+                               std::chrono::seconds(lifetime), map.suggested_port);
   if (!mapped) {
     response.result = NatPmpResult::kOutOfResources;
     return encode_nat_pmp_response(response);

@@ -11,6 +11,7 @@ constexpr std::size_t kPcpHeaderSize = 24;
 constexpr std::uint8_t kResponseBit = 0x80;
 constexpr std::uint8_t kNatPmpOpAddress = 0;
 constexpr std::uint8_t kNatPmpOpMapUdp = 1;
+constexpr std::uint8_t kNatPmpOpMapTcp = 2;
 constexpr std::size_t kNatPmpErrorSize = 8;
 
 // IPv4 in PCP's 16-byte address fields: the IPv4-mapped IPv6 form ::ffff:a.b.c.d.
@@ -114,7 +115,7 @@ Bytes encode_pcp_map_request(const PcpMapRequest& m) {
   w.u32(m.lifetime_s);
   put_address(w, m.client.ip);
   w.fixed(m.nonce);
-  w.u8(kPcpProtocolUdp);
+  w.u8(m.protocol);
   w.u8(0);
   w.u16(0);
   w.u16(m.client.port);
@@ -133,7 +134,10 @@ Result<PcpMapRequest, PortMappingDecodeError> decode_pcp_map_request(ByteView da
   auto client = get_address(r, false);
   if (!client) return Err{PortMappingDecodeError::kNotIpv4};
   m.nonce = r.fixed<12>();
-  if (r.u8() != kPcpProtocolUdp) return Err{PortMappingDecodeError::kUnsupportedProtocol};
+  m.protocol = r.u8();
+  if (m.protocol != kPcpProtocolUdp && m.protocol != kPcpProtocolTcp) {
+    return Err{PortMappingDecodeError::kUnsupportedProtocol};
+  }
   r.u8();
   r.u16();
   m.client = Endpoint{*client, r.u16()};
@@ -213,7 +217,7 @@ Bytes encode_nat_pmp_request(const NatPmpRequest& request) {
     return w.take();
   }
   const auto& m = std::get<NatPmpMapRequest>(request);
-  w.u8(kNatPmpOpMapUdp);
+  w.u8(m.tcp ? kNatPmpOpMapTcp : kNatPmpOpMapUdp);
   w.u16(0);
   w.u16(m.internal_port);
   w.u16(m.suggested_port);
@@ -229,13 +233,14 @@ Result<NatPmpRequest, PortMappingDecodeError> decode_nat_pmp_request(ByteView da
     if (data.size() != 2) return Err{PortMappingDecodeError::kTooLong};
     return NatPmpRequest{NatPmpAddressRequest{}};
   }
-  if (data[1] != kNatPmpOpMapUdp) return Err{PortMappingDecodeError::kUnsupportedOpcode};
+  if (data[1] != kNatPmpOpMapUdp && data[1] != kNatPmpOpMapTcp) return Err{PortMappingDecodeError::kUnsupportedOpcode};
   if (data.size() < 12) return Err{PortMappingDecodeError::kTooShort};
   if (data.size() > 12) return Err{PortMappingDecodeError::kTooLong};
   WireReader r(data);
   r.u16();
   r.u16();
   NatPmpMapRequest m;
+  m.tcp = data[1] == kNatPmpOpMapTcp;
   m.internal_port = r.u16();
   m.suggested_port = r.u16();
   m.lifetime_s = r.u32();
@@ -251,7 +256,7 @@ Bytes encode_nat_pmp_response(const NatPmpResponse& response) {
     w.u32(a->epoch_s);
     w.u32(a->external.value);
   } else if (auto* m = std::get_if<NatPmpMapResponse>(&response)) {
-    w.u8(kResponseBit | kNatPmpOpMapUdp);
+    w.u8(kResponseBit | (m->tcp ? kNatPmpOpMapTcp : kNatPmpOpMapUdp));
     w.u16(static_cast<std::uint16_t>(m->result));
     w.u32(m->epoch_s);
     w.u16(m->internal_port);
@@ -278,8 +283,10 @@ Result<NatPmpResponse, PortMappingDecodeError> decode_nat_pmp_response(ByteView 
   const auto result = static_cast<NatPmpResult>(code);
   const std::uint32_t epoch = r.u32();
   const std::size_t full = opcode == (kResponseBit | kNatPmpOpAddress) ? 12
-                           : opcode == (kResponseBit | kNatPmpOpMapUdp) ? 16
-                                                                         : 0;
+                           : opcode == (kResponseBit | kNatPmpOpMapUdp) ||
+                                     opcode == (kResponseBit | kNatPmpOpMapTcp)
+                               ? 16
+                               : 0;
   if (full == 0 || (result != NatPmpResult::kSuccess && data.size() < full)) {
     if (data.size() > 16) return Err{PortMappingDecodeError::kTooLong};
     return NatPmpResponse{NatPmpErrorResponse{opcode, result, epoch}};
@@ -288,6 +295,7 @@ Result<NatPmpResponse, PortMappingDecodeError> decode_nat_pmp_response(ByteView 
   if (data.size() > full) return Err{PortMappingDecodeError::kTooLong};
   if (full == 12) return NatPmpResponse{NatPmpAddressResponse{result, epoch, Ipv4{r.u32()}}};
   NatPmpMapResponse m;
+  m.tcp = opcode == (kResponseBit | kNatPmpOpMapTcp);
   m.result = result;
   m.epoch_s = epoch;
   m.internal_port = r.u16();

@@ -8,9 +8,10 @@
 // so it cannot serve a sans-IO core. The NAT models (nat-models/port_mapping_service.h)
 // answer with the same codec.
 //
-// Only what a client mapping its one UDP port needs: PCP MAP over IPv4 (no
-// options: THIRD_PARTY and PREFER_FAILURE are never sent, unknown options in an
-// answer are skipped), NAT-PMP's external-address and UDP-map opcodes. Decoders never
+// Only what a client mapping its UDP port and its TCP listening port needs: PCP
+// MAP over IPv4 for UDP and TCP (no options: THIRD_PARTY and PREFER_FAILURE are
+// never sent, unknown options in an answer are skipped), NAT-PMP's
+// external-address, UDP-map and TCP-map opcodes. Decoders never
 // read past the end; anything else is a typed error.
 #pragma once
 
@@ -32,6 +33,7 @@ constexpr std::uint8_t kPcpVersion = 2;
 constexpr std::uint8_t kNatPmpVersion = 0;
 constexpr std::uint8_t kPcpOpcodeMap = 1;
 constexpr std::uint8_t kPcpProtocolUdp = 17;
+constexpr std::uint8_t kPcpProtocolTcp = 6;
 // A PCP MAP request or response without options: 24-byte header + 36-byte MAP body.
 constexpr std::size_t kPcpMapSize = 60;
 // PCP's largest message (RFC 6887 section 7): longer datagrams are not PCP.
@@ -58,11 +60,13 @@ enum class PcpResult : std::uint8_t {
 };
 const char* to_string(PcpResult r);
 
-// A MAP request for UDP from `client` (the address the request is sent from, which
-// the server checks; port = the internal port to map), with a suggested external
-// endpoint (unset: any) and lifetime in seconds (0 deletes the mapping).
+// A MAP request for `protocol` (UDP or TCP) from `client` (the address the request
+// is sent from, which the server checks; port = the internal port to map), with a
+// suggested external endpoint (unset: any) and lifetime in seconds (0 deletes the
+// mapping).
 struct PcpMapRequest {
   PcpNonce nonce{};
+  std::uint8_t protocol = kPcpProtocolUdp;
   Endpoint client;
   Endpoint suggested;
   std::uint32_t lifetime_s = 0;
@@ -94,6 +98,7 @@ struct NatPmpMapRequest {
   std::uint16_t internal_port = 0;
   std::uint16_t suggested_port = 0;
   std::uint32_t lifetime_s = 0;  // 0 deletes
+  bool tcp = false;              // the TCP-map opcode (2) instead of the UDP one (1)
 };
 using NatPmpRequest = std::variant<NatPmpAddressRequest, NatPmpMapRequest>;
 
@@ -108,6 +113,7 @@ struct NatPmpMapResponse {
   std::uint16_t internal_port = 0;
   std::uint16_t external_port = 0;
   std::uint32_t lifetime_s = 0;
+  bool tcp = false;
 };
 // A NAT-PMP answer whose opcode we did not ask for (or an error answer shorter
 // than its opcode's success layout, which RFC 6886 allows: 8 bytes).
@@ -124,7 +130,7 @@ enum class PortMappingDecodeError : std::uint8_t {
   kWrongVersion,    // not the protocol this decoder reads
   kWrongDirection,  // a request where a response was expected or the reverse
   kUnsupportedOpcode,
-  kUnsupportedProtocol,  // PCP MAP for something other than UDP
+  kUnsupportedProtocol,  // PCP MAP for something other than UDP or TCP
   kNotIpv4,              // an address that is not IPv4-mapped IPv6
   kBadResult,            // a result code the RFC does not define
   kBadOption,            // an option running past the end

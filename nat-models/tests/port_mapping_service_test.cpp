@@ -97,12 +97,50 @@ TEST(PortMappingService, NatPmpAnswersAddressAndMapping) {
   auto unsupported = decode_nat_pmp_response(*pcp);
   ASSERT_TRUE(unsupported.ok());
   EXPECT_EQ(std::get<NatPmpErrorResponse>(*unsupported).result, NatPmpResult::kUnsuppVersion);
-  // TCP mappings are not offered.
-  Bytes tcp = encode_nat_pmp_request(NatPmpMapRequest{40000, 0, 600});
-  tcp[1] = 2;
-  auto refused = answer_port_mapping(h.nat(), h.now, kHostA, tcp);
+  // An opcode NAT-PMP does not define.
+  Bytes unknown = encode_nat_pmp_request(NatPmpMapRequest{40000, 0, 600});
+  unknown[1] = 3;
+  auto refused = answer_port_mapping(h.nat(), h.now, kHostA, unknown);
   ASSERT_TRUE(refused);
   EXPECT_EQ(std::get<NatPmpErrorResponse>(*decode_nat_pmp_response(*refused)).result, NatPmpResult::kUnsuppOpcode);
+}
+
+// A TCP mapping (NAT-PMP opcode 2, PCP protocol 6) lets a stranger's SYN in to the
+// host's listening port, even behind a random-port symmetric NAT, and the accepted
+// connection's answers leave through it; a free suggested port is granted.
+TEST(PortMappingService, TcpMappingsLetConnectionsInAndHonourAFreeSuggestion) {
+  Harness h(with(*profile("symmetric-random"), true, true));
+  auto map = answer_port_mapping(h.nat(), h.now, kHostA, encode_nat_pmp_request(NatPmpMapRequest{40000, 50000, 600, true}));
+  ASSERT_TRUE(map);
+  auto m = std::get<NatPmpMapResponse>(*decode_nat_pmp_response(*map));
+  EXPECT_EQ(m.result, NatPmpResult::kSuccess);
+  EXPECT_TRUE(m.tcp);
+  EXPECT_EQ(m.external_port, 50000);
+  const Endpoint external{kPublic1, 50000};
+  EXPECT_EQ(h.tcp_in(kStranger, external, kTcpSyn), Verdict::kForward);
+  EXPECT_EQ(h.tcp_out(kHostA, kStranger, kTcpSynAck), external);
+  // UDP to the same port number is not mapped by it.
+  EXPECT_TRUE(is_drop(h.in(udp_packet(kStranger, external)).verdict));
+
+  // A second host asking for the same port gets another one, over PCP.
+  PcpMapRequest second = pcp_request(kHostB, 600);
+  second.protocol = kPcpProtocolTcp;
+  second.suggested = external;
+  auto other = decode_pcp_map_response(*answer_port_mapping(h.nat(), h.now, kHostB, encode_pcp_map_request(second)));
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->result, PcpResult::kSuccess);
+  EXPECT_EQ(other->protocol, kPcpProtocolTcp);
+  EXPECT_NE(other->external.port, 50000);
+  EXPECT_EQ(h.tcp_in(kStranger, other->external, kTcpSyn), Verdict::kForward);
+}
+
+// A device that blocks UDP refuses UDP mappings, and still grants TCP ones.
+TEST(PortMappingService, ABlockedTransportIsNotMapped) {
+  Harness h(with(*profile("udp-blocked"), false, true));
+  auto udp = answer_port_mapping(h.nat(), h.now, kHostA, encode_nat_pmp_request(NatPmpMapRequest{40000, 0, 600}));
+  EXPECT_EQ(std::get<NatPmpMapResponse>(*decode_nat_pmp_response(*udp)).result, NatPmpResult::kOutOfResources);
+  auto tcp = answer_port_mapping(h.nat(), h.now, kHostA, encode_nat_pmp_request(NatPmpMapRequest{40000, 0, 600, true}));
+  EXPECT_EQ(std::get<NatPmpMapResponse>(*decode_nat_pmp_response(*tcp)).result, NatPmpResult::kSuccess);
 }
 
 TEST(PortMappingService, PcpRefusesAMismatchedAddressAndMalformedRequests) {

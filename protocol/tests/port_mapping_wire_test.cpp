@@ -79,9 +79,40 @@ TEST(PortMappingWire, PcpDecodersRefuseMalformedInput) {
   Bytes huge(kPcpMaxSize + 1, 0);
   huge[0] = kPcpVersion;
   EXPECT_EQ(decode_pcp_map_response(huge).error(), PortMappingDecodeError::kTooLong);
-  Bytes tcp = encode_pcp_map_request(PcpMapRequest{});
-  tcp[36] = 6;
-  EXPECT_EQ(decode_pcp_map_request(tcp).error(), PortMappingDecodeError::kUnsupportedProtocol);
+  Bytes sctp = encode_pcp_map_request(PcpMapRequest{});
+  sctp[36] = 132;
+  EXPECT_EQ(decode_pcp_map_request(sctp).error(), PortMappingDecodeError::kUnsupportedProtocol);
+}
+
+TEST(PortMappingWire, TcpMappingsUseTheirProtocolNumberAndOpcode) {
+  PcpMapRequest request;
+  request.protocol = kPcpProtocolTcp;
+  request.client = ep("192.168.1.10:4000");
+  Bytes pcp = encode_pcp_map_request(request);
+  EXPECT_EQ(pcp[36], 6);
+  auto back = decode_pcp_map_request(pcp);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->protocol, kPcpProtocolTcp);
+  PcpMapResponse response;
+  response.protocol = kPcpProtocolTcp;
+  response.external = ep("203.0.113.5:443");
+  auto answer = decode_pcp_map_response(encode_pcp_map_response(response));
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->protocol, kPcpProtocolTcp);
+
+  Bytes nat_pmp = encode_nat_pmp_request(NatPmpMapRequest{4000, 443, 7200, true});
+  EXPECT_EQ(to_hex(nat_pmp), "000200000fa001bb00001c20");  // version 0, opcode 2 (TCP)
+  auto map = decode_nat_pmp_request(nat_pmp);
+  ASSERT_TRUE(map.ok());
+  EXPECT_TRUE(std::get<NatPmpMapRequest>(*map).tcp);
+  EXPECT_FALSE(std::get<NatPmpMapRequest>(*decode_nat_pmp_request(encode_nat_pmp_request(NatPmpMapRequest{4000, 0, 1})))
+                   .tcp);
+  Bytes granted = encode_nat_pmp_response(NatPmpMapResponse{NatPmpResult::kSuccess, 7, 4000, 443, 3600, true});
+  EXPECT_EQ(granted[1], 0x82);
+  auto m = decode_nat_pmp_response(granted);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(std::get<NatPmpMapResponse>(*m).tcp);
+  EXPECT_EQ(std::get<NatPmpMapResponse>(*m).external_port, 443);
 }
 
 TEST(PortMappingWire, PcpErrorIsAHeaderWithTheResult) {
@@ -141,9 +172,9 @@ TEST(PortMappingWire, NatPmpDecodersRefuseMalformedInput) {
             PortMappingDecodeError::kWrongDirection);
   Bytes request = encode_nat_pmp_request(NatPmpMapRequest{1, 2, 3});
   EXPECT_EQ(decode_nat_pmp_request(ByteView(request.data(), 11)).error(), PortMappingDecodeError::kTooShort);
-  Bytes tcp = request;
-  tcp[1] = 2;
-  EXPECT_EQ(decode_nat_pmp_request(tcp).error(), PortMappingDecodeError::kUnsupportedOpcode);
+  Bytes unknown = request;
+  unknown[1] = 3;
+  EXPECT_EQ(decode_nat_pmp_request(unknown).error(), PortMappingDecodeError::kUnsupportedOpcode);
   EXPECT_EQ(decode_nat_pmp_request(map).error(), PortMappingDecodeError::kWrongDirection);
   Bytes pcp = encode_pcp_map_request(PcpMapRequest{});
   EXPECT_EQ(decode_nat_pmp_request(pcp).error(), PortMappingDecodeError::kWrongVersion);
