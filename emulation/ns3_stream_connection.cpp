@@ -118,4 +118,28 @@ void open_ns3_stream(ns3::Ptr<ns3::Node> node, Ns3StreamConnections& streams, Co
   socket->Connect(to_ns3(to));
 }
 
+void adopt_ns3_stream(Ns3StreamConnections& streams, ConnId conn, ns3::Ptr<ns3::Socket> socket,
+                      Ns3StreamHandlers handlers) {
+  auto shared = std::make_shared<Ns3StreamHandlers>(std::move(handlers));
+  auto closed = [&streams, conn, shared](ns3::Ptr<ns3::Socket>) {
+    auto it = streams.find(conn);
+    if (it == streams.end()) return;
+    destroy_later(std::move(it->second));  // this closure is one of its callbacks
+    streams.erase(it);
+    shared->closed();
+  };
+  auto receive = [shared](ns3::Ptr<ns3::Socket> s) {
+    while (ns3::Ptr<ns3::Packet> packet = s->Recv()) {
+      if (packet->GetSize() == 0) break;
+      Bytes bytes = from_packet(packet);
+      shared->data(bytes);
+    }
+    shared->read_done();
+  };
+  socket->SetCloseCallbacks(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(closed),
+                            ns3::Callback<void, ns3::Ptr<ns3::Socket>>(closed));
+  socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(receive));
+  streams[conn] = std::make_unique<Ns3StreamConnection>(socket);
+}
+
 }  // namespace yt::emulation

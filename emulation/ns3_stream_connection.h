@@ -67,5 +67,9 @@ struct Ns3StreamHandlers {
 // callback), not as a connect; both count as connected here.
 void open_ns3_stream(ns3::Ptr<ns3::Node> node, Ns3StreamConnections& streams, ConnId conn, Endpoint to,
                      Ns3StreamHandlers handlers, std::uint16_t local_port = 0);
+// Holds a connection a listener accepted under `conn` and reads it (`connected` is
+// not called: it is up already).
+void adopt_ns3_stream(Ns3StreamConnections& streams, ConnId conn, ns3::Ptr<ns3::Socket> socket,
+                      Ns3StreamHandlers handlers);
 
 }  // namespace yt::emulation

@@ -85,6 +85,7 @@ void YtClientApp::StopApplication() {
   Pump();
   timer_.Cancel();
   streams_.clear();
+  while (!listeners_.empty()) CloseConnection(listeners_.begin()->first);
   if (udp_) udp_->Close();
   while (!extra_udp_.empty()) CloseExtraSocket(extra_udp_.begin()->first);
 }
@@ -92,6 +93,7 @@ void YtClientApp::StopApplication() {
 void YtClientApp::DoDispose() {
   timer_.Cancel();
   streams_.clear();
+  listeners_.clear();
   core_.reset();
   udp_ = nullptr;
   extra_udp_.clear();
@@ -145,6 +147,7 @@ void YtClientApp::Pump() {
                  [this](SendDatagram& d) { SendUdp(d); },
                  [this](CloseSocket& c) { CloseExtraSocket(c.socket); },
                  [this](yt::OpenStream& o) { OpenStream(o.conn, o.to, o.local_port); },
+                 [this](yt::ListenStream& l) { Listen(l.listener, l.port); },
                  [this](SendStream& s) {
                    auto it = streams_.find(s.conn);
                    if (it != streams_.end()) it->second->send(s.data, s.droppable);
@@ -194,7 +197,55 @@ void YtClientApp::SendUdp(const SendDatagram& d) {
   socket->SendTo(packet, 0, to_ns3(d.to));
 }
 
-void YtClientApp::CloseConnection(ConnId conn) { close_connection(streams_, conn); }
+void YtClientApp::CloseConnection(ConnId conn) {
+  if (auto it = listeners_.find(conn); it != listeners_.end()) {
+    it->second->SetAcceptCallback(ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(),
+                                  ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>, const ns3::Address&>());
+    it->second->Close();
+    listeners_.erase(it);
+    return;
+  }
+  close_connection(streams_, conn);
+}
+
+void YtClientApp::Listen(ConnId listener, std::uint16_t port) {
+  CloseConnection(listener);
+  ns3::Ptr<ns3::Socket> socket = ns3::Socket::CreateSocket(GetNode(), ns3::TcpSocketFactory::GetTypeId());
+  if (socket->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), port)) != 0 || socket->Listen() != 0) {
+    // The port is held (ns-3 binds a port once per node): reported from a new
+    // event, never from inside the core's output handling.
+    ns3::Simulator::ScheduleNow([this, listener] {
+      if (!core_) return;
+      core_->on_stream_closed(core_now(), listener);
+      Pump();
+    });
+    return;
+  }
+  socket->SetAcceptCallback(ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(),
+                            ns3::Callback<void, ns3::Ptr<ns3::Socket>, const ns3::Address&>(
+                                [this, listener](ns3::Ptr<ns3::Socket> accepted, const ns3::Address& from) {
+                                  OnAccepted(listener, accepted, from);
+                                }));
+  listeners_[listener] = socket;
+}
+
+void YtClientApp::OnAccepted(ConnId listener, ns3::Ptr<ns3::Socket> socket, const ns3::Address& from) {
+  if (!core_) {
+    socket->Close();
+    return;
+  }
+  const ConnId conn = next_accepted_++;
+  adopt_ns3_stream(streams_, conn, socket,
+                   Ns3StreamHandlers{[] {},
+                                     [this, conn](ByteView bytes) { core_->on_stream_data(core_now(), conn, bytes); },
+                                     [this] { Pump(); },
+                                     [this, conn] {
+                                       core_->on_stream_closed(core_now(), conn);
+                                       Pump();
+                                     }});
+  core_->on_stream_accepted(core_now(), listener, conn, from_ns3(ns3::InetSocketAddress::ConvertFrom(from)));
+  Pump();
+}
 
 void YtClientApp::OpenStream(ConnId conn, Endpoint to, std::uint16_t local_port) {
   open_ns3_stream(GetNode(), streams_, conn, to,

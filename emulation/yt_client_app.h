@@ -67,6 +67,10 @@ class YtClientApp : public ns3::Application {
   void SendUdp(const SendDatagram& d);
   void OpenStream(ConnId conn, Endpoint to, std::uint16_t local_port = 0);
   void CloseConnection(ConnId conn);
+  // The core's ListenStream: a listening socket on `port`; what it accepts gets
+  // ids from kFirstAcceptedConn (io_boundary.h).
+  void Listen(ConnId listener, std::uint16_t port);
+  void OnAccepted(ConnId listener, ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
   void RearmTimer(std::optional<Time> deadline);
 
   std::string name_;
@@ -83,6 +87,8 @@ class YtClientApp : public ns3::Application {
   std::unordered_map<const ns3::Socket*, SocketId> extra_udp_ids_;
   void CloseExtraSocket(SocketId socket);
   Ns3StreamConnections streams_;
+  std::map<ConnId, ns3::Ptr<ns3::Socket>> listeners_;
+  ConnId next_accepted_ = kFirstAcceptedConn;
   ns3::EventId timer_;
   std::function<void(const ClientEvent&)> on_event_;
   bool log_packets_ = true;

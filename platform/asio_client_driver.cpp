@@ -120,7 +120,8 @@ void AsioClientDriver::pump() {
                  [this](CloseSocket& c) { extra_udp_.close(c.socket); },
                  [this](OpenStream& o) { open_stream(o.conn, o.to, o.local_port); },
                  [this](SendStream& s) { streams_.send(s.conn, s.data, s.droppable); },
-                 [this](CloseStream& c) { streams_.close(c.conn); },
+                 [this](ListenStream& l) { listen(l.listener, l.port); },
+                 [this](CloseStream& c) { close_stream(c.conn); },
                  [this](ClientEvent& e) {
                    if (on_event_) on_event_(e);
                  },
@@ -209,6 +210,38 @@ void AsioClientDriver::open_stream(ConnId conn, Endpoint to, std::uint16_t local
         pump();
       },
       udp_endpoint().ip, local_port);
+}
+
+void AsioClientDriver::listen(ConnId listener, std::uint16_t port) {
+  if (auto old = listeners_.find(listener); old != listeners_.end()) retire(std::move(old->second));
+  listeners_[listener] = std::make_shared<AsioListener>(
+      io_, udp_endpoint().ip, port,
+      [this, listener](boost::asio::ip::tcp::socket socket, Endpoint remote) {
+        const ConnId conn = next_accepted_++;
+        streams_.add(conn, std::make_shared<AsioStream>(std::move(socket)));
+        streams_.start(conn);
+        core_->on_stream_accepted(clock_.now(), listener, conn, remote);
+        pump();
+      },
+      [this, listener] {
+        // The listener stays (closed) until the core listens again or closes it.
+        core_->on_stream_closed(clock_.now(), listener);
+        pump();
+      });
+}
+
+void AsioClientDriver::close_stream(ConnId conn) {
+  if (auto it = listeners_.find(conn); it != listeners_.end()) {
+    retire(std::move(it->second));
+    listeners_.erase(it);
+    return;
+  }
+  streams_.close(conn);
+}
+
+void AsioClientDriver::retire(std::shared_ptr<AsioListener> listener) {
+  listener->close();
+  boost::asio::post(io_, [listener = std::move(listener)] {});
 }
 
 }  // namespace yt

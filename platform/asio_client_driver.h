@@ -10,12 +10,14 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "client/core/client_core.h"
 #include "platform/address_watch.h"
+#include "platform/asio_listener.h"
 #include "platform/asio_conversions.h"
 #include "platform/asio_stream.h"
 #include "platform/asio_streams.h"
@@ -85,6 +87,8 @@ class AsioClientDriver {
   void wait_udp_batch();
   void receive_udp_batch();
   void open_stream(ConnId conn, Endpoint to, std::uint16_t local_port = 0);
+  void listen(ConnId listener, std::uint16_t port);
+  void close_stream(ConnId conn);
   void rearm_timer(std::optional<Time> deadline);
 
   boost::asio::io_context& io_;
@@ -98,6 +102,12 @@ class AsioClientDriver {
   std::unique_ptr<ClientCore> core_;
   std::unique_ptr<AddressWatch> address_watch_;
   AsioStreams streams_;
+  // The core's TCP listeners (ListenStream) and the ids of what they accept.
+  // A listener is destroyed from a later handler: the core may close it from
+  // inside one of its own (an accept).
+  std::map<ConnId, std::shared_ptr<AsioListener>> listeners_;
+  void retire(std::shared_ptr<AsioListener> listener);
+  ConnId next_accepted_ = kFirstAcceptedConn;
   std::function<void(const ClientEvent&)> on_event_;
   DriverLoop loop_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

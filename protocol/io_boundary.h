@@ -72,6 +72,21 @@ struct OpenStream {
   std::uint16_t local_port = 0;
 };
 
+// Listen for TCP connections on `port` (a client's TCP listening port, which its
+// gateway maps: client/core/tcp_listener.h), bound with address reuse on every
+// address. The driver reports each connection it accepts with
+// on_stream_accepted(listener, conn, remote), picking `conn` itself from
+// kFirstAcceptedConn up (the core's own ids stay below), and then treats it like
+// any stream: on_stream_data, on_stream_closed, SendStream, CloseStream. A
+// listener it cannot open (the port is taken) is reported with
+// on_stream_closed(listener). CloseStream(listener) stops listening; connections
+// already accepted stay.
+struct ListenStream {
+  ConnId listener = 0;
+  std::uint16_t port = 0;
+};
+constexpr ConnId kFirstAcceptedConn = ConnId{1} << 63;
+
 // Append bytes to a stream, in order. Ignored by the driver if the stream is gone.
 // `droppable`: the bytes are one whole frame the receiver can do without (a relayed
 // datagram); the driver drops it, whole, when the stream already has more than

@@ -182,14 +182,18 @@ void put(WireWriter& w, const LoginReply& m) {
   w.u64(m.discovery_token);
   put_endpoints(w, m.discovery_endpoints);
 }
+void put_offer(WireWriter& w, const PortMappingOffer& offer) {
+  w.u8(static_cast<std::uint8_t>(offer.protocol));
+  if (offer.protocol != PortMappingProtocol::kNone) {
+    w.endpoint(offer.external);
+    w.u32(offer.lifetime_s);
+  }
+}
 void put(WireWriter& w, const DiscoveryReport& m) {
   w.endpoint(m.mapped_endpoint);
   put_profile(w, m.profile);
-  w.u8(static_cast<std::uint8_t>(m.port_mapping.protocol));
-  if (m.port_mapping.protocol != PortMappingProtocol::kNone) {
-    w.endpoint(m.port_mapping.external);
-    w.u32(m.port_mapping.lifetime_s);
-  }
+  put_offer(w, m.port_mapping);
+  put_offer(w, m.tcp_port_mapping);
 }
 void put(WireWriter& w, const CreateNetwork& m) {
   w.u32(m.request_id);
@@ -256,7 +260,7 @@ void put(WireWriter& w, const TunnelInstruction& m) {
     w.u8(m.birthday.ttl);
     w.endpoint(m.birthday.target);
   }
-  w.u8(m.tcp.enabled() ? 1 : 0);
+  w.u8(!m.tcp.enabled() ? 0 : m.tcp.accept ? 2 : 1);
   if (m.tcp.enabled()) {
     w.endpoint(m.tcp.target);
     w.u16(m.tcp.after_ms);
@@ -328,15 +332,22 @@ void get(Decoder& d, LoginReply& m) {
   m.discovery_endpoints = d.endpoints(kMaxCandidates);
 }
 
+PortMappingOffer get_offer(Decoder& d) {
+  PortMappingOffer offer;
+  offer.protocol = d.enumeration<PortMappingProtocol>(0, 3);
+  if (offer.protocol != PortMappingProtocol::kNone) {
+    offer.external = d.r.endpoint();
+    offer.lifetime_s = d.r.u32();
+    if (offer.external.port == 0 || offer.lifetime_s == 0) d.fail(DecodeError::kFieldOutOfRange);
+  }
+  return offer;
+}
+
 void get(Decoder& d, DiscoveryReport& m) {
   m.mapped_endpoint = d.r.endpoint();
   m.profile = get_profile(d);
-  m.port_mapping.protocol = d.enumeration<PortMappingProtocol>(0, 3);
-  if (m.port_mapping.protocol != PortMappingProtocol::kNone) {
-    m.port_mapping.external = d.r.endpoint();
-    m.port_mapping.lifetime_s = d.r.u32();
-    if (m.port_mapping.external.port == 0 || m.port_mapping.lifetime_s == 0) d.fail(DecodeError::kFieldOutOfRange);
-  }
+  m.port_mapping = get_offer(d);
+  m.tcp_port_mapping = get_offer(d);
 }
 
 void get(Decoder& d, CreateNetwork& m) {
@@ -419,7 +430,9 @@ void get(Decoder& d, TunnelInstruction& m) {
       d.fail(DecodeError::kFieldOutOfRange);
     }
   }
-  if (d.flag()) {
+  const std::uint8_t tcp_mode = d.enumeration<std::uint8_t>(0, 2);
+  if (tcp_mode != 0) {
+    m.tcp.accept = tcp_mode == 2;
     m.tcp.target = d.r.endpoint();
     m.tcp.after_ms = d.r.u16();
     if (m.tcp.target.is_unset()) d.fail(DecodeError::kFieldOutOfRange);

@@ -219,6 +219,9 @@ struct DiscoveryReport {
   // Appended (wire order): kNone when the gateway granted no mapping. A client
   // that obtains one after its report sends the report again.
   PortMappingOffer port_mapping = {};
+  // Appended after it, the same way: the mapping of the TCP port the client
+  // listens on (client/core/tcp_listener.h), which peers may connect to.
+  PortMappingOffer tcp_port_mapping = {};
 };
 
 struct CreateNetwork {
@@ -432,11 +435,21 @@ constexpr std::uint16_t kMaxBirthdayCount = 4096;
 // opens its own NAT and dies at the peer's; the other's SYN then gets through and
 // meets a socket in SYN_SENT (one side's SYN_SENT -> SYN_RCVD, the other's
 // SYN_SENT -> ESTABLISHED): one connection. Unset target: no TCP punch.
+//
+// `accept`: the peer connects to us instead, at our TCP port mapping (a port our
+// gateway maps to the port we listen on, DiscoveryReport::tcp_port_mapping); we
+// await that connection from `target`'s address (the peer's public address; its
+// port is not known and not checked) and open none. The peer's plan then targets
+// our mapped endpoint with after_ms as usual. On the wire: a mode byte, 0 none,
+// 1 connect, 2 accept.
 struct TcpPunchPlan {
   Endpoint target;
   std::uint16_t after_ms = 0;
+  bool accept = false;
   bool enabled() const { return !target.is_unset(); }
-  bool operator==(const TcpPunchPlan& o) const { return target == o.target && after_ms == o.after_ms; }
+  bool operator==(const TcpPunchPlan& o) const {
+    return target == o.target && after_ms == o.after_ms && accept == o.accept;
+  }
 };
 
 struct TunnelInstruction {

@@ -42,6 +42,14 @@ destination (symmetric-random-natpmp), only the planner's use of the mapping hel
 peer probes the mapped port first, and the answer leaves through it, so the pair is
 direct whenever the peer's UDP gets out at all.
 
+The same gateway also maps the client's TCP listening port (`portmap` with `tcp`,
+tunnel_planner.h 5.): a peer whose UDP is blocked connects to that mapped port
+instead of punching, so a NAT that answers PCP or NAT-PMP is direct against a
+udp-blocked peer whatever its own mapping behaviour (symmetric-random-natpmp
+too). Not against tcp-443-only, whose firewall lets TCP out to port 443 only:
+a home gateway grants mappings above 1023 (miniupnpd's default rules), and the
+client does not ask for a well-known port.
+
 Techniques switched off in the run (results.json parameters.disable) are taken
 into account: `prediction` (sequential NATs are not predicted), `birthday`,
 `tcp`, `prepunch` (above) and `portmap`. The others (lan, serialize, follower-delay) do not change a
@@ -75,6 +83,8 @@ PROFILES = {
 }
 # Profiles whose port mapping the planner needs to go direct (see above).
 PORT_MAPPED = {"symmetric-random-natpmp"}
+# Profiles whose NAT answers PCP or NAT-PMP: they map the TCP listening port too.
+ANSWERS_PORT_MAPPING = {"home-router-pcp", "symmetric-random-natpmp"}
 
 
 BIRTHDAY_SOCKETS, BIRTHDAY_PROBES, PORTS = 256, 1024, 65536 - 1024
@@ -107,6 +117,10 @@ def tcp_direct(a, b, strategy, disabled=()):
         return False
     if PROFILES[a][3] and PROFILES[b][3]:
         return False  # UDP first: no TCP plan
+    if "portmap" not in disabled:
+        for listening, connecting in ((a, b), (b, a)):
+            if listening in ANSWERS_PORT_MAPPING and connecting not in TCP_443_ONLY:
+                return True  # the connecting side's SYN goes to the mapped port
     return all(PROFILES[p][0] == "EIM" and p not in TCP_443_ONLY for p in (a, b))
 
 

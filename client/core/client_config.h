@@ -167,6 +167,11 @@ struct ClientConfig {
   bool port_mapping = true;
   std::optional<Ipv4> port_mapping_gateway;
   std::uint32_t port_mapping_lifetime_s = 7200;
+  // With port mapping on and `tcp_punch` on, the client also listens on a TCP port
+  // and asks the gateway to map it (tcp_listener.h), so a peer whose UDP is
+  // blocked can connect to it. `tcp_listen_port` 0: the main socket's port number
+  // (TCP and UDP ports are apart).
+  std::uint16_t tcp_listen_port = 0;
   Duration tunnel_request_refresh_lead = 1s;
 
   // Largest payload accepted by send_to_peer: fits a 1500-byte path with UDP, IP

@@ -22,6 +22,7 @@
 #include "client/core/relay_prober.h"
 #include "client/core/relay_streams.h"
 #include "client/core/requests.h"
+#include "client/core/tcp_listener.h"
 #include "client/core/tcp_mapping_probe.h"
 #include "client/core/tunnel_retry.h"
 #include "client/core/tunnel_table.h"
@@ -43,6 +44,7 @@ struct ClientCore::Impl {
         tcp_probe(ctx),
         lifetime(ctx),
         port_mapper(ctx),
+        tcp_listener(ctx),
         configured_keepalive(ctx.config.keepalive_interval) {
     ctx.send_to_server = [this](const ControlMessage& m) { return control.send(m); };
     tunnels.resume = [this](std::uint64_t id, Endpoint from) { return resume_plan(id, from); };
@@ -65,6 +67,7 @@ struct ClientCore::Impl {
   TcpMappingProbe tcp_probe;
   MappingLifetime lifetime;
   GatewayPortMapper port_mapper;
+  TcpListener tcp_listener;
   const Duration configured_keepalive;
   // What went to the server last on this connection: sent again when the port
   // mapping changes after it.
@@ -250,7 +253,7 @@ void ClientCore::Impl::finish_discovery(Time now, const DiscoveryResult& result)
   // Before the report, which makes us online: members of these networks must never
   // see us online, not even for a moment (the server keeps this per session).
   for (const std::string& network : presence.offline_networks()) control.send(SetNetworkOnline{0, network, false});
-  last_report = DiscoveryReport{result.mapped, result.profile, port_mapper.current()};
+  last_report = DiscoveryReport{result.mapped, result.profile, port_mapper.current(), tcp_listener.current()};
   control.send(*last_report);
   online = true;
   std::optional<Endpoint> quiet_endpoint = discovery.quiet_endpoint();
@@ -292,11 +295,17 @@ void ClientCore::Impl::start_port_mapping(Time now) {
   if (!ctx.config.port_mapping || !ctx.config.port_mapping_gateway || ctx.config.lan_endpoints.empty()) return;
   port_mapper.start(now, *ctx.config.port_mapping_gateway, ctx.config.lan_endpoints.front().port,
                     ctx.config.port_mapping_lifetime_s);
+  if (ctx.config.tcp_punch) {
+    const std::uint16_t port = ctx.config.tcp_listen_port != 0 ? ctx.config.tcp_listen_port
+                                                               : ctx.config.lan_endpoints.front().port;
+    tcp_listener.start(now, *ctx.config.port_mapping_gateway, port, ctx.config.port_mapping_lifetime_s);
+  }
 }
 
 void ClientCore::Impl::port_mapping_changed() {
   if (!online || !last_report) return;  // the first report will carry it
   last_report->port_mapping = port_mapper.current();
+  last_report->tcp_port_mapping = tcp_listener.current();
   control.send(*last_report);
 }
 
@@ -518,6 +527,7 @@ void ClientCore::Impl::shut_down(Time now, const std::string& why) {
   started = false;
   control.stop(now);
   port_mapper.stop(now);
+  tcp_listener.stop(now);
   discovery.cancel();
   tcp_probe.cancel();
   lifetime.cancel();
@@ -558,7 +568,21 @@ void ClientCore::on_stream_data(Time now, ConnId conn, ByteView data) {
   impl_->handle(now, impl_->control.on_data(now, conn, data));
 }
 
+void ClientCore::on_stream_accepted(Time now, ConnId listener, ConnId conn, Endpoint remote) {
+  (void)now;
+  if (!impl_->tcp_listener.owns_listener(listener) || !impl_->tcp_listener.listening() ||
+      !TunnelTable::owns_stream(conn)) {
+    impl_->ctx.outputs.emplace_back(CloseStream{conn});
+    return;
+  }
+  impl_->tunnels.on_stream_accepted(conn, remote);
+}
+
 void ClientCore::on_stream_closed(Time now, ConnId conn) {
+  if (impl_->tcp_listener.owns_listener(conn)) {
+    if (impl_->tcp_listener.on_listener_closed(now)) impl_->port_mapping_changed();
+    return;
+  }
   if (impl_->relay_streams.owns(conn)) return impl_->relay_streams.on_closed(now, conn);
   if (TunnelTable::owns_stream(conn)) return impl_->tunnels.on_stream_closed(now, conn);
   if (impl_->tcp_probe.owns(conn)) {
@@ -571,8 +595,11 @@ void ClientCore::on_stream_closed(Time now, ConnId conn) {
 
 void ClientCore::on_datagram(Time now, Endpoint from, ByteView data, SocketId socket) {
   Impl& s = *impl_;
-  if (socket == 0 && s.port_mapper.owns(from)) {
-    if (s.port_mapper.on_datagram(now, from, data)) s.port_mapping_changed();
+  if (socket == 0 && (s.port_mapper.owns(from) || s.tcp_listener.owns_datagram(from))) {
+    // Both mappers read the gateway's answers; each takes its own protocol's.
+    bool changed = s.port_mapper.on_datagram(now, from, data);
+    changed = s.tcp_listener.on_datagram(now, from, data) || changed;
+    if (changed) s.port_mapping_changed();
     return;
   }
   auto decoded = decode_datagram(data);
@@ -680,7 +707,9 @@ void ClientCore::on_timer(Time now) {
   if (auto result = s.discovery.on_timer(now)) s.finish_discovery(now, *result);
   s.lifetime.on_timer(now);
   s.follow_lifetime();
-  if (s.port_mapper.on_timer(now)) s.port_mapping_changed();
+  bool mapping_changed = s.port_mapper.on_timer(now);
+  mapping_changed = s.tcp_listener.on_timer(now) || mapping_changed;
+  if (mapping_changed) s.port_mapping_changed();
   s.relay_prober.on_timer(now, s.ctx);
   s.report_relay_rtts(now);
   s.relay_streams.on_timer(now);
@@ -709,7 +738,7 @@ std::optional<Time> ClientCore::next_deadline() const {
   for (std::optional<Time> t :
        {s.discovery.next_deadline(), s.tunnels.next_deadline(), s.retry.next_deadline(), held,
         s.relay_prober.next_deadline(), s.relay_streams.next_deadline(), s.lifetime.next_deadline(),
-        s.tcp_probe.next_deadline(), s.port_mapper.next_deadline()}) {
+        s.tcp_probe.next_deadline(), s.port_mapper.next_deadline(), s.tcp_listener.next_deadline()}) {
     if (t && (!next || *t < *next)) next = t;
   }
   return next;

@@ -59,6 +59,9 @@ class ClientCore {
   void on_stream_data(Time now, ConnId conn, ByteView data);
   // Connection refused, reset or closed by the server.
   void on_stream_closed(Time now, ConnId conn);
+  // A connection accepted on our ListenStream `listener` from `remote`; `conn` is
+  // the driver's id for it (io_boundary.h, ListenStream).
+  void on_stream_accepted(Time now, ConnId listener, ConnId conn, Endpoint remote);
   // `socket`: which of our sockets it arrived on (io_boundary.h, SendDatagram::socket).
   void on_datagram(Time now, Endpoint from, ByteView data, SocketId socket = 0);
   void on_timer(Time now);

@@ -24,6 +24,9 @@ struct ClientStats {
   std::uint64_t tcp_mapping_failures = 0;  // sessions whose TCP mapping the server could not learn
   std::uint64_t tcp_punches_opened = 0;    // TCP punch connections opened toward a peer
   std::uint64_t tcp_punches_connected = 0; // of those, connected (a direct TCP path to try)
+  std::uint64_t tcp_accepted = 0;          // connections a peer opened to our TCP port mapping, taken
+  std::uint64_t tcp_accepts_refused = 0;   // accepted connections no tunnel awaited, closed
+  std::uint64_t tcp_listen_failures = 0;   // the driver could not listen on our TCP port
   std::uint64_t tcp_stream_errors = 0;     // TCP punch connections whose framing broke (closed)
   std::uint64_t tunnel_requests = 0;       // RequestTunnel sent: a tunnel that should exist did not work
   std::uint64_t tunnels_resumed = 0;       // tunnels resumed without the server (peer_cache.h), either side

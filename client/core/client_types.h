@@ -19,7 +19,8 @@ namespace yt {
 
 // What a ClientCore asks its driver to do, in order (io_boundary.h), and the events
 // it reports.
-using ClientOutput = std::variant<SendDatagram, CloseSocket, OpenStream, SendStream, CloseStream, ClientEvent>;
+using ClientOutput =
+    std::variant<SendDatagram, CloseSocket, OpenStream, ListenStream, SendStream, CloseStream, ClientEvent>;
 
 enum class ClientState : std::uint8_t {
   kStopped,      // before start() / after stop()

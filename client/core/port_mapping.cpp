@@ -26,13 +26,14 @@ std::optional<Ipv4> lan_address(const ClientConfig& config) {
 // the guarded runs' outcomes.
 PcpNonce GatewayPortMapper::derive_nonce(Time now) {
   static constexpr char kLabel[] = "yellowtail pcp nonce";
-  std::uint8_t input[sizeof kLabel - 1 + 16];
+  std::uint8_t input[sizeof kLabel - 1 + 17];
   std::copy(kLabel, kLabel + sizeof kLabel - 1, input);
   const std::uint64_t t = static_cast<std::uint64_t>(to_us(now)), n = ++starts_;
   for (int i = 0; i < 8; ++i) {
     input[sizeof kLabel - 1 + i] = static_cast<std::uint8_t>(t >> (8 * i));
     input[sizeof kLabel - 1 + 8 + i] = static_cast<std::uint8_t>(n >> (8 * i));
   }
+  input[sizeof kLabel - 1 + 16] = pcp_protocol();  // the UDP and TCP mappers start together
   std::uint8_t digest[crypto_generichash_BYTES_MIN];  // 16: BLAKE2b's shortest output
   crypto_generichash(digest, sizeof digest, input, sizeof input, ctx_.identity.secret_key.data(),
                      ctx_.identity.secret_key.size());
@@ -65,11 +66,12 @@ void GatewayPortMapper::stop(Time now) {
     if (held_.protocol == PortMappingProtocol::kPcp) {
       PcpMapRequest request;
       request.nonce = nonce_;
+      request.protocol = pcp_protocol();
       request.client = Endpoint{lan_address(ctx_.config).value_or(Ipv4{}), internal_port_};
       request.lifetime_s = 0;
       ctx_.send_bytes(to, encode_pcp_map_request(request));
     } else {
-      ctx_.send_bytes(to, encode_nat_pmp_request(NatPmpMapRequest{internal_port_, 0, 0}));
+      ctx_.send_bytes(to, encode_nat_pmp_request(NatPmpMapRequest{internal_port_, 0, 0, tcp()}));
     }
     ++ctx_.stats.port_mapping_requests;
   }
@@ -92,6 +94,7 @@ void GatewayPortMapper::send_request(Time now) {
   if (protocol == PortMappingProtocol::kPcp) {
     PcpMapRequest request;
     request.nonce = nonce_;
+    request.protocol = pcp_protocol();
     request.client = Endpoint{lan_address(ctx_.config).value_or(Ipv4{}), internal_port_};
     // A renewal suggests what we hold, so the gateway keeps it.
     if (phase_ == Phase::kHeld) request.suggested = held_.external;
@@ -104,7 +107,7 @@ void GatewayPortMapper::send_request(Time now) {
       ++ctx_.stats.port_mapping_requests;
     }
     const std::uint16_t suggested = phase_ == Phase::kHeld ? held_.external.port : 0;
-    ctx_.send_bytes(to, encode_nat_pmp_request(NatPmpMapRequest{internal_port_, suggested, lifetime_s_}));
+    ctx_.send_bytes(to, encode_nat_pmp_request(NatPmpMapRequest{internal_port_, suggested, lifetime_s_, tcp()}));
     ++ctx_.stats.port_mapping_requests;
   }
   ++attempt_;
@@ -168,6 +171,7 @@ bool GatewayPortMapper::on_pcp(Time now, ByteView data) {
     return give_up(now);
   }
   auto response = decode_pcp_map_response(data);
+  if (response && response->protocol != pcp_protocol()) return false;  // the other mapper's
   if (!response || response->nonce != nonce_ || response->internal_port != internal_port_) {
     ++ctx_.stats.port_mapping_malformed;  // not the answer to our request
     return false;
@@ -200,6 +204,7 @@ bool GatewayPortMapper::on_nat_pmp(Time now, ByteView data) {
     if (address->result != NatPmpResult::kSuccess) return give_up(now);
     nat_pmp_address_ = address->external;
   } else if (auto* map = std::get_if<NatPmpMapResponse>(&*response)) {
+    if (map->tcp != tcp()) return false;  // the other mapper's
     if (map->internal_port != internal_port_) {
       ++ctx_.stats.port_mapping_malformed;
       return false;
@@ -207,7 +212,15 @@ bool GatewayPortMapper::on_nat_pmp(Time now, ByteView data) {
     if (map->result != NatPmpResult::kSuccess) return give_up(now);
     nat_pmp_port_ = std::make_pair(map->external_port, map->lifetime_s);
   } else {
-    return give_up(now);  // an error answer
+    // An error answer: to our map request, or to the address request both
+    // mappers send; the other mapper's map request is not ours to fail on. Nor
+    // is a late "unsupported version": it answers a PCP request (ours or the
+    // other mapper's, which fell back with us) and we speak NAT-PMP already.
+    const NatPmpErrorResponse& error = std::get<NatPmpErrorResponse>(*response);
+    const std::uint8_t opcode = error.opcode & 0x7f;
+    if (error.result == NatPmpResult::kUnsuppVersion) return false;
+    if (opcode != 0 && opcode != (tcp() ? 2 : 1)) return false;
+    return give_up(now);
   }
   if (!nat_pmp_address_ || !nat_pmp_port_) return false;
   const auto [port, lifetime] = *nat_pmp_port_;

@@ -12,7 +12,8 @@
 // address is the driver's input (ClientConfig::port_mapping_gateway: the default
 // route's gateway from /proc/net/route, the site router's LAN address in ns-3).
 //
-// The sequence: PCP MAP for the main socket's internal port (the client address in
+// The sequence (for the main UDP socket; a second mapper does the same for the TCP
+// listening port, MappedTransport): PCP MAP for the internal port (the client address in
 // the request is our LAN address, ClientConfig::lan_endpoints; without one, PCP
 // is skipped), retransmitted from kFirstRetry doubling, kAttempts times; an answer
 // of "unsupported version" (PCP's, or the 8-byte NAT-PMP one a NAT-PMP-only
@@ -38,6 +39,11 @@
 
 namespace yt {
 
+// What a mapper maps: the main UDP socket's port, or the TCP port the client
+// listens on (tcp_listener.h). Each has its own mapper; both read the gateway's
+// answers, and each takes only those for its own protocol.
+enum class MappedTransport : std::uint8_t { kUdp, kTcp };
+
 class GatewayPortMapper {
  public:
   // RFC 6886 section 3.1 starts at 250 ms and doubles; RFC 6887's 3 s first
@@ -47,7 +53,8 @@ class GatewayPortMapper {
   static constexpr Duration kFirstRetry = std::chrono::milliseconds(250);
   static constexpr int kAttempts = 4;
 
-  explicit GatewayPortMapper(ClientContext& ctx) : ctx_(ctx) {}
+  explicit GatewayPortMapper(ClientContext& ctx, MappedTransport transport = MappedTransport::kUdp)
+      : ctx_(ctx), transport_(transport) {}
 
   // Maps `internal_port` (our main socket's) at `gateway` for `lifetime_s`.
   // Restarts from PCP when called again (a new network); a mapping held at the old
@@ -67,6 +74,9 @@ class GatewayPortMapper {
 
   // The mapping held now (protocol kNone when none).
   PortMappingOffer current() const { return held_; }
+  // The gateway speaks neither protocol, or refused: nothing more is asked until
+  // start() again.
+  bool gave_up() const { return phase_ == Phase::kGaveUp; }
 
  private:
   enum class Phase : std::uint8_t { kIdle, kPcp, kNatPmp, kHeld, kGaveUp };
@@ -80,7 +90,11 @@ class GatewayPortMapper {
   bool on_pcp(Time now, ByteView data);
   bool on_nat_pmp(Time now, ByteView data);
 
+  bool tcp() const { return transport_ == MappedTransport::kTcp; }
+  std::uint8_t pcp_protocol() const { return tcp() ? kPcpProtocolTcp : kPcpProtocolUdp; }
+
   ClientContext& ctx_;
+  MappedTransport transport_;
   Phase phase_ = Phase::kIdle;
   // While renewing (phase kHeld with a request out) the protocol held is asked again.
   bool renewing_ = false;

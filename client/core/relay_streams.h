@@ -38,7 +38,7 @@ class RelayStreams {
   // relay's UDP endpoint, the name its answers are reported under.
   void send(Endpoint stream, Endpoint relay, const Datagram& datagram);
 
-  bool owns(ConnId conn) const { return conn >= kFirstConn; }
+  bool owns(ConnId conn) const { return conn >= kFirstConn && conn < kFirstAcceptedConn; }
   void on_connected(Time now, ConnId conn);
   // The datagrams that arrived, each with the relay (UDP endpoint) it came from.
   std::vector<std::pair<Endpoint, Datagram>> on_data(Time now, ConnId conn, ByteView data);

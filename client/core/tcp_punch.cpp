@@ -5,7 +5,24 @@ namespace yt {
 TcpPunch::TcpPunch(const TcpPunchPlan& plan, ConnId conn, std::uint16_t local_port, Time start)
     : plan_(plan), conn_(conn), local_port_(local_port), open_at_(start + std::chrono::milliseconds(plan.after_ms)) {}
 
+bool TcpPunch::awaits(Endpoint remote) const {
+  return plan_.accept && conn_ == 0 && (phase_ == Phase::kWaiting || phase_ == Phase::kConnecting) &&
+         remote.ip == plan_.target.ip;
+}
+
+void TcpPunch::adopt(ConnId conn, Endpoint remote) {
+  conn_ = conn;
+  plan_.target = remote;
+  phase_ = Phase::kConnected;
+}
+
 void TcpPunch::on_timer(Time now, ClientContext& ctx) {
+  if (plan_.accept) {
+    // Nothing to open; the wait ends like a connect's.
+    if (phase_ == Phase::kWaiting && now >= open_at_) phase_ = Phase::kConnecting;
+    if (phase_ == Phase::kConnecting && now >= open_at_ + ctx.config.tcp_punch_timeout) phase_ = Phase::kOver;
+    return;
+  }
   if (phase_ == Phase::kWaiting && now >= open_at_) {
     phase_ = Phase::kConnecting;
     ctx.outputs.emplace_back(OpenStream{conn_, plan_.target, local_port_});
@@ -47,7 +64,9 @@ void TcpPunch::send(Bytes datagram, ClientContext& ctx) const {
 }
 
 void TcpPunch::close(ClientContext& ctx) {
-  if (phase_ == Phase::kConnecting || phase_ == Phase::kConnected) ctx.outputs.emplace_back(CloseStream{conn_});
+  if ((phase_ == Phase::kConnecting || phase_ == Phase::kConnected) && conn_ != 0) {
+    ctx.outputs.emplace_back(CloseStream{conn_});
+  }
   phase_ = Phase::kOver;
 }
 

@@ -6,6 +6,10 @@
 // had come over UDP from the peer's endpoint: the same handshake, the same session
 // and replay window, the same cryptokey routing (tunnel.h).
 //
+// With plan.accept this side opens nothing: the peer connects to our TCP port
+// mapping (tcp_listener.h), and the connection the driver accepted from the
+// peer's address is adopted here (adopt()), from the plan's start on.
+//
 // One attempt per plan: a connection that is refused, reset or not up within
 // ClientConfig::tcp_punch_timeout is over; the tunnel stays relayed until its next
 // plan. What goes out before the connection is up is dropped, like UDP to a path
@@ -26,13 +30,19 @@ namespace yt {
 class TcpPunch {
  public:
   // Opens at `start` + plan.after_ms from `local_port`. Precondition: plan.enabled().
+  // An accepting punch (plan.accept) has no conn until it adopts one: pass 0.
   TcpPunch(const TcpPunchPlan& plan, ConnId conn, std::uint16_t local_port, Time start);
 
   // Opens the connection when it is due; gives it up when it did not come up in time.
   void on_timer(Time now, ClientContext& ctx);
   std::optional<Time> next_deadline(const ClientConfig& config) const;
 
+  // 0 while an accepting punch awaits its connection.
   ConnId conn() const { return conn_; }
+  // Whether a connection accepted from `remote` is the one this punch awaits.
+  bool awaits(Endpoint remote) const;
+  // Takes that connection (precondition: awaits(remote)); it is up.
+  void adopt(ConnId conn, Endpoint remote);
   Endpoint target() const { return plan_.target; }
   bool connected() const { return phase_ == Phase::kConnected; }
   // Over: refused, reset, timed out or closed.

@@ -163,7 +163,7 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
   run_relay(now, env);
   if (tcp_) {
     tcp_->on_timer(now, env.ctx);
-    if (tcp_->over() && path_.stream != tcp_->conn()) tcp_.reset();
+    if (tcp_->over() && (tcp_->conn() == 0 || path_.stream != tcp_->conn())) tcp_.reset();
   }
   if (!current_ && now >= give_up_at()) {
     abandon_handshake(env);
@@ -325,14 +325,27 @@ void Tunnel::on_punch(Time now, PeerPath from, std::uint32_t sequence, bool is_a
 }
 
 void Tunnel::plan_tcp(const TcpPunchPlan& plan, TunnelEnv& env) {
-  if (!plan.enabled() || !env.ctx.tcp_punch_port || closed_) return;
-  if (tcp_ && path_.stream == tcp_->conn()) return;  // in use: it works
+  if (!plan.enabled() || closed_) return;
+  if (!plan.accept && !env.ctx.tcp_punch_port) return;
+  if (tcp_ && tcp_->conn() != 0 && path_.stream == tcp_->conn()) return;  // in use: it works
   end_tcp(env);
-  tcp_.emplace(plan, env.ctx.next_punch_conn++, *env.ctx.tcp_punch_port, start_at_);
+  if (plan.accept) {
+    tcp_.emplace(plan, ConnId{0}, std::uint16_t{0}, start_at_);
+  } else {
+    tcp_.emplace(plan, env.ctx.next_punch_conn++, *env.ctx.tcp_punch_port, start_at_);
+  }
+}
+
+bool Tunnel::on_tcp_accepted(ConnId conn, Endpoint remote, TunnelEnv& env) {
+  if (closed_ || !tcp_ || !tcp_->awaits(remote)) return false;
+  tcp_->adopt(conn, remote);
+  ++env.ctx.stats.tcp_accepted;
+  transmit(tcp_path(), encode_datagram(PunchProbe{tunnel_id_, probe_sequence_++}), env);
+  return true;
 }
 
 void Tunnel::end_tcp(TunnelEnv& env) {
-  if (!tcp_ || path_.stream == tcp_->conn()) return;
+  if (!tcp_ || (tcp_->conn() != 0 && path_.stream == tcp_->conn())) return;
   tcp_->close(env.ctx);
   tcp_.reset();
 }
@@ -352,7 +365,7 @@ std::vector<Bytes> Tunnel::on_tcp_data(ByteView data, TunnelEnv& env) {
 
 void Tunnel::on_tcp_closed(Time now, TunnelEnv& env) {
   if (!tcp_) return;
-  const bool was_path = path_.stream == tcp_->conn();
+  const bool was_path = tcp_->conn() != 0 && path_.stream == tcp_->conn();
   tcp_->on_closed();
   tcp_.reset();
   if (!was_path || closed_ || !current_) return;

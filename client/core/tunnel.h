@@ -172,17 +172,21 @@ class Tunnel {
 
   // TCP hole punching (tcp_punch.h). plan_tcp: the plan of the instruction the
   // tunnel was made with or adopted; ignored without a TCP punch port (the server
-  // has not learned our mapping) or while a TCP path is in use. Once connected,
+  // has not learned our mapping; an accepting plan needs none) or while a TCP path
+  // is in use. Once connected (or, accepting, once the peer's connection came in),
   // both sides send a PunchProbe over it, and from there on it is a direct path
   // like any (on_punch and the rest, with PeerPath::stream set). A direct path over
   // UDP is preferred: a UDP packet moves a TCP path, a TCP packet never moves a
   // UDP one. The TCP path closing moves the tunnel to the relay at once.
   void plan_tcp(const TcpPunchPlan& plan, TunnelEnv& env);
   std::optional<ConnId> tcp_conn() const {
-    return tcp_ ? std::optional<ConnId>(tcp_->conn()) : std::nullopt;
+    return tcp_ && tcp_->conn() != 0 ? std::optional<ConnId>(tcp_->conn()) : std::nullopt;
   }
   PeerPath tcp_path() const { return tcp_ ? PeerPath{tcp_->target(), false, 0, tcp_->conn()} : PeerPath{}; }
   void on_tcp_connected(TunnelEnv& env);
+  // A connection the driver accepted on our TCP listener (tcp_listener.h): taken
+  // when this tunnel's plan awaits one from `remote`'s address; false otherwise.
+  bool on_tcp_accepted(ConnId conn, Endpoint remote, TunnelEnv& env);
   // The tunnel datagrams that arrived on it, to be handled as from tcp_path().
   std::vector<Bytes> on_tcp_data(ByteView data, TunnelEnv& env);
   void on_tcp_closed(Time now, TunnelEnv& env);

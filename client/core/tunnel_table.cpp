@@ -54,6 +54,19 @@ Tunnel* TunnelTable::by_stream(ConnId conn) {
   return &tunnel->second;
 }
 
+void TunnelTable::on_stream_accepted(ConnId conn, Endpoint remote) {
+  TunnelEnv e = env();
+  // A scan: accepted connections are rare (one per pair that cannot use UDP).
+  for (auto& [peer, tunnel] : tunnels_) {
+    if (tunnel.on_tcp_accepted(conn, remote, e)) {
+      note_stream(tunnel);
+      return;
+    }
+  }
+  ++ctx_.stats.tcp_accepts_refused;
+  ctx_.outputs.emplace_back(CloseStream{conn});
+}
+
 void TunnelTable::on_stream_connected(ConnId conn) {
   TunnelEnv e = env();
   if (Tunnel* t = by_stream(conn)) t->on_tcp_connected(e);

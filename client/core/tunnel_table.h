@@ -48,7 +48,14 @@ class TunnelTable {
   // TCP punch connections (tcp_punch.h): ids from ClientContext::kFirstPunchConn
   // below the relay streams'. on_stream_data gives the tunnel datagrams that
   // arrived, each with the path to hand it in on (as on_datagram's are).
-  static bool owns_stream(ConnId conn) { return conn >= ClientContext::kFirstPunchConn && conn < (ConnId{1} << 62); }
+  // Connections accepted on our TCP listener (tcp_listener.h) are ids the driver
+  // picked, from kFirstAcceptedConn (io_boundary.h).
+  static bool owns_stream(ConnId conn) {
+    return (conn >= ClientContext::kFirstPunchConn && conn < (ConnId{1} << 62)) || conn >= kFirstAcceptedConn;
+  }
+  // A connection accepted on our TCP listener: the tunnel awaiting one from that
+  // address takes it (Tunnel::on_tcp_accepted); with none, it is closed.
+  void on_stream_accepted(ConnId conn, Endpoint remote);
   void on_stream_connected(ConnId conn);
   std::vector<std::pair<PeerPath, Bytes>> on_stream_data(ConnId conn, ByteView data);
   void on_stream_closed(Time now, ConnId conn);

@@ -41,12 +41,18 @@ std::vector<ControlCase> control_cases() {
        LoginReply{ReplyCode::kOk, "", *Ipv4::parse("25.0.0.1"), 8, 0x0102030405060708ULL, {ep("198.51.100.1:3478")}},
        "0102" "00" "00" "19000001" "08" "0102030405060708" "01" "c6336401" "0d96"},
       {"DiscoveryReport", DiscoveryReport{ep("203.0.113.1:1000"), profile},
-       "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101" "00007530" "01" "00" "00"},
+       "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101" "00007530" "01" "00" "00"
+       "00"},
       {"DiscoveryReport with a port mapping",
        DiscoveryReport{ep("203.0.113.1:1000"), profile,
                        PortMappingOffer{PortMappingProtocol::kPcp, ep("203.0.113.1:61000"), 7200}},
        "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101" "00007530" "01" "00"
-       "01" "cb007101" "ee48" "00001c20"},
+       "01" "cb007101" "ee48" "00001c20" "00"},
+      {"DiscoveryReport with a TCP port mapping",
+       DiscoveryReport{ep("203.0.113.1:1000"), profile, PortMappingOffer{},
+                       PortMappingOffer{PortMappingProtocol::kNatPmp, ep("203.0.113.1:61001"), 600}},
+       "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101" "00007530" "01" "00"
+       "00" "02" "cb007101" "ee49" "00000258"},
       {"CreateNetwork", CreateNetwork{7, "net", "pw"}, "0104" "00000007" "036e6574" "027077"},
       {"JoinNetwork", JoinNetwork{8, "net", ""}, "0105" "00000008" "036e6574" "00"},
       {"LeaveNetwork", LeaveNetwork{9, "net"}, "0106" "00000009" "036e6574"},
@@ -77,6 +83,11 @@ std::vector<ControlCase> control_cases() {
                          {}, 0, std::nullopt, BirthdayPlan{}, TcpPunchPlan{ep("203.0.113.2:40000"), 500}},
        "010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "00" "00" "00" "00" "01" "cb007102" "9c40"
        "01f4"},
+      {"TunnelInstruction awaiting a TCP connection",
+       TunnelInstruction{key_of(0xaa), *Ipv4::parse("25.0.0.2"), 0x1122334455667788ULL, TunnelRole::kResponder, 250,
+                         {}, 0, std::nullopt, BirthdayPlan{}, TcpPunchPlan{ep("203.0.113.2:40000"), 0, true}},
+       "010c" + kKeyAA + "19000002" "1122334455667788" "02" "000000fa" "00" "00" "00" "00" "02" "cb007102" "9c40"
+       "0000"},
       {"PeerOffline", PeerOffline{key_of(0xaa)}, "010d" + kKeyAA},
       {"Ping", Ping{1}, "010e" "0000000000000001"},
       {"Pong", Pong{2}, "010f" "0000000000000002"},
@@ -145,8 +156,8 @@ TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
             DecodeError::kFieldOutOfRange);
   EXPECT_EQ(decode_control(*from_hex(instruction + "02" "1001" "00c8" "0000" "00" "cb007102" "0000" "00")).error(),
             DecodeError::kFieldOutOfRange);
-  // TunnelInstruction whose TCP punch flag is 2, and one aimed at 0.0.0.0:0.
-  EXPECT_EQ(decode_control(*from_hex(instruction + "00" "02" "cb007102" "9c40" "01f4")).error(),
+  // TunnelInstruction whose TCP punch mode is 3, and one aimed at 0.0.0.0:0.
+  EXPECT_EQ(decode_control(*from_hex(instruction + "00" "03" "cb007102" "9c40" "01f4")).error(),
             DecodeError::kFieldOutOfRange);
   EXPECT_EQ(decode_control(*from_hex(instruction + "00" "01" "00000000" "0000" "01f4")).error(),
             DecodeError::kFieldOutOfRange);
@@ -177,18 +188,25 @@ TEST(MessagesTest, ControlRejectsVersionTypeAndRanges) {
   EXPECT_EQ(decode_control(*from_hex(long_name)).error(), DecodeError::kFieldOutOfRange);
   // A DiscoveryReport whose filtering_known flag is 2.
   EXPECT_EQ(decode_control(*from_hex("0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01"
-                                     "cb007101" "00007530" "01" "02" "00"))
+                                     "cb007101" "00007530" "01" "02" "00" "00"))
                 .error(),
             DecodeError::kFieldOutOfRange);
   // A DiscoveryReport with port mapping protocol 4, with external port 0, with lifetime 0.
   const std::string report = "0103" "cb007101" "03e8" "01" "00" "02" "02" "01" "00000002" "00" "01" "cb007101"
                              "00007530" "01" "00";
-  EXPECT_EQ(decode_control(*from_hex(report + "04" "cb007101" "ee48" "00001c20")).error(),
+  EXPECT_EQ(decode_control(*from_hex(report + "04" "cb007101" "ee48" "00001c20" "00")).error(),
             DecodeError::kFieldOutOfRange);
-  EXPECT_EQ(decode_control(*from_hex(report + "01" "cb007101" "0000" "00001c20")).error(),
+  EXPECT_EQ(decode_control(*from_hex(report + "01" "cb007101" "0000" "00001c20" "00")).error(),
             DecodeError::kFieldOutOfRange);
-  EXPECT_EQ(decode_control(*from_hex(report + "02" "cb007101" "ee48" "00000000")).error(),
+  EXPECT_EQ(decode_control(*from_hex(report + "02" "cb007101" "ee48" "00000000" "00")).error(),
             DecodeError::kFieldOutOfRange);
+  // The same checks hold for the TCP port mapping after it, and it must be there.
+  EXPECT_EQ(decode_control(*from_hex(report + "00" "04" "cb007101" "ee48" "00001c20")).error(),
+            DecodeError::kFieldOutOfRange);
+  EXPECT_EQ(decode_control(*from_hex(report + "00" "01" "cb007101" "0000" "00001c20")).error(),
+            DecodeError::kFieldOutOfRange);
+  EXPECT_NE(decode_control(*from_hex(report + "00")).error(), DecodeError::kFieldOutOfRange);
+  EXPECT_FALSE(decode_control(*from_hex(report + "00")).ok());
   // SetNetworkOnline with an online flag of 2.
   EXPECT_EQ(decode_control(*from_hex("0111" "0000000b" "036e6574" "02")).error(), DecodeError::kFieldOutOfRange);
   // A member's online flag of 2.

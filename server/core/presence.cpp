@@ -304,6 +304,7 @@ TunnelSide ServerCore::Impl::tunnel_side(const Client& c) const {
   side.lan_endpoints = c.lan_endpoints;
   side.profile = c.report.profile;
   side.port_mapping = c.report.port_mapping;  // a claim: tunnel_planner.h says when it is believed
+  side.tcp_port_mapping = c.report.tcp_port_mapping;
   // Only what the server saw is offered to peers, never what the client claims: a
   // client must not be able to aim its peers' punch probes at a third party. The
   // claim is the only source when the server has no discovery endpoints at all

@@ -90,12 +90,45 @@ Duration start_of(const TunnelSide& self, const TunnelSide& peer, const PlanOpti
 // This side's TCP punch, if the pair calls for it (tunnel_planner.h, 5.). after_ms
 // counts from this side's start, which may differ from the peer's (a receptive
 // side starts later): the second side waits `follow` past the first side's start.
+// 5., a side listening behind a trusted TCP port mapping: the other connects to it.
+std::optional<TcpPunchPlan> tcp_to_listener(const TunnelSide& self, const TunnelSide& peer,
+                                            const PlanOptions& plan_options) {
+  if (!plan_options.port_mapping) return std::nullopt;
+  const bool self_listens = tcp_port_mapping_trusted(self);
+  const bool peer_listens = tcp_port_mapping_trusted(peer);
+  if (!self_listens && !peer_listens) return std::nullopt;
+  const bool self_connects = peer_listens && (!self_listens || self.key < peer.key);
+  TcpPunchPlan plan;
+  if (self_connects) {
+    // Our connection leaves from our punch port, which the server knows only
+    // through our mapping probe: without one we have no TCP to offer.
+    if (!self.tcp_mapped) return std::nullopt;
+    plan.target = peer.tcp_port_mapping.external;
+    // `follow` after the listener's start, so that its plan awaits us.
+    const Duration at =
+        start_of(peer, self, plan_options) + plan_options.tcp.follow - start_of(self, peer, plan_options);
+    plan.after_ms = static_cast<std::uint16_t>(std::clamp<std::int64_t>(to_ms(at), 0, 60000));
+    return plan;
+  }
+  // We listen: the peer's connection comes from its public address.
+  if (!peer.tcp_mapped) return std::nullopt;  // it cannot connect (see above)
+  plan.accept = true;
+  plan.target = *peer.tcp_mapped;
+  return plan;
+}
+
 TcpPunchPlan tcp_for(const TunnelSide& self, const TunnelSide& peer, const PlanOptions& plan_options) {
   const TcpPunchOptions& options = plan_options.tcp;
   TcpPunchPlan plan;
-  if (!options.enabled || !self.tcp_mapped || !peer.tcp_mapped) return plan;
-  if (self.tcp_mapped->ip == peer.tcp_mapped->ip) return plan;  // one NAT: the LAN is the way
-  if (!self.profile.udp_blocked && !peer.profile.udp_blocked) return plan;
+  if (!options.enabled) return plan;
+  if (!self.profile.udp_blocked && !peer.profile.udp_blocked) return plan;  // UDP first
+  const auto public_ip = [](const TunnelSide& side) {
+    return side.tcp_mapped ? std::optional<Ipv4>(side.tcp_mapped->ip)
+                           : side.mapped ? std::optional<Ipv4>(side.mapped->ip) : std::nullopt;
+  };
+  if (public_ip(self) && public_ip(self) == public_ip(peer)) return plan;  // one NAT: the LAN is the way
+  if (std::optional<TcpPunchPlan> to_listener = tcp_to_listener(self, peer, plan_options)) return *to_listener;
+  if (!self.tcp_mapped || !peer.tcp_mapped) return plan;
   // The side whose peer filters goes first (its SYN dies there); of two filtering
   // sides, the initiator.
   const bool self_first = self.profile.udp_blocked == peer.profile.udp_blocked ? self.key < peer.key
@@ -138,6 +171,12 @@ bool port_mapping_trusted(const TunnelSide& side) {
   const PortMappingOffer& m = side.port_mapping;
   return m.protocol != PortMappingProtocol::kNone && side.mapped && m.external.ip == side.mapped->ip &&
          !in_shared_address_space(m.external.ip);
+}
+
+bool tcp_port_mapping_trusted(const TunnelSide& side) {
+  const PortMappingOffer& m = side.tcp_port_mapping;
+  if (m.protocol == PortMappingProtocol::kNone || in_shared_address_space(m.external.ip)) return false;
+  return (side.mapped && m.external.ip == side.mapped->ip) || (side.tcp_mapped && m.external.ip == side.tcp_mapped->ip);
 }
 
 bool random_per_destination(const NatProfile& p) {

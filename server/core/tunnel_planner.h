@@ -74,6 +74,14 @@
 //      both sides answer SYN+ACK to a SYN+ACK, which ns-3's TCP refuses with a RST
 //      (Linux takes it: docs/nat-matrix.md). Two udp-blocked sides: the
 //      initiator first.
+//      With `portmap` on, a side whose gateway maps its TCP listening port
+//      (DiscoveryReport::tcp_port_mapping, trusted as in 0.) is not punched but
+//      connected to: the other side connects to that mapped endpoint, `follow`
+//      after the listening side's start, and the listening side awaits the
+//      connection from the other's public address (TcpPunchPlan::accept). This
+//      needs no TCP mapping of the listening side at all, so it works where the
+//      listening side's NAT gives every destination a new port. Both listening:
+//      the initiator connects.
 //
 // Ports are predicted and probed only inside the peer's observed public IP: a
 // client's claim (its NatProfile) can choose a strategy, never aim probes at a
@@ -117,6 +125,8 @@ struct TunnelSide {
   bool fresh_base = false;
   // The source the server saw on the client's kTcpMapping connection (5. above).
   std::optional<Endpoint> tcp_mapped;
+  // The gateway's mapping of the client's TCP listening port (a claim; 5. above).
+  PortMappingOffer tcp_port_mapping;
 };
 
 // Birthday probing's numbers (4. above). 256 mappings and 1024 probes over the
@@ -155,6 +165,9 @@ bool in_shared_address_space(Ipv4 ip);
 // Whether `side`'s reported port mapping is believed (0. above): reported, on the
 // public IP the server saw, outside 100.64.0.0/10.
 bool port_mapping_trusted(const TunnelSide& side);
+// The same for the TCP listening port's mapping: on the public IP the server saw
+// over UDP or over the kTcpMapping connection (a udp-blocked side has only that).
+bool tcp_port_mapping_trusted(const TunnelSide& side);
 
 // Whether a profile's NAT gives each destination a new random port (birthday
 // probing's random side) / keeps one mapping for all destinations (its other side).

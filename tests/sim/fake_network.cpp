@@ -196,6 +196,9 @@ void FakeNetwork::drain_client(std::size_t i) {
           },
           [&](CloseSocket& close) { c.extra_sockets.erase(close.socket); },
           [&](OpenStream& open) { open_stream(i, open); },
+          // Nothing reaches a client's listener here: the fake network has no
+          // gateway to map its port (the ns-3 runs and the netns tests do).
+          [&](ListenStream&) {},
           [&](SendStream& send) {
             if (PeerStream* p = peer_stream(i, send.conn)) return send_on_peer_stream(*p, std::move(send.data));
             Stream* s = stream_by_client(i, send.conn);

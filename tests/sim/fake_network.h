@@ -19,7 +19,8 @@
 //     port (both sides then see on_stream_connected, one delay after the second
 //     open); until then it stays pending, and the core gives up on its own.
 //     Bytes then flow in order after one delay each way. UDP translators do not
-//     apply: TCP is let out even where they drop UDP (udp-blocked).
+//     apply: TCP is let out even where they drop UDP (udp-blocked). A client's
+//     ListenStream is accepted and never reached: no gateway maps its port here;
 // Time only moves in run_*(): to the earliest pending delivery or core deadline,
 // one step at a time, and at most `max_steps` steps per call, so a core that keeps
 // asking to be woken at the same instant fails the test instead of hanging it.

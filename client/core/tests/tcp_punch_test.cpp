@@ -52,6 +52,40 @@ TEST(TcpPunch, OpensFromThePunchPortAtItsTimeAndGivesUpWhenNothingAnswers) {
   EXPECT_EQ(f.outputs<CloseStream>().size(), 1u);  // once
 }
 
+TEST(TcpPunch, AnAcceptingPunchOpensNothingAndAdoptsThePeersConnection) {
+  Fixture f;
+  TcpPunch punch(TcpPunchPlan{kPeer, 0, true}, ConnId{0}, 0, kStart);
+  EXPECT_EQ(punch.conn(), 0u);
+  // The peer's connection may come in before our plan's start.
+  const Endpoint other_host{Ipv4::from_octets(203, 0, 113, 8), 21000};
+  EXPECT_FALSE(punch.awaits(other_host));
+  const Endpoint from_peer{kPeer.ip, 33333};  // its port is not known in advance
+  EXPECT_TRUE(punch.awaits(from_peer));
+  punch.on_timer(kStart, f.ctx);
+  EXPECT_TRUE(f.ctx.outputs.empty());
+  punch.adopt(kFirstAcceptedConn, from_peer);
+  EXPECT_TRUE(punch.connected());
+  EXPECT_EQ(punch.conn(), kFirstAcceptedConn);
+  EXPECT_EQ(punch.target(), from_peer);
+  EXPECT_FALSE(punch.awaits(from_peer));  // one connection
+  punch.send(Bytes{1, 2, 3}, f.ctx);
+  ASSERT_EQ(f.outputs<SendStream>().size(), 1u);
+  EXPECT_EQ(f.outputs<SendStream>()[0].conn, kFirstAcceptedConn);
+}
+
+TEST(TcpPunch, AnAcceptingPunchGivesUpLikeAConnect) {
+  Fixture f;
+  TcpPunch punch(TcpPunchPlan{kPeer, 0, true}, ConnId{0}, 0, kStart);
+  punch.on_timer(kStart, f.ctx);
+  const Time give_up = kStart + f.ctx.config.tcp_punch_timeout;
+  EXPECT_EQ(punch.next_deadline(f.ctx.config), give_up);
+  punch.on_timer(give_up, f.ctx);
+  EXPECT_TRUE(punch.over());
+  EXPECT_FALSE(punch.awaits(kPeer));
+  punch.close(f.ctx);
+  EXPECT_TRUE(f.ctx.outputs.empty());  // there was never a connection to close
+}
+
 TEST(TcpPunch, ConnectedItFramesEachDatagramAndReadsFramesAcrossSegments) {
   Fixture f;
   TcpPunch punch(TcpPunchPlan{kPeer, 0}, kConn, 21234, kStart);

@@ -379,6 +379,61 @@ TEST(TunnelPlanner, NoTcpPunchWhereUdpWorksOrAMappingIsUnknownOrItIsOff) {
   EXPECT_FALSE(planned(blocked, neighbour, lead(0)));
 }
 
+// A side whose gateway maps its TCP listening port is connected to, not punched:
+// no TCP mapping of its own is needed (its NAT may give each destination a new port).
+TEST(TunnelPlanner, AUdpBlockedSideConnectsToItsPeersTcpPortMapping) {
+  TunnelSide blocked = udp_blocked_side(1, {Ipv4::from_octets(192, 0, 2, 1), 21000});
+  TunnelSide listening = side(2, {Ipv4::from_octets(198, 51, 100, 2), 2000});
+  listening.profile = symmetric_sequential(1);
+  listening.profile.allocation = PortAllocation::kRandom;
+  listening.tcp_mapped = Endpoint{Ipv4::from_octets(198, 51, 100, 2), 40123};  // per destination: useless
+  listening.tcp_port_mapping = PortMappingOffer{PortMappingProtocol::kNatPmp, {listening.mapped->ip, 4500}, 7200};
+  PlanOptions options = lead(250);
+  options.tcp.follow = std::chrono::milliseconds(500);
+  TunnelPlan plan = plan_tunnel(blocked, listening, 5, options);
+  EXPECT_EQ(plan.for_a.tcp, (TcpPunchPlan{listening.tcp_port_mapping.external, 500}));
+  EXPECT_EQ(plan.for_b.tcp, (TcpPunchPlan{*blocked.tcp_mapped, 0, true}));
+  // The same from the other side's point of view.
+  plan = plan_tunnel(listening, blocked, 5, options);
+  EXPECT_EQ(plan.for_a.tcp, (TcpPunchPlan{*blocked.tcp_mapped, 0, true}));
+  EXPECT_EQ(plan.for_b.tcp, (TcpPunchPlan{listening.tcp_port_mapping.external, 500}));
+  // Two listening sides (both udp-blocked here): the initiator connects.
+  TunnelSide other = udp_blocked_side(3, {Ipv4::from_octets(203, 0, 113, 3), 23000});
+  other.tcp_port_mapping = PortMappingOffer{PortMappingProtocol::kPcp, {other.tcp_mapped->ip, 4600}, 7200};
+  blocked.tcp_port_mapping = PortMappingOffer{PortMappingProtocol::kPcp, {blocked.tcp_mapped->ip, 4500}, 7200};
+  plan = plan_tunnel(blocked, other, 6, options);
+  EXPECT_EQ(plan.for_a.tcp, (TcpPunchPlan{other.tcp_port_mapping.external, 500}));
+  EXPECT_TRUE(plan.for_b.tcp.accept);
+}
+
+TEST(TunnelPlanner, AnUntrustedOrDisabledTcpPortMappingIsPunchedAsBefore) {
+  TunnelSide blocked = udp_blocked_side(1, {Ipv4::from_octets(192, 0, 2, 1), 21000});
+  TunnelSide listening = side(2, {Ipv4::from_octets(198, 51, 100, 2), 2000});
+  listening.profile = port_restricted_cone();
+  listening.tcp_mapped = Endpoint{Ipv4::from_octets(198, 51, 100, 2), 22000};
+  // Behind a carrier-grade NAT: the mapping holds on the inner NAT only.
+  listening.tcp_port_mapping = PortMappingOffer{PortMappingProtocol::kPcp, {Ipv4::from_octets(100, 64, 0, 7), 4500}, 60};
+  EXPECT_FALSE(tcp_port_mapping_trusted(listening));
+  TunnelPlan plan = plan_tunnel(blocked, listening, 5, lead(0));
+  EXPECT_FALSE(plan.for_a.tcp.accept || plan.for_b.tcp.accept);
+  EXPECT_EQ(plan.for_a.tcp.target, *listening.tcp_mapped);
+  // Trusted, but port mapping switched off.
+  listening.tcp_port_mapping.external = Endpoint{listening.mapped->ip, 4500};
+  EXPECT_TRUE(tcp_port_mapping_trusted(listening));
+  PlanOptions off = lead(0);
+  off.port_mapping = false;
+  plan = plan_tunnel(blocked, listening, 5, off);
+  EXPECT_EQ(plan.for_a.tcp.target, *listening.tcp_mapped);
+  // A blocked side that taught the server no TCP mapping cannot connect anywhere.
+  blocked.tcp_mapped.reset();
+  plan = plan_tunnel(blocked, listening, 5, lead(0));
+  EXPECT_FALSE(plan.for_a.tcp.enabled() || plan.for_b.tcp.enabled());
+  // A udp-blocked side's own mapping is trusted on the address its TCP came from.
+  TunnelSide blocked_listening = udp_blocked_side(3, {Ipv4::from_octets(203, 0, 113, 3), 23000});
+  blocked_listening.tcp_port_mapping = PortMappingOffer{PortMappingProtocol::kPcp, {Ipv4::from_octets(203, 0, 113, 3), 4500}, 60};
+  EXPECT_TRUE(tcp_port_mapping_trusted(blocked_listening));
+}
+
 }  // namespace
 }  // namespace yt
 
