@@ -32,7 +32,7 @@ CLI::App* add_nat_mix_command(CLI::App& app, NatMixCommand& c) {
   cmd->add_option("--strategy", c.strategy, "naive or current")->check(CLI::IsMember(strategy_names()))->capture_default_str();
   cmd->add_option("--disable", c.disable,
                   "comma-separated punch techniques the 'current' strategy leaves out: lan, prediction, serialize, "
-                  "prepunch, follower-delay, birthday, tcp");
+                  "prepunch, follower-delay, birthday, tcp, portmap");
   cmd->add_option("--delay-ms", c.delay_ms, "one-way delay of each access link (ms)")
       ->check(CLI::Range(0.0, 10000.0))
       ->capture_default_str();

@@ -614,7 +614,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   matrix_cmd->add_option("--disable", matrix.disable,
                          "comma-separated punch techniques the 'current' strategy leaves out, to measure what "
-                         "each adds: lan, prediction, serialize, prepunch, follower-delay, birthday, tcp");
+                         "each adds: lan, prediction, serialize, prepunch, follower-delay, birthday, tcp, portmap");
   matrix_cmd->add_option("--background-flows", matrix.background_flows_per_s,
                          "another host behind each NAT opens this many new flows a second (Poisson), moving a "
                          "sequential NAT's port counter between discovery and punch; 0: none")
