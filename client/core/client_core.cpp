@@ -65,6 +65,10 @@ struct ClientCore::Impl {
   TcpMappingProbe tcp_probe;
   MappingLifetime lifetime;
   GatewayPortMapper port_mapper;
+  // The driver's own mapping (UPnP in the daemon), taken only while the fallback
+  // is wanted, that is while port_mapper has given up (PortMappingFallback).
+  bool fallback_wanted = false;
+  PortMappingOffer driver_mapping;
   const Duration configured_keepalive;
   // What went to the server last on this connection: sent again when the port
   // mapping changes after it.
@@ -110,7 +114,13 @@ struct ClientCore::Impl {
   void follow_lifetime();
   // (Re)starts the gateway port mapping for our main socket, when we know where.
   void start_port_mapping(Time now);
-  // The port mapping changed: the server hears it with a repeated report.
+  // Tells the driver whether its fallback protocol is wanted, on changes only;
+  // unwanted drops the driver's mapping.
+  void want_fallback(bool wanted);
+  // The mapping to offer: the core's own before the driver's.
+  PortMappingOffer offered_mapping() const;
+  // The port mapping may have changed: the server hears a change with a repeated
+  // report.
   void port_mapping_changed();
   // A relay datagram that came over a relay's TCP listener, from `relay` (its UDP
   // endpoint, the name the tunnels know it by).
@@ -250,7 +260,7 @@ void ClientCore::Impl::finish_discovery(Time now, const DiscoveryResult& result)
   // Before the report, which makes us online: members of these networks must never
   // see us online, not even for a moment (the server keeps this per session).
   for (const std::string& network : presence.offline_networks()) control.send(SetNetworkOnline{0, network, false});
-  last_report = DiscoveryReport{result.mapped, result.profile, port_mapper.current()};
+  last_report = DiscoveryReport{result.mapped, result.profile, offered_mapping()};
   control.send(*last_report);
   online = true;
   std::optional<Endpoint> quiet_endpoint = discovery.quiet_endpoint();
@@ -289,14 +299,37 @@ std::optional<TunnelInstruction> ClientCore::Impl::resume_plan(std::uint64_t tun
 }
 
 void ClientCore::Impl::start_port_mapping(Time now) {
-  if (!ctx.config.port_mapping || !ctx.config.port_mapping_gateway || ctx.config.lan_endpoints.empty()) return;
+  if (!ctx.config.port_mapping) return;
+  if (!ctx.config.port_mapping_gateway || ctx.config.lan_endpoints.empty()) {
+    // Nothing to ask PCP or NAT-PMP with; UPnP finds its gateway by multicast.
+    want_fallback(true);
+    return;
+  }
+  want_fallback(false);
   port_mapper.start(now, *ctx.config.port_mapping_gateway, ctx.config.lan_endpoints.front().port,
                     ctx.config.port_mapping_lifetime_s);
 }
 
+void ClientCore::Impl::want_fallback(bool wanted) {
+  if (wanted == fallback_wanted) return;
+  fallback_wanted = wanted;
+  if (!wanted) driver_mapping = {};
+  ctx.emit(PortMappingFallback{wanted});
+}
+
+PortMappingOffer ClientCore::Impl::offered_mapping() const {
+  PortMappingOffer own = port_mapper.current();
+  return own.protocol != PortMappingProtocol::kNone ? own : driver_mapping;
+}
+
 void ClientCore::Impl::port_mapping_changed() {
+  if (port_mapper.gave_up()) want_fallback(true);
   if (!online || !last_report) return;  // the first report will carry it
-  last_report->port_mapping = port_mapper.current();
+  const PortMappingOffer offer = offered_mapping();
+  const PortMappingOffer& sent = last_report->port_mapping;
+  // Only the protocol and the endpoint matter to peers; a renewed lease is no news.
+  if (offer.protocol == sent.protocol && offer.external == sent.external) return;
+  last_report->port_mapping = offer;
   control.send(*last_report);
 }
 
@@ -518,6 +551,7 @@ void ClientCore::Impl::shut_down(Time now, const std::string& why) {
   started = false;
   control.stop(now);
   port_mapper.stop(now);
+  want_fallback(false);
   discovery.cancel();
   tcp_probe.cancel();
   lifetime.cancel();
@@ -572,7 +606,8 @@ void ClientCore::on_stream_closed(Time now, ConnId conn) {
 void ClientCore::on_datagram(Time now, Endpoint from, ByteView data, SocketId socket) {
   Impl& s = *impl_;
   if (socket == 0 && s.port_mapper.owns(from)) {
-    if (s.port_mapper.on_datagram(now, from, data)) s.port_mapping_changed();
+    s.port_mapper.on_datagram(now, from, data);
+    s.port_mapping_changed();
     return;
   }
   auto decoded = decode_datagram(data);
@@ -680,7 +715,8 @@ void ClientCore::on_timer(Time now) {
   if (auto result = s.discovery.on_timer(now)) s.finish_discovery(now, *result);
   s.lifetime.on_timer(now);
   s.follow_lifetime();
-  if (s.port_mapper.on_timer(now)) s.port_mapping_changed();
+  s.port_mapper.on_timer(now);
+  s.port_mapping_changed();
   s.relay_prober.on_timer(now, s.ctx);
   s.report_relay_rtts(now);
   s.relay_streams.on_timer(now);
@@ -699,6 +735,23 @@ void ClientCore::on_network_changed(Time now, std::vector<Endpoint> lan_endpoint
   s.start_port_mapping(now);  // a new network may have a new gateway, and our port a new mapping
   s.handle(now, s.control.reconnect_now(now, "the network changed"));
   s.tunnels.on_network_changed(now);
+}
+
+void ClientCore::on_driver_port_mapping(Time now, PortMappingOffer offer) {
+  Impl& s = *impl_;
+  if (!s.fallback_wanted) return;
+  if (offer.protocol == PortMappingProtocol::kNone || offer.external.ip.value == 0 || offer.external.port == 0) {
+    on_driver_port_mapping_lost(now);
+    return;
+  }
+  s.driver_mapping = offer;
+  s.port_mapping_changed();
+}
+
+void ClientCore::on_driver_port_mapping_lost(Time) {
+  Impl& s = *impl_;
+  s.driver_mapping = {};
+  s.port_mapping_changed();
 }
 
 std::optional<Time> ClientCore::next_deadline() const {
@@ -897,7 +950,7 @@ std::optional<Endpoint> ClientCore::mapped_endpoint() const { return impl_->mapp
 
 std::optional<NatProfile> ClientCore::nat_profile() const { return impl_->nat_profile; }
 
-PortMappingOffer ClientCore::port_mapping() const { return impl_->port_mapper.current(); }
+PortMappingOffer ClientCore::port_mapping() const { return impl_->offered_mapping(); }
 
 const std::vector<NetworkInfo>& ClientCore::networks() const { return impl_->membership.networks(); }
 

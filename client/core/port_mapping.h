@@ -67,6 +67,9 @@ class GatewayPortMapper {
 
   // The mapping held now (protocol kNone when none).
   PortMappingOffer current() const { return held_; }
+  // Whether this run ended without a mapping (no answer, or a refusal); start()
+  // tries again.
+  bool gave_up() const { return phase_ == Phase::kGaveUp; }
 
  private:
   enum class Phase : std::uint8_t { kIdle, kPcp, kNatPmp, kHeld, kGaveUp };
