@@ -57,8 +57,9 @@ struct DaemonSettings {
   bool batch = true;    // false: one datagram / TUN packet per system call (--no-batch)
   bool offload = true;  // false: no TUN TSO, no UDP GSO/GRO (--no-offload)
   bool coalesce = true; // false: TUN writes a packet at a time even with offloads (--no-coalesce)
-  // Ask the default gateway for a mapping of our UDP port (PCP, then NAT-PMP;
-  // client/core/port_mapping.h); false: never (--no-port-mapping).
+  // Ask the default gateway for a mapping of our UDP port (PCP, then NAT-PMP,
+  // client/core/port_mapping.h; then UPnP IGD, upnp_port_mapper.h); false: never
+  // (--no-port-mapping).
   bool port_mapping = true;
   std::string bridge = "127.0.0.1:0";
   std::string device = "yt0";

@@ -63,7 +63,7 @@ DaemonOptions::DaemonOptions(CLI::App& app) {
                    "instead of joined into GSO super-packets. For measurements; env YT_NO_COALESCE=1"),
       [](const DaemonSettings&, DaemonSettings& to) { to.coalesce = false; });
   add(app.add_flag("--no-port-mapping",
-                   "never ask the default gateway for a mapping of our UDP port (PCP, NAT-PMP)"),
+                   "never ask the gateway for a mapping of our UDP port (PCP, NAT-PMP, UPnP IGD)"),
       [](const DaemonSettings&, DaemonSettings& to) { to.port_mapping = false; });
   add(app.add_option("--bridge", given_.bridge, "with --no-tun: local bridge endpoint (default 127.0.0.1:0)"),
       YT_COPY(bridge));
