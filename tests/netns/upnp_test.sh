@@ -111,6 +111,8 @@ wait_for 20 "carol's UPnP mapping" has_upnp_mapping carol
 pass "carol holds $(mapping_of carol) about $(( $(date +%s) - start )) s after logging in"
 CAROL_PORT=$(udp_port_of carol)
 EXTERNAL_PORT=$(mapping_of carol | cut -d: -f2)
+status_shows() { cli carol status | grep -q "port map    upnp 192.0.2.2:$1\$"; }
+check "yellowtail status shows it" status_shows "$EXTERNAL_PORT"
 check "carol's log: PCP and NAT-PMP gave up before UPnP asked" \
   grep -q "no PCP or NAT-PMP mapping from the gateway" "$WORK/carol.log"
 check "carol's log: the mapping obtained, with its lease" \
