@@ -94,13 +94,17 @@ void UpnpPortMapper::run() {
       wake_.wait(lock);
       continue;
     }
-    // Wanted anew (the core dropped what we offered before): act now.
-    if (served == wanted_generation_ && Clock::now() < next) {
+    const bool anew = served != wanted_generation_;
+    if (!anew && Clock::now() < next) {
       wake_.wait_until(lock, next);
       continue;
     }
     served = wanted_generation_;
     lock.unlock();
+    // Wanted anew: the core started over (a network change, a login) and dropped
+    // what we offered. A mapping still held from before was asked of what may be
+    // another gateway now: delete it and find the IGD again.
+    if (anew && (held_ || igd_)) unmap();
     const bool held = map();
     lock.lock();
     next = Clock::now() + std::chrono::duration_cast<Clock::duration>(held ? renew_after(held_->lifetime_s)

@@ -96,8 +96,8 @@ class UpnpPortMapper {
   std::condition_variable wake_;
   bool wanted_ = false;  // under mutex_
   bool stopping_ = false;  // under mutex_
-  // Counts set_wanted(true) after false: the core dropped what we offered before,
-  // so a mapping still held is offered again at once.
+  // Counts set_wanted(true) after false: the core started over and dropped what
+  // we offered, so the worker starts over too (delete, discover, map) at once.
   std::uint64_t wanted_generation_ = 0;  // under mutex_
 
   std::mutex notes_mutex_;
