@@ -15,8 +15,9 @@
 #
 # Asserts: carol's log says PCP/NAT-PMP gave up and UPnP obtained the mapping; its
 # status shows "upnp 192.0.2.2:PORT"; `upnpc -l` from carol's LAN and miniupnpd's
-# nftables chain both hold it; bob-carol direct with pings both ways; carol's exit
-# deletes it (log and chain); with --disable portmap, relayed.
+# nftables chain both hold it; bob-carol direct with pings both ways; a logout
+# deletes it and the next login maps again; carol's exit deletes it (log and
+# chain); with --disable portmap, relayed.
 #
 # Usage: upnp_test.sh SERVER_BIN DAEMON_BIN CLI_BIN
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no /dev/net/tun, no `ip netns`).
@@ -130,10 +131,20 @@ pass "bob-carol direct through carol's UPnP mapping ($(( $(date +%s) - start )) 
 check "bob pings carol's virtual IP directly" ns bob ping -c 3 -i 0.2 -W 2 -q "$(vip carol)"
 check "carol pings bob's virtual IP directly" ns carol ping -c 3 -i 0.2 -W 2 -q "$(vip bob)"
 check "carol's side says direct too" is carol bob direct
-stop_pid "${DPID[carol]}"
+# A logout stops the core (the fallback is unwanted): the mapping goes; a login
+# starts over (PCP, NAT-PMP, then UPnP) and maps again.
+cli carol logout >/dev/null || die "logout carol"
 no_rule() { (( $(dnat_rules "$CAROL_PORT") == 0 )); }
+wait_for 10 "carol's mapping to be deleted at logout" no_rule
+pass "carol's logout deleted its mapping"
+cli carol login >/dev/null
+wait_for 25 "carol's UPnP mapping after the login" has_upnp_mapping carol
+check "mapped again after the login ($(mapping_of carol)), one rule" one_rule
+EXTERNAL_PORT=$(mapping_of carol | cut -d: -f2)
+stop_pid "${DPID[carol]}"
 check "carol's exit deleted its mapping (nftables chain)" no_rule
-check "carol's log: deleted" grep -q "port mapping: upnp deleted 192.0.2.2:$EXTERNAL_PORT" "$WORK/carol.log"
+check "carol's log: deleted at logout and at exit" \
+  bash -c "(( \$(grep -c 'port mapping: upnp deleted 192.0.2.2:' '$WORK/carol.log') == 2 ))"
 check "upnpc -l lists it no more" upnpc_lacks "$EXTERNAL_PORT" "$CAROL_PORT"
 
 echo "== port mapping off on the server (--disable portmap): the same pair is relayed"
