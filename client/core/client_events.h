@@ -94,7 +94,7 @@ struct ChatReceived {
 };
 
 // Whether the driver should map our main socket by a protocol the core does not
-// speak (UPnP IGD, which only the daemon has: platform/upnp_port_mapper.h). Wanted
+// speak (UPnP IGD, which only the daemon has: client/daemon/upnp_port_mapper.h). Wanted
 // once the core's own mapper (PCP, NAT-PMP: port_mapping.h) gave up or has no
 // gateway to ask; unwanted again when it starts over (start(), a network change)
 // or the core stops. The driver maps only while wanted and reports through

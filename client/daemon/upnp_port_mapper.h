@@ -12,15 +12,17 @@
 // the loop's thread, to `on_change` and to spdlog; the worker never logs itself
 // (the daemon's logger is single-threaded).
 //
-// The sequence, while wanted: discover IGDs (upnpDiscover), pick a connected one
-// (UPNP_GetValidIGD, which also names our LAN address as the IGD sees it), read
-// its external address (UPNP_GetExternalIPAddress), then AddPortMapping UDP
+// The sequence, while wanted: discover IGDs (upnpDiscover), pick one
+// (UPNP_GetValidIGD, which also names our LAN address as the IGD sees it; one that
+// calls itself "not connected" is taken too, as miniupnpd can, and its external
+// address decides), read its external address (UPNP_GetExternalIPAddress), then AddPortMapping UDP
 // external port = our port -> our LAN address:our port, for `lease_s`; an IGD that
 // only takes permanent mappings (error 725) gets lease 0. A port another host holds
 // (718) is asked for with AddAnyPortMapping (IGD v2), which picks a free one. The
 // mapping is renewed (the same AddPortMapping) at half the lease, or every
 // kPermanentRecheck for a permanent one; a failed renewal is a lost mapping. No IGD,
-// or a refusal, is tried again after kRetryAfterFailure.
+// or a refusal, is tried again after kRetryAfterFailure. Wanted again after being
+// unwanted (the core started over: login, network change) starts over too.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
