@@ -145,6 +145,7 @@ int main(int argc, char** argv) {
   client.offline_networks = state->offline_networks;
   client.ip_mode = config.tun;
   client.port_mapping = config.port_mapping;
+  client.port_mapping_lifetime_s = config.port_mapping_lease_s;
   // Where to ask for a port mapping (client/core/port_mapping.h): the router our
   // default route goes through. Only the daemon looks it up, so tests that drive
   // the Asio driver on the host never send PCP to the host's real router.

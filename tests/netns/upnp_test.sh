@@ -16,8 +16,9 @@
 # Asserts: carol's log says PCP/NAT-PMP gave up and UPnP obtained the mapping; its
 # status shows "upnp 192.0.2.2:PORT"; `upnpc -l` from carol's LAN and miniupnpd's
 # nftables chain both hold it; bob-carol direct with pings both ways; a logout
-# deletes it and the next login maps again; carol's exit deletes it (log and
-# chain); with --disable portmap, relayed.
+# renewal at half its (20 s) lease keeps it past the first lease; a logout deletes
+# it and the next login maps again; carol's exit deletes it (log and chain); with
+# --disable portmap, relayed.
 #
 # Usage: upnp_test.sh SERVER_BIN DAEMON_BIN CLI_BIN
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no /dev/net/tun, no `ip netns`).
@@ -103,7 +104,9 @@ udp_port_of() { ns "$1" ss -uanp | grep "pid=${DPID[$1]}," | grep -o '0\.0\.0\.0
 
 echo "== port mapping on"
 start_server
-for n in bob carol; do start_daemon "$n" ""; done
+# A 20 s lease, so the renewal (at half) happens within the test.
+start_daemon bob ""
+start_daemon carol "" --port-mapping-lease 20
 for n in bob carol; do wait_for 15 "$n to log in" online "$n"; done
 echo "    discovered NATs: bob $(nat_of bob), carol $(nat_of carol)"
 start=$(date +%s)
@@ -117,7 +120,7 @@ check "yellowtail status shows it" status_shows "$EXTERNAL_PORT"
 check "carol's log: PCP and NAT-PMP gave up before UPnP asked" \
   grep -q "no PCP or NAT-PMP mapping from the gateway" "$WORK/carol.log"
 check "carol's log: the mapping obtained, with its lease" \
-  grep -Eq "port mapping: upnp obtained 192\.0\.2\.2:$EXTERNAL_PORT -> 10\.3\.0\.2:$CAROL_PORT \(lease 7200 s" "$WORK/carol.log"
+  grep -Eq "port mapping: upnp obtained 192\.0\.2\.2:$EXTERNAL_PORT -> 10\.3\.0\.2:$CAROL_PORT \(lease 20 s" "$WORK/carol.log"
 check "upnpc -l from carol's LAN lists UDP $EXTERNAL_PORT -> 10.3.0.2:$CAROL_PORT" \
   upnpc_lists "$EXTERNAL_PORT" "$CAROL_PORT"
 one_rule() { (( $(dnat_rules "$CAROL_PORT") == 1 )); }
@@ -131,6 +134,12 @@ pass "bob-carol direct through carol's UPnP mapping ($(( $(date +%s) - start )) 
 check "bob pings carol's virtual IP directly" ns bob ping -c 3 -i 0.2 -W 2 -q "$(vip carol)"
 check "carol pings bob's virtual IP directly" ns carol ping -c 3 -i 0.2 -W 2 -q "$(vip bob)"
 check "carol's side says direct too" is carol bob direct
+renewed() { grep -q "port mapping: upnp renewed 192.0.2.2:$EXTERNAL_PORT" "$WORK/carol.log"; }
+wait_for 15 "carol's mapping renewed at half its 20 s lease" renewed
+pass "carol renewed its mapping before the lease ended"
+sleep 11  # past the first lease's end: the renewal, not the first grant, holds it now
+check "the rule outlives the first lease" one_rule
+check "bob-carol still direct" is bob carol direct
 # A logout stops the core (the fallback is unwanted): the mapping goes; a login
 # starts over (PCP, NAT-PMP, then UPnP) and maps again.
 cli carol logout >/dev/null || die "logout carol"
