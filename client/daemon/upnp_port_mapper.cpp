@@ -40,7 +40,7 @@ struct UpnpPortMapper::Igd {
 struct UpnpPortMapper::Note {
   std::optional<std::optional<PortMappingOffer>> change;
   std::string log;
-  bool warn = false;
+  spdlog::level::level_enum level = spdlog::level::info;
 };
 
 UpnpPortMapper::UpnpPortMapper(boost::asio::io_context& io, std::uint16_t internal_port, std::uint32_t lease_s,
@@ -113,11 +113,20 @@ void UpnpPortMapper::run() {
 }
 
 bool UpnpPortMapper::discover() {
+  // One search, for IGD:1, which a v2 gateway answers too (UPnP Device
+  // Architecture 1.1, 1.3.2: a device answers searches for lower versions of its
+  // type). upnpDiscover would search four types in turn, each waiting the full
+  // timeout when nothing answers: 8 s, which an exit would wait out.
+  static const char* const kTypes[] = {"urn:schemas-upnp-org:device:InternetGatewayDevice:1", nullptr};
   int error = 0;
-  UPNPDev* devices = upnpDiscover(static_cast<int>(kDiscoveryTimeout.count()), nullptr, nullptr, 0, 0, kSsdpTtl, &error);
+  UPNPDev* devices = upnpDiscoverDevices(kTypes, static_cast<int>(kDiscoveryTimeout.count()), nullptr, nullptr, 0, 0,
+                                         kSsdpTtl, &error, 0);
   if (!devices) {
-    note({}, "port mapping: no UPnP IGD answered in " + std::to_string(kDiscoveryTimeout.count()) +
-                 " ms; trying again in " + std::to_string(kRetryAfterFailure.count()) + " min");
+    // Most gateways have no UPnP: said once, then only in debug logs every 5 min.
+    note({}, "port mapping: no UPnP IGD answered an SSDP search in " + std::to_string(kDiscoveryTimeout.count()) +
+                 " ms; trying again every " + std::to_string(kRetryAfterFailure.count()) + " min",
+         said_no_igd_ ? spdlog::level::debug : spdlog::level::info);
+    said_no_igd_ = true;
     return false;
   }
   auto igd = std::make_unique<Igd>();
@@ -145,7 +154,7 @@ bool UpnpPortMapper::map() {
     if (held_) change = std::optional<PortMappingOffer>{};  // lost
     note(change, "port mapping: " + where + " " + why + "; trying again in " +
                      std::to_string(kRetryAfterFailure.count()) + " min",
-         true);
+         spdlog::level::warn);
     held_.reset();
     igd_.reset();  // rediscovered next time: the gateway may have changed
     return false;
@@ -189,6 +198,7 @@ bool UpnpPortMapper::map() {
   const PortMappingOffer offer{PortMappingProtocol::kUpnp, Endpoint{*external, static_cast<std::uint16_t>(port)}, lease};
   const std::string lease_text = lease == 0 ? "permanent" : "lease " + std::to_string(lease) + " s";
   const bool moved = renewing && held_->external != offer.external;
+  said_no_igd_ = false;
   note(std::optional<PortMappingOffer>{offer},
        std::string("port mapping: upnp ") + (renewing && !moved ? "renewed " : "obtained ") +
            offer.external.to_string() + " -> " + igd_->lan_address + ":" + internal_port + " (" + lease_text +
@@ -207,7 +217,7 @@ void UpnpPortMapper::unmap() {
       note(std::optional<PortMappingOffer>{},
            "port mapping: upnp could not delete " + held_->external.to_string() + ": " + upnp_error(r) +
                (held_->lifetime_s ? " (its lease ends it)" : ""),
-           true);
+           spdlog::level::warn);
     }
   } else if (held_) {
     note(std::optional<PortMappingOffer>{}, "port mapping: upnp mapping dropped");
@@ -216,10 +226,11 @@ void UpnpPortMapper::unmap() {
   igd_.reset();
 }
 
-void UpnpPortMapper::note(std::optional<std::optional<PortMappingOffer>> change, std::string text, bool warn) {
+void UpnpPortMapper::note(std::optional<std::optional<PortMappingOffer>> change, std::string text,
+                          spdlog::level::level_enum level) {
   {
     std::lock_guard<std::mutex> lock(notes_mutex_);
-    notes_.push_back(Note{change, std::move(text), warn});
+    notes_.push_back(Note{change, std::move(text), level});
   }
   boost::asio::post(io_, [this, alive = alive_] {
     if (!*alive) return;
@@ -237,12 +248,6 @@ std::vector<UpnpPortMapper::Note> UpnpPortMapper::take_notes() {
   return out;
 }
 
-void UpnpPortMapper::log(const Note& note) {
-  if (note.warn) {
-    spdlog::warn("{}", note.log);
-  } else {
-    spdlog::info("{}", note.log);
-  }
-}
+void UpnpPortMapper::log(const Note& note) { spdlog::log(note.level, "{}", note.log); }
 
 }  // namespace yt

@@ -12,7 +12,7 @@
 // the loop's thread, to `on_change` and to spdlog; the worker never logs itself
 // (the daemon's logger is single-threaded).
 //
-// The sequence, while wanted: discover IGDs (upnpDiscover), pick one
+// The sequence, while wanted: discover IGDs (one SSDP search), pick one
 // (UPNP_GetValidIGD, which also names our LAN address as the IGD sees it; one that
 // calls itself "not connected" is taken too, as miniupnpd can, and its external
 // address decides), read its external address (UPNP_GetExternalIPAddress), then AddPortMapping UDP
@@ -26,6 +26,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <spdlog/common.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -83,7 +84,8 @@ class UpnpPortMapper {
   bool map();
   // Deletes held_ at the IGD (a lost mapping for the core).
   void unmap();
-  void note(std::optional<std::optional<PortMappingOffer>> change, std::string text, bool warn = false);
+  void note(std::optional<std::optional<PortMappingOffer>> change, std::string text,
+            spdlog::level::level_enum level = spdlog::level::info);
   std::vector<Note> take_notes();
   static void log(const Note& note);
 
@@ -109,6 +111,7 @@ class UpnpPortMapper {
   std::unique_ptr<Igd> igd_;
   std::optional<PortMappingOffer> held_;
   bool permanent_only_ = false;  // the IGD answered 725 once
+  bool said_no_igd_ = false;  // "no IGD" logged at info since the last mapping
   std::thread worker_;
 };
 

@@ -15,7 +15,7 @@
 #
 # Asserts: carol's log says PCP/NAT-PMP gave up and UPnP obtained the mapping; its
 # status shows "upnp 192.0.2.2:PORT"; `upnpc -l` from carol's LAN and miniupnpd's
-# nftables chain both hold it; bob-carol direct with pings both ways; a logout
+# nftables chain both hold it; bob-carol direct with pings both ways; the
 # renewal at half its (20 s) lease keeps it past the first lease; a logout deletes
 # it and the next login maps again; carol's exit deletes it (log and chain); with
 # --disable portmap, relayed.
@@ -126,6 +126,10 @@ check "upnpc -l from carol's LAN lists UDP $EXTERNAL_PORT -> 10.3.0.2:$CAROL_POR
 one_rule() { (( $(dnat_rules "$CAROL_PORT") == 1 )); }
 check "miniupnpd's nftables chain forwards it to carol's port" one_rule
 check "bob, whose gateway has no UPnP, holds no mapping" bash -c "[[ '$(mapping_of bob)' == None ]]"
+# Within the 2 s search after bob's PCP / NAT-PMP gave up, as carol's mapping came.
+no_igd() { grep -q "port mapping: no UPnP IGD answered an SSDP search in 2000 ms" "$WORK/bob.log"; }
+wait_for 5 "bob's log to say no IGD answered" no_igd
+pass "bob's UPnP found no IGD behind natB"
 cli bob create lan --password secret >/dev/null || die "create"
 cli carol join lan --password secret >/dev/null || die "join carol"
 start=$(date +%s)
