@@ -10,7 +10,7 @@ packages=(
   libns3-dev ns3 libgsl-dev
   pybind11-dev python3-dev python3-pytest python3-matplotlib python3-numpy python3-distributed python3-pandas
   iproute2 iptables nftables conntrack iputils-ping procps
-  miniupnpd miniupnpd-nftables natpmpc miniupnpc
+  miniupnpd miniupnpd-nftables natpmpc miniupnpc libminiupnpc-dev
   libcli11-dev libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev python3 util-linux
   clang-14 libfuzzer-14-dev
   libnetfilter-queue-dev

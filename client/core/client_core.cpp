@@ -68,6 +68,10 @@ struct ClientCore::Impl {
   MappingLifetime lifetime;
   GatewayPortMapper port_mapper;
   TcpListener tcp_listener;
+  // The driver's own mapping (UPnP in the daemon), taken only while the fallback
+  // is wanted, that is while port_mapper has given up (PortMappingFallback).
+  bool fallback_wanted = false;
+  PortMappingOffer driver_mapping;
   const Duration configured_keepalive;
   // What went to the server last on this connection: sent again when the port
   // mapping changes after it.
@@ -113,7 +117,13 @@ struct ClientCore::Impl {
   void follow_lifetime();
   // (Re)starts the gateway port mapping for our main socket, when we know where.
   void start_port_mapping(Time now);
-  // The port mapping changed: the server hears it with a repeated report.
+  // Tells the driver whether its fallback protocol is wanted, on changes only;
+  // unwanted drops the driver's mapping.
+  void want_fallback(bool wanted);
+  // The mapping to offer: the core's own before the driver's.
+  PortMappingOffer offered_mapping() const;
+  // The port mapping may have changed: the server hears a change with a repeated
+  // report.
   void port_mapping_changed();
   // A relay datagram that came over a relay's TCP listener, from `relay` (its UDP
   // endpoint, the name the tunnels know it by).
@@ -253,7 +263,7 @@ void ClientCore::Impl::finish_discovery(Time now, const DiscoveryResult& result)
   // Before the report, which makes us online: members of these networks must never
   // see us online, not even for a moment (the server keeps this per session).
   for (const std::string& network : presence.offline_networks()) control.send(SetNetworkOnline{0, network, false});
-  last_report = DiscoveryReport{result.mapped, result.profile, port_mapper.current(), tcp_listener.current()};
+  last_report = DiscoveryReport{result.mapped, result.profile, offered_mapping(), tcp_listener.current()};
   control.send(*last_report);
   online = true;
   std::optional<Endpoint> quiet_endpoint = discovery.quiet_endpoint();
@@ -292,7 +302,13 @@ std::optional<TunnelInstruction> ClientCore::Impl::resume_plan(std::uint64_t tun
 }
 
 void ClientCore::Impl::start_port_mapping(Time now) {
-  if (!ctx.config.port_mapping || !ctx.config.port_mapping_gateway || ctx.config.lan_endpoints.empty()) return;
+  if (!ctx.config.port_mapping) return;
+  if (!ctx.config.port_mapping_gateway || ctx.config.lan_endpoints.empty()) {
+    // Nothing to ask PCP or NAT-PMP with; UPnP finds its gateway by multicast.
+    want_fallback(true);
+    return;
+  }
+  want_fallback(false);
   port_mapper.start(now, *ctx.config.port_mapping_gateway, ctx.config.lan_endpoints.front().port,
                     ctx.config.port_mapping_lifetime_s);
   if (ctx.config.tcp_punch) {
@@ -302,10 +318,30 @@ void ClientCore::Impl::start_port_mapping(Time now) {
   }
 }
 
+void ClientCore::Impl::want_fallback(bool wanted) {
+  if (wanted == fallback_wanted) return;
+  fallback_wanted = wanted;
+  if (!wanted) driver_mapping = {};
+  ctx.emit(PortMappingFallback{wanted});
+}
+
+PortMappingOffer ClientCore::Impl::offered_mapping() const {
+  PortMappingOffer own = port_mapper.current();
+  return own.protocol != PortMappingProtocol::kNone ? own : driver_mapping;
+}
+
 void ClientCore::Impl::port_mapping_changed() {
+  if (port_mapper.gave_up()) want_fallback(true);
   if (!online || !last_report) return;  // the first report will carry it
-  last_report->port_mapping = port_mapper.current();
-  last_report->tcp_port_mapping = tcp_listener.current();
+  const PortMappingOffer offer = offered_mapping();
+  const PortMappingOffer tcp = tcp_listener.current();
+  // Only the protocol and the endpoint matter to peers; a renewed lease is no news.
+  const auto same = [](const PortMappingOffer& a, const PortMappingOffer& b) {
+    return a.protocol == b.protocol && a.external == b.external;
+  };
+  if (same(offer, last_report->port_mapping) && same(tcp, last_report->tcp_port_mapping)) return;
+  last_report->port_mapping = offer;
+  last_report->tcp_port_mapping = tcp;
   control.send(*last_report);
 }
 
@@ -528,6 +564,7 @@ void ClientCore::Impl::shut_down(Time now, const std::string& why) {
   control.stop(now);
   port_mapper.stop(now);
   tcp_listener.stop(now);
+  want_fallback(false);
   discovery.cancel();
   tcp_probe.cancel();
   lifetime.cancel();
@@ -597,9 +634,9 @@ void ClientCore::on_datagram(Time now, Endpoint from, ByteView data, SocketId so
   Impl& s = *impl_;
   if (socket == 0 && (s.port_mapper.owns(from) || s.tcp_listener.owns_datagram(from))) {
     // Both mappers read the gateway's answers; each takes its own protocol's.
-    bool changed = s.port_mapper.on_datagram(now, from, data);
-    changed = s.tcp_listener.on_datagram(now, from, data) || changed;
-    if (changed) s.port_mapping_changed();
+    s.port_mapper.on_datagram(now, from, data);
+    s.tcp_listener.on_datagram(now, from, data);
+    s.port_mapping_changed();
     return;
   }
   auto decoded = decode_datagram(data);
@@ -707,9 +744,9 @@ void ClientCore::on_timer(Time now) {
   if (auto result = s.discovery.on_timer(now)) s.finish_discovery(now, *result);
   s.lifetime.on_timer(now);
   s.follow_lifetime();
-  bool mapping_changed = s.port_mapper.on_timer(now);
-  mapping_changed = s.tcp_listener.on_timer(now) || mapping_changed;
-  if (mapping_changed) s.port_mapping_changed();
+  s.port_mapper.on_timer(now);
+  s.tcp_listener.on_timer(now);
+  s.port_mapping_changed();
   s.relay_prober.on_timer(now, s.ctx);
   s.report_relay_rtts(now);
   s.relay_streams.on_timer(now);
@@ -728,6 +765,23 @@ void ClientCore::on_network_changed(Time now, std::vector<Endpoint> lan_endpoint
   s.start_port_mapping(now);  // a new network may have a new gateway, and our port a new mapping
   s.handle(now, s.control.reconnect_now(now, "the network changed"));
   s.tunnels.on_network_changed(now);
+}
+
+void ClientCore::on_driver_port_mapping(Time now, PortMappingOffer offer) {
+  Impl& s = *impl_;
+  if (!s.fallback_wanted) return;
+  if (offer.protocol == PortMappingProtocol::kNone || offer.external.ip.value == 0 || offer.external.port == 0) {
+    on_driver_port_mapping_lost(now);
+    return;
+  }
+  s.driver_mapping = offer;
+  s.port_mapping_changed();
+}
+
+void ClientCore::on_driver_port_mapping_lost(Time) {
+  Impl& s = *impl_;
+  s.driver_mapping = {};
+  s.port_mapping_changed();
 }
 
 std::optional<Time> ClientCore::next_deadline() const {
@@ -926,7 +980,7 @@ std::optional<Endpoint> ClientCore::mapped_endpoint() const { return impl_->mapp
 
 std::optional<NatProfile> ClientCore::nat_profile() const { return impl_->nat_profile; }
 
-PortMappingOffer ClientCore::port_mapping() const { return impl_->port_mapper.current(); }
+PortMappingOffer ClientCore::port_mapping() const { return impl_->offered_mapping(); }
 
 const std::vector<NetworkInfo>& ClientCore::networks() const { return impl_->membership.networks(); }
 

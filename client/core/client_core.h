@@ -75,6 +75,17 @@ class ClientCore {
   // its relay binding anew; relay streams, bound to the old address, are closed.
   // Ignored before start().
   void on_network_changed(Time now, std::vector<Endpoint> lan_endpoints);
+  // A mapping of our main socket that the driver obtained by a protocol the core
+  // does not speak (UPnP IGD in the daemon), while PortMappingFallback wanted it:
+  // offered to the server like the core's own (DiscoveryReport resent when the
+  // external endpoint or protocol changes; a renewal that keeps them is no news).
+  // The core's own mapping, when it holds one, is offered instead. Ignored while
+  // the fallback is not wanted (a late result from a mapping being deleted), and
+  // an offer without protocol, address or port is taken as lost.
+  void on_driver_port_mapping(Time now, PortMappingOffer offer);
+  // The driver's mapping is gone (deleted, refused at renewal, lease over): the
+  // server hears the report without it.
+  void on_driver_port_mapping_lost(Time now);
   std::optional<Time> next_deadline() const;
 
   // Requests to the server. On success returns the request id; the outcome arrives
@@ -146,8 +157,9 @@ class ClientCore {
   // What the latest discovery run learned (discovery.h); nullopt before the first
   // run ends. Kept across reconnects until a new run replaces it.
   std::optional<NatProfile> nat_profile() const;
-  // The mapping our gateway granted our main socket (port_mapping.h); protocol
-  // kNone when none.
+  // The mapping of our main socket offered to the server: the core's own
+  // (port_mapping.h) when it holds one, else the driver's
+  // (on_driver_port_mapping); protocol kNone when none.
   PortMappingOffer port_mapping() const;
   const std::vector<NetworkInfo>& networks() const;
   // Every peer sharing a network with us, sorted by key.

@@ -93,8 +93,19 @@ struct ChatReceived {
   std::string nickname;
 };
 
+// Whether the driver should map our main socket by a protocol the core does not
+// speak (UPnP IGD, which only the daemon has: client/daemon/upnp_port_mapper.h). Wanted
+// once the core's own mapper (PCP, NAT-PMP: port_mapping.h) gave up or has no
+// gateway to ask; unwanted again when it starts over (start(), a network change)
+// or the core stops. The driver maps only while wanted and reports through
+// on_driver_port_mapping, so a gateway that speaks several protocols holds one
+// mapping for us, not two that compete for the port. Sent on changes only.
+struct PortMappingFallback {
+  bool wanted = false;
+};
+
 using ClientEvent = std::variant<LoggedIn, LoginFailed, ServerLost, LoggedInElsewhere, DiscoveryDone, Synced, RequestDone,
                                  MembershipChanged, TunnelUp, TunnelRelayed, TunnelDown, TunnelFailed, PacketReceived,
-                                 ChatReceived>;
+                                 ChatReceived, PortMappingFallback>;
 
 }  // namespace yt

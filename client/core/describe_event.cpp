@@ -49,6 +49,11 @@ std::string text(const ChatReceived& e) {
          escape_unsafe(e.text);
 }
 
+std::string text(const PortMappingFallback& e) {
+  return e.wanted ? "port mapping: no PCP or NAT-PMP mapping from the gateway; other protocols may try"
+                  : "port mapping: asking the gateway with PCP and NAT-PMP again";
+}
+
 }  // namespace
 
 std::string describe(const ClientEvent& event) {

@@ -74,8 +74,8 @@ class GatewayPortMapper {
 
   // The mapping held now (protocol kNone when none).
   PortMappingOffer current() const { return held_; }
-  // The gateway speaks neither protocol, or refused: nothing more is asked until
-  // start() again.
+  // Whether this run ended without a mapping (no answer, or a refusal); start()
+  // tries again.
   bool gave_up() const { return phase_ == Phase::kGaveUp; }
 
  private:

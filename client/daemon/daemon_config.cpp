@@ -63,6 +63,7 @@ const std::map<std::string, Setter>& schema() {
       {"client.state_dir", text(&DaemonSettings::state_dir)},
       {"client.key_file", text(&DaemonSettings::key_file)},
       {"client.udp", text(&DaemonSettings::udp)},
+      {"client.port_mapping_lease", integer(&DaemonSettings::port_mapping_lease)},
       {"adapter.name", text(&DaemonSettings::device)},
       {"adapter.mtu", integer(&DaemonSettings::mtu)},
       {"adapter.ipv6_prefix", text(&DaemonSettings::ipv6_prefix)},
@@ -177,6 +178,11 @@ Result<DaemonConfig, std::string> validate(const DaemonSettings& s) {
   config.offload = s.batch && s.offload;
   config.coalesce = config.offload && s.coalesce;
   config.port_mapping = s.port_mapping;
+  if (s.port_mapping_lease < kMinPortMappingLease || s.port_mapping_lease > kMaxPortMappingLease) {
+    return Err{"port mapping lease " + std::to_string(s.port_mapping_lease) + " s is outside " +
+               std::to_string(kMinPortMappingLease) + ".." + std::to_string(kMaxPortMappingLease)};
+  }
+  config.port_mapping_lease_s = static_cast<std::uint32_t>(s.port_mapping_lease);
   auto bridge = Endpoint::parse(s.bridge);
   if (!bridge) return Err{"bridge endpoint '" + s.bridge + "' is not IPv4:PORT"};
   config.bridge = *bridge;

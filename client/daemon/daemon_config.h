@@ -57,9 +57,12 @@ struct DaemonSettings {
   bool batch = true;    // false: one datagram / TUN packet per system call (--no-batch)
   bool offload = true;  // false: no TUN TSO, no UDP GSO/GRO (--no-offload)
   bool coalesce = true; // false: TUN writes a packet at a time even with offloads (--no-coalesce)
-  // Ask the default gateway for a mapping of our UDP port (PCP, then NAT-PMP;
-  // client/core/port_mapping.h); false: never (--no-port-mapping).
+  // Ask the default gateway for a mapping of our UDP port (PCP, then NAT-PMP,
+  // client/core/port_mapping.h; then UPnP IGD, upnp_port_mapper.h); false: never
+  // (--no-port-mapping).
   bool port_mapping = true;
+  // The lease asked for that mapping, seconds; renewed at half of what is granted.
+  std::int64_t port_mapping_lease = 7200;
   std::string bridge = "127.0.0.1:0";
   std::string device = "yt0";
   std::int64_t mtu = 1400;
@@ -91,6 +94,7 @@ struct DaemonConfig {
   bool offload = true;  // only with batch
   bool coalesce = true;  // only with offload
   bool port_mapping = true;
+  std::uint32_t port_mapping_lease_s = 7200;
   Endpoint bridge;
   std::string device;
   std::uint32_t mtu = 1400;
@@ -109,6 +113,12 @@ struct DaemonConfig {
 // largest tunnel payload (ClientConfig::max_payload), which an IP packet must fit.
 constexpr std::int64_t kMinMtu = 1280;
 constexpr std::int64_t kMaxMtu = 1400;
+// A port mapping's lease: renewed at half, a shorter one than 10 s would be renewed
+// before the core's PCP / NAT-PMP retries (3.75 s per protocol) are over; a day is
+// long past any router's cap (they shorten what is asked) and how long a mapping
+// may outlive a daemon that died without deleting it.
+constexpr std::int64_t kMinPortMappingLease = 10;
+constexpr std::int64_t kMaxPortMappingLease = 86400;
 // Chat history bound: enough for days of conversation, small enough to rewrite the
 // file on every message.
 constexpr std::int64_t kMaxChatHistory = 10000;

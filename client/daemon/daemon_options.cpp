@@ -63,8 +63,11 @@ DaemonOptions::DaemonOptions(CLI::App& app) {
                    "instead of joined into GSO super-packets. For measurements; env YT_NO_COALESCE=1"),
       [](const DaemonSettings&, DaemonSettings& to) { to.coalesce = false; });
   add(app.add_flag("--no-port-mapping",
-                   "never ask the default gateway for a mapping of our UDP port (PCP, NAT-PMP)"),
+                   "never ask the gateway for a mapping of our UDP port (PCP, NAT-PMP, UPnP IGD)"),
       [](const DaemonSettings&, DaemonSettings& to) { to.port_mapping = false; });
+  add(app.add_option("--port-mapping-lease", given_.port_mapping_lease,
+                     "seconds of lease asked for that mapping, 10..86400 (default 7200) [client.port_mapping_lease]"),
+      YT_COPY(port_mapping_lease));
   add(app.add_option("--bridge", given_.bridge, "with --no-tun: local bridge endpoint (default 127.0.0.1:0)"),
       YT_COPY(bridge));
   app.add_option("--create", create_, "create this network after the first login");

@@ -107,7 +107,8 @@ nlohmann::json status_json(const ClientCore& core, const StatusExtras& extras) {
   // What discovery measured, e.g. "EIM/APDF preserve" or "APDM/APDF random".
   const std::optional<NatProfile> nat = core.nat_profile();
   out["nat"] = !nat ? nlohmann::json(nullptr) : nlohmann::json(nat->udp_blocked ? "udp-blocked" : nat->summary());
-  // The gateway's mapping of our UDP port (PCP / NAT-PMP), e.g. "pcp 203.0.113.5:61000".
+  // The gateway's mapping of our UDP port (PCP / NAT-PMP from the core, else UPnP
+  // from the daemon), e.g. "pcp 203.0.113.5:61000" or "upnp 203.0.113.5:41641".
   const PortMappingOffer mapping = core.port_mapping();
   out["port_mapping"] = mapping.protocol == PortMappingProtocol::kNone
                             ? nlohmann::json(nullptr)

@@ -22,6 +22,7 @@
 #include "client/daemon/peer_cache_file.h"
 #include "client/daemon/datagram_bridge.h"
 #include "client/daemon/tun_adapter.h"
+#include "client/daemon/upnp_port_mapper.h"
 #include "client/daemon/virtual_addresses.h"
 #include "client/daemon/web_server.h"
 #include "client/daemon/web_token.h"
@@ -144,6 +145,7 @@ int main(int argc, char** argv) {
   client.offline_networks = state->offline_networks;
   client.ip_mode = config.tun;
   client.port_mapping = config.port_mapping;
+  client.port_mapping_lifetime_s = config.port_mapping_lease_s;
   // Where to ask for a port mapping (client/core/port_mapping.h): the router our
   // default route goes through. Only the daemon looks it up, so tests that drive
   // the Asio driver on the host never send PCP to the host's real router.
@@ -223,9 +225,26 @@ int main(int argc, char** argv) {
     spdlog::info("web UI at http://{}/ (`yellowtail ui` prints its URL with the token)",
                  web_ui->endpoint().to_string());
   }
+  // UPnP IGD, when the core's PCP / NAT-PMP found no mapping (PortMappingFallback).
+  // Destroyed before the driver: it deletes the mapping on its way out.
+  std::unique_ptr<yt::UpnpPortMapper> upnp;
+  if (config.port_mapping) {
+    upnp = std::make_unique<yt::UpnpPortMapper>(io, d.udp_endpoint().port, client.port_mapping_lifetime_s,
+                                                [&](std::optional<yt::PortMappingOffer> mapping) {
+                                                  if (mapping) {
+                                                    d.core().on_driver_port_mapping(d.now(), *mapping);
+                                                  } else {
+                                                    d.core().on_driver_port_mapping_lost(d.now());
+                                                  }
+                                                  d.pump();
+                                                });
+  }
   bool requested = false;
   d.set_event_handler([&](const yt::ClientEvent& event) {
     service.on_event(event);
+    if (const auto* fallback = std::get_if<yt::PortMappingFallback>(&event); fallback && upnp) {
+      upnp->set_wanted(fallback->wanted);
+    }
     if (const auto* up = std::get_if<yt::TunnelUp>(&event)) time_to_direct.observe(up->time_to_direct);
     if (web_ui && !std::holds_alternative<yt::PacketReceived>(event)) web_ui->state_changed();
     if (std::holds_alternative<yt::Synced>(event) || std::holds_alternative<yt::MembershipChanged>(event) ||

@@ -5,8 +5,9 @@
 #   start_server [ARGS...]    on namespace srv at 203.0.113.10:12975, RFC 5780
 #                             discovery on 2 IPs x 2 ports (.10/.11, 3478/3479);
 #                             SERVER_PID is its PID
-#   start_daemon NAME [SUFFIX] yellowtaild in namespace NAME (state dir NAME+SUFFIX,
-#                             a new identity per suffix); DPID[NAME] is its PID
+#   start_daemon NAME [SUFFIX [ARGS...]] yellowtaild in namespace NAME (state dir
+#                             NAME+SUFFIX, a new identity per suffix; ARGS appended
+#                             to its command line); DPID[NAME] is its PID
 #   cli NAME ARGS...          the CLI of NAME's daemon, bounded in time
 #   json EXPR                 a Python expression on the JSON read from stdin (as d)
 #   peer_json / connection / is NAME PEER [STATE]   what NAME's daemon says of PEER
@@ -25,7 +26,7 @@ declare -A DPID
 start_daemon() {
   local n=$1
   spawn "$n" "$WORK/$n$2.log" "$DAEMON" --server 203.0.113.10:12975 --server-key "$KEY" --nick "$n" \
-    --state-dir "$WORK/$n$2" --control-socket "$WORK/$n.sock" --tun-name yt0 --log-level debug
+    --state-dir "$WORK/$n$2" --control-socket "$WORK/$n.sock" --tun-name yt0 --log-level debug "${@:3}"
   DPID[$n]=$SPAWNED
 }
 stop_pid() {

@@ -156,6 +156,9 @@ TEST(CliFormat, StatusHistoryAndMissingFields) {
   EXPECT_NE(status.find("25.1.2.3/8"), std::string::npos) << status;
   EXPECT_NE(status.find("ip_sent=3"), std::string::npos) << status;
   EXPECT_NE(status.find("server      -"), std::string::npos) << status;  // missing: "-"
+  EXPECT_NE(status.find("port map    none\n"), std::string::npos) << status;
+  std::string mapped = format_result("status", {{"state", "online"}, {"port_mapping", "upnp 192.0.2.2:41641"}});
+  EXPECT_NE(mapped.find("port map    upnp 192.0.2.2:41641\n"), std::string::npos) << mapped;
   std::string counted = format_result(
       "status", {{"state", "online"}, {"peers", 5}, {"direct_peers", 3}, {"relayed_peers", 2}, {"networks", 1}});
   EXPECT_NE(counted.find("peers 5 (3 direct, 2 relayed)"), std::string::npos) << counted;

@@ -28,6 +28,7 @@ key = ")" + kKey + R"("
 nickname = "alice"
 state_dir = "/tmp/yt-state"
 udp = "0.0.0.0:4000"
+port_mapping_lease = 600
 [adapter]
 name = "ham0"
 mtu = 1300
@@ -54,6 +55,7 @@ listen = "127.0.0.1:9480"
   EXPECT_EQ(config->state_dir, "/tmp/yt-state");
   EXPECT_EQ(config->key_file, "/tmp/yt-state/client.key");
   EXPECT_EQ(config->udp.port, 4000);
+  EXPECT_EQ(config->port_mapping_lease_s, 600u);
   EXPECT_EQ(config->device, "ham0");
   EXPECT_EQ(config->mtu, 1300u);
   EXPECT_EQ(config->ipv6_prefix.to_string(), "fd00:1:2::/48");
@@ -85,6 +87,7 @@ TEST(DaemonConfig, DefaultsAreValid) {
   ASSERT_TRUE(config.ok()) << config.error();
   EXPECT_EQ(config->device, "yt0");
   EXPECT_EQ(config->mtu, 1400u);
+  EXPECT_EQ(config->port_mapping_lease_s, 7200u);
   EXPECT_EQ(config->state_dir, "/var/lib/yellowtail");
   EXPECT_EQ(config->control_socket, "/run/yellowtail/control.sock");
   EXPECT_TRUE(config->tun);
@@ -146,6 +149,8 @@ TEST(DaemonConfig, BadValuesAreRefusedWithTheSettingNamed) {
       {[](DaemonSettings& s) { s.device = "bad/name"; }, "not a valid interface name"},
       {[](DaemonSettings& s) { s.mtu = 9000; }, "MTU 9000 is outside 1280..1400"},
       {[](DaemonSettings& s) { s.mtu = 576; }, "outside"},
+      {[](DaemonSettings& s) { s.port_mapping_lease = 9; }, "port mapping lease 9 s is outside 10..86400"},
+      {[](DaemonSettings& s) { s.port_mapping_lease = 86401; }, "port mapping lease"},
       {[](DaemonSettings& s) { s.ipv6_prefix = "2001:db8::/48"; }, "ULA prefix"},
       {[](DaemonSettings& s) { s.ipv6_prefix = "fd00::/96"; }, "ULA prefix"},
       {[](DaemonSettings& s) { s.routes = {"224.0.0.1/4"}; }, "host bits zero"},
