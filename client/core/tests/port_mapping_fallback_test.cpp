@@ -108,7 +108,9 @@ TEST_F(FallbackTest, AGatewayThatAnswersPcpIsNeverAskedByTheDriver) {
   std::optional<PcpMapRequest> request;
   for (const SendDatagram& d : c.datagrams) {
     if (d.to != kGatewayPort) continue;
-    if (auto decoded = decode_pcp_map_request(d.payload)) request = *decoded;
+    // The UDP port's request (the TCP listening port has its own).
+    auto decoded = decode_pcp_map_request(d.payload);
+    if (decoded && decoded->protocol == kPcpProtocolUdp) request = *decoded;
   }
   ASSERT_TRUE(request);
   PcpMapResponse answer;

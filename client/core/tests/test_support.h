@@ -50,6 +50,8 @@ struct Driven {
         closes.push_back(*c);
       } else if (auto* k = std::get_if<CloseSocket>(&out)) {
         closed_sockets.push_back(k->socket);
+      } else if (auto* l = std::get_if<ListenStream>(&out)) {
+        listens.push_back(*l);
       } else {
         events.push_back(std::get<ClientEvent>(std::move(out)));
       }
@@ -111,6 +113,7 @@ struct Driven {
   std::vector<SendDatagram> datagrams;
   std::vector<SocketId> closed_sockets;
   std::vector<OpenStream> opens;
+  std::vector<ListenStream> listens;
   std::map<ConnId, Bytes> stream;
   std::vector<CloseStream> closes;
   std::vector<ClientEvent> events;
