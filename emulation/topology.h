@@ -183,12 +183,13 @@ class Topology {
   // slot's region router) and gives it `address`/30 (the router takes the next
   // address). Installs the Internet stack on `node` if it has none.
   Attachment Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, const LinkSpec& link);
-  // Packets to `address` go to the node of `at` (an extra public IP of a site):
-  // a host route on its router and, behind a region router, one on the core.
+  // Packets to `address` (the site's own address, or an extra public IP of it) go
+  // to the node of `at`: a host route on its router and, behind a region router,
+  // one on the core (HostRouting, emulation/host_routing.h).
   void RouteToSite(Ipv4 address, const Attachment& at);
   // Region r's router, made on first use: a lossless link of no delay to the core,
-  // which routes the region's /22 of slots there. Regions keep the core's routing
-  // table (scanned per packet by ns-3's static routing) short in large runs.
+  // which routes the region's /22 of slots there (and each site address by a
+  // host route).
   ns3::Ptr<ns3::Node> Region(int r);
   Ipv4 NextSiteAddress();
   int SlotCapacity() const;
