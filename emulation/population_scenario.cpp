@@ -119,6 +119,7 @@ Result<PopulationResult, std::string> run_population(const PopulationOptions& op
   TopologyOptions topology_options;
   topology_options.regions_only = true;
   topology_options.queue_discs = false;
+  topology_options.region_routers = false;
   Topology topology(topology_options);
   LinkSpec server_link;
   server_link.delay = 10ms;

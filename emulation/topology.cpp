@@ -336,10 +336,11 @@ Topology::Attachment Topology::Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, co
   ns3::PointToPointHelper p2p;
   p2p.SetDeviceAttribute("DataRate", ns3::StringValue(link.data_rate));
   p2p.SetChannelAttribute("Delay", ns3::TimeValue(to_ns3(link.delay)));
-  // A slot of 198.18.0.0/15 hangs off its region's router.
+  // A slot of 198.18.0.0/15 hangs off its region's router (unless regions are off).
   ns3::Ptr<ns3::Node> router = core_;
   const uint32_t large_base = Ipv4::from_octets(198, 18, 0, 0).value;
-  if (address.value >= large_base && address.value < large_base + 4u * kRegions * kRegionSlots) {
+  const bool large = address.value >= large_base && address.value < large_base + 4u * kRegions * kRegionSlots;
+  if (large && options_.region_routers) {
     router = Region(static_cast<int>((address.value - large_base) / (4u * kRegionSlots)));
   }
   ns3::NetDeviceContainer devices = p2p.Install(node, router);

@@ -167,6 +167,40 @@ TEST_F(TopologyTest, InternetRoutersForwardSitesByHostRoutes) {
   EXPECT_EQ(lan_b.Find("private"), nullptr);
 }
 
+// Without region routers, every site of 198.18.0.0/15 hangs off the core itself:
+// the core is the only router with host routes, and sites still reach each other
+// and the server across it.
+TEST_F(TopologyTest, SitesHangOffTheCoreWithoutRegionRouters) {
+  TopologyOptions options;
+  options.regions_only = true;
+  options.region_routers = false;
+  Topology topology(options);
+  ns3::Ptr<ns3::Node> server = topology.AddServer();
+  std::vector<NatSite> sites;
+  for (int s = 0; s < 300; ++s) sites.push_back(topology.AddNatSite(*nat::profile_chain("full-cone"), 1));
+  topology.AssignStreams(0);
+  EXPECT_EQ(sites.back().public_ips.at(0), ip("198.18.4.173"));  // slot 299: past the first /22
+  EXPECT_EQ(host_routing_of(topology.CoreRouter())->HostRouteCount(), 301u);
+  for (uint32_t i = 0; i < ns3::NodeList::GetNNodes(); ++i) {
+    ns3::Ptr<ns3::Node> node = ns3::NodeList::GetNode(i);
+    EXPECT_TRUE(node == topology.CoreRouter() || !host_routing_of(node)) << "node " << i;
+  }
+
+  UdpPeer to_server(server, kPort, true);
+  UdpPeer first(sites.front().hosts[0], 5000);
+  UdpPeer last(sites.back().hosts[0], kPort, true);
+  first.SendAt(0.1, Endpoint{topology.AddressOf(server), kPort}, "server");
+  RunFor(0.5);
+  ASSERT_NE(first.Find("echo:server"), nullptr);
+  // The last site's full-cone NAT maps its host's port as it is: reachable now
+  // that its host sent something out.
+  last.SendAt(0.1, Endpoint{topology.AddressOf(server), kPort}, "open");
+  first.SendAt(0.3, Endpoint{sites.back().public_ips.at(0), kPort}, "across");
+  RunFor(0.6);
+  EXPECT_NE(last.Find("across"), nullptr);
+  EXPECT_NE(first.Find("echo:across"), nullptr);
+}
+
 // Both addresses of a two-address server answer from themselves: an APDF NAT in
 // front of the client would drop a reply from the wrong address.
 TEST_F(TopologyTest, TwoAddressServerAnswersFromEachAddress) {
