@@ -1,4 +1,4 @@
-// The ns-3 event queue every scenario run uses. ns-3's default, MapScheduler, is a
+// The ns-3 event queue of population and scenario-engine runs. ns-3's default, MapScheduler, is a
 // std::map: a tree node allocated per event and a pointer chase per level on every
 // insert and removal, over a queue that holds a few events per client (tens of
 // thousands in a population run). HeapScheduler keeps the queue in one array. All
