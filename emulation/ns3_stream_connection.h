@@ -27,6 +27,11 @@ class Ns3StreamConnection {
   std::uint64_t dropped() const { return dropped_; }
   // Closes after the queued bytes are written.
   void close();
+  // Teardown only (an application's DoDispose): the destructor leaves the socket
+  // as it is instead of closing it. Closing sends a FIN, and while
+  // Simulator::Destroy disposes the nodes in creation order, a node on its path
+  // (the router at the other end of a link) may already be gone.
+  void abandon() { closed_ = true; }
   ns3::Ptr<ns3::Socket> socket() const { return socket_; }
 
  private:

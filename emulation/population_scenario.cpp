@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "emulation/event_scheduler.h"
 #include "emulation/matrix_scenario.h"
 #include "emulation/ns3_conversions.h"
 #include "emulation/ns3_random_source.h"
@@ -94,6 +95,7 @@ Result<PopulationResult, std::string> run_population(const PopulationOptions& op
   const auto wall_start = std::chrono::steady_clock::now();
   PopulationResult result;
   result.options = options;
+  use_fast_event_scheduler();
   ns3::RngSeedManager::SetSeed(1);
   ns3::RngSeedManager::SetRun(options.seed);
   const std::size_t n = static_cast<std::size_t>(options.clients);
@@ -117,6 +119,7 @@ Result<PopulationResult, std::string> run_population(const PopulationOptions& op
   TopologyOptions topology_options;
   topology_options.regions_only = true;
   topology_options.queue_discs = false;
+  topology_options.region_routers = false;
   Topology topology(topology_options);
   LinkSpec server_link;
   server_link.delay = 10ms;

@@ -10,6 +10,7 @@
 
 #include "emulation/background_flows.h"
 #include "emulation/event_log.h"
+#include "emulation/event_scheduler.h"
 #include "emulation/matrix_scenario.h"
 #include "emulation/ns3_conversions.h"
 #include "emulation/ns3_random_source.h"
@@ -56,6 +57,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
   const auto wall_start = std::chrono::steady_clock::now();
   SpecResult result;
   result.spec = spec;
+  use_fast_event_scheduler();
   ns3::RngSeedManager::SetSeed(1);
   ns3::RngSeedManager::SetRun(spec.seed);
 

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 
+#include "emulation/host_routing.h"
 #include "emulation/ns3_conversions.h"
 
 namespace yt::emulation {
@@ -49,6 +50,7 @@ Ipv4 lan_base(int s) {
 
 ns3::Ptr<ns3::Ipv4StaticRouting> static_routing_of(ns3::Ptr<ns3::Node> node) {
   if (ns3::Ptr<NatRouting> nat = nat_routing_of(node)) return nat->GetStaticRouting();
+  if (ns3::Ptr<HostRouting> host = host_routing_of(node)) return host->GetStaticRouting();
   ns3::Ipv4StaticRoutingHelper helper;
   return helper.GetStaticRouting(node->GetObject<ns3::Ipv4>());
 }
@@ -97,10 +99,13 @@ void populate_arp(ns3::Ptr<ns3::Channel> channel) {
   }
 }
 
-void install_ipv4_stack(ns3::Ptr<ns3::Node> node, bool nat_router) {
+enum class Routing { kStatic, kNat, kHost };
+
+void install_ipv4_stack(ns3::Ptr<ns3::Node> node, Routing routing) {
   ns3::InternetStackHelper stack;
   stack.SetIpv6StackInstall(false);
-  if (nat_router) stack.SetRoutingHelper(NatRoutingHelper());
+  if (routing == Routing::kNat) stack.SetRoutingHelper(NatRoutingHelper());
+  if (routing == Routing::kHost) stack.SetRoutingHelper(HostRoutingHelper());
   stack.Install(node);
 }
 
@@ -108,6 +113,9 @@ void install_ipv4_stack(ns3::Ptr<ns3::Node> node, bool nat_router) {
 
 Topology::Topology(TopologyOptions options) : options_(options), core_(ns3::CreateObject<ns3::Node>()) {
   ns3::InternetStackHelper stack;
+  // Every site address is a host route on the core and on its region router: one
+  // hash lookup per forwarded packet, not a walk over every route (host_routing.h).
+  stack.SetRoutingHelper(HostRoutingHelper());
   stack.Install(core_);
   // A router that only forwards: only a packet's incoming interface is checked
   // for "is this for me", not every interface (a few hundred on a busy core).
@@ -165,13 +173,13 @@ NatSite Topology::AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const
   const uint8_t s = static_cast<uint8_t>(site.index);
   for (int i = 0; i < n; ++i) {
     ns3::Ptr<ns3::Node> router = ns3::CreateObject<ns3::Node>();
-    install_ipv4_stack(router, true);
+    install_ipv4_stack(router, Routing::kNat);
     site.routers.push_back(router);
     site.nats.push_back(nat_routing_of(router));
   }
   for (int k = 0; k < hosts; ++k) {
     ns3::Ptr<ns3::Node> host = ns3::CreateObject<ns3::Node>();
-    install_ipv4_stack(host, false);
+    install_ipv4_stack(host, Routing::kStatic);
     site.hosts.push_back(host);
   }
 
@@ -328,10 +336,11 @@ Topology::Attachment Topology::Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, co
   ns3::PointToPointHelper p2p;
   p2p.SetDeviceAttribute("DataRate", ns3::StringValue(link.data_rate));
   p2p.SetChannelAttribute("Delay", ns3::TimeValue(to_ns3(link.delay)));
-  // A slot of 198.18.0.0/15 hangs off its region's router.
+  // A slot of 198.18.0.0/15 hangs off its region's router (unless regions are off).
   ns3::Ptr<ns3::Node> router = core_;
   const uint32_t large_base = Ipv4::from_octets(198, 18, 0, 0).value;
-  if (address.value >= large_base && address.value < large_base + 4u * kRegions * kRegionSlots) {
+  const bool large = address.value >= large_base && address.value < large_base + 4u * kRegions * kRegionSlots;
+  if (large && options_.region_routers) {
     router = Region(static_cast<int>((address.value - large_base) / (4u * kRegionSlots)));
   }
   ns3::NetDeviceContainer devices = p2p.Install(node, router);
@@ -358,6 +367,7 @@ Topology::Attachment Topology::Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, co
   attachment.core_interface = static_cast<uint32_t>(router->GetObject<ns3::Ipv4>()->GetInterfaceForDevice(devices.Get(1)));
   attachment.router = router;
   attachment.site_address = address;
+  RouteToSite(address, attachment);
   static_routing_of(node)->SetDefaultRoute(to_ns3(Ipv4{address.value + 1}), attachment.site_interface);
   nodes_.push_back(node);
   attachments_[ns3::PeekPointer(node)] = attachment;
@@ -368,7 +378,7 @@ ns3::Ptr<ns3::Node> Topology::Region(int r) {
   auto it = regions_.find(r);
   if (it != regions_.end()) return it->second.node;
   ns3::Ptr<ns3::Node> node = ns3::CreateObject<ns3::Node>();
-  install_ipv4_stack(node, false);
+  install_ipv4_stack(node, Routing::kHost);
   node->GetObject<ns3::Ipv4>()->SetAttribute("WeakEsModel", ns3::BooleanValue(false));
   ns3::PointToPointHelper p2p;
   p2p.SetDeviceAttribute("DataRate", ns3::StringValue("100Gbps"));
@@ -409,12 +419,12 @@ bool Topology::SetAccessLoss(ns3::Ptr<ns3::Node> node, double rate, int64_t stre
 }
 
 void Topology::RouteToSite(Ipv4 address, const Attachment& at) {
-  static_routing_of(at.router)->AddHostRouteTo(to_ns3(address), to_ns3(at.site_address), at.core_interface);
+  // The site's own address is on the link; an extra one goes to the site's address.
+  const Ipv4 gateway = address == at.site_address ? Ipv4{0} : at.site_address;
+  host_routing_of(at.router)->AddHostRoute(address, gateway, at.core_interface);
   if (at.router == core_) return;
   for (const auto& [r, region] : regions_) {
-    if (region.node == at.router) {
-      static_routing_of(core_)->AddHostRouteTo(to_ns3(address), to_ns3(region.address), region.core_interface);
-    }
+    if (region.node == at.router) host_routing_of(core_)->AddHostRoute(address, region.address, region.core_interface);
   }
 }
 

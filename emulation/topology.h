@@ -14,8 +14,8 @@
 //                 of each NAT site. Large runs go on in 198.18.0.0/15 (RFC 2544):
 //                 127 regions of 256 slots (a /22 each), each region's access links
 //                 on a region router linked to the core without delay or loss (the
-//                 links numbered from 198.19.254.0/23), so no router routes more
-//                 than a few hundred prefixes. Extra public IPs of a NAT (a pool, or new ones
+//                 links numbered from 198.19.254.0/23; or all on the core, with
+//                 TopologyOptions::region_routers off). Extra public IPs of a NAT (a pool, or new ones
 //                 from ChangePublicIps) take further slots: the slot's .4k+1 is
 //                 routed by the core to the NAT's access link (host route) and
 //                 claimed by the NAT's routing; it is on no interface.
@@ -102,10 +102,17 @@ struct NatSite {
 // For large runs (emulation/population_scenario.h): what keeps ns-3's per-packet
 // cost flat as sites are added.
 struct TopologyOptions {
-  // Every site slot in 198.18.0.0/15 behind region routers, none on the core (the
-  // documentation ranges are then unused), so the core routes a few dozen
-  // prefixes however many sites there are.
+  // Every site slot in 198.18.0.0/15 (behind region routers unless
+  // region_routers is off), none in the documentation ranges.
   bool regions_only = false;
+  // Whether the slots of 198.18.0.0/15 hang off region routers (a /22 each) or
+  // straight off the core. Regions were what kept ns-3's per-packet route lookup
+  // short; with host routes (host_routing.h) the core's lookup costs the same
+  // for any number of sites, and a region router only adds two hops, four events
+  // and a router's worth of work to every packet between regions. Off, a packet
+  // from one site to another crosses the core alone (TTL-limited probes then die
+  // there instead of at the region router: the same first router after the NAT).
+  bool region_routers = true;
   // The FqCoDel queue disc ns-3 puts on every access link. Without it, a device's
   // own 100-packet drop-tail queue is all there is: the same unless a link is
   // congested, and cheaper per packet.
@@ -183,12 +190,13 @@ class Topology {
   // slot's region router) and gives it `address`/30 (the router takes the next
   // address). Installs the Internet stack on `node` if it has none.
   Attachment Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, const LinkSpec& link);
-  // Packets to `address` go to the node of `at` (an extra public IP of a site):
-  // a host route on its router and, behind a region router, one on the core.
+  // Packets to `address` (the site's own address, or an extra public IP of it) go
+  // to the node of `at`: a host route on its router and, behind a region router,
+  // one on the core (HostRouting, emulation/host_routing.h).
   void RouteToSite(Ipv4 address, const Attachment& at);
   // Region r's router, made on first use: a lossless link of no delay to the core,
-  // which routes the region's /22 of slots there. Regions keep the core's routing
-  // table (scanned per packet by ns-3's static routing) short in large runs.
+  // which routes the region's /22 of slots there (and each site address by a
+  // host route).
   ns3::Ptr<ns3::Node> Region(int r);
   Ipv4 NextSiteAddress();
   int SlotCapacity() const;

@@ -71,6 +71,9 @@ void YtServerApp::StopApplication() {
 
 void YtServerApp::DoDispose() {
   timer_.Cancel();
+  // Control connections may sit on other nodes (AddControlNode), which outlive
+  // this one while the routers beside them may not: no FIN on the way out.
+  for (auto& [conn, stream] : streams_) stream->abandon();
   streams_.clear();
   core_.reset();
   listeners_.clear();

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 #include <ns3/core-module.h>
+#include <ns3/node-list.h>
 
+#include "emulation/host_routing.h"
 #include "emulation/ns3_conversions.h"
 #include "emulation/tests/nat_router_test_util.h"
 #include "nat-models/nat_profiles.h"
@@ -126,6 +128,77 @@ TEST_F(TopologyTest, LargeRunsGoBehindRegionRoutersAndTenDotLans) {
   ASSERT_NE(echo.Find("renumbered"), nullptr);
   EXPECT_EQ(echo.Find("renumbered")->from.ip, fresh[0]);
   EXPECT_NE(far.Find("echo:renumbered"), nullptr);
+}
+
+// The Internet's routers forward by one host route per site address
+// (host_routing.h): the core holds one for every site (region sites through their
+// region router), a region router one for each of its own; anything else is the
+// inner static routing's, so another site's private LAN address still dies at the
+// core, and the region's own link address still answers for itself.
+TEST_F(TopologyTest, InternetRoutersForwardSitesByHostRoutes) {
+  TopologyOptions options;
+  options.regions_only = true;
+  Topology topology(options);
+  ns3::Ptr<ns3::Node> server = topology.AddServer();
+  ns3::Ptr<ns3::Node> public_host = topology.AddPublicHost();
+  NatSite a = topology.AddNatSite(*nat::profile_chain("full-cone"), 1);
+  NatSite b = topology.AddNatSite(*nat::profile_chain("full-cone"), 1);
+  topology.AssignStreams(0);
+  ASSERT_NE(host_routing_of(topology.CoreRouter()), nullptr);
+  EXPECT_EQ(host_routing_of(topology.CoreRouter())->HostRouteCount(), 4u);  // server, host, two NATs
+  ns3::Ptr<ns3::Node> region;  // the one other node with host routes
+  for (uint32_t i = 0; i < ns3::NodeList::GetNNodes(); ++i) {
+    ns3::Ptr<ns3::Node> node = ns3::NodeList::GetNode(i);
+    if (node != topology.CoreRouter() && host_routing_of(node)) region = node;
+  }
+  ASSERT_NE(region, nullptr);
+  EXPECT_EQ(host_routing_of(region)->HostRouteCount(), 3u);  // all but the server
+
+  UdpPeer to_server(server, kPort, true);
+  UdpPeer to_host(public_host, kPort, true);
+  UdpPeer lan_b(b.hosts[0], kPort, true);
+  UdpPeer from_a(a.hosts[0], 5000);
+  from_a.SendAt(0.1, Endpoint{topology.AddressOf(server), kPort}, "server");
+  from_a.SendAt(0.1, Endpoint{topology.AddressOf(public_host), kPort}, "host");
+  from_a.SendAt(0.1, Endpoint{topology.AddressOf(b.hosts[0]), kPort}, "private");
+  RunFor(0.5);
+  EXPECT_NE(from_a.Find("echo:server"), nullptr);
+  EXPECT_NE(from_a.Find("echo:host"), nullptr);
+  EXPECT_EQ(lan_b.Find("private"), nullptr);
+}
+
+// Without region routers, every site of 198.18.0.0/15 hangs off the core itself:
+// the core is the only router with host routes, and sites still reach each other
+// and the server across it.
+TEST_F(TopologyTest, SitesHangOffTheCoreWithoutRegionRouters) {
+  TopologyOptions options;
+  options.regions_only = true;
+  options.region_routers = false;
+  Topology topology(options);
+  ns3::Ptr<ns3::Node> server = topology.AddServer();
+  std::vector<NatSite> sites;
+  for (int s = 0; s < 300; ++s) sites.push_back(topology.AddNatSite(*nat::profile_chain("full-cone"), 1));
+  topology.AssignStreams(0);
+  EXPECT_EQ(sites.back().public_ips.at(0), ip("198.18.4.173"));  // slot 299: past the first /22
+  EXPECT_EQ(host_routing_of(topology.CoreRouter())->HostRouteCount(), 301u);
+  for (uint32_t i = 0; i < ns3::NodeList::GetNNodes(); ++i) {
+    ns3::Ptr<ns3::Node> node = ns3::NodeList::GetNode(i);
+    EXPECT_TRUE(node == topology.CoreRouter() || !host_routing_of(node)) << "node " << i;
+  }
+
+  UdpPeer to_server(server, kPort, true);
+  UdpPeer first(sites.front().hosts[0], 5000);
+  UdpPeer last(sites.back().hosts[0], kPort, true);
+  first.SendAt(0.1, Endpoint{topology.AddressOf(server), kPort}, "server");
+  RunFor(0.5);
+  ASSERT_NE(first.Find("echo:server"), nullptr);
+  // The last site's full-cone NAT maps its host's port as it is: reachable now
+  // that its host sent something out.
+  last.SendAt(0.1, Endpoint{topology.AddressOf(server), kPort}, "open");
+  first.SendAt(0.3, Endpoint{sites.back().public_ips.at(0), kPort}, "across");
+  RunFor(0.6);
+  EXPECT_NE(last.Find("across"), nullptr);
+  EXPECT_NE(first.Find("echo:across"), nullptr);
 }
 
 // Both addresses of a two-address server answer from themselves: an APDF NAT in
