@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulation/spec_scenario.h"
 #include "protocol/result.h"
 #include "protocol/time.h"
 
@@ -97,6 +98,10 @@ struct PopulationResult {
 
 std::vector<std::string> population_profile_names();
 std::optional<std::string> check_population_options(const PopulationOptions& options);
+// The description run_population runs on the scenario engine: a crowd
+// (CrowdSpec) in the "regions" topology, a "churn" event after the join window,
+// no path probes (the figures are the cores' reports), no drain after the end.
+ScenarioSpec population_spec(const PopulationOptions& options);
 Result<PopulationResult, std::string> run_population(const PopulationOptions& options);
 std::string population_to_json(const PopulationResult& result);
 
