@@ -32,7 +32,8 @@ CrowdLayout expand_crowd(ScenarioSpec& spec, ns3::UniformRandomVariable& draw) {
     // ms then converts back to exactly this.
     const auto delay = std::chrono::duration_cast<Duration>(
         std::chrono::duration<double>(draw.GetValue(crowd.delay_min_ms / 1000, crowd.delay_max_ms / 1000)));
-    spec.sites.push_back(site_of_one(crowd_client_name(i), {named_nat(nat)}, static_cast<double>(delay.count()) / 1000));
+    const double delay_ms = static_cast<double>(delay.count()) / 1000;
+    spec.sites.push_back(site_of_one(crowd_client_name(i), {named_nat(nat)}, delay_ms));
     spec.sites.back().name = crowd_site_name(i);
   }
   const auto size = static_cast<std::size_t>(crowd.network_size);
@@ -45,7 +46,9 @@ CrowdLayout expand_crowd(ScenarioSpec& spec, ns3::UniformRandomVariable& draw) {
     const double start = 0.5 + draw.GetValue(0, crowd.join_window_s);
     layout.start_s.push_back(start);
     // Each client's rounds offset so they do not all fall on one instant.
-    if (crowd.traffic_interval_s > 0) layout.traffic_first_s.push_back(start + 1 + draw.GetValue(0, crowd.traffic_interval_s));
+    if (crowd.traffic_interval_s > 0) {
+      layout.traffic_first_s.push_back(start + 1 + draw.GetValue(0, crowd.traffic_interval_s));
+    }
   }
   return layout;
 }

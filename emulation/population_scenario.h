@@ -2,7 +2,9 @@
 // given size, logging in over a join window, with traffic on their tunnels and
 // churn (clients leaving and coming back), on one server and its relays. What a
 // researcher asks of a deployment: how many pairs go direct, how many can talk at
-// all, how long direct takes, and what the server carries.
+// all, how long direct takes, and what the server carries. It is a scenario
+// description (population_spec: a crowd, churn) that the scenario engine runs
+// (spec_scenario.h).
 //
 // Every client sits alone behind its own NAT (a household, its LAN a
 // point-to-point link), drawn from `nat_mix` by weight; access links have a one-way delay drawn uniformly from

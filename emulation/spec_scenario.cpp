@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <functional>
 #include <cstdio>
+#include <functional>
 #include <set>
 #include <unordered_map>
 
@@ -65,7 +65,9 @@ std::uint64_t peak_rss_bytes() {
 // A site's NAT profiles as SpecClient::site_nat names them.
 std::string site_nat(const SiteSpec& site) {
   std::string joined;
-  for (const NatSpec& nat : site.nats) joined += (joined.empty() ? "" : "+") + (nat.profile.empty() ? "custom" : nat.profile);
+  for (const NatSpec& nat : site.nats) {
+    joined += (joined.empty() ? "" : "+") + (nat.profile.empty() ? "custom" : nat.profile);
+  }
   return joined;
 }
 
@@ -82,7 +84,8 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
   // population scenario always made them; only when asked for, so no other
   // scenario's automatic streams move.
   ScenarioSpec spec = described;
-  const bool churns = std::any_of(spec.events.begin(), spec.events.end(), [](const EventSpec& e) { return e.action == "churn"; });
+  const bool churns =
+      std::any_of(spec.events.begin(), spec.events.end(), [](const EventSpec& e) { return e.action == "churn"; });
   ns3::Ptr<ns3::UniformRandomVariable> draw;
   if (spec.crowd || churns) {
     draw = ns3::CreateObject<ns3::UniformRandomVariable>();
@@ -662,7 +665,8 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
       for (const auto& [a, b] : pairs) {
         auto ab = sides.find({a, b});
         auto ba = sides.find({b, a});
-        direct += (ab != sides.end() && ab->second.first_up_at_s >= 0) || (ba != sides.end() && ba->second.first_up_at_s >= 0);
+        direct += (ab != sides.end() && ab->second.first_up_at_s >= 0) ||
+                  (ba != sides.end() && ba->second.first_up_at_s >= 0);
       }
       const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
       std::fprintf(stderr, "  t=%3.0f s: %zu online, %zu pairs direct, %llu events, %.0f s wall, RSS %.0f MiB\n", now, up,

@@ -4,7 +4,9 @@
 // appearing offline, traffic, faults; at a time, or when the run's state says so).
 // It is what a researcher writes in Python (yellowtail.Scenario) or in a JSON file
 // (yellowtail-sim scenario FILE), and what the built-in nat-matrix, public-peer,
-// relay-choice and outage runs are; it runs the same cores as every scenario.
+// relay-choice, outage and population runs are; it runs the same cores as every
+// scenario. At scale (thousands of clients) a crowd is drawn rather than listed
+// (CrowdSpec), in the "regions" topology, without path probes.
 //
 // What comes out is measured, never assumed: a pair's outcome is what its clients
 // reported (TunnelUp: a probe crossed both NATs both ways; TunnelRelayed), and a
