@@ -13,6 +13,7 @@
 
 #include "emulation/background_flows.h"
 #include "emulation/crowd.h"
+#include "emulation/crowd_activity.h"
 #include "emulation/event_log.h"
 #include "emulation/matrix_scenario.h"
 #include "emulation/ns3_conversions.h"
@@ -40,9 +41,6 @@ constexpr double kDrainS = 2.0;  // after the end, for datagrams in flight to la
 // A flow's datagrams start with this, then the flow index and a sequence number.
 constexpr std::uint32_t kFlowMagic = 0x79747366;  // "ytsf"
 constexpr double kCarryWindowS = 1.0;  // all-carrying: an arrival each way within this
-constexpr double kReturnSlackS = 5;    // a churned client's return must leave this long for its login
-// The crowd's traffic marker, so nothing else a peer sends is counted.
-const Bytes kCrowdPayload = {'y', 't', '-', 'p', 'o', 'p'};
 
 // An event's end: its time, plus its length where it has one.
 bool has_length(const EventSpec& e) {
@@ -354,6 +352,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
   std::vector<std::optional<std::uint64_t>> sent_before_pause(n);
   // Synced and not churned away: who churn picks from, and who sends crowd traffic.
   std::vector<bool> present(n, false);
+  std::optional<CrowdTraffic> crowd_traffic;
 
   for (std::size_t i = 0; i < n; ++i) {
     apps[i]->SetEventCallback([&, i](const ClientEvent& event) {
@@ -418,10 +417,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
           if (client.failure.empty()) client.failure = failed->reason;
         }
       } else if (auto* packet = std::get_if<PacketReceived>(&event)) {
-        if (packet->packet == kCrowdPayload) {
-          ++result.crowd_delivered;
-          return;
-        }
+        if (crowd_traffic && crowd_traffic->OnPacket(packet->packet)) return;
         WireReader r(packet->packet);
         if (r.u32() != kFlowMagic) return;
         const std::uint32_t flow = r.u32();
@@ -438,66 +434,15 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
     });
   }
 
-  // The crowd's traffic: each present client, every interval, a datagram to every
-  // peer it has a tunnel with; each client's rounds rescheduling themselves.
-  std::vector<std::function<void()>> crowd_rounds;
+  // The crowd's traffic, each client's rounds from its drawn first one.
   if (crowd && !crowd->traffic_first_s.empty()) {
-    const ns3::Time interval = to_ns3(from_s(spec.crowd->traffic_interval_s));
-    crowd_rounds.resize(crowd->traffic_first_s.size());
-    for (std::size_t c = 0; c < crowd_rounds.size(); ++c) {
-      const std::size_t i = crowd->first_client + c;
-      crowd_rounds[c] = [&, i, c, interval] {
-        if (present[i]) {
-          const Time now = core_now();
-          for (const PeerStatus& p : apps[i]->Core().peers()) {
-            if (!p.has_tunnel || (p.tunnel != TunnelState::kDirect && p.tunnel != TunnelState::kRelayed)) continue;
-            if (apps[i]->Core().send_to_peer(now, p.key, kCrowdPayload).ok()) ++result.crowd_sent;
-          }
-          apps[i]->Pump();
-        }
-        ns3::Simulator::Schedule(interval, crowd_rounds[c]);
-      };
-      ns3::Simulator::Schedule(ns3::Seconds(crowd->traffic_first_s[c]), crowd_rounds[c]);
+    crowd_traffic.emplace(apps, present, from_s(spec.crowd->traffic_interval_s));
+    for (std::size_t c = 0; c < crowd->traffic_first_s.size(); ++c) {
+      crowd_traffic->Schedule(crowd->first_client + c, crowd->traffic_first_s[c]);
     }
   }
   result.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-
-  // Churn rounds, by event: once a second, departures at the event's rate (a debt
-  // carried between rounds), each back duration_s later.
-  std::map<std::size_t, std::function<void()>> churn_rounds;
-  std::map<std::size_t, double> churn_debt;
-  auto start_churn = [&](std::size_t which) {
-    const EventSpec& e = spec.events[which];
-    churn_rounds[which] = [&, which] {
-      const EventSpec& ev = spec.events[which];
-      const double now = ns3::Simulator::Now().GetSeconds();
-      std::vector<std::size_t> up;
-      for (std::size_t i = 0; i < n; ++i) {
-        if (present[i]) up.push_back(i);
-      }
-      double& debt = churn_debt[which];
-      debt += ev.rate_per_minute / 60.0 * static_cast<double>(up.size());
-      // Only departures whose return (and its login) still falls inside the run.
-      const bool back_in_time = now + ev.duration_s + kReturnSlackS <= spec.duration_s;
-      while (back_in_time && debt >= 1 && !up.empty()) {
-        debt -= 1;
-        const auto pick = static_cast<std::size_t>(draw->GetInteger(0, static_cast<uint32_t>(up.size() - 1)));
-        const std::size_t i = up[pick];
-        up.erase(up.begin() + static_cast<std::ptrdiff_t>(pick));
-        present[i] = false;
-        ++result.churned;
-        apps[i]->Core().stop(core_now());
-        apps[i]->Pump();
-        ns3::Simulator::Schedule(ns3::Seconds(ev.duration_s), [&, i] {
-          apps[i]->Core().start(core_now());
-          apps[i]->Pump();
-        });
-      }
-      if (now + 1 < spec.duration_s) ns3::Simulator::Schedule(ns3::Seconds(1), churn_rounds[which]);
-    };
-    note("churn: " + std::to_string(e.rate_per_minute) + " of present clients leave per minute");
-    churn_rounds[which]();
-  };
+  std::map<std::size_t, Churn> churns_by_event;
 
   // The separate relay (index in spec.relays) that carries the most pairs now, by
   // the relay both sides last reported; spec.relays.size() when none carries one.
@@ -631,7 +576,9 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
            (e.silent ? ", and its OS says nothing" : ""));
       if (!e.silent) apps[c]->NotifyNetworkChanged({moved});
     } else if (e.action == "churn") {
-      start_churn(which);
+      Churn& churn = churns_by_event.try_emplace(which, apps, present, *draw, spec.duration_s).first->second;
+      churn.Start(e.rate_per_minute, e.duration_s);
+      note("churn: " + std::to_string(e.rate_per_minute) + " of present clients leave per minute");
     } else if (e.action == "block-peer-udp") {
       apps[index_of(e.client)]->BlockPeerUdp(server_ips);
       note(e.client + "'s host starts dropping peer-to-peer UDP");
@@ -806,6 +753,11 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
   ns3::Simulator::Run();
   if (spec.drain_s <= 0 && !ended) result.ended_at_s = spec.duration_s;
   result.simulator_events = ns3::Simulator::GetEventCount();
+  if (crowd_traffic) {
+    result.crowd_sent = crowd_traffic->sent();
+    result.crowd_delivered = crowd_traffic->delivered();
+  }
+  for (const auto& [event, churn] : churns_by_event) result.churned += churn.departures();
   if (ns3::Ptr<YtServerApp> last = restarted ? restarted : server; last && last->Core()) {
     const ServerStats& st = last->Core()->stats();
     result.server = {{"logins", st.logins},
