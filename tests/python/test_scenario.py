@@ -245,3 +245,14 @@ def test_the_json_example_runs_in_yellowtail_sim(build_dir, tmp_path):
     assert len(result["pairs"]) == 10
     assert {p["outcome"] for p in result["pairs"]} <= {"direct", "relayed", "failed"}
     assert "carol" in done.stdout
+
+    # A crowd beside listed sites: 20 networks of 6 drawn clients, plus "ops".
+    done = subprocess.run([str(build_dir / "emulation/yellowtail-sim"), "scenario",
+                           str(REPO / "scenarios/examples/crowd.json"), "--quiet", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "scenario.json").read_text())
+    assert len(result["pairs"]) == 20 * 15 + 5
+    assert result["server_control_nodes"] == 3 and result["churned"] > 0
+    assert result["crowd_traffic"]["delivered"] > 0.9 * result["crowd_traffic"]["sent"] > 0
+    assert result["flows"][0]["delivered"] > 0
