@@ -92,6 +92,12 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
   std::optional<CrowdLayout> crowd;
   if (spec.crowd) crowd = expand_crowd(spec, *draw);
   const bool regions = spec.topology == "regions";
+  // A network that does not fit the address plan: what was built goes, so the
+  // next run in this process starts clean.
+  auto unbuilt = [](std::string why) {
+    ns3::Simulator::Destroy();
+    return Err{std::move(why)};
+  };
 
   EventLog event_log;
   EventLog* log = options.log ? &event_log : nullptr;
@@ -122,7 +128,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
   const auto per_node = static_cast<std::size_t>(spec.clients_per_control_node);
   for (std::size_t k = 0; per_node > 0 && n > per_node && k < (n + per_node - 1) / per_node; ++k) {
     control_nodes.push_back(topology.AddPublicHost(server_link));
-    if (!control_nodes.back()) return Err{std::string("too many server control nodes for the address plan")};
+    if (!control_nodes.back()) return unbuilt("too many server control nodes for the address plan");
   }
   // Clients in site order, hosts in order: client index i.
   std::vector<NatSite> sites;
@@ -139,7 +145,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
     links.push_back(link);
     if (site.nats.empty()) {
       ns3::Ptr<ns3::Node> node = topology.AddPublicHost(link);
-      if (!node) return Err{std::string("too many sites for the address plan")};
+      if (!node) return unbuilt("too many sites for the address plan");
       sites.emplace_back();
       public_nodes.push_back(node);
       client_nodes.push_back(node);
@@ -158,7 +164,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
     site_options.lan.point_to_point = slow_lan(site) || (regions && site.hosts.size() == 1 && !background);
     NatSite built =
         topology.AddNatSite(chain, static_cast<int>(site.hosts.size()) + (background ? 1 : 0), link, site_options);
-    if (!built.Valid()) return Err{"site " + site.name + " could not be built (too many sites or hosts)"};
+    if (!built.Valid()) return unbuilt("site " + site.name + " could not be built (too many sites or hosts)");
     for (std::size_t h = 0; h < site.hosts.size(); ++h) {
       client_nodes.push_back(built.hosts[h]);
       site_of.push_back(s);
@@ -616,8 +622,8 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
                   (ba != sides.end() && ba->second.first_up_at_s >= 0);
       }
       const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-      std::fprintf(stderr, "  t=%3.0f s: %zu online, %zu pairs direct, %llu events, %.0f s wall, RSS %.0f MiB\n", now, up,
-                   direct, static_cast<unsigned long long>(ns3::Simulator::GetEventCount()), wall,
+      std::fprintf(stderr, "  t=%3.0f s: %zu online, %zu pairs direct, %llu events, %.0f s wall, RSS %.0f MiB\n",
+                   now, up, direct, static_cast<unsigned long long>(ns3::Simulator::GetEventCount()), wall,
                    static_cast<double>(peak_rss_bytes()) / 1048576.0);
     }
     if (now + 1 <= spec.duration_s) ns3::Simulator::Schedule(ns3::Seconds(1), sample);
