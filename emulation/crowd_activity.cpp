@@ -20,8 +20,10 @@ void CrowdTraffic::Schedule(std::size_t i, double first_s) {
   ns3::Simulator::Schedule(ns3::Seconds(first_s), [this, i] { Round(i); });
 }
 
+bool CrowdTraffic::IsCrowdTraffic(const Bytes& packet) { return packet == kCrowdPayload; }
+
 bool CrowdTraffic::OnPacket(const Bytes& packet) {
-  if (packet != kCrowdPayload) return false;
+  if (!IsCrowdTraffic(packet)) return false;
   ++delivered_;
   return true;
 }

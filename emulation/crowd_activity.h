@@ -24,6 +24,7 @@ class CrowdTraffic {
   void Schedule(std::size_t i, double first_s);
   // Counts `packet` when it is this traffic's.
   bool OnPacket(const Bytes& packet);
+  static bool IsCrowdTraffic(const Bytes& packet);
   std::uint64_t sent() const { return sent_; }
   std::uint64_t delivered() const { return delivered_; }
 

@@ -370,7 +370,8 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
       // Without probes, what the timeline sends is the evidence of a pair's path.
       if (auto* packet = std::get_if<PacketReceived>(&event); packet && !spec.path_probes) {
         WireReader r(packet->packet);
-        if (TunnelTraffic::IsTraffic(packet->packet) || r.u32() == kFlowMagic) {
+        if (TunnelTraffic::IsTraffic(packet->packet) || CrowdTraffic::IsCrowdTraffic(packet->packet) ||
+            r.u32() == kFlowMagic) {
           probes.Crossing(packet->peer, apps[i]->Key(), packet->relayed);
         }
       }

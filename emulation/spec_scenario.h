@@ -185,7 +185,7 @@ struct ScenarioSpec {
   double check_interval_s = 0.05;
   // Probe datagrams prove pairs' paths (SpecPair). Off, nothing is sent but what
   // the timeline says (the cores' own keepalives and pings aside), and a pair's
-  // path evidence is its "traffic" and "send" datagrams.
+  // path evidence is its "traffic", "send" and crowd datagrams.
   bool path_probes = true;
   // The network's layout. "flat": sites on the core router (the documentation
   // ranges first). "regions": the scale mode: every site behind region routers,

@@ -58,6 +58,9 @@ TEST(SpecCrowd, DrawnNatsDecideWhoGoesDirectAndEveryPairReportsATunnel) {
     const bool blocked = nat_of[p.a] == "udp-blocked" || nat_of[p.b] == "udp-blocked";
     // Blocked UDP punches over TCP at best; two full cones always go direct over UDP.
     if (!blocked) EXPECT_GE(p.reported_up_at_s, 0) << p.a << " " << p.b;
+    // Without probes, the crowd's own datagrams are the evidence of a path.
+    if (!blocked) EXPECT_EQ(p.outcome, "direct") << p.a << " " << p.b;
+    EXPECT_NE(p.outcome, "failed") << p.a << " " << p.b;
     EXPECT_TRUE(p.reported_tunnel) << p.a << " " << p.b;
   }
   EXPECT_FALSE(r.reported_time_to_direct_s.empty());

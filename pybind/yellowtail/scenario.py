@@ -281,7 +281,7 @@ class Scenario:
     end this long after the last event happened and ended (traffic stops, 2 s
     more for datagrams in flight); check_interval_s: how often conditions are
     checked; path_probes: False sends no probe datagrams (pairs' paths are then
-    proven by their traffic and flows only; each pair also carries the cores'
+    proven by their traffic, flows and crowd datagrams only; each pair also carries the cores'
     reports, reported_up_at_s and reported_tunnel). For runs at scale (see
     crowd()): topology "regions" puts every site behind region routers with no
     queue discs, one-host LANs point-to-point and the server side on 10 Gbps
