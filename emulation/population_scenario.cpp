@@ -1,22 +1,13 @@
 #include "emulation/population_scenario.h"
 
-#include <ns3/core-module.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "emulation/event_scheduler.h"
 #include "emulation/matrix_scenario.h"
-#include "emulation/ns3_conversions.h"
-#include "emulation/ns3_random_source.h"
-#include "emulation/scenario_nodes.h"
-#include "emulation/topology.h"
-#include "emulation/yt_relay_app.h"
-#include "server/core/memory_storage.h"
 
 namespace yt::emulation {
 namespace {
@@ -24,9 +15,6 @@ namespace {
 constexpr int kMaxClients = 30000;
 constexpr int kMaxNetworkSize = 256;
 constexpr int kMaxRelays = 8;
-constexpr double kReturnSlackS = 5;  // a churned client's return must leave this long for its login
-// The traffic's own marker, so nothing else a peer sends is counted.
-const Bytes kTrafficPayload = {'y', 't', '-', 'p', 'o', 'p'};
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 bool within(Duration d, Duration lo, Duration hi) { return d >= lo && d <= hi; }
@@ -42,12 +30,6 @@ std::uint64_t peak_rss_bytes() {
   ::getrusage(RUSAGE_SELF, &usage);
   return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
 }
-
-// One pair of one network: what it did.
-struct PairRecord {
-  double direct_at = -1;  // first TunnelUp on either side, simulated seconds
-  bool connected = false;
-};
 
 }  // namespace
 
@@ -90,258 +72,105 @@ std::optional<std::string> check_population_options(const PopulationOptions& o) 
   return std::nullopt;
 }
 
+ScenarioSpec population_spec(const PopulationOptions& o) {
+  ScenarioSpec spec;
+  spec.seed = o.seed;
+  spec.duration_s = seconds(o.duration);
+  spec.topology = "regions";
+  spec.clients_per_control_node = o.clients_per_control_node;
+  // The evidence is the cores' reports (SpecPair::reported_*): probes to every
+  // pair would be traffic the population does not offer.
+  spec.path_probes = false;
+  spec.drain_s = 0;  // the crowd's traffic runs to the end; nothing is counted after
+  for (int i = 0; i < o.relays; ++i) spec.relays.push_back({"relay-" + std::to_string(i + 1), 10});
+  CrowdSpec crowd;
+  crowd.clients = o.clients;
+  crowd.nat_mix = o.nat_mix;
+  crowd.network_size = o.network_size;
+  crowd.delay_min_ms = static_cast<double>(o.delay_min.count()) / 1000;
+  crowd.delay_max_ms = static_cast<double>(o.delay_max.count()) / 1000;
+  crowd.join_window_s = seconds(o.join_window);
+  crowd.traffic_interval_s = seconds(o.traffic_interval);
+  spec.crowd = crowd;
+  if (o.churn_per_minute > 0) {
+    EventSpec churn;
+    churn.action = "churn";
+    churn.at_s = seconds(o.join_window) + 1;
+    churn.rate_per_minute = o.churn_per_minute;
+    churn.duration_s = seconds(o.churn_away);
+    spec.events.push_back(churn);
+  }
+  return spec;
+}
+
 Result<PopulationResult, std::string> run_population(const PopulationOptions& options) {
   if (auto error = check_population_options(options)) return Err{*error};
-  const auto wall_start = std::chrono::steady_clock::now();
+  RunOptions run_options;
+  run_options.log = false;
+  run_options.progress = options.progress;
+  auto ran = run_spec(population_spec(options), run_options);
+  if (!ran) return Err{ran.error()};
+  const SpecResult& run = *ran;
   PopulationResult result;
   result.options = options;
-  use_fast_event_scheduler();
-  ns3::RngSeedManager::SetSeed(1);
-  ns3::RngSeedManager::SetRun(options.seed);
   const std::size_t n = static_cast<std::size_t>(options.clients);
   const std::size_t size = static_cast<std::size_t>(options.network_size);
-
-  // Draws for the population itself (NAT, delay, login time, churn), from a
-  // stream of its own so the topology's streams do not shift with them.
-  auto draw = ns3::CreateObject<ns3::UniformRandomVariable>();
-  draw->SetStream(1'000'000);
-  double total_weight = 0;
-  for (const auto& [nat, weight] : options.nat_mix) total_weight += weight;
-  auto pick_nat = [&]() -> std::size_t {
-    double x = draw->GetValue(0, total_weight);
-    for (std::size_t k = 0; k < options.nat_mix.size(); ++k) {
-      if (x < options.nat_mix[k].second) return k;
-      x -= options.nat_mix[k].second;
-    }
-    return options.nat_mix.size() - 1;
-  };
-
-  TopologyOptions topology_options;
-  topology_options.regions_only = true;
-  topology_options.queue_discs = false;
-  topology_options.region_routers = false;
-  Topology topology(topology_options);
-  LinkSpec server_link;
-  server_link.delay = 10ms;
-  server_link.data_rate = "10Gbps";
-  ns3::Ptr<ns3::Node> server_node = topology.AddServer(server_link, 2);
-  std::vector<ns3::Ptr<ns3::Node>> relay_nodes;
-  for (int i = 0; i < options.relays; ++i) relay_nodes.push_back(topology.AddPublicHost(server_link));
-  // The server's control nodes: on links like its own, so a control connection
-  // has the same delay whichever node it reaches. Up to clients_per_control_node
-  // clients the server's own node takes them all.
-  std::vector<ns3::Ptr<ns3::Node>> control_nodes;
-  const auto per_node = static_cast<std::size_t>(options.clients_per_control_node);
-  for (std::size_t k = 0; n > per_node && k < (n + per_node - 1) / per_node; ++k) {
-    control_nodes.push_back(topology.AddPublicHost(server_link));
+  result.networks = (n + size - 1) / size;
+  // Every pair of a network is a SpecPair (they share it from the start).
+  result.pairs = run.pairs.size();
+  std::map<std::string, std::size_t> index_of;
+  for (std::size_t i = 0; i < run.clients.size(); ++i) index_of[run.clients[i].name] = i;
+  std::map<std::string, std::size_t> mix_index;
+  result.by_nat.resize(options.nat_mix.size());
+  for (std::size_t k = 0; k < options.nat_mix.size(); ++k) {
+    result.by_nat[k].nat = options.nat_mix[k].first;
+    mix_index.emplace(options.nat_mix[k].first, k);  // a profile named twice counts under its first entry
   }
   std::vector<std::size_t> nat_of(n);
-  std::vector<NatSite> sites;
-  sites.reserve(n);
-  std::map<std::string, std::vector<nat::NatConfig>> chains;
-  // One host per site: its LAN is a point-to-point link (same rate and delay as
-  // the CSMA default), which costs ns-3 fewer events per packet than a CSMA
-  // channel and needs no ARP.
-  NatSiteOptions site_options;
-  site_options.lan.point_to_point = true;
   for (std::size_t i = 0; i < n; ++i) {
-    nat_of[i] = pick_nat();
-    const std::string& name = options.nat_mix[nat_of[i]].first;
-    if (!chains.count(name)) chains[name] = matrix_profile_chain(name);
-    LinkSpec access;
-    access.delay = std::chrono::duration_cast<Duration>(
-        std::chrono::duration<double>(draw->GetValue(seconds(options.delay_min), seconds(options.delay_max))));
-    sites.push_back(topology.AddNatSite(chains[name], 1, access, site_options));
-    if (!sites.back().Valid()) {
-      ns3::Simulator::Destroy();  // the next run in this process starts clean
-      return Err{"the topology has no room for client " + std::to_string(i + 1)};
-    }
+    nat_of[i] = mix_index.at(run.clients[i].site_nat);
+    ++result.by_nat[nat_of[i]].clients;
   }
-  int64_t stream = topology.AssignStreams(0);
-
-  ScenarioIdentities ids = draw_identities(stream, relay_nodes.size(), n);
-  const Identity& server_identity = ids.server;
-  const std::vector<Identity>& relay_ids = ids.relays;
-  const std::vector<Identity>& client_ids = ids.clients;
-  std::map<PublicKey, std::size_t> index_of;
-  for (std::size_t i = 0; i < n; ++i) index_of[client_ids[i].public_key] = i;
-
-  ServerConfig server_config;
-  MemoryStorage storage;
-  result.networks = (n + size - 1) / size;
-  for (std::size_t g = 0; g < result.networks; ++g) {
-    std::vector<PublicKey> keys;
-    for (std::size_t i = g * size; i < std::min(n, (g + 1) * size); ++i) keys.push_back(client_ids[i].public_key);
-    add_members(storage, server_config, "pop-" + std::to_string(g), keys);
-  }
-  const std::vector<Ipv4> server_ips = topology.AddressesOf(server_node);
-  server_config.discovery_endpoints = discovery_endpoints(server_ips);
-  server_config.password_strength = PwhashStrength::minimum();
-  for (const Identity& id : relay_ids) server_config.relay_keys.push_back(id.public_key);
-  ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, nullptr, stream);
-  for (const ns3::Ptr<ns3::Node>& node : control_nodes) server->AddControlNode(node);
-  result.control_nodes = std::max<std::size_t>(1, control_nodes.size());
-  auto control_ip = [&](std::size_t i) {
-    return control_nodes.empty() ? server_ips.at(0) : topology.AddressOf(control_nodes[i % control_nodes.size()]);
-  };
-  std::vector<ns3::Ptr<YtRelayApp>> relays;
-  for (std::size_t i = 0; i < relay_nodes.size(); ++i) {
-    relays.push_back(install_relay(relay_nodes[i], topology.AddressOf(relay_nodes[i]), "relay-" + std::to_string(i + 1),
-                                   server_ips.at(0), server_identity.public_key, relay_ids[i], nullptr, stream));
-  }
-
-  // Pairs of network g: members g*size + i < g*size + j, at g*per + rank(i, j).
-  const std::size_t per = size * (size - 1) / 2;
-  auto pair_slot = [&](std::size_t a, std::size_t b) -> std::optional<std::size_t> {
-    if (a > b) std::swap(a, b);
-    if (a == b || a / size != b / size) return std::nullopt;
-    const std::size_t i = a % size, j = b % size;
-    return (a / size) * per + i * size - i * (i + 1) / 2 + (j - i - 1);
-  };
-  std::vector<PairRecord> pairs(result.networks * per);
-  std::vector<double> first_sync(n, -1);
-  std::vector<bool> online(n, false);
-
-  std::vector<ns3::Ptr<YtClientApp>> apps(n);
-  std::vector<std::function<void()>> rounds(n);  // each client's traffic, rescheduling itself
-  for (std::size_t i = 0; i < n; ++i) {
-    const double start = 0.5 + draw->GetValue(0, seconds(options.join_window));
-    apps[i] = install_client(sites[i].hosts.at(0), "c" + std::to_string(i + 1), control_ip(i),
-                             server_identity.public_key, client_ids[i], start, nullptr, stream);
-    apps[i]->SetEventCallback([&, i](const ClientEvent& event) {
-      const double now = ns3::Simulator::Now().GetSeconds();
-      if (std::holds_alternative<Synced>(event)) {
-        if (first_sync[i] < 0) first_sync[i] = now;
-        online[i] = true;
-      } else if (const auto* up = std::get_if<TunnelUp>(&event)) {
-        result.time_to_direct_s.push_back(seconds(up->time_to_direct));
-        auto peer = index_of.find(up->peer);
-        if (peer == index_of.end()) return;
-        if (auto slot = pair_slot(i, peer->second)) {
-          PairRecord& p = pairs[*slot];
-          if (p.direct_at < 0) p.direct_at = now;
-          p.connected = true;
-        }
-      } else if (const auto* relayed = std::get_if<TunnelRelayed>(&event)) {
-        auto peer = index_of.find(relayed->peer);
-        if (peer == index_of.end()) return;
-        if (auto slot = pair_slot(i, peer->second)) pairs[*slot].connected = true;
-      } else if (const auto* packet = std::get_if<PacketReceived>(&event)) {
-        if (packet->packet == kTrafficPayload) ++result.traffic_delivered;
-      }
-    });
-    if (options.traffic_interval > Duration(0)) {
-      // Each client's rounds, offset so they do not all fall on one instant.
-      const double offset = start + 1 + draw->GetValue(0, seconds(options.traffic_interval));
-      rounds[i] = [&, i] {
-        if (online[i]) {
-          const Time now = core_now();
-          for (const PeerStatus& p : apps[i]->Core().peers()) {
-            if (!p.has_tunnel || (p.tunnel != TunnelState::kDirect && p.tunnel != TunnelState::kRelayed)) continue;
-            if (apps[i]->Core().send_to_peer(now, p.key, kTrafficPayload).ok()) ++result.traffic_sent;
-          }
-          apps[i]->Pump();
-        }
-        ns3::Simulator::Schedule(to_ns3(options.traffic_interval), rounds[i]);
-      };
-      ns3::Simulator::Schedule(ns3::Seconds(offset), rounds[i]);
-    }
-  }
-  result.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-
-  // Churn, once a second after the join window: departures at the given rate,
-  // each back `churn_away` later.
-  double churn_debt = 0;
-  std::function<void()> churn = [&] {
-    const double now = ns3::Simulator::Now().GetSeconds();
-    std::vector<std::size_t> up;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (online[i]) up.push_back(i);
-    }
-    churn_debt += options.churn_per_minute / 60.0 * static_cast<double>(up.size());
-    // Only departures whose return (and its login) still falls inside the run.
-    const bool back_in_time = now + seconds(options.churn_away) + kReturnSlackS <= seconds(options.duration);
-    while (back_in_time && churn_debt >= 1 && !up.empty()) {
-      churn_debt -= 1;
-      const auto pick = static_cast<std::size_t>(draw->GetInteger(0, static_cast<uint32_t>(up.size() - 1)));
-      const std::size_t i = up[pick];
-      up.erase(up.begin() + static_cast<std::ptrdiff_t>(pick));
-      online[i] = false;
-      ++result.churned;
-      apps[i]->Core().stop(core_now());
-      apps[i]->Pump();
-      ns3::Simulator::Schedule(to_ns3(options.churn_away), [&, i] {
-        apps[i]->Core().start(core_now());
-        apps[i]->Pump();
-      });
-    }
-    if (now + 1 < seconds(options.duration)) ns3::Simulator::Schedule(ns3::Seconds(1), churn);
-  };
-  if (options.churn_per_minute > 0) ns3::Simulator::Schedule(to_ns3(options.join_window) + ns3::Seconds(1), churn);
-
-  // Once a second: the server's logins per second, the online peak, progress.
-  std::uint64_t logins_seen = 0;
-  std::function<void()> watch = [&] {
-    const double now = ns3::Simulator::Now().GetSeconds();
-    if (server->Core()) {
-      const std::uint64_t logins = server->Core()->stats().logins;
-      result.peak_logins_per_s = std::max(result.peak_logins_per_s, logins - logins_seen);
-      logins_seen = logins;
-    }
-    const auto up = static_cast<std::size_t>(std::count(online.begin(), online.end(), true));
-    result.peak_online = std::max(result.peak_online, up);
-    if (options.progress && static_cast<long>(now) % 10 == 0) {
-      std::size_t direct = 0;
-      for (const PairRecord& p : pairs) direct += p.direct_at >= 0 ? 1 : 0;
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-      std::fprintf(stderr, "  t=%3.0f s: %zu online, %zu pairs direct, %llu events, %.0f s wall, RSS %.0f MiB\n", now,
-                   up, direct, static_cast<unsigned long long>(ns3::Simulator::GetEventCount()), wall,
-                   static_cast<double>(peak_rss_bytes()) / 1048576.0);
-    }
-    if (now + 1 <= seconds(options.duration)) ns3::Simulator::Schedule(ns3::Seconds(1), watch);
-  };
-  ns3::Simulator::Schedule(ns3::Seconds(1), watch);
-  ns3::Simulator::Stop(to_ns3(options.duration));
-  ns3::Simulator::Run();
-
-  // Figures, from what crossed the network.
   const double end = seconds(options.duration);
   const double window = seconds(options.direct_within);
-  result.by_nat.resize(options.nat_mix.size());
-  for (std::size_t k = 0; k < options.nat_mix.size(); ++k) result.by_nat[k].nat = options.nat_mix[k].first;
-  for (std::size_t i = 0; i < n; ++i) ++result.by_nat[nat_of[i]].clients;
-  for (std::size_t a = 0; a < n; ++a) {
-    for (std::size_t b = a + 1; b < n && b / size == a / size; ++b) {
-      ++result.pairs;
-      const PairRecord& p = pairs[*pair_slot(a, b)];
-      const double start = std::max(first_sync[a], first_sync[b]);
-      if (first_sync[a] < 0 || first_sync[b] < 0 || start + window > end) continue;
-      ++result.tried;
-      const bool direct = p.direct_at >= 0 && p.direct_at <= start + window;
-      result.direct += direct ? 1 : 0;
-      result.connected += p.connected ? 1 : 0;
-      for (std::size_t k : {nat_of[a], nat_of[b]}) {
-        ++result.by_nat[k].pairs_tried;
-        result.by_nat[k].pairs_direct += direct ? 1 : 0;
-        if (nat_of[a] == nat_of[b]) break;  // counted once for a same-NAT-type pair
-      }
+  for (const SpecPair& p : run.pairs) {
+    const std::size_t a = index_of.at(p.a), b = index_of.at(p.b);
+    const double first_a = run.clients[a].online_at_s, first_b = run.clients[b].online_at_s;
+    const double start = std::max(first_a, first_b);
+    if (first_a < 0 || first_b < 0 || start + window > end) continue;
+    ++result.tried;
+    const bool direct = p.reported_up_at_s >= 0 && p.reported_up_at_s <= start + window;
+    result.direct += direct ? 1 : 0;
+    result.connected += p.reported_tunnel ? 1 : 0;
+    for (std::size_t k : {nat_of[a], nat_of[b]}) {
+      ++result.by_nat[k].pairs_tried;
+      result.by_nat[k].pairs_direct += direct ? 1 : 0;
+      if (nat_of[a] == nat_of[b]) break;  // counted once for a same-NAT-type pair
     }
   }
   result.p2p_rate = result.tried ? static_cast<double>(result.direct) / static_cast<double>(result.tried) : 0;
   result.connectivity = result.tried ? static_cast<double>(result.connected) / static_cast<double>(result.tried) : 0;
+  result.time_to_direct_s = run.reported_time_to_direct_s;
   std::sort(result.time_to_direct_s.begin(), result.time_to_direct_s.end());
   result.ttd_p50_s = quantile(result.time_to_direct_s, 0.5);
   result.ttd_p90_s = quantile(result.time_to_direct_s, 0.9);
   result.ttd_p99_s = quantile(result.time_to_direct_s, 0.99);
-  if (server->Core()) {
-    const ServerStats& stats = server->Core()->stats();
-    result.logins = stats.logins;
-    result.tunnel_instructions = stats.tunnel_instructions;
-    result.relay_offers = stats.relay_offers;
-  }
-  result.simulator_events = ns3::Simulator::GetEventCount();
-  ns3::Simulator::Destroy();
-  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  result.traffic_sent = run.crowd_sent;
+  result.traffic_delivered = run.crowd_delivered;
+  result.churned = run.churned;
+  auto server = [&](const char* name) -> std::uint64_t {
+    auto it = run.server.find(name);
+    return it == run.server.end() ? 0 : it->second;
+  };
+  result.logins = server("logins");
+  result.tunnel_instructions = server("tunnel_instructions");
+  result.relay_offers = server("relay_offers");
+  result.peak_logins_per_s = run.peak_logins_per_s;
+  result.peak_online = run.peak_present;
+  result.control_nodes = run.server_control_nodes;
+  result.simulator_events = run.simulator_events;
+  result.build_s = run.build_s;
+  result.wall_s = run.wall_s;
   result.events_per_s = result.wall_s > 0 ? static_cast<double>(result.simulator_events) / result.wall_s : 0;
   result.peak_rss_bytes = peak_rss_bytes();
   return result;

@@ -2,7 +2,9 @@
 // given size, logging in over a join window, with traffic on their tunnels and
 // churn (clients leaving and coming back), on one server and its relays. What a
 // researcher asks of a deployment: how many pairs go direct, how many can talk at
-// all, how long direct takes, and what the server carries.
+// all, how long direct takes, and what the server carries. It is a scenario
+// description (population_spec: a crowd, churn) that the scenario engine runs
+// (spec_scenario.h).
 //
 // Every client sits alone behind its own NAT (a household, its LAN a
 // point-to-point link), drawn from `nat_mix` by weight; access links have a one-way delay drawn uniformly from
@@ -33,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulation/spec_scenario.h"
 #include "protocol/result.h"
 #include "protocol/time.h"
 
@@ -97,6 +100,10 @@ struct PopulationResult {
 
 std::vector<std::string> population_profile_names();
 std::optional<std::string> check_population_options(const PopulationOptions& options);
+// The description run_population runs on the scenario engine: a crowd
+// (CrowdSpec) in the "regions" topology, a "churn" event after the join window,
+// no path probes (the figures are the cores' reports), no drain after the end.
+ScenarioSpec population_spec(const PopulationOptions& options);
 Result<PopulationResult, std::string> run_population(const PopulationOptions& options);
 std::string population_to_json(const PopulationResult& result);
 

@@ -2,8 +2,10 @@
 // stands for: every mistake is named with its place, nothing runs half-checked.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
+#include "emulation/crowd.h"
 #include "emulation/matrix_scenario.h"
 #include "emulation/spec_common.h"
 #include "emulation/spec_scenario.h"
@@ -22,6 +24,8 @@ constexpr int kMaxSites = 200;
 constexpr int kMaxHostsPerSite = 50;
 constexpr int kMaxRelays = 16;
 constexpr double kMaxDurationS = 7200;
+constexpr int kMaxCrowd = 30000;
+constexpr int kMaxNetworkSize = 256;  // the server's cap on a network's members
 
 std::optional<MappingBehavior> mapping_of(const std::string& s) {
   if (s == "endpoint-independent") return MappingBehavior::kEndpointIndependent;
@@ -50,7 +54,7 @@ const std::set<std::string>& actions() {
   static const std::set<std::string> known = {"start",      "join",      "leave",      "offline",
                                               "online",     "send",      "server-down", "link-down",
                                               "nat-reboot", "relay-down", "block-peer-udp", "traffic",
-                                              "pause-traffic", "roam"};
+                                              "pause-traffic", "roam", "churn"};
   return known;
 }
 
@@ -61,6 +65,34 @@ const std::set<std::string>& conditions() {
 }
 
 bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
+
+std::optional<std::string> check_crowd(const CrowdSpec& c, double duration_s) {
+  if (c.clients < 2 || c.clients > kMaxCrowd) return "crowd: give 2 to " + std::to_string(kMaxCrowd) + " clients";
+  if (c.network_size < 2 || c.network_size > kMaxNetworkSize) {
+    return "crowd: the network size must be 2 to " + std::to_string(kMaxNetworkSize) + " (the server's cap)";
+  }
+  if (c.nat_mix.empty()) return "crowd: name at least one NAT profile";
+  const std::vector<std::string> known = matrix_profile_names();
+  double total = 0;
+  for (const auto& [nat, weight] : c.nat_mix) {
+    if (std::find(known.begin(), known.end(), nat) == known.end()) return "crowd: unknown NAT profile '" + nat + "'";
+    if (!finite_in(weight, 0, 1e9)) return "crowd: the weight of " + nat + " must be 0 or more";
+    // Its inner NATs take addresses from a range of 254.
+    if (nat == "home-behind-cgnat" && weight > 0 && c.clients > 254) {
+      return "crowd: home-behind-cgnat (a chain of two NATs) fits runs of up to 254 clients";
+    }
+    total += weight;
+  }
+  if (!(total > 0)) return "crowd: the NAT mix's weights must not all be 0";
+  if (!finite_in(c.delay_min_ms, 0, 5000) || !finite_in(c.delay_max_ms, c.delay_min_ms, 5000)) {
+    return "crowd: the access delays must satisfy 0 <= min <= max <= 5000 ms";
+  }
+  if (!finite_in(c.join_window_s, 0, duration_s)) return "crowd: the join window must be between 0 and the duration";
+  if (!finite_in(c.traffic_interval_s, 0, 3600) || (c.traffic_interval_s > 0 && c.traffic_interval_s < 0.1)) {
+    return "crowd: the traffic interval must be 0 or 0.1..3600 s";
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -129,7 +161,15 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
   }
   if (s.time_limit_s && !finite_in(*s.time_limit_s, 0.1, kMaxDurationS)) return "time_limit_s must be 0.1..7200";
   if (s.relays.size() > static_cast<std::size_t>(kMaxRelays)) return "at most 16 relays";
-  if (s.sites.empty()) return "a scenario needs at least one site";
+  if (s.sites.empty() && !s.crowd) return "a scenario needs at least one site or a crowd";
+  if (s.topology != "flat" && s.topology != "regions") return "unknown topology '" + s.topology + "' (flat, regions)";
+  if (s.clients_per_control_node < 0 || s.clients_per_control_node > kMaxCrowd) {
+    return "clients_per_control_node must be 0..30000";
+  }
+  if (!finite_in(s.drain_s, 0, 60)) return "drain_s must be 0..60";
+  if (s.crowd) {
+    if (auto error = check_crowd(*s.crowd, s.duration_s)) return error;
+  }
   if (s.sites.size() > static_cast<std::size_t>(kMaxSites)) return "at most 200 sites";
   // Sites, clients and relays are named in separate spaces (a public host's site
   // usually has its name).
@@ -171,6 +211,26 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
       if (host.empty() || !clients.insert(host).second) return "client name '" + host + "' is empty or used twice";
     }
   }
+  if (s.crowd) {
+    // The crowd's clients and networks may be named by events; listed names must not clash with them.
+    for (int i = 0; i < s.crowd->clients; ++i) {
+      if (!clients.insert(crowd_client_name(static_cast<std::size_t>(i))).second) {
+        return "client name '" + crowd_client_name(static_cast<std::size_t>(i)) + "' is the crowd's";
+      }
+      if (site_names.count(crowd_site_name(static_cast<std::size_t>(i)))) {
+        return "site name '" + crowd_site_name(static_cast<std::size_t>(i)) + "' is the crowd's";
+      }
+    }
+  }
+  std::map<std::string, std::vector<std::string>> networks = s.networks;
+  if (s.crowd) {
+    const auto size = static_cast<std::size_t>(s.crowd->network_size);
+    for (std::size_t g = 0; g * size < static_cast<std::size_t>(s.crowd->clients); ++g) {
+      const std::string name = "pop-" + std::to_string(g);
+      if (networks.count(name)) return "network name '" + name + "' is the crowd's";
+      networks[name] = {crowd_client_name(g * size)};
+    }
+  }
   for (const auto& [network, members] : s.networks) {
     if (network.empty() || network.size() > 64) return "network names are 1..64 bytes";
     if (members.empty()) return "network " + network + " needs at least one member from the start";
@@ -197,7 +257,7 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
                               e.action == "block-peer-udp" || e.action == "roam";
     if (needs_client && !clients.count(e.client)) return where + ": no client '" + e.client + "'";
     if ((e.action == "join" || e.action == "leave" || e.action == "offline" || e.action == "online") &&
-        !s.networks.count(e.network)) {
+        !networks.count(e.network)) {
       return where + ": no network '" + e.network + "' (declare it under networks)";
     }
     if (e.action == "send") {
@@ -219,7 +279,7 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
       return where + ": no relay '" + e.relay + "'";
     }
     if (e.action == "traffic" || e.action == "pause-traffic") {
-      if (!s.networks.count(e.network)) return where + ": no network '" + e.network + "' (declare it under networks)";
+      if (!networks.count(e.network)) return where + ": no network '" + e.network + "' (declare it under networks)";
       const bool has_traffic = std::any_of(s.events.begin(), s.events.end(), [&](const EventSpec& x) {
         return x.action == "traffic" && x.network == e.network && &x != &e;
       });
@@ -228,6 +288,10 @@ std::optional<std::string> check_spec(const ScenarioSpec& s) {
       if (e.action == "traffic" && !finite_in(e.interval_ms, 1, 60000)) return where + ": interval_ms must be 1..60000";
       const double least = e.action == "traffic" ? 0 : 0.001;
       if (!finite_in(e.duration_s, least, s.duration_s)) return where + ": duration_s must be within the run";
+    }
+    if (e.action == "churn") {
+      if (!finite_in(e.rate_per_minute, 0, 1)) return where + ": rate_per_minute must be 0..1";
+      if (!finite_in(e.duration_s, 0, 3600)) return where + ": duration_s (the absence) must be 0..3600";
     }
     if (e.action == "roam") {
       auto site = std::find_if(s.sites.begin(), s.sites.end(), [&](const SiteSpec& x) { return x.name == e.site; });

@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <set>
 
 #include "emulation/spec_scenario.h"
@@ -59,6 +61,12 @@ class Reader {
     } else if constexpr (std::is_same_v<T, std::uint64_t>) {
       if (!v.is_number_unsigned()) throw ParseError{path + " must be a non-negative integer"};
       return v.get<std::uint64_t>();
+    } else if constexpr (std::is_same_v<T, int>) {
+      if (!v.is_number_integer() || v.get<std::int64_t>() < std::numeric_limits<int>::min() ||
+          v.get<std::int64_t>() > std::numeric_limits<int>::max()) {
+        throw ParseError{path + " must be an integer"};
+      }
+      return v.get<int>();
     } else if constexpr (std::is_same_v<T, double>) {
       if (!v.is_number()) throw ParseError{path + " must be a number"};
       return v.get<double>();
@@ -102,6 +110,37 @@ std::vector<T> parse_list(const json* j, const std::string& path, Parse parse) {
   return out;
 }
 
+CrowdSpec parse_crowd(const json& j) {
+  CrowdSpec c;
+  Reader r(j, "crowd");
+  r.get("clients", c.clients);
+  r.get("network_size", c.network_size);
+  r.get("delay_min_ms", c.delay_min_ms);
+  r.get("delay_max_ms", c.delay_max_ms);
+  r.get("join_window_s", c.join_window_s);
+  r.get("traffic_interval_s", c.traffic_interval_s);
+  c.nat_mix = parse_list<std::pair<std::string, double>>(
+      r.child("nat_mix"), "crowd.nat_mix", [](const json& x, const std::string& path) {
+        Reader rm(x, path);
+        std::pair<std::string, double> entry{"", 0};
+        rm.get("nat", entry.first);
+        rm.get("weight", entry.second);
+        rm.finish();
+        return entry;
+      });
+  r.finish();
+  return c;
+}
+
+json crowd_json(const CrowdSpec& c) {
+  json mix = json::array();
+  for (const auto& [nat, weight] : c.nat_mix) mix.push_back({{"nat", nat}, {"weight", weight}});
+  return {{"clients", c.clients},           {"nat_mix", mix},
+          {"network_size", c.network_size}, {"delay_min_ms", c.delay_min_ms},
+          {"delay_max_ms", c.delay_max_ms}, {"join_window_s", c.join_window_s},
+          {"traffic_interval_s", c.traffic_interval_s}};
+}
+
 ScenarioSpec parse_spec(const json& j) {
   ScenarioSpec s;
   Reader r(j, "scenario");
@@ -120,6 +159,10 @@ ScenarioSpec parse_spec(const json& j) {
   r.get("end_after_s", s.end_after_s);
   r.get("check_interval_s", s.check_interval_s);
   r.get("path_probes", s.path_probes);
+  r.get("topology", s.topology);
+  r.get("clients_per_control_node", s.clients_per_control_node);
+  r.get("drain_s", s.drain_s);
+  if (const json* crowd = r.child("crowd")) s.crowd = parse_crowd(*crowd);
   s.relays = parse_list<RelaySpec>(r.child("relays"), "relays", [](const json& x, const std::string& path) {
     RelaySpec relay;
     Reader rr(x, path);
@@ -165,6 +208,7 @@ ScenarioSpec parse_spec(const json& j) {
     re.get("after", e.after);
     re.get("by_s", e.by_s);
     re.get("silent", e.silent);
+    re.get("rate_per_minute", e.rate_per_minute);
     re.finish();
     return e;
   });
@@ -201,6 +245,10 @@ json spec_json(const ScenarioSpec& s) {
   // Only when not the default, so older descriptions read back the same.
   if (s.check_interval_s != ScenarioSpec{}.check_interval_s) j["check_interval_s"] = s.check_interval_s;
   if (!s.path_probes) j["path_probes"] = false;
+  if (s.topology != ScenarioSpec{}.topology) j["topology"] = s.topology;
+  if (s.clients_per_control_node != 0) j["clients_per_control_node"] = s.clients_per_control_node;
+  if (s.drain_s != ScenarioSpec{}.drain_s) j["drain_s"] = s.drain_s;
+  if (s.crowd) j["crowd"] = crowd_json(*s.crowd);
   j["relays"] = json::array();
   for (const RelaySpec& r : s.relays) j["relays"].push_back({{"name", r.name}, {"delay_ms", r.delay_ms}});
   j["sites"] = json::array();
@@ -224,9 +272,10 @@ json spec_json(const ScenarioSpec& s) {
     if (!e.relay.empty()) ev["relay"] = e.relay;
     if (e.action == "send" || e.action == "traffic") ev["interval_ms"] = e.interval_ms;
     if (e.action == "send" || e.action == "server-down" || e.action == "link-down" || e.action == "traffic" ||
-        e.action == "pause-traffic") {
+        e.action == "pause-traffic" || e.action == "churn") {
       ev["duration_s"] = e.duration_s;
     }
+    if (e.action == "churn") ev["rate_per_minute"] = e.rate_per_minute;
     if (e.action == "roam") ev["silent"] = e.silent;
     if (e.by_s) ev["by_s"] = *e.by_s;
     if (e.action == "link-down") ev["loss"] = e.loss;
@@ -283,7 +332,9 @@ std::string spec_result_to_json(const SpecResult& r) {
                           {"failure", p.failure},
                           {"relay", p.relay},
                           {"relay_changes", relay_changes_json(p.relay_changes)},
-                          {"relayed_since_s", number_or_null(p.relayed_since_s)}});
+                          {"relayed_since_s", number_or_null(p.relayed_since_s)},
+                          {"reported_up_at_s", number_or_null(p.reported_up_at_s)},
+                          {"reported_tunnel", p.reported_tunnel}});
   }
   j["flows"] = json::array();
   for (const SpecFlow& f : r.flows) {
@@ -301,6 +352,7 @@ std::string spec_result_to_json(const SpecResult& r) {
   for (const SpecClient& c : r.clients) {
     j["clients"].push_back({{"name", c.name},
                             {"site", c.site},
+                            {"site_nat", c.site_nat},
                             {"nat", c.nat},
                             {"online_at_s", number_or_null(c.online_at_s)},
                             {"online_at_end", c.online_at_end},
@@ -351,6 +403,12 @@ std::string spec_result_to_json(const SpecResult& r) {
   j["log"] = r.log;
   j["server"] = r.server;
   j["ended_at_s"] = r.ended_at_s;
+  j["reported_time_to_direct_s"] = r.reported_time_to_direct_s;
+  j["peak_present"] = r.peak_present;
+  j["peak_logins_per_s"] = r.peak_logins_per_s;
+  j["churned"] = r.churned;
+  j["crowd_traffic"] = {{"sent", r.crowd_sent}, {"delivered", r.crowd_delivered}};
+  j["server_control_nodes"] = r.server_control_nodes;
   j["simulator_events"] = r.simulator_events;
   j["wall_s"] = r.wall_s;
   return j.dump(1);

@@ -1,14 +1,19 @@
 #include "emulation/spec_scenario.h"
 
 #include <ns3/core-module.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <set>
+#include <unordered_map>
 
 #include "emulation/background_flows.h"
+#include "emulation/crowd.h"
+#include "emulation/crowd_activity.h"
 #include "emulation/event_log.h"
 #include "emulation/event_scheduler.h"
 #include "emulation/matrix_scenario.h"
@@ -50,32 +55,83 @@ std::size_t site_index(const ScenarioSpec& spec, const std::string& name) {
       spec.sites.begin());
 }
 
+std::uint64_t peak_rss_bytes() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
+}
+
+// A site's NAT profiles as SpecClient::site_nat names them.
+std::string site_nat(const SiteSpec& site) {
+  std::string joined;
+  for (const NatSpec& nat : site.nats) {
+    joined += (joined.empty() ? "" : "+") + (nat.profile.empty() ? "custom" : nat.profile);
+  }
+  return joined;
+}
+
 }  // namespace
 
-Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOptions& options) {
-  if (auto error = check_spec(spec)) return Err{*error};
+Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const RunOptions& options) {
+  if (auto error = check_spec(described)) return Err{*error};
   const auto wall_start = std::chrono::steady_clock::now();
   SpecResult result;
-  result.spec = spec;
+  result.spec = described;
   use_fast_event_scheduler();
   ns3::RngSeedManager::SetSeed(1);
-  ns3::RngSeedManager::SetRun(spec.seed);
+  ns3::RngSeedManager::SetRun(described.seed);
+  // The engine's own draws (crowd, churn), made before the topology exists as the
+  // population scenario always made them; only when asked for, so no other
+  // scenario's automatic streams move.
+  ScenarioSpec spec = described;
+  const bool churns =
+      std::any_of(spec.events.begin(), spec.events.end(), [](const EventSpec& e) { return e.action == "churn"; });
+  ns3::Ptr<ns3::UniformRandomVariable> draw;
+  if (spec.crowd || churns) {
+    draw = ns3::CreateObject<ns3::UniformRandomVariable>();
+    draw->SetStream(kScenarioDrawStream);
+  }
+  std::optional<CrowdLayout> crowd;
+  if (spec.crowd) crowd = expand_crowd(spec, *draw);
+  const bool regions = spec.topology == "regions";
+  // A network that does not fit the address plan: what was built goes, so the
+  // next run in this process starts clean.
+  auto unbuilt = [](std::string why) {
+    ns3::Simulator::Destroy();
+    return Err{std::move(why)};
+  };
 
   EventLog event_log;
   EventLog* log = options.log ? &event_log : nullptr;
   auto note = [&](const std::string& line) {
     if (log) log->add("scenario", line);
   };
-  Topology topology;
+  TopologyOptions topology_options;
+  topology_options.regions_only = regions;
+  topology_options.region_routers = !regions;  // host routes on the core instead (topology.h)
+  topology_options.queue_discs = !regions;
+  Topology topology(topology_options);
   LinkSpec server_link;
   server_link.delay = from_s(spec.server_delay_ms / 1000);
   server_link.loss_rate = spec.server_loss;
+  if (regions) server_link.data_rate = "10Gbps";
   ns3::Ptr<ns3::Node> server_node = topology.AddServer(server_link, 2);
   std::vector<ns3::Ptr<ns3::Node>> relay_nodes;
   for (const RelaySpec& r : spec.relays) {
     LinkSpec link;
     link.delay = from_s(r.delay_ms / 1000);
+    if (regions) link.data_rate = "10Gbps";
     relay_nodes.push_back(topology.AddPublicHost(link));
+  }
+  std::size_t n = 0;
+  for (const SiteSpec& site : spec.sites) n += site.hosts.size();
+  // The server's control nodes, on links like its own so a control connection
+  // has the same delay whichever node it reaches.
+  std::vector<ns3::Ptr<ns3::Node>> control_nodes;
+  const auto per_node = static_cast<std::size_t>(spec.clients_per_control_node);
+  for (std::size_t k = 0; per_node > 0 && n > per_node && k < (n + per_node - 1) / per_node; ++k) {
+    control_nodes.push_back(topology.AddPublicHost(server_link));
+    if (!control_nodes.back()) return unbuilt("too many server control nodes for the address plan");
   }
   // Clients in site order, hosts in order: client index i.
   std::vector<NatSite> sites;
@@ -92,7 +148,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
     links.push_back(link);
     if (site.nats.empty()) {
       ns3::Ptr<ns3::Node> node = topology.AddPublicHost(link);
-      if (!node) return Err{std::string("too many sites for the address plan")};
+      if (!node) return unbuilt("too many sites for the address plan");
       sites.emplace_back();
       public_nodes.push_back(node);
       client_nodes.push_back(node);
@@ -106,12 +162,12 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
     }
     NatSiteOptions site_options;
     site_options.lan.delay = from_s(site.lan_delay_ms / 1000);
-    site_options.lan.point_to_point = slow_lan(site);
     // Background flows come from one more host on the LAN, after the clients.
     const bool background = site.background_flows_per_s > 0;
+    site_options.lan.point_to_point = slow_lan(site) || (regions && site.hosts.size() == 1 && !background);
     NatSite built =
         topology.AddNatSite(chain, static_cast<int>(site.hosts.size()) + (background ? 1 : 0), link, site_options);
-    if (!built.Valid()) return Err{"site " + site.name + " could not be built (too many sites or hosts)"};
+    if (!built.Valid()) return unbuilt("site " + site.name + " could not be built (too many sites or hosts)");
     for (std::size_t h = 0; h < site.hosts.size(); ++h) {
       client_nodes.push_back(built.hosts[h]);
       site_of.push_back(s);
@@ -130,16 +186,23 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
 
   std::vector<std::string> names;
   for (const SiteSpec& site : spec.sites) names.insert(names.end(), site.hosts.begin(), site.hosts.end());
-  auto index_of = [&](const std::string& name) {
-    return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
-  };
-  const std::size_t n = names.size();
+  std::unordered_map<std::string, std::size_t> index_by_name;
+  for (std::size_t i = 0; i < n; ++i) index_by_name[names[i]] = i;
+  auto index_of = [&](const std::string& name) { return index_by_name.at(name); };
 
   ServerConfig server_config;
   MemoryStorage storage;  // outlives a crashed server process, like a database
+  // The listed networks, then the crowd's in their order.
+  std::vector<std::string> network_order;
   for (const auto& [network, members] : spec.networks) {
+    if (!crowd || std::find(crowd->networks.begin(), crowd->networks.end(), network) == crowd->networks.end()) {
+      network_order.push_back(network);
+    }
+  }
+  if (crowd) network_order.insert(network_order.end(), crowd->networks.begin(), crowd->networks.end());
+  for (const std::string& network : network_order) {
     std::vector<PublicKey> keys;
-    for (const std::string& m : members) keys.push_back(client_ids[index_of(m)].public_key);
+    for (const std::string& m : spec.networks.at(network)) keys.push_back(client_ids[index_of(m)].public_key);
     add_members(storage, server_config, network, keys);
   }
   const std::vector<Ipv4> server_ips = topology.AddressesOf(server_node);
@@ -151,6 +214,11 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
   if (spec.punch_follower_delay_ms) server_config.punch_follower_delay = from_s(*spec.punch_follower_delay_ms / 1000);
   for (const Identity& id : relay_ids) server_config.relay_keys.push_back(id.public_key);
   ns3::Ptr<YtServerApp> server = install_server(server_node, server_config, server_identity, &storage, log, stream);
+  for (const ns3::Ptr<ns3::Node>& node : control_nodes) server->AddControlNode(node);
+  result.server_control_nodes = std::max<std::size_t>(1, control_nodes.size());
+  auto control_ip = [&](std::size_t i) {
+    return control_nodes.empty() ? server_ips.at(0) : topology.AddressOf(control_nodes[i % control_nodes.size()]);
+  };
   std::vector<ns3::Ptr<YtRelayApp>> relays;
   for (std::size_t i = 0; i < relay_nodes.size(); ++i) {
     relays.push_back(install_relay(relay_nodes[i], topology.AddressOf(relay_nodes[i]), spec.relays[i].name,
@@ -192,16 +260,20 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
   for (const EventSpec& e : spec.events) {
     if (e.action == "start") start_at[index_of(e.client)] = e.at_s;
   }
+  if (crowd) {
+    for (std::size_t i = 0; i < crowd->start_s.size(); ++i) start_at[crowd->first_client + i] = crowd->start_s[i];
+  }
   ClientConfig client_config;
   client_config.relay_first = spec.relay_first;
   std::vector<ns3::Ptr<YtClientApp>> apps(n);
   for (std::size_t i = 0; i < n; ++i) {
-    apps[i] = install_client(client_nodes[i], names[i], server_ips.at(0), server_identity.public_key, client_ids[i],
+    apps[i] = install_client(client_nodes[i], names[i], control_ip(i), server_identity.public_key, client_ids[i],
                              start_at[i], log, stream, client_config);
     apps[i]->SetLogPackets(false);  // flows are counted, not logged
     SpecClient client;
     client.name = names[i];
     client.site = spec.sites[site_of[i]].name;
+    client.site_nat = site_nat(spec.sites[site_of[i]]);
     result.clients.push_back(client);
   }
 
@@ -228,6 +300,8 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
     double time_to_first_path_ms = -1;  // its first TunnelUp's or TunnelRelayed's
     bool direct_now = false;            // its latest report is TunnelUp
     std::string failure;                // its first TunnelFailed reason
+    double first_up_at_s = -1;          // when it first reported TunnelUp
+    bool reported_tunnel = false;       // it reported TunnelUp or TunnelRelayed
   };
   std::map<std::pair<std::size_t, std::size_t>, Side> sides;  // (reporter, peer)
   std::map<std::pair<std::size_t, std::size_t>, std::string> relay_reported;  // (reporter, peer) -> relay name
@@ -285,6 +359,9 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
                          [&](const NetworkTraffic& t) { return spec.events[t.event].network == network; });
   };
   std::vector<std::optional<std::uint64_t>> sent_before_pause(n);
+  // Synced and not churned away: who churn picks from, and who sends crowd traffic.
+  std::vector<bool> present(n, false);
+  std::optional<CrowdTraffic> crowd_traffic;
 
   for (std::size_t i = 0; i < n; ++i) {
     apps[i]->SetEventCallback([&, i](const ClientEvent& event) {
@@ -296,7 +373,8 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
       // Without probes, what the timeline sends is the evidence of a pair's path.
       if (auto* packet = std::get_if<PacketReceived>(&event); packet && !spec.path_probes) {
         WireReader r(packet->packet);
-        if (TunnelTraffic::IsTraffic(packet->packet) || r.u32() == kFlowMagic) {
+        if (TunnelTraffic::IsTraffic(packet->packet) || CrowdTraffic::IsCrowdTraffic(packet->packet) ||
+            r.u32() == kFlowMagic) {
           probes.Crossing(packet->peer, apps[i]->Key(), packet->relayed);
         }
       }
@@ -304,7 +382,10 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
       SpecClient& client = result.clients[i];
       if (std::holds_alternative<LoggedIn>(event)) ++client.logins;
       if (std::holds_alternative<Synced>(event) && client.online_at_s < 0) client.online_at_s = now;
-      if (std::holds_alternative<Synced>(event)) client.syncs_at_s.push_back(now);
+      if (std::holds_alternative<Synced>(event)) {
+        client.syncs_at_s.push_back(now);
+        present[i] = true;
+      }
       if (auto* d = std::get_if<DiscoveryDone>(&event)) {
         client.nat = d->udp_blocked ? "udp-blocked" : d->profile.summary();
       }
@@ -317,8 +398,11 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
       };
       auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
       if (auto* up = std::get_if<TunnelUp>(&event)) {
+        result.reported_time_to_direct_s.push_back(std::chrono::duration<double>(up->time_to_direct).count());
         if (auto p = peer_of(up->peer)) {
           Side& s = sides[{i, *p}];
+          if (s.first_up_at_s < 0) s.first_up_at_s = now;
+          s.reported_tunnel = true;
           if (s.time_to_direct_ms < 0) s.time_to_direct_ms = ms(up->time_to_direct);
           if (s.time_to_first_path_ms < 0) s.time_to_first_path_ms = ms(up->time_to_direct);
           s.direct_now = true;
@@ -326,6 +410,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
       } else if (auto* relayed = std::get_if<TunnelRelayed>(&event)) {
         if (auto p = peer_of(relayed->peer)) {
           Side& s = sides[{i, *p}];
+          s.reported_tunnel = true;
           if (s.time_to_first_path_ms < 0) s.time_to_first_path_ms = ms(relayed->time_to_relay);
           s.direct_now = false;
           relay_reported[{i, *p}] = relay_name(relayed->relay);
@@ -342,6 +427,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
           if (client.failure.empty()) client.failure = failed->reason;
         }
       } else if (auto* packet = std::get_if<PacketReceived>(&event)) {
+        if (crowd_traffic && crowd_traffic->OnPacket(packet->packet)) return;
         WireReader r(packet->packet);
         if (r.u32() != kFlowMagic) return;
         const std::uint32_t flow = r.u32();
@@ -357,6 +443,16 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
       }
     });
   }
+
+  // The crowd's traffic, each client's rounds from its drawn first one.
+  if (crowd && !crowd->traffic_first_s.empty()) {
+    crowd_traffic.emplace(apps, present, from_s(spec.crowd->traffic_interval_s));
+    for (std::size_t c = 0; c < crowd->traffic_first_s.size(); ++c) {
+      crowd_traffic->Schedule(crowd->first_client + c, crowd->traffic_first_s[c]);
+    }
+  }
+  result.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  std::map<std::size_t, Churn> churns_by_event;
 
   // The separate relay (index in spec.relays) that carries the most pairs now, by
   // the relay both sides last reported; spec.relays.size() when none carries one.
@@ -489,14 +585,54 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
       note(e.client + " roams to " + e.site + " as " + moved.to_string() +
            (e.silent ? ", and its OS says nothing" : ""));
       if (!e.silent) apps[c]->NotifyNetworkChanged({moved});
+    } else if (e.action == "churn") {
+      Churn& churn = churns_by_event.try_emplace(which, apps, present, *draw, spec.duration_s).first->second;
+      churn.Start(e.rate_per_minute, e.duration_s);
+      note("churn: " + std::to_string(e.rate_per_minute) + " of present clients leave per minute");
     } else if (e.action == "block-peer-udp") {
       apps[index_of(e.client)]->BlockPeerUdp(server_ips);
       note(e.client + "'s host starts dropping peer-to-peer UDP");
     }
   };
   for (std::size_t k = 0; k < spec.events.size(); ++k) {
-    if (spec.events[k].after.empty()) ns3::Simulator::Schedule(ns3::Seconds(spec.events[k].at_s), [&, k] { happen(k); });
+    // A start is the client app's own start time (installed above).
+    if (spec.events[k].action == "start") {
+      result.event_times_s[k] = spec.events[k].at_s;
+    } else if (spec.events[k].after.empty()) {
+      ns3::Simulator::Schedule(ns3::Seconds(spec.events[k].at_s), [&, k] { happen(k); });
+    }
   }
+
+  // Once a second: the present peak, the server's logins per second, progress.
+  std::uint64_t logins_seen = 0;
+  ns3::Ptr<YtServerApp> counted;  // the server process whose logins were counted last
+  std::function<void()> sample = [&] {
+    const double now = ns3::Simulator::Now().GetSeconds();
+    if (ns3::Ptr<YtServerApp> current = restarted ? restarted : server; current && current->Core()) {
+      const std::uint64_t logins = current->Core()->stats().logins;
+      if (current != counted) logins_seen = 0;  // a fresh process counts from 0
+      result.peak_logins_per_s = std::max(result.peak_logins_per_s, logins - logins_seen);
+      logins_seen = logins;
+      counted = current;
+    }
+    const auto up = static_cast<std::size_t>(std::count(present.begin(), present.end(), true));
+    result.peak_present = std::max(result.peak_present, up);
+    if (options.progress && static_cast<long>(now) % 10 == 0) {
+      std::size_t direct = 0;
+      for (const auto& [a, b] : pairs) {
+        auto ab = sides.find({a, b});
+        auto ba = sides.find({b, a});
+        direct += (ab != sides.end() && ab->second.first_up_at_s >= 0) ||
+                  (ba != sides.end() && ba->second.first_up_at_s >= 0);
+      }
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+      std::fprintf(stderr, "  t=%3.0f s: %zu online, %zu pairs direct, %llu events, %.0f s wall, RSS %.0f MiB\n",
+                   now, up, direct, static_cast<unsigned long long>(ns3::Simulator::GetEventCount()), wall,
+                   static_cast<double>(peak_rss_bytes()) / 1048576.0);
+    }
+    if (now + 1 <= spec.duration_s) ns3::Simulator::Schedule(ns3::Seconds(1), sample);
+  };
+  ns3::Simulator::Schedule(ns3::Seconds(1), sample);
 
   // The conditions of EventSpec::after and ScenarioSpec::end_when.
   auto all_online = [&] {
@@ -618,12 +754,20 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
   if (spec.time_limit_s || !spec.end_when.empty() || !triggered.empty() || spec.end_after_s) {
     ns3::Simulator::Schedule(check_interval, watch);
   }
-  ns3::Simulator::Schedule(ns3::Seconds(spec.duration_s), [&] {
-    if (!ended) result.ended_at_s = spec.duration_s;
-  });
-  ns3::Simulator::Stop(ns3::Seconds(spec.duration_s + kDrainS));
+  if (spec.drain_s > 0) {
+    ns3::Simulator::Schedule(ns3::Seconds(spec.duration_s), [&] {
+      if (!ended) result.ended_at_s = spec.duration_s;
+    });
+  }
+  ns3::Simulator::Stop(ns3::Seconds(spec.duration_s + spec.drain_s));
   ns3::Simulator::Run();
+  if (spec.drain_s <= 0 && !ended) result.ended_at_s = spec.duration_s;
   result.simulator_events = ns3::Simulator::GetEventCount();
+  if (crowd_traffic) {
+    result.crowd_sent = crowd_traffic->sent();
+    result.crowd_delivered = crowd_traffic->delivered();
+  }
+  for (const auto& [event, churn] : churns_by_event) result.churned += churn.departures();
   if (ns3::Ptr<YtServerApp> last = restarted ? restarted : server; last && last->Core()) {
     const ServerStats& st = last->Core()->stats();
     result.server = {{"logins", st.logins},
@@ -705,6 +849,12 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& spec, const RunOpti
       p.time_to_first_path_ms = std::max(sa.time_to_first_path_ms, sb.time_to_first_path_ms);
     }
     p.direct_at_end = sa.direct_now && sb.direct_now;
+    if (sa.first_up_at_s >= 0 || sb.first_up_at_s >= 0) {
+      p.reported_up_at_s = sa.first_up_at_s < 0   ? sb.first_up_at_s
+                           : sb.first_up_at_s < 0 ? sa.first_up_at_s
+                                                  : std::min(sa.first_up_at_s, sb.first_up_at_s);
+    }
+    p.reported_tunnel = sa.reported_tunnel || sb.reported_tunnel;
     p.outcome = p.direct_at_s >= 0 ? "direct" : p.relayed_at_s >= 0 ? "relayed" : "failed";
     if (p.outcome != "direct") {
       if (ca.online_at_s < 0 || cb.online_at_s < 0) {

@@ -4,7 +4,9 @@
 // appearing offline, traffic, faults; at a time, or when the run's state says so).
 // It is what a researcher writes in Python (yellowtail.Scenario) or in a JSON file
 // (yellowtail-sim scenario FILE), and what the built-in nat-matrix, public-peer,
-// relay-choice and outage runs are; it runs the same cores as every scenario.
+// relay-choice, outage and population runs are; it runs the same cores as every
+// scenario. At scale (thousands of clients) a crowd is drawn rather than listed
+// (CrowdSpec), in the "regions" topology, without path probes.
 //
 // What comes out is measured, never assumed: a pair's outcome is what its clients
 // reported (TunnelUp: a probe crossed both NATs both ways; TunnelRelayed), and a
@@ -57,6 +59,26 @@ struct SiteSpec {
   double jitter_ms = 0;
 };
 
+// A crowd: clients drawn rather than listed, for runs at scale (thousands of
+// clients). Client i (0-based) is named "c<i+1>" and sits alone behind its own
+// NAT (a household; its site "crowd-<i+1>"), the NAT drawn from `nat_mix` by
+// weight (matrix profile names; weights need not sum to 1), its access link's
+// one-way delay uniform over [delay_min_ms, delay_max_ms]. Clients are in
+// networks "pop-<g>" of `network_size` (members g*size .. (g+1)*size - 1) and log
+// in at 0.5 s plus a uniform draw over `join_window_s`. Every
+// `traffic_interval_s` (0: never) each present client sends a datagram to every
+// peer it has a tunnel with, direct or relayed (first round 1 s after its login
+// plus a uniform draw over the interval). Draws come from the run's own stream
+// (seeded by ScenarioSpec::seed), in that order; "churn" draws from it after.
+struct CrowdSpec {
+  int clients = 0;
+  std::vector<std::pair<std::string, double>> nat_mix;
+  int network_size = 8;
+  double delay_min_ms = 5, delay_max_ms = 40;
+  double join_window_s = 30;
+  double traffic_interval_s = 5;
+};
+
 struct RelaySpec {
   std::string name;
   double delay_ms = 10;
@@ -84,6 +106,11 @@ struct RelaySpec {
 //   roam          client, site: the client's host moves into that site's LAN (a
 //                 site of no hosts: Wi-Fi to LTE), same process and socket; its OS
 //                 tells the client (ClientCore::on_network_changed) unless `silent`
+//   churn         from now until the end, once a second: rate_per_minute of the
+//                 present clients (synced, not churned away) leave (the core
+//                 stops), each back duration_s later (it starts again);
+//                 departures stop when a return would fall within 5 s of the
+//                 end. Which client leaves is drawn from the run's stream.
 //   relay-down may also name "@most-forwarded": the separate relay that forwarded
 //                 the most datagrams so far (ties to the first listed).
 // With `after` (any action but start) the event is triggered by the state of the
@@ -111,6 +138,7 @@ struct EventSpec {
   std::string after;  // "": at at_s; else a condition above, and at_s its offset
   std::optional<double> by_s;
   bool silent = false;  // roam: the OS says nothing; the client notices by timeouts
+  double rate_per_minute = 0;  // churn: share of present clients leaving per minute
 };
 
 struct ScenarioSpec {
@@ -157,8 +185,27 @@ struct ScenarioSpec {
   double check_interval_s = 0.05;
   // Probe datagrams prove pairs' paths (SpecPair). Off, nothing is sent but what
   // the timeline says (the cores' own keepalives and pings aside), and a pair's
-  // path evidence is its "traffic" and "send" datagrams.
+  // path evidence is its "traffic", "send" and crowd datagrams.
   bool path_probes = true;
+  // The network's layout. "flat": sites on the core router (the documentation
+  // ranges first). "regions": the scale mode: every site in 198.18.0.0/15
+  // straight off the core, which forwards by host routes (host_routing.h), no
+  // queue discs on access links, a one-host site's LAN a point-to-point link
+  // (fewer events per packet than CSMA, no ARP), and the server, its control
+  // nodes and the relays on 10 Gbps links (a data centre's, so thousands of
+  // logins do not queue).
+  std::string topology = "flat";
+  // The server accepts control connections on this many clients' worth per ns-3
+  // node (YtServerApp::AddControlNode: with more clients, on nodes of their own
+  // beside the server's, each on a link like the server's; client i uses node
+  // i mod count). 0: the server's own node takes them all. A cost of the
+  // simulator, not the protocol: ns-3 scans every TCP endpoint of a node per
+  // segment, so one node's cost per segment grows with the population.
+  int clients_per_control_node = 0;
+  std::optional<CrowdSpec> crowd;
+  // After the end, simulated seconds more for datagrams in flight to land
+  // (nothing counts as sent then). 0: the run stops at duration_s.
+  double drain_s = 2;
 };
 
 // Every pair of clients that shared a network at some point. Its outcome is
@@ -174,6 +221,11 @@ struct SpecPair {
   // From its instruction until both sides had a path (direct or relayed), the later side's.
   double time_to_first_path_ms = -1;
   bool direct_at_end = false;     // both sides' latest report is TunnelUp
+  // The cores' word, beside the evidence above: the first TunnelUp either side
+  // reported (simulated s; -1: none), and whether either side ever reported a
+  // tunnel (TunnelUp or TunnelRelayed). Without probes they are what there is.
+  double reported_up_at_s = -1;
+  bool reported_tunnel = false;
   std::string failure;            // why not direct: a side's reason, or what was missing
   // The relay both sides last reported (TunnelRelayed: "built-in" for the
   // server's, a RelaySpec name, else the endpoint); "" when they differ or a side
@@ -210,6 +262,7 @@ struct SpecClient {
   bool online_at_end = false;
   int logins = 0;
   double online_at_s = -1;  // its first sync
+  std::string site_nat;     // its site's NAT profiles, "+"-joined ("" public; "custom": overrides alone)
   std::string failure;      // its first TunnelFailed or LoginFailed reason
 };
 
@@ -274,13 +327,27 @@ struct SpecResult {
   // (pairs planned again because their relay went away).
   std::map<std::string, std::uint64_t> server;
   double ended_at_s = 0;  // simulated: duration_s, or earlier under time_limit_s
+  // Every TunnelUp any client reported, its time_to_direct (s), in order.
+  std::vector<double> reported_time_to_direct_s;
+  // Sampled once a second: the most clients present (synced, not churned away)
+  // and the most logins the server counted in one second.
+  std::size_t peak_present = 0;
+  std::uint64_t peak_logins_per_s = 0;
+  std::uint64_t churned = 0;  // "churn" departures
+  // The crowd's traffic: datagrams its clients offered and received.
+  std::uint64_t crowd_sent = 0, crowd_delivered = 0;
+  std::size_t server_control_nodes = 1;  // ns-3 nodes accepting the server's control connections
   std::uint64_t simulator_events = 0;
   double wall_s = 0;
+  double build_s = 0;  // wall time to build the network and install the apps
 };
 
 // Log lines, off by default in bulk runs (the nat-matrix runs thousands).
 struct RunOptions {
   bool log = true;
+  // A line on stderr every 10 simulated seconds (present clients, pairs a side
+  // reported direct, events, wall time, peak RSS).
+  bool progress = false;
 };
 
 // Shorthands for the specs the built-in scenarios build.

@@ -163,6 +163,31 @@ RelayChoiceOptions relay_choice_options(std::uint64_t seed, const std::vector<do
   return o;
 }
 
+// run_population's and population_scenario's arguments, checked (ValueError).
+PopulationOptions population_options(int clients, const std::vector<std::pair<std::string, double>>& nats,
+                                     int network_size, int relays, double join_window_s, double duration_s,
+                                     double traffic_interval_s, double churn_per_minute, double churn_away_s,
+                                     double direct_within_s, std::uint64_t seed, int clients_per_control_node) {
+  for (double s : {join_window_s, duration_s, traffic_interval_s, churn_away_s, direct_within_s}) {
+    if (!(s >= 0 && s <= 86400)) throw py::value_error("times must be between 0 and 86400 s");
+  }
+  PopulationOptions o;
+  o.clients = clients;
+  if (!nats.empty()) o.nat_mix = nats;
+  o.network_size = network_size;
+  o.relays = relays;
+  o.join_window = from_ms(join_window_s * 1000);
+  o.duration = from_ms(duration_s * 1000);
+  o.traffic_interval = from_ms(traffic_interval_s * 1000);
+  o.churn_per_minute = churn_per_minute;
+  o.churn_away = from_ms(churn_away_s * 1000);
+  o.direct_within = from_ms(direct_within_s * 1000);
+  o.seed = seed;
+  o.clients_per_control_node = clients_per_control_node;
+  if (auto error = check_population_options(o)) throw py::value_error(*error);
+  return o;
+}
+
 // run_outage's and outage_scenario's arguments, checked (ValueError).
 OutageOptions outage_options(const std::string& fault, double duration_s, std::uint64_t seed, int clients,
                              const std::vector<std::string>& nats, int relays, double delay_ms, double interval_ms,
@@ -505,27 +530,28 @@ PYBIND11_MODULE(_core, m) {
       py::arg("roam_nat") = "cgnat", py::arg("roam_notice") = true,
       "The scenario (JSON, as run_scenario takes) that run_outage runs with the same arguments.");
   m.def(
+      "population_scenario",
+      [](int clients, const std::vector<std::pair<std::string, double>>& nats, int network_size, int relays,
+         double join_window_s, double duration_s, double traffic_interval_s, double churn_per_minute,
+         double churn_away_s, double direct_within_s, std::uint64_t seed, int clients_per_control_node) {
+        return scenario_to_json(population_spec(population_options(
+            clients, nats, network_size, relays, join_window_s, duration_s, traffic_interval_s, churn_per_minute,
+            churn_away_s, direct_within_s, seed, clients_per_control_node)));
+      },
+      py::arg("clients") = 1000, py::arg("nats") = std::vector<std::pair<std::string, double>>{},
+      py::arg("network_size") = 8, py::arg("relays") = 2, py::arg("join_window_s") = 30.0,
+      py::arg("duration_s") = 60.0, py::arg("traffic_interval_s") = 5.0, py::arg("churn_per_minute") = 0.05,
+      py::arg("churn_away_s") = 10.0, py::arg("direct_within_s") = 10.0, py::arg("seed") = 1,
+      py::arg("clients_per_control_node") = PopulationOptions{}.clients_per_control_node,
+      "The scenario (JSON, as run_scenario takes) that run_population runs with the same arguments.");
+  m.def(
       "run_population",
       [](int clients, const std::vector<std::pair<std::string, double>>& nats, int network_size, int relays,
          double join_window_s, double duration_s, double traffic_interval_s, double churn_per_minute,
          double churn_away_s, double direct_within_s, std::uint64_t seed, int clients_per_control_node) {
-        for (double s : {join_window_s, duration_s, traffic_interval_s, churn_away_s, direct_within_s}) {
-          if (!(s >= 0 && s <= 86400)) throw py::value_error("times must be between 0 and 86400 s");
-        }
-        PopulationOptions o;
-        o.clients = clients;
-        if (!nats.empty()) o.nat_mix = nats;
-        o.network_size = network_size;
-        o.relays = relays;
-        o.join_window = from_ms(join_window_s * 1000);
-        o.duration = from_ms(duration_s * 1000);
-        o.traffic_interval = from_ms(traffic_interval_s * 1000);
-        o.churn_per_minute = churn_per_minute;
-        o.churn_away = from_ms(churn_away_s * 1000);
-        o.direct_within = from_ms(direct_within_s * 1000);
-        o.seed = seed;
-        o.clients_per_control_node = clients_per_control_node;
-        if (auto error = check_population_options(o)) throw py::value_error(*error);
+        const PopulationOptions o =
+            population_options(clients, nats, network_size, relays, join_window_s, duration_s, traffic_interval_s,
+                               churn_per_minute, churn_away_s, direct_within_s, seed, clients_per_control_node);
         std::string json;
         {
           py::gil_scoped_release release;

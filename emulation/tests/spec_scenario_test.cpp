@@ -310,7 +310,7 @@ TEST(SpecScenario, BadDescriptionsAreRefusedWithThePlaceOfTheMistake) {
     auto problem = check_spec(*spec);
     return problem.value_or("");
   };
-  EXPECT_EQ(refused(R"({"sites": []})"), "a scenario needs at least one site");
+  EXPECT_EQ(refused(R"({"sites": []})"), "a scenario needs at least one site or a crowd");
   EXPECT_EQ(refused(R"({"sites": [{"name": "a", "nats": ["no-such"], "hosts": ["x"]}]})"),
             "site a: unknown NAT profile 'no-such'");
   EXPECT_EQ(refused(R"({"sites": [{"name": "a", "nats": [{"mapping": "sideways"}], "hosts": ["x"]}]})"),

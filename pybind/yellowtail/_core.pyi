@@ -177,6 +177,23 @@ def run_nat_mix(
     mix, parameters, overall and classes (P2P rate and connectivity with
     95% intervals), attempts, simulator_events, wall_s and the printed table."""
 
+def population_scenario(
+    clients: int = 1000,
+    nats: Sequence[Tuple[str, float]] = ...,
+    network_size: int = 8,
+    relays: int = 2,
+    join_window_s: float = 30.0,
+    duration_s: float = 60.0,
+    traffic_interval_s: float = 5.0,
+    churn_per_minute: float = 0.05,
+    churn_away_s: float = 10.0,
+    direct_within_s: float = 10.0,
+    seed: int = 1,
+    clients_per_control_node: int = 250,
+) -> str:
+    """The scenario (JSON, as run_scenario takes) that run_population runs with
+    the same arguments: a crowd in the "regions" topology, a churn event."""
+
 def run_population(
     clients: int = 1000,
     nats: Sequence[Tuple[str, float]] = ...,

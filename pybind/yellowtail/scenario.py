@@ -19,9 +19,12 @@ The same description is a JSON document (``Scenario.to_json``), which
 ``yellowtail-sim scenario FILE`` runs too (scenarios/examples/ has some).
 The built-in scenarios are descriptions of the same kind:
 ``Scenario.nat_matrix_attempt("cgnat", "symmetric-random")`` and
-``Scenario.public_peer()``, ``Scenario.relay_choice()``, ``Scenario.outage()``
-give the ones ``run_attempt``, ``run_public_peer``, ``run_relay_choice`` and
-``run_outage`` run, to read or to change before running.
+``Scenario.public_peer()``, ``Scenario.relay_choice()``, ``Scenario.outage()``,
+``Scenario.population()`` give the ones ``run_attempt``, ``run_public_peer``,
+``run_relay_choice``, ``run_outage`` and ``run_population`` run, to read or to
+change before running. At scale, ``s.crowd(10000, [("cgnat", 1), ...])`` draws
+clients from a NAT mix instead of listing them, and ``s.at(40).churn(0.05, 10)``
+takes some away and brings them back.
 Outcomes are measured: a pair is direct only when its clients saw a probe cross
 both NATs both ways, and a flow's deliveries are datagrams that arrived.
 """
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _core
 
@@ -184,6 +187,12 @@ class _At:
         Its OS tells the client unless silent."""
         return self._add("roam", client=client, site=site, silent=silent)
 
+    def churn(self, rate_per_minute: float, away_s: float) -> "_At":
+        """From now on, once a second, rate_per_minute of the present clients
+        (synced, not churned away) leave, each back away_s later (no departure
+        whose return would fall within 5 s of the end)."""
+        return self._add("churn", rate_per_minute=rate_per_minute, duration_s=away_s)
+
     def block_peer_udp(self, client: str) -> "_At":
         """From now on the client's host drops every UDP datagram not sent to the
         server (a firewall that blocks peer-to-peer UDP): only a relay is left."""
@@ -272,13 +281,20 @@ class Scenario:
     end this long after the last event happened and ended (traffic stops, 2 s
     more for datagrams in flight); check_interval_s: how often conditions are
     checked; path_probes: False sends no probe datagrams (pairs' paths are then
-    proven by their traffic and flows only).
+    proven by their traffic, flows and crowd datagrams only; each pair also carries the cores'
+    reports, reported_up_at_s and reported_tunnel). For runs at scale (see
+    crowd()): topology "regions" puts every site behind region routers with no
+    queue discs, one-host LANs point-to-point and the server side on 10 Gbps
+    links; clients_per_control_node spreads the server's control connections
+    over ns-3 nodes of that many clients each (0: the server's node takes all);
+    drain_s: simulated seconds after the end for datagrams in flight (0: stop at
+    duration_s).
     """
 
     _SETTINGS = (
         "seed", "duration_s", "start_s", "server_delay_ms", "serialize_sequential_plans", "strategy",
         "disable", "relay_first", "server_loss", "punch_follower_delay_ms", "time_limit_s", "end_when",
-        "end_after_s", "check_interval_s", "path_probes",
+        "end_after_s", "check_interval_s", "path_probes", "topology", "clients_per_control_node", "drain_s",
     )
 
     def __init__(
@@ -299,7 +315,14 @@ class Scenario:
         end_after_s: Optional[float] = None,
         check_interval_s: float = 0.05,
         path_probes: bool = True,
+        topology: str = "flat",
+        clients_per_control_node: int = 0,
+        drain_s: float = 2.0,
     ):
+        self.topology = topology
+        self.clients_per_control_node = clients_per_control_node
+        self.drain_s = drain_s
+        self._crowd: Optional[Dict[str, Any]] = None
         self.end_after_s = end_after_s
         self.check_interval_s = check_interval_s
         self.path_probes = path_probes
@@ -370,6 +393,31 @@ class Scenario:
         self._networks[name] = list(members)
         return self
 
+    def crowd(
+        self,
+        clients: int,
+        nat_mix: Sequence[Tuple[str, float]],
+        *,
+        network_size: int = 8,
+        delay_min_ms: float = 5,
+        delay_max_ms: float = 40,
+        join_window_s: float = 30,
+        traffic_interval_s: float = 5,
+    ) -> "Scenario":
+        """Clients drawn rather than listed, for runs at scale: "c1".."cN", each
+        alone behind its own NAT drawn from nat_mix ([(profile, weight), ...]),
+        its access delay uniform over [delay_min_ms, delay_max_ms], in networks
+        "pop-0", "pop-1", ... of network_size, logging in at 0.5 s plus a uniform
+        draw over join_window_s; every traffic_interval_s (0: never) each sends a
+        datagram to every peer it has a tunnel with. Use with topology="regions"
+        and path_probes=False for thousands of clients."""
+        self._crowd = {
+            "clients": clients, "nat_mix": [{"nat": nat, "weight": weight} for nat, weight in nat_mix],
+            "network_size": network_size, "delay_min_ms": delay_min_ms, "delay_max_ms": delay_max_ms,
+            "join_window_s": join_window_s, "traffic_interval_s": traffic_interval_s,
+        }
+        return self
+
     def at(self, seconds: float) -> _At:
         """Events at `seconds`: s.at(10).join("carol", "lan").send("carol", "bob")."""
         return _At(self, seconds)
@@ -414,6 +462,14 @@ class Scenario:
             description["check_interval_s"] = self.check_interval_s
         if not self.path_probes:
             description["path_probes"] = False
+        if self.topology != "flat":
+            description["topology"] = self.topology
+        if self.clients_per_control_node:
+            description["clients_per_control_node"] = self.clients_per_control_node
+        if self.drain_s != 2.0:
+            description["drain_s"] = self.drain_s
+        if self._crowd is not None:
+            description["crowd"] = self._crowd
         return json.dumps(description, indent=1)
 
     @classmethod
@@ -428,6 +484,8 @@ class Scenario:
         for key, value in raw.items():
             if key in lists:
                 setattr(scenario, lists[key], list(value))
+            elif key == "crowd":
+                scenario._crowd = dict(value)
             elif key == "networks":
                 scenario._networks = {name: list(members) for name, members in value.items()}
             elif key in cls._SETTINGS:
@@ -472,6 +530,16 @@ class Scenario:
         fault ends (end_after_s). The result's ``traffic`` and ``timeline`` hold
         the deliveries run_outage's figures come from."""
         return cls.from_json(_core.outage_scenario(**options))
+
+    @classmethod
+    def population(cls, **options: Any) -> "Scenario":
+        """The scenario yellowtail.run_population runs with the same options
+        (clients, nats, network_size, relays, join_window_s, duration_s,
+        traffic_interval_s, churn_per_minute, churn_away_s, direct_within_s, seed,
+        clients_per_control_node): a crowd in the "regions" topology, churn after
+        the join window, no path probes; its pairs' ``reported_up_at_s`` and
+        ``reported_tunnel`` are what run_population's figures come from."""
+        return cls.from_json(_core.population_scenario(**options))
 
     def run(self, seed: Optional[int] = None) -> ScenarioResult:
         """Runs it in ns-3 (a ValueError says what is wrong with the description)."""

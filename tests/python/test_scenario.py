@@ -105,6 +105,38 @@ def test_the_built_in_scenarios_are_scenarios_too(yellowtail):
         yellowtail.Scenario.from_json('{"colour": "red"}')
 
 
+def test_population_is_a_crowd_scenario_that_gives_run_populations_figures(yellowtail):
+    options = dict(clients=16, nats=[("full-cone", 1), ("udp-blocked", 1)], network_size=4, relays=1,
+                   join_window_s=5.0, duration_s=25.0, traffic_interval_s=2.0, churn_per_minute=1.0,
+                   churn_away_s=5.0, seed=3)
+    s = yellowtail.Scenario.population(**options)
+    assert s.topology == "regions" and s.path_probes is False and s.drain_s == 0
+    assert s._crowd["clients"] == 16 and s._events[0]["action"] == "churn"
+    assert yellowtail.Scenario.from_json(s.to_json()).to_json() == s.to_json()
+    ran = s.run()
+    built_in = yellowtail.run_population(**options)
+    assert len(ran.pairs) == built_in["pairs"] == 4 * 6
+    assert ran.raw["churned"] == built_in["churned"] > 0
+    assert ran.raw["crowd_traffic"] == built_in["traffic"]
+    assert sum(p["reported_tunnel"] for p in ran.pairs) == built_in["connected"]
+    blocked = {c["name"] for c in ran.clients if c["site_nat"] == "udp-blocked"}
+    assert 0 < len(blocked) < 16
+    for p in ran.pairs:
+        if p["a"] not in blocked and p["b"] not in blocked:
+            assert p["reported_up_at_s"] is not None
+
+    # A crowd of one's own, beside a listed site, with churn at a time of one's choosing.
+    own = yellowtail.Scenario(duration_s=30, topology="regions", path_probes=False, clients_per_control_node=5)
+    own.crowd(10, [("port-restricted-cone", 1)], network_size=5, join_window_s=3, traffic_interval_s=1)
+    own.public_host("vm")
+    own.network("office", ["vm", "c1"])
+    own.at(6).churn(1.0, away_s=4)
+    result = own.run()
+    assert result.raw["server_control_nodes"] == 3
+    assert result.raw["churned"] > 0
+    assert any(p["a"] == "vm" or p["b"] == "vm" for p in result.pairs)
+
+
 def test_relay_choice_is_a_scenario_with_a_triggered_failure(yellowtail):
     # The busiest relay fails once every pair is relayed (a trigger, not a time),
     # and the run ends when every pair is relayed again.
@@ -213,3 +245,14 @@ def test_the_json_example_runs_in_yellowtail_sim(build_dir, tmp_path):
     assert len(result["pairs"]) == 10
     assert {p["outcome"] for p in result["pairs"]} <= {"direct", "relayed", "failed"}
     assert "carol" in done.stdout
+
+    # A crowd beside listed sites: 20 networks of 6 drawn clients, plus "ops".
+    done = subprocess.run([str(build_dir / "emulation/yellowtail-sim"), "scenario",
+                           str(REPO / "scenarios/examples/crowd.json"), "--quiet", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "scenario.json").read_text())
+    assert len(result["pairs"]) == 20 * 15 + 5
+    assert result["server_control_nodes"] == 3 and result["churned"] > 0
+    assert result["crowd_traffic"]["delivered"] > 0.9 * result["crowd_traffic"]["sent"] > 0
+    assert result["flows"][0]["delivered"] > 0
