@@ -37,10 +37,14 @@ def test_birthday_probing_gives_random_symmetric_a_probability_against_filtering
 def test_a_port_mapping_nat_is_direct_against_every_udp_capable_peer():
     for peer in theory.PROFILES:
         for nat in ("home-router-pcp", "symmetric-random-natpmp"):
-            # No UDP: only TCP hole punching, where both TCP mappings are
-            # endpoint-independent (the PCP/NAT-PMP mapping is of the UDP port).
-            want = theory.PROFILES[peer][3] or (nat == "home-router-pcp" and peer == "udp-blocked")
+            # No UDP: the peer connects over TCP to the gateway's mapping of the
+            # client's listening port, unless its firewall lets TCP out to 443 only.
+            want = theory.PROFILES[peer][3] or peer == "udp-blocked"
             assert theory.expected_rate(nat, peer, "current") == (1.0 if want else 0.0), (nat, peer)
+    # The listening port's mapping needs both techniques.
+    assert theory.expected_rate("symmetric-random-natpmp", "udp-blocked", "current", ("portmap",)) == 0.0
+    assert theory.expected_rate("symmetric-random-natpmp", "udp-blocked", "current", ("tcp",)) == 0.0
+    assert theory.expected_rate("udp-blocked", "symmetric-random-natpmp", "naive") == 0.0
     # The planner's part: without it the per-destination NAT is symmetric-random again.
     assert theory.expected_rate("symmetric-random-natpmp", "symmetric-random", "current", ("portmap",)) == 0.0
     assert theory.expected_rate("symmetric-random-natpmp", "port-restricted-cone", "current", ("portmap",)) == \
