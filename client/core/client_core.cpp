@@ -981,6 +981,7 @@ std::optional<Endpoint> ClientCore::mapped_endpoint() const { return impl_->mapp
 std::optional<NatProfile> ClientCore::nat_profile() const { return impl_->nat_profile; }
 
 PortMappingOffer ClientCore::port_mapping() const { return impl_->offered_mapping(); }
+PortMappingOffer ClientCore::tcp_port_mapping() const { return impl_->tcp_listener.current(); }
 
 const std::vector<NetworkInfo>& ClientCore::networks() const { return impl_->membership.networks(); }
 

@@ -161,6 +161,8 @@ class ClientCore {
   // (port_mapping.h) when it holds one, else the driver's
   // (on_driver_port_mapping); protocol kNone when none.
   PortMappingOffer port_mapping() const;
+  // The gateway's mapping of our TCP listening port (tcp_listener.h); kNone when none.
+  PortMappingOffer tcp_port_mapping() const;
   const std::vector<NetworkInfo>& networks() const;
   // Every peer sharing a network with us, sorted by key.
   std::vector<PeerStatus> peers() const;

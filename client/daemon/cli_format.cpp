@@ -91,6 +91,7 @@ std::string status_text(const nlohmann::json& r) {
   out << "public      " << text(r, "mapped_endpoint") << "\n";
   out << "NAT         " << text(r, "nat") << "\n";
   out << "port map    " << text(r, "port_mapping", "none") << "\n";
+  out << "tcp map     " << text(r, "tcp_port_mapping", "none") << "\n";
   out << "networks    " << text(r, "networks") << ", peers " << text(r, "peers") << " ("
       << text(r, "direct_peers") << " direct, " << text(r, "relayed_peers", "0") << " relayed)\n";
   if (auto stats = r.find("stats"); stats != r.end() && stats->is_object()) {

@@ -114,6 +114,12 @@ nlohmann::json status_json(const ClientCore& core, const StatusExtras& extras) {
                             ? nlohmann::json(nullptr)
                             : nlohmann::json(std::string(to_string(mapping.protocol)) + " " +
                                              mapping.external.to_string());
+  // The mapping of the TCP port we listen on (tcp_listener.h), the same way.
+  const PortMappingOffer tcp_mapping = core.tcp_port_mapping();
+  out["tcp_port_mapping"] = tcp_mapping.protocol == PortMappingProtocol::kNone
+                                ? nlohmann::json(nullptr)
+                                : nlohmann::json(std::string(to_string(tcp_mapping.protocol)) + " " +
+                                                 tcp_mapping.external.to_string());
   if (extras.adapter) {
     std::optional<Ipv6Prefix> ipv6 = extras.adapter->ipv6();
     out["ipv6"] = ipv6 ? nlohmann::json(ipv6->to_string()) : nlohmann::json(nullptr);

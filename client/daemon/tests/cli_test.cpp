@@ -159,6 +159,9 @@ TEST(CliFormat, StatusHistoryAndMissingFields) {
   EXPECT_NE(status.find("port map    none\n"), std::string::npos) << status;
   std::string mapped = format_result("status", {{"state", "online"}, {"port_mapping", "upnp 192.0.2.2:41641"}});
   EXPECT_NE(mapped.find("port map    upnp 192.0.2.2:41641\n"), std::string::npos) << mapped;
+  EXPECT_NE(mapped.find("tcp map     none\n"), std::string::npos) << mapped;
+  std::string tcp = format_result("status", {{"state", "online"}, {"tcp_port_mapping", "pcp 192.0.2.2:41641"}});
+  EXPECT_NE(tcp.find("tcp map     pcp 192.0.2.2:41641\n"), std::string::npos) << tcp;
   std::string counted = format_result(
       "status", {{"state", "online"}, {"peers", 5}, {"direct_peers", 3}, {"relayed_peers", 2}, {"networks", 1}});
   EXPECT_NE(counted.find("peers 5 (3 direct, 2 relayed)"), std::string::npos) << counted;
