@@ -77,6 +77,37 @@ void close_connection(Ns3StreamConnections& streams, ConnId conn) {
   destroy_later(std::move(connection));  // we may be inside one of its callbacks
 }
 
+namespace {
+
+// Reads `socket` into `shared` and forgets it on a close or a failure, held in
+// `streams` under `conn`; returns the failure handler for a connect's use too.
+std::function<void(ns3::Ptr<ns3::Socket>)> hold(Ns3StreamConnections& streams, ConnId conn,
+                                                ns3::Ptr<ns3::Socket> socket,
+                                                const std::shared_ptr<Ns3StreamHandlers>& shared) {
+  auto ended = [&streams, conn, shared](ns3::Ptr<ns3::Socket>) {
+    auto it = streams.find(conn);
+    if (it == streams.end()) return;
+    destroy_later(std::move(it->second));  // this closure is one of its callbacks
+    streams.erase(it);
+    shared->closed();
+  };
+  auto receive = [shared](ns3::Ptr<ns3::Socket> s) {
+    while (ns3::Ptr<ns3::Packet> packet = s->Recv()) {
+      if (packet->GetSize() == 0) break;
+      Bytes bytes = from_packet(packet);
+      shared->data(bytes);
+    }
+    shared->read_done();
+  };
+  socket->SetCloseCallbacks(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(ended),
+                            ns3::Callback<void, ns3::Ptr<ns3::Socket>>(ended));
+  socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(receive));
+  streams[conn] = std::make_unique<Ns3StreamConnection>(socket);
+  return ended;
+}
+
+}  // namespace
+
 void open_ns3_stream(ns3::Ptr<ns3::Node> node, Ns3StreamConnections& streams, ConnId conn, Endpoint to,
                      Ns3StreamHandlers handlers, std::uint16_t local_port) {
   ns3::Ptr<ns3::Socket> socket = ns3::Socket::CreateSocket(node, ns3::TcpSocketFactory::GetTypeId());
@@ -91,55 +122,18 @@ void open_ns3_stream(ns3::Ptr<ns3::Node> node, Ns3StreamConnections& streams, Co
   }
   auto connected = [shared](ns3::Ptr<ns3::Socket>) { shared->connected(); };
   auto accepted = [shared](ns3::Ptr<ns3::Socket>, const ns3::Address&) { shared->connected(); };
-  auto failed = [&streams, conn, shared](ns3::Ptr<ns3::Socket>) {
-    auto it = streams.find(conn);
-    if (it == streams.end()) return;
-    destroy_later(std::move(it->second));  // this closure is one of its callbacks
-    streams.erase(it);
-    shared->closed();
-  };
-  auto receive = [shared](ns3::Ptr<ns3::Socket> s) {
-    while (ns3::Ptr<ns3::Packet> packet = s->Recv()) {
-      if (packet->GetSize() == 0) break;
-      Bytes bytes = from_packet(packet);
-      shared->data(bytes);
-    }
-    shared->read_done();
-  };
+  auto failed = hold(streams, conn, socket, shared);
   socket->SetConnectCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(connected),
                              ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed));
-  socket->SetCloseCallbacks(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed),
-                            ns3::Callback<void, ns3::Ptr<ns3::Socket>>(failed));
-  socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(receive));
   // The simultaneous open's report (header comment).
   socket->SetAcceptCallback(ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(),
                             ns3::Callback<void, ns3::Ptr<ns3::Socket>, const ns3::Address&>(accepted));
-  streams[conn] = std::make_unique<Ns3StreamConnection>(socket);
   socket->Connect(to_ns3(to));
 }
 
 void adopt_ns3_stream(Ns3StreamConnections& streams, ConnId conn, ns3::Ptr<ns3::Socket> socket,
                       Ns3StreamHandlers handlers) {
-  auto shared = std::make_shared<Ns3StreamHandlers>(std::move(handlers));
-  auto closed = [&streams, conn, shared](ns3::Ptr<ns3::Socket>) {
-    auto it = streams.find(conn);
-    if (it == streams.end()) return;
-    destroy_later(std::move(it->second));  // this closure is one of its callbacks
-    streams.erase(it);
-    shared->closed();
-  };
-  auto receive = [shared](ns3::Ptr<ns3::Socket> s) {
-    while (ns3::Ptr<ns3::Packet> packet = s->Recv()) {
-      if (packet->GetSize() == 0) break;
-      Bytes bytes = from_packet(packet);
-      shared->data(bytes);
-    }
-    shared->read_done();
-  };
-  socket->SetCloseCallbacks(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(closed),
-                            ns3::Callback<void, ns3::Ptr<ns3::Socket>>(closed));
-  socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(receive));
-  streams[conn] = std::make_unique<Ns3StreamConnection>(socket);
+  hold(streams, conn, socket, std::make_shared<Ns3StreamHandlers>(std::move(handlers)));
 }
 
 }  // namespace yt::emulation
