@@ -43,7 +43,7 @@ struct AttemptSpec {
   double loss_rate = 0;          // per packet, each access link
   Duration time_limit = 15s;     // after both clients are online
   // Fault injection: "" (none) or "block-peer-udp" (both clients drop every UDP
-  // datagram not addressed to the server, so no punch path can work).
+  // datagram not addressed to the server, so no UDP punch path can work).
   std::string fault;
   // "first": clients bind the relay at the instruction (the default); "last":
   // only once the punch window failed (ClientConfig::relay_first).

@@ -93,6 +93,24 @@ TEST(MatrixScenario, BlockedPeerUdpIsNeverCountedDirectButTheRelayCarriesIt) {
   EXPECT_FALSE(r.time_to_direct_ms.has_value());
 }
 
+// TCP where UDP fails: the relayed outcome of that first plan makes the server
+// plan the pair's retry with a TCP punch beside UDP (two endpoint-independent
+// NATs), and the pair goes direct over TCP.
+TEST(MatrixScenario, BlockedPeerUdpGoesDirectOverTcpOnTheRetry) {
+  AttemptSpec spec;
+  spec.profile_a = "port-restricted-cone";
+  spec.profile_b = "linux-masquerade";
+  spec.strategy = "current";
+  spec.fault = "block-peer-udp";
+  spec.time_limit = std::chrono::seconds(90);
+  AttemptRecord r = run_attempt(spec);
+  EXPECT_EQ(r.outcome, AttemptOutcome::kDirect);
+  ASSERT_TRUE(r.time_to_direct_ms.has_value());
+  EXPECT_GT(*r.time_to_direct_ms, 30000.0);  // after the first window and the 30 s retry wait
+  spec.disable = {"tcp"};
+  EXPECT_EQ(run_attempt(spec).outcome, AttemptOutcome::kRelayed);
+}
+
 // Loss makes TCP drop and reopen control connections while the server or client
 // is inside a socket callback; the drivers once destroyed the connection (and so
 // the running callback) under itself and crashed within five seeds.

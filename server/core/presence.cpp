@@ -206,7 +206,9 @@ void ServerCore::Impl::instruct_if_new(Client& a, Client& b) {
 void ServerCore::Impl::plan_now(Client& a, Client& b) {
   std::uint64_t tunnel_id = 0;
   while (tunnel_id == 0) tunnel_id = rng_.next_u64();  // 0 reads as "no tunnel" in logs
-  TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, plan_options(config_));
+  PlanOptions options = plan_options(config_);
+  options.tcp.udp_failed = udp_failed_.count(a.key < b.key ? std::pair{a.key, b.key} : std::pair{b.key, a.key}) > 0;
+  TunnelPlan plan = plan_tunnel(tunnel_side(a), tunnel_side(b), tunnel_id, options);
   offer_relay(plan, a, b);
   send(a, plan.for_a);
   send(b, plan.for_b);
@@ -279,11 +281,29 @@ void ServerCore::Impl::handle_tunnel_outcome(Client& c, const TunnelOutcome& m) 
   // The reporter's key is the handshake's, so only a side can claim a plan; the
   // ledger checks that it is one.
   switch (negotiations_.report(now_, c.key, m)) {
-    case NegotiationLedger::Verdict::kCounted: break;
+    case NegotiationLedger::Verdict::kCounted: note_outcome(c.key, m.peer, m.outcome); break;
     case NegotiationLedger::Verdict::kDuplicate: ++stats_.tunnel_outcomes_duplicate; break;
     case NegotiationLedger::Verdict::kUnknown: ++stats_.tunnel_outcomes_unknown; break;
     case NegotiationLedger::Verdict::kForeign: ++stats_.tunnel_outcomes_foreign; break;
     case NegotiationLedger::Verdict::kNotASide: ++stats_.tunnel_outcomes_not_a_side; break;
+  }
+}
+
+void ServerCore::Impl::note_outcome(const PublicKey& a, const PublicKey& b, NegotiationOutcome outcome) {
+  const auto pair = a < b ? std::pair{a, b} : std::pair{b, a};
+  if (outcome == NegotiationOutcome::kDirect || outcome == NegotiationOutcome::kKept) {
+    udp_failed_.erase(pair);
+    return;
+  }
+  if (outcome != NegotiationOutcome::kRelayed) return;
+  udp_failed_[pair] = now_;
+  udp_failed_order_.emplace_back(now_, pair);
+  while (udp_failed_order_.size() > config_.max_negotiations) {
+    // Stale order entries (the pair reported again, or cleared) are skipped.
+    const auto& [at, oldest] = udp_failed_order_.front();
+    auto it = udp_failed_.find(oldest);
+    if (it != udp_failed_.end() && it->second == at) udp_failed_.erase(it);
+    udp_failed_order_.pop_front();
   }
 }
 

@@ -241,6 +241,13 @@ struct ServerCore::Impl {
   std::deque<std::pair<Time, std::pair<PublicKey, PublicKey>>> plan_order_;
   // Plans awaiting their TunnelOutcome, and the outcomes counted.
   NegotiationLedger negotiations_;
+  // Pairs (lower key first) whose last plan ended relayed, with when: their next
+  // plan may add TCP where UDP failed (TcpPunchOptions::udp_failed). A direct
+  // outcome clears the pair; at most max_negotiations are kept, oldest report
+  // first out (udp_failed_order_).
+  std::map<std::pair<PublicKey, PublicKey>, Time> udp_failed_;
+  std::deque<std::pair<Time, std::pair<PublicKey, PublicKey>>> udp_failed_order_;
+  void note_outcome(const PublicKey& a, const PublicKey& b, NegotiationOutcome outcome);
   TicketIssuer tickets_;
   std::optional<RelayCore> relay_;  // the built-in relay (id 0); nullopt when off
   // Registered separate relays, by id (from 1, never reused in this process):

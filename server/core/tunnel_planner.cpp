@@ -121,7 +121,8 @@ TcpPunchPlan tcp_for(const TunnelSide& self, const TunnelSide& peer, const PlanO
   const TcpPunchOptions& options = plan_options.tcp;
   TcpPunchPlan plan;
   if (!options.enabled) return plan;
-  if (!self.profile.udp_blocked && !peer.profile.udp_blocked) return plan;  // UDP first
+  const bool udp_failed = options.udp_failed && one_mapping_for_all(self.profile) && one_mapping_for_all(peer.profile);
+  if (!self.profile.udp_blocked && !peer.profile.udp_blocked && !udp_failed) return plan;  // UDP first
   const auto public_ip = [](const TunnelSide& side) {
     return side.tcp_mapped ? std::optional<Ipv4>(side.tcp_mapped->ip)
                            : side.mapped ? std::optional<Ipv4>(side.mapped->ip) : std::nullopt;

@@ -73,7 +73,10 @@
 //      and the second meets a socket in SYN_SENT; two SYNs crossing would make
 //      both sides answer SYN+ACK to a SYN+ACK, which ns-3's TCP refuses with a RST
 //      (Linux takes it: docs/nat-matrix.md). Two udp-blocked sides: the
-//      initiator first.
+//      initiator first. A pair whose UDP should work (both NATs endpoint-
+//      independent) but whose last plan still ended relayed gets the same TCP
+//      punch beside its next UDP one (TcpPunchOptions::udp_failed): TCP as a
+//      direct path where UDP fails; the initiator connects first.
 //      With `portmap` on, a side whose gateway maps its TCP listening port
 //      (DiscoveryReport::tcp_port_mapping, trusted as in 0.) is not punched but
 //      connected to: the other side connects to that mapped endpoint, `follow`
@@ -141,6 +144,10 @@ struct BirthdayOptions {
 // TCP hole punching's numbers (5. above).
 struct TcpPunchOptions {
   bool enabled = true;
+  // This pair's last UDP plan ended relayed although both NATs map endpoint-
+  // independently (UDP should have worked: a firewall or loss took it): the plan
+  // adds a TCP punch beside the UDP one (5. above, "where UDP fails").
+  bool udp_failed = false;
   // How much later the second side connects. It must cover the difference between
   // the two instructions' delivery times (as punch_follower_delay does), and stay
   // well under the first side's connect timeout (ns-3: 3 s to the first SYN

@@ -563,6 +563,64 @@ TEST(ServerCoreTunnels, TcpMappingsLearnedFromTokensGiveAUdpBlockedPairATcpPunch
   EXPECT_GT(ta[0].tcp.after_ms, 0u);
 }
 
+// TCP where UDP fails: a pair of endpoint-independent NATs whose plan ended
+// relayed is re-planned with a TCP punch beside the UDP one; a direct outcome
+// takes it back to UDP only.
+TEST(ServerCoreTunnels, APairWhoseUdpPlanEndedRelayedIsReplannedWithTcp) {
+  MemoryStorage storage;
+  Harness h(storage);
+  FakeClient& a = h.connect();
+  FakeClient& b = h.connect();
+  h.login(a, "alice");
+  h.login(b, "bob");
+  auto teach = [&](std::uint64_t token) {
+    FakeClient& probe = h.connect();
+    ControlFrame frame;
+    frame.type = ControlFrameType::kTcpMapping;
+    frame.token = token;
+    h.send_bytes(probe, *frame_for_stream(encode_control_frame(frame)));
+    return probe.remote();
+  };
+  const Endpoint tcp_b = teach(b.token());
+  teach(a.token());
+  ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
+  ASSERT_EQ(h.request(b, JoinNetwork{2, "lan", "pw"}).code, ReplyCode::kOk);
+  NatProfile cone;
+  cone.behind_nat = true;
+  cone.mapping_known = cone.filtering_known = true;
+  cone.mapping = MappingBehavior::kEndpointIndependent;
+  cone.filtering = FilteringBehavior::kAddressPortDependent;
+  // Discovery as the harness does it, with the profile the clients measured.
+  for (auto [c, mapped] : {std::pair{&a, Endpoint{Ipv4::from_octets(192, 0, 2, 1), 40001}},
+                           std::pair{&b, Endpoint{Ipv4::from_octets(192, 0, 2, 2), 40002}}}) {
+    auto reply = h.probe(*c, mapped, c->token());
+    ASSERT_TRUE(reply.has_value());
+    h.send(*c, DiscoveryReport{reply->mapped, cone});
+  }
+  auto ta = a.take<TunnelInstruction>();
+  b.take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  EXPECT_FALSE(ta[0].tcp.enabled());  // UDP first
+
+  h.send(a, TunnelOutcome{ta[0].tunnel_id, b.key(), NegotiationOutcome::kRelayed, 0});
+  h.advance(std::chrono::seconds(11));  // past the RequestTunnel rate limit
+  h.send(a, RequestTunnel{b.key()});
+  ta = a.take<TunnelInstruction>();
+  auto tb = b.take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  ASSERT_EQ(tb.size(), 1u);
+  EXPECT_EQ(ta[0].tcp.target, tcp_b);
+  EXPECT_TRUE(tb[0].tcp.enabled());
+  EXPECT_FALSE(ta[0].candidates.empty());  // and UDP again
+
+  h.send(b, TunnelOutcome{tb[0].tunnel_id, a.key(), NegotiationOutcome::kDirect, 900});
+  h.advance(std::chrono::seconds(11));
+  h.send(a, RequestTunnel{b.key()});
+  ta = a.take<TunnelInstruction>();
+  ASSERT_EQ(ta.size(), 1u);
+  EXPECT_FALSE(ta[0].tcp.enabled());
+}
+
 TEST(ServerCoreTunnels, JoinWhileBothOnlineInstructsOnceOnly) {
   TwoPeers p;  // the join itself instructed the pair
   // A second shared network and other changes must not instruct the pair again.

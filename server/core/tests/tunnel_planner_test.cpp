@@ -379,6 +379,33 @@ TEST(TunnelPlanner, NoTcpPunchWhereUdpWorksOrAMappingIsUnknownOrItIsOff) {
   EXPECT_FALSE(planned(blocked, neighbour, lead(0)));
 }
 
+// TCP where UDP fails: two endpoint-independent NATs whose last UDP plan still
+// ended relayed (a firewall on UDP, loss) get a TCP punch beside the next one;
+// pairs whose UDP theory says no (a per-destination side) do not: its TCP mapping
+// is per destination too.
+TEST(TunnelPlanner, APairWhoseUdpFailedGetsATcpPunchWhereItsNatsAllowOne) {
+  TunnelSide a = side(1, {Ipv4::from_octets(192, 0, 2, 1), 1000});
+  TunnelSide b = side(2, {Ipv4::from_octets(198, 51, 100, 2), 2000});
+  a.profile = port_restricted_cone();
+  b.profile = port_restricted_cone();
+  a.tcp_mapped = Endpoint{a.mapped->ip, 21000};
+  b.tcp_mapped = Endpoint{b.mapped->ip, 22000};
+  PlanOptions options = lead(0);
+  options.tcp.follow = std::chrono::milliseconds(500);
+  EXPECT_FALSE(plan_tunnel(a, b, 5, options).for_a.tcp.enabled());  // UDP first
+  options.tcp.udp_failed = true;
+  TunnelPlan plan = plan_tunnel(a, b, 5, options);
+  EXPECT_EQ(plan.for_a.tcp, (TcpPunchPlan{*b.tcp_mapped, 0}));    // the initiator first
+  EXPECT_EQ(plan.for_b.tcp, (TcpPunchPlan{*a.tcp_mapped, 500}));
+  EXPECT_FALSE(plan.for_a.candidates.empty());                    // UDP is tried again too
+  TunnelSide symmetric = b;
+  symmetric.profile = symmetric_sequential(1);
+  plan = plan_tunnel(a, symmetric, 6, options);
+  EXPECT_FALSE(plan.for_a.tcp.enabled() || plan.for_b.tcp.enabled());
+  options.tcp.enabled = false;
+  EXPECT_FALSE(plan_tunnel(a, b, 5, options).for_a.tcp.enabled());
+}
+
 // A side whose gateway maps its TCP listening port is connected to, not punched:
 // no TCP mapping of its own is needed (its NAT may give each destination a new port).
 TEST(TunnelPlanner, AUdpBlockedSideConnectsToItsPeersTcpPortMapping) {
