@@ -312,6 +312,7 @@ void ControlChannel::handle_frame(Time now, ByteView bytes, std::vector<ControlN
       handle_sealed(now, frame.body, out);
       return;
     case ControlFrameType::kHandshakeInit:
+    case ControlFrameType::kTcpMapping:  // client-to-server frames: never ours to get
       ++ctx_.stats.control_failures;
       return;
   }

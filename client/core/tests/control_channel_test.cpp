@@ -102,6 +102,24 @@ TEST_F(ControlTest, ServerThatCannotProveThePinnedKeyFailsLogin) {
   EXPECT_EQ(c.closes.size(), 1u);
 }
 
+// Frames only a client sends (the handshake's first message, the TCP mapping
+// probe's) are counted as failures when they come back, and change nothing.
+TEST_F(ControlTest, AClientsOwnFrameTypesFromTheServerAreFailures) {
+  c.start(kT0);
+  ConnId conn = c.opens[0].conn;
+  c.connected(kT0, conn);
+  server.frames(c.take_stream(conn));
+  for (ControlFrameType type : {ControlFrameType::kTcpMapping, ControlFrameType::kHandshakeInit}) {
+    ControlFrame frame;
+    frame.type = type;
+    if (type == ControlFrameType::kHandshakeInit) frame.body = Bytes(32, 1);
+    c.data(kT0, conn, *frame_for_stream(encode_control_frame(frame)));
+  }
+  EXPECT_EQ(c.stats().control_failures, 2u);
+  EXPECT_EQ(c.core->state(), ClientState::kLoggingIn);
+  EXPECT_TRUE(c.events_of<LoginFailed>().empty());
+}
+
 TEST_F(ControlTest, RejectsBackOffExponentiallyWithJitterUpToTheMaximum) {
   c.start(kT0);
   Time now = kT0;
