@@ -520,6 +520,19 @@ TEST(ServerCoreTunnels, TwoMembersOnlineGetMatchingInstructions) {
   EXPECT_EQ(h.server().stats().tunnel_instructions, 2u);
 }
 
+// A kTcpMapping connection carrying `token`, as a client's punch port opens it: the
+// source the server records as that client's TCP mapping.
+Endpoint teach_tcp_mapping(Harness& h, std::uint64_t token) {
+  FakeClient& probe = h.connect();
+  ControlFrame frame;
+  frame.type = ControlFrameType::kTcpMapping;
+  frame.token = token;
+  h.send_bytes(probe, *frame_for_stream(encode_control_frame(frame)));
+  EXPECT_TRUE(probe.closed());
+  EXPECT_TRUE(probe.inbox().empty());
+  return probe.remote();
+}
+
 // A kTcpMapping connection from the client's punch port: its source is the TCP
 // mapping the server records (and closes the connection, first), and a pair with a
 // udp-blocked side is planned a TCP punch between the two mappings.
@@ -530,16 +543,7 @@ TEST(ServerCoreTunnels, TcpMappingsLearnedFromTokensGiveAUdpBlockedPairATcpPunch
   FakeClient& b = h.connect();
   h.login(a, "alice");
   h.login(b, "bob");
-  auto teach = [&](std::uint64_t token) {
-    FakeClient& probe = h.connect();
-    ControlFrame frame;
-    frame.type = ControlFrameType::kTcpMapping;
-    frame.token = token;
-    h.send_bytes(probe, *frame_for_stream(encode_control_frame(frame)));
-    EXPECT_TRUE(probe.closed());
-    EXPECT_TRUE(probe.inbox().empty());
-    return probe.remote();
-  };
+  auto teach = [&](std::uint64_t token) { return teach_tcp_mapping(h, token); };
   const Endpoint tcp_a = teach(a.token());
   const Endpoint tcp_b = teach(b.token());
   teach(0x5eed);  // nobody's
@@ -573,14 +577,7 @@ TEST(ServerCoreTunnels, APairWhoseUdpPlanEndedRelayedIsReplannedWithTcp) {
   FakeClient& b = h.connect();
   h.login(a, "alice");
   h.login(b, "bob");
-  auto teach = [&](std::uint64_t token) {
-    FakeClient& probe = h.connect();
-    ControlFrame frame;
-    frame.type = ControlFrameType::kTcpMapping;
-    frame.token = token;
-    h.send_bytes(probe, *frame_for_stream(encode_control_frame(frame)));
-    return probe.remote();
-  };
+  auto teach = [&](std::uint64_t token) { return teach_tcp_mapping(h, token); };
   const Endpoint tcp_b = teach(b.token());
   teach(a.token());
   ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
