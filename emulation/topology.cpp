@@ -23,6 +23,7 @@
 
 #include "emulation/host_routing.h"
 #include "emulation/ns3_conversions.h"
+#include "emulation/point_to_point_link.h"
 
 namespace yt::emulation {
 namespace {
@@ -202,9 +203,6 @@ NatSite Topology::AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const
   ns3::CsmaHelper csma;
   csma.SetChannelAttribute("DataRate", ns3::StringValue(lan_spec.data_rate));
   csma.SetChannelAttribute("Delay", ns3::TimeValue(to_ns3(lan_spec.delay)));
-  ns3::PointToPointHelper p2p;
-  p2p.SetDeviceAttribute("DataRate", ns3::StringValue(lan_spec.data_rate));
-  p2p.SetChannelAttribute("Delay", ns3::TimeValue(to_ns3(lan_spec.delay)));
   std::vector<Ipv4> lan_side;  // addresses on the LAN side of NAT i, for 1:1 binding
   for (int i = n - 1; i >= 0; --i) {
     // NAT i's LAN: the inner NAT i-1's WAN, or the hosts.
@@ -215,7 +213,10 @@ NatSite Topology::AddNatSite(std::vector<nat::NatConfig> chain, int hosts, const
     } else {
       members.Add(site.routers[i - 1]);
     }
-    ns3::NetDeviceContainer devices = lan_spec.point_to_point ? p2p.Install(members) : csma.Install(members);
+    ns3::NetDeviceContainer devices = lan_spec.point_to_point
+                                             ? install_point_to_point(members.Get(0), members.Get(1), lan_spec.data_rate,
+                                                                      to_ns3(lan_spec.delay))
+                                             : csma.Install(members);
     if (!lan_spec.point_to_point) lan_devices_.Add(devices);
     const Ipv4 gateway{base.value + 1};
     add_interface(devices.Get(0), gateway, 24);
@@ -333,9 +334,6 @@ Topology::Attachment Topology::Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, co
     ns3::InternetStackHelper stack;
     stack.Install(node);
   }
-  ns3::PointToPointHelper p2p;
-  p2p.SetDeviceAttribute("DataRate", ns3::StringValue(link.data_rate));
-  p2p.SetChannelAttribute("Delay", ns3::TimeValue(to_ns3(link.delay)));
   // A slot of 198.18.0.0/15 hangs off its region's router (unless regions are off).
   ns3::Ptr<ns3::Node> router = core_;
   const uint32_t large_base = Ipv4::from_octets(198, 18, 0, 0).value;
@@ -343,7 +341,17 @@ Topology::Attachment Topology::Attach(ns3::Ptr<ns3::Node> node, Ipv4 address, co
   if (large && options_.region_routers) {
     router = Region(static_cast<int>((address.value - large_base) / (4u * kRegionSlots)));
   }
-  ns3::NetDeviceContainer devices = p2p.Install(node, router);
+  ns3::NetDeviceContainer devices;
+  if (options_.queue_discs) {
+    // ns-3's device: a full device queue holds packets back in the queue disc
+    // (flow control), which the one-event device does not model.
+    ns3::PointToPointHelper p2p;
+    p2p.SetDeviceAttribute("DataRate", ns3::StringValue(link.data_rate));
+    p2p.SetChannelAttribute("Delay", ns3::TimeValue(to_ns3(link.delay)));
+    devices = p2p.Install(node, router);
+  } else {
+    devices = install_point_to_point(node, router, link.data_rate, to_ns3(link.delay));
+  }
   if (link.loss_rate > 0) {
     for (uint32_t i = 0; i < devices.GetN(); ++i) {
       auto model = ns3::CreateObject<ns3::RateErrorModel>();
@@ -380,10 +388,7 @@ ns3::Ptr<ns3::Node> Topology::Region(int r) {
   ns3::Ptr<ns3::Node> node = ns3::CreateObject<ns3::Node>();
   install_ipv4_stack(node, Routing::kHost);
   node->GetObject<ns3::Ipv4>()->SetAttribute("WeakEsModel", ns3::BooleanValue(false));
-  ns3::PointToPointHelper p2p;
-  p2p.SetDeviceAttribute("DataRate", ns3::StringValue("100Gbps"));
-  p2p.SetChannelAttribute("Delay", ns3::TimeValue(ns3::Seconds(0)));
-  ns3::NetDeviceContainer devices = p2p.Install(node, core_);
+  ns3::NetDeviceContainer devices = install_point_to_point(node, core_, "100Gbps", ns3::Seconds(0));
   const Ipv4 link{Ipv4::from_octets(198, 19, 254, 0).value + 4u * static_cast<uint32_t>(r)};
   RegionRouter region;
   region.node = node;

@@ -1,0 +1,119 @@
+#include "emulation/point_to_point_link.h"
+
+#include <ns3/drop-tail-queue.h>
+#include <ns3/log.h>
+#include <ns3/mac48-address.h>
+#include <ns3/net-device-queue-interface.h>
+#include <ns3/point-to-point-channel.h>
+#include <ns3/ppp-header.h>
+#include <ns3/simulator.h>
+
+#include <algorithm>
+
+namespace yt::emulation {
+
+namespace {
+
+constexpr uint16_t kEtherIpv4 = 0x0800;
+constexpr uint16_t kEtherIpv6 = 0x86DD;
+constexpr uint16_t kPppIpv4 = 0x0021;
+constexpr uint16_t kPppIpv6 = 0x0057;
+
+}  // namespace
+
+ns3::TypeId OnePassPointToPointDevice::GetTypeId() {
+  static ns3::TypeId tid = ns3::TypeId("yt::OnePassPointToPointDevice")
+                               .SetParent<ns3::PointToPointNetDevice>()
+                               .SetGroupName("Yellowtail")
+                               .AddConstructor<OnePassPointToPointDevice>();
+  return tid;
+}
+
+void OnePassPointToPointDevice::Learn() {
+  learned_ = true;
+  ns3::DataRateValue rate;
+  GetAttribute("DataRate", rate);
+  rate_ = rate.Get();
+  ns3::TimeValue gap;
+  GetAttribute("InterframeGap", gap);
+  gap_ = gap.Get();
+  ns3::Ptr<ns3::PointToPointChannel> channel = ns3::DynamicCast<ns3::PointToPointChannel>(GetChannel());
+  ns3::TimeValue delay;
+  channel->GetAttribute("Delay", delay);
+  delay_ = delay.Get();
+  for (std::size_t i = 0; i < channel->GetNDevices(); ++i) {
+    ns3::Ptr<ns3::PointToPointNetDevice> device = channel->GetPointToPointDevice(i);
+    if (ns3::PeekPointer(device) != this) peer_ = device;
+  }
+  peer_context_ = peer_->GetNode()->GetId();
+  queue_limit_ = GetQueue()->GetMaxSize().GetValue();
+}
+
+bool OnePassPointToPointDevice::Send(ns3::Ptr<ns3::Packet> packet, const ns3::Address& /*dest*/,
+                                     uint16_t protocol) {
+  if (!learned_) Learn();
+  if (protocol != kEtherIpv4 && protocol != kEtherIpv6) return false;
+  ns3::PppHeader ppp;
+  ppp.SetProtocol(protocol == kEtherIpv4 ? kPppIpv4 : kPppIpv6);
+  packet->AddHeader(ppp);
+
+  const ns3::Time now = ns3::Simulator::Now();
+  while (!departures_.empty() && departures_.front() <= now) departures_.pop_front();
+  // The first entry is on the wire; the rest wait in the queue.
+  if (!departures_.empty() && departures_.size() - 1 >= queue_limit_) {
+    ++queue_drops_;
+    return false;
+  }
+  const ns3::Time start = std::max(now, busy_until_);
+  const ns3::Time transmitted = start + rate_.CalculateBytesTxTime(packet->GetSize());
+  busy_until_ = transmitted + gap_;
+  departures_.push_back(busy_until_);
+  ns3::Simulator::ScheduleWithContext(peer_context_, transmitted + delay_ - now, &ns3::PointToPointNetDevice::Receive,
+                                      peer_, packet->Copy());
+  return true;
+}
+
+void OnePassPointToPointDevice::SetReceiveCallback(ns3::NetDevice::ReceiveCallback callback) {
+  node_receive_ = callback;
+  ns3::PointToPointNetDevice::SetReceiveCallback(ns3::MakeCallback(&OnePassPointToPointDevice::Up, this));
+}
+
+bool OnePassPointToPointDevice::Up(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet,
+                                   uint16_t protocol, const ns3::Address& from) {
+  if (protocol == kEtherIpv4) {
+    if (!ipv4_) ipv4_ = GetNode()->GetObject<ns3::Ipv4L3Protocol>();
+    if (ipv4_) {
+      // What Node::NonPromiscReceiveFromDevice passes on: addressed to us, a host packet.
+      ipv4_->Receive(device, packet, protocol, from, GetAddress(), ns3::NetDevice::PACKET_HOST);
+      return true;
+    }
+  }
+  return node_receive_.IsNull() ? false : node_receive_(device, packet, protocol, from);
+}
+
+bool OnePassPointToPointDevice::SendFrom(ns3::Ptr<ns3::Packet> packet, const ns3::Address& /*source*/,
+                                         const ns3::Address& dest, uint16_t protocol) {
+  return Send(packet, dest, protocol);
+}
+
+ns3::NetDeviceContainer install_point_to_point(ns3::Ptr<ns3::Node> a, ns3::Ptr<ns3::Node> b,
+                                               const std::string& data_rate, ns3::Time delay) {
+  ns3::Ptr<ns3::PointToPointChannel> channel = ns3::CreateObject<ns3::PointToPointChannel>();
+  channel->SetAttribute("Delay", ns3::TimeValue(delay));
+  ns3::NetDeviceContainer devices;
+  for (ns3::Ptr<ns3::Node> node : {a, b}) {
+    ns3::Ptr<OnePassPointToPointDevice> device = ns3::CreateObject<OnePassPointToPointDevice>();
+    device->SetAttribute("DataRate", ns3::DataRateValue(ns3::DataRate(data_rate)));
+    device->SetAddress(ns3::Mac48Address::Allocate());
+    node->AddDevice(device);
+    device->SetQueue(ns3::CreateObject<ns3::DropTailQueue<ns3::Packet>>());
+    device->Attach(channel);
+    // Traffic control looks for this interface (to install or remove queue discs).
+    // The device's own queue stays empty, so it is never told to stop.
+    device->AggregateObject(ns3::CreateObject<ns3::NetDeviceQueueInterface>());
+    devices.Add(device);
+  }
+  return devices;
+}
+
+}  // namespace yt::emulation

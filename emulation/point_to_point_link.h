@@ -1,0 +1,78 @@
+// A point-to-point link that costs one simulator event per packet instead of two.
+//
+// ns-3's PointToPointNetDevice schedules the packet's arrival at the far end and,
+// at the sender, a TransmitComplete that takes the next packet off its queue: two
+// events, a queue push and pop, and a dozen trace calls per hop. In a population
+// run almost every event is a packet hop, so half of them only free the wire.
+//
+// OnePassPointToPointDevice keeps the sender's side as arithmetic: the wire is busy
+// until `busy_until_`, a packet starts when the wire is free, and the arrival is
+// scheduled at once at (start + transmission time + delay), exactly when ns-3's
+// device would deliver it. A packet that would find `queue_limit` packets waiting
+// (the DropTail queue's MaxSize, 100 by default) is dropped, as ns-3's would be.
+// Arrival is PointToPointNetDevice::Receive on the far device, so the receive
+// error model (link loss), PPP header and the upper layers are ns-3's own.
+//
+// On arrival, an IPv4 packet goes from the device straight to the node's
+// Ipv4L3Protocol. ns-3 would pass it through Node::ReceiveFromDevice and the
+// traffic control layer, and each of those walks a list of handlers with two
+// entries per device of the node. The core router has a device per site, so at
+// 10,000 sites that walk was most of the cost of a hop. Other protocols (IPv6 on
+// the servers) take ns-3's path.
+//
+// Not kept: the sender's MAC/PHY trace sources (MacTx, PhyTxBegin, sniffers),
+// which nothing here connects, and link down (these links never go down).
+#pragma once
+
+#include <ns3/ipv4-l3-protocol.h>
+#include <ns3/net-device-container.h>
+#include <ns3/node.h>
+#include <ns3/point-to-point-net-device.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+namespace yt::emulation {
+
+class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
+ public:
+  static ns3::TypeId GetTypeId();
+
+  bool Send(ns3::Ptr<ns3::Packet> packet, const ns3::Address& dest, uint16_t protocol) override;
+  bool SendFrom(ns3::Ptr<ns3::Packet> packet, const ns3::Address& source, const ns3::Address& dest,
+                uint16_t protocol) override;
+
+  void SetReceiveCallback(ns3::NetDevice::ReceiveCallback callback) override;
+
+  // Packets dropped because `queue_limit` were already waiting.
+  uint64_t queue_drops() const { return queue_drops_; }
+
+ private:
+  void Learn();  // rate, delay and peer, once the link is built
+  bool Up(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet, uint16_t protocol,
+          const ns3::Address& from);
+
+  ns3::NetDevice::ReceiveCallback node_receive_;  // ns-3's path up, for what is not IPv4
+  ns3::Ptr<ns3::Ipv4L3Protocol> ipv4_;
+
+  bool learned_ = false;
+  ns3::DataRate rate_;
+  ns3::Time delay_;
+  ns3::Time gap_;
+  ns3::Ptr<ns3::PointToPointNetDevice> peer_;
+  uint32_t peer_context_ = 0;
+  uint32_t queue_limit_ = 100;
+  ns3::Time busy_until_;
+  std::deque<ns3::Time> departures_;  // end of transmission of each packet not yet on the wire's far side
+  uint64_t queue_drops_ = 0;
+};
+
+// Links `a` and `b` with a pair of OnePassPointToPointDevices on a
+// PointToPointChannel: what PointToPointHelper::Install(a, b) builds, device for
+// device (a MAC address each, a DropTail queue that stays empty, a
+// NetDeviceQueueInterface).
+ns3::NetDeviceContainer install_point_to_point(ns3::Ptr<ns3::Node> a, ns3::Ptr<ns3::Node> b,
+                                               const std::string& data_rate, ns3::Time delay);
+
+}  // namespace yt::emulation
