@@ -19,6 +19,17 @@ constexpr uint16_t kEtherIpv6 = 0x86DD;
 constexpr uint16_t kPppIpv4 = 0x0021;
 constexpr uint16_t kPppIpv6 = 0x0057;
 
+// ICMP types that report an error about a packet we sent (RFC 792).
+bool is_icmp_error(const ns3::Packet& packet) {
+  uint8_t head[64];
+  const uint32_t size = packet.CopyData(head, sizeof head);
+  if (size < 20 || head[9] != 1) return false;  // not ICMP
+  const uint32_t header_length = 4u * (head[0] & 0x0f);
+  if (size <= header_length) return false;
+  const uint8_t type = head[header_length];
+  return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
 }  // namespace
 
 ns3::TypeId OnePassPointToPointDevice::GetTypeId() {
@@ -81,6 +92,7 @@ void OnePassPointToPointDevice::SetReceiveCallback(ns3::NetDevice::ReceiveCallba
 bool OnePassPointToPointDevice::Up(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet,
                                    uint16_t protocol, const ns3::Address& from) {
   if (protocol == kEtherIpv4) {
+    if (discard_icmp_errors_ && is_icmp_error(*packet)) return true;
     if (!ipv4_) ipv4_ = GetNode()->GetObject<ns3::Ipv4L3Protocol>();
     if (ipv4_) {
       // What Node::NonPromiscReceiveFromDevice passes on: addressed to us, a host packet.
@@ -94,6 +106,12 @@ bool OnePassPointToPointDevice::Up(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<con
 bool OnePassPointToPointDevice::SendFrom(ns3::Ptr<ns3::Packet> packet, const ns3::Address& /*source*/,
                                          const ns3::Address& dest, uint16_t protocol) {
   return Send(packet, dest, protocol);
+}
+
+void discard_icmp_errors(ns3::Ptr<ns3::Node> host) {
+  for (uint32_t i = 0; i < host->GetNDevices(); ++i) {
+    if (auto device = ns3::DynamicCast<OnePassPointToPointDevice>(host->GetDevice(i))) device->DiscardIcmpErrors();
+  }
 }
 
 ns3::NetDeviceContainer install_point_to_point(ns3::Ptr<ns3::Node> a, ns3::Ptr<ns3::Node> b,

@@ -45,6 +45,12 @@ class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
 
   void SetReceiveCallback(ns3::NetDevice::ReceiveCallback callback) override;
 
+  // Drops ICMP errors (unreachable, time exceeded, ...) addressed to this device's
+  // node on arrival. For a host whose sockets read none: ns-3 would look each one
+  // up in a list of all the host's UDP sockets, a few hundred while a birthday
+  // punch holds its sockets, to find no one listening.
+  void DiscardIcmpErrors() { discard_icmp_errors_ = true; }
+
   // Packets dropped because `queue_limit` were already waiting.
   uint64_t queue_drops() const { return queue_drops_; }
 
@@ -53,6 +59,7 @@ class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
   bool Up(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet, uint16_t protocol,
           const ns3::Address& from);
 
+  bool discard_icmp_errors_ = false;
   ns3::NetDevice::ReceiveCallback node_receive_;  // ns-3's path up, for what is not IPv4
   ns3::Ptr<ns3::Ipv4L3Protocol> ipv4_;
 
@@ -67,6 +74,9 @@ class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
   std::deque<ns3::Time> departures_;  // end of transmission of each packet not yet on the wire's far side
   uint64_t queue_drops_ = 0;
 };
+
+// OnePassPointToPointDevice::DiscardIcmpErrors on each such device of `host`.
+void discard_icmp_errors(ns3::Ptr<ns3::Node> host);
 
 // Links `a` and `b` with a pair of OnePassPointToPointDevices on a
 // PointToPointChannel: what PointToPointHelper::Install(a, b) builds, device for

@@ -3,6 +3,7 @@
 #include <ns3/nstime.h>
 
 #include "emulation/ns3_random_source.h"
+#include "emulation/point_to_point_link.h"
 #include "server/core/address_allocator.h"
 
 namespace yt::emulation {
@@ -54,6 +55,9 @@ ns3::Ptr<YtClientApp> install_client(ns3::Ptr<ns3::Node> node, const std::string
   stream += client->AssignStreams(stream);
   node->AddApplication(client);
   client->SetStartTime(ns3::Seconds(start_s));
+  // The client's sockets take no ICMP errors (as a Linux UDP socket without
+  // IP_RECVERR is told of none); dropped at the host's link, they cost nothing.
+  discard_icmp_errors(node);
   return client;
 }
 

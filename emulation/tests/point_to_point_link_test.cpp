@@ -1,6 +1,7 @@
 // The one-event point-to-point link delivers every packet when ns-3's own
 // PointToPointNetDevice would (serialization, delay, a full queue), keeps the
-// receive error model, and costs one simulator event per packet instead of two.
+// receive error model, costs one simulator event per packet instead of two, and
+// drops ICMP errors only at a host that asked for it.
 #include "emulation/point_to_point_link.h"
 
 #include <gtest/gtest.h>
@@ -106,6 +107,28 @@ TEST_F(PointToPointLinkTest, KeepsTheReceiveErrorModel) {
   link.BurstAt(1.0, 5);
   RunFor(2.0);
   EXPECT_TRUE(link.arrivals_ns.empty());
+}
+
+// A host that reads no ICMP errors has them dropped at its link; without the
+// flag, the same port unreachable reaches the sending socket.
+TEST_F(PointToPointLinkTest, DropsIcmpErrorsOnlyWhereAskedTo) {
+  int reported[2] = {0, 0};
+  for (int discard = 0; discard < 2; ++discard) {
+    Link link(true, "10.1.1.0");
+    if (discard == 1) discard_icmp_errors(link.sender);
+    int* count = &reported[discard];
+    link.tx->SetAttribute("IcmpCallback",
+                          ns3::CallbackValue(ns3::MakeCallback(
+                              +[](int* n, ns3::Ipv4Address, uint8_t, uint8_t, uint8_t, uint32_t) { ++*n; })
+                              .Bind(count)));
+    ns3::Simulator::Schedule(ns3::Seconds(1.0), [&link] {
+      link.tx->SendTo(ns3::Create<ns3::Packet>(kPayload), 0, ns3::InetSocketAddress(link.receiver_address, kPort + 1));
+    });
+    RunFor(2.0);
+    ns3::Simulator::Destroy();
+  }
+  EXPECT_EQ(reported[0], 1);  // port unreachable, delivered
+  EXPECT_EQ(reported[1], 0);  // dropped at the host's link
 }
 
 }  // namespace

@@ -189,7 +189,7 @@ def population_scenario(
     churn_away_s: float = 10.0,
     direct_within_s: float = 10.0,
     seed: int = 1,
-    clients_per_control_node: int = 250,
+    clients_per_control_node: int = 25,
 ) -> str:
     """The scenario (JSON, as run_scenario takes) that run_population runs with
     the same arguments: a crowd in the "regions" topology, a churn event."""
@@ -206,7 +206,7 @@ def run_population(
     churn_away_s: float = 10.0,
     direct_within_s: float = 10.0,
     seed: int = 1,
-    clients_per_control_node: int = 250,
+    clients_per_control_node: int = 25,
 ) -> Dict[str, Any]:
     """A population from a NAT mix: p2p_rate, connectivity, by_nat, time_to_direct_s
     percentiles, traffic, server load and the run's cost (wall time, peak RSS)."""
