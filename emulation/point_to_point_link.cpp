@@ -7,6 +7,11 @@
 #include <ns3/point-to-point-channel.h>
 #include <ns3/ppp-header.h>
 #include <ns3/simulator.h>
+#include <ns3/socket.h>
+#include <ns3/traffic-control-layer.h>
+#include <ns3/ipv4-interface.h>
+#include <ns3/queue-disc.h>
+#include <ns3/queue-item.h>
 
 #include <algorithm>
 
@@ -29,6 +34,29 @@ bool is_icmp_error(const ns3::Packet& packet) {
   const uint8_t type = head[header_length];
   return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 }
+
+// What the traffic control layer does for a device without a queue disc, without
+// its per-packet lookup of the device in a map (one entry per device: 10,000 on the
+// core) and its queue-state checks (this device's queue never stops).
+class DirectTrafficControl : public ns3::TrafficControlLayer {
+ public:
+  explicit DirectTrafficControl(ns3::Ptr<ns3::TrafficControlLayer> node_layer) : node_layer_(node_layer) {}
+
+  void Send(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<ns3::QueueDiscItem> item) override {
+    item->AddHeader();
+    ns3::SocketPriorityTag priority;  // a one-queue device drops it, as the layer does
+    item->GetPacket()->RemovePacketTag(priority);
+    device->Send(item->GetPacket(), item->GetAddress(), item->GetProtocol());
+  }
+  // A packet for one of the interface's own addresses goes up the node's layer.
+  void Receive(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet, uint16_t protocol,
+               const ns3::Address& from, const ns3::Address& to, ns3::NetDevice::PacketType type) override {
+    node_layer_->Receive(device, packet, protocol, from, to, type);
+  }
+
+ private:
+  ns3::Ptr<ns3::TrafficControlLayer> node_layer_;
+};
 
 }  // namespace
 
@@ -60,9 +88,24 @@ void OnePassPointToPointDevice::Learn() {
   queue_limit_ = GetQueue()->GetMaxSize().GetValue();
 }
 
+void OnePassPointToPointDevice::BypassTrafficControl() {
+  ns3::Ptr<ns3::Node> node = GetNode();
+  ns3::Ptr<ns3::Ipv4L3Protocol> ipv4 = node->GetObject<ns3::Ipv4L3Protocol>();
+  ns3::Ptr<ns3::TrafficControlLayer> layer = node->GetObject<ns3::TrafficControlLayer>();
+  if (!ipv4 || !layer || layer->GetRootQueueDiscOnDevice(this)) return;
+  const int32_t interface = ipv4->GetInterfaceForDevice(this);
+  if (interface < 0) return;
+  ipv4->GetInterface(static_cast<uint32_t>(interface))->SetTrafficControl(ns3::CreateObject<DirectTrafficControl>(layer));
+}
+
 bool OnePassPointToPointDevice::Send(ns3::Ptr<ns3::Packet> packet, const ns3::Address& /*dest*/,
                                      uint16_t protocol) {
-  if (!learned_) Learn();
+  if (!learned_) {
+    Learn();
+    // Reached through the traffic control layer this once: its IPv4 interface's
+    // next packets come straight here.
+    BypassTrafficControl();
+  }
   if (protocol != kEtherIpv4 && protocol != kEtherIpv6) return false;
   ns3::PppHeader ppp;
   ppp.SetProtocol(protocol == kEtherIpv4 ? kPppIpv4 : kPppIpv6);

@@ -18,7 +18,9 @@
 // traffic control layer, and each of those walks a list of handlers with two
 // entries per device of the node. The core router has a device per site, so at
 // 10,000 sites that walk was most of the cost of a hop. Other protocols (IPv6 on
-// the servers) take ns-3's path.
+// the servers) take ns-3's path. On the way out, the node's IPv4 interface on this
+// device hands packets straight to it too (the traffic control layer, with no
+// queue disc here, only looked the device up in a map per packet).
 //
 // Not kept: the sender's MAC/PHY trace sources (MacTx, PhyTxBegin, sniffers),
 // which nothing here connects, and link down (these links never go down).
@@ -56,6 +58,7 @@ class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
 
  private:
   void Learn();  // rate, delay and peer, once the link is built
+  void BypassTrafficControl();
   bool Up(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet, uint16_t protocol,
           const ns3::Address& from);
 
