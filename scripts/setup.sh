@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libsodium-dev libboost-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libns3-dev ns3 libgsl-dev
+  libns3-dev ns3 libgsl-dev libgoogle-perftools-dev
   pybind11-dev python3-dev python3-pytest python3-matplotlib python3-numpy python3-distributed python3-pandas
   iproute2 iptables nftables conntrack iputils-ping procps
   miniupnpd miniupnpd-nftables natpmpc miniupnpc libminiupnpc-dev
