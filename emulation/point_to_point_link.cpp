@@ -82,7 +82,7 @@ void OnePassPointToPointDevice::Learn() {
   delay_ = delay.Get();
   for (std::size_t i = 0; i < channel->GetNDevices(); ++i) {
     ns3::Ptr<ns3::PointToPointNetDevice> device = channel->GetPointToPointDevice(i);
-    if (ns3::PeekPointer(device) != this) peer_ = device;
+    if (ns3::PeekPointer(device) != this) peer_ = ns3::PeekPointer(device);
   }
   peer_context_ = peer_->GetNode()->GetId();
   queue_limit_ = GetQueue()->GetMaxSize().GetValue();
@@ -136,7 +136,7 @@ bool OnePassPointToPointDevice::Up(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<con
                                    uint16_t protocol, const ns3::Address& from) {
   if (protocol == kEtherIpv4) {
     if (discard_icmp_errors_ && is_icmp_error(*packet)) return true;
-    if (!ipv4_) ipv4_ = GetNode()->GetObject<ns3::Ipv4L3Protocol>();
+    if (!ipv4_) ipv4_ = ns3::PeekPointer(GetNode()->GetObject<ns3::Ipv4L3Protocol>());
     if (ipv4_) {
       // What Node::NonPromiscReceiveFromDevice passes on: addressed to us, a host packet.
       ipv4_->Receive(device, packet, protocol, from, GetAddress(), ns3::NetDevice::PACKET_HOST);

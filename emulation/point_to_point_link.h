@@ -64,13 +64,16 @@ class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
 
   bool discard_icmp_errors_ = false;
   ns3::NetDevice::ReceiveCallback node_receive_;  // ns-3's path up, for what is not IPv4
-  ns3::Ptr<ns3::Ipv4L3Protocol> ipv4_;
+  // Plain pointers, as ns-3's own events to a device are: the node's aggregate and
+  // the channel keep both alive for the run, and a counted pointer to the peer
+  // (which points back) would outlive Simulator::Destroy as a cycle.
+  ns3::Ipv4L3Protocol* ipv4_ = nullptr;
 
   bool learned_ = false;
   ns3::DataRate rate_;
   ns3::Time delay_;
   ns3::Time gap_;
-  ns3::Ptr<ns3::PointToPointNetDevice> peer_;
+  ns3::PointToPointNetDevice* peer_ = nullptr;
   uint32_t peer_context_ = 0;
   uint32_t queue_limit_ = 100;
   ns3::Time busy_until_;
