@@ -67,7 +67,8 @@ struct PopulationOptions {
   // segment, so on one node the server's cost per segment grew with the
   // population (a third of the run's time at 10,000 clients); a few hundred per
   // node kept the scan below the rest of a segment's cost, and 25 per node cut
-  // another fifth of a 2,000-client run (same results to the packet).
+  // another fifth of a 2,000-client run (the same pairs, counts and traffic;
+  // times to direct move by microseconds, the control links being others).
   int clients_per_control_node = 25;
   bool progress = false;            // a line every 10 simulated seconds (stderr)
 };
