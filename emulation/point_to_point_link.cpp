@@ -1,6 +1,8 @@
 #include "emulation/point_to_point_link.h"
 
 #include <ns3/drop-tail-queue.h>
+#include <ns3/icmpv4-l4-protocol.h>
+#include <ns3/icmpv4.h>
 #include <ns3/log.h>
 #include <ns3/mac48-address.h>
 #include <ns3/net-device-queue-interface.h>
@@ -24,15 +26,18 @@ constexpr uint16_t kEtherIpv6 = 0x86DD;
 constexpr uint16_t kPppIpv4 = 0x0021;
 constexpr uint16_t kPppIpv6 = 0x0057;
 
-// ICMP types that report an error about a packet we sent (RFC 792).
+// ICMP types that report an error about a packet we sent (RFC 792): unreachable,
+// source quench, redirect, time exceeded, parameter problem. Read from the bytes,
+// without the copy and header objects a PeekHeader would cost per packet.
 bool is_icmp_error(const ns3::Packet& packet) {
   uint8_t head[64];
   const uint32_t size = packet.CopyData(head, sizeof head);
-  if (size < 20 || head[9] != 1) return false;  // not ICMP
+  if (size < 20 || head[9] != ns3::Icmpv4L4Protocol::PROT_NUMBER) return false;
   const uint32_t header_length = 4u * (head[0] & 0x0f);
   if (size <= header_length) return false;
   const uint8_t type = head[header_length];
-  return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+  return type == ns3::Icmpv4Header::ICMPV4_DEST_UNREACH || type == 4 || type == 5 ||
+         type == ns3::Icmpv4Header::ICMPV4_TIME_EXCEEDED || type == 12;
 }
 
 // What the traffic control layer does for a device without a queue disc, without
@@ -114,10 +119,7 @@ bool OnePassPointToPointDevice::Send(ns3::Ptr<ns3::Packet> packet, const ns3::Ad
   const ns3::Time now = ns3::Simulator::Now();
   while (!departures_.empty() && departures_.front() <= now) departures_.pop_front();
   // The first entry is on the wire; the rest wait in the queue.
-  if (!departures_.empty() && departures_.size() - 1 >= queue_limit_) {
-    ++queue_drops_;
-    return false;
-  }
+  if (!departures_.empty() && departures_.size() - 1 >= queue_limit_) return false;
   const ns3::Time start = std::max(now, busy_until_);
   const ns3::Time transmitted = start + rate_.CalculateBytesTxTime(packet->GetSize());
   busy_until_ = transmitted + gap_;

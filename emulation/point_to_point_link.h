@@ -53,9 +53,6 @@ class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
   // punch holds its sockets, to find no one listening.
   void DiscardIcmpErrors() { discard_icmp_errors_ = true; }
 
-  // Packets dropped because `queue_limit` were already waiting.
-  uint64_t queue_drops() const { return queue_drops_; }
-
  private:
   void Learn();  // rate, delay and peer, once the link is built
   void BypassTrafficControl();
@@ -78,7 +75,6 @@ class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
   uint32_t queue_limit_ = 100;
   ns3::Time busy_until_;
   std::deque<ns3::Time> departures_;  // end of transmission of each packet not yet on the wire's far side
-  uint64_t queue_drops_ = 0;
 };
 
 // OnePassPointToPointDevice::DiscardIcmpErrors on each such device of `host`.

@@ -115,8 +115,8 @@ struct TopologyOptions {
   bool region_routers = true;
   // The FqCoDel queue disc ns-3 puts on every access link. Without it, a device's
   // own 100-packet drop-tail queue is all there is: the same unless a link is
-  // congested, and cheaper per packet. Without it, access links are the one-event
-  // device of emulation/point_to_point_link.h (LAN and region links always are).
+  // congested, and cheaper per packet; access links are then the one-event device
+  // of emulation/point_to_point_link.h (LAN and region links always are).
   bool queue_discs = true;
 };
 

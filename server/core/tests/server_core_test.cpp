@@ -543,10 +543,9 @@ TEST(ServerCoreTunnels, TcpMappingsLearnedFromTokensGiveAUdpBlockedPairATcpPunch
   FakeClient& b = h.connect();
   h.login(a, "alice");
   h.login(b, "bob");
-  auto teach = [&](std::uint64_t token) { return teach_tcp_mapping(h, token); };
-  const Endpoint tcp_a = teach(a.token());
-  const Endpoint tcp_b = teach(b.token());
-  teach(0x5eed);  // nobody's
+  const Endpoint tcp_a = teach_tcp_mapping(h, a.token());
+  const Endpoint tcp_b = teach_tcp_mapping(h, b.token());
+  teach_tcp_mapping(h, 0x5eed);  // nobody's
   EXPECT_EQ(h.server().stats().tcp_mappings, 2u);
   EXPECT_EQ(h.server().stats().tcp_mappings_unknown_token, 1u);
   EXPECT_FALSE(a.closed());  // the control connections are untouched
@@ -577,9 +576,8 @@ TEST(ServerCoreTunnels, APairWhoseUdpPlanEndedRelayedIsReplannedWithTcp) {
   FakeClient& b = h.connect();
   h.login(a, "alice");
   h.login(b, "bob");
-  auto teach = [&](std::uint64_t token) { return teach_tcp_mapping(h, token); };
-  const Endpoint tcp_b = teach(b.token());
-  teach(a.token());
+  const Endpoint tcp_b = teach_tcp_mapping(h, b.token());
+  teach_tcp_mapping(h, a.token());
   ASSERT_EQ(h.request(a, CreateNetwork{1, "lan", "pw"}).code, ReplyCode::kOk);
   ASSERT_EQ(h.request(b, JoinNetwork{2, "lan", "pw"}).code, ReplyCode::kOk);
   NatProfile cone;
