@@ -101,10 +101,17 @@ struct ClientConfig {
   // asks for mapping lifetimes of at least 2 min and recommends 5; 10 min leaves room.
   Duration discovery_filter_state_lifetime = 10min;
 
-  // Punching: probes every `punch_interval` to every candidate for `punch_duration`
-  // after the scheduled start. 50 ms is faster than typical NAT state creation
-  // races; 10 s covers slow paths and lossy links.
+  // Punching: probes to every candidate for `punch_duration` after the scheduled
+  // start, every `punch_interval` for the first `punch_fast_for`, then at an
+  // interval equal to the time since the fast phase ended (so it doubles every
+  // round, as ICE's retransmissions back off) up to `punch_interval_max`.
+  // 50 ms is faster than typical NAT state creation races, and a pair that can
+  // go direct nearly always does within the fast phase; 10 s still covers slow
+  // paths and lossy links, in about 50 rounds instead of 200, since a pair that
+  // cannot go direct would otherwise spray the whole window at the fast pace.
   Duration punch_interval = 50ms;
+  Duration punch_fast_for = 2s;
+  Duration punch_interval_max = 1s;
   Duration punch_duration = 10s;
   // Birthday probing (TunnelInstruction::birthday): this client sends at most
   // this many birthday datagrams a second whatever the server asks (a probe sweep

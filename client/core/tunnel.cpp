@@ -194,8 +194,7 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
       if (state_ == TunnelState::kWaiting) state_ = TunnelState::kPunching;
       if (now >= next_probe_at_) {
         send_probes(now, env);
-        next_probe_at_ += cfg.punch_interval;
-        if (next_probe_at_ <= now) next_probe_at_ = now + cfg.punch_interval;
+        schedule_next_probe(now, cfg);
       }
       if (birthday_) birthday_->on_timer(now, tunnel_id_, env.ctx);
     }
@@ -207,8 +206,7 @@ void Tunnel::on_timer(Time now, TunnelEnv& env) {
   if (current_ && repunch_end_ > Time{} && now >= repunch_end_) repunch_end_ = Time{};  // window over
   if (repunching(now) && now >= start_at_ && now >= next_probe_at_) {
     send_probes(now, env);
-    next_probe_at_ += cfg.punch_interval;
-    if (next_probe_at_ <= now) next_probe_at_ = now + cfg.punch_interval;
+    schedule_next_probe(now, cfg);
   }
 
   if (initiator_ && now >= next_handshake_at_) {
@@ -294,6 +292,14 @@ std::optional<Time> Tunnel::next_deadline(const ClientConfig& config) const {
     consider(last_sent_ + config.keepalive_interval);
   }
   return next;
+}
+
+void Tunnel::schedule_next_probe(Time now, const ClientConfig& cfg) {
+  // Past the fast phase the gap is the time since it ended: each round doubles it.
+  const Duration slow_for = now - start_at_ - cfg.punch_fast_for;
+  const Duration gap = std::max(cfg.punch_interval, std::min(cfg.punch_interval_max, slow_for));
+  next_probe_at_ += gap;
+  if (next_probe_at_ <= now) next_probe_at_ = now + gap;
 }
 
 void Tunnel::send_probes(Time now, TunnelEnv& env) {

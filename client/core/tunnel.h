@@ -4,6 +4,7 @@
 // Timeline (all from the instruction's arrival, `instructed_at`):
 //   [instructed_at, start)        kWaiting: nothing sent (start = + start_delay_ms)
 //   [start, start+punch_duration) PunchProbe to every candidate every punch_interval
+//                                 (backing off after punch_fast_for, client_config.h)
 //                                 until a session exists. With a prepunch_ttl, the
 //                                 first round goes out with that TTL (it only opens
 //                                 our own NAT, see TunnelInstruction).
@@ -273,6 +274,8 @@ class Tunnel {
   };
 
   void send_probes(Time now, TunnelEnv& env);
+  // When the next probe round is due, the one at `now` sent (ClientConfig::punch_fast_for).
+  void schedule_next_probe(Time now, const ClientConfig& cfg);
   KeyedSession* session_for(std::uint32_t receiver_index);
   // Sends one encoded tunnel datagram on `path`.
   void transmit(const PeerPath& path, Bytes datagram, TunnelEnv& env) const;

@@ -188,6 +188,28 @@ TEST_F(TunnelTest, ProbesGoToEveryCandidateEveryPunchInterval) {
   }
 }
 
+TEST_F(TunnelTest, ProbesBackOffAfterTheFastPhase) {
+  instruct();
+  wire.filter = [](SendDatagram&, Endpoint&) { return false; };  // nothing arrives
+  const Time start = kT0 + 100ms;
+  std::vector<Duration> rounds;
+  std::size_t seen = 0;
+  for (Time t = start; t <= start + 10s; t += 10ms) {
+    wire.run_until(t);
+    const std::size_t probes = a.sent<PunchProbe>().size();
+    if (probes != seen) rounds.push_back(t - start);
+    seen = probes;
+  }
+  std::vector<Duration> expected;
+  for (Duration t = 0ms; t < 2s; t += 50ms) expected.push_back(t);  // the fast phase
+  // Then the gap is the time since the fast phase ended, up to 1 s.
+  for (Duration t : {2000ms, 2050ms, 2100ms, 2200ms, 2400ms, 2800ms, 3600ms, 4600ms, 5600ms, 6600ms, 7600ms,
+                     8600ms, 9600ms}) {
+    expected.push_back(t);
+  }
+  EXPECT_EQ(rounds, expected);
+}
+
 TEST_F(TunnelTest, PrepunchTtlAppliesToTheFirstRoundOnly) {
   TunnelInstruction ia = instruction_for_a();
   ia.prepunch_ttl = 2;
@@ -453,13 +475,13 @@ TEST_F(TunnelTest, PunchingWithoutAnswerFailsAfterPunchDuration) {
   EXPECT_FALSE(failed[0].reason.empty());
   EXPECT_EQ(b.events_of<TunnelFailed>().size(), 1u);
   EXPECT_EQ(status(a, kb)->tunnel, TunnelState::kFailed);
-  EXPECT_EQ(a.sent<PunchProbe>().size(), 200u);  // 10 s / 50 ms
+  EXPECT_EQ(a.sent<PunchProbe>().size(), 53u);  // 40 fast rounds, 13 backing off
   std::size_t before = a.datagrams.size();
   std::size_t refreshes_before = a.sent<DiscoveryProbe>().size();
   wire.run_for(1min);
   // Quiet once failed: only the refresh probe that precedes the tunnel request, 30 s
   // on (the server's answer would bring a new plan; this scripted one sends none).
-  EXPECT_EQ(a.sent<PunchProbe>().size(), 200u);
+  EXPECT_EQ(a.sent<PunchProbe>().size(), 53u);
   EXPECT_EQ(a.datagrams.size(), before + 1);
   EXPECT_EQ(a.sent<DiscoveryProbe>().size(), refreshes_before + 1);
   EXPECT_EQ(a.stats().tunnel_requests, 1u);
@@ -582,14 +604,14 @@ TEST_F(TunnelTest, ALaterInstructionWithoutOurPathPunchesToTheNewEndpointForOneW
       EXPECT_EQ(probe.tunnel_id, kTunnelId + 1);
     }
   }
-  EXPECT_GE(to_moved, 90u);  // 4.9 s at 50 ms
+  EXPECT_GE(to_moved, 48u);  // 4.9 s: 40 fast rounds, then 8 backing off
   EXPECT_TRUE(a.events_of<TunnelDown>().empty());  // the session stays meanwhile
   // The window is one punch duration; then it stops.
   wire.run_for(10s);
   std::size_t after_window = a.sent<PunchProbe>().size();
   wire.run_for(10s);
   EXPECT_EQ(a.sent<PunchProbe>().size(), after_window);
-  EXPECT_LE(after_window - probes_before, 201u);
+  EXPECT_LE(after_window - probes_before, 54u);
 }
 
 TEST_F(TunnelTest, APlanWithoutOurPathAfterThePeerWentOfflinePunchesAtOnce) {
