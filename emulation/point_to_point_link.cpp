@@ -1,12 +1,14 @@
 #include "emulation/point_to_point_link.h"
 
 #include <ns3/drop-tail-queue.h>
+#include <ns3/error-model.h>
 #include <ns3/icmpv4-l4-protocol.h>
 #include <ns3/icmpv4.h>
 #include <ns3/log.h>
 #include <ns3/mac48-address.h>
 #include <ns3/net-device-queue-interface.h>
 #include <ns3/point-to-point-channel.h>
+#include <ns3/pointer.h>
 #include <ns3/ppp-header.h>
 #include <ns3/simulator.h>
 #include <ns3/socket.h>
@@ -89,6 +91,7 @@ void OnePassPointToPointDevice::Learn() {
     ns3::Ptr<ns3::PointToPointNetDevice> device = channel->GetPointToPointDevice(i);
     if (ns3::PeekPointer(device) != this) peer_ = ns3::PeekPointer(device);
   }
+  peer_one_pass_ = dynamic_cast<OnePassPointToPointDevice*>(peer_);
   peer_context_ = peer_->GetNode()->GetId();
   queue_limit_ = GetQueue()->GetMaxSize().GetValue();
 }
@@ -112,6 +115,7 @@ bool OnePassPointToPointDevice::Send(ns3::Ptr<ns3::Packet> packet, const ns3::Ad
     BypassTrafficControl();
   }
   if (protocol != kEtherIpv4 && protocol != kEtherIpv6) return false;
+  const bool dropped_on_arrival = protocol == kEtherIpv4 && PeerDropsOnArrival(*packet);
   ns3::PppHeader ppp;
   ppp.SetProtocol(protocol == kEtherIpv4 ? kPppIpv4 : kPppIpv6);
   packet->AddHeader(ppp);
@@ -124,9 +128,19 @@ bool OnePassPointToPointDevice::Send(ns3::Ptr<ns3::Packet> packet, const ns3::Ad
   const ns3::Time transmitted = start + rate_.CalculateBytesTxTime(packet->GetSize());
   busy_until_ = transmitted + gap_;
   departures_.push_back(busy_until_);
+  if (dropped_on_arrival) return true;  // it took its time on the wire all the same
   ns3::Simulator::ScheduleWithContext(peer_context_, transmitted + delay_ - now, &ns3::PointToPointNetDevice::Receive,
                                       peer_, packet->Copy());
   return true;
+}
+
+bool OnePassPointToPointDevice::PeerDropsOnArrival(const ns3::Packet& packet) const {
+  if (!peer_one_pass_ || !peer_one_pass_->discard_icmp_errors_ || !is_icmp_error(packet)) return false;
+  // A receive error model would draw a loss for the packet first; skipping it would
+  // shift that model's random stream.
+  ns3::PointerValue error_model;
+  peer_one_pass_->GetAttribute("ReceiveErrorModel", error_model);
+  return error_model.Get<ns3::ErrorModel>() == nullptr;
 }
 
 void OnePassPointToPointDevice::SetReceiveCallback(ns3::NetDevice::ReceiveCallback callback) {

@@ -50,12 +50,17 @@ class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
   // Drops ICMP errors (unreachable, time exceeded, ...) addressed to this device's
   // node on arrival. For a host whose sockets read none: ns-3 would look each one
   // up in a list of all the host's UDP sockets, a few hundred while a birthday
-  // punch holds its sockets, to find no one listening.
+  // punch holds its sockets, to find no one listening. A one-event device at the
+  // far end sends them over the wire without scheduling their arrival at all
+  // (unless this device has a receive error model to draw their loss from).
   void DiscardIcmpErrors() { discard_icmp_errors_ = true; }
 
  private:
   void Learn();  // rate, delay and peer, once the link is built
   void BypassTrafficControl();
+  // The far end is a one-event device that would drop `packet` (IPv4, no PPP
+  // header yet) on arrival: DiscardIcmpErrors.
+  bool PeerDropsOnArrival(const ns3::Packet& packet) const;
   bool Up(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet, uint16_t protocol,
           const ns3::Address& from);
 
@@ -71,6 +76,7 @@ class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
   ns3::Time delay_;
   ns3::Time gap_;
   ns3::PointToPointNetDevice* peer_ = nullptr;
+  OnePassPointToPointDevice* peer_one_pass_ = nullptr;  // peer_, when it is one
   uint32_t peer_context_ = 0;
   uint32_t queue_limit_ = 100;
   ns3::Time busy_until_;

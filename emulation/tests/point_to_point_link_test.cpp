@@ -113,6 +113,7 @@ TEST_F(PointToPointLinkTest, KeepsTheReceiveErrorModel) {
 // flag, the same port unreachable reaches the sending socket.
 TEST_F(PointToPointLinkTest, DropsIcmpErrorsOnlyWhereAskedTo) {
   int reported[2] = {0, 0};
+  uint64_t events[2];
   for (int discard = 0; discard < 2; ++discard) {
     Link link(true, "10.1.1.0");
     if (discard == 1) discard_icmp_errors(link.sender);
@@ -124,11 +125,12 @@ TEST_F(PointToPointLinkTest, DropsIcmpErrorsOnlyWhereAskedTo) {
     ns3::Simulator::Schedule(ns3::Seconds(1.0), [&link] {
       link.tx->SendTo(ns3::Create<ns3::Packet>(kPayload), 0, ns3::InetSocketAddress(link.receiver_address, kPort + 1));
     });
-    RunFor(2.0);
+    events[discard] = RunFor(2.0);
     ns3::Simulator::Destroy();
   }
   EXPECT_EQ(reported[0], 1);  // port unreachable, delivered
   EXPECT_EQ(reported[1], 0);  // dropped at the host's link
+  EXPECT_EQ(events[0] - events[1], 1u);  // without even an arrival event
 }
 
 }  // namespace
