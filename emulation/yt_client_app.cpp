@@ -163,13 +163,7 @@ void YtClientApp::Pump() {
              [this](std::optional<Time> deadline) { RearmTimer(deadline); });
 }
 
-void YtClientApp::RearmTimer(std::optional<Time> deadline) {
-  timer_.Cancel();
-  if (!deadline) return;
-  Duration delay = *deadline - core_now();
-  if (delay < Duration(0)) delay = Duration(0);
-  timer_ = ns3::Simulator::Schedule(to_ns3(delay), &YtClientApp::OnTimer, this);
-}
+void YtClientApp::RearmTimer(std::optional<Time> deadline) { timer_.Rearm(deadline, &YtClientApp::OnTimer, this); }
 
 void YtClientApp::SendUdp(const SendDatagram& d) {
   if (udp_allowed_only_ &&

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "client/core/client_core.h"
+#include "emulation/core_timer.h"
 #include "emulation/event_log.h"
 #include "emulation/ns3_random_source.h"
 #include "emulation/ns3_stream_connection.h"
@@ -89,7 +90,7 @@ class YtClientApp : public ns3::Application {
   Ns3StreamConnections streams_;
   std::map<ConnId, ns3::Ptr<ns3::Socket>> listeners_;
   ConnId next_accepted_ = kFirstAcceptedConn;
-  ns3::EventId timer_;
+  CoreTimer timer_;
   std::function<void(const ClientEvent&)> on_event_;
   bool log_packets_ = true;
   DriverLoop loop_;

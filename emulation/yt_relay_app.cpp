@@ -108,11 +108,7 @@ void YtRelayApp::Pump() {
 }
 
 void YtRelayApp::RearmTimer(std::optional<Time> deadline) {
-  timer_.Cancel();
-  if (!deadline || !running_) return;
-  Duration delay = *deadline - core_now();
-  if (delay < Duration(0)) delay = Duration(0);
-  timer_ = ns3::Simulator::Schedule(to_ns3(delay), &YtRelayApp::OnTimer, this);
+  timer_.Rearm(running_ ? deadline : std::nullopt, &YtRelayApp::OnTimer, this);
 }
 
 }  // namespace yt::emulation

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "emulation/core_timer.h"
 #include "emulation/event_log.h"
 #include "emulation/ns3_random_source.h"
 #include "emulation/ns3_stream_connection.h"
@@ -51,7 +52,7 @@ class YtRelayApp : public ns3::Application {
   std::unique_ptr<RelayNode> node_;
   ns3::Ptr<ns3::Socket> udp_;
   Ns3StreamConnections streams_;
-  ns3::EventId timer_;
+  CoreTimer timer_;
   DriverLoop loop_;
   bool running_ = false;
 };

@@ -148,12 +148,7 @@ void YtServerApp::SendUdp(const SendDatagram& d) {
   if (it != udp_.end()) it->second->SendTo(to_packet(d.payload), 0, to_ns3(d.to));
 }
 
-void YtServerApp::RearmTimer(std::optional<Time> deadline) {
-  timer_.Cancel();
-  if (!deadline) return;
-  Duration delay = *deadline - core_now();
-  timer_ = ns3::Simulator::Schedule(to_ns3(delay < Duration(0) ? Duration(0) : delay), &YtServerApp::OnTimer, this);
-}
+void YtServerApp::RearmTimer(std::optional<Time> deadline) { timer_.Rearm(deadline, &YtServerApp::OnTimer, this); }
 
 void YtServerApp::CloseConnection(ConnId conn) { close_connection(streams_, conn); }
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "emulation/core_timer.h"
 #include "emulation/event_log.h"
 #include "emulation/ns3_random_source.h"
 #include "emulation/ns3_stream_connection.h"
@@ -74,7 +75,7 @@ class YtServerApp : public ns3::Application {
   std::map<Endpoint, ns3::Ptr<ns3::Socket>> udp_;
   Ns3StreamConnections streams_;
   ConnId next_conn_ = 1;
-  ns3::EventId timer_;
+  CoreTimer timer_;
   DriverLoop loop_;
 };
 
