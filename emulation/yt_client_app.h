@@ -5,7 +5,6 @@
 #pragma once
 
 #include <ns3/application.h>
-#include <ns3/event-id.h>
 #include <ns3/socket.h>
 
 #include <functional>

@@ -137,8 +137,8 @@ struct ClientConfig {
   Duration handshake_retry = 1s;
   // A relayed tunnel answers the peer's punch probes with a sealed ping straight to
   // their source, to prove the direct path both ways (tunnel.h); probes arrive
-  // every punch_interval per candidate, and one ping per 250 ms is enough to
-  // catch the first open window without flooding it.
+  // every punch_interval per candidate in the fast phase, and one ping per 250 ms
+  // is enough to catch the first open window without flooding it.
   Duration direct_probe_interval = 250ms;
   // Relay-first (the default): bind to the relay at the instruction, so every pair
   // has a path within a few round trips whatever its NATs, at the price of relaying

@@ -7,9 +7,10 @@
 // endpoint the server sees is the one peers can reach.
 //
 // Tunnel life: a TunnelInstruction arrives -> at its start time the client sends
-// PunchProbes to every candidate every punch_interval; a probe or ack that arrives
-// marks a working path; the initiator then sends PeerHandshakeInit (Noise IK with the
-// peer's key, kPeerPrologue + tunnel id) on that path, the responder answers, and
+// PunchProbes to every candidate every punch_interval, backing off after
+// punch_fast_for (client_config.h); a probe or ack that arrives marks a working
+// path; the initiator then sends PeerHandshakeInit (Noise IK with the peer's key,
+// kPeerPrologue + tunnel id) on that path, the responder answers, and
 // the tunnel is up (TunnelUp). The server never sees tunnel keys. Data is sealed per
 // tunnel; keepalives hold NAT mappings. If the server is lost, tunnels stay up and
 // are probed for liveness; the client reconnects with backoff. A tunnel that
