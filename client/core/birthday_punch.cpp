@@ -48,10 +48,15 @@ void BirthdayPunch::send_one(std::uint64_t tunnel_id, ClientContext& ctx) {
     return;
   }
   // kProbePorts: a port not probed yet (rejection sampling: count << kPorts).
+  if (probed_.empty()) probed_.resize(kPorts);
   std::uint16_t port = 0;
   for (int tries = 0; tries < 64; ++tries) {
-    port = static_cast<std::uint16_t>(kLowestPort + ctx.rng.uniform(kPorts));
-    if (probed_.insert(port).second) break;
+    const std::uint32_t index = ctx.rng.uniform(kPorts);
+    port = static_cast<std::uint16_t>(kLowestPort + index);
+    if (!probed_[index]) {
+      probed_[index] = true;
+      break;
+    }
   }
   ctx.send_datagram(Endpoint{plan_.target.ip, port}, probe);
   ++ctx.stats.birthday_datagrams;
