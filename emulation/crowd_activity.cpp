@@ -17,7 +17,9 @@ CrowdTraffic::CrowdTraffic(std::vector<ns3::Ptr<YtClientApp>>& apps, const std::
     : apps_(apps), present_(present), interval_(interval) {}
 
 void CrowdTraffic::Schedule(std::size_t i, double first_s) {
-  ns3::Simulator::Schedule(ns3::Seconds(first_s), [this, i] { Round(i); });
+  // On the client's node, so a run split in two (split_run.h) runs them where the
+  // client runs.
+  ns3::Simulator::ScheduleWithContext(apps_[i]->GetNode()->GetId(), ns3::Seconds(first_s), [this, i] { Round(i); });
 }
 
 bool CrowdTraffic::IsCrowdTraffic(const Bytes& packet) { return packet == kCrowdPayload; }
@@ -40,9 +42,9 @@ void CrowdTraffic::Round(std::size_t i) {
   ns3::Simulator::Schedule(to_ns3(interval_), [this, i] { Round(i); });
 }
 
-Churn::Churn(std::vector<ns3::Ptr<YtClientApp>>& apps, std::vector<bool>& present, ns3::UniformRandomVariable& draw,
-             double end_s)
-    : apps_(apps), present_(present), draw_(draw), end_s_(end_s) {}
+Churn::Churn(std::vector<ns3::Ptr<YtClientApp>>& apps, std::vector<bool>& present, const std::vector<bool>& local,
+             ns3::UniformRandomVariable& draw, double end_s)
+    : apps_(apps), present_(present), local_(local), draw_(draw), end_s_(end_s) {}
 
 void Churn::Start(double rate_per_minute, double away_s) {
   rate_per_minute_ = rate_per_minute;
@@ -66,9 +68,10 @@ void Churn::Round() {
     up.erase(up.begin() + static_cast<std::ptrdiff_t>(pick));
     present_[i] = false;
     ++departures_;
+    if (!local_[i]) continue;
     apps_[i]->Core().stop(core_now());
     apps_[i]->Pump();
-    ns3::Simulator::Schedule(ns3::Seconds(away_s_), [this, i] {
+    ns3::Simulator::ScheduleWithContext(apps_[i]->GetNode()->GetId(), ns3::Seconds(away_s_), [this, i] {
       apps_[i]->Core().start(core_now());
       apps_[i]->Pump();
     });

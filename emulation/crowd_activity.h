@@ -40,13 +40,15 @@ class CrowdTraffic {
 // Once a second from Start: rate_per_minute of the present clients leave (their
 // core stops; a debt carries fractions between rounds), each back `away_s` later
 // (it starts again), while a return still leaves kReturnSlackS before end_s.
-// Who leaves is drawn from `draw`.
+// Who leaves is drawn from `draw`. In a run split over two processes
+// (split_run.h) both draw alike, from `present` as both know it at the round, and
+// each stops and restarts only the clients it runs (`local`).
 class Churn {
  public:
   static constexpr double kReturnSlackS = 5;  // for the returning client's login
 
-  Churn(std::vector<ns3::Ptr<YtClientApp>>& apps, std::vector<bool>& present, ns3::UniformRandomVariable& draw,
-        double end_s);
+  Churn(std::vector<ns3::Ptr<YtClientApp>>& apps, std::vector<bool>& present, const std::vector<bool>& local,
+        ns3::UniformRandomVariable& draw, double end_s);
   // The first round now.
   void Start(double rate_per_minute, double away_s);
   std::uint64_t departures() const { return departures_; }
@@ -56,6 +58,7 @@ class Churn {
 
   std::vector<ns3::Ptr<YtClientApp>>& apps_;
   std::vector<bool>& present_;
+  const std::vector<bool>& local_;
   ns3::UniformRandomVariable& draw_;
   double end_s_;
   double rate_per_minute_ = 0, away_s_ = 0, debt_ = 0;

@@ -19,6 +19,8 @@
 
 #include <algorithm>
 
+#include "emulation/link_windows.h"
+
 namespace yt::emulation {
 
 namespace {
@@ -116,22 +118,53 @@ bool OnePassPointToPointDevice::Send(ns3::Ptr<ns3::Packet> packet, const ns3::Ad
   }
   if (protocol != kEtherIpv4 && protocol != kEtherIpv6) return false;
   const bool dropped_on_arrival = protocol == kEtherIpv4 && PeerDropsOnArrival(*packet);
+  const uint16_t ppp_protocol = protocol == kEtherIpv4 ? kPppIpv4 : kPppIpv6;
+  if (windows_) {
+    windows_->Enter(window_index_, packet, ppp_protocol, dropped_on_arrival);
+  } else {
+    TransmitAt(ns3::Simulator::Now(), packet, ppp_protocol, dropped_on_arrival);
+  }
+  return true;
+}
+
+void OnePassPointToPointDevice::TransmitAt(ns3::Time sent, ns3::Ptr<ns3::Packet> packet, uint16_t ppp_protocol,
+                                           bool dropped_on_arrival) {
   ns3::PppHeader ppp;
-  ppp.SetProtocol(protocol == kEtherIpv4 ? kPppIpv4 : kPppIpv6);
+  ppp.SetProtocol(ppp_protocol);
   packet->AddHeader(ppp);
 
-  const ns3::Time now = ns3::Simulator::Now();
-  while (!departures_.empty() && departures_.front() <= now) departures_.pop_front();
+  while (!departures_.empty() && departures_.front() <= sent) departures_.pop_front();
   // The first entry is on the wire; the rest wait in the queue.
-  if (!departures_.empty() && departures_.size() - 1 >= queue_limit_) return false;
-  const ns3::Time start = std::max(now, busy_until_);
+  if (!departures_.empty() && departures_.size() - 1 >= queue_limit_) return;
+  const ns3::Time start = std::max(sent, busy_until_);
   const ns3::Time transmitted = start + rate_.CalculateBytesTxTime(packet->GetSize());
   busy_until_ = transmitted + gap_;
   departures_.push_back(busy_until_);
-  if (dropped_on_arrival) return true;  // it took its time on the wire all the same
-  ns3::Simulator::ScheduleWithContext(peer_context_, transmitted + delay_ - now, &ns3::PointToPointNetDevice::Receive,
-                                      peer_, packet->Copy());
-  return true;
+  if (dropped_on_arrival) return;  // it took its time on the wire all the same
+  ns3::Simulator::ScheduleWithContext(peer_context_, transmitted + delay_ - ns3::Simulator::Now(),
+                                      &ns3::PointToPointNetDevice::Receive, peer_, packet->Copy());
+}
+
+void OnePassPointToPointDevice::DeferTo(LinkWindows* windows, uint32_t index) {
+  if (!learned_) Learn();
+  windows_ = windows;
+  window_index_ = index;
+}
+
+ns3::Time OnePassPointToPointDevice::Delay() {
+  if (!learned_) Learn();
+  return delay_;
+}
+
+ns3::Ptr<ns3::Node> OnePassPointToPointDevice::PeerNode() {
+  if (!learned_) Learn();
+  return peer_->GetNode();
+}
+
+bool OnePassPointToPointDevice::HasReceiveErrorModel() const {
+  ns3::PointerValue error_model;
+  GetAttribute("ReceiveErrorModel", error_model);
+  return error_model.Get<ns3::ErrorModel>() != nullptr;
 }
 
 bool OnePassPointToPointDevice::PeerDropsOnArrival(const ns3::Packet& packet) const {
@@ -150,6 +183,8 @@ void OnePassPointToPointDevice::SetReceiveCallback(ns3::NetDevice::ReceiveCallba
 
 bool OnePassPointToPointDevice::Up(ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet,
                                    uint16_t protocol, const ns3::Address& from) {
+  // What the node sends while it handles this packet comes from this device.
+  const LinkWindows::Origin origin(windows_, window_index_);
   if (protocol == kEtherIpv4) {
     if (discard_icmp_errors_ && is_icmp_error(*packet)) return true;
     if (!ipv4_) ipv4_ = ns3::PeekPointer(GetNode()->GetObject<ns3::Ipv4L3Protocol>());

@@ -37,6 +37,8 @@
 
 namespace yt::emulation {
 
+class LinkWindows;
+
 class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
  public:
   static ns3::TypeId GetTypeId();
@@ -55,6 +57,21 @@ class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
   // (unless this device has a receive error model to draw their loss from).
   void DiscardIcmpErrors() { discard_icmp_errors_ = true; }
 
+  // Hands each packet sent to `windows` (link_windows.h) instead of putting it on
+  // the wire, as device `index` there, and names that index as the origin of what
+  // the node sends while handling a packet this device received.
+  void DeferTo(LinkWindows* windows, uint32_t index);
+  // Puts `packet` (IPv4 or IPv6, no PPP header yet) on the wire as if sent at
+  // `sent` (not after the present, nor before an earlier call's): its arrival at
+  // the far end is scheduled, or it is dropped at a full queue. `dropped_on_arrival`:
+  // PeerDropsOnArrival, as it was when it was sent.
+  void TransmitAt(ns3::Time sent, ns3::Ptr<ns3::Packet> packet, uint16_t ppp_protocol, bool dropped_on_arrival);
+  // The wire's propagation delay and the far end's node (the link must be built).
+  ns3::Time Delay();
+  ns3::Ptr<ns3::Node> PeerNode();
+  // Whether the device draws losses from a receive error model now.
+  bool HasReceiveErrorModel() const;
+
  private:
   void Learn();  // rate, delay and peer, once the link is built
   void BypassTrafficControl();
@@ -65,6 +82,8 @@ class OnePassPointToPointDevice : public ns3::PointToPointNetDevice {
           const ns3::Address& from);
 
   bool discard_icmp_errors_ = false;
+  LinkWindows* windows_ = nullptr;
+  uint32_t window_index_ = 0;
   ns3::NetDevice::ReceiveCallback node_receive_;  // ns-3's path up, for what is not IPv4
   // Plain pointers, as ns-3's own events to a device are: the node's aggregate and
   // the channel keep both alive for the run, and a counted pointer to the peer

@@ -66,6 +66,7 @@ std::optional<std::string> check_population_options(const PopulationOptions& o) 
   if (!(o.churn_per_minute >= 0 && o.churn_per_minute <= 1)) return "the churn must be between 0 and 1 per minute";
   if (!within(o.churn_away, Duration(0), 1h)) return "the churn absence must be between 0 and 1 h";
   if (!within(o.direct_within, 1s, 1h)) return "the P2P window must be between 1 s and 1 h";
+  if (o.processes < 1 || o.processes > 2) return "the run takes 1 or 2 processes";
   if (o.clients_per_control_node < 1 || o.clients_per_control_node > kMaxClients) {
     return "the clients per server control node must be 1 to " + std::to_string(kMaxClients);
   }
@@ -108,6 +109,8 @@ Result<PopulationResult, std::string> run_population(const PopulationOptions& op
   RunOptions run_options;
   run_options.log = false;
   run_options.progress = options.progress;
+  run_options.windows = options.delay_min >= 1ms;
+  run_options.processes = run_options.windows ? options.processes : 1;
   auto ran = run_spec(population_spec(options), run_options);
   if (!ran) return Err{ran.error()};
   const SpecResult& run = *ran;
@@ -172,7 +175,8 @@ Result<PopulationResult, std::string> run_population(const PopulationOptions& op
   result.build_s = run.build_s;
   result.wall_s = run.wall_s;
   result.events_per_s = result.wall_s > 0 ? static_cast<double>(result.simulator_events) / result.wall_s : 0;
-  result.peak_rss_bytes = peak_rss_bytes();
+  result.processes = run.processes;
+  result.peak_rss_bytes = peak_rss_bytes() + run.second_process_peak_rss_bytes;
   return result;
 }
 
@@ -194,7 +198,8 @@ std::string population_to_json(const PopulationResult& r) {
                      {"churn_per_minute", o.churn_per_minute},
                      {"churn_away_s", seconds(o.churn_away)},
                      {"direct_within_s", seconds(o.direct_within)},
-                     {"clients_per_control_node", o.clients_per_control_node}};
+                     {"clients_per_control_node", o.clients_per_control_node},
+                     {"processes", o.processes}};
   root["networks"] = r.networks;
   root["pairs"] = r.pairs;
   root["tried"] = r.tried;
@@ -219,6 +224,7 @@ std::string population_to_json(const PopulationResult& r) {
                     {"peak_online", r.peak_online}};
   root["cost"] = {{"simulator_events", r.simulator_events},
                   {"server_control_nodes", r.control_nodes},
+                  {"processes", r.processes},
                   {"wall_s", r.wall_s},
                   {"build_s", r.build_s},
                   {"events_per_s", r.events_per_s},

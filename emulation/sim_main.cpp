@@ -499,10 +499,11 @@ int run_population_command(PopulationCommand c) {
               static_cast<unsigned long long>(r.logins), static_cast<unsigned long long>(r.peak_logins_per_s),
               static_cast<unsigned long long>(r.tunnel_instructions), static_cast<unsigned long long>(r.relay_offers),
               r.peak_online);
-  std::printf("cost: %llu events in %.1f s wall (%.1f s building), %.0f events/s, peak RSS %.0f MiB; "
+  std::printf("cost: %llu events in %.1f s wall (%.1f s building) on %d process%s, %.0f events/s, peak RSS %.0f MiB%s; "
               "%zu server control node%s\n",
-              static_cast<unsigned long long>(r.simulator_events), r.wall_s, r.build_s, r.events_per_s,
-              static_cast<double>(r.peak_rss_bytes) / 1048576.0, r.control_nodes, r.control_nodes == 1 ? "" : "s");
+              static_cast<unsigned long long>(r.simulator_events), r.wall_s, r.build_s, r.processes,
+              r.processes == 1 ? "" : "es", r.events_per_s, static_cast<double>(r.peak_rss_bytes) / 1048576.0,
+              r.processes == 1 ? "" : " (summed)", r.control_nodes, r.control_nodes == 1 ? "" : "s");
   const std::filesystem::path json = std::filesystem::path(c.out) / "population.json";
   if (!write_file(json, population_to_json(r))) return 1;
   std::printf("wrote %s\n", json.c_str());
@@ -790,6 +791,10 @@ int main(int argc, char** argv) {
   population_cmd->add_option("--clients-per-control-node", population.options.clients_per_control_node,
                              "the server takes control connections on an ns-3 node per this many clients "
                              "(a simulator cost: ns-3 scans a node's TCP endpoints per segment)")
+      ->capture_default_str();
+  population_cmd->add_option("--processes", population.options.processes,
+                             "processes to split the run over, 1 or 2 (the same results either way; "
+                             "2 needs --delay-min-ms of at least 1)")
       ->capture_default_str();
   population_cmd->add_option("--seed", population.options.seed, "ns-3 run number")->capture_default_str();
   population_cmd->add_option("--out", population.out, "output directory for population.json")->capture_default_str();

@@ -1,6 +1,7 @@
 #include "emulation/spec_scenario.h"
 
 #include <ns3/core-module.h>
+#include <ns3/node-list.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -8,6 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -16,14 +19,19 @@
 #include "emulation/crowd_activity.h"
 #include "emulation/event_log.h"
 #include "emulation/event_scheduler.h"
+#include "emulation/link_windows.h"
 #include "emulation/matrix_scenario.h"
 #include "emulation/ns3_conversions.h"
 #include "emulation/ns3_random_source.h"
 #include "emulation/path_probes.h"
+#include "emulation/point_to_point_link.h"
 #include "emulation/spec_common.h"
+#include "emulation/spec_partition.h"
+#include "emulation/split_run.h"
 #include "emulation/scenario_nodes.h"
 #include "emulation/topology.h"
 #include "emulation/tunnel_traffic.h"
+#include "emulation/window_loop.h"
 #include "emulation/yt_relay_app.h"
 #include "protocol/wire.h"
 #include "server/core/memory_storage.h"
@@ -36,6 +44,7 @@ using spec_detail::from_s;
 using spec_detail::kBuiltInRelay;
 using spec_detail::kBusiestRelay;
 using spec_detail::kMostForwardedRelay;
+using spec_detail::Side;
 using spec_detail::slow_lan;
 
 constexpr double kDrainS = 2.0;  // after the end, for datagrams in flight to land
@@ -295,14 +304,6 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
   }
   std::vector<std::pair<std::size_t, std::size_t>> pairs(pair_set.begin(), pair_set.end());
   // Per side: what it reported about the peer.
-  struct Side {
-    double time_to_direct_ms = -1;      // its first TunnelUp's
-    double time_to_first_path_ms = -1;  // its first TunnelUp's or TunnelRelayed's
-    bool direct_now = false;            // its latest report is TunnelUp
-    std::string failure;                // its first TunnelFailed reason
-    double first_up_at_s = -1;          // when it first reported TunnelUp
-    bool reported_tunnel = false;       // it reported TunnelUp or TunnelRelayed
-  };
   std::map<std::pair<std::size_t, std::size_t>, Side> sides;  // (reporter, peer)
   std::map<std::pair<std::size_t, std::size_t>, std::string> relay_reported;  // (reporter, peer) -> relay name
   std::map<std::pair<std::size_t, std::size_t>, std::vector<std::pair<double, std::string>>> relay_changes;  // (a < b)
@@ -361,6 +362,8 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
   std::vector<std::optional<std::uint64_t>> sent_before_pause(n);
   // Synced and not churned away: who churn picks from, and who sends crowd traffic.
   std::vector<bool> present(n, false);
+  std::vector<std::uint32_t> synced_in_window;  // for the other process of a split run
+  std::vector<bool> local_client(n, true);      // run by this process
   std::optional<CrowdTraffic> crowd_traffic;
 
   for (std::size_t i = 0; i < n; ++i) {
@@ -385,6 +388,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
       if (std::holds_alternative<Synced>(event)) {
         client.syncs_at_s.push_back(now);
         present[i] = true;
+        synced_in_window.push_back(static_cast<std::uint32_t>(i));
       }
       if (auto* d = std::get_if<DiscoveryDone>(&event)) {
         client.nat = d->udp_blocked ? "udp-blocked" : d->profile.summary();
@@ -586,7 +590,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
            (e.silent ? ", and its OS says nothing" : ""));
       if (!e.silent) apps[c]->NotifyNetworkChanged({moved});
     } else if (e.action == "churn") {
-      Churn& churn = churns_by_event.try_emplace(which, apps, present, *draw, spec.duration_s).first->second;
+      Churn& churn = churns_by_event.try_emplace(which, apps, present, local_client, *draw, spec.duration_s).first->second;
       churn.Start(e.rate_per_minute, e.duration_s);
       note("churn: " + std::to_string(e.rate_per_minute) + " of present clients leave per minute");
     } else if (e.action == "block-peer-udp") {
@@ -605,6 +609,11 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
 
   // Once a second: the present peak, the server's logins per second, progress.
   std::uint64_t logins_seen = 0;
+  bool print_progress = options.progress;  // the first process's, in a split run
+  // The run in windows and its second process (set up below, before the run).
+  std::unique_ptr<LinkWindows> windows;
+  std::optional<SplitRun> split;
+  int me = 0;  // this process's partition
   ns3::Ptr<YtServerApp> counted;  // the server process whose logins were counted last
   std::function<void()> sample = [&] {
     const double now = ns3::Simulator::Now().GetSeconds();
@@ -617,7 +626,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
     }
     const auto up = static_cast<std::size_t>(std::count(present.begin(), present.end(), true));
     result.peak_present = std::max(result.peak_present, up);
-    if (options.progress && static_cast<long>(now) % 10 == 0) {
+    if (print_progress && static_cast<long>(now) % 10 == 0) {
       std::size_t direct = 0;
       for (const auto& [a, b] : pairs) {
         auto ab = sides.find({a, b});
@@ -626,9 +635,11 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
                   (ba != sides.end() && ba->second.first_up_at_s >= 0);
       }
       const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-      std::fprintf(stderr, "  t=%3.0f s: %zu online, %zu pairs direct, %llu events, %.0f s wall, RSS %.0f MiB\n",
+      // Split in two, this is the first process's view: its clients' reports,
+      // its events and RSS.
+      std::fprintf(stderr, "  t=%3.0f s: %zu online, %zu pairs direct, %llu events, %.0f s wall, RSS %.0f MiB%s\n",
                    now, up, direct, static_cast<unsigned long long>(ns3::Simulator::GetEventCount()), wall,
-                   static_cast<double>(peak_rss_bytes()) / 1048576.0);
+                   static_cast<double>(peak_rss_bytes()) / 1048576.0, split ? " (first of 2 processes)" : "");
     }
     if (now + 1 <= spec.duration_s) ns3::Simulator::Schedule(ns3::Seconds(1), sample);
   };
@@ -759,8 +770,67 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
       if (!ended) result.ended_at_s = spec.duration_s;
     });
   }
-  ns3::Simulator::Stop(ns3::Seconds(spec.duration_s + spec.drain_s));
-  ns3::Simulator::Run();
+  // Windows on the core's links, and the second process (link_windows.h,
+  // split_run.h). The first runs the server and its control nodes (which call
+  // into the server's core); the second the relays (which reach it over the
+  // network) and whole crowd networks (a network's peer traffic stays in one
+  // process), kSecondShare of them, spread evenly. The share evens the two at
+  // 10,000 clients: with 55 % the first was busy 283-287 s and the second
+  // 272 s (the server's events cost more than the households': logins, TCP).
+  constexpr double kSecondShare = 0.56;
+  if (options.windows || options.processes > 1) {
+    if (auto why = split_check(described)) return unbuilt(*why);
+    if (options.processes < 1 || options.processes > 2) return unbuilt("a run takes 1 or 2 processes");
+    std::vector<int> partition_of(ns3::NodeList::GetNNodes(), 0);
+    if (options.processes == 2) {
+      const auto size = static_cast<std::size_t>(spec.crowd->network_size);
+      for (std::size_t c = 0; c < crowd->start_s.size(); ++c) {
+        const auto g = static_cast<double>(c / size);
+        if (std::floor((g + 1) * kSecondShare) == std::floor(g * kSecondShare)) continue;
+        const std::size_t i = crowd->first_client + c;
+        partition_of[client_nodes[i]->GetId()] = 1;
+        for (const ns3::Ptr<ns3::Node>& router : sites[site_of[i]].routers) partition_of[router->GetId()] = 1;
+      }
+      for (const ns3::Ptr<ns3::Node>& relay : relay_nodes) partition_of[relay->GetId()] = 1;
+    }
+    windows = std::make_unique<LinkWindows>();
+    ns3::Ptr<ns3::Node> core = topology.CoreRouter();
+    for (uint32_t d = 0; d < core->GetNDevices(); ++d) {
+      auto device = ns3::DynamicCast<OnePassPointToPointDevice>(core->GetDevice(d));
+      if (!device) continue;
+      if (device->HasReceiveErrorModel()) return unbuilt("the core router's links must be lossless in windows");
+      windows->Add(ns3::PeekPointer(device), partition_of[device->PeerNode()->GetId()]);
+    }
+    if (windows->Lookahead() < ns3::MilliSeconds(1)) return unbuilt("windows need links of at least 1 ms");
+    if (options.processes == 2) {
+      auto forked = SplitRun::Fork();
+      if (!forked) return unbuilt(forked.error());
+      split.emplace(std::move(*forked));
+      me = split->partition();
+      std::vector<bool> local(partition_of.size());
+      for (std::size_t id = 0; id < local.size(); ++id) local[id] = partition_of[id] == me;
+      local[core->GetId()] = true;  // each process has a replica of the core
+      keep_only_local_events(local);
+      for (std::size_t i = 0; i < n; ++i) local_client[i] = local[client_nodes[i]->GetId()];
+      print_progress = options.progress && me == 0;
+      result.processes = 2;
+    }
+  }
+  // A failure of the second process or of what it sent: the first reports it,
+  // the second ends.
+  auto split_failed = [&](const std::string& why) -> Result<SpecResult, std::string> {
+    if (me == 1) SplitRun::EndChild(false);
+    split.reset();
+    return unbuilt(why);
+  };
+
+  const ns3::Time end = ns3::Seconds(spec.duration_s + spec.drain_s);
+  ns3::Simulator::Stop(end);
+  if (!windows) {
+    ns3::Simulator::Run();
+  } else if (auto error = run_in_windows(end, *windows, split ? &*split : nullptr, me, synced_in_window, present)) {
+    return split_failed(*error);
+  }
   if (spec.drain_s <= 0 && !ended) result.ended_at_s = spec.duration_s;
   result.simulator_events = ns3::Simulator::GetEventCount();
   if (crowd_traffic) {
@@ -799,12 +869,30 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
   }
 
   for (std::size_t i = 0; i < n; ++i) {
+    if (!local_client[i]) continue;  // the other process's (below)
     result.clients[i].online_at_end = apps[i]->Core().state() == ClientState::kOnline;
     const ClientCore::MappingLifetimeStatus lifetime = apps[i]->Core().mapping_lifetime();
     auto seconds = [](Duration d) { return std::chrono::duration<double>(d).count(); };
     result.clients[i].lifetime_lower_s = lifetime.lower ? seconds(*lifetime.lower) : -1;
     result.clients[i].lifetime_upper_s = lifetime.upper ? seconds(*lifetime.upper) : -1;
     result.clients[i].keepalive_s = seconds(lifetime.keepalive);
+  }
+  if (split) {
+    // The second process's part, to the first, which builds the result.
+    if (me == 1) {
+      spec_detail::PartitionReport report =
+          spec_detail::partition_report(result, sides, relay_reported, local_client, site_of);
+      report.peak_rss_bytes = peak_rss_bytes();
+      SplitRun::EndChild(split->Post(spec_detail::encode(report)));
+    }
+    auto theirs = split->Take();
+    if (!theirs) return split_failed(theirs.error());
+    auto report = spec_detail::decode_partition_report(*theirs);
+    if (!report) return split_failed("the second process's report is malformed");
+    if (auto error = spec_detail::merge_partition_report(std::move(*report), result, sides, relay_reported)) {
+      return split_failed(*error);
+    }
+    split.reset();  // waits for the second process's end
   }
   // Traffic, datagram by datagram, and per second of offering.
   const auto buckets = static_cast<std::size_t>(std::ceil(result.ended_at_s));

@@ -337,9 +337,13 @@ struct SpecResult {
   // The crowd's traffic: datagrams its clients offered and received.
   std::uint64_t crowd_sent = 0, crowd_delivered = 0;
   std::size_t server_control_nodes = 1;  // ns-3 nodes accepting the server's control connections
-  std::uint64_t simulator_events = 0;
+  std::uint64_t simulator_events = 0;  // both processes' (RunOptions::processes)
   double wall_s = 0;
   double build_s = 0;  // wall time to build the network and install the apps
+  // The run's processes, and the peak RSS of the second (the first's is the
+  // caller's own).
+  int processes = 1;
+  std::uint64_t second_process_peak_rss_bytes = 0;
 };
 
 // Log lines, off by default in bulk runs (the nat-matrix runs thousands).
@@ -348,7 +352,18 @@ struct RunOptions {
   // A line on stderr every 10 simulated seconds (present clients, pairs a side
   // reported direct, events, wall time, peak RSS).
   bool progress = false;
+  // Run the core router's links in windows (link_windows.h), and on how many
+  // processes (1 or 2, split_run.h; 2 needs windows). Only for what
+  // split_check() allows; one process with windows gives what two give.
+  bool windows = false;
+  int processes = 1;
 };
+
+// Why `spec` cannot run in windows, or split over two processes (nullopt: it
+// can): a crowd alone, with no probes, flows, traffic events, triggers or early
+// ends, no drain, and churn the only timeline event; the core router's links
+// lossless and at least 1 ms long (the lookahead).
+std::optional<std::string> split_check(const ScenarioSpec& spec);
 
 // Shorthands for the specs the built-in scenarios build.
 inline NatSpec named_nat(std::string profile) {

@@ -167,7 +167,8 @@ RelayChoiceOptions relay_choice_options(std::uint64_t seed, const std::vector<do
 PopulationOptions population_options(int clients, const std::vector<std::pair<std::string, double>>& nats,
                                      int network_size, int relays, double join_window_s, double duration_s,
                                      double traffic_interval_s, double churn_per_minute, double churn_away_s,
-                                     double direct_within_s, std::uint64_t seed, int clients_per_control_node) {
+                                     double direct_within_s, std::uint64_t seed, int clients_per_control_node,
+                                     int processes = PopulationOptions{}.processes) {
   for (double s : {join_window_s, duration_s, traffic_interval_s, churn_away_s, direct_within_s}) {
     if (!(s >= 0 && s <= 86400)) throw py::value_error("times must be between 0 and 86400 s");
   }
@@ -184,6 +185,7 @@ PopulationOptions population_options(int clients, const std::vector<std::pair<st
   o.direct_within = from_ms(direct_within_s * 1000);
   o.seed = seed;
   o.clients_per_control_node = clients_per_control_node;
+  o.processes = processes;
   if (auto error = check_population_options(o)) throw py::value_error(*error);
   return o;
 }
@@ -548,10 +550,11 @@ PYBIND11_MODULE(_core, m) {
       "run_population",
       [](int clients, const std::vector<std::pair<std::string, double>>& nats, int network_size, int relays,
          double join_window_s, double duration_s, double traffic_interval_s, double churn_per_minute,
-         double churn_away_s, double direct_within_s, std::uint64_t seed, int clients_per_control_node) {
-        const PopulationOptions o =
-            population_options(clients, nats, network_size, relays, join_window_s, duration_s, traffic_interval_s,
-                               churn_per_minute, churn_away_s, direct_within_s, seed, clients_per_control_node);
+         double churn_away_s, double direct_within_s, std::uint64_t seed, int clients_per_control_node,
+         int processes) {
+        const PopulationOptions o = population_options(clients, nats, network_size, relays, join_window_s,
+                                                       duration_s, traffic_interval_s, churn_per_minute, churn_away_s,
+                                                       direct_within_s, seed, clients_per_control_node, processes);
         std::string json;
         {
           py::gil_scoped_release release;
@@ -569,10 +572,12 @@ PYBIND11_MODULE(_core, m) {
       py::arg("duration_s") = 60.0, py::arg("traffic_interval_s") = 5.0, py::arg("churn_per_minute") = 0.05,
       py::arg("churn_away_s") = 10.0, py::arg("direct_within_s") = 10.0, py::arg("seed") = 1,
       py::arg("clients_per_control_node") = PopulationOptions{}.clients_per_control_node,
+      py::arg("processes") = PopulationOptions{}.processes,
       "A population from a NAT mix ([(profile, weight), ...]; [] keeps the residential default) in "
       "networks of network_size, logging in over join_window_s, with traffic and churn. Returns what "
       "`yellowtail-sim population` writes to population.json: P2P rate and connectivity (overall and "
-      "per NAT type), time to direct percentiles, traffic delivered, server load and the run's cost.");
+      "per NAT type), time to direct percentiles, traffic delivered, server load and the run's cost. "
+      "processes=2 splits the run over two processes (forked; the same results as 1).");
   m.def(
       "run_scenario",
       [](const std::string& spec_json) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "emulation/population_scenario.h"
+#include "emulation/window_loop.h"
 
 namespace yt::emulation {
 namespace {
@@ -69,6 +70,58 @@ TEST(PopulationScenario, TheSameSeedGivesTheSameRunAndChurnBringsClientsBack) {
   EXPECT_EQ(a->logins, 48u + a->churned);  // each departure logged in again
 }
 
+// Split over two processes, the run is the one process's, to the last datagram
+// and microsecond: the same pairs direct at the same times, the same traffic,
+// churn and server load. Events differ only by the windows' bookkeeping that
+// both processes run.
+TEST(PopulationScenario, TwoProcessesGiveWhatOneGives) {
+  PopulationOptions o = small();
+  o.churn_per_minute = 0.2;
+  o.churn_away = 5s;
+  o.processes = 1;
+  auto one = run_population(o);
+  o.processes = 2;
+  auto two = run_population(o);
+  ASSERT_TRUE(one.ok()) << one.error();
+  ASSERT_TRUE(two.ok()) << two.error();
+  EXPECT_EQ(one->processes, 1);
+  EXPECT_EQ(two->processes, 2);
+  EXPECT_GT(two->churned, 0u);
+  EXPECT_EQ(two->churned, one->churned);
+  EXPECT_EQ(two->tried, one->tried);
+  EXPECT_EQ(two->direct, one->direct);
+  EXPECT_EQ(two->connected, one->connected);
+  EXPECT_EQ(two->time_to_direct_s, one->time_to_direct_s);
+  EXPECT_EQ(two->traffic_sent, one->traffic_sent);
+  EXPECT_EQ(two->traffic_delivered, one->traffic_delivered);
+  EXPECT_EQ(two->logins, one->logins);
+  EXPECT_EQ(two->tunnel_instructions, one->tunnel_instructions);
+  EXPECT_EQ(two->relay_offers, one->relay_offers);
+  EXPECT_EQ(two->peak_logins_per_s, one->peak_logins_per_s);
+  EXPECT_EQ(two->peak_online, one->peak_online);
+  for (std::size_t k = 0; k < one->by_nat.size(); ++k) {
+    EXPECT_EQ(two->by_nat[k].pairs_direct, one->by_nat[k].pairs_direct) << one->by_nat[k].nat;
+  }
+  // Each event ran once, but for what each process runs of its own: the ends of
+  // its windows (40 s in windows of a kWindowsPerLookahead-th of the shortest
+  // access delay, at least 5 ms, and one before each second) and the
+  // once-a-second rounds.
+  const std::uint64_t windows = 40'000 * kWindowsPerLookahead / 5 + 40;
+  EXPECT_GT(two->simulator_events, one->simulator_events);
+  EXPECT_LE(two->simulator_events - one->simulator_events, windows + 2 * 40);
+}
+
+// Access delays under the windows' 1 ms run on one process, unwindowed.
+TEST(PopulationScenario, ShortAccessDelaysRunOnOneProcess) {
+  PopulationOptions o = small();
+  o.delay_min = 500us;
+  o.clients = 16;
+  auto ran = run_population(o);
+  ASSERT_TRUE(ran.ok()) << ran.error();
+  EXPECT_EQ(ran->processes, 1);
+  EXPECT_EQ(ran->logins, 16u);
+}
+
 // The server's control connections spread over nodes of its own: every client
 // still logs in and connects, as with one node (the nodes feed one core).
 TEST(PopulationScenario, ControlConnectionsOnSeveralNodesFeedOneServer) {
@@ -107,6 +160,9 @@ TEST(PopulationScenario, BadOptionsAreRefusedWithAReason) {
   o = small();
   o.clients_per_control_node = 0;
   EXPECT_NE(refused(o).find("control node"), std::string::npos);
+  o = small();
+  o.processes = 3;
+  EXPECT_NE(refused(o).find("1 or 2 processes"), std::string::npos);
   o = small();
   o.clients = 300;
   o.nat_mix = {{"home-behind-cgnat", 1}};

@@ -151,14 +151,19 @@ def _flatten(result: Any, prefix: str = "") -> Dict[str, Any]:
 
 def _run_point(target: Union[str, Callable[..., Any]], point: Point) -> Any:
     """Runs one point; on a Dask worker this is the task."""
+    arguments = dict(point)
     if isinstance(target, str):
         from . import _core
 
         function = getattr(_core, target)
+        # The sweep runs its points side by side already: a population point
+        # takes one process unless the grid says otherwise (the same results).
+        if target == "run_population":
+            arguments.setdefault("processes", 1)
     else:
         function = target
     with _simulator_lock:
-        return function(**point)
+        return function(**arguments)
 
 
 def _run_on_dask(target, pending, scheduler, workers, finished) -> None:
