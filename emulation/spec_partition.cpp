@@ -38,7 +38,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Side, time_to_direct_ms, time_to_first_path_m
 std::string encode(const WindowNews& news) {
   const auto count = static_cast<std::uint32_t>(news.synced.size());
   std::string out(reinterpret_cast<const char*>(&count), sizeof count);
-  out.append(reinterpret_cast<const char*>(news.synced.data()), count * sizeof(std::uint32_t));
+  for (std::uint32_t i : news.synced) out.append(reinterpret_cast<const char*>(&i), sizeof i);
   out += news.packets;
   return out;
 }
@@ -50,7 +50,8 @@ std::optional<WindowNews> decode_window_news(const std::string& bytes) {
   if ((bytes.size() - sizeof count) / sizeof(std::uint32_t) < count) return std::nullopt;
   WindowNews news;
   news.synced.resize(count);
-  std::memcpy(news.synced.data(), bytes.data() + sizeof count, count * sizeof(std::uint32_t));
+  // An empty vector's data() may be null, which memcpy must not be given even for 0 bytes.
+  if (count > 0) std::memcpy(news.synced.data(), bytes.data() + sizeof count, count * sizeof(std::uint32_t));
   news.packets = bytes.substr(sizeof count + count * sizeof(std::uint32_t));
   return news;
 }

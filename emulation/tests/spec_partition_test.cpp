@@ -19,6 +19,11 @@ TEST(SpecPartitionTest, WindowNewsRoundTripsAndTruncationIsRefused) {
   EXPECT_EQ(back->packets, news.packets);
   EXPECT_FALSE(decode_window_news(bytes.substr(0, 6)));  // the count promises three clients
   EXPECT_FALSE(decode_window_news("ab"));
+  // Most windows: nobody synced, no packets crossed.
+  auto quiet = decode_window_news(encode(WindowNews{}));
+  ASSERT_TRUE(quiet);
+  EXPECT_TRUE(quiet->synced.empty());
+  EXPECT_TRUE(quiet->packets.empty());
 }
 
 PartitionReport sample_report() {
