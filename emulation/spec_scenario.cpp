@@ -870,6 +870,7 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
 
   for (std::size_t i = 0; i < n; ++i) {
     if (!local_client[i]) continue;  // the other process's (below)
+    if (!apps[i]->Started()) continue;  // its login time was after the end
     result.clients[i].online_at_end = apps[i]->Core().state() == ClientState::kOnline;
     const ClientCore::MappingLifetimeStatus lifetime = apps[i]->Core().mapping_lifetime();
     auto seconds = [](Duration d) { return std::chrono::duration<double>(d).count(); };

@@ -41,7 +41,10 @@ class YtClientApp : public ns3::Application {
 
   // Direct access for scenario actions (create/join/send) between events. Call
   // Pump() afterwards so the outputs are performed.
-  ClientCore& Core() { return *core_; }
+  ClientCore& Core() { return *core_; }  // once started (Started)
+  // Whether the app has started: a client whose start time is after the run's
+  // end has no core.
+  bool Started() const { return core_ != nullptr; }
   void Pump();
   const std::string& Name() const { return name_; }
   const PublicKey& Key() const { return identity_.public_key; }

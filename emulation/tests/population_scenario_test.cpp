@@ -111,6 +111,23 @@ TEST(PopulationScenario, TwoProcessesGiveWhatOneGives) {
   EXPECT_LE(two->simulator_events - one->simulator_events, windows + 2 * 40);
 }
 
+// A join window as long as the run: clients whose login time falls after the end
+// never start. They count as never online, and the run still reports (it once
+// read a core those clients never had).
+TEST(PopulationScenario, ClientsDueAfterTheEndNeverStart) {
+  PopulationOptions o = small();
+  o.clients = 50;
+  o.join_window = 2s;
+  o.duration = 2s;  // logins at 0.5 s + [0, 2 s): about a quarter after the end
+  for (int processes : {1, 2}) {
+    o.processes = processes;
+    auto ran = run_population(o);
+    ASSERT_TRUE(ran.ok()) << ran.error();
+    EXPECT_LT(ran->logins, 50u);
+    EXPECT_EQ(ran->tried, 0u);  // no pair had 10 s together
+  }
+}
+
 // Access delays under the windows' 1 ms run on one process, unwindowed.
 TEST(PopulationScenario, ShortAccessDelaysRunOnOneProcess) {
   PopulationOptions o = small();
