@@ -486,9 +486,10 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
     if (e.action == "join" || e.action == "leave" || e.action == "offline" || e.action == "online") {
       YtClientApp& app = *apps[index_of(e.client)];
       bool ok = false;
-      if (e.action == "join") ok = app.Core().join_network(now, e.network, "").ok();
-      if (e.action == "leave") ok = app.Core().leave_network(now, e.network).ok();
-      if (e.action == "offline" || e.action == "online") {
+      // Before the client's start there is no core to ask: nothing is sent.
+      if (e.action == "join" && app.Started()) ok = app.Core().join_network(now, e.network, "").ok();
+      if (e.action == "leave" && app.Started()) ok = app.Core().leave_network(now, e.network).ok();
+      if ((e.action == "offline" || e.action == "online") && app.Started()) {
         ok = app.Core().set_network_online(now, e.network, e.action == "online").ok();
       }
       app.Pump();
@@ -505,8 +506,11 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
           w.u32(kFlowMagic);
           w.u32(static_cast<std::uint32_t>(index));
           w.u32(static_cast<std::uint32_t>(k));
-          // Offered whether or not the core has a path: a refused send is a loss.
-          (void)apps[from]->Core().send_to_peer(core_now(), client_ids[to].public_key, w.bytes());
+          // Offered whether or not the core has a path (or the client has started):
+          // a refused send is a loss.
+          if (apps[from]->Started()) {
+            (void)apps[from]->Core().send_to_peer(core_now(), client_ids[to].public_key, w.bytes());
+          }
           apps[from]->Pump();
           ++result.flows[index].sent;
         });
@@ -575,10 +579,13 @@ Result<SpecResult, std::string> run_spec(const ScenarioSpec& described, const Ru
       NetworkTraffic& t = traffic_of(e.network);
       const double from = ns3::Simulator::Now().GetSeconds();
       t.traffic->Pause(from, from + e.duration_s);
+      auto packets_sent = [&](std::size_t member) -> std::uint64_t {
+        return apps[member]->Started() ? apps[member]->Core().stats().packets_sent : 0;
+      };
       for (std::size_t member : t.members) {
-        sent_before_pause[member] = apps[member]->Core().stats().packets_sent;
-        ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, member] {
-          result.clients[member].sent_while_paused += apps[member]->Core().stats().packets_sent - *sent_before_pause[member];
+        sent_before_pause[member] = packets_sent(member);
+        ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, member, packets_sent] {
+          result.clients[member].sent_while_paused += packets_sent(member) - *sent_before_pause[member];
         });
       }
       ns3::Simulator::Schedule(ns3::Seconds(e.duration_s), [&, which] { ends(which); });

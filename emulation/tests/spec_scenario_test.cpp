@@ -131,6 +131,39 @@ TEST(SpecScenario, AJoinLaterMakesTheNewPairThenAndACutLinkShowsAsAGap) {
   EXPECT_TRUE(logged);
 }
 
+// Actions on a client before its start find no core: the join sends nothing,
+// the flow's datagrams are offered and lost, and the run reports (it once
+// crashed on the missing core).
+TEST(SpecScenario, ActionsBeforeAClientsStartSendNothing) {
+  ScenarioSpec s = three_sites(profile("full-cone"), profile("full-cone"));
+  s.duration_s = 6;
+  EventSpec start;
+  start.at_s = 4;
+  start.action = "start";
+  start.client = "bob";
+  EventSpec join;
+  join.at_s = 1;
+  join.action = "join";
+  join.client = "bob";
+  join.network = "lan";
+  EventSpec flow;
+  flow.at_s = 1;
+  flow.action = "send";
+  flow.client = "bob";
+  flow.to = "alice";
+  flow.interval_ms = 100;
+  flow.duration_s = 1;
+  s.events = {start, join, flow};
+  SpecResult r = run(s);
+  ASSERT_EQ(r.flows.size(), 1u);
+  EXPECT_EQ(r.flows[0].sent, 10);
+  EXPECT_EQ(r.flows[0].delivered, 0);
+  bool logged = false;
+  for (const std::string& line : r.log) logged = logged || line.find("bob join lan (not logged in") != std::string::npos;
+  EXPECT_TRUE(logged);
+  EXPECT_GT(r.clients[1].online_at_s, 4.0);  // bob, once started
+}
+
 TEST(SpecScenario, TunnelsCarryTrafficWhileTheServerIsDown) {
   ScenarioSpec s = three_sites(profile("port-restricted-cone"), profile("full-cone"));
   s.duration_s = 25;
