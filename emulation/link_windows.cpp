@@ -61,7 +61,6 @@ void LinkWindows::Enter(uint32_t link, ns3::Ptr<ns3::Packet> packet, uint16_t pp
 std::string LinkWindows::TakeOthers(int me) {
   std::string out;
   std::vector<Entry> kept;
-  std::vector<uint8_t> bytes;
   for (Entry& e : entries_) {
     if (owner_[e.link] == me) {
       kept.push_back(std::move(e));
@@ -76,9 +75,9 @@ std::string LinkWindows::TakeOthers(int me) {
     put(out, static_cast<uint8_t>(e.dropped_on_arrival));
     const uint32_t size = e.packet->GetSize();
     put(out, size);
-    bytes.resize(size);
-    e.packet->CopyData(bytes.data(), size);
-    out.append(reinterpret_cast<const char*>(bytes.data()), size);
+    const std::size_t at = out.size();
+    out.resize(at + size);
+    e.packet->CopyData(reinterpret_cast<uint8_t*>(out.data() + at), size);
   }
   entries_ = std::move(kept);
   return out;

@@ -171,9 +171,7 @@ bool OnePassPointToPointDevice::PeerDropsOnArrival(const ns3::Packet& packet) co
   if (!peer_one_pass_ || !peer_one_pass_->discard_icmp_errors_ || !is_icmp_error(packet)) return false;
   // A receive error model would draw a loss for the packet first; skipping it would
   // shift that model's random stream.
-  ns3::PointerValue error_model;
-  peer_one_pass_->GetAttribute("ReceiveErrorModel", error_model);
-  return error_model.Get<ns3::ErrorModel>() == nullptr;
+  return !peer_one_pass_->HasReceiveErrorModel();
 }
 
 void OnePassPointToPointDevice::SetReceiveCallback(ns3::NetDevice::ReceiveCallback callback) {

@@ -1,6 +1,5 @@
 #include "emulation/split_run.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
